@@ -1,0 +1,45 @@
+# ofts top-level entry points. Everything real lives in CMake; this file only
+# installs what a fresh Debian box lacks and picks the build tree.
+#   make demo   - install, build (release), run the whole system on bundled data
+#   make test   - install, build (ASan+UBSan), run every test with ctest
+#   make bench  - build (release) and run every build/bin/bench-*
+#   make fuzz   - build the libFuzzer targets with clang and run each for a bounded time
+SHELL := /bin/bash
+DEB_PKGS := build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
+            protobuf-c-compiler libcurl4-openssl-dev libjansson-dev libzstd-dev \
+            libcmocka-dev libsqlite3-dev libmicrohttpd-dev libwebsockets-dev zstd iproute2
+FUZZ_PKGS := clang libclang-rt-14-dev
+JOBS ?= $(shell nproc)
+CTEST_JOBS ?= 2
+FUZZ_SECONDS ?= 60
+
+.PHONY: deps build build-test demo test bench fuzz clean
+
+deps:
+	@tools/install-deps.sh $(DEB_PKGS)
+
+build: deps
+	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOFTS_SANITIZE=OFF >/dev/null
+	cmake --build build -j $(JOBS)
+
+build-test: deps
+	cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DOFTS_SANITIZE=ON >/dev/null
+	cmake --build build-test -j $(JOBS)
+
+demo: build
+	tools/demo.sh build
+
+test: build-test
+	cd build-test && ctest -j $(CTEST_JOBS) --output-on-failure --timeout 300
+
+bench: build
+	@set -e; for b in build/bin/bench-*; do echo "== $$b"; $$b; done
+
+fuzz: deps
+	@tools/install-deps.sh $(FUZZ_PKGS)
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DOFTS_FUZZ=ON >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target fuzz-targets
+	tools/run-fuzz.sh build-fuzz $(FUZZ_SECONDS)
+
+clean:
+	rm -rf build build-test build-fuzz

@@ -1,0 +1,75 @@
+/*  ofts_bus - the message bus: ZeroMQ PUB/SUB carrying ofts Envelopes.
+
+    A message is two frames: the topic ("md.trade.GC.") and a packed
+    Ofts__Envelope. Publishing stamps the header: source, seq (per publisher),
+    topic_seq (per publisher and topic), epoch (publisher start) and
+    ts_publish. Receiving unpacks, drops and counts garbage, and checks
+    topic_seq per (source, topic): a skipped range is a gap, counted and
+    logged with exactly the number of missing messages. A new epoch from a
+    source means the publisher restarted: logged, not a gap.
+
+    Every service owns one PUB socket (bound) and one SUB socket (connected to
+    the publishers it listens to).                                           */
+#ifndef OFTS_BUS_H
+#define OFTS_BUS_H
+#include <czmq.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "ofts.pb-c.h"
+
+typedef struct _ofts_bus_t ofts_bus_t;
+
+//  Called for every detected gap: source and topic, and how many were lost.
+typedef void (ofts_bus_gap_fn)(void *arg, const char *source, const char *topic, uint64_t missing);
+
+ofts_bus_t *ofts_bus_new(const char *service);
+void ofts_bus_destroy(ofts_bus_t **self_p);
+
+//  PUB side. Returns 0, or -1 with a logged reason.
+int ofts_bus_bind(ofts_bus_t *self, const char *endpoint);
+//  SUB side: connect to one more publisher; subscribe to a topic prefix.
+int ofts_bus_connect(ofts_bus_t *self, const char *endpoint);
+void ofts_bus_subscribe(ofts_bus_t *self, const char *prefix);
+void ofts_bus_unsubscribe(ofts_bus_t *self, const char *prefix);
+zsock_t *ofts_bus_pub_sock(ofts_bus_t *self);
+zsock_t *ofts_bus_sub_sock(ofts_bus_t *self);
+
+//  Publish env under topic. If env->header is set, its ts_event/ts_recv are
+//  kept and the rest is stamped; otherwise an internal header is used.
+//  Returns 0 or -1 (not sent: logged, counted).
+int ofts_bus_publish(ofts_bus_t *self, const char *topic, Ofts__Envelope *env);
+//  Same, with the origin times given.
+int ofts_bus_publish_ts(ofts_bus_t *self, const char *topic, Ofts__Envelope *env,
+                        int64_t ts_event, int64_t ts_recv);
+
+//  Receive one message. Blocks up to timeout_ms (-1 forever, 0 not at all).
+//  Returns an Envelope the caller frees with ofts__envelope__free_unpacked(e, NULL),
+//  and the topic copied into topic (NUL-terminated). NULL when nothing valid
+//  arrived: timeout, interrupt, or a garbage frame (counted and logged).
+Ofts__Envelope *ofts_bus_recv(ofts_bus_t *self, char *topic, size_t topic_size, int timeout_ms);
+
+//  Decode a raw (topic, payload) pair the same way recv does: used for frames
+//  that did not come from the SUB socket (ctl replies, tests, fuzzing).
+Ofts__Envelope *ofts_bus_decode(ofts_bus_t *self, const char *topic, const void *data, size_t size);
+
+void ofts_bus_set_gap_handler(ofts_bus_t *self, ofts_bus_gap_fn *fn, void *arg);
+//  Clone pattern: drop messages from `source` with seq <= floor (they are
+//  already in a snapshot the caller applied).
+void ofts_bus_set_floor(ofts_bus_t *self, const char *source, uint64_t floor);
+
+//  Publish sys.heartbeat.<service>. now, with a free-text state.
+int ofts_bus_heartbeat(ofts_bus_t *self, const char *state);
+
+const char *ofts_bus_service(ofts_bus_t *self);
+uint64_t ofts_bus_seq(ofts_bus_t *self);          //  last seq published
+uint64_t ofts_bus_epoch(ofts_bus_t *self);
+uint64_t ofts_bus_published(ofts_bus_t *self);
+uint64_t ofts_bus_received(ofts_bus_t *self);
+uint64_t ofts_bus_gaps(ofts_bus_t *self);         //  messages missing, in total
+uint64_t ofts_bus_garbage(ofts_bus_t *self);      //  undecodable messages
+uint64_t ofts_bus_dropped(ofts_bus_t *self);      //  below a snapshot floor
+
+//  "md.trade" + "GC" -> "md.trade.GC."; returns buf.
+const char *ofts_topic(char *buf, size_t size, const char *kind, const char *symbol);
+
+#endif

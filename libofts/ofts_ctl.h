@@ -1,0 +1,34 @@
+/*  ofts_ctl - request/reply beside a service's PUB socket: snapshots (the
+    zguide Clone pattern) and commands (pause/resume/flatten/kill).
+
+    Server: a ROUTER bound at bus.endpoints.<service>.ctl. A request is one
+    Envelope carrying SnapshotRequest or Command. The reply is zero or more
+    (topic, Envelope) messages followed by an Envelope carrying SnapshotEnd
+    with the publisher seq the state is consistent with.
+
+    Client: ofts_ctl_snapshot() asks and collects; with ofts_bus_set_floor()
+    the caller drops bus updates already contained in the snapshot.         */
+#ifndef OFTS_CTL_H
+#define OFTS_CTL_H
+#include "ofts_bus.h"
+
+typedef struct _ofts_ctl_t ofts_ctl_t;
+
+ofts_ctl_t *ofts_ctl_new(const char *endpoint);          //  server; NULL on bind failure
+void ofts_ctl_destroy(ofts_ctl_t **self_p);
+zsock_t *ofts_ctl_sock(ofts_ctl_t *self);
+//  Read the pending request (after the socket polled readable). NULL on garbage.
+Ofts__Envelope *ofts_ctl_recv(ofts_ctl_t *self);
+//  Reply to the request just received: any number of messages, then end.
+int ofts_ctl_reply(ofts_ctl_t *self, const char *topic, Ofts__Envelope *env);
+int ofts_ctl_reply_end(ofts_ctl_t *self, uint64_t seq);
+
+//  Client. Called per message in the snapshot; env is freed after the call.
+typedef void (ofts_ctl_item_fn)(void *arg, const char *topic, Ofts__Envelope *env);
+//  Returns 0 and the snapshot seq, or -1 on time-out / garbage (logged).
+int ofts_ctl_snapshot(const char *endpoint, const char *prefix, int timeout_ms,
+                      ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out);
+//  Send a command; 0 when the service acknowledged it within timeout_ms.
+int ofts_ctl_command(const char *endpoint, const Ofts__Command *cmd, int timeout_ms);
+
+#endif

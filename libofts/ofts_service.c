@@ -1,0 +1,2 @@
+/* placeholder while being written */
+typedef int ofts_placeholder_t;
