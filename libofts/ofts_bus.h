@@ -32,6 +32,8 @@ int ofts_bus_connect(ofts_bus_t *self, const char *endpoint);
 void ofts_bus_subscribe(ofts_bus_t *self, const char *prefix);
 void ofts_bus_unsubscribe(ofts_bus_t *self, const char *prefix);
 zsock_t *ofts_bus_pub_sock(ofts_bus_t *self);
+//  High-water marks (messages) for both sockets; call before bind/connect.
+void ofts_bus_set_hwm(ofts_bus_t *self, int hwm);
 zsock_t *ofts_bus_sub_sock(ofts_bus_t *self);
 
 //  Publish env under topic. If env->header is set, its ts_event/ts_recv are

@@ -22,6 +22,8 @@ Ofts__Envelope *ofts_ctl_recv(ofts_ctl_t *self);
 //  Reply to the request just received: any number of messages, then end.
 int ofts_ctl_reply(ofts_ctl_t *self, const char *topic, Ofts__Envelope *env);
 int ofts_ctl_reply_end(ofts_ctl_t *self, uint64_t seq);
+//  True once the current request got its end marker.
+bool ofts_ctl_answered(ofts_ctl_t *self);
 
 //  Client. Called per message in the snapshot; env is freed after the call.
 typedef void (ofts_ctl_item_fn)(void *arg, const char *topic, Ofts__Envelope *env);

@@ -1,2 +1,394 @@
-/* placeholder while being written */
-typedef int ofts_placeholder_t;
+/*  ofts_service - see ofts_service.h. Everything a service shell shares, so
+    each main() is only its wiring.                                        */
+#include "ofts_service.h"
+#include "ofts_clock.h"
+#include "ofts_log.h"
+#include <getopt.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#define MAX_EPS 16
+#define MAX_TICKS 8
+
+typedef struct {
+    char name[48];
+    const char *pub;
+    const char *ctl;
+    bool connected;
+} s_endpoint_t;
+
+typedef struct {
+    ofts_service_t *svc;
+    ofts_service_tick_fn *fn;
+    void *arg;
+} s_tick_t;
+
+struct _ofts_service_t {
+    char name[48];
+    ofts_config_t *config;
+    ofts_bus_t *bus;
+    zloop_t *loop;
+    ofts_ctl_t *ctl;
+    s_endpoint_t eps[MAX_EPS];
+    size_t neps;
+    int heartbeat_ms;
+    int heartbeat_timeout_ms;
+    bool check_only;
+    bool stopping;
+    bool reader_added;
+    char state[128];
+    ofts_service_msg_fn *msg_fn;
+    void *msg_arg;
+    ofts_service_ctl_fn *ctl_fn;
+    void *ctl_arg;
+    s_tick_t ticks[MAX_TICKS];
+    size_t nticks;
+    int argc;
+    char **argv;
+};
+
+static int s_exit_code = 0;
+int ofts_service_exit_code(void) { return s_exit_code; }
+bool ofts_service_interrupted(void) { return zsys_interrupted != 0; }
+
+static void
+s_usage(const char *name)
+{
+    printf("usage: ofts-%s [--config FILE] [--log-level debug|info|warn|error] [--check-config] [options]\n"
+           "  --config FILE     configuration (default: $OFTS_CONFIG or %s)\n"
+           "  --check-config    read the configuration as the service would, report, exit 0 or 2\n",
+           name, ofts_config_default_path());
+}
+
+//  Reads the parts of the config every service shares: log and bus.
+static int
+s_read_shared_config(ofts_service_t *self)
+{
+    char err[512];
+    ofts_cfgsec_t *log = ofts_config_section(self->config, "log");
+    const char *level = ofts_cfgsec_string(log, "level", "info");
+    int lvl = ofts_log_level_parse(level);
+    if (lvl < 0)
+        ofts_cfgsec_fail(log, "level", "expected debug, info, warn or error");
+    else if (!getenv("OFTS_LOG_LEVEL"))
+        ofts_log_set_level((ofts_log_level_t) lvl);
+    if (ofts_cfgsec_finish(&log, err, sizeof err)) {
+        fprintf(stderr, "ofts-%s: config error: %s\n", self->name, err);
+        return -1;
+    }
+    ofts_cfgsec_t *bus = ofts_config_section(self->config, "bus");
+    self->heartbeat_ms = (int) ofts_cfgsec_int(bus, "heartbeat_ms", 1000);
+    self->heartbeat_timeout_ms = (int) ofts_cfgsec_int(bus, "heartbeat_timeout_ms", 3500);
+    int hwm = (int) ofts_cfgsec_int(bus, "hwm", 200000);
+    if (self->heartbeat_ms <= 0)
+        ofts_cfgsec_fail(bus, "heartbeat_ms", "must be > 0");
+    ofts_bus_set_hwm(self->bus, hwm);
+    ofts_cfgsec_t *eps = ofts_cfgsec_section(bus, "endpoints");
+    const char *names[MAX_EPS];
+    size_t n = ofts_cfgsec_keys(eps, names, MAX_EPS);
+    for (size_t i = 0; i < n; i++) {
+        ofts_cfgsec_t *one = ofts_cfgsec_section(eps, names[i]);
+        s_endpoint_t *ep = &self->eps[self->neps++];
+        snprintf(ep->name, sizeof ep->name, "%s", names[i]);
+        ep->pub = ofts_cfgsec_endpoint(one, "pub", NULL);
+        ep->ctl = ofts_cfgsec_endpoint(one, "ctl", NULL);
+    }
+    //  These belong to the launcher and the tools, not to any one service;
+    //  read them here too so --check-config validates the whole file.
+    ofts_cfgsec_json(bus, "curve");
+    ofts_cfgsec_json(bus, "forwarder");
+    if (ofts_cfgsec_finish(&bus, err, sizeof err)) {
+        fprintf(stderr, "ofts-%s: config error: %s\n", self->name, err);
+        return -1;
+    }
+    return 0;
+}
+
+ofts_service_t *
+ofts_service_new(const char *name, int argc, char **argv)
+{
+    const char *config_path = NULL;
+    const char *level = NULL;
+    bool check = false;
+    //  Hand-rolled scan: getopt would reorder argv and reject the service's
+    //  own flags, which we want to pass through untouched.
+    char **rest = calloc((size_t) argc + 1, sizeof *rest);
+    int nrest = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config_path = argv[++i];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            config_path = argv[i] + 9;
+        else if (strcmp(argv[i], "--log-level") == 0 && i + 1 < argc)
+            level = argv[++i];
+        else if (strcmp(argv[i], "--check-config") == 0)
+            check = true;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage(name);
+            free(rest);
+            s_exit_code = 0;
+            return NULL;
+        }
+        else
+            rest[nrest++] = argv[i];
+    }
+    ofts_log_init(name, OFTS_LOG_INFO);
+    char err[512];
+    if (!config_path)
+        config_path = ofts_config_default_path();
+    ofts_config_t *config = ofts_config_load(config_path, err, sizeof err);
+    if (!config) {
+        fprintf(stderr, "ofts-%s: config error: %s\n", name, err);
+        free(rest);
+        s_exit_code = OFTS_EXIT_CONFIG;
+        return NULL;
+    }
+    ofts_service_t *self = calloc(1, sizeof *self);
+    snprintf(self->name, sizeof self->name, "%s", name);
+    self->config = config;
+    self->argc = nrest;
+    self->argv = rest;
+    self->check_only = check;
+    self->bus = ofts_bus_new(name);
+    snprintf(self->state, sizeof self->state, "starting");
+    if (s_read_shared_config(self) != 0) {
+        ofts_service_destroy(&self);
+        s_exit_code = OFTS_EXIT_CONFIG;
+        return NULL;
+    }
+    if (level) {
+        int lvl = ofts_log_level_parse(level);
+        if (lvl < 0) {
+            fprintf(stderr, "ofts-%s: --log-level: expected debug, info, warn or error\n", name);
+            ofts_service_destroy(&self);
+            s_exit_code = OFTS_EXIT_CONFIG;
+            return NULL;
+        }
+        ofts_log_set_level((ofts_log_level_t) lvl);
+    }
+    self->loop = zloop_new();
+    return self;
+}
+
+void
+ofts_service_destroy(ofts_service_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    ofts_service_t *self = *self_p;
+    zloop_destroy(&self->loop);
+    ofts_ctl_destroy(&self->ctl);
+    ofts_bus_destroy(&self->bus);
+    ofts_config_destroy(&self->config);
+    free(self->argv);
+    free(self);
+    *self_p = NULL;
+}
+
+const char *ofts_service_name(ofts_service_t *self) { return self->name; }
+ofts_config_t *ofts_service_config(ofts_service_t *self) { return self->config; }
+ofts_bus_t *ofts_service_bus(ofts_service_t *self) { return self->bus; }
+zloop_t *ofts_service_loop(ofts_service_t *self) { return self->loop; }
+int ofts_service_argc(ofts_service_t *self) { return self->argc; }
+char **ofts_service_argv(ofts_service_t *self) { return self->argv; }
+bool ofts_service_check_only(ofts_service_t *self) { return self->check_only; }
+
+int
+ofts_service_config_done(ofts_service_t *self, ofts_cfgsec_t **sec_p)
+{
+    char err[512];
+    if (ofts_cfgsec_finish(sec_p, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "ofts-%s: config error: %s\n", self->name, err);
+    s_exit_code = OFTS_EXIT_CONFIG;
+    return -1;
+}
+
+static s_endpoint_t *
+s_find_ep(ofts_service_t *self, const char *service)
+{
+    for (size_t i = 0; i < self->neps; i++)
+        if (strcmp(self->eps[i].name, service) == 0)
+            return &self->eps[i];
+    return NULL;
+}
+
+const char *
+ofts_service_endpoint(ofts_service_t *self, const char *service, const char *kind)
+{
+    s_endpoint_t *ep = s_find_ep(self, service);
+    if (!ep)
+        return NULL;
+    return strcmp(kind, "ctl") == 0 ? ep->ctl : ep->pub;
+}
+
+static int
+s_on_sub(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    (void) sock;
+    ofts_service_t *self = arg;
+    //  Drain what is queued, bounded so timers (heartbeats) still run
+    //  while a fast replay floods us.
+    for (int i = 0; i < 4096 && !self->stopping; i++) {
+        char topic[256];
+        Ofts__Envelope *env = ofts_bus_recv(self->bus, topic, sizeof topic, 0);
+        if (!env) {
+            int events = zsock_events(ofts_bus_sub_sock(self->bus));
+            if (!(events & ZMQ_POLLIN))
+                break;
+            continue;               //  garbage or below floor: keep draining
+        }
+        if (self->msg_fn)
+            self->msg_fn(self, topic, env, self->msg_arg);
+        ofts__envelope__free_unpacked(env, NULL);
+    }
+    return self->stopping ? -1 : 0;
+}
+
+int
+ofts_service_listen(ofts_service_t *self, const char *publisher, const char *prefix)
+{
+    s_endpoint_t *ep = s_find_ep(self, publisher);
+    if (!ep || !ep->pub) {
+        log_error("no bus.endpoints.%s.pub in %s", publisher, ofts_config_path(self->config));
+        return -1;
+    }
+    if (!ep->connected) {
+        if (ofts_bus_connect(self->bus, ep->pub) != 0)
+            return -1;
+        ep->connected = true;
+    }
+    ofts_bus_subscribe(self->bus, prefix);
+    if (!self->reader_added) {
+        zloop_reader(self->loop, ofts_bus_sub_sock(self->bus), s_on_sub, self);
+        self->reader_added = true;
+    }
+    return 0;
+}
+
+void
+ofts_service_on_message(ofts_service_t *self, ofts_service_msg_fn *fn, void *arg)
+{
+    self->msg_fn = fn;
+    self->msg_arg = arg;
+}
+
+static int
+s_on_ctl(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    (void) sock;
+    ofts_service_t *self = arg;
+    Ofts__Envelope *req = ofts_ctl_recv(self->ctl);
+    if (!req)
+        return 0;
+    if (self->ctl_fn)
+        self->ctl_fn(self, req, self->ctl, self->ctl_arg);
+    //  Always close the conversation, so a client never waits for nothing.
+    if (!ofts_ctl_answered(self->ctl))
+        ofts_ctl_reply_end(self->ctl, ofts_bus_seq(self->bus));
+    ofts__envelope__free_unpacked(req, NULL);
+    return self->stopping ? -1 : 0;
+}
+
+int
+ofts_service_on_ctl(ofts_service_t *self, ofts_service_ctl_fn *fn, void *arg)
+{
+    s_endpoint_t *ep = s_find_ep(self, self->name);
+    if (!ep || !ep->ctl) {
+        log_error("no bus.endpoints.%s.ctl in %s", self->name, ofts_config_path(self->config));
+        return -1;
+    }
+    self->ctl = ofts_ctl_new(ep->ctl);
+    if (!self->ctl)
+        return -1;
+    self->ctl_fn = fn;
+    self->ctl_arg = arg;
+    zloop_reader(self->loop, ofts_ctl_sock(self->ctl), s_on_ctl, self);
+    return 0;
+}
+
+static int
+s_on_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    s_tick_t *tick = arg;
+    tick->fn(tick->svc, ofts_clock_now_ns(), tick->arg);
+    return tick->svc->stopping ? -1 : 0;
+}
+
+void
+ofts_service_on_tick(ofts_service_t *self, int interval_ms, ofts_service_tick_fn *fn, void *arg)
+{
+    if (self->nticks >= MAX_TICKS)
+        return;
+    s_tick_t *tick = &self->ticks[self->nticks++];
+    tick->svc = self;
+    tick->fn = fn;
+    tick->arg = arg;
+    zloop_timer(self->loop, (size_t) interval_ms, 0, s_on_tick, tick);
+}
+
+void
+ofts_service_set_state(ofts_service_t *self, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(self->state, sizeof self->state, fmt, args);
+    va_end(args);
+}
+
+int
+ofts_service_publish(ofts_service_t *self, const char *topic, Ofts__Envelope *env)
+{
+    return ofts_bus_publish(self->bus, topic, env);
+}
+
+static int
+s_on_heartbeat(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    ofts_service_t *self = arg;
+    ofts_bus_heartbeat(self->bus, self->state);
+    return self->stopping ? -1 : 0;
+}
+
+int
+ofts_service_run(ofts_service_t *self)
+{
+    s_endpoint_t *own = s_find_ep(self, self->name);
+    if (!ofts_bus_pub_sock(self->bus)) {
+        if (!own || !own->pub) {
+            log_error("no bus.endpoints.%s.pub in %s", self->name, ofts_config_path(self->config));
+            return OFTS_EXIT_CONFIG;
+        }
+        if (ofts_bus_bind(self->bus, own->pub) != 0)
+            return 1;
+    }
+    if (strcmp(self->state, "starting") == 0)
+        ofts_service_set_state(self, "running");
+    log_info("started pid %d, publishing on %s%s%s, config %s", (int) getpid(),
+             own && own->pub ? own->pub : "(bound by caller)",
+             own && own->ctl && self->ctl ? ", ctl " : "", own && own->ctl && self->ctl ? own->ctl : "",
+             ofts_config_path(self->config));
+    ofts_bus_heartbeat(self->bus, self->state);
+    zloop_timer(self->loop, (size_t) self->heartbeat_ms, 0, s_on_heartbeat, self);
+    zloop_start(self->loop);
+    int rc = zsys_interrupted || self->stopping ? 0 : 1;
+    log_info("stopping (%s): published %llu, received %llu, gaps %llu, garbage %llu",
+             zsys_interrupted ? "signal" : "requested",
+             (unsigned long long) ofts_bus_published(self->bus),
+             (unsigned long long) ofts_bus_received(self->bus),
+             (unsigned long long) ofts_bus_gaps(self->bus),
+             (unsigned long long) ofts_bus_garbage(self->bus));
+    return rc;
+}
+
+void
+ofts_service_stop(ofts_service_t *self)
+{
+    self->stopping = true;
+}
