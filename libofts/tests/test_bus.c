@@ -3,5 +3,307 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void t_placeholder(void **s) { (void) s; }
-int main(void) { const struct CMUnitTest tests[] = { cmocka_unit_test(t_placeholder) }; return cmocka_run_group_tests(tests, NULL, NULL); }
+#include <pthread.h>
+#include "ofts_bus.h"
+#include "ofts_clock.h"
+#include "ofts_ctl.h"
+#include "ofts_log.h"
+
+typedef struct {
+    uint64_t missing;
+    int calls;
+    char topic[64];
+} gap_seen_t;
+
+static void
+s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
+{
+    (void) source;
+    gap_seen_t *seen = arg;
+    seen->missing += missing;
+    seen->calls++;
+    snprintf(seen->topic, sizeof seen->topic, "%s", topic);
+}
+
+//  Publish a heartbeat until the subscriber sees one: ZeroMQ's slow joiner
+//  makes the first messages after connect unreliable, so wait on a condition.
+static void
+s_wait_connected(ofts_bus_t *pub, ofts_bus_t *sub)
+{
+    int64_t deadline = zclock_mono() + 5000;
+    while (zclock_mono() < deadline) {
+        ofts_bus_heartbeat(pub, "sync");
+        char topic[128];
+        Ofts__Envelope *env = ofts_bus_recv(sub, topic, sizeof topic, 20);
+        if (env) {
+            ofts__envelope__free_unpacked(env, NULL);
+            //  drain the rest
+            while ((env = ofts_bus_recv(sub, topic, sizeof topic, 20)))
+                ofts__envelope__free_unpacked(env, NULL);
+            return;
+        }
+    }
+    fail_msg("subscriber never connected");
+}
+
+static void
+s_publish_trade(ofts_bus_t *bus, const char *sym, int64_t price)
+{
+    Ofts__Trade trade = OFTS__TRADE__INIT;
+    trade.symbol = (char *) sym;
+    trade.price = price;
+    trade.size = 3;
+    trade.aggressor = OFTS__SIDE__SIDE_BUY;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+    env.trade = &trade;
+    char topic[64];
+    assert_int_equal(ofts_bus_publish_ts(bus, ofts_topic(topic, sizeof topic, "md.trade", sym), &env, 111, 222), 0);
+}
+
+static void
+t_publish_and_receive(void **state)
+{
+    (void) state;
+    ofts_bus_t *pub = ofts_bus_new("gateway-md");
+    ofts_bus_t *sub = ofts_bus_new("analyzer");
+    assert_int_equal(ofts_bus_bind(pub, "inproc://bus-basic"), 0);
+    assert_int_equal(ofts_bus_connect(sub, "inproc://bus-basic"), 0);
+    ofts_bus_subscribe(sub, "md.trade.");
+    ofts_bus_subscribe(sub, "sys.");
+    s_wait_connected(pub, sub);
+    s_publish_trade(pub, "GC", 2350100000000LL);
+    s_publish_trade(pub, "NQ", 20000250000000LL);
+    char topic[128];
+    Ofts__Envelope *env = ofts_bus_recv(sub, topic, sizeof topic, 2000);
+    assert_non_null(env);
+    assert_string_equal(topic, "md.trade.GC.");
+    assert_int_equal(env->body_case, OFTS__ENVELOPE__BODY_TRADE);
+    assert_true(env->trade->price == 2350100000000LL);
+    assert_int_equal(env->trade->size, 3);
+    assert_string_equal(env->header->source, "gateway-md");
+    assert_int_equal(env->header->topic_seq, 1);
+    assert_true(env->header->ts_event == 111);
+    assert_true(env->header->ts_recv == 222);
+    assert_true(env->header->ts_publish > 0);
+    uint64_t seq = env->header->seq;
+    ofts__envelope__free_unpacked(env, NULL);
+    env = ofts_bus_recv(sub, topic, sizeof topic, 2000);
+    assert_non_null(env);
+    assert_string_equal(topic, "md.trade.NQ.");
+    assert_int_equal(env->header->seq, seq + 1);
+    assert_int_equal(env->header->topic_seq, 1);
+    ofts__envelope__free_unpacked(env, NULL);
+    assert_int_equal(ofts_bus_gaps(sub), 0);
+    ofts_bus_destroy(&sub);
+    ofts_bus_destroy(&pub);
+}
+
+static void
+t_garbage_is_counted_and_survived(void **state)
+{
+    (void) state;
+    zsock_t *raw = zsock_new_pub("inproc://bus-garbage");
+    ofts_bus_t *pub = ofts_bus_new("gateway-md");
+    ofts_bus_t *sub = ofts_bus_new("analyzer");
+    assert_int_equal(ofts_bus_bind(pub, "inproc://bus-garbage-2"), 0);
+    ofts_bus_connect(sub, "inproc://bus-garbage");
+    ofts_bus_connect(sub, "inproc://bus-garbage-2");
+    ofts_bus_subscribe(sub, "");
+    s_wait_connected(pub, sub);
+    //  Wait until the raw socket is connected too (its own slow joiner).
+    char topic[128];
+    int64_t deadline = zclock_mono() + 5000;
+    while (ofts_bus_garbage(sub) == 0 && zclock_mono() < deadline) {
+        zstr_sendx(raw, "md.trade.GC.", "\xff\xff\xff garbage", NULL);
+        Ofts__Envelope *env = ofts_bus_recv(sub, topic, sizeof topic, 20);
+        assert_null(env);
+    }
+    uint64_t before = ofts_bus_garbage(sub);
+    assert_true(before >= 1);
+    zstr_send(raw, "one-frame-only");           //  a single frame: garbage too
+    zstr_sendx(raw, "a", "b", "c", NULL);       //  three frames: garbage
+    for (int i = 0; i < 2; i++)
+        assert_null(ofts_bus_recv(sub, topic, sizeof topic, 2000));
+    assert_int_equal(ofts_bus_garbage(sub), before + 2);
+    s_publish_trade(pub, "GC", 1);
+    Ofts__Envelope *env = ofts_bus_recv(sub, topic, sizeof topic, 2000);
+    assert_non_null(env);
+    assert_string_equal(topic, "md.trade.GC.");
+    ofts__envelope__free_unpacked(env, NULL);
+    ofts_bus_destroy(&sub);
+    ofts_bus_destroy(&pub);
+    zsock_destroy(&raw);
+}
+
+//  Pack a hand-made envelope with a chosen header.
+static size_t
+s_pack(uint8_t *buf, const char *source, uint64_t epoch, uint64_t seq, uint64_t topic_seq)
+{
+    Ofts__Header hdr = OFTS__HEADER__INIT;
+    hdr.source = (char *) source;
+    hdr.epoch = epoch;
+    hdr.seq = seq;
+    hdr.topic_seq = topic_seq;
+    Ofts__Heartbeat hb = OFTS__HEARTBEAT__INIT;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.header = &hdr;
+    env.body_case = OFTS__ENVELOPE__BODY_HEARTBEAT;
+    env.heartbeat = &hb;
+    return ofts__envelope__pack(&env, buf);
+}
+
+static void
+s_decode(ofts_bus_t *bus, const char *topic, const char *source, uint64_t epoch, uint64_t seq,
+         uint64_t topic_seq, bool expect)
+{
+    uint8_t buf[256];
+    size_t n = s_pack(buf, source, epoch, seq, topic_seq);
+    Ofts__Envelope *env = ofts_bus_decode(bus, topic, buf, n);
+    if (expect)
+        assert_non_null(env);
+    else
+        assert_null(env);
+    if (env)
+        ofts__envelope__free_unpacked(env, NULL);
+}
+
+static void
+t_gap_reports_exact_missing_count(void **state)
+{
+    (void) state;
+    ofts_bus_t *bus = ofts_bus_new("monitor");
+    gap_seen_t seen = { 0 };
+    ofts_bus_set_gap_handler(bus, s_on_gap, &seen);
+    s_decode(bus, "md.trade.GC.", "gateway-md", 7, 1, 1, true);
+    s_decode(bus, "md.trade.GC.", "gateway-md", 7, 2, 2, true);
+    s_decode(bus, "md.trade.GC.", "gateway-md", 7, 9, 6, true);   //  3, 4, 5 lost
+    assert_int_equal(seen.missing, 3);
+    assert_int_equal(seen.calls, 1);
+    assert_string_equal(seen.topic, "md.trade.GC.");
+    assert_int_equal(ofts_bus_gaps(bus), 3);
+    //  Another topic of the same publisher has its own sequence: seq jumps
+    //  (other topics) are not gaps, topic_seq continuity is what counts.
+    s_decode(bus, "md.trade.NQ.", "gateway-md", 7, 20, 1, true);
+    s_decode(bus, "md.trade.NQ.", "gateway-md", 7, 31, 2, true);
+    assert_int_equal(ofts_bus_gaps(bus), 3);
+    //  A restart (new epoch) starts over at 1: not a gap.
+    s_decode(bus, "md.trade.GC.", "gateway-md", 8, 1, 1, true);
+    assert_int_equal(ofts_bus_gaps(bus), 3);
+    s_decode(bus, "md.trade.GC.", "gateway-md", 8, 3, 3, true);
+    assert_int_equal(ofts_bus_gaps(bus), 4);
+    assert_int_equal(seen.calls, 2);
+    ofts_bus_destroy(&bus);
+}
+
+static void
+t_floor_drops_snapshotted_updates(void **state)
+{
+    (void) state;
+    ofts_bus_t *bus = ofts_bus_new("risk");
+    ofts_bus_set_floor(bus, "gateway-order", 10);
+    s_decode(bus, "exec.position.GC.", "gateway-order", 1, 9, 1, false);
+    s_decode(bus, "exec.position.GC.", "gateway-order", 1, 10, 2, false);
+    s_decode(bus, "exec.position.GC.", "gateway-order", 1, 11, 3, true);
+    s_decode(bus, "exec.position.GC.", "other", 1, 1, 1, true);
+    assert_int_equal(ofts_bus_dropped(bus), 2);
+    ofts_bus_destroy(&bus);
+}
+
+static void *
+s_ctl_server(void *arg)
+{
+    ofts_ctl_t *ctl = arg;
+    zpoller_t *poller = zpoller_new(ofts_ctl_sock(ctl), NULL);
+    for (int served = 0; served < 2; ) {
+        if (!zpoller_wait(poller, 5000))
+            break;
+        Ofts__Envelope *req = ofts_ctl_recv(ctl);
+        if (!req)
+            continue;
+        if (req->body_case == OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST) {
+            Ofts__Position pos = OFTS__POSITION__INIT;
+            pos.symbol = "GC";
+            pos.quantity = 2;
+            Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+            env.body_case = OFTS__ENVELOPE__BODY_POSITION;
+            env.position = &pos;
+            ofts_ctl_reply(ctl, "exec.position.GC.", &env);
+            pos.symbol = "NQ";
+            pos.quantity = -1;
+            ofts_ctl_reply(ctl, "exec.position.NQ.", &env);
+            ofts_ctl_reply_end(ctl, 42);
+        }
+        else if (req->body_case == OFTS__ENVELOPE__BODY_COMMAND) {
+            assert_int_equal(req->command->type, OFTS__COMMAND_TYPE__CMD_KILL);
+            ofts_ctl_reply_end(ctl, 43);
+        }
+        ofts__envelope__free_unpacked(req, NULL);
+        served++;
+    }
+    zpoller_destroy(&poller);
+    return NULL;
+}
+
+typedef struct {
+    int count;
+    int32_t qty_sum;
+} snap_t;
+
+static void
+s_on_item(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    snap_t *snap = arg;
+    assert_non_null(strstr(topic, "exec.position."));
+    snap->count++;
+    snap->qty_sum += env->position->quantity;
+}
+
+static void
+t_ctl_snapshot_and_command(void **state)
+{
+    (void) state;
+    ofts_ctl_t *ctl = ofts_ctl_new("inproc://ctl-test");
+    assert_non_null(ctl);
+    pthread_t thread;
+    pthread_create(&thread, NULL, s_ctl_server, ctl);
+    snap_t snap = { 0 };
+    uint64_t seq = 0;
+    assert_int_equal(ofts_ctl_snapshot("inproc://ctl-test", "exec.position.", 3000, s_on_item, &snap, &seq), 0);
+    assert_int_equal(snap.count, 2);
+    assert_int_equal(snap.qty_sum, 1);
+    assert_int_equal(seq, 42);
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    assert_int_equal(ofts_ctl_command("inproc://ctl-test", &cmd, 3000), 0);
+    pthread_join(thread, NULL);
+    ofts_ctl_destroy(&ctl);
+}
+
+static void
+t_ctl_times_out_without_server(void **state)
+{
+    (void) state;
+    int64_t start = zclock_mono();
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    assert_int_equal(ofts_ctl_command("inproc://nobody-here", &cmd, 200), -1);
+    int64_t took = zclock_mono() - start;
+    assert_true(took >= 190 && took < 3000);
+}
+
+int
+main(void)
+{
+    ofts_log_init("test-bus", OFTS_LOG_ERROR);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(t_publish_and_receive),
+        cmocka_unit_test(t_garbage_is_counted_and_survived),
+        cmocka_unit_test(t_gap_reports_exact_missing_count),
+        cmocka_unit_test(t_floor_drops_snapshotted_updates),
+        cmocka_unit_test(t_ctl_snapshot_and_command),
+        cmocka_unit_test(t_ctl_times_out_without_server),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    zsys_shutdown();
+    return rc;
+}
