@@ -7,6 +7,7 @@
 
 static char s_service[64] = "ofts";
 static ofts_log_level_t s_level = OFTS_LOG_INFO;
+static FILE *s_tee = NULL;
 static const char *s_names[] = { "DEBUG", "INFO ", "WARN ", "ERROR" };
 
 int
@@ -29,6 +30,7 @@ ofts_log_init(const char *service, ofts_log_level_t level)
         s_level = (ofts_log_level_t) env;
 }
 
+void ofts_log_set_tee(FILE *tee) { s_tee = tee; }
 void ofts_log_set_level(ofts_log_level_t level) { s_level = level; }
 ofts_log_level_t ofts_log_level(void) { return s_level; }
 const char *ofts_log_service(void) { return s_service; }
@@ -59,6 +61,10 @@ ofts_logv(ofts_log_level_t level, const char *fmt, va_list args)
     line[len++] = '\n';
     fwrite(line, 1, len, stderr);
     fflush(stderr);
+    if (s_tee) {
+        fwrite(line, 1, len, s_tee);
+        fflush(s_tee);
+    }
 }
 
 void

@@ -8,6 +8,7 @@
 #ifndef OFTS_LOG_H
 #define OFTS_LOG_H
 #include <stdarg.h>
+#include <stdio.h>
 
 typedef enum { OFTS_LOG_DEBUG = 0, OFTS_LOG_INFO, OFTS_LOG_WARN, OFTS_LOG_ERROR } ofts_log_level_t;
 
@@ -19,6 +20,9 @@ ofts_log_level_t ofts_log_level(void);
 //  Parse "debug|info|warn|error"; -1 when unknown.
 int ofts_log_level_parse(const char *text);
 const char *ofts_log_service(void);
+//  Also append every line to this stream (NULL to stop); used by `ofts up`
+//  to put its own lines into orderflow_trading.log.
+void ofts_log_set_tee(FILE *tee);
 
 void ofts_log(ofts_log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ofts_logv(ofts_log_level_t level, const char *fmt, va_list args);

@@ -36,6 +36,7 @@ struct _ofts_service_t {
     bool check_only;
     bool stopping;
     bool reader_added;
+    bool no_pub;
     char state[128];
     ofts_service_msg_fn *msg_fn;
     void *msg_arg;
@@ -246,6 +247,29 @@ s_on_sub(zloop_t *loop, zsock_t *sock, void *arg)
     return self->stopping ? -1 : 0;
 }
 
+static void
+s_ensure_reader(ofts_service_t *self)
+{
+    if (!self->reader_added) {
+        zloop_reader(self->loop, ofts_bus_sub_sock(self->bus), s_on_sub, self);
+        self->reader_added = true;
+    }
+}
+
+int
+ofts_service_listen_endpoint(ofts_service_t *self, const char *endpoint, const char *prefix)
+{
+    if (!ofts_endpoint_valid(endpoint)) {
+        log_error("bad endpoint '%s'", endpoint);
+        return -1;
+    }
+    if (ofts_bus_connect(self->bus, endpoint) != 0)
+        return -1;
+    ofts_bus_subscribe(self->bus, prefix);
+    s_ensure_reader(self);
+    return 0;
+}
+
 int
 ofts_service_listen(ofts_service_t *self, const char *publisher, const char *prefix)
 {
@@ -260,10 +284,7 @@ ofts_service_listen(ofts_service_t *self, const char *publisher, const char *pre
         ep->connected = true;
     }
     ofts_bus_subscribe(self->bus, prefix);
-    if (!self->reader_added) {
-        zloop_reader(self->loop, ofts_bus_sub_sock(self->bus), s_on_sub, self);
-        self->reader_added = true;
-    }
+    s_ensure_reader(self);
     return 0;
 }
 
@@ -356,10 +377,26 @@ s_on_heartbeat(zloop_t *loop, int timer_id, void *arg)
     return self->stopping ? -1 : 0;
 }
 
+void ofts_service_no_pub(ofts_service_t *self) { self->no_pub = true; }
+int ofts_service_heartbeat_timeout_ms(ofts_service_t *self) { return self->heartbeat_timeout_ms; }
+
+size_t
+ofts_service_peers(ofts_service_t *self, const char **names, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < self->neps && n < max; i++)
+        names[n++] = self->eps[i].name;
+    return n;
+}
+
 int
 ofts_service_run(ofts_service_t *self)
 {
     s_endpoint_t *own = s_find_ep(self, self->name);
+    if (self->no_pub) {
+        zloop_start(self->loop);
+        return 0;
+    }
     if (!ofts_bus_pub_sock(self->bus)) {
         if (!own || !own->pub) {
             log_error("no bus.endpoints.%s.pub in %s", self->name, ofts_config_path(self->config));

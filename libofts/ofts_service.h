@@ -51,6 +51,8 @@ bool ofts_service_check_only(ofts_service_t *self);
 //  Connect the SUB socket to `publisher`'s PUB endpoint (from config, once)
 //  and subscribe to prefix. Returns 0 or -1 (bad config, logged).
 int ofts_service_listen(ofts_service_t *self, const char *publisher, const char *prefix);
+//  Same, for an explicit endpoint (tools given --endpoint).
+int ofts_service_listen_endpoint(ofts_service_t *self, const char *endpoint, const char *prefix);
 void ofts_service_on_message(ofts_service_t *self, ofts_service_msg_fn *fn, void *arg);
 //  Bind bus.endpoints.<name>.ctl and hand each request to fn.
 int ofts_service_on_ctl(ofts_service_t *self, ofts_service_ctl_fn *fn, void *arg);
@@ -63,6 +65,13 @@ const char *ofts_service_endpoint(ofts_service_t *self, const char *service, con
 void ofts_service_set_state(ofts_service_t *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 //  Publish through the service's bus.
 int ofts_service_publish(ofts_service_t *self, const char *topic, Ofts__Envelope *env);
+
+//  A read-only tool (ofts-monitor on a terminal): no PUB socket, no heartbeat.
+void ofts_service_no_pub(ofts_service_t *self);
+//  Milliseconds after which a silent heartbeat counts as lost (bus config).
+int ofts_service_heartbeat_timeout_ms(ofts_service_t *self);
+//  Names of the services in bus.endpoints (for tools that listen to all).
+size_t ofts_service_peers(ofts_service_t *self, const char **names, size_t max);
 
 //  Run until SIGINT/SIGTERM or ofts_service_stop(). 0 on a clean stop.
 int ofts_service_run(ofts_service_t *self);

@@ -1,0 +1,255 @@
+/*  ofts - the one command a trader types.
+
+      ofts up [--config F] [--log-dir D] [--only a,b] [--until-exit SVC]
+              [--grace-ms N] [--quiet]      start and supervise all services
+      ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F]
+                                            send a command to risk
+      ofts dbn ... | databento ... | monitor ... | backtest ...
+                                            run ofts-<name> with the rest    */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "ofts_config.h"
+#include "ofts_ctl.h"
+#include "ofts_log.h"
+#include "supervisor.h"
+
+#define MAX_SERVICES 16
+
+static char s_bin_dir[1024];
+
+static void
+s_find_bin_dir(void)
+{
+    char exe[1024];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0) {
+        snprintf(s_bin_dir, sizeof s_bin_dir, ".");
+        return;
+    }
+    exe[n] = '\0';
+    snprintf(s_bin_dir, sizeof s_bin_dir, "%s", dirname(exe));
+}
+
+static int
+s_usage(int code)
+{
+    fprintf(code ? stderr : stdout,
+            "usage: ofts up [--config F] [--log-dir D] [--only a,b] [--until-exit SVC] [--grace-ms N] [--quiet]\n"
+            "       ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F]\n"
+            "       ofts dbn|databento|monitor|backtest ARGS...\n");
+    return code;
+}
+
+static bool
+s_in_list(const char *list, const char *name)
+{
+    if (!list)
+        return true;
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p; ) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t) (comma - p) : strlen(p);
+        if (n == len && strncmp(p, name, n) == 0)
+            return true;
+        p = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+//  Read "up": services, log_dir, restart policy, per-service extra args.
+static int
+s_read_up(ofts_config_t *cfg, supervisor_config_t *sc, const char **services, int *nservices,
+          json_t **args_out, char *err, size_t errlen)
+{
+    ofts_cfgsec_t *up = ofts_config_section(cfg, "up");
+    if (!sc->log_dir)
+        sc->log_dir = ofts_cfgsec_string(up, "log_dir", "logs");
+    sc->restart_min_ms = (int) ofts_cfgsec_int(up, "restart_min_ms", 250);
+    sc->restart_max_ms = (int) ofts_cfgsec_int(up, "restart_max_ms", 10000);
+    sc->stop_timeout_ms = (int) ofts_cfgsec_int(up, "stop_timeout_ms", 5000);
+    if (sc->restart_min_ms <= 0 || sc->restart_max_ms < sc->restart_min_ms)
+        ofts_cfgsec_fail(up, "restart_max_ms", "need 0 < restart_min_ms <= restart_max_ms");
+    json_t *list = ofts_cfgsec_json(up, "services");
+    static const char *defaults[] = { "gateway-order", "risk", "analyzer", "gateway-md", "monitor" };
+    *nservices = 0;
+    if (!list) {
+        for (int i = 0; i < 5; i++)
+            services[(*nservices)++] = defaults[i];
+    }
+    else if (!json_is_array(list))
+        ofts_cfgsec_fail(up, "services", "expected an array of service names");
+    else {
+        size_t i;
+        json_t *v;
+        json_array_foreach(list, i, v) {
+            if (!json_is_string(v) || *nservices == MAX_SERVICES) {
+                ofts_cfgsec_fail(up, "services", "expected an array of service names");
+                break;
+            }
+            services[(*nservices)++] = json_string_value(v);
+        }
+    }
+    json_t *args = ofts_cfgsec_json(up, "args");
+    if (args && !json_is_object(args))
+        ofts_cfgsec_fail(up, "args", "expected an object: service -> [arguments]");
+    *args_out = args;
+    return ofts_cfgsec_finish(&up, err, errlen);
+}
+
+static int
+s_up(int argc, char **argv)
+{
+    supervisor_config_t sc = { .bin_dir = s_bin_dir, .grace_ms = 2000 };
+    const char *config_path = ofts_config_default_path();
+    const char *only = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config_path = argv[++i];
+        else if (strcmp(argv[i], "--log-dir") == 0 && i + 1 < argc)
+            sc.log_dir = argv[++i];
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
+        else if (strcmp(argv[i], "--until-exit") == 0 && i + 1 < argc)
+            sc.until_exit = argv[++i];
+        else if (strcmp(argv[i], "--grace-ms") == 0 && i + 1 < argc)
+            sc.grace_ms = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--quiet") == 0)
+            sc.quiet = true;
+        else
+            return s_usage(2);
+    }
+    char real[4096];
+    sc.config_path = realpath(config_path, real) ? real : config_path;
+    char err[512];
+    ofts_config_t *cfg = ofts_config_load(sc.config_path, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "ofts: config error: %s\n", err);
+        return OFTS_EXIT_CONFIG;
+    }
+    const char *services[MAX_SERVICES];
+    int nservices = 0;
+    json_t *args = NULL;
+    if (s_read_up(cfg, &sc, services, &nservices, &args, err, sizeof err) != 0) {
+        fprintf(stderr, "ofts: config error: %s\n", err);
+        ofts_config_destroy(&cfg);
+        return OFTS_EXIT_CONFIG;
+    }
+    supervisor_t *sup = supervisor_new(&sc);
+    if (!sup) {
+        ofts_config_destroy(&cfg);
+        return 1;
+    }
+    for (int i = 0; i < nservices; i++) {
+        if (!s_in_list(only, services[i]))
+            continue;
+        const char *extra[32] = { NULL };
+        json_t *list = args ? json_object_get(args, services[i]) : NULL;
+        size_t k;
+        json_t *v;
+        json_array_foreach(list, k, v) {
+            if (k < 31 && json_is_string(v))
+                extra[k] = json_string_value(v);
+        }
+        supervisor_add(sup, services[i], extra);
+    }
+    int rc = supervisor_check(sup);
+    if (rc == 0)
+        rc = supervisor_run(sup);
+    supervisor_destroy(&sup);
+    ofts_config_destroy(&cfg);
+    return rc;
+}
+
+static int
+s_cmd(int argc, char **argv)
+{
+    const char *config_path = ofts_config_default_path();
+    const char *verb = NULL, *symbol = "";
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+            config_path = argv[++i];
+        else if (!verb)
+            verb = argv[i];
+        else
+            symbol = argv[i];
+    }
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    if (!verb)
+        return s_usage(2);
+    if (strcmp(verb, "pause") == 0)
+        cmd.type = OFTS__COMMAND_TYPE__CMD_PAUSE;
+    else if (strcmp(verb, "resume") == 0)
+        cmd.type = OFTS__COMMAND_TYPE__CMD_RESUME;
+    else if (strcmp(verb, "flatten") == 0)
+        cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
+    else if (strcmp(verb, "kill") == 0)
+        cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    else
+        return s_usage(2);
+    cmd.symbol = (char *) symbol;
+    cmd.issued_by = "ofts cmd";
+    cmd.reason = "operator";
+    char err[512];
+    ofts_config_t *cfg = ofts_config_load(config_path, err, sizeof err);
+    if (!cfg) {
+        fprintf(stderr, "ofts: config error: %s\n", err);
+        return OFTS_EXIT_CONFIG;
+    }
+    ofts_cfgsec_t *sec = ofts_config_section(cfg, "bus.endpoints.risk");
+    const char *ctl = ofts_cfgsec_endpoint(sec, "ctl", NULL);
+    ofts_cfgsec_json(sec, "pub");
+    if (ofts_cfgsec_finish(&sec, err, sizeof err) != 0 || !ctl) {
+        fprintf(stderr, "ofts: config error: %s\n", *err ? err : "no bus.endpoints.risk.ctl");
+        ofts_config_destroy(&cfg);
+        return OFTS_EXIT_CONFIG;
+    }
+    int rc = ofts_ctl_command(ctl, &cmd, 3000);
+    if (rc == 0)
+        printf("risk acknowledged %s%s%s\n", verb, *symbol ? " " : "", symbol);
+    else
+        fprintf(stderr, "ofts: risk did not acknowledge %s (is it running? ctl %s)\n", verb, ctl);
+    ofts_config_destroy(&cfg);
+    zsys_shutdown();
+    return rc == 0 ? 0 : 1;
+}
+
+static int
+s_forward(const char *tool, int argc, char **argv)
+{
+    char bin[1200];
+    snprintf(bin, sizeof bin, "%s/ofts-%s", s_bin_dir, tool);
+    char **args = calloc((size_t) argc + 2, sizeof *args);
+    args[0] = bin;
+    for (int i = 0; i < argc; i++)
+        args[i + 1] = argv[i];
+    execv(bin, args);
+    fprintf(stderr, "ofts: cannot run %s: %s\n", bin, strerror(errno));
+    free(args);
+    return 127;
+}
+
+int
+main(int argc, char **argv)
+{
+    ofts_log_init("ofts", OFTS_LOG_INFO);
+    s_find_bin_dir();
+    if (argc < 2)
+        return s_usage(2);
+    const char *sub = argv[1];
+    if (strcmp(sub, "up") == 0)
+        return s_up(argc - 2, argv + 2);
+    if (strcmp(sub, "cmd") == 0)
+        return s_cmd(argc - 2, argv + 2);
+    if (strcmp(sub, "help") == 0 || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
+        return s_usage(0);
+    static const char *tools[] = { "dbn", "databento", "monitor", "backtest", "sim", NULL };
+    for (int i = 0; tools[i]; i++)
+        if (strcmp(sub, tools[i]) == 0)
+            return s_forward(sub, argc - 2, argv + 2);
+    fprintf(stderr, "ofts: unknown command '%s'\n", sub);
+    return s_usage(2);
+}

@@ -1,0 +1,284 @@
+/*  ofts-monitor - watch any topic prefix on any service.
+
+    ofts-monitor [--config F] [--json] [--endpoint E ...] [--count N]
+                 [--duration-ms T] [--service] [PREFIX ...]
+
+    Prints every decoded message on the prefixes (all when none): one line
+    each, or one JSON object per line with --json (fit for jq). Gaps and
+    services whose heartbeat stopped are reported in the same stream.
+    --service is how `ofts up` runs it: it heartbeats like any service and
+    writes the activity log (signals, orders, fills, positions, health)
+    instead of every message.                                              */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "health.h"
+#include "ofts_clock.h"
+#include "ofts_instrument.h"
+#include "ofts_log.h"
+#include "ofts_msg.h"
+#include "ofts_service.h"
+
+#define MAX_PREFIXES 32
+#define MAX_ENDPOINTS 16
+
+typedef struct {
+    ofts_service_t *svc;
+    health_t *health;
+    bool json;
+    bool service_mode;
+    const char *prefixes[MAX_PREFIXES];
+    int nprefixes;
+    const char *endpoints[MAX_ENDPOINTS];
+    int nendpoints;
+    long count_limit;
+    long printed;
+    long duration_ms;
+    int64_t started_ns;
+} monitor_t;
+
+static bool
+s_wanted(monitor_t *self, const char *topic)
+{
+    if (self->nprefixes == 0)
+        return true;
+    for (int i = 0; i < self->nprefixes; i++)
+        if (strncmp(topic, self->prefixes[i], strlen(self->prefixes[i])) == 0)
+            return true;
+    return false;
+}
+
+static void
+s_print_json(json_t *obj)
+{
+    char *text = json_dumps(obj, JSON_COMPACT | JSON_REAL_PRECISION(10));
+    if (text) {
+        fputs(text, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
+        free(text);
+    }
+    json_decref(obj);
+}
+
+static void
+s_count_printed(monitor_t *self)
+{
+    self->printed++;
+    if (self->count_limit > 0 && self->printed >= self->count_limit)
+        ofts_service_stop(self->svc);
+}
+
+static void
+s_on_health(void *arg, health_event_t event, const health_entry_t *e)
+{
+    monitor_t *self = arg;
+    if (event == HEALTH_LOST)
+        log_warn("service %s heartbeat stopped (pid %u, state '%s')", e->service, e->pid, e->state);
+    else if (event == HEALTH_RESTARTED)
+        log_warn("service %s restarted (pid now %u)", e->service, e->pid);
+    else
+        log_info("service %s %s (pid %u, state '%s')", e->service,
+                 event == HEALTH_BACK ? "heartbeat back" : "up", e->pid, e->state);
+    if (self->service_mode || event == HEALTH_SEEN)
+        return;
+    if (self->json) {
+        json_t *o = json_pack("{s:s, s:s, s:i, s:s}", "type", "health", "event", health_event_name(event),
+                              "pid", (json_int_t) e->pid, "service", e->service);
+        s_print_json(o);
+    }
+    else {
+        printf("! health %s %s pid=%u\n", e->service, health_event_name(event), e->pid);
+        fflush(stdout);
+    }
+}
+
+static void
+s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
+{
+    monitor_t *self = arg;
+    if (self->service_mode)
+        return;                     //  the bus already logged it
+    if (self->json)
+        s_print_json(json_pack("{s:s, s:s, s:s, s:I}", "type", "gap", "source", source, "topic", topic,
+                               "missing", (json_int_t) missing));
+    else {
+        printf("! gap %s %s missing=%llu\n", source, topic, (unsigned long long) missing);
+        fflush(stdout);
+    }
+}
+
+//  The activity log: one line per thing a trader cares about.
+static void
+s_log_activity(const char *topic, Ofts__Envelope *env)
+{
+    char a[32], b[32], c[32];
+    switch (env->body_case) {
+    case OFTS__ENVELOPE__BODY_SIGNAL: {
+        Ofts__Signal *s = env->signal;
+        log_info("SIGNAL %s %s entry %s stop %s target %s confidence %.2f: %s", s->symbol,
+                 s->direction == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", ofts_price_str(s->entry, a, sizeof a),
+                 ofts_price_str(s->stop, b, sizeof b), ofts_price_str(s->take_profit, c, sizeof c),
+                 s->confidence, s->reasons);
+        break;
+    }
+    case OFTS__ENVELOPE__BODY_ORDER_REQUEST: {
+        Ofts__OrderRequest *o = env->order_request;
+        log_info("ORDER %s %s %u %s entry %s stop %s target %s%s", o->client_order_id,
+                 o->side == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", o->quantity, o->symbol,
+                 ofts_price_str(o->entry, a, sizeof a), ofts_price_str(o->stop, b, sizeof b),
+                 ofts_price_str(o->take_profit, c, sizeof c), o->reduce_only ? " reduce-only" : "");
+        break;
+    }
+    case OFTS__ENVELOPE__BODY_RISK_REJECT:
+        log_info("REJECT %s signal %s: %s", env->risk_reject->symbol, env->risk_reject->signal_id,
+                 env->risk_reject->text);
+        break;
+    case OFTS__ENVELOPE__BODY_FILL: {
+        Ofts__Fill *f = env->fill;
+        log_info("FILL %s %s %u %s @ %s (%s)", f->client_order_id,
+                 f->side == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", f->quantity, f->symbol,
+                 ofts_price_str(f->price, a, sizeof a),
+                 protobuf_c_enum_descriptor_get_value(&ofts__order_role__descriptor, f->role)->name);
+        break;
+    }
+    case OFTS__ENVELOPE__BODY_POSITION: {
+        Ofts__Position *p = env->position;
+        log_info("POSITION %s %d @ %s realized $%.2f unrealized $%.2f%s", p->symbol, p->quantity,
+                 ofts_price_str(p->avg_price, a, sizeof a), p->realized_pnl_cents / 100.0,
+                 p->unrealized_pnl_cents / 100.0, p->quantity && !p->protected_ ? " UNPROTECTED" : "");
+        break;
+    }
+    case OFTS__ENVELOPE__BODY_ORDER_UPDATE: {
+        Ofts__OrderUpdate *u = env->order_update;
+        if (u->status == OFTS__ORDER_STATUS__STATUS_REJECTED || u->status == OFTS__ORDER_STATUS__STATUS_UNKNOWN)
+            log_warn("ORDER %s %s: %s", u->client_order_id,
+                     protobuf_c_enum_descriptor_get_value(&ofts__order_status__descriptor, u->status)->name,
+                     u->text);
+        break;
+    }
+    default:
+        (void) topic;
+        break;
+    }
+}
+
+static void
+s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *arg)
+{
+    (void) svc;
+    monitor_t *self = arg;
+    if (env->body_case == OFTS__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->service)
+        health_on_heartbeat(self->health, env->heartbeat, ofts_clock_now_ns());
+    if (self->service_mode) {
+        s_log_activity(topic, env);
+        return;
+    }
+    if (!s_wanted(self, topic))
+        return;
+    if (self->json)
+        s_print_json(ofts_msg_to_json(env, topic));
+    else {
+        char *line = ofts_msg_to_line(env, topic);
+        puts(line);
+        fflush(stdout);
+        free(line);
+    }
+    s_count_printed(self);
+}
+
+static void
+s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
+{
+    monitor_t *self = arg;
+    health_check(self->health, now_ns);
+    if (self->duration_ms > 0 && now_ns - self->started_ns > self->duration_ms * OFTS_NS_PER_MS)
+        ofts_service_stop(svc);
+}
+
+static int
+s_parse_args(monitor_t *self, int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--json") == 0)
+            self->json = true;
+        else if (strcmp(a, "--service") == 0)
+            self->service_mode = true;
+        else if (strcmp(a, "--endpoint") == 0 && i + 1 < argc && self->nendpoints < MAX_ENDPOINTS)
+            self->endpoints[self->nendpoints++] = argv[++i];
+        else if (strcmp(a, "--count") == 0 && i + 1 < argc)
+            self->count_limit = atol(argv[++i]);
+        else if (strcmp(a, "--duration-ms") == 0 && i + 1 < argc)
+            self->duration_ms = atol(argv[++i]);
+        else if (a[0] == '-' && a[1] == '-') {
+            fprintf(stderr, "ofts-monitor: unknown option %s\n", a);
+            return -1;
+        }
+        else if (self->nprefixes < MAX_PREFIXES)
+            self->prefixes[self->nprefixes++] = a;
+    }
+    return 0;
+}
+
+static int
+s_connect(monitor_t *self)
+{
+    //  Heartbeats are always wanted: they drive the health report.
+    if (self->nendpoints > 0) {
+        for (int i = 0; i < self->nendpoints; i++) {
+            if (ofts_service_listen_endpoint(self->svc, self->endpoints[i], "") != 0)
+                return -1;
+        }
+        return 0;
+    }
+    const char *peers[32];
+    size_t n = ofts_service_peers(self->svc, peers, 32);
+    for (size_t i = 0; i < n; i++) {
+        if (!ofts_service_endpoint(self->svc, peers[i], "pub"))
+            continue;
+        if (self->service_mode && strcmp(peers[i], "monitor") == 0)
+            continue;
+        if (ofts_service_listen(self->svc, peers[i], "") != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    ofts_service_t *svc = ofts_service_new("monitor", argc, argv);
+    if (!svc)
+        return ofts_service_exit_code();
+    monitor_t self = { .svc = svc, .started_ns = ofts_clock_now_ns() };
+    ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(svc), "monitor");
+    int tick_ms = (int) ofts_cfgsec_int(sec, "check_ms", 250);
+    if (ofts_service_config_done(svc, &sec) != 0) {
+        ofts_service_destroy(&svc);
+        return OFTS_EXIT_CONFIG;
+    }
+    if (s_parse_args(&self, ofts_service_argc(svc), ofts_service_argv(svc)) != 0) {
+        ofts_service_destroy(&svc);
+        return 2;
+    }
+    if (ofts_service_check_only(svc)) {
+        ofts_service_destroy(&svc);
+        return 0;
+    }
+    if (!self.service_mode)
+        ofts_service_no_pub(svc);
+    self.health = health_new((int64_t) ofts_service_heartbeat_timeout_ms(svc) * OFTS_NS_PER_MS, s_on_health, &self);
+    ofts_bus_set_gap_handler(ofts_service_bus(svc), s_on_gap, &self);
+    int rc = s_connect(&self);
+    if (rc == 0) {
+        ofts_service_on_message(svc, s_on_message, &self);
+        ofts_service_on_tick(svc, tick_ms, s_on_tick, &self);
+        rc = ofts_service_run(svc);
+    }
+    else
+        rc = 2;
+    health_destroy(&self.health);
+    ofts_service_destroy(&svc);
+    return rc;
+}

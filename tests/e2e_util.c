@@ -1,0 +1,191 @@
+#include "e2e_util.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t
+e2e_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+char *
+e2e_tempdir(const char *tag)
+{
+    char path[256];
+    snprintf(path, sizeof path, "/tmp/ofts-%s-XXXXXX", tag);
+    if (!mkdtemp(path))
+        return NULL;
+    return strdup(path);
+}
+
+static int
+s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void) st;
+    (void) flag;
+    (void) ftw;
+    return remove(path);
+}
+
+void
+e2e_rmtree(const char *path)
+{
+    if (path)
+        nftw(path, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+const char *
+e2e_bin(const char *name, char *buf, size_t size)
+{
+    const char *dir = getenv("OFTS_BIN");
+    snprintf(buf, size, "%s/%s", dir ? dir : "bin", name);
+    return buf;
+}
+
+char *
+e2e_write_config(const char *dir, const char *extra_json)
+{
+    static const char *services[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor" };
+    json_t *eps = json_object();
+    for (int i = 0; i < 5; i++) {
+        char pub[512], ctl[512];
+        snprintf(pub, sizeof pub, "ipc://%s/%s.pub", dir, services[i]);
+        snprintf(ctl, sizeof ctl, "ipc://%s/%s.ctl", dir, services[i]);
+        json_t *one = json_pack("{s:s}", "pub", pub);
+        if (strcmp(services[i], "risk") == 0 || strcmp(services[i], "gateway-order") == 0)
+            json_object_set_new(one, "ctl", json_string(ctl));
+        json_object_set_new(eps, services[i], one);
+    }
+    char logs[512];
+    snprintf(logs, sizeof logs, "%s/logs", dir);
+    json_t *root = json_pack("{s:{s:i, s:i, s:o}, s:{s:s, s:i, s:i}}",
+                             "bus", "heartbeat_ms", 200, "heartbeat_timeout_ms", 1500, "endpoints", eps,
+                             "up", "log_dir", logs, "restart_min_ms", 100, "restart_max_ms", 1000);
+    if (extra_json) {
+        json_error_t err;
+        json_t *extra = json_loads(extra_json, 0, &err);
+        if (!extra) {
+            fprintf(stderr, "e2e: bad extra config: %s\n", err.text);
+            abort();
+        }
+        const char *key;
+        json_t *value;
+        json_object_foreach(extra, key, value) {
+            json_t *mine = json_object_get(root, key);
+            if (mine && json_is_object(mine) && json_is_object(value))
+                json_object_update(mine, value);
+            else
+                json_object_set(root, key, value);
+        }
+        json_decref(extra);
+    }
+    char path[512];
+    snprintf(path, sizeof path, "%s/config.json", dir);
+    json_dump_file(root, path, JSON_INDENT(2));
+    json_decref(root);
+    return strdup(path);
+}
+
+int
+e2e_spawn(e2e_proc_t *proc, char *const argv[], bool pipe_out, const char *log_path)
+{
+    memset(proc, 0, sizeof *proc);
+    proc->out = -1;
+    int fds[2] = { -1, -1 };
+    if (pipe_out && pipe2(fds, O_CLOEXEC) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (pipe_out)
+            dup2(fds[1], STDOUT_FILENO);
+        if (log_path) {
+            int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+            if (fd >= 0)
+                dup2(fd, STDERR_FILENO);
+        }
+        execv(argv[0], argv);
+        fprintf(stderr, "e2e: cannot exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    proc->pid = pid;
+    if (pipe_out) {
+        close(fds[1]);
+        proc->out = fds[0];
+        fcntl(proc->out, F_SETFL, O_NONBLOCK);
+    }
+    return 0;
+}
+
+bool
+e2e_read_line(e2e_proc_t *proc, char *line, size_t size, int64_t deadline_ms)
+{
+    while (true) {
+        char *nl = memchr(proc->buf, '\n', proc->len);
+        if (nl) {
+            size_t n = (size_t) (nl - proc->buf);
+            size_t copy = n < size - 1 ? n : size - 1;
+            memcpy(line, proc->buf, copy);
+            line[copy] = '\0';
+            memmove(proc->buf, nl + 1, proc->len - n - 1);
+            proc->len -= n + 1;
+            return true;
+        }
+        int64_t left = deadline_ms - e2e_now_ms();
+        if (left <= 0 || proc->out < 0)
+            return false;
+        struct pollfd p = { proc->out, POLLIN, 0 };
+        if (poll(&p, 1, (int) left) <= 0)
+            continue;
+        if (proc->len == sizeof proc->buf)
+            proc->len = 0;          //  an absurd line: drop it rather than hang
+        ssize_t r = read(proc->out, proc->buf + proc->len, sizeof proc->buf - proc->len);
+        if (r == 0)
+            return false;
+        if (r > 0)
+            proc->len += (size_t) r;
+    }
+}
+
+int
+e2e_stop(e2e_proc_t *proc, int sig, int wait_ms)
+{
+    if (proc->pid <= 0)
+        return -1;
+    kill(proc->pid, sig);
+    int status = 0;
+    int64_t deadline = e2e_now_ms() + wait_ms;
+    pid_t r = 0;
+    while ((r = waitpid(proc->pid, &status, WNOHANG)) == 0 && e2e_now_ms() < deadline)
+        usleep(10000);              //  polling a condition (the child's exit), bounded
+    if (r == 0) {
+        kill(proc->pid, SIGKILL);
+        waitpid(proc->pid, &status, 0);
+        status = -1;
+    }
+    if (proc->out >= 0)
+        close(proc->out);
+    proc->out = -1;
+    proc->pid = 0;
+    return status;
+}
+
+bool
+e2e_pid_alive(pid_t pid)
+{
+    return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}

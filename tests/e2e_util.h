@@ -1,0 +1,41 @@
+/*  e2e_util - what end-to-end tests share: a temp dir with a config whose
+    endpoints are ipc:// paths inside it (so parallel tests never collide),
+    child processes with their stdout piped, line reads with deadlines, and
+    cleanup that kills and reaps everything started.                      */
+#ifndef OFTS_E2E_UTIL_H
+#define OFTS_E2E_UTIL_H
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+typedef struct {
+    pid_t pid;
+    int out;                        //  read end of stdout (-1 if not piped)
+    char buf[65536];
+    size_t len;
+} e2e_proc_t;
+
+//  mkdtemp under /tmp; returns a malloc'd path.
+char *e2e_tempdir(const char *tag);
+void e2e_rmtree(const char *path);
+//  The binary path $OFTS_BIN/name (static buffer per call site is not safe:
+//  writes into buf).
+const char *e2e_bin(const char *name, char *buf, size_t size);
+//  Write a config with ipc endpoints in dir; `extra` (may be NULL) is a JSON
+//  object merged over it (top-level sections replaced key by key).
+//  Returns the config path (malloc'd).
+char *e2e_write_config(const char *dir, const char *extra_json);
+
+//  Start argv[0] (full path) with stdout piped when pipe_out; stderr goes to
+//  dir/<name>.stderr when log_path is given, else inherited.
+int e2e_spawn(e2e_proc_t *proc, char *const argv[], bool pipe_out, const char *log_path);
+//  Next stdout line (NUL-terminated, without newline) into line; false on
+//  deadline or EOF.
+bool e2e_read_line(e2e_proc_t *proc, char *line, size_t size, int64_t deadline_ms);
+//  SIGTERM, wait up to ms, then SIGKILL; reaps. Returns exit status or -1.
+int e2e_stop(e2e_proc_t *proc, int sig, int wait_ms);
+int64_t e2e_now_ms(void);
+bool e2e_pid_alive(pid_t pid);
+
+#endif
