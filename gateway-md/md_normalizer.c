@@ -1,0 +1,1 @@
+/* placeholder */ typedef int s_placeholder_t;
