@@ -1,12 +1,26 @@
 # gateway-md network half (helper "databento-net"): CRAM, live gateway client,
-# historical HTTP client, mock servers and their tests. Included from
-# gateway-md/CMakeLists.txt.
+# historical HTTP client, mock servers and their tests. Included at the end of
+# gateway-md/CMakeLists.txt (after ofts_dbn exists).
 pkg_check_modules(CRYPTO REQUIRED IMPORTED_TARGET libcrypto)   # Debian: libssl-dev
 
 set(NET_DIR ${CMAKE_CURRENT_LIST_DIR})
-add_library(ofts_dbnet STATIC ${NET_DIR}/cram.c ${NET_DIR}/live_proto.c)
+
+# Clients: pure text-phase protocol + CRAM + the socket/HTTP shells.
+add_library(ofts_dbnet STATIC
+  ${NET_DIR}/cram.c ${NET_DIR}/live_proto.c ${NET_DIR}/live_client.c)
 target_include_directories(ofts_dbnet PUBLIC ${NET_DIR})
-target_link_libraries(ofts_dbnet PUBLIC ofts PkgConfig::CRYPTO)
+target_link_libraries(ofts_dbnet PUBLIC ofts_dbn ofts PkgConfig::CRYPTO PkgConfig::CURL)
+
+# Mock Databento servers (loopback only) and the DBN content they serve.
+add_library(ofts_mock_dbn STATIC ${NET_DIR}/mock/mock_dbn.c)
+target_include_directories(ofts_mock_dbn PUBLIC ${NET_DIR}/mock)
+target_link_libraries(ofts_mock_dbn PUBLIC ofts_dbn PkgConfig::ZSTD)
+
+add_executable(ofts-mock-databento-live ${NET_DIR}/mock/mock_live_gateway.c)
+target_link_libraries(ofts-mock-databento-live PRIVATE ofts_mock_dbn ofts_dbnet)
 
 ofts_add_test(NAME gateway_md_cram SOURCES ${NET_DIR}/tests/test_cram.c LIBS ofts_dbnet)
 ofts_add_test(NAME gateway_md_live_proto SOURCES ${NET_DIR}/tests/test_live_proto.c LIBS ofts_dbnet)
+ofts_add_test(NAME gateway_md_live
+  SOURCES ${NET_DIR}/tests/test_live.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_dbnet TIMEOUT 90)
+add_dependencies(test-gateway_md_live ofts-mock-databento-live)
