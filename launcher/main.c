@@ -154,6 +154,10 @@ s_up(int argc, char **argv)
             if (k < 31 && json_is_string(v))
                 extra[k] = json_string_value(v);
         }
+        //  Under `ofts up` the monitor is a service: it heartbeats and
+        //  writes the activity log rather than printing every message.
+        if (!list && strcmp(services[i], "monitor") == 0)
+            extra[0] = "--service";
         supervisor_add(sup, services[i], extra);
     }
     int rc = supervisor_check(sup);
