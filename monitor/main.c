@@ -1,17 +1,21 @@
 /*  ofts-monitor - watch any topic prefix on any service.
 
     ofts-monitor [--config F] [--json] [--endpoint E ...] [--count N]
-                 [--duration-ms T] [--service] [PREFIX ...]
+                 [--duration-ms T] [--service] [--dashboard [--refresh-ms N]]
+                 [PREFIX ...]
 
     Prints every decoded message on the prefixes (all when none): one line
     each, or one JSON object per line with --json (fit for jq). Gaps and
     services whose heartbeat stopped are reported in the same stream.
     --service is how `ofts up` runs it: it heartbeats like any service and
     writes the activity log (signals, orders, fills, positions, health)
-    instead of every message.                                              */
+    instead of every message. --dashboard shows the live overview instead,
+    redrawn in place.                                                      */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include "dashboard.h"
 #include "health.h"
 #include "ofts_clock.h"
 #include "ofts_instrument.h"
@@ -27,6 +31,9 @@ typedef struct {
     health_t *health;
     bool json;
     bool service_mode;
+    dashboard_t *dashboard;
+    int refresh_ms;
+    int64_t next_render_ns;
     const char *prefixes[MAX_PREFIXES];
     int nprefixes;
     const char *endpoints[MAX_ENDPOINTS];
@@ -80,7 +87,7 @@ s_on_health(void *arg, health_event_t event, const health_entry_t *e)
     else
         log_info("service %s %s (pid %u, state '%s')", e->service,
                  event == HEALTH_BACK ? "heartbeat back" : "up", e->pid, e->state);
-    if (self->service_mode || event == HEALTH_SEEN)
+    if (self->service_mode || self->dashboard || event == HEALTH_SEEN)
         return;
     if (self->json) {
         json_t *o = json_pack("{s:s, s:s, s:i, s:s}", "type", "health", "event", health_event_name(event),
@@ -97,7 +104,9 @@ static void
 s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
 {
     monitor_t *self = arg;
-    if (self->service_mode)
+    if (self->dashboard)
+        dashboard_on_gap(self->dashboard, source, missing);
+    if (self->service_mode || self->dashboard)
         return;                     //  the bus already logged it
     if (self->json)
         s_print_json(json_pack("{s:s, s:s, s:s, s:I}", "type", "gap", "source", source, "topic", topic,
@@ -174,6 +183,10 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
         s_log_activity(topic, env);
         return;
     }
+    if (self->dashboard) {
+        dashboard_on_message(self->dashboard, topic, env, ofts_clock_now_ns());
+        return;
+    }
     if (!s_wanted(self, topic))
         return;
     if (self->json)
@@ -192,6 +205,10 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
 {
     monitor_t *self = arg;
     health_check(self->health, now_ns);
+    if (self->dashboard && now_ns >= self->next_render_ns) {
+        dashboard_render(self->dashboard, stdout, now_ns, isatty(STDOUT_FILENO));
+        self->next_render_ns = now_ns + (int64_t) self->refresh_ms * OFTS_NS_PER_MS;
+    }
     if (self->duration_ms > 0 && now_ns - self->started_ns > self->duration_ms * OFTS_NS_PER_MS)
         ofts_service_stop(svc);
 }
@@ -205,6 +222,10 @@ s_parse_args(monitor_t *self, int argc, char **argv)
             self->json = true;
         else if (strcmp(a, "--service") == 0)
             self->service_mode = true;
+        else if (strcmp(a, "--dashboard") == 0)
+            self->refresh_ms = self->refresh_ms ? self->refresh_ms : 500;
+        else if (strcmp(a, "--refresh-ms") == 0 && i + 1 < argc)
+            self->refresh_ms = atoi(argv[++i]);
         else if (strcmp(a, "--endpoint") == 0 && i + 1 < argc && self->nendpoints < MAX_ENDPOINTS)
             self->endpoints[self->nendpoints++] = argv[++i];
         else if (strcmp(a, "--count") == 0 && i + 1 < argc)
@@ -268,6 +289,11 @@ main(int argc, char **argv)
     }
     if (!self.service_mode)
         ofts_service_no_pub(svc);
+    if (self.refresh_ms > 0 && !self.service_mode) {
+        self.dashboard = dashboard_new((int64_t) ofts_service_heartbeat_timeout_ms(svc) * OFTS_NS_PER_MS);
+        if (tick_ms > self.refresh_ms)
+            tick_ms = self.refresh_ms;
+    }
     self.health = health_new((int64_t) ofts_service_heartbeat_timeout_ms(svc) * OFTS_NS_PER_MS, s_on_health, &self);
     ofts_bus_set_gap_handler(ofts_service_bus(svc), s_on_gap, &self);
     int rc = s_connect(&self);
@@ -278,6 +304,9 @@ main(int argc, char **argv)
     }
     else
         rc = 2;
+    if (self.dashboard)
+        dashboard_render(self.dashboard, stdout, ofts_clock_now_ns(), false);
+    dashboard_destroy(&self.dashboard);
     health_destroy(&self.health);
     ofts_service_destroy(&svc);
     return rc;
