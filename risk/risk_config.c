@@ -1,0 +1,229 @@
+#include "risk_config.h"
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+//  Topstep Trading Combine parameters, spec/topstepx.md §8.1:
+//  MLL from TS-MLL / kburrus64-max; max position size from TS-MPS.
+//  Daily loss limit: TopstepX has none by default since 2024-08-25 (TS-DLL);
+//  ofts keeps the legacy values as its own daily stop (propfirmapp,
+//  tradingfunder), so a bad day halts before the MLL is in danger.
+static const struct {
+    int64_t size;
+    int64_t mll_dollars;
+    int64_t dll_dollars;
+    int max_contracts;
+} s_accounts[] = {
+    {  50000, 2000, 1000,  5 },
+    { 100000, 3000, 2000, 10 },
+    { 150000, 4500, 3000, 15 },
+};
+
+bool
+risk_config_account_defaults(int64_t size, int64_t *mll, int64_t *dll, int *max_contracts)
+{
+    for (size_t i = 0; i < sizeof s_accounts / sizeof s_accounts[0]; i++)
+        if (s_accounts[i].size == size) {
+            *mll = s_accounts[i].mll_dollars * 100;
+            *dll = s_accounts[i].dll_dollars * 100;
+            *max_contracts = s_accounts[i].max_contracts;
+            return true;
+        }
+    return false;
+}
+
+static void
+s_account(risk_config_t *cfg, int64_t size)
+{
+    cfg->account_size = size;
+    cfg->start_balance_cents = size * 100;
+    risk_config_account_defaults(size, &cfg->max_loss_limit_cents, &cfg->daily_loss_limit_cents,
+                                 &cfg->max_contracts);
+}
+
+void
+risk_config_defaults(risk_config_t *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    s_account(cfg, 50000);
+    //  Micro Silver is "weighted differently" in Topstep's 10:1 micro rule and
+    //  the weight is unpublished (spec/topstepx.md §8.4): count it as a full lot.
+    snprintf(cfg->full_weight_roots[0], sizeof cfg->full_weight_roots[0], "SIL");
+    cfg->full_weight_count = 1;
+    cfg->projected_loss = true;
+    cfg->cooldown_ns = 5 * 60 * 1000000000LL;
+    cfg->min_confidence = 0.6;
+    cfg->max_open_positions = 3;
+    cfg->sizing = RISK_SIZING_FIXED;
+    cfg->fixed_contracts = 1;
+    cfg->risk_per_trade_cents = 500 * 100;
+    cfg->order_type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+    cfg->stale_ns = 2000 * 1000000LL;
+    cfg->require_md_heartbeat = true;
+    cfg->heartbeat_timeout_ns = 3500 * 1000000LL;   //  bus.heartbeat_timeout_ms default
+    cfg->max_entry_ticks = 8;
+    cfg->max_orders_per_minute = 6;
+    cfg->no_entry_after_min = 15 * 60;              //  spec/topstepx.md §8.5 (ofts line)
+    cfg->flatten_at_min = 15 * 60 + 5;              //  ditto: flat before Topstep's 15:08
+    cfg->flatten_repeat_ns = 5000 * 1000000LL;
+    cfg->account_publish_ns = 1000 * 1000000LL;
+    cfg->require_reconcile = true;
+    cfg->reconcile_timeout_ms = 2000;
+    snprintf(cfg->journal, sizeof cfg->journal, "var/risk.sqlite");
+    snprintf(cfg->account_id, sizeof cfg->account_id, "topstep-50k");
+}
+
+int
+risk_config_parse_hhmm(const char *text)
+{
+    if (!text || strlen(text) != 5 || text[2] != ':')
+        return -1;
+    for (int i = 0; i < 5; i++)
+        if (i != 2 && !isdigit((unsigned char) text[i]))
+            return -1;
+    int hh = (text[0] - '0') * 10 + (text[1] - '0');
+    int mm = (text[3] - '0') * 10 + (text[4] - '0');
+    if (hh > 23 || mm > 59)
+        return -1;
+    return hh * 60 + mm;
+}
+
+static int64_t
+s_cents(ofts_cfgsec_t *sec, const char *key, int64_t def_cents)
+{
+    double dollars = ofts_cfgsec_double(sec, key, (double) def_cents / 100.0);
+    if (dollars < 0 || dollars > 1e12) {
+        ofts_cfgsec_fail(sec, key, "must be between 0 and 1e12 dollars");
+        return def_cents;
+    }
+    return (int64_t) llround(dollars * 100.0);
+}
+
+static int64_t
+s_int(ofts_cfgsec_t *sec, const char *key, int64_t def, int64_t lo, int64_t hi)
+{
+    int64_t v = ofts_cfgsec_int(sec, key, def);
+    if (v < lo || v > hi) {
+        ofts_cfgsec_fail(sec, key, "must be between %lld and %lld", (long long) lo, (long long) hi);
+        return def;
+    }
+    return v;
+}
+
+static int
+s_hhmm(ofts_cfgsec_t *sec, const char *key, int def)
+{
+    char buf[8];
+    snprintf(buf, sizeof buf, "%02d:%02d", def / 60, def % 60);
+    const char *text = ofts_cfgsec_string(sec, key, buf);
+    int v = risk_config_parse_hhmm(text);
+    if (v < 0) {
+        ofts_cfgsec_fail(sec, key, "expected \"HH:MM\" (Central Time)");
+        return def;
+    }
+    return v;
+}
+
+static void
+s_full_roots(risk_config_t *cfg, ofts_cfgsec_t *sec)
+{
+    json_t *arr = ofts_cfgsec_json(sec, "full_weight_roots");
+    if (!arr)
+        return;
+    if (!json_is_array(arr) || json_array_size(arr) > RISK_MAX_FULL_ROOTS) {
+        ofts_cfgsec_fail(sec, "full_weight_roots", "expected an array of at most %d roots",
+                         RISK_MAX_FULL_ROOTS);
+        return;
+    }
+    cfg->full_weight_count = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        if (!json_is_string(v) || strlen(json_string_value(v)) >= sizeof cfg->full_weight_roots[0]) {
+            ofts_cfgsec_fail(sec, "full_weight_roots", "expected root symbols like \"SIL\"");
+            return;
+        }
+        snprintf(cfg->full_weight_roots[cfg->full_weight_count++], sizeof cfg->full_weight_roots[0],
+                 "%s", json_string_value(v));
+    }
+}
+
+static void
+s_read_account(risk_config_t *cfg, ofts_cfgsec_t *sec)
+{
+    int64_t size = ofts_cfgsec_int(sec, "account_size", cfg->account_size);
+    int64_t mll, dll;
+    int maxc;
+    if (!risk_config_account_defaults(size, &mll, &dll, &maxc))
+        ofts_cfgsec_fail(sec, "account_size", "must be 50000, 100000 or 150000 (Topstep table)");
+    else if (size != cfg->account_size) {
+        s_account(cfg, size);
+        snprintf(cfg->account_id, sizeof cfg->account_id, "topstep-%lldk", (long long) (size / 1000));
+    }
+    const char *id = ofts_cfgsec_string(sec, "account_id", NULL);
+    if (id)
+        snprintf(cfg->account_id, sizeof cfg->account_id, "%s", id);
+    cfg->start_balance_cents = s_cents(sec, "start_balance_dollars", cfg->start_balance_cents);
+    cfg->daily_loss_limit_cents = s_cents(sec, "daily_loss_limit_dollars", cfg->daily_loss_limit_cents);
+    cfg->max_loss_limit_cents = s_cents(sec, "max_loss_limit_dollars", cfg->max_loss_limit_cents);
+    cfg->max_contracts = (int) s_int(sec, "max_contracts", cfg->max_contracts, 1, 1000);
+    s_full_roots(cfg, sec);
+    cfg->projected_loss = ofts_cfgsec_bool(sec, "projected_loss", cfg->projected_loss);
+}
+
+static void
+s_read_sizing(risk_config_t *cfg, ofts_cfgsec_t *sec)
+{
+    const char *mode = ofts_cfgsec_string(sec, "sizing", cfg->sizing == RISK_SIZING_RISK ? "risk" : "fixed");
+    if (strcmp(mode, "fixed") == 0)
+        cfg->sizing = RISK_SIZING_FIXED;
+    else if (strcmp(mode, "risk") == 0)
+        cfg->sizing = RISK_SIZING_RISK;
+    else
+        ofts_cfgsec_fail(sec, "sizing", "expected \"fixed\" or \"risk\"");
+    cfg->fixed_contracts = (int) s_int(sec, "fixed_contracts", cfg->fixed_contracts, 1, 1000);
+    cfg->risk_per_trade_cents = s_cents(sec, "risk_dollars_per_trade", cfg->risk_per_trade_cents);
+    const char *type = ofts_cfgsec_string(sec, "order_type",
+        cfg->order_type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT ? "limit" : "market");
+    if (strcmp(type, "market") == 0)
+        cfg->order_type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+    else if (strcmp(type, "limit") == 0)
+        cfg->order_type = OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT;
+    else
+        ofts_cfgsec_fail(sec, "order_type", "expected \"market\" or \"limit\"");
+}
+
+void
+risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec)
+{
+    s_read_account(cfg, sec);
+    cfg->cooldown_ns = s_int(sec, "cooldown_minutes", cfg->cooldown_ns / 60000000000LL, 0, 24 * 60)
+                     * 60000000000LL;
+    double conf = ofts_cfgsec_double(sec, "min_confidence", cfg->min_confidence);
+    if (conf < 0 || conf > 1)
+        ofts_cfgsec_fail(sec, "min_confidence", "must be between 0 and 1");
+    else
+        cfg->min_confidence = conf;
+    cfg->max_open_positions = (int) s_int(sec, "max_open_positions", cfg->max_open_positions, 1, 100);
+    s_read_sizing(cfg, sec);
+    cfg->stale_ns = s_int(sec, "stale_ms", cfg->stale_ns / 1000000, 1, 3600000) * 1000000LL;
+    cfg->require_md_heartbeat = ofts_cfgsec_bool(sec, "require_md_heartbeat", cfg->require_md_heartbeat);
+    cfg->heartbeat_timeout_ns = s_int(sec, "heartbeat_timeout_ms", cfg->heartbeat_timeout_ns / 1000000,
+                                      1, 3600000) * 1000000LL;
+    cfg->max_entry_ticks = (int) s_int(sec, "max_entry_ticks", cfg->max_entry_ticks, 0, 100000);
+    cfg->max_orders_per_minute = (int) s_int(sec, "max_orders_per_minute", cfg->max_orders_per_minute, 1, 1000);
+    cfg->no_entry_after_min = s_hhmm(sec, "no_entry_after", cfg->no_entry_after_min);
+    cfg->flatten_at_min = s_hhmm(sec, "flatten_at", cfg->flatten_at_min);
+    if (cfg->flatten_at_min < cfg->no_entry_after_min || cfg->flatten_at_min >= 17 * 60)
+        ofts_cfgsec_fail(sec, "flatten_at", "must be at or after no_entry_after and before 17:00");
+    cfg->flatten_repeat_ns = s_int(sec, "flatten_repeat_ms", cfg->flatten_repeat_ns / 1000000, 100,
+                                   3600000) * 1000000LL;
+    cfg->account_publish_ns = s_int(sec, "account_publish_ms", cfg->account_publish_ns / 1000000, 100,
+                                    3600000) * 1000000LL;
+    cfg->require_reconcile = ofts_cfgsec_bool(sec, "require_reconcile", cfg->require_reconcile);
+    cfg->reconcile_timeout_ms = (int) s_int(sec, "reconcile_timeout_ms", cfg->reconcile_timeout_ms, 1, 60000);
+    const char *journal = ofts_cfgsec_string(sec, "journal", NULL);
+    if (journal)
+        snprintf(cfg->journal, sizeof cfg->journal, "%s", journal);
+}

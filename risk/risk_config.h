@@ -1,0 +1,77 @@
+/*  risk_config - every number the risk rules use, with defaults in code.
+
+    Defaults come from Topstep's published account rules
+    (spec/topstepx.md §8, table 8.1 per account size) and the ofts design
+    (spec/topstepx.md §8.5 "no new entries after ~15:00 CT, flatten by
+    15:05 CT"). docs/risk.md lists every key with its source.
+
+    Money is integer cents, times integer ns, prices 1e-9 units: the config
+    file speaks dollars / minutes / "HH:MM" and this module converts once.  */
+#ifndef RISK_CONFIG_H
+#define RISK_CONFIG_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "ofts.pb-c.h"
+#include "ofts_config.h"
+
+#define RISK_MAX_FULL_ROOTS 16
+
+typedef enum { RISK_SIZING_FIXED = 0, RISK_SIZING_RISK = 1 } risk_sizing_mode_t;
+
+typedef struct {
+    //  Account (Topstep Trading Combine, spec/topstepx.md §8.1)
+    char account_id[64];
+    int64_t account_size;               //  50000 / 100000 / 150000 (dollars)
+    int64_t start_balance_cents;
+    int64_t daily_loss_limit_cents;     //  0 = rule off
+    int64_t max_loss_limit_cents;       //  trailing MLL; 0 = rule off
+    int max_contracts;                  //  full-size contracts; micros count 1/10 (§8.4)
+    char full_weight_roots[RISK_MAX_FULL_ROOTS][8];   //  micros counted as a full lot
+    int full_weight_count;
+    bool projected_loss;                //  include the new trade's stop risk
+
+    //  Signal rules
+    int64_t cooldown_ns;
+    double min_confidence;
+    int max_open_positions;
+
+    //  Sizing
+    risk_sizing_mode_t sizing;
+    int fixed_contracts;
+    int64_t risk_per_trade_cents;
+
+    //  Order
+    Ofts__OrderType order_type;         //  MARKET or LIMIT
+
+    //  Market data guards
+    int64_t stale_ns;
+    bool require_md_heartbeat;
+    int64_t heartbeat_timeout_ns;
+    int max_entry_ticks;
+    int max_orders_per_minute;
+
+    //  Trading hours, minutes after CT midnight
+    int no_entry_after_min;             //  15:00
+    int flatten_at_min;                 //  15:05
+
+    //  Service behaviour
+    int64_t flatten_repeat_ns;
+    int64_t account_publish_ns;
+    bool require_reconcile;
+    int reconcile_timeout_ms;
+    char journal[512];
+} risk_config_t;
+
+//  Topstep Trading Combine table (spec/topstepx.md §8.1). false for a size
+//  not in the table.
+bool risk_config_account_defaults(int64_t account_size, int64_t *mll_cents,
+                                  int64_t *dll_cents, int *max_contracts);
+//  Every default for a 50K Combine.
+void risk_config_defaults(risk_config_t *cfg);
+//  Read section "risk" over the defaults. Problems are recorded on the
+//  section (ofts_cfgsec_fail) and reported by ofts_cfgsec_finish().
+void risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec);
+//  "15:05" -> 905; -1 on junk.
+int risk_config_parse_hhmm(const char *text);
+
+#endif

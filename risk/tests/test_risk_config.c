@@ -1,0 +1,119 @@
+/*  risk_config: defaults from the Topstep table, reading, and bad values.  */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "risk_config.h"
+
+static int
+s_read(const char *json, risk_config_t *cfg, char *err, size_t errlen)
+{
+    char e[256];
+    ofts_config_t *c = ofts_config_parse(json, "test.json", e, sizeof e);
+    assert_non_null(c);
+    risk_config_defaults(cfg);
+    ofts_cfgsec_t *sec = ofts_config_section(c, "risk");
+    risk_config_read(cfg, sec);
+    int rc = ofts_cfgsec_finish(&sec, err, errlen);
+    ofts_config_destroy(&c);
+    return rc;
+}
+
+//  spec/topstepx.md §8.1: MLL 2,000 / 3,000 / 4,500; 5 / 10 / 15 lots;
+//  legacy DLL 1,000 / 2,000 / 3,000.
+static void
+t_topstep_table(void **state)
+{
+    (void) state;
+    int64_t mll, dll;
+    int maxc;
+    assert_true(risk_config_account_defaults(50000, &mll, &dll, &maxc));
+    assert_int_equal(mll, 200000); assert_int_equal(dll, 100000); assert_int_equal(maxc, 5);
+    assert_true(risk_config_account_defaults(100000, &mll, &dll, &maxc));
+    assert_int_equal(mll, 300000); assert_int_equal(dll, 200000); assert_int_equal(maxc, 10);
+    assert_true(risk_config_account_defaults(150000, &mll, &dll, &maxc));
+    assert_int_equal(mll, 450000); assert_int_equal(dll, 300000); assert_int_equal(maxc, 15);
+    assert_false(risk_config_account_defaults(25000, &mll, &dll, &maxc));
+}
+
+static void
+t_defaults(void **state)
+{
+    (void) state;
+    risk_config_t cfg;
+    char err[256];
+    assert_int_equal(s_read("{}", &cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.start_balance_cents, 5000000);
+    assert_int_equal(cfg.cooldown_ns, 300000000000LL);
+    assert_true(cfg.min_confidence == 0.6);
+    assert_int_equal(cfg.max_open_positions, 3);
+    assert_int_equal(cfg.sizing, RISK_SIZING_FIXED);
+    assert_int_equal(cfg.fixed_contracts, 1);
+    assert_int_equal(cfg.stale_ns, 2000000000LL);
+    assert_int_equal(cfg.max_entry_ticks, 8);
+    assert_int_equal(cfg.max_orders_per_minute, 6);
+    assert_int_equal(cfg.no_entry_after_min, 900);
+    assert_int_equal(cfg.flatten_at_min, 905);
+    assert_string_equal(cfg.full_weight_roots[0], "SIL");
+}
+
+static void
+t_values(void **state)
+{
+    (void) state;
+    risk_config_t cfg;
+    char err[256];
+    assert_int_equal(s_read("{\"risk\":{\"account_size\":150000,\"cooldown_minutes\":2,"
+                            "\"sizing\":\"risk\",\"risk_dollars_per_trade\":750.5,\"order_type\":\"limit\","
+                            "\"flatten_at\":\"15:06\",\"no_entry_after\":\"14:55\",\"full_weight_roots\":[],"
+                            "\"daily_loss_limit_dollars\":0,\"journal\":\"/tmp/x.db\"}}", &cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.max_loss_limit_cents, 450000);
+    assert_int_equal(cfg.max_contracts, 15);
+    assert_int_equal(cfg.start_balance_cents, 15000000);
+    assert_string_equal(cfg.account_id, "topstep-150k");
+    assert_int_equal(cfg.daily_loss_limit_cents, 0);
+    assert_int_equal(cfg.cooldown_ns, 120000000000LL);
+    assert_int_equal(cfg.sizing, RISK_SIZING_RISK);
+    assert_int_equal(cfg.risk_per_trade_cents, 75050);
+    assert_int_equal(cfg.order_type, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT);
+    assert_int_equal(cfg.flatten_at_min, 906);
+    assert_int_equal(cfg.no_entry_after_min, 895);
+    assert_int_equal(cfg.full_weight_count, 0);
+    assert_string_equal(cfg.journal, "/tmp/x.db");
+}
+
+static void
+t_errors(void **state)
+{
+    (void) state;
+    risk_config_t cfg;
+    char err[256];
+    assert_int_equal(s_read("{\"risk\":{\"cooldown_minute\":5}}", &cfg, err, sizeof err), -1);
+    assert_string_equal(err, "test.json: risk.cooldown_minute: unknown key");
+    assert_int_equal(s_read("{\"risk\":{\"account_size\":25000}}", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "risk.account_size"));
+    assert_int_equal(s_read("{\"risk\":{\"sizing\":\"kelly\"}}", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "risk.sizing"));
+    assert_int_equal(s_read("{\"risk\":{\"flatten_at\":\"3pm\"}}", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "risk.flatten_at"));
+    assert_int_equal(s_read("{\"risk\":{\"flatten_at\":\"17:30\"}}", &cfg, err, sizeof err), -1);
+    assert_int_equal(s_read("{\"risk\":{\"min_confidence\":1.5}}", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "risk.min_confidence"));
+    assert_int_equal(s_read("{\"risk\":{\"max_orders_per_minute\":0}}", &cfg, err, sizeof err), -1);
+    assert_int_equal(s_read("{\"risk\":{\"stale_ms\":\"2s\"}}", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "expected an integer"));
+    assert_int_equal(risk_config_parse_hhmm("24:00"), -1);
+    assert_int_equal(risk_config_parse_hhmm("09:07"), 547);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(t_topstep_table), cmocka_unit_test(t_defaults),
+        cmocka_unit_test(t_values), cmocka_unit_test(t_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
