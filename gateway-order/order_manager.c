@@ -1,0 +1,947 @@
+/*  order_manager - OrderRequest in, broker orders out, exec.* reported.
+    See order_manager.h for the guarantees.                                 */
+#include <czmq.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "order_manager.h"
+#include "ofts_bus.h"
+#include "ofts_instrument.h"
+#include "ofts_log.h"
+
+#define MAX_SYMBOLS 32
+#define NS_PER_MS ((int64_t) 1000000)
+
+typedef struct {
+    char symbol[BROKER_SYM_LEN];
+    char contract[BROKER_CONTRACT_LEN];
+    int32_t quantity;
+    int64_t avg_price;
+    int64_t realized_pnl_cents;
+    int64_t mark;                       //  last price, for unrealized P&L
+    char entry_id[BROKER_COID_LEN];     //  entry that opened the position
+    int64_t unprotected_since;          //  0: protected or flat
+    bool protect_failed;                //  a leg was rejected: flatten now
+    char protect_why[BROKER_TEXT_LEN];
+    bool published_protected;
+    int64_t flatten_sent_ns;            //  0: no flatten in flight
+} om_pos_t;
+
+struct _order_manager_t {
+    broker_t *broker;
+    order_store_t *store;
+    order_manager_config_t cfg;
+    order_manager_publish_fn *publish;
+    void *publish_arg;
+    zhashx_t *seen;                     //  client order ids seen this run
+    zhashx_t *fills_seen;               //  fill ids, only without a store
+    broker_order_t *orders;             //  orders not yet finished
+    size_t norders, cap;
+    broker_order_t done[64];            //  recently finished (answers resends
+    size_t ndone;                       //  when there is no store)
+    om_pos_t pos[MAX_SYMBOLS];
+    size_t npos;
+    bool halted;
+    bool starting;                      //  first reconcile: differences are expected
+    int64_t now;                        //  latest time we were given
+    int64_t last_reconcile;
+    int64_t flatten_seq;
+    uint64_t placed, duplicates, flattens, fills;
+};
+
+//  ---------------------------------------------------------------------------
+//  Lookups
+
+static om_pos_t *
+s_pos(order_manager_t *self, const char *symbol, bool create)
+{
+    for (size_t i = 0; i < self->npos; i++)
+        if (strcmp(self->pos[i].symbol, symbol) == 0)
+            return &self->pos[i];
+    if (!create || self->npos == MAX_SYMBOLS)
+        return NULL;
+    om_pos_t *p = &self->pos[self->npos++];
+    memset(p, 0, sizeof(*p));
+    broker_strlcpy(p->symbol, symbol, sizeof(p->symbol));
+    return p;
+}
+
+static int
+s_order_index(order_manager_t *self, const char *client_order_id)
+{
+    for (size_t i = 0; i < self->norders; i++)
+        if (strcmp(self->orders[i].client_order_id, client_order_id) == 0)
+            return (int) i;
+    return -1;
+}
+
+static void
+s_order_insert(order_manager_t *self, const broker_order_t *order)
+{
+    if (self->norders == self->cap) {
+        self->cap = self->cap ? self->cap * 2 : 32;
+        self->orders = realloc(self->orders, self->cap * sizeof(broker_order_t));
+    }
+    self->orders[self->norders++] = *order;
+}
+
+static void
+s_order_remove(order_manager_t *self, size_t index)
+{
+    self->done[self->ndone++ % 64] = self->orders[index];
+    memmove(&self->orders[index], &self->orders[index + 1],
+            (self->norders - index - 1) * sizeof(broker_order_t));
+    self->norders--;
+}
+
+static bool
+s_seen(order_manager_t *self, const char *client_order_id)
+{
+    if (zhashx_lookup(self->seen, client_order_id))
+        return true;
+    return self->store && order_store_order_get(self->store, client_order_id, NULL) == 1;
+}
+
+static void
+s_mark_seen(order_manager_t *self, const char *client_order_id)
+{
+    zhashx_update(self->seen, client_order_id, (void *) 1);
+}
+
+//  ---------------------------------------------------------------------------
+//  Publishing
+
+static void
+s_emit(order_manager_t *self, const char *kind, const char *symbol, Ofts__Envelope *env)
+{
+    if (!self->publish)
+        return;
+    char topic[64];
+    ofts_topic(topic, sizeof(topic), kind, symbol);
+    self->publish(self->publish_arg, topic, env);
+}
+
+static void
+s_fill_update(Ofts__OrderUpdate *up, const broker_order_t *o)
+{
+    up->client_order_id = (char *) o->client_order_id;
+    up->broker_order_id = (char *) o->broker_order_id;
+    up->symbol = (char *) o->symbol;
+    up->contract = (char *) o->contract;
+    up->role = (Ofts__OrderRole) o->role;
+    up->side = (Ofts__Side) o->side;
+    up->status = (Ofts__OrderStatus) o->status;
+    up->type = (Ofts__OrderType) o->type;
+    up->quantity = o->quantity;
+    up->filled_quantity = o->filled_quantity;
+    up->price = o->price;
+    up->avg_fill_price = o->avg_fill_price;
+    up->text = (char *) o->text;
+}
+
+static void
+s_send_order(order_manager_t *self, const broker_order_t *o, order_manager_publish_fn *fn, void *arg)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__OrderUpdate up = OFTS__ORDER_UPDATE__INIT;
+    s_fill_update(&up, o);
+    env.body_case = OFTS__ENVELOPE__BODY_ORDER_UPDATE;
+    env.order_update = &up;
+    if (fn) {
+        char topic[64];
+        fn(arg, ofts_topic(topic, sizeof(topic), "exec.order", o->symbol), &env);
+    }
+    else
+        s_emit(self, "exec.order", o->symbol, &env);
+}
+
+static bool s_protected(order_manager_t *self, const om_pos_t *p);
+
+static void
+s_send_position(order_manager_t *self, om_pos_t *p, order_manager_publish_fn *fn, void *arg)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__Position msg = OFTS__POSITION__INIT;
+    msg.symbol = p->symbol;
+    msg.contract = p->contract;
+    msg.quantity = p->quantity;
+    msg.avg_price = p->avg_price;
+    msg.realized_pnl_cents = p->realized_pnl_cents;
+    const ofts_instrument_t *inst = ofts_instrument_find(p->symbol);
+    if (inst && p->quantity && p->mark)
+        msg.unrealized_pnl_cents = ofts_instrument_pnl_cents(inst, p->avg_price, p->mark, p->quantity);
+    msg.protected_ = s_protected(self, p);
+    msg.client_order_id = p->entry_id;
+    env.body_case = OFTS__ENVELOPE__BODY_POSITION;
+    env.position = &msg;
+    if (fn) {
+        char topic[64];
+        fn(arg, ofts_topic(topic, sizeof(topic), "exec.position", p->symbol), &env);
+    }
+    else {
+        p->published_protected = msg.protected_;
+        s_emit(self, "exec.position", p->symbol, &env);
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  Broker events
+
+static void
+s_save(order_manager_t *self, const broker_order_t *o)
+{
+    if (self->store && order_store_order_put(self->store, o) != 0)
+        log_error("order %s: not saved to the store", o->client_order_id);
+}
+
+//  Broker state wins, but it may not know what we asked for (signal id,
+//  requested bracket, our reject text): keep those.
+static void
+s_merge(broker_order_t *mine, const broker_order_t *theirs)
+{
+    broker_order_t merged = *theirs;
+    if (!merged.parent_id[0])
+        broker_strlcpy(merged.parent_id, mine->parent_id, sizeof(merged.parent_id));
+    if (!merged.signal_id[0])
+        broker_strlcpy(merged.signal_id, mine->signal_id, sizeof(merged.signal_id));
+    if (!merged.contract[0])
+        broker_strlcpy(merged.contract, mine->contract, sizeof(merged.contract));
+    if (!merged.text[0])
+        broker_strlcpy(merged.text, mine->text, sizeof(merged.text));
+    if (!merged.stop)
+        merged.stop = mine->stop;
+    if (!merged.take_profit)
+        merged.take_profit = mine->take_profit;
+    if (!merged.created_ns)
+        merged.created_ns = mine->created_ns;
+    *mine = merged;
+}
+
+static void
+s_note_leg_failure(order_manager_t *self, const broker_order_t *o)
+{
+    if (o->role != OFTS__ORDER_ROLE__ROLE_STOP && o->role != OFTS__ORDER_ROLE__ROLE_TARGET)
+        return;
+    if (o->status != OFTS__ORDER_STATUS__STATUS_REJECTED)
+        return;
+    om_pos_t *p = s_pos(self, o->symbol, true);
+    if (!p)
+        return;
+    p->protect_failed = true;
+    snprintf(p->protect_why, sizeof(p->protect_why), "%s %s rejected: %s",
+             broker_role_name(o->role), o->client_order_id, o->text[0] ? o->text : "no reason");
+    log_error("protection: %s", p->protect_why);
+}
+
+static void
+s_on_order(void *arg, const broker_order_t *incoming)
+{
+    order_manager_t *self = arg;
+    int index = s_order_index(self, incoming->client_order_id);
+    broker_order_t merged;
+    if (index >= 0) {
+        merged = self->orders[index];
+        bool same = merged.status == incoming->status
+                 && merged.filled_quantity == incoming->filled_quantity
+                 && merged.price == incoming->price
+                 && merged.avg_fill_price == incoming->avg_fill_price;
+        s_merge(&merged, incoming);
+        self->orders[index] = merged;
+        if (same)
+            return;                     //  nothing new: say nothing
+    }
+    else {
+        broker_order_t stored;
+        merged = *incoming;
+        if (self->store && order_store_order_get(self->store, incoming->client_order_id, &stored) == 1) {
+            if (stored.status == incoming->status && broker_status_terminal(stored.status))
+                return;                 //  old news (reconcile after restart)
+            s_merge(&stored, incoming);
+            merged = stored;
+        }
+        s_mark_seen(self, merged.client_order_id);
+        if (!broker_status_terminal(merged.status))
+            s_order_insert(self, &merged);
+    }
+    s_save(self, &merged);
+    log_info("order %s %s %s %s %u %s%s%s", merged.client_order_id, merged.symbol,
+             broker_role_name(merged.role), broker_side_name(merged.side), merged.quantity,
+             broker_status_name(merged.status), merged.text[0] ? ": " : "", merged.text);
+    s_note_leg_failure(self, &merged);
+    s_send_order(self, &merged, NULL, NULL);
+    index = s_order_index(self, merged.client_order_id);
+    if (index >= 0 && broker_status_terminal(merged.status))
+        s_order_remove(self, (size_t) index);
+}
+
+static void
+s_on_fill(void *arg, const broker_fill_t *fill)
+{
+    order_manager_t *self = arg;
+    int fresh;
+    if (self->store) {
+        fresh = order_store_fill_add(self->store, fill);
+        if (fresh < 0) {
+            log_error("fill %s: not saved to the store; publishing anyway", fill->fill_id);
+            fresh = 1;
+        }
+    }
+    else {
+        fresh = zhashx_lookup(self->fills_seen, fill->fill_id) ? 0 : 1;
+        zhashx_update(self->fills_seen, fill->fill_id, (void *) 1);
+    }
+    if (!fresh) {
+        log_debug("fill %s seen before: ignored", fill->fill_id);
+        return;
+    }
+    self->fills++;
+    char px[32];
+    log_info("fill %s %s %s %s %u @ %s (%s)", fill->fill_id, fill->client_order_id, fill->symbol,
+             broker_side_name(fill->side), fill->quantity, ofts_price_str(fill->price, px, sizeof(px)),
+             broker_role_name(fill->role));
+    om_pos_t *p = s_pos(self, fill->symbol, true);
+    if (p && fill->role == OFTS__ORDER_ROLE__ROLE_ENTRY)
+        broker_strlcpy(p->entry_id, fill->client_order_id, sizeof(p->entry_id));
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__Fill msg = OFTS__FILL__INIT;
+    msg.fill_id = (char *) fill->fill_id;
+    msg.client_order_id = (char *) fill->client_order_id;
+    msg.broker_order_id = (char *) fill->broker_order_id;
+    msg.symbol = (char *) fill->symbol;
+    msg.contract = (char *) fill->contract;
+    msg.role = (Ofts__OrderRole) fill->role;
+    msg.side = (Ofts__Side) fill->side;
+    msg.price = fill->price;
+    msg.quantity = fill->quantity;
+    msg.fees_cents = fill->fees_cents;
+    env.body_case = OFTS__ENVELOPE__BODY_FILL;
+    env.fill = &msg;
+    s_emit(self, "exec.fill", fill->symbol, &env);
+}
+
+static void
+s_set_position(order_manager_t *self, om_pos_t *p, const broker_position_t *bp)
+{
+    if (bp->contract[0])
+        broker_strlcpy(p->contract, bp->contract, sizeof(p->contract));
+    p->quantity = bp->quantity;
+    p->avg_price = bp->avg_price;
+    p->realized_pnl_cents = bp->realized_pnl_cents;
+    if (p->quantity == 0) {
+        p->unprotected_since = 0;
+        p->protect_failed = false;
+        p->protect_why[0] = 0;
+        p->flatten_sent_ns = 0;
+    }
+    (void) self;
+}
+
+static void
+s_on_position(void *arg, const broker_position_t *bp)
+{
+    order_manager_t *self = arg;
+    om_pos_t *p = s_pos(self, bp->symbol, true);
+    if (!p)
+        return;
+    s_set_position(self, p, bp);
+    char px[32];
+    log_info("position %s %d @ %s realized %" PRId64 " cents", p->symbol, p->quantity,
+             ofts_price_str(p->avg_price, px, sizeof(px)), p->realized_pnl_cents);
+    s_send_position(self, p, NULL, NULL);
+}
+
+//  ---------------------------------------------------------------------------
+//  Protection
+
+static bool
+s_leg_working(order_manager_t *self, const char *symbol, int role)
+{
+    for (size_t i = 0; i < self->norders; i++) {
+        const broker_order_t *o = &self->orders[i];
+        if (o->role == role && strcmp(o->symbol, symbol) == 0
+            && (o->status == OFTS__ORDER_STATUS__STATUS_WORKING
+                || o->status == OFTS__ORDER_STATUS__STATUS_PARTIAL))
+            return true;
+    }
+    return false;
+}
+
+static bool
+s_protected(order_manager_t *self, const om_pos_t *p)
+{
+    return p->quantity != 0 && s_leg_working(self, p->symbol, OFTS__ORDER_ROLE__ROLE_STOP)
+        && s_leg_working(self, p->symbol, OFTS__ORDER_ROLE__ROLE_TARGET);
+}
+
+static void
+s_next_flatten_id(order_manager_t *self, const char *symbol, char *id, size_t size)
+{
+    self->flatten_seq++;
+    if (self->store)
+        order_store_meta_set(self->store, "om.flatten_seq", self->flatten_seq);
+    snprintf(id, size, "FL-%s-%" PRId64, symbol, self->flatten_seq);
+}
+
+//  Tell the broker to flatten symbol with order `id`; the request is stored
+//  and announced first, with `reason` as its text.
+static void
+s_flatten_symbol(order_manager_t *self, const char *symbol, const char *id, const char *reason,
+                 int64_t now_ns)
+{
+    broker_order_t o;
+    memset(&o, 0, sizeof(o));
+    broker_strlcpy(o.client_order_id, id, sizeof(o.client_order_id));
+    broker_strlcpy(o.symbol, symbol, sizeof(o.symbol));
+    om_pos_t *p = s_pos(self, symbol, false);
+    if (p) {
+        broker_strlcpy(o.contract, p->contract, sizeof(o.contract));
+        o.quantity = (uint32_t) abs(p->quantity);
+        o.side = p->quantity > 0 ? OFTS__SIDE__SIDE_SELL
+               : p->quantity < 0 ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_NONE;
+        p->flatten_sent_ns = now_ns;
+    }
+    o.role = OFTS__ORDER_ROLE__ROLE_FLATTEN;
+    o.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+    o.status = OFTS__ORDER_STATUS__STATUS_PENDING;
+    broker_strlcpy(o.text, reason, sizeof(o.text));
+    o.created_ns = o.updated_ns = now_ns;
+    s_mark_seen(self, o.client_order_id);
+    s_save(self, &o);
+    s_order_insert(self, &o);
+    s_send_order(self, &o, NULL, NULL);
+    self->flattens++;
+    broker_result_t rc = broker_flatten(self->broker, symbol, id, now_ns);
+    int index = s_order_index(self, id);
+    if (index < 0)
+        return;                         //  the broker already finished it
+    broker_order_t *mine = &self->orders[index];
+    broker_order_t theirs;
+    if (broker_find_order(self->broker, id, &theirs) == 0)
+        return;                         //  events keep it up to date
+    //  No order at the broker: nothing to close (working orders, if any,
+    //  were cancelled), or the flatten was refused.
+    mine->status = rc == BROKER_REJECTED ? OFTS__ORDER_STATUS__STATUS_REJECTED
+                 : rc == BROKER_AMBIGUOUS ? OFTS__ORDER_STATUS__STATUS_UNKNOWN
+                 : OFTS__ORDER_STATUS__STATUS_CANCELLED;
+    if (rc == BROKER_OK && (!p || p->quantity == 0))
+        broker_strlcpy(mine->text, "flat: nothing to close", sizeof(mine->text));
+    if (rc == BROKER_REJECTED)
+        log_error("flatten %s %s: refused by the broker", symbol, id);
+    mine->updated_ns = now_ns;
+    broker_order_t copy = *mine;
+    s_save(self, &copy);
+    s_send_order(self, &copy, NULL, NULL);
+    if (broker_status_terminal(copy.status))
+        s_order_remove(self, (size_t) index);
+}
+
+//  A position without both legs working: flatten at once after a reject,
+//  else after the grace period (the broker may still be activating them).
+static void
+s_check_protection(order_manager_t *self, int64_t now_ns)
+{
+    for (size_t i = 0; i < self->npos; i++) {
+        om_pos_t *p = &self->pos[i];
+        bool ok = s_protected(self, p);
+        if (p->quantity != 0 && ok != p->published_protected)
+            s_send_position(self, p, NULL, NULL);
+        if (p->quantity == 0 || (ok && !p->protect_failed)) {
+            p->unprotected_since = 0;
+            continue;
+        }
+        if (p->unprotected_since == 0)
+            p->unprotected_since = now_ns;
+        bool overdue = now_ns - p->unprotected_since >= self->cfg.protect_grace_ms * NS_PER_MS;
+        if (!p->protect_failed && !overdue)
+            continue;
+        if (p->flatten_sent_ns && now_ns - p->flatten_sent_ns < self->cfg.flatten_retry_ms * NS_PER_MS)
+            continue;                   //  one in flight
+        if (!p->protect_why[0])
+            snprintf(p->protect_why, sizeof(p->protect_why),
+                     "stop/target not working %" PRId64 " ms after the entry fill",
+                     (now_ns - p->unprotected_since) / NS_PER_MS);
+        char reason[BROKER_TEXT_LEN], id[BROKER_COID_LEN];
+        snprintf(reason, sizeof(reason), "UNPROTECTED %s %d: %s -> flattening at market",
+                 p->symbol, p->quantity, p->protect_why);
+        log_error("%s", reason);
+        s_next_flatten_id(self, p->symbol, id, sizeof(id));
+        s_flatten_symbol(self, p->symbol, id, reason, now_ns);
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  Requests and commands
+
+static void
+s_reject_request(order_manager_t *self, broker_order_t *o, const char *why, int64_t now_ns)
+{
+    o->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+    broker_strlcpy(o->text, why, sizeof(o->text));
+    o->updated_ns = now_ns;
+    log_warn("request %s %s: rejected: %s", o->client_order_id, o->symbol, why);
+    if (o->client_order_id[0]) {
+        s_mark_seen(self, o->client_order_id);
+        s_save(self, o);
+    }
+    s_send_order(self, o, NULL, NULL);
+}
+
+static const char *
+s_validate(const Ofts__OrderRequest *req)
+{
+    if (!req->client_order_id || !req->client_order_id[0])
+        return "client_order_id missing";
+    if (strlen(req->client_order_id) > BROKER_COID_LEN - 5)
+        return "client_order_id too long";
+    if (!req->symbol || !ofts_instrument_find(req->symbol))
+        return "unknown symbol";
+    if (req->side != OFTS__SIDE__SIDE_BUY && req->side != OFTS__SIDE__SIDE_SELL)
+        return "side must be buy or sell";
+    if (req->reduce_only)
+        return NULL;
+    if (req->quantity == 0)
+        return "quantity must be > 0";
+    if (req->stop == 0 || req->take_profit == 0)
+        return "an entry needs both a stop and a take profit";
+    if (req->type != OFTS__ORDER_TYPE__ORDER_TYPE_MARKET && req->entry <= 0)
+        return "limit/stop entry needs a price";
+    return NULL;
+}
+
+static void
+s_from_request(broker_order_t *o, const Ofts__OrderRequest *req, int64_t now_ns)
+{
+    memset(o, 0, sizeof(*o));
+    broker_strlcpy(o->client_order_id, req->client_order_id, sizeof(o->client_order_id));
+    broker_strlcpy(o->signal_id, req->signal_id, sizeof(o->signal_id));
+    broker_strlcpy(o->symbol, req->symbol, sizeof(o->symbol));
+    broker_strlcpy(o->contract, req->contract, sizeof(o->contract));
+    o->role = req->reduce_only ? OFTS__ORDER_ROLE__ROLE_FLATTEN : OFTS__ORDER_ROLE__ROLE_ENTRY;
+    o->side = req->side;
+    o->type = req->reduce_only ? OFTS__ORDER_TYPE__ORDER_TYPE_MARKET : req->type;
+    o->status = OFTS__ORDER_STATUS__STATUS_PENDING;
+    o->quantity = req->quantity;
+    o->price = req->entry;
+    o->stop = req->stop;
+    o->take_profit = req->take_profit;
+    o->created_ns = o->updated_ns = now_ns;
+}
+
+//  A resend: say again what became of it, place nothing.
+static void
+s_duplicate(order_manager_t *self, const Ofts__OrderRequest *req)
+{
+    self->duplicates++;
+    broker_order_t o;
+    int index = s_order_index(self, req->client_order_id);
+    bool known = index >= 0;
+    if (known)
+        o = self->orders[index];
+    for (size_t i = 0; i < 64 && i < self->ndone && !known; i++)
+        if (strcmp(self->done[i].client_order_id, req->client_order_id) == 0) {
+            o = self->done[i];
+            known = true;
+        }
+    if (!known && self->store)
+        known = order_store_order_get(self->store, req->client_order_id, &o) == 1;
+    log_info("request %s: duplicate client order id, not placed again (%s)", req->client_order_id,
+             known ? broker_status_name(o.status) : "seen");
+    if (known)
+        s_send_order(self, &o, NULL, NULL);
+}
+
+static void s_place_failed(order_manager_t *self, size_t index, broker_result_t rc,
+                           const broker_order_t *sent, int64_t now_ns);
+
+void
+order_manager_on_request(order_manager_t *self, const Ofts__OrderRequest *req, int64_t now_ns)
+{
+    self->now = now_ns;
+    if (req->client_order_id && req->client_order_id[0] && s_seen(self, req->client_order_id)) {
+        s_duplicate(self, req);
+        return;
+    }
+    broker_order_t o;
+    s_from_request(&o, req, now_ns);
+    const char *why = s_validate(req);
+    if (!why && self->halted && !req->reduce_only)
+        why = "gateway-order halted by a kill command: entries refused until CMD_RESUME";
+    if (why) {
+        s_reject_request(self, &o, why, now_ns);
+        return;
+    }
+    if (req->reduce_only) {
+        //  Partial reduces are not offered: bracket legs would not shrink
+        //  with the position (spec §3.9), so a reduce closes the symbol.
+        log_info("request %s: reduce_only -> flatten %s", o.client_order_id, o.symbol);
+        s_flatten_symbol(self, o.symbol, o.client_order_id, "reduce_only request: flatten", now_ns);
+        order_manager_tick(self, now_ns);
+        return;
+    }
+    //  Written before the broker hears of it: a crash from here on can
+    //  never lead to a second placement.
+    s_mark_seen(self, o.client_order_id);
+    s_save(self, &o);
+    s_order_insert(self, &o);
+    s_send_order(self, &o, NULL, NULL);
+    self->placed++;
+    char px[32], sl[32], tp[32];
+    log_info("place %s %s %s %u %s @ %s sl %s tp %s via %s", o.client_order_id, o.symbol,
+             broker_side_name(o.side), o.quantity,
+             o.type == OFTS__ORDER_TYPE__ORDER_TYPE_MARKET ? "market"
+             : o.type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT ? "limit" : "stop",
+             ofts_price_str(o.price, px, sizeof(px)), ofts_price_str(o.stop, sl, sizeof(sl)),
+             ofts_price_str(o.take_profit, tp, sizeof(tp)), broker_name(self->broker));
+    broker_order_t sent = o;
+    broker_result_t rc = broker_place(self->broker, &sent, now_ns);
+    int index = s_order_index(self, o.client_order_id);
+    if (rc != BROKER_OK && index >= 0)
+        s_place_failed(self, (size_t) index, rc, &sent, now_ns);
+    order_manager_tick(self, now_ns);
+}
+
+//  The broker said no (or maybe): record and report it.
+static void
+s_place_failed(order_manager_t *self, size_t index, broker_result_t rc, const broker_order_t *sent,
+               int64_t now_ns)
+{
+    broker_order_t *mine = &self->orders[index];
+    mine->status = rc == BROKER_REJECTED ? OFTS__ORDER_STATUS__STATUS_REJECTED
+                                         : OFTS__ORDER_STATUS__STATUS_UNKNOWN;
+    broker_strlcpy(mine->broker_order_id, sent->broker_order_id, sizeof(mine->broker_order_id));
+    broker_strlcpy(mine->text, sent->text[0] ? sent->text
+                   : rc == BROKER_REJECTED ? "rejected by the broker"
+                   : "outcome unknown: reconciling", sizeof(mine->text));
+    mine->updated_ns = now_ns;
+    broker_order_t copy = *mine;
+    if (rc == BROKER_REJECTED)
+        log_warn("place %s: rejected by %s: %s", copy.client_order_id, broker_name(self->broker), copy.text);
+    else
+        log_warn("place %s: ambiguous outcome at %s: reconciling", copy.client_order_id,
+                 broker_name(self->broker));
+    s_save(self, &copy);
+    s_send_order(self, &copy, NULL, NULL);
+    if (broker_status_terminal(copy.status))
+        s_order_remove(self, index);
+}
+
+void
+order_manager_flatten(order_manager_t *self, const char *symbol, const char *reason, int64_t now_ns)
+{
+    self->now = now_ns;
+    //  Everything we know of: positions, and symbols with working orders.
+    char symbols[MAX_SYMBOLS * 2][BROKER_SYM_LEN];
+    size_t n = 0;
+    for (size_t i = 0; i < self->npos; i++)
+        if (self->pos[i].quantity != 0)
+            broker_strlcpy(symbols[n++], self->pos[i].symbol, BROKER_SYM_LEN);
+    for (size_t i = 0; i < self->norders && n < MAX_SYMBOLS * 2; i++) {
+        bool have = false;
+        for (size_t j = 0; j < n; j++)
+            have = have || strcmp(symbols[j], self->orders[i].symbol) == 0;
+        if (!have)
+            broker_strlcpy(symbols[n++], self->orders[i].symbol, BROKER_SYM_LEN);
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (symbol && symbol[0] && strcmp(symbol, symbols[i]) != 0)
+            continue;
+        char id[BROKER_COID_LEN];
+        s_next_flatten_id(self, symbols[i], id, sizeof(id));
+        log_warn("flatten %s: %s", symbols[i], reason);
+        s_flatten_symbol(self, symbols[i], id, reason, now_ns);
+    }
+}
+
+void
+order_manager_on_command(order_manager_t *self, const Ofts__Command *cmd, int64_t now_ns)
+{
+    const char *symbol = cmd->symbol ? cmd->symbol : "";
+    char reason[BROKER_TEXT_LEN];
+    snprintf(reason, sizeof(reason), "%s by %s: %s",
+             cmd->type == OFTS__COMMAND_TYPE__CMD_KILL ? "kill" : "flatten",
+             cmd->issued_by && cmd->issued_by[0] ? cmd->issued_by : "?",
+             cmd->reason && cmd->reason[0] ? cmd->reason : "no reason given");
+    switch (cmd->type) {
+    case OFTS__COMMAND_TYPE__CMD_KILL:
+        self->halted = true;
+        if (self->store)
+            order_store_meta_set(self->store, "om.halted", 1);
+        log_error("KILL: halted, flattening everything (%s)", reason);
+        order_manager_flatten(self, NULL, reason, now_ns);
+        break;
+    case OFTS__COMMAND_TYPE__CMD_FLATTEN:
+        log_warn("FLATTEN %s (%s)", symbol[0] ? symbol : "all", reason);
+        order_manager_flatten(self, symbol, reason, now_ns);
+        break;
+    case OFTS__COMMAND_TYPE__CMD_RESUME:
+        if (self->halted)
+            log_warn("resume: entries accepted again");
+        self->halted = false;
+        if (self->store)
+            order_store_meta_set(self->store, "om.halted", 0);
+        break;
+    default:
+        log_debug("command %d: nothing for gateway-order to do", cmd->type);
+        break;
+    }
+    order_manager_tick(self, now_ns);
+}
+
+void
+order_manager_on_envelope(order_manager_t *self, const Ofts__Envelope *env, int64_t now_ns)
+{
+    if (env->body_case == OFTS__ENVELOPE__BODY_ORDER_REQUEST && env->order_request)
+        order_manager_on_request(self, env->order_request, now_ns);
+    else if (env->body_case == OFTS__ENVELOPE__BODY_COMMAND && env->command)
+        order_manager_on_command(self, env->command, now_ns);
+}
+
+void
+order_manager_mark(order_manager_t *self, const char *symbol, int64_t price)
+{
+    om_pos_t *p = s_pos(self, symbol, false);
+    if (p && price > 0 && price != INT64_MAX)
+        p->mark = price;
+}
+
+//  ---------------------------------------------------------------------------
+//  Reconciliation: the broker wins
+
+static void
+s_reconcile_positions(order_manager_t *self)
+{
+    broker_position_t theirs[MAX_SYMBOLS];
+    size_t n = broker_positions(self->broker, theirs, MAX_SYMBOLS);
+    //  Ours that the broker does not list are flat there.
+    for (size_t i = 0; i < self->npos; i++) {
+        om_pos_t *p = &self->pos[i];
+        bool listed = false;
+        for (size_t j = 0; j < n; j++)
+            listed = listed || strcmp(theirs[j].symbol, p->symbol) == 0;
+        if (!listed && p->quantity != 0) {
+            log_warn("reconcile: %s: we had %d, the broker is flat: taking the broker's", p->symbol,
+                     p->quantity);
+            broker_position_t flat;
+            memset(&flat, 0, sizeof(flat));
+            broker_strlcpy(flat.symbol, p->symbol, sizeof(flat.symbol));
+            flat.realized_pnl_cents = p->realized_pnl_cents;
+            s_set_position(self, p, &flat);
+            s_send_position(self, p, NULL, NULL);
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        om_pos_t *p = s_pos(self, theirs[j].symbol, true);
+        if (!p)
+            continue;
+        if (p->quantity != theirs[j].quantity || p->avg_price != theirs[j].avg_price) {
+            if (p->quantity != theirs[j].quantity)
+                ofts_log(self->starting ? OFTS_LOG_INFO : OFTS_LOG_WARN,
+                         "reconcile: %s: we had %d, the broker has %d: taking the broker's",
+                         p->symbol, p->quantity, theirs[j].quantity);
+            broker_position_t bp = theirs[j];
+            if (!bp.realized_pnl_cents)
+                bp.realized_pnl_cents = p->realized_pnl_cents;
+            s_set_position(self, p, &bp);
+            s_send_position(self, p, NULL, NULL);
+        }
+    }
+}
+
+static void
+s_reconcile_orders(order_manager_t *self)
+{
+    enum { MAX_OPEN = 256 };
+    broker_order_t *open = calloc(MAX_OPEN, sizeof(broker_order_t));
+    size_t n = broker_open_orders(self->broker, open, MAX_OPEN);
+    //  Ours that left the broker's open list: ask what became of them.
+    //  Iterate on a copy of the ids: updates may remove entries.
+    size_t count = self->norders;
+    char (*ids)[BROKER_COID_LEN] = calloc(count ? count : 1, BROKER_COID_LEN);
+    for (size_t i = 0; i < count; i++)
+        broker_strlcpy(ids[i], self->orders[i].client_order_id, BROKER_COID_LEN);
+    for (size_t i = 0; i < count; i++) {
+        bool listed = false;
+        for (size_t j = 0; j < n && !listed; j++)
+            listed = strcmp(open[j].client_order_id, ids[i]) == 0;
+        int index = s_order_index(self, ids[i]);
+        if (index < 0)
+            continue;
+        broker_order_t theirs;
+        if (listed)
+            continue;
+        if (broker_find_order(self->broker, ids[i], &theirs) == 0) {
+            if (theirs.status != self->orders[index].status)
+                log_warn("reconcile: %s: %s here, %s at the broker: taking the broker's", ids[i],
+                         broker_status_name(self->orders[index].status),
+                         broker_status_name(theirs.status));
+            s_on_order(self, &theirs);
+        }
+        else
+            log_warn("reconcile: %s (%s) unknown to the broker", ids[i],
+                     broker_status_name(self->orders[index].status));
+    }
+    //  The broker's that we do not track: adopt them.
+    for (size_t j = 0; j < n; j++) {
+        int index = s_order_index(self, open[j].client_order_id);
+        if (index < 0)
+            log_warn("reconcile: broker order %s (%s) not tracked here: adopting it",
+                     open[j].client_order_id, open[j].broker_order_id);
+        if (index < 0 || self->orders[index].status != open[j].status)
+            s_on_order(self, &open[j]);
+    }
+    free(ids);
+    free(open);
+}
+
+void
+order_manager_reconcile(order_manager_t *self, int64_t now_ns)
+{
+    self->last_reconcile = now_ns;
+    s_reconcile_orders(self);
+    s_reconcile_positions(self);
+}
+
+void
+order_manager_tick(order_manager_t *self, int64_t now_ns)
+{
+    self->now = now_ns;
+    broker_poll(self->broker, now_ns);
+    if (self->cfg.reconcile_ms > 0
+        && now_ns - self->last_reconcile >= self->cfg.reconcile_ms * NS_PER_MS)
+        order_manager_reconcile(self, now_ns);
+    s_check_protection(self, now_ns);
+}
+
+//  ---------------------------------------------------------------------------
+//  Life cycle
+
+void
+order_manager_config_defaults(order_manager_config_t *cfg)
+{
+    cfg->protect_grace_ms = OM_DEFAULT_PROTECT_GRACE_MS;
+    cfg->reconcile_ms = OM_DEFAULT_RECONCILE_MS;
+    cfg->flatten_retry_ms = OM_DEFAULT_FLATTEN_RETRY_MS;
+}
+
+order_manager_t *
+order_manager_new(broker_t *broker, order_store_t *store, const order_manager_config_t *cfg)
+{
+    order_manager_t *self = calloc(1, sizeof(*self));
+    self->broker = broker;
+    self->store = store;
+    if (cfg)
+        self->cfg = *cfg;
+    else
+        order_manager_config_defaults(&self->cfg);
+    self->seen = zhashx_new();
+    self->fills_seen = zhashx_new();
+    broker_events_t events = { s_on_order, s_on_fill, s_on_position, self };
+    broker_set_events(broker, &events);
+    return self;
+}
+
+void
+order_manager_destroy(order_manager_t **self_p)
+{
+    order_manager_t *self = *self_p;
+    if (!self)
+        return;
+    broker_events_t none = { NULL, NULL, NULL, NULL };
+    broker_set_events(self->broker, &none);
+    zhashx_destroy(&self->seen);
+    zhashx_destroy(&self->fills_seen);
+    free(self->orders);
+    free(self);
+    *self_p = NULL;
+}
+
+void
+order_manager_set_publisher(order_manager_t *self, order_manager_publish_fn *fn, void *arg)
+{
+    self->publish = fn;
+    self->publish_arg = arg;
+}
+
+static void
+s_load_order(void *arg, const broker_order_t *order)
+{
+    order_manager_t *self = arg;
+    s_order_insert(self, order);
+    //  An open leg tells which entry the position belongs to.
+    if (order->parent_id[0]) {
+        om_pos_t *p = s_pos(self, order->symbol, true);
+        if (p)
+            broker_strlcpy(p->entry_id, order->parent_id, sizeof(p->entry_id));
+    }
+}
+
+void
+order_manager_start(order_manager_t *self, int64_t now_ns)
+{
+    self->now = now_ns;
+    if (self->store) {
+        self->halted = order_store_meta_get(self->store, "om.halted", 0) != 0;
+        self->flatten_seq = order_store_meta_get(self->store, "om.flatten_seq", 0);
+        int open = order_store_orders_each(self->store, true, s_load_order, self);
+        log_info("start: %d open orders reloaded from %s%s", open, order_store_path(self->store),
+                 self->halted ? " (HALTED by an earlier kill: send CMD_RESUME to trade)" : "");
+    }
+    self->starting = true;
+    order_manager_reconcile(self, now_ns);
+    self->starting = false;
+    //  Say where we stand even when nothing differed.
+    for (size_t i = 0; i < self->npos; i++)
+        if (self->pos[i].quantity != 0)
+            s_send_position(self, &self->pos[i], NULL, NULL);
+    s_check_protection(self, now_ns);
+}
+
+int
+order_manager_snapshot(order_manager_t *self, const char *prefix, order_manager_publish_fn *fn,
+                       void *arg)
+{
+    int count = 0;
+    char topic[64];
+    size_t plen = prefix ? strlen(prefix) : 0;
+    for (size_t i = 0; i < self->npos; i++) {
+        ofts_topic(topic, sizeof(topic), "exec.position", self->pos[i].symbol);
+        if (strncmp(topic, prefix ? prefix : "", plen) == 0) {
+            s_send_position(self, &self->pos[i], fn, arg);
+            count++;
+        }
+    }
+    for (size_t i = 0; i < self->norders; i++) {
+        ofts_topic(topic, sizeof(topic), "exec.order", self->orders[i].symbol);
+        if (strncmp(topic, prefix ? prefix : "", plen) == 0) {
+            s_send_order(self, &self->orders[i], fn, arg);
+            count++;
+        }
+    }
+    return count;
+}
+
+int32_t
+order_manager_position(order_manager_t *self, const char *symbol)
+{
+    om_pos_t *p = s_pos(self, symbol, false);
+    return p ? p->quantity : 0;
+}
+
+bool
+order_manager_protected(order_manager_t *self, const char *symbol)
+{
+    om_pos_t *p = s_pos(self, symbol, false);
+    return p && s_protected(self, p);
+}
+
+bool
+order_manager_halted(order_manager_t *self)
+{
+    return self->halted;
+}
+
+uint64_t order_manager_placed(order_manager_t *self) { return self->placed; }
+uint64_t order_manager_duplicates(order_manager_t *self) { return self->duplicates; }
+uint64_t order_manager_flattens(order_manager_t *self) { return self->flattens; }
+uint64_t order_manager_fills(order_manager_t *self) { return self->fills; }

@@ -1,0 +1,87 @@
+/*  order_manager - where an approved OrderRequest from risk becomes a broker
+    order, and is tracked to filled / cancelled / rejected. Pure: no sockets,
+    no clock; what it wants said on the bus goes out through a publish
+    callback as Envelopes (exec.order.<SYM>., exec.fill.<SYM>.,
+    exec.position.<SYM>.).
+
+    Guarantees:
+    - idempotent: a client_order_id seen before (in memory or in the store)
+      is never placed again; the id is stored BEFORE the broker is called;
+    - a fill is counted once (store key fill_id);
+    - every filled entry has its stop and target working: a rejected or
+      missing protective leg (after protect_grace_ms) flattens the position
+      at market, with an error log line and an OrderUpdate saying why;
+    - flatten / kill: a reduce_only OrderRequest flattens its symbol; a
+      Command CMD_FLATTEN (symbol, or all when empty) cancels working orders
+      and closes positions; CMD_KILL does that for all and refuses new
+      entries until CMD_RESUME (persisted across restarts);
+    - reconciliation: on start and every reconcile_ms, positions and open
+      orders are compared with the broker; the broker wins, differences are
+      logged.
+
+    Broker callbacks never call back into the broker: actions they trigger
+    (flattening an unprotected position) run in order_manager_tick(), which
+    the shell calls after every market-data event and on a timer.          */
+#ifndef ORDER_MANAGER_H
+#define ORDER_MANAGER_H
+#include "broker.h"
+#include "order_store.h"
+#include "ofts.pb-c.h"
+
+typedef struct _order_manager_t order_manager_t;
+
+typedef struct {
+    int64_t protect_grace_ms;           //  entry filled -> stop+target working; default 2000
+    int64_t reconcile_ms;               //  0 = never (tick); default 5000
+    int64_t flatten_retry_ms;           //  re-send a flatten that did not close; default 5000
+} order_manager_config_t;
+
+#define OM_DEFAULT_PROTECT_GRACE_MS 2000
+#define OM_DEFAULT_RECONCILE_MS 5000
+#define OM_DEFAULT_FLATTEN_RETRY_MS 5000
+
+void order_manager_config_defaults(order_manager_config_t *cfg);
+
+typedef void (order_manager_publish_fn)(void *arg, const char *topic, Ofts__Envelope *env);
+
+//  broker and store are borrowed; store may be NULL (memory only: no
+//  restart safety, for backtests). Registers itself for the broker's events.
+order_manager_t *order_manager_new(broker_t *broker, order_store_t *store,
+                                   const order_manager_config_t *cfg);
+void order_manager_destroy(order_manager_t **self_p);
+void order_manager_set_publisher(order_manager_t *self, order_manager_publish_fn *fn, void *arg);
+
+//  Reload open orders from the store and reconcile with the broker. Call
+//  once, after set_publisher, before feeding anything.
+void order_manager_start(order_manager_t *self, int64_t now_ns);
+
+//  Inputs from risk.
+void order_manager_on_request(order_manager_t *self, const Ofts__OrderRequest *req, int64_t now_ns);
+void order_manager_on_command(order_manager_t *self, const Ofts__Command *cmd, int64_t now_ns);
+//  Any Envelope: order_request and command are handled, the rest ignored.
+void order_manager_on_envelope(order_manager_t *self, const Ofts__Envelope *env, int64_t now_ns);
+//  Last price for unrealized P&L in published positions (optional).
+void order_manager_mark(order_manager_t *self, const char *symbol, int64_t price);
+
+//  Protection checks, deferred flattens, periodic reconcile. Cheap.
+void order_manager_tick(order_manager_t *self, int64_t now_ns);
+void order_manager_reconcile(order_manager_t *self, int64_t now_ns);
+//  Cancel working orders and close the position of symbol (NULL or "" = all).
+void order_manager_flatten(order_manager_t *self, const char *symbol, const char *reason,
+                           int64_t now_ns);
+
+//  Clone pattern: current positions (exec.position.*) and working orders
+//  (exec.order.*) whose topic starts with prefix, through fn. Returns count.
+int order_manager_snapshot(order_manager_t *self, const char *prefix,
+                           order_manager_publish_fn *fn, void *arg);
+
+//  Inspection.
+int32_t order_manager_position(order_manager_t *self, const char *symbol);
+bool order_manager_protected(order_manager_t *self, const char *symbol);
+bool order_manager_halted(order_manager_t *self);
+uint64_t order_manager_placed(order_manager_t *self);       //  broker place calls (entries)
+uint64_t order_manager_duplicates(order_manager_t *self);   //  requests ignored as seen
+uint64_t order_manager_flattens(order_manager_t *self);     //  broker flatten calls
+uint64_t order_manager_fills(order_manager_t *self);        //  new fills published
+
+#endif

@@ -1,0 +1,647 @@
+/*  paper_broker - simulated fills on market data; see paper_broker.h.      */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "paper_broker.h"
+#include "ofts_instrument.h"
+#include "ofts_log.h"
+
+#define MAX_SYMBOLS 32
+#define KEEP_TERMINAL 512               //  recent finished orders kept in memory
+
+typedef struct {
+    char symbol[BROKER_SYM_LEN];
+    int64_t bid, ask, last;             //  0 = unknown
+} quote_t;
+
+typedef order_store_paper_t porder_t;   //  order + bracket bookkeeping
+
+struct _paper_broker_t {
+    broker_t broker;
+    paper_config_t cfg;
+    order_store_t *store;               //  borrowed, may be NULL
+    quote_t quotes[MAX_SYMBOLS];
+    size_t nquotes;
+    broker_position_t positions[MAX_SYMBOLS];
+    size_t npositions;
+    porder_t *orders;
+    size_t norders, cap;
+    int64_t seq;                        //  order and fill id counter
+};
+
+static const broker_ops_t s_ops;
+
+//  ---------------------------------------------------------------------------
+//  Small lookups
+
+static quote_t *
+s_quote(paper_broker_t *self, const char *symbol, bool create)
+{
+    for (size_t i = 0; i < self->nquotes; i++)
+        if (strcmp(self->quotes[i].symbol, symbol) == 0)
+            return &self->quotes[i];
+    if (!create || self->nquotes == MAX_SYMBOLS)
+        return NULL;
+    quote_t *q = &self->quotes[self->nquotes++];
+    memset(q, 0, sizeof(*q));
+    broker_strlcpy(q->symbol, symbol, sizeof(q->symbol));
+    return q;
+}
+
+static broker_position_t *
+s_position(paper_broker_t *self, const char *symbol, bool create)
+{
+    for (size_t i = 0; i < self->npositions; i++)
+        if (strcmp(self->positions[i].symbol, symbol) == 0)
+            return &self->positions[i];
+    if (!create || self->npositions == MAX_SYMBOLS)
+        return NULL;
+    broker_position_t *p = &self->positions[self->npositions++];
+    memset(p, 0, sizeof(*p));
+    broker_strlcpy(p->symbol, symbol, sizeof(p->symbol));
+    return p;
+}
+
+static int
+s_find(paper_broker_t *self, const char *client_order_id)
+{
+    for (size_t i = 0; i < self->norders; i++)
+        if (strcmp(self->orders[i].order.client_order_id, client_order_id) == 0)
+            return (int) i;
+    return -1;
+}
+
+static int64_t
+s_tick(const char *symbol)
+{
+    const ofts_instrument_t *inst = ofts_instrument_find(symbol);
+    return inst ? inst->tick : 1;
+}
+
+static int64_t
+s_next_seq(paper_broker_t *self)
+{
+    self->seq++;
+    if (self->store)
+        order_store_meta_set(self->store, "paper.seq", self->seq);
+    return self->seq;
+}
+
+//  ---------------------------------------------------------------------------
+//  Persistence and events
+
+static void
+s_save_order(paper_broker_t *self, size_t index)
+{
+    if (self->store)
+        order_store_paper_order_put(self->store, &self->orders[index]);
+}
+
+//  Persist, then tell the listener (order updates carry a copy).
+static void
+s_publish_order(paper_broker_t *self, size_t index, int64_t now_ns)
+{
+    self->orders[index].order.updated_ns = now_ns;
+    s_save_order(self, index);
+    broker_order_t copy = self->orders[index].order;
+    broker_emit_order(&self->broker, &copy);
+}
+
+static void
+s_publish_position(paper_broker_t *self, broker_position_t *pos)
+{
+    if (self->store)
+        order_store_paper_position_put(self->store, pos);
+    broker_position_t copy = *pos;
+    broker_emit_position(&self->broker, &copy);
+}
+
+static size_t
+s_append(paper_broker_t *self, const porder_t *row)
+{
+    if (self->norders == self->cap) {
+        self->cap = self->cap ? self->cap * 2 : 64;
+        self->orders = realloc(self->orders, self->cap * sizeof(porder_t));
+    }
+    self->orders[self->norders] = *row;
+    return self->norders++;
+}
+
+//  Forget old finished orders (they stay in the store for find_order).
+static void
+s_compact(paper_broker_t *self)
+{
+    if (self->norders < 4 * KEEP_TERMINAL)
+        return;
+    size_t kept = 0, cut = self->norders - KEEP_TERMINAL;
+    for (size_t i = 0; i < self->norders; i++)
+        if (i >= cut || !broker_status_terminal(self->orders[i].order.status))
+            self->orders[kept++] = self->orders[i];
+    self->norders = kept;
+}
+
+//  ---------------------------------------------------------------------------
+//  Position keeping, exact in cents
+
+static void
+s_apply_fill(paper_broker_t *self, broker_position_t *pos, const broker_fill_t *fill)
+{
+    const ofts_instrument_t *inst = ofts_instrument_find(fill->symbol);
+    int32_t q = fill->side == OFTS__SIDE__SIDE_BUY ? (int32_t) fill->quantity : -(int32_t) fill->quantity;
+    if (pos->quantity == 0 || (pos->quantity > 0) == (q > 0)) {
+        //  Opening or adding: volume-weighted average (1e-9 units, truncated).
+        int64_t held = llabs((long long) pos->quantity), add = llabs((long long) q);
+        pos->avg_price = (pos->avg_price * held + fill->price * add) / (held + add);
+        pos->quantity += q;
+    }
+    else {
+        int32_t closing = abs(q) < abs(pos->quantity) ? abs(q) : abs(pos->quantity);
+        int32_t signed_closed = pos->quantity > 0 ? closing : -closing;
+        if (inst)
+            pos->realized_pnl_cents += ofts_instrument_pnl_cents(inst, pos->avg_price, fill->price,
+                                                                signed_closed);
+        int32_t before = pos->quantity;
+        pos->quantity += q;
+        if (pos->quantity == 0)
+            pos->avg_price = 0;
+        else if ((before > 0) != (pos->quantity > 0))
+            pos->avg_price = fill->price;   //  flipped: the rest opened here
+    }
+    pos->realized_pnl_cents -= fill->fees_cents;
+    broker_strlcpy(pos->contract, fill->contract, sizeof(pos->contract));
+    (void) self;
+}
+
+//  ---------------------------------------------------------------------------
+//  Order state changes
+
+static void
+s_cancel_index(paper_broker_t *self, size_t index, const char *why, int64_t now_ns)
+{
+    broker_order_t *o = &self->orders[index].order;
+    o->status = OFTS__ORDER_STATUS__STATUS_CANCELLED;
+    broker_strlcpy(o->text, why, sizeof(o->text));
+    self->orders[index].suspended = false;
+    s_publish_order(self, index, now_ns);
+}
+
+//  The children of entry `parent` (both legs) get their prices and work.
+static void
+s_activate_children(paper_broker_t *self, size_t parent, int64_t now_ns)
+{
+    const porder_t *entry = &self->orders[parent];
+    int64_t fill_px = entry->order.avg_fill_price;
+    int64_t stop_off = entry->stop_off, target_off = entry->target_off;
+    char parent_id[BROKER_COID_LEN];
+    broker_strlcpy(parent_id, entry->order.client_order_id, sizeof(parent_id));
+    for (size_t i = 0; i < self->norders; i++) {
+        porder_t *c = &self->orders[i];
+        if (!c->suspended || strcmp(c->order.parent_id, parent_id) != 0)
+            continue;
+        c->suspended = false;
+        c->order.price = fill_px + (c->order.role == OFTS__ORDER_ROLE__ROLE_STOP ? stop_off : target_off);
+        c->order.status = OFTS__ORDER_STATUS__STATUS_WORKING;
+        s_publish_order(self, i, now_ns);
+    }
+}
+
+//  OCO: a leg filled, so its sibling goes.
+static void
+s_cancel_sibling(paper_broker_t *self, size_t index, int64_t now_ns)
+{
+    const broker_order_t *leg = &self->orders[index].order;
+    for (size_t i = 0; i < self->norders; i++) {
+        broker_order_t *o = &self->orders[i].order;
+        if (i != index && strcmp(o->parent_id, leg->parent_id) == 0
+            && !broker_status_terminal(o->status))
+            s_cancel_index(self, i, "OCO: sibling filled", now_ns);
+    }
+}
+
+static void
+s_fill(paper_broker_t *self, size_t index, int64_t price, int64_t now_ns)
+{
+    broker_order_t *o = &self->orders[index].order;
+    o->status = OFTS__ORDER_STATUS__STATUS_FILLED;
+    o->filled_quantity = o->quantity;
+    o->avg_fill_price = price;
+    broker_fill_t fill;
+    memset(&fill, 0, sizeof(fill));
+    snprintf(fill.fill_id, sizeof(fill.fill_id), "PF%" PRId64, s_next_seq(self));
+    broker_strlcpy(fill.client_order_id, o->client_order_id, sizeof(fill.client_order_id));
+    broker_strlcpy(fill.broker_order_id, o->broker_order_id, sizeof(fill.broker_order_id));
+    broker_strlcpy(fill.symbol, o->symbol, sizeof(fill.symbol));
+    broker_strlcpy(fill.contract, o->contract, sizeof(fill.contract));
+    fill.role = o->role;
+    fill.side = o->side;
+    fill.price = price;
+    fill.quantity = o->quantity;
+    fill.fees_cents = self->cfg.fees_cents * (int64_t) o->quantity;
+    fill.ts_ns = now_ns;
+    broker_position_t *pos = s_position(self, o->symbol, true);
+    if (pos)
+        s_apply_fill(self, pos, &fill);
+    int role = o->role;
+    s_publish_order(self, index, now_ns);
+    broker_emit_fill(&self->broker, &fill);
+    if (role == OFTS__ORDER_ROLE__ROLE_ENTRY)
+        s_activate_children(self, index, now_ns);
+    else if (role == OFTS__ORDER_ROLE__ROLE_STOP || role == OFTS__ORDER_ROLE__ROLE_TARGET)
+        s_cancel_sibling(self, index, now_ns);
+    if (pos)
+        s_publish_position(self, pos);
+}
+
+//  Market price for side, or 0 when no price is known yet.
+static int64_t
+s_market_price(paper_broker_t *self, const char *symbol, int side)
+{
+    quote_t *q = s_quote(self, symbol, false);
+    if (!q)
+        return 0;
+    int64_t slip = (int64_t) self->cfg.slippage_ticks * s_tick(symbol);
+    int64_t px = side == OFTS__SIDE__SIDE_BUY ? q->ask : q->bid;
+    if (px == 0)
+        px = q->last;
+    if (px == 0)
+        return 0;
+    return side == OFTS__SIDE__SIDE_BUY ? px + slip : px - slip;
+}
+
+static bool
+s_working(const porder_t *row)
+{
+    return !row->suspended && (row->order.status == OFTS__ORDER_STATUS__STATUS_WORKING
+                               || row->order.status == OFTS__ORDER_STATUS__STATUS_PENDING);
+}
+
+//  Market orders of symbol that waited for a price.
+static void
+s_fill_markets(paper_broker_t *self, const char *symbol, int64_t now_ns)
+{
+    for (size_t i = 0; i < self->norders; i++) {
+        porder_t *row = &self->orders[i];
+        if (!s_working(row) || row->order.type != OFTS__ORDER_TYPE__ORDER_TYPE_MARKET
+            || strcmp(row->order.symbol, symbol) != 0)
+            continue;
+        int64_t px = s_market_price(self, symbol, row->order.side);
+        if (px)
+            s_fill(self, i, px, now_ns);
+    }
+}
+
+//  Stops and limits of symbol against one trade price.
+static void
+s_match_trade(paper_broker_t *self, const char *symbol, int64_t trade, int64_t now_ns)
+{
+    int64_t slip = (int64_t) self->cfg.slippage_ticks * s_tick(symbol);
+    //  Index loop: children activated by an entry fill are later in the
+    //  array and get their chance against this same trade.
+    for (size_t i = 0; i < self->norders; i++) {
+        porder_t *row = &self->orders[i];
+        if (!s_working(row) || strcmp(row->order.symbol, symbol) != 0)
+            continue;
+        bool buy = row->order.side == OFTS__SIDE__SIDE_BUY;
+        int64_t px = row->order.price;
+        if (row->order.type == OFTS__ORDER_TYPE__ORDER_TYPE_STOP) {
+            if (buy ? trade >= px : trade <= px)
+                s_fill(self, i, buy ? px + slip : px - slip, now_ns);
+        }
+        else if (row->order.type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT) {
+            if (buy ? trade < px : trade > px)
+                s_fill(self, i, px, now_ns);
+        }
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  broker_ops
+
+static broker_result_t
+s_reject(broker_order_t *order, const char *why)
+{
+    order->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+    broker_strlcpy(order->text, why, sizeof(order->text));
+    log_warn("paper: reject %s: %s", order->client_order_id, why);
+    return BROKER_REJECTED;
+}
+
+static bool
+s_known_id(paper_broker_t *self, const char *client_order_id)
+{
+    return s_find(self, client_order_id) >= 0
+        || (self->store && order_store_paper_order_get(self->store, client_order_id, NULL) == 1);
+}
+
+//  Checks a real broker would make: instrument, size, tick alignment,
+//  bracket sides (spec §5.3: a long's stop below, target above).
+static const char *
+s_validate(paper_broker_t *self, const broker_order_t *o, int64_t *stop_off, int64_t *target_off)
+{
+    const ofts_instrument_t *inst = ofts_instrument_find(o->symbol);
+    if (!inst)
+        return "unknown symbol";
+    if (o->quantity == 0)
+        return "quantity must be > 0";
+    if (o->side != OFTS__SIDE__SIDE_BUY && o->side != OFTS__SIDE__SIDE_SELL)
+        return "side must be buy or sell";
+    if (o->client_order_id[0] == 0 || strlen(o->client_order_id) > BROKER_COID_LEN - 4)
+        return "client order id empty or too long";
+    if (s_known_id(self, o->client_order_id))
+        return "client order id already used";
+    if (o->type != OFTS__ORDER_TYPE__ORDER_TYPE_MARKET && (o->price <= 0 || o->price % inst->tick))
+        return "price missing or not on a tick";
+    *stop_off = *target_off = 0;
+    if (o->stop == 0 && o->take_profit == 0)
+        return NULL;
+    if (o->price <= 0)
+        return "bracket needs a reference price";
+    bool buy = o->side == OFTS__SIDE__SIDE_BUY;
+    *stop_off = o->stop ? o->stop - o->price : 0;
+    *target_off = o->take_profit ? o->take_profit - o->price : 0;
+    if ((o->stop && (o->stop % inst->tick)) || (o->take_profit && (o->take_profit % inst->tick)))
+        return "bracket price not on a tick";
+    if (o->stop && (buy ? *stop_off >= 0 : *stop_off <= 0))
+        return "stop on the wrong side of the entry";
+    if (o->take_profit && (buy ? *target_off <= 0 : *target_off >= 0))
+        return "target on the wrong side of the entry";
+    return NULL;
+}
+
+static void
+s_add_child(paper_broker_t *self, const broker_order_t *entry, int role, int64_t now_ns)
+{
+    porder_t row;
+    memset(&row, 0, sizeof(row));
+    broker_order_t *c = &row.order;
+    snprintf(c->client_order_id, sizeof(c->client_order_id), "%s-%s", entry->client_order_id,
+             role == OFTS__ORDER_ROLE__ROLE_STOP ? "SL" : "TP");
+    broker_strlcpy(c->parent_id, entry->client_order_id, sizeof(c->parent_id));
+    snprintf(c->broker_order_id, sizeof(c->broker_order_id), "P%" PRId64, s_next_seq(self));
+    broker_strlcpy(c->signal_id, entry->signal_id, sizeof(c->signal_id));
+    broker_strlcpy(c->symbol, entry->symbol, sizeof(c->symbol));
+    broker_strlcpy(c->contract, entry->contract, sizeof(c->contract));
+    c->role = role;
+    c->side = entry->side == OFTS__SIDE__SIDE_BUY ? OFTS__SIDE__SIDE_SELL : OFTS__SIDE__SIDE_BUY;
+    c->type = role == OFTS__ORDER_ROLE__ROLE_STOP ? OFTS__ORDER_TYPE__ORDER_TYPE_STOP
+                                                   : OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT;
+    c->status = OFTS__ORDER_STATUS__STATUS_PENDING;
+    c->quantity = entry->quantity;
+    broker_strlcpy(c->text, "suspended until the entry fills", sizeof(c->text));
+    c->created_ns = now_ns;
+    row.suspended = true;
+    size_t index = s_append(self, &row);
+    s_publish_order(self, index, now_ns);
+}
+
+static broker_result_t
+s_place(void *impl, broker_order_t *order, int64_t now_ns)
+{
+    paper_broker_t *self = impl;
+    int64_t stop_off, target_off;
+    const char *why = s_validate(self, order, &stop_off, &target_off);
+    if (why)
+        return s_reject(order, why);
+    porder_t row;
+    memset(&row, 0, sizeof(row));
+    row.order = *order;
+    row.stop_off = stop_off;
+    row.target_off = target_off;
+    broker_order_t *o = &row.order;
+    snprintf(o->broker_order_id, sizeof(o->broker_order_id), "P%" PRId64, s_next_seq(self));
+    o->status = OFTS__ORDER_STATUS__STATUS_WORKING;
+    o->filled_quantity = 0;
+    o->avg_fill_price = 0;
+    o->text[0] = 0;
+    o->created_ns = now_ns;
+    size_t index = s_append(self, &row);
+    *order = self->orders[index].order;
+    s_publish_order(self, index, now_ns);
+    if (order->stop)
+        s_add_child(self, order, OFTS__ORDER_ROLE__ROLE_STOP, now_ns);
+    if (order->take_profit)
+        s_add_child(self, order, OFTS__ORDER_ROLE__ROLE_TARGET, now_ns);
+    if (order->type == OFTS__ORDER_TYPE__ORDER_TYPE_MARKET)
+        s_fill_markets(self, order->symbol, now_ns);
+    s_compact(self);
+    return BROKER_OK;
+}
+
+static broker_result_t
+s_cancel(void *impl, const char *client_order_id, int64_t now_ns)
+{
+    paper_broker_t *self = impl;
+    int index = s_find(self, client_order_id);
+    if (index < 0 || broker_status_terminal(self->orders[index].order.status))
+        return BROKER_REJECTED;         //  unknown, or already filled / cancelled
+    s_cancel_index(self, (size_t) index, "cancelled by request", now_ns);
+    //  An entry takes its waiting children with it.
+    for (size_t i = 0; i < self->norders; i++)
+        if (self->orders[i].suspended && strcmp(self->orders[i].order.parent_id, client_order_id) == 0)
+            s_cancel_index(self, i, "entry cancelled", now_ns);
+    return BROKER_OK;
+}
+
+static broker_result_t
+s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns)
+{
+    paper_broker_t *self = impl;
+    for (size_t i = 0; i < self->norders; i++) {
+        broker_order_t *o = &self->orders[i].order;
+        if (strcmp(o->symbol, symbol) == 0 && !broker_status_terminal(o->status))
+            s_cancel_index(self, i, "flatten", now_ns);
+    }
+    broker_position_t *pos = s_position(self, symbol, false);
+    if (!pos || pos->quantity == 0)
+        return BROKER_OK;
+    broker_order_t order;
+    memset(&order, 0, sizeof(order));
+    broker_strlcpy(order.client_order_id, flatten_id, sizeof(order.client_order_id));
+    broker_strlcpy(order.symbol, symbol, sizeof(order.symbol));
+    broker_strlcpy(order.contract, pos->contract, sizeof(order.contract));
+    order.role = OFTS__ORDER_ROLE__ROLE_FLATTEN;
+    order.side = pos->quantity > 0 ? OFTS__SIDE__SIDE_SELL : OFTS__SIDE__SIDE_BUY;
+    order.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+    order.quantity = (uint32_t) abs(pos->quantity);
+    return s_place(self, &order, now_ns);
+}
+
+static void
+s_poll(void *impl, int64_t now_ns)
+{
+    (void) impl;
+    (void) now_ns;                      //  nothing is time driven in paper
+}
+
+static size_t
+s_positions(void *impl, broker_position_t *out, size_t max)
+{
+    paper_broker_t *self = impl;
+    size_t n = 0;
+    for (size_t i = 0; i < self->npositions && n < max; i++)
+        if (self->positions[i].quantity != 0)
+            out[n++] = self->positions[i];
+    return n;
+}
+
+static size_t
+s_open_orders(void *impl, broker_order_t *out, size_t max)
+{
+    paper_broker_t *self = impl;
+    size_t n = 0;
+    for (size_t i = 0; i < self->norders && n < max; i++)
+        if (!broker_status_terminal(self->orders[i].order.status))
+            out[n++] = self->orders[i].order;
+    return n;
+}
+
+static int
+s_find_order(void *impl, const char *client_order_id, broker_order_t *out)
+{
+    paper_broker_t *self = impl;
+    int index = s_find(self, client_order_id);
+    if (index >= 0) {
+        *out = self->orders[index].order;
+        return 0;
+    }
+    order_store_paper_t row;
+    if (self->store && order_store_paper_order_get(self->store, client_order_id, &row) == 1) {
+        *out = row.order;
+        return 0;
+    }
+    return -1;
+}
+
+static const broker_ops_t s_ops = {
+    .name = "paper",
+    .place = s_place,
+    .cancel = s_cancel,
+    .flatten = s_flatten,
+    .poll = s_poll,
+    .positions = s_positions,
+    .open_orders = s_open_orders,
+    .find_order = s_find_order,
+};
+
+//  ---------------------------------------------------------------------------
+//  Life cycle and market data
+
+void
+paper_config_defaults(paper_config_t *cfg)
+{
+    cfg->slippage_ticks = PAPER_DEFAULT_SLIPPAGE_TICKS;
+    cfg->fees_cents = PAPER_DEFAULT_FEES_CENTS;
+}
+
+static void
+s_load_order(void *arg, const order_store_paper_t *row)
+{
+    s_append(arg, row);
+}
+
+static void
+s_load_position(void *arg, const broker_position_t *pos)
+{
+    paper_broker_t *self = arg;
+    broker_position_t *p = s_position(self, pos->symbol, true);
+    if (p)
+        *p = *pos;
+}
+
+paper_broker_t *
+paper_broker_new(const paper_config_t *cfg, order_store_t *store)
+{
+    paper_broker_t *self = calloc(1, sizeof(*self));
+    if (cfg)
+        self->cfg = *cfg;
+    else
+        paper_config_defaults(&self->cfg);
+    self->store = store;
+    broker_init(&self->broker, &s_ops, self);
+    if (store) {
+        self->seq = order_store_meta_get(store, "paper.seq", 0);
+        int orders = order_store_paper_orders_each(store, true, s_load_order, self);
+        int positions = order_store_paper_positions_each(store, s_load_position, self);
+        if (orders > 0 || positions > 0)
+            log_info("paper: restored %d working orders, %d positions from %s", orders, positions,
+                     order_store_path(store));
+    }
+    return self;
+}
+
+void
+paper_broker_destroy(paper_broker_t **self_p)
+{
+    paper_broker_t *self = *self_p;
+    if (!self)
+        return;
+    free(self->orders);
+    free(self);
+    *self_p = NULL;
+}
+
+broker_t *
+paper_broker_broker(paper_broker_t *self)
+{
+    return &self->broker;
+}
+
+static int64_t
+s_side_px(int64_t px)
+{
+    return px <= 0 || px == INT64_MAX ? 0 : px;
+}
+
+void
+paper_broker_on_bbo(paper_broker_t *self, const char *symbol, int64_t bid, int64_t ask, int64_t ts_ns)
+{
+    quote_t *q = s_quote(self, symbol, true);
+    if (!q)
+        return;
+    q->bid = s_side_px(bid);
+    q->ask = s_side_px(ask);
+    s_fill_markets(self, symbol, ts_ns);
+    s_compact(self);
+}
+
+void
+paper_broker_on_trade(paper_broker_t *self, const char *symbol, int64_t price, int64_t ts_ns)
+{
+    quote_t *q = s_quote(self, symbol, true);
+    if (!q || s_side_px(price) == 0)
+        return;
+    q->last = price;
+    s_fill_markets(self, symbol, ts_ns);
+    s_match_trade(self, symbol, price, ts_ns);
+    s_compact(self);
+}
+
+void
+paper_broker_on_md(paper_broker_t *self, const Ofts__Envelope *env, int64_t ts_ns)
+{
+    if (env->body_case == OFTS__ENVELOPE__BODY_TRADE && env->trade)
+        paper_broker_on_trade(self, env->trade->symbol, env->trade->price, ts_ns);
+    else if (env->body_case == OFTS__ENVELOPE__BODY_BBO && env->bbo)
+        paper_broker_on_bbo(self, env->bbo->symbol, env->bbo->bid_px, env->bbo->ask_px, ts_ns);
+}
+
+int32_t
+paper_broker_position(paper_broker_t *self, const char *symbol)
+{
+    broker_position_t *p = s_position(self, symbol, false);
+    return p ? p->quantity : 0;
+}
+
+int64_t
+paper_broker_realized_cents(paper_broker_t *self, const char *symbol)
+{
+    broker_position_t *p = s_position(self, symbol, false);
+    return p ? p->realized_pnl_cents : 0;
+}
+
+size_t
+paper_broker_order_count(paper_broker_t *self)
+{
+    return self->norders;
+}

@@ -1,0 +1,624 @@
+/*  order_manager: de-dup by client order id (memory and store, across a
+    restart), protection check (rejected stop -> flatten, missing legs after
+    the grace period -> flatten), flatten/kill commands and reduce_only,
+    reconciliation (broker wins), fills counted once, snapshots.
+    A scripted fake broker stands in where the paper broker cannot misbehave. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+#include "order_manager.h"
+#include "paper_broker.h"
+
+#define PX(whole, tenths) ((int64_t) (whole) * 1000000000LL + (int64_t) (tenths) * 100000000LL)
+#define MS 1000000LL
+
+//  ---------------------------------------------------------------------------
+//  What the manager published
+
+typedef struct {
+    char topic[64];
+    int body;
+    char id[BROKER_COID_LEN];
+    int status, role;
+    int32_t quantity;
+    bool protected_;
+    char text[BROKER_TEXT_LEN];
+} pub_t;
+
+static pub_t s_pubs[256];
+static int s_npubs;
+
+static void
+s_publish(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    (void) arg;
+    assert_true(s_npubs < 256);
+    pub_t *p = &s_pubs[s_npubs++];
+    memset(p, 0, sizeof(*p));
+    snprintf(p->topic, sizeof(p->topic), "%s", topic);
+    p->body = env->body_case;
+    if (env->body_case == OFTS__ENVELOPE__BODY_ORDER_UPDATE) {
+        snprintf(p->id, sizeof(p->id), "%s", env->order_update->client_order_id);
+        p->status = env->order_update->status;
+        p->role = env->order_update->role;
+        snprintf(p->text, sizeof(p->text), "%s", env->order_update->text);
+    }
+    else if (env->body_case == OFTS__ENVELOPE__BODY_FILL) {
+        snprintf(p->id, sizeof(p->id), "%s", env->fill->fill_id);
+        p->quantity = (int32_t) env->fill->quantity;
+    }
+    else if (env->body_case == OFTS__ENVELOPE__BODY_POSITION) {
+        p->quantity = env->position->quantity;
+        p->protected_ = env->position->protected_;
+        snprintf(p->id, sizeof(p->id), "%s", env->position->client_order_id);
+    }
+}
+
+static int
+s_count(int body, const char *topic_prefix)
+{
+    int n = 0;
+    for (int i = 0; i < s_npubs; i++)
+        if (s_pubs[i].body == body && strncmp(s_pubs[i].topic, topic_prefix, strlen(topic_prefix)) == 0)
+            n++;
+    return n;
+}
+
+static const pub_t *
+s_last(int body)
+{
+    for (int i = s_npubs - 1; i >= 0; i--)
+        if (s_pubs[i].body == body)
+            return &s_pubs[i];
+    return NULL;
+}
+
+static const pub_t *
+s_find_text(const char *needle)
+{
+    for (int i = 0; i < s_npubs; i++)
+        if (s_pubs[i].body == OFTS__ENVELOPE__BODY_ORDER_UPDATE && strstr(s_pubs[i].text, needle))
+            return &s_pubs[i];
+    return NULL;
+}
+
+//  ---------------------------------------------------------------------------
+//  Scripted broker: market entries fill at once at `fill_px`; legs come
+//  back WORKING, or REJECTED when told, or not at all.
+
+typedef struct {
+    broker_t broker;
+    int places, flattens, cancels;
+    bool reject_stop;
+    bool no_legs;                       //  legs never show up
+    bool duplicate_fills;               //  each fill delivered twice
+    int64_t fill_px;
+    broker_position_t pos;              //  one symbol
+    broker_order_t legs[2];
+    int nlegs;
+    int seq;
+} fake_t;
+
+static broker_order_t
+s_leg(fake_t *f, const broker_order_t *entry, int role, int status)
+{
+    broker_order_t o;
+    memset(&o, 0, sizeof(o));
+    snprintf(o.client_order_id, sizeof(o.client_order_id), "%s-%s", entry->client_order_id,
+             role == OFTS__ORDER_ROLE__ROLE_STOP ? "SL" : "TP");
+    strcpy(o.parent_id, entry->client_order_id);
+    snprintf(o.broker_order_id, sizeof(o.broker_order_id), "%d", ++f->seq);
+    strcpy(o.symbol, entry->symbol);
+    o.role = role;
+    o.side = entry->side == OFTS__SIDE__SIDE_BUY ? OFTS__SIDE__SIDE_SELL : OFTS__SIDE__SIDE_BUY;
+    o.status = status;
+    o.quantity = entry->quantity;
+    o.price = role == OFTS__ORDER_ROLE__ROLE_STOP ? entry->stop : entry->take_profit;
+    if (status == OFTS__ORDER_STATUS__STATUS_REJECTED)
+        strcpy(o.text, "Ticks should be less than zero when longing");
+    return o;
+}
+
+static void
+s_fake_fill(fake_t *f, const broker_order_t *o, int32_t signed_qty)
+{
+    broker_fill_t fill;
+    memset(&fill, 0, sizeof(fill));
+    snprintf(fill.fill_id, sizeof(fill.fill_id), "T%d", ++f->seq);
+    strcpy(fill.client_order_id, o->client_order_id);
+    strcpy(fill.symbol, o->symbol);
+    fill.role = o->role;
+    fill.side = o->side;
+    fill.price = f->fill_px;
+    fill.quantity = o->quantity;
+    broker_emit_fill(&f->broker, &fill);
+    if (f->duplicate_fills)
+        broker_emit_fill(&f->broker, &fill);
+    strcpy(f->pos.symbol, o->symbol);
+    f->pos.quantity += signed_qty;
+    f->pos.avg_price = f->pos.quantity ? f->fill_px : 0;
+}
+
+static broker_result_t
+s_fake_place(void *impl, broker_order_t *order, int64_t now_ns)
+{
+    (void) now_ns;
+    fake_t *f = impl;
+    f->places++;
+    snprintf(order->broker_order_id, sizeof(order->broker_order_id), "%d", ++f->seq);
+    order->status = OFTS__ORDER_STATUS__STATUS_FILLED;
+    order->filled_quantity = order->quantity;
+    order->avg_fill_price = f->fill_px;
+    broker_emit_order(&f->broker, order);
+    s_fake_fill(f, order, order->side == OFTS__SIDE__SIDE_BUY ? (int32_t) order->quantity
+                                                             : -(int32_t) order->quantity);
+    f->nlegs = 0;
+    if (!f->no_legs) {
+        f->legs[f->nlegs++] = s_leg(f, order, OFTS__ORDER_ROLE__ROLE_STOP,
+                                    f->reject_stop ? OFTS__ORDER_STATUS__STATUS_REJECTED
+                                                   : OFTS__ORDER_STATUS__STATUS_WORKING);
+        f->legs[f->nlegs++] = s_leg(f, order, OFTS__ORDER_ROLE__ROLE_TARGET,
+                                    OFTS__ORDER_STATUS__STATUS_WORKING);
+        for (int i = 0; i < f->nlegs; i++)
+            broker_emit_order(&f->broker, &f->legs[i]);
+    }
+    broker_emit_position(&f->broker, &f->pos);
+    return BROKER_OK;
+}
+
+static broker_result_t
+s_fake_cancel(void *impl, const char *id, int64_t now_ns)
+{
+    (void) id;
+    (void) now_ns;
+    ((fake_t *) impl)->cancels++;
+    return BROKER_OK;
+}
+
+static broker_result_t
+s_fake_flatten(void *impl, const char *symbol, const char *id, int64_t now_ns)
+{
+    (void) now_ns;
+    fake_t *f = impl;
+    f->flattens++;
+    for (int i = 0; i < f->nlegs; i++)
+        if (f->legs[i].status == OFTS__ORDER_STATUS__STATUS_WORKING) {
+            f->legs[i].status = OFTS__ORDER_STATUS__STATUS_CANCELLED;
+            broker_emit_order(&f->broker, &f->legs[i]);
+        }
+    if (f->pos.quantity == 0)
+        return BROKER_OK;
+    broker_order_t o;
+    memset(&o, 0, sizeof(o));
+    strcpy(o.client_order_id, id);
+    strcpy(o.symbol, symbol);
+    snprintf(o.broker_order_id, sizeof(o.broker_order_id), "%d", ++f->seq);
+    o.role = OFTS__ORDER_ROLE__ROLE_FLATTEN;
+    o.side = f->pos.quantity > 0 ? OFTS__SIDE__SIDE_SELL : OFTS__SIDE__SIDE_BUY;
+    o.quantity = (uint32_t) (f->pos.quantity > 0 ? f->pos.quantity : -f->pos.quantity);
+    o.status = OFTS__ORDER_STATUS__STATUS_FILLED;
+    broker_emit_order(&f->broker, &o);
+    s_fake_fill(f, &o, -f->pos.quantity);
+    broker_emit_position(&f->broker, &f->pos);
+    return BROKER_OK;
+}
+
+static size_t
+s_fake_positions(void *impl, broker_position_t *out, size_t max)
+{
+    fake_t *f = impl;
+    if (f->pos.quantity == 0 || max == 0)
+        return 0;
+    out[0] = f->pos;
+    return 1;
+}
+
+static size_t
+s_fake_open(void *impl, broker_order_t *out, size_t max)
+{
+    fake_t *f = impl;
+    size_t n = 0;
+    for (int i = 0; i < f->nlegs && n < max; i++)
+        if (f->legs[i].status == OFTS__ORDER_STATUS__STATUS_WORKING)
+            out[n++] = f->legs[i];
+    return n;
+}
+
+static int
+s_fake_find(void *impl, const char *id, broker_order_t *out)
+{
+    fake_t *f = impl;
+    for (int i = 0; i < f->nlegs; i++)
+        if (strcmp(f->legs[i].client_order_id, id) == 0) {
+            *out = f->legs[i];
+            return 0;
+        }
+    return -1;
+}
+
+static const broker_ops_t s_fake_ops = {
+    "fake", s_fake_place, s_fake_cancel, s_fake_flatten, NULL,
+    s_fake_positions, s_fake_open, s_fake_find
+};
+
+static void
+s_fake_init(fake_t *f)
+{
+    memset(f, 0, sizeof(*f));
+    broker_init(&f->broker, &s_fake_ops, f);
+    f->fill_px = PX(2350, 0);
+}
+
+//  ---------------------------------------------------------------------------
+
+static Ofts__OrderRequest
+s_request(const char *id, Ofts__Side side)
+{
+    Ofts__OrderRequest req = OFTS__ORDER_REQUEST__INIT;
+    req.client_order_id = (char *) id;
+    req.signal_id = (char *) id;
+    req.symbol = "GC";
+    req.contract = "GCZ6";
+    req.side = side;
+    req.quantity = 1;
+    req.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+    bool buy = side == OFTS__SIDE__SIDE_BUY;
+    req.entry = PX(2350, 1);
+    req.stop = buy ? PX(2349, 1) : PX(2351, 1);
+    req.take_profit = buy ? PX(2352, 1) : PX(2348, 1);
+    return req;
+}
+
+static int
+s_reset(void **state)
+{
+    (void) state;
+    s_npubs = 0;
+    return 0;
+}
+
+static order_manager_config_t
+s_cfg(void)
+{
+    order_manager_config_t cfg;
+    order_manager_config_defaults(&cfg);
+    cfg.reconcile_ms = 0;               //  tests reconcile by hand
+    return cfg;
+}
+
+//  Same client order id twice: one placement, the resend answered with
+//  the order's state.
+static void
+t_dedup_in_memory(void **state)
+{
+    (void) state;
+    paper_config_t pcfg = { 0, 0 };
+    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    Ofts__OrderRequest req = s_request("sig-A", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 2);
+    order_manager_on_request(om, &req, 3);
+    assert_int_equal(order_manager_placed(om), 1);
+    assert_int_equal(order_manager_duplicates(om), 1);
+    assert_int_equal(paper_broker_position(pb, "GC"), 1);
+    assert_int_equal(order_manager_position(om, "GC"), 1);
+    assert_true(order_manager_protected(om, "GC"));
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_FILL, "exec.fill.GC."), 1);
+    const pub_t *pos = s_last(OFTS__ENVELOPE__BODY_POSITION);
+    assert_non_null(pos);
+    assert_string_equal(pos->topic, "exec.position.GC.");
+    assert_int_equal(pos->quantity, 1);
+    assert_true(pos->protected_);
+    assert_string_equal(pos->id, "sig-A");
+    //  The resend's answer: the entry, filled.
+    const pub_t *last = s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE);
+    assert_string_equal(last->id, "sig-A");
+    assert_int_equal(last->status, OFTS__ORDER_STATUS__STATUS_FILLED);
+    order_manager_destroy(&om);
+    assert_null(om);
+    paper_broker_destroy(&pb);
+}
+
+//  A restarted manager over the same store: the known id is not placed
+//  again, fills are not counted twice, the position is still reported.
+static void
+t_restart_no_replacement(void **state)
+{
+    (void) state;
+    order_store_t *store = order_store_new(":memory:");
+    paper_config_t pcfg = { 1, 0 };
+    paper_broker_t *pb = paper_broker_new(&pcfg, store);
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    Ofts__OrderRequest req = s_request("sig-B", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 2);
+    assert_int_equal(order_store_fill_count(store), 1);
+    order_manager_destroy(&om);
+    paper_broker_destroy(&pb);
+
+    s_npubs = 0;
+    pb = paper_broker_new(&pcfg, store);
+    om = order_manager_new(paper_broker_broker(pb), store, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 10);
+    //  Start says where we stand.
+    const pub_t *pos = s_last(OFTS__ENVELOPE__BODY_POSITION);
+    assert_non_null(pos);
+    assert_int_equal(pos->quantity, 1);
+    assert_true(pos->protected_);
+    order_manager_on_request(om, &req, 11);
+    assert_int_equal(order_manager_placed(om), 0);
+    assert_int_equal(order_manager_duplicates(om), 1);
+    assert_int_equal(paper_broker_position(pb, "GC"), 1);
+    assert_int_equal(order_store_fill_count(store), 1);
+    //  The restored stop still works and its fill is new.
+    paper_broker_on_trade(pb, "GC", PX(2349, 2), 12);       //  stop at 2349.2 (fill 2350.2 - 1.0)
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    assert_int_equal(order_manager_position(om, "GC"), 0);
+    assert_int_equal(order_store_fill_count(store), 2);
+    assert_int_equal(order_manager_fills(om), 1);
+    order_manager_destroy(&om);
+    paper_broker_destroy(&pb);
+    order_store_destroy(&store);
+}
+
+//  The broker rejects the stop: the position is flattened at market at the
+//  next tick, loudly (OrderUpdate text).
+static void
+t_rejected_stop_flattens(void **state)
+{
+    (void) state;
+    fake_t fake;
+    s_fake_init(&fake);
+    fake.reject_stop = true;
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(&fake.broker, NULL, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    Ofts__OrderRequest req = s_request("sig-C", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 100 * MS);
+    assert_int_equal(fake.places, 1);
+    //  on_request ends with a tick: the flatten already went out.
+    assert_int_equal(fake.flattens, 1);
+    assert_int_equal(fake.pos.quantity, 0);
+    assert_int_equal(order_manager_position(om, "GC"), 0);
+    const pub_t *loud = s_find_text("UNPROTECTED GC 1");
+    assert_non_null(loud);
+    assert_int_equal(loud->role, OFTS__ORDER_ROLE__ROLE_FLATTEN);
+    assert_non_null(strstr(loud->text, "stop sig-C-SL rejected"));
+    //  The target leg was cancelled by the flatten.
+    order_manager_tick(om, 200 * MS);
+    assert_int_equal(fake.flattens, 1);                     //  once, not again
+    order_manager_destroy(&om);
+}
+
+//  Legs never appear: nothing before the grace period, flatten after it.
+static void
+t_missing_legs_flatten_after_grace(void **state)
+{
+    (void) state;
+    fake_t fake;
+    s_fake_init(&fake);
+    fake.no_legs = true;
+    order_manager_config_t cfg = s_cfg();
+    cfg.protect_grace_ms = 2000;
+    order_manager_t *om = order_manager_new(&fake.broker, NULL, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    Ofts__OrderRequest req = s_request("sig-D", OFTS__SIDE__SIDE_SELL);
+    order_manager_on_request(om, &req, 1000 * MS);
+    assert_int_equal(fake.pos.quantity, -1);
+    order_manager_tick(om, 2500 * MS);
+    assert_int_equal(fake.flattens, 0);
+    assert_int_equal(order_manager_position(om, "GC"), -1);
+    assert_false(order_manager_protected(om, "GC"));
+    order_manager_tick(om, 3000 * MS);
+    assert_int_equal(fake.flattens, 1);
+    assert_int_equal(fake.pos.quantity, 0);
+    assert_non_null(s_find_text("not working 2000 ms after the entry fill"));
+    order_manager_destroy(&om);
+}
+
+//  A fill reported twice is published once.
+static void
+t_fill_once(void **state)
+{
+    (void) state;
+    fake_t fake;
+    s_fake_init(&fake);
+    fake.duplicate_fills = true;
+    order_manager_config_t cfg = s_cfg();
+    order_store_t *store = order_store_new(":memory:");
+    order_manager_t *om = order_manager_new(&fake.broker, store, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    Ofts__OrderRequest req = s_request("sig-E", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 2);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_FILL, "exec.fill."), 1);
+    assert_int_equal(order_store_fill_count(store), 1);
+    order_manager_destroy(&om);
+    order_store_destroy(&store);
+}
+
+//  Kill: flatten all and refuse entries until resume; flatten by command
+//  and by reduce_only request.
+static void
+t_kill_flatten_resume(void **state)
+{
+    (void) state;
+    paper_config_t pcfg = { 0, 0 };
+    order_store_t *store = order_store_new(":memory:");
+    paper_broker_t *pb = paper_broker_new(&pcfg, store);
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    Ofts__OrderRequest req = s_request("k-1", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 2);
+    assert_int_equal(paper_broker_position(pb, "GC"), 1);
+
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    cmd.reason = "daily loss";
+    cmd.issued_by = "risk";
+    order_manager_on_command(om, &cmd, 3);
+    assert_true(order_manager_halted(om));
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    broker_order_t open[8];
+    assert_int_equal(broker_open_orders(paper_broker_broker(pb), open, 8), 0);
+    req = s_request("k-2", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 4);
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    assert_int_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->status, OFTS__ORDER_STATUS__STATUS_REJECTED);
+    //  The halt survives a restart.
+    order_manager_destroy(&om);
+    om = order_manager_new(paper_broker_broker(pb), store, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 5);
+    assert_true(order_manager_halted(om));
+    cmd.type = OFTS__COMMAND_TYPE__CMD_RESUME;
+    order_manager_on_command(om, &cmd, 6);
+    assert_false(order_manager_halted(om));
+    req = s_request("k-3", OFTS__SIDE__SIDE_SELL);
+    order_manager_on_request(om, &req, 7);
+    assert_int_equal(paper_broker_position(pb, "GC"), -1);
+    //  Flatten by command, for one symbol.
+    cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
+    cmd.symbol = "GC";
+    order_manager_on_command(om, &cmd, 8);
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    //  reduce_only: flattens the symbol, once per id.
+    req = s_request("k-4", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 9);
+    assert_int_equal(paper_broker_position(pb, "GC"), 1);
+    Ofts__OrderRequest red = s_request("k-5", OFTS__SIDE__SIDE_SELL);
+    red.reduce_only = true;
+    order_manager_on_request(om, &red, 10);
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    order_manager_on_request(om, &red, 11);
+    assert_int_equal(order_manager_duplicates(om), 1);
+    order_manager_destroy(&om);
+    paper_broker_destroy(&pb);
+    order_store_destroy(&store);
+}
+
+//  Bad requests: rejected with a reason, never placed.
+static void
+t_bad_requests(void **state)
+{
+    (void) state;
+    fake_t fake;
+    s_fake_init(&fake);
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(&fake.broker, NULL, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    Ofts__OrderRequest req = s_request("bad-1", OFTS__SIDE__SIDE_BUY);
+    req.stop = 0;
+    order_manager_on_request(om, &req, 1);
+    assert_string_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->text,
+                        "an entry needs both a stop and a take profit");
+    req = s_request("bad-2", OFTS__SIDE__SIDE_BUY);
+    req.symbol = "ZZ";
+    order_manager_on_request(om, &req, 1);
+    req = s_request("", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 1);
+    req = s_request("bad-3", OFTS__SIDE__SIDE_NONE);
+    order_manager_on_request(om, &req, 1);
+    req = s_request("bad-4", OFTS__SIDE__SIDE_BUY);
+    req.quantity = 0;
+    order_manager_on_request(om, &req, 1);
+    assert_int_equal(fake.places, 0);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "exec.order."), 5);
+    //  A rejected id is still "seen": its resend is not placed either.
+    req = s_request("bad-1", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 2);
+    assert_int_equal(fake.places, 0);
+    order_manager_destroy(&om);
+}
+
+//  The broker has a position we never heard of: reconcile takes it, and the
+//  unprotected position is flattened after the grace period.
+static void
+t_reconcile_broker_wins(void **state)
+{
+    (void) state;
+    fake_t fake;
+    s_fake_init(&fake);
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(&fake.broker, NULL, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    strcpy(fake.pos.symbol, "GC");
+    fake.pos.quantity = 3;
+    fake.pos.avg_price = PX(2351, 0);
+    order_manager_reconcile(om, 10 * MS);
+    assert_int_equal(order_manager_position(om, "GC"), 3);
+    assert_int_equal(s_last(OFTS__ENVELOPE__BODY_POSITION)->quantity, 3);
+    order_manager_tick(om, 10 * MS);
+    assert_int_equal(fake.flattens, 0);
+    order_manager_tick(om, 2100 * MS);
+    assert_int_equal(fake.flattens, 1);
+    assert_int_equal(order_manager_position(om, "GC"), 0);
+    //  And the other way: we think long, the broker is flat.
+    fake.pos.quantity = 0;
+    Ofts__OrderRequest req = s_request("r-1", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 3000 * MS);
+    assert_int_equal(order_manager_position(om, "GC"), 1);
+    fake.pos.quantity = 0;                                  //  closed behind our back
+    order_manager_reconcile(om, 3100 * MS);
+    assert_int_equal(order_manager_position(om, "GC"), 0);
+    order_manager_destroy(&om);
+}
+
+//  Snapshot: positions and working orders, filtered by prefix.
+static void
+t_snapshot(void **state)
+{
+    (void) state;
+    paper_config_t pcfg = { 0, 0 };
+    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
+    order_manager_start(om, 1);
+    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    Ofts__OrderRequest req = s_request("snap-1", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 2);
+    s_npubs = 0;
+    assert_int_equal(order_manager_snapshot(om, "exec.", s_publish, NULL), 3);  //  position + 2 legs
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_POSITION, "exec.position.GC."), 1);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "exec.order.GC."), 2);
+    s_npubs = 0;
+    assert_int_equal(order_manager_snapshot(om, "exec.position.", s_publish, NULL), 1);
+    assert_int_equal(order_manager_snapshot(om, "exec.position.SI.", s_publish, NULL), 0);
+    order_manager_destroy(&om);
+    paper_broker_destroy(&pb);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup(t_dedup_in_memory, s_reset),
+        cmocka_unit_test_setup(t_restart_no_replacement, s_reset),
+        cmocka_unit_test_setup(t_rejected_stop_flattens, s_reset),
+        cmocka_unit_test_setup(t_missing_legs_flatten_after_grace, s_reset),
+        cmocka_unit_test_setup(t_fill_once, s_reset),
+        cmocka_unit_test_setup(t_kill_flatten_resume, s_reset),
+        cmocka_unit_test_setup(t_bad_requests, s_reset),
+        cmocka_unit_test_setup(t_reconcile_broker_wins, s_reset),
+        cmocka_unit_test_setup(t_snapshot, s_reset),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,465 @@
+/*  paper_broker: fill rules on hand-made GC price paths, P&L in cents by
+    hand, OCO brackets, flatten, validation, and restore from the store.
+    GC: tick 0.10 = $10.00, point value $100 (spec/instruments.md).        */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "paper_broker.h"
+
+//  GC price from whole dollars and tenths: PX(2350, 1) = 2350.1
+#define PX(whole, tenths) ((int64_t) (whole) * 1000000000LL + (int64_t) (tenths) * 100000000LL)
+#define BUY OFTS__SIDE__SIDE_BUY
+#define SELL OFTS__SIDE__SIDE_SELL
+
+typedef struct {
+    broker_order_t orders[64];
+    int norders;
+    broker_fill_t fills[32];
+    int nfills;
+    broker_position_t positions[32];
+    int npositions;
+} events_t;
+
+static void
+s_on_order(void *arg, const broker_order_t *o)
+{
+    events_t *ev = arg;
+    if (ev->norders < 64)
+        ev->orders[ev->norders++] = *o;
+}
+
+static void
+s_on_fill(void *arg, const broker_fill_t *f)
+{
+    events_t *ev = arg;
+    if (ev->nfills < 32)
+        ev->fills[ev->nfills++] = *f;
+}
+
+static void
+s_on_position(void *arg, const broker_position_t *p)
+{
+    events_t *ev = arg;
+    if (ev->npositions < 32)
+        ev->positions[ev->npositions++] = *p;
+}
+
+static paper_broker_t *
+s_new(int slippage, int64_t fees, order_store_t *store, events_t *ev)
+{
+    memset(ev, 0, sizeof(*ev));
+    paper_config_t cfg = { .slippage_ticks = slippage, .fees_cents = fees };
+    paper_broker_t *pb = paper_broker_new(&cfg, store);
+    broker_events_t events = { s_on_order, s_on_fill, s_on_position, ev };
+    broker_set_events(paper_broker_broker(pb), &events);
+    return pb;
+}
+
+static broker_order_t
+s_order(const char *id, int side, int type, uint32_t qty, int64_t price, int64_t stop, int64_t tp)
+{
+    broker_order_t o;
+    memset(&o, 0, sizeof(o));
+    strcpy(o.client_order_id, id);
+    strcpy(o.symbol, "GC");
+    strcpy(o.contract, "GCZ6");
+    o.role = OFTS__ORDER_ROLE__ROLE_ENTRY;
+    o.side = side;
+    o.type = type;
+    o.quantity = qty;
+    o.price = price;
+    o.stop = stop;
+    o.take_profit = tp;
+    return o;
+}
+
+static int
+s_status(paper_broker_t *pb, const char *id)
+{
+    broker_order_t o;
+    if (broker_find_order(paper_broker_broker(pb), id, &o) != 0)
+        return -1;
+    return o.status;
+}
+
+static int64_t
+s_order_price(paper_broker_t *pb, const char *id)
+{
+    broker_order_t o;
+    assert_int_equal(broker_find_order(paper_broker_broker(pb), id, &o), 0);
+    return o.price;
+}
+
+//  Market buy at the ask + 1 tick; market sell at the bid - 1 tick.
+static void
+t_market_at_opposite_best_plus_slippage(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(1, 0, NULL, &ev);
+    broker_t *b = paper_broker_broker(pb);
+    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    broker_order_t o = s_order("m1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, PX(2350, 1), 0, 0);
+    assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
+    assert_int_equal(ev.nfills, 1);
+    assert_int_equal(ev.fills[0].price, PX(2350, 2));          //  ask 2350.1 + 0.1
+    assert_int_equal(ev.fills[0].side, BUY);
+    assert_int_equal(paper_broker_position(pb, "GC"), 1);
+    o = s_order("m2", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, PX(2350, 0), 0, 0);
+    assert_int_equal(broker_place(b, &o, 3), BROKER_OK);
+    assert_int_equal(ev.nfills, 2);
+    assert_int_equal(ev.fills[1].price, PX(2349, 9));          //  bid 2350.0 - 0.1
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    //  Round trip paid the spread and two slippage ticks: 3 ticks = -$30.
+    assert_int_equal(paper_broker_realized_cents(pb, "GC"), -3000);
+    paper_broker_destroy(&pb);
+    assert_null(pb);
+}
+
+//  No quote: fall back to the last trade; no price at all: wait for one.
+static void
+t_market_falls_back_and_waits(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(2, 0, NULL, &ev);
+    broker_t *b = paper_broker_broker(pb);
+    broker_order_t o = s_order("w1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, PX(2350, 0), 0, 0);
+    assert_int_equal(broker_place(b, &o, 1), BROKER_OK);
+    assert_int_equal(ev.nfills, 0);
+    assert_int_equal(s_status(pb, "w1"), OFTS__ORDER_STATUS__STATUS_WORKING);
+    paper_broker_on_trade(pb, "GC", PX(2350, 5), 2);
+    assert_int_equal(ev.nfills, 1);
+    assert_int_equal(ev.fills[0].price, PX(2350, 7));          //  2350.5 + 2 ticks
+    assert_int_equal(ev.fills[0].ts_ns, 2);
+    assert_int_equal(s_status(pb, "w1"), OFTS__ORDER_STATUS__STATUS_FILLED);
+    paper_broker_destroy(&pb);
+}
+
+//  Buy stop: a trade at the stop (touch) triggers; fill at stop + slippage.
+static void
+t_buy_stop_touched(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(1, 0, NULL, &ev);
+    broker_order_t o = s_order("s1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_STOP, 1, PX(2351, 0), 0, 0);
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", PX(2350, 9), 2);
+    assert_int_equal(ev.nfills, 0);
+    paper_broker_on_trade(pb, "GC", PX(2351, 0), 3);
+    assert_int_equal(ev.nfills, 1);
+    assert_int_equal(ev.fills[0].price, PX(2351, 1));
+    assert_int_equal(paper_broker_position(pb, "GC"), 1);
+    paper_broker_destroy(&pb);
+}
+
+//  Sell limit: a trade AT the limit is a touch, not a fill; above it fills
+//  at the limit price (no slippage on limits).
+static void
+t_sell_limit_needs_trade_through(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(1, 0, NULL, &ev);
+    broker_order_t o = s_order("l1", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 2, PX(2351, 0), 0, 0);
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", PX(2351, 0), 2);
+    paper_broker_on_trade(pb, "GC", PX(2351, 0), 3);
+    assert_int_equal(ev.nfills, 0);
+    assert_int_equal(s_status(pb, "l1"), OFTS__ORDER_STATUS__STATUS_WORKING);
+    paper_broker_on_trade(pb, "GC", PX(2351, 1), 4);
+    assert_int_equal(ev.nfills, 1);
+    assert_int_equal(ev.fills[0].price, PX(2351, 0));
+    assert_int_equal(ev.fills[0].quantity, 2);
+    assert_int_equal(paper_broker_position(pb, "GC"), -2);
+    paper_broker_destroy(&pb);
+}
+
+//  Bracket: children wait, work after the entry fill, and are OCO.
+static void
+t_bracket_oco_target_cancels_stop(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(1, 0, NULL, &ev);
+    broker_t *b = paper_broker_broker(pb);
+    broker_order_t o = s_order("b1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0),
+                               PX(2349, 0), PX(2352, 0));
+    assert_int_equal(broker_place(b, &o, 1), BROKER_OK);
+    assert_int_equal(s_status(pb, "b1-SL"), OFTS__ORDER_STATUS__STATUS_PENDING);
+    assert_int_equal(s_status(pb, "b1-TP"), OFTS__ORDER_STATUS__STATUS_PENDING);
+    //  A suspended stop must not trigger before the entry fills.
+    paper_broker_on_trade(pb, "GC", PX(2350, 0), 2);           //  touch: no fill
+    assert_int_equal(ev.nfills, 0);
+    paper_broker_on_trade(pb, "GC", PX(2349, 9), 3);           //  through: entry fills
+    assert_int_equal(ev.nfills, 1);
+    assert_int_equal(ev.fills[0].price, PX(2350, 0));
+    assert_int_equal(s_status(pb, "b1-SL"), OFTS__ORDER_STATUS__STATUS_WORKING);
+    assert_int_equal(s_status(pb, "b1-TP"), OFTS__ORDER_STATUS__STATUS_WORKING);
+    assert_int_equal(s_order_price(pb, "b1-SL"), PX(2349, 0));
+    assert_int_equal(s_order_price(pb, "b1-TP"), PX(2352, 0));
+    paper_broker_on_trade(pb, "GC", PX(2352, 0), 4);           //  target touched only
+    assert_int_equal(ev.nfills, 1);
+    paper_broker_on_trade(pb, "GC", PX(2352, 1), 5);           //  through the target
+    assert_int_equal(ev.nfills, 2);
+    assert_int_equal(ev.fills[1].role, OFTS__ORDER_ROLE__ROLE_TARGET);
+    assert_int_equal(ev.fills[1].price, PX(2352, 0));
+    assert_int_equal(s_status(pb, "b1-TP"), OFTS__ORDER_STATUS__STATUS_FILLED);
+    assert_int_equal(s_status(pb, "b1-SL"), OFTS__ORDER_STATUS__STATUS_CANCELLED);
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    //  2350.0 -> 2352.0 = 20 ticks x $10 = $200.
+    assert_int_equal(paper_broker_realized_cents(pb, "GC"), 20000);
+    //  The stop, now cancelled, never fills.
+    paper_broker_on_trade(pb, "GC", PX(2348, 0), 6);
+    assert_int_equal(ev.nfills, 2);
+    //  Last position event says flat.
+    assert_int_equal(ev.positions[ev.npositions - 1].quantity, 0);
+    paper_broker_destroy(&pb);
+}
+
+//  A market entry's bracket keeps its distances from the actual fill.
+static void
+t_bracket_from_fill_price(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(1, 0, NULL, &ev);
+    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    //  Reference 2350.1, stop 10 ticks below, target 20 above.
+    broker_order_t o = s_order("b2", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, PX(2350, 1),
+                               PX(2349, 1), PX(2352, 1));
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 2), BROKER_OK);
+    assert_int_equal(ev.fills[0].price, PX(2350, 2));
+    assert_int_equal(s_order_price(pb, "b2-SL"), PX(2349, 2));
+    assert_int_equal(s_order_price(pb, "b2-TP"), PX(2352, 2));
+    paper_broker_destroy(&pb);
+}
+
+//  Gap through the stop: trades jump from 2350.0 to 2348.5 over a sell stop
+//  at 2349.0. The paper broker fills at the stop - slippage (2348.9), not at
+//  the gap price (documented, optimistic for gaps).
+static void
+t_gap_through_stop_fills_at_stop_plus_slippage(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(1, 0, NULL, &ev);
+    broker_order_t o = s_order("g1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0),
+                               PX(2349, 0), PX(2355, 0));
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", PX(2349, 9), 2);
+    assert_int_equal(ev.nfills, 1);
+    paper_broker_on_trade(pb, "GC", PX(2350, 0), 3);
+    paper_broker_on_trade(pb, "GC", PX(2348, 5), 4);           //  gap
+    assert_int_equal(ev.nfills, 2);
+    assert_int_equal(ev.fills[1].role, OFTS__ORDER_ROLE__ROLE_STOP);
+    assert_int_equal(ev.fills[1].price, PX(2348, 9));
+    assert_int_equal(s_status(pb, "g1-TP"), OFTS__ORDER_STATUS__STATUS_CANCELLED);
+    //  2350.0 -> 2348.9 = -11 ticks = -$110.
+    assert_int_equal(paper_broker_realized_cents(pb, "GC"), -11000);
+    paper_broker_destroy(&pb);
+}
+
+//  P&L by hand: GC long 2350.0 -> 2351.0 = 10 ticks x $10 = $100; with
+//  $2.50 per contract per fill on 2 contracts: 2 x $100 - 4 x $2.50 = $190.
+static void
+t_pnl_in_cents(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(0, 0, NULL, &ev);
+    broker_t *b = paper_broker_broker(pb);
+    paper_broker_on_bbo(pb, "GC", PX(2349, 9), PX(2350, 0), 1);
+    broker_order_t o = s_order("p1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, 0, 0, 0);
+    assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
+    paper_broker_on_bbo(pb, "GC", PX(2351, 0), PX(2351, 1), 3);
+    o = s_order("p2", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, 0, 0, 0);
+    assert_int_equal(broker_place(b, &o, 4), BROKER_OK);
+    assert_int_equal(paper_broker_realized_cents(pb, "GC"), 10000);
+    paper_broker_destroy(&pb);
+
+    pb = s_new(0, 250, NULL, &ev);
+    b = paper_broker_broker(pb);
+    paper_broker_on_bbo(pb, "GC", PX(2349, 9), PX(2350, 0), 1);
+    o = s_order("f1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 2, 0, 0, 0);
+    assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
+    assert_int_equal(ev.fills[0].fees_cents, 500);
+    paper_broker_on_bbo(pb, "GC", PX(2351, 0), PX(2351, 1), 3);
+    o = s_order("f2", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 2, 0, 0, 0);
+    assert_int_equal(broker_place(b, &o, 4), BROKER_OK);
+    assert_int_equal(paper_broker_realized_cents(pb, "GC"), 19000);
+    paper_broker_destroy(&pb);
+
+    //  Short NQ: sell 4 at 20000.00, buy back at 19990.25 = 39 ticks x $5 x 4 = $780.
+    pb = s_new(0, 0, NULL, &ev);
+    b = paper_broker_broker(pb);
+    paper_broker_on_bbo(pb, "NQ", 20000000000000LL, 20000250000000LL, 1);
+    o = s_order("n1", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 4, 0, 0, 0);
+    strcpy(o.symbol, "NQ");
+    assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
+    assert_int_equal(paper_broker_position(pb, "NQ"), -4);
+    paper_broker_on_bbo(pb, "NQ", 19990000000000LL, 19990250000000LL, 3);
+    o = s_order("n2", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 4, 0, 0, 0);
+    strcpy(o.symbol, "NQ");
+    assert_int_equal(broker_place(b, &o, 4), BROKER_OK);
+    assert_int_equal(paper_broker_realized_cents(pb, "NQ"), 78000);
+    paper_broker_destroy(&pb);
+}
+
+//  What a real broker refuses, the paper broker refuses.
+static void
+t_validation(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(1, 0, NULL, &ev);
+    broker_t *b = paper_broker_broker(pb);
+    broker_order_t o = s_order("v1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0),
+                               PX(2351, 0), PX(2352, 0));         //  long stop above entry
+    assert_int_equal(broker_place(b, &o, 1), BROKER_REJECTED);
+    assert_string_equal(o.text, "stop on the wrong side of the entry");
+    o = s_order("v2", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0),
+                PX(2351, 0), PX(2351, 0) + 100000000LL);          //  short target above
+    assert_int_equal(broker_place(b, &o, 1), BROKER_REJECTED);
+    o = s_order("v3", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0) + 50000000LL, 0, 0);
+    assert_int_equal(broker_place(b, &o, 1), BROKER_REJECTED);  //  2350.05: off tick
+    o = s_order("v4", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 0, PX(2350, 0), 0, 0);
+    assert_int_equal(broker_place(b, &o, 1), BROKER_REJECTED);  //  size 0
+    o = s_order("v5", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0), 0, 0);
+    strcpy(o.symbol, "ZZ");
+    assert_int_equal(broker_place(b, &o, 1), BROKER_REJECTED);
+    o = s_order("v6", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0), 0, 0);
+    assert_int_equal(broker_place(b, &o, 1), BROKER_OK);
+    o = s_order("v6", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0), 0, 0);
+    assert_int_equal(broker_place(b, &o, 1), BROKER_REJECTED);  //  id reused
+    assert_string_equal(o.text, "client order id already used");
+    //  Cancel: works once, then it is finished.
+    assert_int_equal(broker_cancel(b, "v6", 2), BROKER_OK);
+    assert_int_equal(broker_cancel(b, "v6", 3), BROKER_REJECTED);
+    assert_int_equal(broker_cancel(b, "nope", 3), BROKER_REJECTED);
+    broker_order_t open[4];
+    assert_int_equal(broker_open_orders(b, open, 4), 0);
+    paper_broker_destroy(&pb);
+}
+
+//  Flatten: working legs cancelled, the position closed at market.
+static void
+t_flatten(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(1, 0, NULL, &ev);
+    broker_t *b = paper_broker_broker(pb);
+    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    broker_order_t o = s_order("x1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 2, PX(2350, 1),
+                               PX(2349, 1), PX(2352, 1));
+    assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
+    assert_int_equal(paper_broker_position(pb, "GC"), 2);
+    broker_order_t open[8];
+    assert_int_equal(broker_open_orders(b, open, 8), 2);        //  SL and TP
+    broker_position_t pos[4];
+    assert_int_equal(broker_positions(b, pos, 4), 1);
+    assert_int_equal(pos[0].quantity, 2);
+    assert_int_equal(pos[0].avg_price, PX(2350, 2));
+    assert_int_equal(broker_flatten(b, "GC", "FL-1", 3), BROKER_OK);
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    assert_int_equal(broker_open_orders(b, open, 8), 0);
+    assert_int_equal(s_status(pb, "x1-SL"), OFTS__ORDER_STATUS__STATUS_CANCELLED);
+    assert_int_equal(s_status(pb, "FL-1"), OFTS__ORDER_STATUS__STATUS_FILLED);
+    assert_int_equal(ev.fills[1].role, OFTS__ORDER_ROLE__ROLE_FLATTEN);
+    assert_int_equal(ev.fills[1].price, PX(2349, 9));
+    assert_int_equal(ev.fills[1].quantity, 2);
+    //  Flat: flatten again is a no-op, not an error.
+    assert_int_equal(broker_flatten(b, "GC", "FL-2", 4), BROKER_OK);
+    assert_int_equal(s_status(pb, "FL-2"), -1);
+    paper_broker_destroy(&pb);
+}
+
+//  A paper broker over the same store continues: working orders, position,
+//  id counter (no reused fill id).
+static void
+t_restore_from_store(void **state)
+{
+    (void) state;
+    events_t ev;
+    order_store_t *store = order_store_new(":memory:");
+    assert_non_null(store);
+    paper_broker_t *pb = s_new(0, 0, store, &ev);
+    broker_order_t o = s_order("r1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0),
+                               PX(2349, 0), PX(2352, 0));
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", PX(2349, 9), 2);
+    assert_int_equal(ev.nfills, 1);
+    char first_fill[BROKER_ID_LEN];
+    strcpy(first_fill, ev.fills[0].fill_id);
+    paper_broker_destroy(&pb);
+
+    pb = s_new(0, 0, store, &ev);
+    broker_t *b = paper_broker_broker(pb);
+    assert_int_equal(paper_broker_position(pb, "GC"), 1);
+    broker_order_t open[8];
+    assert_int_equal(broker_open_orders(b, open, 8), 2);
+    assert_int_equal(s_status(pb, "r1"), OFTS__ORDER_STATUS__STATUS_FILLED);  //  from the store
+    o = s_order("r1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0), 0, 0);
+    assert_int_equal(broker_place(b, &o, 3), BROKER_REJECTED);  //  id known from the store
+    paper_broker_on_trade(pb, "GC", PX(2352, 1), 4);
+    assert_int_equal(ev.nfills, 1);
+    assert_string_not_equal(ev.fills[0].fill_id, first_fill);
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    assert_int_equal(paper_broker_realized_cents(pb, "GC"), 20000);
+    paper_broker_destroy(&pb);
+    order_store_destroy(&store);
+}
+
+//  Market data arriving as Envelopes; absent book sides ignored.
+static void
+t_envelope_md(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(0, 0, NULL, &ev);
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__TopOfBook bbo = OFTS__TOP_OF_BOOK__INIT;
+    bbo.symbol = "GC";
+    bbo.bid_px = PX(2350, 0);
+    bbo.ask_px = INT64_MAX;                                     //  no ask level
+    env.body_case = OFTS__ENVELOPE__BODY_BBO;
+    env.bbo = &bbo;
+    paper_broker_on_md(pb, &env, 1);
+    broker_order_t o = s_order("e1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, 0, 0, 0);
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 2), BROKER_OK);
+    assert_int_equal(ev.nfills, 0);                             //  no ask, no trade yet
+    Ofts__Trade trade = OFTS__TRADE__INIT;
+    trade.symbol = "GC";
+    trade.price = PX(2350, 3);
+    env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+    env.trade = &trade;
+    paper_broker_on_md(pb, &env, 3);
+    assert_int_equal(ev.nfills, 1);
+    assert_int_equal(ev.fills[0].price, PX(2350, 3));
+    paper_broker_destroy(&pb);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(t_market_at_opposite_best_plus_slippage),
+        cmocka_unit_test(t_market_falls_back_and_waits),
+        cmocka_unit_test(t_buy_stop_touched),
+        cmocka_unit_test(t_sell_limit_needs_trade_through),
+        cmocka_unit_test(t_bracket_oco_target_cancels_stop),
+        cmocka_unit_test(t_bracket_from_fill_price),
+        cmocka_unit_test(t_gap_through_stop_fills_at_stop_plus_slippage),
+        cmocka_unit_test(t_pnl_in_cents),
+        cmocka_unit_test(t_validation),
+        cmocka_unit_test(t_flatten),
+        cmocka_unit_test(t_restore_from_store),
+        cmocka_unit_test(t_envelope_md),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
