@@ -1,0 +1,188 @@
+/*  ofts-analyzer - the thin shell around of_engine (of_engine.h).
+
+    Listens to gateway-md's md.trade. / md.bbo. / md.book. topics, feeds each
+    envelope to the core, and publishes:
+      of.signal.<SYM>.   every signal, immediately (plus its metrics), and one
+                         log line with the reasons;
+      of.metrics.<SYM>.  at most analyzer.metrics_per_second per contract
+                         (wall-clock throttle; the latest value is flushed by
+                         a timer, so the last state is never withheld).
+    Output headers keep the input's ts_event and ts_recv. Lost md messages
+    need no re-sync here: every TopOfBook/Depth is a complete book, and a
+    missed trade only leaves the window (the bus logs the gap).           */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "of_engine.h"
+#include "ofts_clock.h"
+#include "ofts_instrument.h"
+#include "ofts_log.h"
+#include "ofts_service.h"
+
+#define MAX_THROTTLE 64
+
+//  Publishing state of one contract's metrics.
+typedef struct {
+    char contract[32];
+    int64_t last_pub_mono;
+    bool pending;
+    Ofts__Metrics metrics;          //  shallow copy: strings live in the engine
+    int64_t ts_event, ts_recv;
+} s_slot_t;
+
+typedef struct {
+    ofts_service_t *svc;
+    of_engine_t *engine;
+    int64_t interval_ns;            //  0 = publish every update
+    int64_t ts_recv;                //  of the envelope being processed
+    s_slot_t slots[MAX_THROTTLE];
+    size_t nslots;
+    uint64_t last_rejected;
+} s_analyzer_t;
+
+static s_slot_t *
+s_slot(s_analyzer_t *self, const char *contract)
+{
+    for (size_t i = 0; i < self->nslots; i++)
+        if (strcmp(self->slots[i].contract, contract) == 0)
+            return &self->slots[i];
+    if (self->nslots == MAX_THROTTLE)
+        return NULL;
+    s_slot_t *slot = &self->slots[self->nslots++];
+    memset(slot, 0, sizeof *slot);
+    snprintf(slot->contract, sizeof slot->contract, "%s", contract);
+    slot->last_pub_mono = INT64_MIN / 2;
+    return slot;
+}
+
+static void
+s_publish_metrics(s_analyzer_t *self, const Ofts__Metrics *metrics, int64_t ts_event, int64_t ts_recv)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_METRICS;
+    env.metrics = (Ofts__Metrics *) metrics;
+    char topic[64];
+    ofts_topic(topic, sizeof topic, "of.metrics", metrics->symbol);
+    ofts_bus_publish_ts(ofts_service_bus(self->svc), topic, &env, ts_event, ts_recv);
+}
+
+static void
+s_on_metrics(void *arg, const Ofts__Metrics *metrics, int64_t ts_event)
+{
+    s_analyzer_t *self = arg;
+    s_slot_t *slot = s_slot(self, metrics->contract);
+    int64_t now = ofts_clock_mono_ns();
+    if (!slot || now - slot->last_pub_mono >= self->interval_ns) {
+        s_publish_metrics(self, metrics, ts_event, self->ts_recv);
+        if (slot) {
+            slot->last_pub_mono = now;
+            slot->pending = false;
+        }
+        return;
+    }
+    slot->metrics = *metrics;
+    slot->ts_event = ts_event;
+    slot->ts_recv = self->ts_recv;
+    slot->pending = true;
+}
+
+static void
+s_on_signal(void *arg, const Ofts__Signal *signal, int64_t ts_event)
+{
+    s_analyzer_t *self = arg;
+    //  The metrics the decision saw go out first, unthrottled.
+    s_publish_metrics(self, signal->metrics, ts_event, self->ts_recv);
+    s_slot_t *slot = s_slot(self, signal->contract);
+    if (slot) {
+        slot->last_pub_mono = ofts_clock_mono_ns();
+        slot->pending = false;
+    }
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_SIGNAL;
+    env.signal = (Ofts__Signal *) signal;
+    char topic[64];
+    ofts_topic(topic, sizeof topic, "of.signal", signal->symbol);
+    ofts_bus_publish_ts(ofts_service_bus(self->svc), topic, &env, ts_event, self->ts_recv);
+    char entry[32], stop[32], tp[32];
+    log_info("signal %s %s %s entry=%s stop=%s tp=%s confidence=%.2f: %s", signal->id,
+             signal->contract, signal->direction == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL",
+             ofts_price_str(signal->entry, entry, sizeof entry),
+             ofts_price_str(signal->stop, stop, sizeof stop),
+             ofts_price_str(signal->take_profit, tp, sizeof tp), signal->confidence, signal->reasons);
+}
+
+static void
+s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *arg)
+{
+    (void) svc;
+    (void) topic;
+    s_analyzer_t *self = arg;
+    self->ts_recv = env->header ? env->header->ts_recv : 0;
+    of_engine_envelope(self->engine, env);
+}
+
+//  Flush withheld metrics whose interval has passed; report health.
+static void
+s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
+{
+    (void) now_ns;
+    s_analyzer_t *self = arg;
+    int64_t now = ofts_clock_mono_ns();
+    for (size_t i = 0; i < self->nslots; i++) {
+        s_slot_t *slot = &self->slots[i];
+        if (slot->pending && now - slot->last_pub_mono >= self->interval_ns) {
+            s_publish_metrics(self, &slot->metrics, slot->ts_event, slot->ts_recv);
+            slot->last_pub_mono = now;
+            slot->pending = false;
+        }
+    }
+    uint64_t rejected = of_engine_rejected(self->engine);
+    if (rejected != self->last_rejected) {
+        log_warn("rejected %llu market-data messages so far (%llu unknown instrument)",
+                 (unsigned long long) rejected, (unsigned long long) of_engine_unknown(self->engine));
+        self->last_rejected = rejected;
+    }
+    ofts_service_set_state(svc, "running: events %llu, signals %llu, contracts %zu",
+                           (unsigned long long) of_engine_events(self->engine),
+                           (unsigned long long) of_engine_signals(self->engine),
+                           of_engine_instruments(self->engine));
+}
+
+int
+main(int argc, char **argv)
+{
+    ofts_service_t *svc = ofts_service_new("analyzer", argc, argv);
+    if (!svc)
+        return ofts_service_exit_code();
+    ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(svc), "analyzer");
+    of_config_t *config = of_config_new(sec);
+    if (ofts_service_config_done(svc, &sec)) {
+        of_config_destroy(&config);
+        ofts_service_destroy(&svc);
+        return OFTS_EXIT_CONFIG;
+    }
+    if (ofts_service_check_only(svc)) {
+        of_config_destroy(&config);
+        ofts_service_destroy(&svc);
+        return 0;
+    }
+    s_analyzer_t self = { .svc = svc };
+    double rate = of_config_metrics_per_sec(config);
+    self.interval_ns = rate > 0 ? (int64_t) (OFTS_NS_PER_SEC / rate) : 0;
+    self.engine = of_engine_new(config);
+    of_engine_set_metrics_fn(self.engine, s_on_metrics, &self);
+    of_engine_set_signal_fn(self.engine, s_on_signal, &self);
+    int rc = 0;
+    if (ofts_service_listen(svc, "gateway-md", "md.") != 0)
+        rc = OFTS_EXIT_CONFIG;
+    else {
+        ofts_service_on_message(svc, s_on_message, &self);
+        ofts_service_on_tick(svc, 100, s_on_tick, &self);
+        log_info("preset %s, metrics at most %g/s per contract", of_config_preset(config), rate);
+        rc = ofts_service_run(svc);
+    }
+    of_engine_destroy(&self.engine);
+    of_config_destroy(&config);
+    ofts_service_destroy(&svc);
+    return rc;
+}

@@ -1,0 +1,255 @@
+/*  of_engine - per-contract state and the event path. See of_engine.h. */
+#include "of_engine.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "of_book.h"
+#include "of_metrics.h"
+#include "of_signal.h"
+#include "of_window.h"
+
+#define MAX_ROOTS 32
+
+//  One contract's state. Keyed by contract (GCZ6), not root: a feed on a
+//  parent symbol interleaves months whose prices must never share a window.
+typedef struct {
+    char key[32];                   //  contract, or root when no contract given
+    char symbol[16];                //  root from the instrument table
+    char contract[32];
+    const ofts_instrument_t *instrument;
+    const of_params_t *params;
+    of_book_t *book;
+    of_metrics_t *metrics;
+    of_signal_t *signal;
+    Ofts__Metrics out;
+} s_state_t;
+
+struct _of_engine_t {
+    of_config_t *config;
+    s_state_t **states;
+    size_t count, capacity;
+    size_t last;                    //  cache: streams come in bursts per contract
+    uint64_t seq[MAX_ROOTS];        //  signals per root, for ids
+    of_engine_metrics_fn *metrics_fn;
+    void *metrics_arg;
+    of_engine_signal_fn *signal_fn;
+    void *signal_arg;
+    uint64_t events, signals, rejected, unknown;
+};
+
+of_engine_t *
+of_engine_new(of_config_t *config)
+{
+    of_engine_t *self = calloc(1, sizeof *self);
+    self->config = config;
+    return self;
+}
+
+static void
+s_state_destroy(s_state_t *s)
+{
+    of_book_destroy(&s->book);
+    of_metrics_destroy(&s->metrics);
+    of_signal_destroy(&s->signal);
+    free(s);
+}
+
+void
+of_engine_destroy(of_engine_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    of_engine_t *self = *self_p;
+    for (size_t i = 0; i < self->count; i++)
+        s_state_destroy(self->states[i]);
+    free(self->states);
+    free(self);
+    *self_p = NULL;
+}
+
+void
+of_engine_set_metrics_fn(of_engine_t *self, of_engine_metrics_fn *fn, void *arg)
+{
+    self->metrics_fn = fn;
+    self->metrics_arg = arg;
+}
+
+void
+of_engine_set_signal_fn(of_engine_t *self, of_engine_signal_fn *fn, void *arg)
+{
+    self->signal_fn = fn;
+    self->signal_arg = arg;
+}
+
+static s_state_t *
+s_state_new(of_engine_t *self, const char *key, const char *contract,
+            const ofts_instrument_t *ins)
+{
+    s_state_t *s = calloc(1, sizeof *s);
+    snprintf(s->key, sizeof s->key, "%s", key);
+    snprintf(s->symbol, sizeof s->symbol, "%s", ins->root);
+    snprintf(s->contract, sizeof s->contract, "%s", contract);
+    s->instrument = ins;
+    s->params = of_config_params(self->config, ins);
+    s->book = of_book_new(s->params->depth_levels);
+    s->metrics = of_metrics_new(s->params);
+    s->signal = of_signal_new(s->params, ins);
+    ofts__metrics__init(&s->out);
+    s->out.symbol = s->symbol;
+    s->out.contract = s->contract;
+    return s;
+}
+
+static s_state_t *
+s_find(of_engine_t *self, const char *key)
+{
+    if (self->count && strcmp(self->states[self->last]->key, key) == 0)
+        return self->states[self->last];
+    for (size_t i = 0; i < self->count; i++)
+        if (strcmp(self->states[i]->key, key) == 0) {
+            self->last = i;
+            return self->states[i];
+        }
+    return NULL;
+}
+
+//  The state for a message's symbol/contract, created on first sight; NULL
+//  (counted) when neither names an instrument of the table.
+static s_state_t *
+s_lookup(of_engine_t *self, const char *symbol, const char *contract)
+{
+    const char *key = contract && *contract ? contract : symbol;
+    if (!key || !*key || strlen(key) >= sizeof ((s_state_t *) 0)->key) {
+        self->unknown++;
+        return NULL;
+    }
+    s_state_t *s = s_find(self, key);
+    if (s)
+        return s;
+    const ofts_instrument_t *ins = ofts_instrument_find(symbol);
+    if (!ins)
+        ins = ofts_instrument_for_contract(contract);
+    if (!ins) {
+        self->unknown++;
+        return NULL;
+    }
+    if (self->count == self->capacity) {
+        self->capacity = self->capacity ? self->capacity * 2 : 8;
+        self->states = realloc(self->states, self->capacity * sizeof *self->states);
+    }
+    s = s_state_new(self, key, contract ? contract : "", ins);
+    self->last = self->count;
+    self->states[self->count++] = s;
+    return s;
+}
+
+static void
+s_emit_metrics(of_engine_t *self, s_state_t *s, bool filled)
+{
+    if (!self->metrics_fn)
+        return;
+    if (!filled)
+        of_metrics_fill(s->metrics, s->book, &s->out);
+    self->metrics_fn(self->metrics_arg, &s->out, of_metrics_now(s->metrics));
+}
+
+static int
+s_reject(of_engine_t *self)
+{
+    self->rejected++;
+    return -1;
+}
+
+//  Ofts__Side to the window's side; anything unexpected is "unknown".
+static int
+s_side(Ofts__Side side)
+{
+    return side == OFTS__SIDE__SIDE_BUY ? OF_SIDE_BUY
+         : side == OFTS__SIDE__SIDE_SELL ? OF_SIDE_SELL : OF_SIDE_NONE;
+}
+
+int
+of_engine_trade(of_engine_t *self, const Ofts__Trade *trade, int64_t ts_event)
+{
+    s_state_t *s = s_lookup(self, trade->symbol, trade->contract);
+    if (!s || trade->size == 0 || trade->price == INT64_MAX)
+        return s_reject(self);
+    self->events++;
+    of_metrics_advance(s->metrics, ts_event);
+    of_metrics_on_trade(s->metrics, trade->price, trade->size, s_side(trade->aggressor));
+    of_metrics_fill(s->metrics, s->book, &s->out);
+    s_emit_metrics(self, s, true);
+
+    int root = of_config_index(s->instrument);
+    Ofts__Signal signal;
+    if (of_signal_decide(s->signal, &s->out, of_metrics_now(s->metrics), self->seq[root] + 1, &signal)) {
+        self->seq[root]++;
+        self->signals++;
+        if (self->signal_fn)
+            self->signal_fn(self->signal_arg, &signal, of_metrics_now(s->metrics));
+    }
+    return 0;
+}
+
+//  Book events move time too: the window expires and re-arm is checked.
+static void
+s_after_book(of_engine_t *self, s_state_t *s)
+{
+    of_signal_observe(s->signal, of_metrics_imbalance(s->metrics), of_metrics_now(s->metrics));
+    s_emit_metrics(self, s, false);
+}
+
+int
+of_engine_bbo(of_engine_t *self, const Ofts__TopOfBook *bbo, int64_t ts_event)
+{
+    s_state_t *s = s_lookup(self, bbo->symbol, bbo->contract);
+    if (!s)
+        return s_reject(self);
+    self->events++;
+    of_metrics_advance(s->metrics, ts_event);
+    of_book_on_top(s->book, bbo);
+    s_after_book(self, s);
+    return 0;
+}
+
+int
+of_engine_depth(of_engine_t *self, const Ofts__Depth *depth, int64_t ts_event)
+{
+    s_state_t *s = s_lookup(self, depth->symbol, depth->contract);
+    if (!s)
+        return s_reject(self);
+    self->events++;
+    of_metrics_advance(s->metrics, ts_event);
+    of_book_on_depth(s->book, depth);
+    s_after_book(self, s);
+    return 0;
+}
+
+int
+of_engine_envelope(of_engine_t *self, const Ofts__Envelope *env)
+{
+    int64_t ts = env->header ? env->header->ts_event : 0;
+    switch (env->body_case) {
+    case OFTS__ENVELOPE__BODY_TRADE: return of_engine_trade(self, env->trade, ts);
+    case OFTS__ENVELOPE__BODY_BBO:   return of_engine_bbo(self, env->bbo, ts);
+    case OFTS__ENVELOPE__BODY_DEPTH: return of_engine_depth(self, env->depth, ts);
+    default:                         return 1;
+    }
+}
+
+bool
+of_engine_metrics(of_engine_t *self, const char *contract, Ofts__Metrics *out)
+{
+    s_state_t *s = contract ? s_find(self, contract) : NULL;
+    if (!s)
+        return false;
+    of_metrics_fill(s->metrics, s->book, &s->out);
+    *out = s->out;
+    return true;
+}
+
+uint64_t of_engine_events(of_engine_t *self) { return self->events; }
+uint64_t of_engine_signals(of_engine_t *self) { return self->signals; }
+uint64_t of_engine_rejected(of_engine_t *self) { return self->rejected; }
+uint64_t of_engine_unknown(of_engine_t *self) { return self->unknown; }
+size_t of_engine_instruments(of_engine_t *self) { return self->count; }

@@ -1,0 +1,166 @@
+/*  of_metrics - order-flow metrics for one instrument. See of_metrics.h. */
+#include "of_metrics.h"
+#include <math.h>
+#include <stdlib.h>
+#include "ofts_clock.h"
+
+#define UNDEF INT64_MAX
+//  17:00 CT to the next 17:00 CT is 23, 24 or 25 hours (DST changes).
+#define MAX_SESSION_NS (25 * 3600 * OFTS_NS_PER_SEC)
+
+struct _of_metrics_t {
+    const of_params_t *params;
+    of_window_t *window;
+    bool started;                   //  an event has been seen
+    int64_t now;                    //  monotone event clock
+    int64_t session_open, next_open;
+    int64_t cumulative_delta;
+    int64_t last_price;
+    //  intensity average: EMA sampled on a fixed grid of event time
+    double alpha;
+    bool ema_ready;
+    double ema;
+    int64_t next_sample;
+};
+
+of_metrics_t *
+of_metrics_new(const of_params_t *params)
+{
+    of_metrics_t *self = calloc(1, sizeof *self);
+    self->params = params;
+    self->window = of_window_new(params->window_ns, params->window_trades);
+    self->alpha = 2.0 / ((double) params->intensity_avg_samples + 1.0);
+    self->last_price = UNDEF;
+    return self;
+}
+
+void
+of_metrics_destroy(of_metrics_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    of_window_destroy(&(*self_p)->window);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static void
+s_session_from(of_metrics_t *self, int64_t ts)
+{
+    self->session_open = ofts_session_open_ns(ts);
+    self->next_open = ofts_session_open_ns(self->session_open + MAX_SESSION_NS);
+}
+
+//  Missed grid points (a quiet spell) all take the current value: exact for
+//  a stable rate, and it decays the average toward 0 across a long gap.
+static void
+s_sample_intensity(of_metrics_t *self)
+{
+    int64_t step = self->params->intensity_sample_ns;
+    if (self->now < self->next_sample)
+        return;
+    int64_t k = 1 + (self->now - self->next_sample) / step;
+    self->next_sample += k * step;
+    double x = of_metrics_intensity(self);
+    if (!self->ema_ready) {
+        self->ema = x;
+        self->ema_ready = true;
+        return;
+    }
+    double keep = k == 1 ? 1.0 - self->alpha : pow(1.0 - self->alpha, (double) k);
+    self->ema = x + keep * (self->ema - x);
+}
+
+bool
+of_metrics_advance(of_metrics_t *self, int64_t ts_ns)
+{
+    bool reset = false;
+    if (!self->started) {
+        self->started = true;
+        self->now = ts_ns;
+        s_session_from(self, ts_ns);
+        of_window_clear(self->window, ts_ns);
+        self->next_sample = ts_ns + self->params->intensity_sample_ns;
+    }
+    if (ts_ns > self->now)
+        self->now = ts_ns;
+    if (self->now >= self->next_open) {
+        s_session_from(self, self->now);
+        self->cumulative_delta = 0;
+        if (self->params->reset_window_at_session)
+            of_window_clear(self->window, self->session_open);
+        reset = true;
+    }
+    of_window_expire(self->window, self->now);
+    s_sample_intensity(self);
+    return reset;
+}
+
+void
+of_metrics_on_trade(of_metrics_t *self, int64_t price, uint32_t size, int side)
+{
+    bool block = size >= self->params->block_size && self->params->block_size > 0;
+    of_window_add(self->window, self->now, price, size, side, block);
+    if (side == OF_SIDE_BUY)
+        self->cumulative_delta += size;
+    else if (side == OF_SIDE_SELL)
+        self->cumulative_delta -= size;
+    self->last_price = price;
+}
+
+int64_t of_metrics_now(of_metrics_t *self) { return self->now; }
+int64_t of_metrics_session_open(of_metrics_t *self) { return self->session_open; }
+int64_t of_metrics_cumulative_delta(of_metrics_t *self) { return self->cumulative_delta; }
+int64_t of_metrics_last_price(of_metrics_t *self) { return self->last_price; }
+uint64_t of_metrics_window_trades(of_metrics_t *self) { return of_window_trades(self->window); }
+of_window_t *of_metrics_window(of_metrics_t *self) { return self->window; }
+
+double
+of_metrics_imbalance(of_metrics_t *self)
+{
+    const of_window_sums_t *s = of_window_sums(self->window);
+    if (!s->volume)
+        return 0.0;
+    return ((double) s->buy_volume - (double) s->sell_volume) / (double) s->volume;
+}
+
+double
+of_metrics_intensity(of_metrics_t *self)
+{
+    const of_window_sums_t *s = of_window_sums(self->window);
+    int64_t covered = self->now - s->start_ns;
+    if (covered < OFTS_NS_PER_SEC)
+        covered = OFTS_NS_PER_SEC;  //  a young window would claim absurd rates
+    return (double) s->trades * (double) OFTS_NS_PER_MIN / (double) covered;
+}
+
+double
+of_metrics_intensity_ratio(of_metrics_t *self)
+{
+    if (!self->ema_ready)
+        return 0.0;
+    double base = self->ema < 1.0 ? 1.0 : self->ema;
+    return of_metrics_intensity(self) / base;
+}
+
+void
+of_metrics_fill(of_metrics_t *self, of_book_t *book, Ofts__Metrics *out)
+{
+    const of_window_sums_t *s = of_window_sums(self->window);
+    double vol = (double) s->volume;
+    out->imbalance_ratio = of_metrics_imbalance(self);
+    out->cumulative_delta = self->cumulative_delta;
+    out->aggressive_buy_ratio = s->volume ? (double) s->buy_volume / vol : 0.0;
+    out->aggressive_sell_ratio = s->volume ? (double) s->sell_volume / vol : 0.0;
+    out->depth_imbalance = of_book_depth_imbalance(book);
+    out->trade_intensity = of_metrics_intensity(self);
+    out->intensity_ratio = of_metrics_intensity_ratio(self);
+    out->vwap = of_window_vwap(self->window);
+    out->microprice = of_book_microprice(book);
+    out->last_price = self->last_price;
+    out->window_volume = s->volume;
+    out->window_trades = s->trades;
+    out->block_trades = (uint32_t) s->blocks;
+    out->bid_px = of_book_bid_px(book);
+    out->ask_px = of_book_ask_px(book);
+}

@@ -1,0 +1,49 @@
+/*  of_metrics - one instrument's order-flow state and the figures made from
+    it: the five metrics (imbalance ratio, cumulative delta, aggressive-trade
+    ratios, depth imbalance, trade intensity + its ratio to its own average),
+    plus VWAP, microprice and block (large-lot) counting.
+
+    Time is the events' own ts_event, never a clock read: advance() moves a
+    monotone event clock (an older timestamp does not move it back), resets
+    the session counters at 17:00 CT, expires the window and samples the
+    intensity average. Exact definitions: docs/analyzer.md "Metrics".      */
+#ifndef OF_METRICS_H
+#define OF_METRICS_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "of_book.h"
+#include "of_config.h"
+#include "of_window.h"
+#include "ofts.pb-c.h"
+
+typedef struct _of_metrics_t of_metrics_t;
+
+of_metrics_t *of_metrics_new(const of_params_t *params);
+void of_metrics_destroy(of_metrics_t **self_p);
+
+//  Move the event clock to ts_ns. Returns true when this crossed a session
+//  open (17:00 CT): cumulative delta is then 0 (and the window empty when
+//  reset_window_at_session).
+bool of_metrics_advance(of_metrics_t *self, int64_t ts_ns);
+//  One trade at the current event time (call advance first). side is the
+//  aggressor, OF_SIDE_*; size must be > 0.
+void of_metrics_on_trade(of_metrics_t *self, int64_t price, uint32_t size, int side);
+
+int64_t of_metrics_now(of_metrics_t *self);
+int64_t of_metrics_session_open(of_metrics_t *self);
+int64_t of_metrics_cumulative_delta(of_metrics_t *self);
+int64_t of_metrics_last_price(of_metrics_t *self);     //  INT64_MAX before any trade
+uint64_t of_metrics_window_trades(of_metrics_t *self);
+//  (buy - sell) / total window volume; 0 on an empty window.
+double of_metrics_imbalance(of_metrics_t *self);
+//  Trades per minute over the time the window covers (at least 1 s).
+double of_metrics_intensity(of_metrics_t *self);
+//  intensity / max(average intensity, 1 per minute); 0 before the first sample.
+double of_metrics_intensity_ratio(of_metrics_t *self);
+of_window_t *of_metrics_window(of_metrics_t *self);
+
+//  All numeric Metrics fields from this state and the book (symbol and
+//  contract are the caller's).
+void of_metrics_fill(of_metrics_t *self, of_book_t *book, Ofts__Metrics *out);
+
+#endif

@@ -1,0 +1,284 @@
+/*  of_engine: a hand-built GC burst that must give exactly one signal with
+    known id, prices, confidence and reasons; rejects; envelope dispatch;
+    per-contract state; and determinism (same stream twice -> byte-identical
+    packed signals).                                                      */
+#include "of_test.h"
+#include "of_engine.h"
+
+#define T0 SEC(1796076000)      //  Mon 2026-11-30 10:00 CST
+
+typedef struct {
+    int signals;
+    Ofts__Signal last;
+    char id[96], reasons[512], contract[32];
+    int metrics;
+    Ofts__Metrics last_metrics;
+    int64_t last_ts;
+    //  packed signals, for determinism
+    uint8_t *bytes;
+    size_t len, cap;
+} s_sink_t;
+
+static void
+s_on_signal(void *arg, const Ofts__Signal *signal, int64_t ts)
+{
+    s_sink_t *k = arg;
+    k->signals++;
+    k->last = *signal;
+    snprintf(k->id, sizeof k->id, "%s", signal->id);
+    snprintf(k->reasons, sizeof k->reasons, "%s", signal->reasons);
+    snprintf(k->contract, sizeof k->contract, "%s", signal->contract);
+    k->last_ts = ts;
+    size_t n = ofts__signal__get_packed_size(signal);
+    if (k->len + n > k->cap) {
+        k->cap = (k->len + n) * 2;
+        k->bytes = realloc(k->bytes, k->cap);
+    }
+    ofts__signal__pack(signal, k->bytes + k->len);
+    k->len += n;
+}
+
+static void
+s_on_metrics(void *arg, const Ofts__Metrics *m, int64_t ts)
+{
+    s_sink_t *k = arg;
+    k->metrics++;
+    k->last_metrics = *m;
+    (void) ts;
+}
+
+static of_engine_t *
+s_engine(of_config_t *cfg, s_sink_t *sink)
+{
+    of_engine_t *e = of_engine_new(cfg);
+    of_engine_set_signal_fn(e, s_on_signal, sink);
+    of_engine_set_metrics_fn(e, s_on_metrics, sink);
+    return e;
+}
+
+static void
+t_burst_gives_one_signal(void **state)
+{
+    (void) state;
+    of_config_t *cfg = of_config_new(NULL);
+    s_sink_t sink = { 0 };
+    of_engine_t *e = s_engine(cfg, &sink);
+    Ofts__TopOfBook top = t_bbo("GC", "GCZ6", P("2350.0"), 10, P("2350.1"), 5);
+    assert_int_equal(of_engine_bbo(e, &top, T0), 0);
+    //  25 buy-aggressor 50-lots, one a second. After the 20th (min_trades):
+    //  imbalance 1.00 > 0.6 (0.4), aggressive buying 1.00 > 0.7 (+0.2),
+    //  delta 20*50 = 1000 is not > 1000 (+0), depth (10-5)/15 = 0.33 > 0.2 (+0.1),
+    //  intensity 20*60/19 s = 63.2/min over an average of 60 -> 1.05 (+0): 0.7
+    for (int i = 0; i < 25; i++) {
+        Ofts__Trade t = t_trade("GC", "GCZ6", P("2350.1"), 50, OFTS__SIDE__SIDE_BUY);
+        assert_int_equal(of_engine_trade(e, &t, T0 + SEC(i)), 0);
+        if (i < 19)
+            assert_int_equal(sink.signals, 0);
+    }
+    assert_int_equal(sink.signals, 1);      //  re-arm holds back the other five
+    assert_int_equal(sink.last_ts, T0 + SEC(19));
+    assert_string_equal(sink.id, "GC-1796076019000000000-1");
+    assert_string_equal(sink.contract, "GCZ6");
+    assert_int_equal(sink.last.direction, OFTS__SIDE__SIDE_BUY);
+    assert_int_equal(sink.last.entry, P("2350.1"));
+    assert_int_equal(sink.last.stop, P("2345.1"));
+    assert_int_equal(sink.last.take_profit, P("2360.1"));
+    assert_true(sink.last.confidence == 0.7);
+    assert_string_equal(sink.reasons, "Strong buy imbalance: 1.00; Aggressive buying: 1.00; "
+                        "Bid depth imbalance: 0.33");
+    //  metrics after every event: 1 bbo + 25 trades
+    assert_int_equal(sink.metrics, 26);
+    assert_int_equal(sink.last_metrics.cumulative_delta, 1250);
+    assert_int_equal(sink.last_metrics.window_volume, 1250);
+    assert_int_equal(sink.last_metrics.block_trades, 25);  //  50 >= 20
+    assert_string_equal(sink.last_metrics.symbol, "GC");
+    assert_int_equal(of_engine_events(e), 26);
+    assert_int_equal(of_engine_signals(e), 1);
+
+    Ofts__Metrics m;
+    assert_true(of_engine_metrics(e, "GCZ6", &m));
+    assert_int_equal(m.cumulative_delta, 1250);
+    assert_false(of_engine_metrics(e, "GCG7", &m));
+    free(sink.bytes);
+    of_engine_destroy(&e);
+    assert_null(e);
+    of_config_destroy(&cfg);
+}
+
+static void
+t_rejects_and_dispatch(void **state)
+{
+    (void) state;
+    of_config_t *cfg = of_config_new(NULL);
+    s_sink_t sink = { 0 };
+    of_engine_t *e = s_engine(cfg, &sink);
+    Ofts__Trade t = t_trade("XX", "XXZ6", P("1"), 1, OFTS__SIDE__SIDE_BUY);
+    assert_int_equal(of_engine_trade(e, &t, T0), -1);
+    t = t_trade("", "", P("1"), 1, OFTS__SIDE__SIDE_BUY);
+    assert_int_equal(of_engine_trade(e, &t, T0), -1);
+    t = t_trade("GC", "GCZ6", P("1"), 0, OFTS__SIDE__SIDE_BUY);         //  size 0
+    assert_int_equal(of_engine_trade(e, &t, T0), -1);
+    t = t_trade("GC", "GCZ6", UNDEF_PX, 1, OFTS__SIDE__SIDE_BUY);       //  no price
+    assert_int_equal(of_engine_trade(e, &t, T0), -1);
+    t = t_trade("GC", "GCZ6", P("1"), 1, (Ofts__Side) 77);              //  odd side: unknown
+    assert_int_equal(of_engine_trade(e, &t, T0), 0);
+    assert_int_equal(sink.last_metrics.window_volume, 1);
+    assert_true(sink.last_metrics.imbalance_ratio == 0.0);
+    assert_int_equal(of_engine_rejected(e), 4);
+    assert_int_equal(of_engine_unknown(e), 2);
+    assert_int_equal(of_engine_events(e), 1);
+
+    //  Envelopes: header ts_event is the time
+    Ofts__Header h;
+    ofts__header__init(&h);
+    h.ts_event = T0 + SEC(5);
+    Ofts__Envelope env;
+    ofts__envelope__init(&env);
+    env.header = &h;
+    t = t_trade("GC", "GCZ6", P("2"), 3, OFTS__SIDE__SIDE_SELL);
+    env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+    env.trade = &t;
+    assert_int_equal(of_engine_envelope(e, &env), 0);
+    assert_int_equal(sink.last_metrics.cumulative_delta, -3);
+    t_depth_t d;
+    t_depth_init(&d, "GC", "GCZ6", 1);
+    t_level(&d, 0, P("1.9"), 3, P("2.0"), 1);
+    env.body_case = OFTS__ENVELOPE__BODY_DEPTH;
+    env.depth = &d.depth;
+    assert_int_equal(of_engine_envelope(e, &env), 0);
+    assert_true(sink.last_metrics.depth_imbalance == 0.5);
+    Ofts__TopOfBook top = t_bbo("GC", "GCZ6", P("1.9"), 1, P("2.0"), 1);
+    env.body_case = OFTS__ENVELOPE__BODY_BBO;
+    env.bbo = &top;
+    assert_int_equal(of_engine_envelope(e, &env), 0);
+    assert_int_equal(sink.last_metrics.microprice, P("1.95"));
+    Ofts__Heartbeat hb;
+    ofts__heartbeat__init(&hb);
+    env.body_case = OFTS__ENVELOPE__BODY_HEARTBEAT;
+    env.heartbeat = &hb;
+    assert_int_equal(of_engine_envelope(e, &env), 1);
+    assert_int_equal(of_engine_rejected(e), 4);
+    //  contract-only messages find their root from the contract
+    t = t_trade("", "MGCZ6", P("2"), 1, OFTS__SIDE__SIDE_BUY);
+    assert_int_equal(of_engine_trade(e, &t, T0 + SEC(6)), 0);
+    assert_string_equal(sink.last_metrics.symbol, "MGC");
+    assert_int_equal(of_engine_instruments(e), 2);
+    of_engine_destroy(&e);
+    of_config_destroy(&cfg);
+}
+
+static void
+s_burst(of_engine_t *e, const char *contract, int64_t t0, Ofts__Side side)
+{
+    for (int i = 0; i < 25; i++) {
+        Ofts__Trade t = t_trade("GC", contract, P("2350.1"), 60, side);
+        of_engine_trade(e, &t, t0 + SEC(i));
+    }
+}
+
+static void
+t_contracts_kept_apart(void **state)
+{
+    (void) state;
+    of_config_t *cfg = of_config_new(NULL);
+    s_sink_t sink = { 0 };
+    of_engine_t *e = s_engine(cfg, &sink);
+    s_burst(e, "GCZ6", T0, OFTS__SIDE__SIDE_BUY);
+    assert_int_equal(sink.signals, 1);
+    //  20 x 60 = 1200 > 1000: imbalance + delta + aggressive = 0.8
+    assert_string_equal(sink.reasons, "Strong buy imbalance: 1.00; Positive cumulative delta: 1,200; "
+                        "Aggressive buying: 1.00");
+    s_burst(e, "GCG7", T0 + SEC(100), OFTS__SIDE__SIDE_SELL);
+    assert_int_equal(sink.signals, 2);
+    //  ids count signals per root: the second GC signal is -2
+    assert_string_equal(sink.id, "GC-1796076119000000000-2");
+    assert_string_equal(sink.contract, "GCG7");
+    assert_int_equal(sink.last.direction, OFTS__SIDE__SIDE_SELL);
+    assert_int_equal(sink.last.stop, P("2355.1"));
+    assert_int_equal(sink.last.take_profit, P("2340.1"));
+    Ofts__Metrics m;
+    assert_true(of_engine_metrics(e, "GCZ6", &m));
+    assert_int_equal(m.cumulative_delta, 1500);
+    assert_true(of_engine_metrics(e, "GCG7", &m));
+    assert_int_equal(m.cumulative_delta, -1500);
+    free(sink.bytes);
+    of_engine_destroy(&e);
+    of_config_destroy(&cfg);
+}
+
+//  A pseudo-random two-symbol stream with regime changes, so signals fire
+//  both ways. Returns the signals packed back to back.
+static void
+s_run_stream(of_config_t *cfg, s_sink_t *sink)
+{
+    of_engine_t *e = s_engine(cfg, sink);
+    uint64_t rng = 42;
+    int64_t ts = T0;
+    static const char *syms[2] = { "GC", "NQ" };
+    static const char *cons[2] = { "GCZ6", "NQZ6" };
+    int64_t mid[2] = { P("2350"), P("18000") };
+    int64_t tick[2] = { P("0.1"), P("0.25") };
+    for (int i = 0; i < 60000; i++) {
+        rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint32_t r = (uint32_t) (rng >> 33);
+        int s = (int) (r & 1);
+        ts += (int64_t) (r % 400) * OFTS_NS_PER_MS;
+        int regime = (i / 3000) % 3;                        //  buy-heavy, sell-heavy, mixed
+        int kind = (int) ((r >> 4) % 10);
+        if (kind < 6) {
+            int roll = (int) ((r >> 8) % 100);
+            Ofts__Side side = roll < 5 ? OFTS__SIDE__SIDE_NONE
+                            : regime == 0 ? (roll < 90 ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL)
+                            : regime == 1 ? (roll < 90 ? OFTS__SIDE__SIDE_SELL : OFTS__SIDE__SIDE_BUY)
+                            : (roll < 52 ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL);
+            mid[s] += side == OFTS__SIDE__SIDE_BUY ? tick[s] / 5 : -tick[s] / 5;
+            Ofts__Trade t = t_trade(syms[s], cons[s], mid[s], 1 + (r >> 12) % 40, side);
+            of_engine_trade(e, &t, ts);
+        }
+        else if (kind < 9) {
+            int64_t bid = ofts_price_round(mid[s], tick[s], OFTS_ROUND_DOWN);
+            Ofts__TopOfBook b = t_bbo(syms[s], cons[s], bid, 1 + (r >> 14) % 50, bid + tick[s], 1 + (r >> 20) % 50);
+            of_engine_bbo(e, &b, ts);
+        }
+        else {
+            t_depth_t d;
+            t_depth_init(&d, syms[s], cons[s], 10);
+            int64_t bid = ofts_price_round(mid[s], tick[s], OFTS_ROUND_DOWN);
+            for (size_t l = 0; l < 10; l++)
+                t_level(&d, l, bid - (int64_t) l * tick[s], 1 + (uint32_t) ((r >> l) % 30),
+                        bid + (int64_t) (l + 1) * tick[s], 1 + (uint32_t) ((r >> (l + 3)) % 30));
+            of_engine_depth(e, &d.depth, ts);
+        }
+    }
+    of_engine_destroy(&e);
+}
+
+static void
+t_deterministic(void **state)
+{
+    (void) state;
+    of_config_t *cfg = of_config_new(NULL);
+    s_sink_t a = { 0 }, b = { 0 };
+    s_run_stream(cfg, &a);
+    s_run_stream(cfg, &b);
+    assert_true(a.signals >= 4);
+    assert_int_equal(a.signals, b.signals);
+    assert_int_equal(a.len, b.len);
+    assert_memory_equal(a.bytes, b.bytes, a.len);
+    assert_string_equal(a.id, b.id);
+    free(a.bytes);
+    free(b.bytes);
+    of_config_destroy(&cfg);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(t_burst_gives_one_signal),
+        cmocka_unit_test(t_rejects_and_dispatch),
+        cmocka_unit_test(t_contracts_kept_apart),
+        cmocka_unit_test(t_deterministic),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
