@@ -4,6 +4,8 @@
               [--grace-ms N] [--quiet]      start and supervise all services
       ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F]
                                             send a command to risk
+      ofts keys DIR [NAME ...]              make CURVE certificates (default:
+                                            every service, and "ofts" for ofts cmd)
       ofts dbn ... | databento ... | monitor ... | backtest ...
                                             run ofts-<name> with the rest    */
 #include <errno.h>
@@ -11,9 +13,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "ofts_config.h"
 #include "ofts_ctl.h"
+#include "ofts_curve.h"
 #include "ofts_log.h"
 #include "supervisor.h"
 
@@ -40,6 +44,7 @@ s_usage(int code)
     fprintf(code ? stderr : stdout,
             "usage: ofts up [--config F] [--log-dir D] [--only a,b] [--until-exit SVC] [--grace-ms N] [--quiet]\n"
             "       ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F]\n"
+            "       ofts keys DIR [NAME ...]\n"
             "       ofts dbn|databento|monitor|backtest ARGS...\n");
     return code;
 }
@@ -211,7 +216,15 @@ s_cmd(int argc, char **argv)
         ofts_config_destroy(&cfg);
         return OFTS_EXIT_CONFIG;
     }
+    ofts_curve_t *curve = NULL;
+    if (ofts_curve_from_config(cfg, "ofts", &curve, err, sizeof err) != 0) {
+        fprintf(stderr, "ofts: config error: %s\n", err);
+        ofts_config_destroy(&cfg);
+        return OFTS_EXIT_CONFIG;
+    }
+    ofts_curve_set_process(curve);
     int rc = ofts_ctl_command(ctl, &cmd, 3000);
+    ofts_curve_destroy(&curve);
     if (rc == 0)
         printf("risk acknowledged %s%s%s\n", verb, *symbol ? " " : "", symbol);
     else
@@ -219,6 +232,29 @@ s_cmd(int argc, char **argv)
     ofts_config_destroy(&cfg);
     zsys_shutdown();
     return rc == 0 ? 0 : 1;
+}
+
+static int
+s_keys(int argc, char **argv)
+{
+    if (argc < 1)
+        return s_usage(2);
+    const char *dir = argv[0];
+    static const char *defaults[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "ofts", NULL };
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        fprintf(stderr, "ofts: cannot create %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    int n = argc > 1 ? argc - 1 : 6;
+    for (int i = 0; i < n; i++) {
+        const char *name = argc > 1 ? argv[i + 1] : defaults[i];
+        if (ofts_curve_generate(dir, name) != 0) {
+            fprintf(stderr, "ofts: cannot write certificate %s/%s.cert\n", dir, name);
+            return 1;
+        }
+        printf("%s/%s.cert (public), %s/%s.cert_secret (secret, 0600)\n", dir, name, dir, name);
+    }
+    return 0;
 }
 
 static int
@@ -248,6 +284,8 @@ main(int argc, char **argv)
         return s_up(argc - 2, argv + 2);
     if (strcmp(sub, "cmd") == 0)
         return s_cmd(argc - 2, argv + 2);
+    if (strcmp(sub, "keys") == 0)
+        return s_keys(argc - 2, argv + 2);
     if (strcmp(sub, "help") == 0 || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
         return s_usage(0);
     static const char *tools[] = { "dbn", "databento", "monitor", "backtest", "sim", NULL };

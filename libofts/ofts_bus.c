@@ -3,6 +3,7 @@
     and one hash lookup per message for the per-topic sequence.            */
 #include "ofts_bus.h"
 #include "ofts_clock.h"
+#include "ofts_curve.h"
 #include "ofts_log.h"
 #include <unistd.h>
 
@@ -83,6 +84,8 @@ ofts_bus_bind(ofts_bus_t *self, const char *endpoint)
         zsock_set_sndhwm(self->pub, self->hwm);
         //  Let a final burst (end of replay, last fills) leave before exit.
         zsock_set_linger(self->pub, 500);
+        if (ofts_curve_process())
+            ofts_curve_apply_server(ofts_curve_process(), self->pub);
     }
     //  A restarted service may find its old port still held for a moment.
     for (int attempt = 0; attempt < 50; attempt++) {
@@ -111,6 +114,9 @@ int
 ofts_bus_connect(ofts_bus_t *self, const char *endpoint)
 {
     s_ensure_sub(self);
+    //  The server key is a per-connect option: set it just before connecting.
+    if (ofts_curve_process() && ofts_curve_apply_client(ofts_curve_process(), self->sub, endpoint) != 0)
+        return -1;
     if (zsock_connect(self->sub, "%s", endpoint) < 0) {
         log_error("bus: cannot connect %s: %s", endpoint, zmq_strerror(zmq_errno()));
         return -1;

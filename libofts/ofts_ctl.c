@@ -2,6 +2,7 @@
     many clients; DEALER on the client so one request can get a stream of
     replies (a snapshot) closed by an end marker.                          */
 #include "ofts_ctl.h"
+#include "ofts_curve.h"
 #include "ofts_log.h"
 
 #define END_TOPIC "ctl.end."
@@ -17,6 +18,8 @@ ofts_ctl_new(const char *endpoint)
 {
     zsock_t *router = zsock_new(ZMQ_ROUTER);
     zsock_set_linger(router, 200);
+    if (ofts_curve_process())
+        ofts_curve_apply_server(ofts_curve_process(), router);
     int rc = -1;
     for (int attempt = 0; attempt < 50 && rc < 0 && !zsys_interrupted; attempt++) {
         rc = zsock_bind(router, "%s", endpoint);
@@ -108,6 +111,10 @@ s_request(const char *endpoint, Ofts__Envelope *request, int timeout_ms,
 {
     zsock_t *dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(dealer, 0);
+    if (ofts_curve_process() && ofts_curve_apply_client(ofts_curve_process(), dealer, endpoint) != 0) {
+        zsock_destroy(&dealer);
+        return -1;
+    }
     if (zsock_connect(dealer, "%s", endpoint) < 0) {
         log_error("ctl: cannot connect %s", endpoint);
         zsock_destroy(&dealer);

@@ -2,6 +2,7 @@
     each main() is only its wiring.                                        */
 #include "ofts_service.h"
 #include "ofts_clock.h"
+#include "ofts_curve.h"
 #include "ofts_log.h"
 #include <getopt.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@ struct _ofts_service_t {
     ofts_bus_t *bus;
     zloop_t *loop;
     ofts_ctl_t *ctl;
+    ofts_curve_t *curve;
     s_endpoint_t eps[MAX_EPS];
     size_t neps;
     int heartbeat_ms;
@@ -96,12 +98,24 @@ s_read_shared_config(ofts_service_t *self)
     }
     //  These belong to the launcher and the tools, not to any one service;
     //  read them here too so --check-config validates the whole file.
-    ofts_cfgsec_json(bus, "curve");
+    ofts_cfgsec_t *curve = ofts_cfgsec_section(bus, "curve");
+    bool curve_on = ofts_cfgsec_bool(curve, "enabled", false);
+    const char *cert_dir = ofts_cfgsec_string(curve, "cert_dir", NULL);
+    ofts_cfgsec_string(curve, "authorized_dir", NULL);
+    ofts_cfgsec_string(curve, "identity", NULL);
+    if (curve_on && !cert_dir)
+        ofts_cfgsec_fail(curve, "cert_dir", "required when CURVE is enabled");
     ofts_cfgsec_json(bus, "forwarder");
     if (ofts_cfgsec_finish(&bus, err, sizeof err)) {
         fprintf(stderr, "ofts-%s: config error: %s\n", self->name, err);
         return -1;
     }
+    if (ofts_curve_from_config(self->config, self->name, &self->curve, err, sizeof err) != 0) {
+        fprintf(stderr, "ofts-%s: config error: %s\n", self->name, err);
+        return -1;
+    }
+    if (self->curve)
+        ofts_curve_set_process(self->curve);
     return 0;
 }
 
@@ -180,6 +194,7 @@ ofts_service_destroy(ofts_service_t **self_p)
     zloop_destroy(&self->loop);
     ofts_ctl_destroy(&self->ctl);
     ofts_bus_destroy(&self->bus);
+    ofts_curve_destroy(&self->curve);
     ofts_config_destroy(&self->config);
     free(self->argv);
     free(self);
