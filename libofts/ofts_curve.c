@@ -147,10 +147,13 @@ ofts_curve_from_config(ofts_config_t *config, const char *own_name, ofts_curve_t
     const char *name;
     json_t *one;
     json_object_foreach(json_object_get(bus, "endpoints"), name, one) {
+        //  "server" names the certificate behind the endpoint when it is not
+        //  the service itself (a forwarder republishing it).
+        const char *server = json_string_value(json_object_get(one, "server"));
         const char *kinds[] = { "pub", "ctl" };
         for (int k = 0; k < 2; k++) {
             const char *ep = json_string_value(json_object_get(one, kinds[k]));
-            if (ep && ofts_curve_map(self, ep, name, err, errlen) != 0) {
+            if (ep && ofts_curve_map(self, ep, server ? server : name, err, errlen) != 0) {
                 ofts_curve_destroy(&self);
                 return -1;
             }

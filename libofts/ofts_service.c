@@ -95,6 +95,7 @@ s_read_shared_config(ofts_service_t *self)
         snprintf(ep->name, sizeof ep->name, "%s", names[i]);
         ep->pub = ofts_cfgsec_endpoint(one, "pub", NULL);
         ep->ctl = ofts_cfgsec_endpoint(one, "ctl", NULL);
+        ofts_cfgsec_string(one, "server", NULL);    //  CURVE identity, see ofts_curve.c
     }
     //  These belong to the launcher and the tools, not to any one service;
     //  read them here too so --check-config validates the whole file.
