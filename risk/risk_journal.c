@@ -90,6 +90,9 @@ s_check(risk_journal_t *self)
     if (s_query_text(self, "PRAGMA integrity_check", text, sizeof text))
         return -1;
     if (strcmp(text, "ok") != 0) {
+        for (char *c = text; *c; c++)           //  one line in the log
+            if (*c == '\n')
+                *c = ' ';
         snprintf(self->error, sizeof self->error, "%s: integrity_check failed: %s", self->path, text);
         return -1;
     }

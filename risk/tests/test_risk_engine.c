@@ -1,7 +1,575 @@
+/*  risk_engine: the core driven event by event with `now` passed in -
+    approvals, fills and P&L, loss limits by one tick, the state machine,
+    commands, flatten timing, rate limit, journal replay and reconcile.    */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
-static void t_placeholder(void **s) { (void) s; }
-int main(void) { const struct CMUnitTest tests[] = { cmocka_unit_test(t_placeholder) }; return cmocka_run_group_tests(tests, NULL, NULL); }
+#include "ofts_clock.h"
+#include "ofts_instrument.h"
+#include "ofts_log.h"
+#include "risk_engine.h"
+
+#define MS 1000000LL
+#define SEC 1000000000LL
+#define MIN (60 * SEC)
+#define CODE(name) OFTS__REJECT_CODE__REJECT_##name
+#define ST(name) OFTS__TRADING_STATE__STATE_##name
+
+typedef struct {
+    risk_config_t cfg;
+    risk_engine_t *eng;
+    char dir[64], path[128];
+    int orders;
+    char last_coid[64];
+    Ofts__OrderRequest last_order;      //  scalars only
+    int rejects;
+    Ofts__RejectCode last_code;
+    char last_text[256];
+    int accounts;
+    Ofts__AccountState last_account;    //  scalars only
+    int commands;
+    char last_cmd_symbol[16];
+    int64_t t0;
+} fx_t;
+
+static void
+cb_order(void *arg, const Ofts__OrderRequest *r)
+{
+    fx_t *f = arg;
+    f->orders++;
+    snprintf(f->last_coid, sizeof f->last_coid, "%s", r->client_order_id);
+    f->last_order = *r;
+}
+
+static void
+cb_reject(void *arg, const Ofts__RiskReject *r)
+{
+    fx_t *f = arg;
+    f->rejects++;
+    f->last_code = r->code;
+    snprintf(f->last_text, sizeof f->last_text, "%s", r->text);
+}
+
+static void
+cb_account(void *arg, const Ofts__AccountState *a)
+{
+    fx_t *f = arg;
+    f->accounts++;
+    f->last_account = *a;
+}
+
+static void
+cb_command(void *arg, const Ofts__Command *c)
+{
+    fx_t *f = arg;
+    assert_int_equal(c->type, OFTS__COMMAND_TYPE__CMD_FLATTEN);
+    f->commands++;
+    snprintf(f->last_cmd_symbol, sizeof f->last_cmd_symbol, "%s", c->symbol);
+}
+
+static const risk_engine_callbacks_t s_cb = { cb_order, cb_reject, cb_account, cb_command };
+
+static int64_t
+px(const char *text)
+{
+    int64_t v = 0;
+    assert_true(ofts_price_parse(text, &v));
+    return v;
+}
+
+static void
+s_new_engine(fx_t *f)
+{
+    f->eng = risk_engine_new(&f->cfg, &s_cb, f);
+}
+
+static int
+s_setup(void **state)
+{
+    ofts_log_init("test-risk", OFTS_LOG_WARN);
+    fx_t *f = calloc(1, sizeof *f);
+    risk_config_defaults(&f->cfg);
+    f->cfg.require_reconcile = false;
+    f->t0 = ofts_ct_to_utc(2026, 3, 10, 10, 0, 0);     //  Tuesday 10:00 CDT
+    snprintf(f->dir, sizeof f->dir, "/tmp/risk-engine-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/risk.sqlite", f->dir);
+    s_new_engine(f);
+    *state = f;
+    return 0;
+}
+
+static int
+s_teardown(void **state)
+{
+    fx_t *f = *state;
+    risk_engine_destroy(&f->eng);
+    assert_null(f->eng);
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void
+s_market(fx_t *f, const char *symbol, const char *price, int64_t now)
+{
+    Ofts__Trade t;
+    ofts__trade__init(&t);
+    t.symbol = (char *) symbol;
+    t.price = px(price);
+    t.size = 1;
+    risk_engine_on_trade(f->eng, &t, now);
+    Ofts__Heartbeat hb;
+    ofts__heartbeat__init(&hb);
+    hb.service = (char *) "gateway-md";
+    risk_engine_on_heartbeat(f->eng, &hb, now);
+}
+
+//  A GC buy at 2350.0, stop 2345.0 ($500 a lot), target 2360.0.
+static void
+s_signal(fx_t *f, const char *id, const char *symbol, const char *entry, const char *stop, const char *tp,
+         int64_t now)
+{
+    Ofts__Signal s;
+    ofts__signal__init(&s);
+    s.id = (char *) id;
+    s.symbol = (char *) symbol;
+    s.direction = px(stop) < px(entry) ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL;
+    s.entry = px(entry);
+    s.stop = px(stop);
+    s.take_profit = px(tp);
+    s.confidence = 0.8;
+    risk_engine_on_signal(f->eng, &s, now);
+}
+
+static void
+s_gc(fx_t *f, const char *id, int64_t now)
+{
+    s_market(f, "GC", "2350.0", now);
+    s_signal(f, id, "GC", "2350.0", "2345.0", "2360.0", now);
+}
+
+static void
+s_fill(fx_t *f, const char *id, const char *coid, const char *symbol, Ofts__Side side, const char *price,
+       uint32_t qty, Ofts__OrderRole role, int64_t now)
+{
+    Ofts__Fill fl;
+    ofts__fill__init(&fl);
+    fl.fill_id = (char *) id;
+    fl.client_order_id = (char *) coid;
+    fl.symbol = (char *) symbol;
+    fl.side = side;
+    fl.price = px(price);
+    fl.quantity = qty;
+    fl.role = role;
+    risk_engine_on_fill(f->eng, &fl, now);
+}
+
+static void
+s_command(fx_t *f, Ofts__CommandType type, const char *symbol, int64_t now)
+{
+    Ofts__Command c;
+    ofts__command__init(&c);
+    c.type = type;
+    c.symbol = (char *) symbol;
+    c.issued_by = (char *) "test";
+    risk_engine_on_command(f->eng, &c, now);
+}
+
+static void
+t_approve_then_duplicate(void **state)
+{
+    fx_t *f = *state;
+    s_gc(f, "sig-1", f->t0);
+    assert_int_equal(f->orders, 1);
+    assert_string_equal(f->last_coid, "ofts-dcdbdc4f314bc3640d070985");
+    assert_int_equal(f->last_order.quantity, 1);
+    assert_true(risk_engine_working(f->eng, "GC"));
+    assert_int_equal(f->last_account.open_positions, 1);
+    //  The same signal, long after any cooldown: never a second order.
+    s_gc(f, "sig-1", f->t0 + 60 * MIN);
+    assert_int_equal(f->orders, 1);
+    assert_int_equal(f->last_code, CODE(DUPLICATE));
+    //  Another signal while the entry works: one position per symbol.
+    s_gc(f, "sig-2", f->t0 + 61 * MIN);
+    assert_int_equal(f->last_code, CODE(POSITION_OPEN));
+    assert_int_equal(risk_engine_approved(f->eng), 1);
+    assert_int_equal(risk_engine_rejected(f->eng), 2);
+}
+
+//  Entry fills, the stop fills 3.0 lower: -$300 - fees; cooldown still counts from the
+//  approval: 4:59 after it rejected, 5:00 approved.
+static void
+t_fills_pnl_and_cooldown(void **state)
+{
+    fx_t *f = *state;
+    s_gc(f, "sig-1", f->t0);
+    char coid[64];
+    snprintf(coid, sizeof coid, "%s", f->last_coid);
+    s_fill(f, "T1", coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + SEC);
+    assert_false(risk_engine_working(f->eng, "GC"));
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 1);
+    s_fill(f, "T1", coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + SEC);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 1);        //  duplicate fill ignored
+    Ofts__Fill stop;
+    ofts__fill__init(&stop);
+    stop.fill_id = (char *) "T2";
+    stop.client_order_id = (char *) "x-SL";
+    stop.symbol = (char *) "GC";
+    stop.side = OFTS__SIDE__SIDE_SELL;
+    stop.price = px("2347.0");
+    stop.quantity = 1;
+    stop.fees_cents = 420;
+    stop.role = OFTS__ORDER_ROLE__ROLE_STOP;
+    risk_engine_on_fill(f->eng, &stop, f->t0 + 2 * MIN);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+    Ofts__AccountState a;
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.realized_pnl_cents, -30420);    //  30 ticks x $10 + $4.20 fees
+    assert_int_equal(a.balance_cents, 5000000 - 30420);
+    assert_int_equal(a.open_positions, 0);
+
+    s_gc(f, "sig-2", f->t0 + 4 * MIN + 59 * SEC);
+    assert_int_equal(f->last_code, CODE(COOLDOWN));
+    s_gc(f, "sig-3", f->t0 + 5 * MIN);
+    assert_int_equal(f->orders, 2);
+}
+
+//  DLL $1,000 on one GC lot from 2350.0 ($100 a point): 2340.1 is -$990,
+//  2340.0 is -$1,000 = the limit -> HALTED and flatten; the next trading
+//  day (17:00 CT) it is ACTIVE again.
+static void
+t_daily_loss_by_one_tick(void **state)
+{
+    fx_t *f = *state;
+    s_gc(f, "sig-1", f->t0);
+    s_fill(f, "T1", f->last_coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    s_market(f, "GC", "2340.1", f->t0 + SEC);
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+    assert_int_equal(f->commands, 0);
+    s_market(f, "GC", "2340.0", f->t0 + 2 * SEC);
+    assert_int_equal(risk_engine_state(f->eng), ST(HALTED));
+    assert_non_null(strstr(risk_engine_state_reason(f->eng), "daily loss"));
+    assert_int_equal(f->commands, 1);
+    assert_string_equal(f->last_cmd_symbol, "");
+    //  Still exposed: the flatten repeats every 5 s, not sooner.
+    risk_engine_tick(f->eng, f->t0 + 6 * SEC);
+    assert_int_equal(f->commands, 1);
+    risk_engine_tick(f->eng, f->t0 + 7 * SEC);
+    assert_int_equal(f->commands, 2);
+    s_fill(f, "T2", "flat-1", "GC", OFTS__SIDE__SIDE_SELL, "2340.5", 1, OFTS__ORDER_ROLE__ROLE_FLATTEN,
+           f->t0 + 8 * SEC);
+    risk_engine_tick(f->eng, f->t0 + 20 * SEC);
+    assert_int_equal(f->commands, 2);                   //  flat: no more repeats
+    assert_int_equal(risk_engine_state(f->eng), ST(HALTED));   //  latched for the day
+    s_gc(f, "sig-2", f->t0 + 30 * MIN);
+    assert_int_equal(f->last_code, CODE(DAILY_LOSS));  //  the specific rule speaks before the gate
+    int64_t next_open = ofts_ct_to_utc(2026, 3, 10, 17, 0, 0);
+    risk_engine_tick(f->eng, next_open);
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+    Ofts__AccountState a;
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.realized_pnl_cents, 0);          //  new day
+    assert_int_equal(a.balance_cents, 5000000 - 95000);
+}
+
+//  Trailing MLL ($2,000 on 50K, spec/topstepx.md §8.2): floor 48,000;
+//  +$500 day -> floor 48,500 at the end of the day; then equity at the
+//  floor (not one tick above) -> HALTED, latched.
+static void
+t_trailing_mll(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.daily_loss_limit_cents = 0;
+    risk_engine_destroy(&f->eng);
+    s_new_engine(f);
+    s_gc(f, "sig-1", f->t0);
+    s_fill(f, "T1", f->last_coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    s_fill(f, "T2", "tp", "GC", OFTS__SIDE__SIDE_SELL, "2355.0", 1, OFTS__ORDER_ROLE__ROLE_TARGET, f->t0 + MIN);
+    Ofts__AccountState a;
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.mll_floor_cents, 4800000);       //  intraday the floor does not move
+    int64_t day2 = ofts_ct_to_utc(2026, 3, 11, 10, 0, 0);
+    risk_engine_tick(f->eng, day2);
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.peak_balance_cents, 5050000);
+    assert_int_equal(a.mll_floor_cents, 4850000);
+    //  Long 1 GC at 2350.0; balance 50,500; floor 48,500 -> $2,000 = 20 points.
+    s_gc(f, "sig-2", day2);
+    s_fill(f, "T3", f->last_coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, day2);
+    s_market(f, "GC", "2330.1", day2 + SEC);
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+    s_market(f, "GC", "2330.0", day2 + 2 * SEC);
+    assert_int_equal(risk_engine_state(f->eng), ST(HALTED));
+    assert_non_null(strstr(risk_engine_state_reason(f->eng), "maximum loss"));
+    s_market(f, "GC", "2360.0", day2 + 3 * SEC);
+    assert_int_equal(risk_engine_state(f->eng), ST(HALTED));   //  a broken rule stays broken
+    risk_engine_tick(f->eng, ofts_ct_to_utc(2026, 3, 12, 10, 0, 0));
+    assert_int_equal(risk_engine_state(f->eng), ST(HALTED));
+}
+
+//  Once the peak is MLL above the start, the floor locks at the start.
+static void
+t_mll_locks_at_start(void **state)
+{
+    fx_t *f = *state;
+    s_gc(f, "sig-1", f->t0);
+    s_fill(f, "T1", f->last_coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    s_fill(f, "T2", "tp", "GC", OFTS__SIDE__SIDE_SELL, "2375.0", 1, OFTS__ORDER_ROLE__ROLE_TARGET, f->t0 + MIN);
+    risk_engine_tick(f->eng, ofts_ct_to_utc(2026, 3, 11, 10, 0, 0));
+    Ofts__AccountState a;
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.peak_balance_cents, 5250000);
+    assert_int_equal(a.mll_floor_cents, 5000000);       //  min(S, S - D + 2,500) = S
+}
+
+static void
+t_commands(void **state)
+{
+    fx_t *f = *state;
+    s_command(f, OFTS__COMMAND_TYPE__CMD_PAUSE, "", f->t0);
+    assert_int_equal(risk_engine_state(f->eng), ST(REDUCING));
+    assert_int_equal(f->commands, 0);                   //  pause: exits only, no flatten
+    s_gc(f, "sig-1", f->t0 + SEC);
+    assert_int_equal(f->last_code, CODE(REDUCING));
+    s_command(f, OFTS__COMMAND_TYPE__CMD_RESUME, "", f->t0 + 2 * SEC);
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+    s_command(f, OFTS__COMMAND_TYPE__CMD_FLATTEN, "GC", f->t0 + 3 * SEC);
+    assert_int_equal(f->commands, 1);
+    assert_string_equal(f->last_cmd_symbol, "GC");
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+    s_command(f, OFTS__COMMAND_TYPE__CMD_KILL, "", f->t0 + 4 * SEC);
+    assert_int_equal(risk_engine_state(f->eng), ST(HALTED));
+    assert_int_equal(f->commands, 2);                   //  exactly one flatten-all for the kill
+    assert_string_equal(f->last_cmd_symbol, "");
+    assert_int_equal(f->last_account.state, ST(HALTED));
+    s_gc(f, "sig-2", f->t0 + 5 * SEC);
+    assert_int_equal(f->last_code, CODE(HALTED));
+    s_command(f, OFTS__COMMAND_TYPE__CMD_RESUME, "", f->t0 + 6 * SEC);
+    s_gc(f, "sig-3", f->t0 + 7 * SEC);
+    assert_int_equal(f->orders, 1);
+}
+
+//  15:05 CT: REDUCING and one flatten; repeated only while exposed; at the
+//  17:00 CT open ACTIVE again. Monday 2026-03-09 is the first CDT weekday.
+static void
+t_flatten_time(void **state)
+{
+    fx_t *f = *state;
+    int64_t t = ofts_ct_to_utc(2026, 3, 9, 14, 0, 0);
+    s_gc(f, "sig-1", t);
+    s_fill(f, "T1", f->last_coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, t);
+    int64_t flat_at = ofts_ct_to_utc(2026, 3, 9, 15, 5, 0);
+    assert_int_equal(flat_at, ofts_days_from_civil(2026, 3, 9) * 86400 * SEC + (20 * 3600 + 5 * 60) * SEC);
+    risk_engine_tick(f->eng, flat_at - 100 * MS);
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+    assert_int_equal(f->commands, 0);
+    risk_engine_tick(f->eng, flat_at);
+    assert_int_equal(risk_engine_state(f->eng), ST(REDUCING));
+    assert_int_equal(f->commands, 1);
+    risk_engine_tick(f->eng, flat_at + 5 * SEC);
+    assert_int_equal(f->commands, 2);
+    s_fill(f, "T2", "flat", "GC", OFTS__SIDE__SIDE_SELL, "2351.0", 1, OFTS__ORDER_ROLE__ROLE_FLATTEN,
+           flat_at + 6 * SEC);
+    risk_engine_tick(f->eng, flat_at + 20 * SEC);
+    assert_int_equal(f->commands, 2);
+    risk_engine_tick(f->eng, ofts_ct_to_utc(2026, 3, 9, 17, 0, 0));
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+}
+
+//  6 orders a minute: the 7th inside 60 s is refused, at 60 s it passes.
+static void
+t_rate_limit(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.max_open_positions = 10;
+    f->cfg.max_contracts = 15;
+    f->cfg.cooldown_ns = 0;
+    f->cfg.daily_loss_limit_cents = 0;
+    risk_engine_destroy(&f->eng);
+    s_new_engine(f);
+    char id[16];
+    for (int i = 0; i < 6; i++) {
+        snprintf(id, sizeof id, "r%d", i);
+        s_market(f, "MGC", "2350.0", f->t0 + i * SEC);
+        s_signal(f, id, "MGC", "2350.0", "2345.0", "2360.0", f->t0 + i * SEC);
+        s_fill(f, id, f->last_coid, "MGC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY,
+               f->t0 + i * SEC);
+        s_fill(f, "x", "", "MGC", OFTS__SIDE__SIDE_SELL, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_TARGET, 0);
+        Ofts__Position p;
+        ofts__position__init(&p);
+        p.symbol = (char *) "MGC";
+        risk_engine_on_position(f->eng, &p, f->t0 + i * SEC);
+    }
+    assert_int_equal(f->orders, 6);
+    s_market(f, "MGC", "2350.0", f->t0 + 59 * SEC);
+    s_signal(f, "r6", "MGC", "2350.0", "2345.0", "2360.0", f->t0 + 59 * SEC);
+    assert_int_equal(f->last_code, CODE(RATE_LIMIT));
+    s_market(f, "MGC", "2350.0", f->t0 + 60 * SEC);
+    s_signal(f, "r7", "MGC", "2350.0", "2345.0", "2360.0", f->t0 + 60 * SEC);
+    assert_int_equal(f->orders, 7);
+}
+
+static void
+t_order_update_clears_working(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.cooldown_ns = 0;
+    risk_engine_destroy(&f->eng);
+    s_new_engine(f);
+    s_gc(f, "sig-1", f->t0);
+    Ofts__OrderUpdate u;
+    ofts__order_update__init(&u);
+    u.client_order_id = f->last_coid;
+    u.symbol = (char *) "GC";
+    u.role = OFTS__ORDER_ROLE__ROLE_ENTRY;
+    u.status = OFTS__ORDER_STATUS__STATUS_WORKING;
+    risk_engine_on_order_update(f->eng, &u, f->t0 + SEC);
+    assert_true(risk_engine_working(f->eng, "GC"));
+    u.status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+    u.text = (char *) "outside hours";
+    risk_engine_on_order_update(f->eng, &u, f->t0 + 2 * SEC);
+    assert_false(risk_engine_working(f->eng, "GC"));
+    s_gc(f, "sig-2", f->t0 + 3 * SEC);
+    assert_int_equal(f->orders, 2);
+}
+
+//  Restart: a new engine on the same journal remembers the cooldown, the
+//  position, the seen signal ids, the day's P&L and a kill.
+static void
+t_journal_replay(void **state)
+{
+    fx_t *f = *state;
+    char err[256];
+    risk_journal_t *j = risk_journal_open(f->path, err, sizeof err);
+    assert_non_null(j);
+    assert_int_equal(risk_engine_attach_journal(f->eng, j, f->t0), 0);
+    s_gc(f, "sig-1", f->t0);
+    s_fill(f, "T1", f->last_coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    s_market(f, "SI", "30.0", f->t0);
+    s_signal(f, "sig-si", "SI", "30.0", "30.1", "29.8", f->t0 + SEC);      //  working SI short
+    assert_int_equal(f->orders, 2);
+    s_fill(f, "T0", "old", "HG", OFTS__SIDE__SIDE_BUY, "4.5", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    s_fill(f, "T9", "old-SL", "HG", OFTS__SIDE__SIDE_SELL, "4.49", 1, OFTS__ORDER_ROLE__ROLE_STOP, f->t0);
+    s_command(f, OFTS__COMMAND_TYPE__CMD_PAUSE, "", f->t0 + 2 * SEC);
+    risk_engine_destroy(&f->eng);
+    risk_journal_destroy(&j);
+
+    s_new_engine(f);
+    j = risk_journal_open(f->path, err, sizeof err);
+    assert_int_equal(risk_engine_attach_journal(f->eng, j, f->t0 + 3 * SEC), 0);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 1);
+    assert_true(risk_engine_working(f->eng, "SI"));
+    assert_int_equal(risk_engine_state(f->eng), ST(REDUCING));
+    Ofts__AccountState a;
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.realized_pnl_cents, -25000);         //  HG 20 ticks x $12.50
+    s_command(f, OFTS__COMMAND_TYPE__CMD_RESUME, "", f->t0 + 4 * SEC);
+    //  The replayed fill is not applied twice.
+    s_fill(f, "T1", "x", "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + 4 * SEC);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 1);
+    //  Flat GC, then a new signal 1 min after the approval: still cooling down.
+    s_fill(f, "T2", "x-TP", "GC", OFTS__SIDE__SIDE_SELL, "2360.0", 1, OFTS__ORDER_ROLE__ROLE_TARGET, f->t0 + 5 * SEC);
+    s_gc(f, "sig-9", f->t0 + MIN);
+    assert_int_equal(f->last_code, CODE(COOLDOWN));
+    s_gc(f, "sig-1", f->t0 + 10 * MIN);
+    assert_int_equal(f->last_code, CODE(DUPLICATE));
+    s_gc(f, "sig-10", f->t0 + 10 * MIN);
+    assert_int_equal(f->orders, 3);
+    risk_engine_destroy(&f->eng);
+    risk_journal_destroy(&j);
+}
+
+//  Broker positions win: journal GC +1, broker SI -2 -> GC flat, SI -2.
+static void
+t_reconcile(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.require_reconcile = true;
+    risk_engine_destroy(&f->eng);
+    s_new_engine(f);
+    s_gc(f, "sig-1", f->t0);
+    assert_int_equal(f->last_code, CODE(STALE_DATA));
+    assert_non_null(strstr(f->last_text, "reconciled"));
+    s_fill(f, "T1", "x", "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    risk_engine_reconcile_begin(f->eng);
+    Ofts__Position p;
+    ofts__position__init(&p);
+    p.symbol = (char *) "SI";
+    p.quantity = -2;
+    p.avg_price = px("30.0");
+    risk_engine_on_position(f->eng, &p, f->t0);     //  routed into the reconcile
+    risk_engine_reconcile_end(f->eng, f->t0);
+    assert_true(risk_engine_reconciled(f->eng));
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+    assert_int_equal(risk_engine_position(f->eng, "SI"), -2);
+    s_gc(f, "sig-2", f->t0 + SEC);
+    assert_int_equal(f->orders, 1);
+}
+
+typedef struct {
+    char topics[512];
+    int64_t order_ts;
+} snap_t;
+
+static void
+s_snap_item(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    snap_t *s = arg;
+    strncat(s->topics, topic, sizeof s->topics - strlen(s->topics) - 1);
+    if (env->body_case == OFTS__ENVELOPE__BODY_ORDER_REQUEST)
+        s->order_ts = env->header->ts_event;
+    //  Every item must pack (it goes on the wire as is).
+    uint8_t buf[1024];
+    assert_true(ofts__envelope__get_packed_size(env) < sizeof buf);
+    ofts__envelope__pack(env, buf);
+}
+
+static void
+t_snapshot(void **state)
+{
+    fx_t *f = *state;
+    s_gc(f, "sig-1", f->t0);
+    s_fill(f, "T1", f->last_coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    s_market(f, "SI", "30.0", f->t0);
+    s_signal(f, "sig-si", "SI", "30.0", "30.1", "29.8", f->t0 + SEC);
+    snap_t s = { "", 0 };
+    risk_engine_snapshot(f->eng, s_snap_item, &s);
+    assert_string_equal(s.topics, "risk.account.risk.position.GC.risk.order.GC.risk.order.SI.risk.working.SI.");
+}
+
+static void
+t_bad_events(void **state)
+{
+    fx_t *f = *state;
+    s_fill(f, "", "x", "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    s_fill(f, "T1", "x", "CL", OFTS__SIDE__SIDE_BUY, "70.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    s_fill(f, "T2", "x", "GC", OFTS__SIDE__SIDE_NONE, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+    Ofts__Envelope env;
+    ofts__envelope__init(&env);
+    risk_engine_on_envelope(f->eng, &env, f->t0);           //  empty body: ignored
+    Ofts__Signal s;
+    ofts__signal__init(&s);                                 //  all fields empty
+    risk_engine_on_signal(f->eng, &s, f->t0);
+    assert_int_equal(f->last_code, CODE(BAD_SIGNAL));
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(t_approve_then_duplicate), T(t_fills_pnl_and_cooldown), T(t_daily_loss_by_one_tick),
+        T(t_trailing_mll), T(t_mll_locks_at_start), T(t_commands), T(t_flatten_time), T(t_rate_limit),
+        T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_snapshot), T(t_bad_events),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
