@@ -24,3 +24,13 @@ ofts_add_test(NAME gateway_md_live_proto SOURCES ${NET_DIR}/tests/test_live_prot
 ofts_add_test(NAME gateway_md_live
   SOURCES ${NET_DIR}/tests/test_live.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_dbnet TIMEOUT 90)
 add_dependencies(test-gateway_md_live ofts-mock-databento-live)
+
+# Historical HTTP client and its mock server (libmicrohttpd).
+target_sources(ofts_dbnet PRIVATE ${NET_DIR}/hist_client.c)
+if(TARGET PkgConfig::MHD)
+  add_executable(ofts-mock-databento-hist ${NET_DIR}/mock/mock_hist_server.c)
+  target_link_libraries(ofts-mock-databento-hist PRIVATE ofts_mock_dbn PkgConfig::MHD PkgConfig::CRYPTO)
+  ofts_add_test(NAME gateway_md_hist
+    SOURCES ${NET_DIR}/tests/test_hist.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_dbnet ofts_mock_dbn TIMEOUT 90)
+  add_dependencies(test-gateway_md_hist ofts-mock-databento-hist)
+endif()
