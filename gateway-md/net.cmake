@@ -34,3 +34,12 @@ if(TARGET PkgConfig::MHD)
     SOURCES ${NET_DIR}/tests/test_hist.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_dbnet ofts_mock_dbn TIMEOUT 90)
   add_dependencies(test-gateway_md_hist ofts-mock-databento-hist)
 endif()
+
+# CLI: ofts-databento download|live
+add_executable(ofts-databento ${NET_DIR}/databento_tool.c)
+target_link_libraries(ofts-databento PRIVATE ofts_dbnet)
+if(TARGET ofts-mock-databento-hist)
+  ofts_add_test(NAME gateway_md_hist_cli
+    SOURCES ${NET_DIR}/tests/test_hist_cli.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_mock_dbn TIMEOUT 90)
+  add_dependencies(test-gateway_md_hist_cli ofts-databento ofts-mock-databento-hist ofts-mock-databento-live)
+endif()
