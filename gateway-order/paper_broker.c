@@ -202,6 +202,7 @@ s_activate_children(paper_broker_t *self, size_t parent, int64_t now_ns)
         c->suspended = false;
         c->order.price = fill_px + (c->order.role == OFTS__ORDER_ROLE__ROLE_STOP ? stop_off : target_off);
         c->order.status = OFTS__ORDER_STATUS__STATUS_WORKING;
+        broker_strlcpy(c->order.text, "working: entry filled", sizeof(c->order.text));
         s_publish_order(self, i, now_ns);
     }
 }

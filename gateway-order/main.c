@@ -1,0 +1,300 @@
+/*  ofts-gateway-order - the only place that knows the broker.
+
+    Listens to risk (risk.order., risk.command.) and, for the paper broker's
+    fills, to gateway-md (md.). Publishes exec.order.<SYM>., exec.fill.<SYM>.,
+    exec.position.<SYM>. Answers ctl snapshot requests (positions + working
+    orders, Clone pattern) and Command requests (flatten / kill / resume).
+
+    The default config trades on paper. ProjectX (a real TopstepX account)
+    needs "broker": "projectx" in the config, TOPSTEPX_USERNAME and
+    TOPSTEPX_API_KEY in the environment, AND --live on the command line.  */
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "ofts_clock.h"
+#include "ofts_instrument.h"
+#include "ofts_log.h"
+#include "ofts_service.h"
+#include "order_manager.h"
+#include "order_store.h"
+#include "paper_broker.h"
+#ifdef OFTS_WITH_PROJECTX
+#include "broker_projectx.h"
+#endif
+
+#define SERVICE "gateway-order"
+
+typedef struct {
+    ofts_service_t *svc;
+    order_store_t *store;
+    paper_broker_t *paper;
+#ifdef OFTS_WITH_PROJECTX
+    broker_projectx_t *projectx;
+#endif
+    broker_t *broker;
+    order_manager_t *om;
+} app_t;
+
+typedef struct {
+    const char *broker;
+    const char *db_path;
+    paper_config_t paper;
+    order_manager_config_t om;
+    int tick_ms;
+    bool listen_md;
+    json_t *projectx;                   //  the adapter's own section (borrowed)
+} settings_t;
+
+static int
+s_read_config(ofts_service_t *svc, settings_t *set)
+{
+    ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(svc), "gateway_order");
+    set->broker = ofts_cfgsec_string(sec, "broker", "paper");
+    set->db_path = ofts_cfgsec_string(sec, "db_path", "state/gateway-order.db");
+    paper_config_defaults(&set->paper);
+    set->paper.slippage_ticks = (int) ofts_cfgsec_int(sec, "slippage_ticks", PAPER_DEFAULT_SLIPPAGE_TICKS);
+    set->paper.fees_cents = ofts_cfgsec_int(sec, "fees_cents", PAPER_DEFAULT_FEES_CENTS);
+    order_manager_config_defaults(&set->om);
+    set->om.reconcile_ms = ofts_cfgsec_int(sec, "reconcile_ms", OM_DEFAULT_RECONCILE_MS);
+    set->om.protect_grace_ms = ofts_cfgsec_int(sec, "protect_grace_ms", OM_DEFAULT_PROTECT_GRACE_MS);
+    set->om.flatten_retry_ms = ofts_cfgsec_int(sec, "flatten_retry_ms", OM_DEFAULT_FLATTEN_RETRY_MS);
+    set->tick_ms = (int) ofts_cfgsec_int(sec, "tick_ms", 250);
+    set->listen_md = ofts_cfgsec_bool(sec, "listen_md", true);
+    set->projectx = ofts_cfgsec_json(sec, "projectx");
+    if (strcmp(set->broker, "paper") != 0 && strcmp(set->broker, "projectx") != 0)
+        ofts_cfgsec_fail(sec, "broker", "expected \"paper\" or \"projectx\"");
+    if (set->paper.slippage_ticks < 0 || set->paper.slippage_ticks > 100)
+        ofts_cfgsec_fail(sec, "slippage_ticks", "expected 0..100");
+    if (set->paper.fees_cents < 0)
+        ofts_cfgsec_fail(sec, "fees_cents", "must be >= 0");
+    if (set->om.reconcile_ms < 0)
+        ofts_cfgsec_fail(sec, "reconcile_ms", "must be >= 0 (0 = never)");
+    if (set->om.protect_grace_ms < 0)
+        ofts_cfgsec_fail(sec, "protect_grace_ms", "must be >= 0");
+    if (set->om.flatten_retry_ms <= 0)
+        ofts_cfgsec_fail(sec, "flatten_retry_ms", "must be > 0");
+    if (set->tick_ms <= 0 || set->tick_ms > 60000)
+        ofts_cfgsec_fail(sec, "tick_ms", "expected 1..60000");
+    if (!set->db_path[0])
+        ofts_cfgsec_fail(sec, "db_path", "must not be empty");
+    return ofts_service_config_done(svc, &sec);
+}
+
+//  The store's folder must exist (a fresh checkout has no state/).
+static void
+s_make_parent(const char *path)
+{
+    char copy[1024];
+    snprintf(copy, sizeof(copy), "%s", path);
+    const char *dir = dirname(copy);
+    if (strcmp(dir, ".") != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
+        log_warn("cannot create %s: %s", dir, strerror(errno));
+}
+
+static void
+s_publish(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    app_t *app = arg;
+    ofts_service_publish(app->svc, topic, env);
+}
+
+static void
+s_state(app_t *app)
+{
+    ofts_service_set_state(app->svc, "%s%s: placed %llu, fills %llu, flattens %llu",
+                           broker_name(app->broker), order_manager_halted(app->om) ? " HALTED" : "",
+                           (unsigned long long) order_manager_placed(app->om),
+                           (unsigned long long) order_manager_fills(app->om),
+                           (unsigned long long) order_manager_flattens(app->om));
+}
+
+static int64_t
+s_event_time(const Ofts__Envelope *env, int64_t now)
+{
+    return env->header && env->header->ts_event ? env->header->ts_event : now;
+}
+
+static void
+s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *arg)
+{
+    (void) svc;
+    (void) topic;
+    app_t *app = arg;
+    int64_t now = ofts_clock_now_ns();
+    //  One transaction per message: the paper broker's state and the
+    //  manager's records change together or not at all (kill -9 safe).
+    order_store_begin(app->store);
+    if (env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_BBO) {
+        if (env->body_case == OFTS__ENVELOPE__BODY_TRADE && env->trade)
+            order_manager_mark(app->om, env->trade->symbol, env->trade->price);
+        if (app->paper)
+            paper_broker_on_md(app->paper, env, s_event_time(env, now));
+        order_manager_tick(app->om, now);
+    }
+    else
+        order_manager_on_envelope(app->om, env, now);
+    order_store_commit(app->store);
+    s_state(app);
+}
+
+static void
+s_ctl_item(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    ofts_ctl_reply(arg, topic, env);
+}
+
+static void
+s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
+{
+    app_t *app = arg;
+    int64_t now = ofts_clock_now_ns();
+    if (req->body_case == OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST && req->snapshot_request) {
+        const char *prefix = req->snapshot_request->prefix ? req->snapshot_request->prefix : "";
+        int n = order_manager_snapshot(app->om, prefix, s_ctl_item, ctl);
+        log_info("snapshot '%s': %d messages", prefix, n);
+    }
+    else if (req->body_case == OFTS__ENVELOPE__BODY_COMMAND && req->command) {
+        order_store_begin(app->store);
+        order_manager_on_command(app->om, req->command, now);
+        order_store_commit(app->store);
+        s_state(app);
+    }
+    else
+        log_warn("ctl: request '%s' not handled here", req->body_case == OFTS__ENVELOPE__BODY__NOT_SET
+                 ? "empty" : "other");
+    ofts_ctl_reply_end(ctl, ofts_bus_seq(ofts_service_bus(svc)));
+}
+
+static void
+s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
+{
+    (void) svc;
+    app_t *app = arg;
+    order_store_begin(app->store);
+    order_manager_tick(app->om, now_ns);
+    order_store_commit(app->store);
+}
+
+//  The real account: only with everything an operator has to do on purpose.
+static int
+s_open_projectx(app_t *app, const settings_t *set, bool live)
+{
+    if (!live) {
+        log_error("broker \"projectx\" trades a real TopstepX account: start with --live to confirm");
+        return -1;
+    }
+    char *user = ofts_config_secret("TOPSTEPX_USERNAME");
+    char *key = ofts_config_secret("TOPSTEPX_API_KEY");
+    bool ok = user && key;
+    if (!ok)
+        log_error("broker \"projectx\" needs TOPSTEPX_USERNAME and TOPSTEPX_API_KEY in the environment");
+#ifdef OFTS_WITH_PROJECTX
+    if (ok) {
+        app->projectx = broker_projectx_new(set->projectx, user, key);
+        ok = app->projectx != NULL;
+        if (ok)
+            app->broker = broker_projectx_broker(app->projectx);
+    }
+#else
+    (void) app;
+    (void) set;
+    if (ok)
+        log_error("this build has no ProjectX adapter (broker_projectx.c): use \"paper\"");
+    ok = false;
+#endif
+    free(user);
+    free(key);
+    return ok ? 0 : -1;
+}
+
+static void
+s_app_destroy(app_t *app)
+{
+    order_manager_destroy(&app->om);
+    paper_broker_destroy(&app->paper);
+#ifdef OFTS_WITH_PROJECTX
+    broker_projectx_destroy(&app->projectx);
+#endif
+    order_store_destroy(&app->store);
+}
+
+int
+main(int argc, char **argv)
+{
+    ofts_service_t *svc = ofts_service_new(SERVICE, argc, argv);
+    if (!svc)
+        return ofts_service_exit_code();
+    bool live = false;
+    for (int i = 0; i < ofts_service_argc(svc); i++) {
+        if (strcmp(ofts_service_argv(svc)[i], "--live") == 0)
+            live = true;
+        else {
+            fprintf(stderr, "ofts-gateway-order: unknown argument '%s' (see --help)\n",
+                    ofts_service_argv(svc)[i]);
+            ofts_service_destroy(&svc);
+            return OFTS_EXIT_CONFIG;
+        }
+    }
+    settings_t set;
+    memset(&set, 0, sizeof(set));
+    if (s_read_config(svc, &set) != 0) {
+        ofts_service_destroy(&svc);
+        return OFTS_EXIT_CONFIG;
+    }
+    if (ofts_service_check_only(svc)) {
+        printf("%s: config OK (broker %s, db %s)\n", ofts_config_path(ofts_service_config(svc)),
+               set.broker, set.db_path);
+        ofts_service_destroy(&svc);
+        return 0;
+    }
+    app_t app;
+    memset(&app, 0, sizeof(app));
+    app.svc = svc;
+    s_make_parent(set.db_path);
+    app.store = order_store_new(set.db_path);
+    int rc = 1;
+    if (!app.store)
+        goto done;
+    if (strcmp(set.broker, "projectx") == 0) {
+        if (s_open_projectx(&app, &set, live) != 0) {
+            rc = OFTS_EXIT_CONFIG;
+            goto done;
+        }
+    }
+    else {
+        app.paper = paper_broker_new(&set.paper, app.store);
+        app.broker = paper_broker_broker(app.paper);
+    }
+    app.om = order_manager_new(app.broker, app.store, &set.om);
+    order_manager_set_publisher(app.om, s_publish, &app);
+    //  Bind now, so what start() publishes (positions) is not lost.
+    const char *pub = ofts_service_endpoint(svc, SERVICE, "pub");
+    if (!pub || ofts_bus_bind(ofts_service_bus(svc), pub) != 0) {
+        log_error("cannot publish: bus.endpoints.%s.pub missing or not bindable", SERVICE);
+        goto done;
+    }
+    if (ofts_service_listen(svc, "risk", "risk.order.") || ofts_service_listen(svc, "risk", "risk.command.")
+        || (set.listen_md && ofts_service_listen(svc, "gateway-md", "md.trade."))
+        || (set.listen_md && ofts_service_listen(svc, "gateway-md", "md.bbo."))
+        || ofts_service_on_ctl(svc, s_on_ctl, &app)) {
+        rc = OFTS_EXIT_CONFIG;
+        goto done;
+    }
+    ofts_service_on_message(svc, s_on_message, &app);
+    ofts_service_on_tick(svc, set.tick_ms, s_on_tick, &app);
+    log_info("broker %s, store %s, slippage %d ticks, fees %lld cents, reconcile every %lld ms",
+             broker_name(app.broker), set.db_path, set.paper.slippage_ticks,
+             (long long) set.paper.fees_cents, (long long) set.om.reconcile_ms);
+    order_store_begin(app.store);
+    order_manager_start(app.om, ofts_clock_now_ns());
+    order_store_commit(app.store);
+    s_state(&app);
+    rc = ofts_service_run(svc);
+done:
+    s_app_destroy(&app);
+    ofts_service_destroy(&svc);
+    return rc;
+}
