@@ -16,7 +16,7 @@
 #define POOL (1u << 20)
 #define PASSES 12
 #define NSYM 5
-#define DEPTHS 1024
+#define DEPTHS 16        //  per symbol: a just-decoded message is in cache, as in the service
 #define SEC_BASE (1796076000LL * OFTS_NS_PER_SEC)   //  Mon 2026-11-30 10:00 CST
 
 typedef struct {

@@ -10,7 +10,21 @@ struct _of_book_t {
     uint32_t bid_sz, ask_sz;
     bool has_depth;
     uint64_t bid_depth, ask_depth;  //  sums over `levels`, from the latest source
+    //  derived once per update, read on every event
+    double depth_imbalance;
+    int64_t microprice;
 };
+
+static int64_t s_microprice(of_book_t *self);
+
+static void
+s_derive(of_book_t *self)
+{
+    uint64_t total = self->bid_depth + self->ask_depth;
+    self->depth_imbalance = total == 0 ? 0.0
+        : ((double) self->bid_depth - (double) self->ask_depth) / (double) total;
+    self->microprice = s_microprice(self);
+}
 
 of_book_t *
 of_book_new(int levels)
@@ -37,6 +51,7 @@ of_book_clear(of_book_t *self)
     self->bid_sz = self->ask_sz = 0;
     self->has_depth = false;
     self->bid_depth = self->ask_depth = 0;
+    s_derive(self);
 }
 
 //  One side of a level counts only with a real price and a size.
@@ -63,6 +78,7 @@ of_book_on_top(of_book_t *self, const Ofts__TopOfBook *top)
         self->bid_depth = self->bid_sz;
         self->ask_depth = self->ask_sz;
     }
+    s_derive(self);
 }
 
 void
@@ -84,6 +100,7 @@ of_book_on_depth(of_book_t *self, const Ofts__Depth *depth)
     }
     else
         s_set_top(self, UNDEF, 0, UNDEF, 0);
+    s_derive(self);
 }
 
 int64_t of_book_bid_px(of_book_t *self) { return self->bid_px; }
@@ -92,21 +109,28 @@ uint32_t of_book_bid_sz(of_book_t *self) { return self->bid_sz; }
 uint32_t of_book_ask_sz(of_book_t *self) { return self->ask_sz; }
 bool of_book_has_depth(of_book_t *self) { return self->has_depth; }
 
-double
-of_book_depth_imbalance(of_book_t *self)
-{
-    uint64_t total = self->bid_depth + self->ask_depth;
-    if (total == 0)
-        return 0.0;
-    return ((double) self->bid_depth - (double) self->ask_depth) / (double) total;
-}
+double of_book_depth_imbalance(of_book_t *self) { return self->depth_imbalance; }
+int64_t of_book_microprice(of_book_t *self) { return self->microprice; }
 
-int64_t
-of_book_microprice(of_book_t *self)
+static int64_t
+s_microprice(of_book_t *self)
 {
     if (!self->bid_sz || !self->ask_sz)
         return UNDEF;
-    __int128 den = (__int128) self->bid_sz + self->ask_sz;
+    //  64-bit when nothing overflows (the usual case), else exact in 128 bits.
+    int64_t a, b, n;
+    int64_t d = (int64_t) self->bid_sz + self->ask_sz;
+    if (!__builtin_mul_overflow(self->bid_px, (int64_t) self->ask_sz, &a)
+        && !__builtin_mul_overflow(self->ask_px, (int64_t) self->bid_sz, &b)
+        && !__builtin_add_overflow(a, b, &n) && n > INT64_MIN / 2 && n < INT64_MAX / 2) {
+        int64_t q = n / d, r = n % d;
+        if (r < 0)
+            r = -r;
+        if (2 * r >= d)
+            q += n < 0 ? -1 : 1;
+        return q;
+    }
+    __int128 den = d;
     __int128 num = (__int128) self->bid_px * self->ask_sz + (__int128) self->ask_px * self->bid_sz;
     __int128 q = num / den, r = num % den;
     if (r < 0)

@@ -9,10 +9,14 @@
 #include "of_window.h"
 
 #define MAX_ROOTS 32
+#define HASH_BITS 10
+#define HASH_SIZE (1 << HASH_BITS)
+#define MAX_STATES (HASH_SIZE / 2)  //  keeps probes short; far above real use
 
 //  One contract's state. Keyed by contract (GCZ6), not root: a feed on a
 //  parent symbol interleaves months whose prices must never share a window.
 typedef struct {
+    uint64_t prefix;                //  first 8 bytes of key, zero-padded: a fast compare
     char key[32];                   //  contract, or root when no contract given
     char symbol[16];                //  root from the instrument table
     char contract[32];
@@ -27,8 +31,8 @@ typedef struct {
 struct _of_engine_t {
     of_config_t *config;
     s_state_t **states;
+    int32_t hash[HASH_SIZE];        //  state index by key prefix, -1 = empty
     size_t count, capacity;
-    size_t last;                    //  cache: streams come in bursts per contract
     uint64_t seq[MAX_ROOTS];        //  signals per root, for ids
     of_engine_metrics_fn *metrics_fn;
     void *metrics_arg;
@@ -42,6 +46,8 @@ of_engine_new(of_config_t *config)
 {
     of_engine_t *self = calloc(1, sizeof *self);
     self->config = config;
+    for (size_t i = 0; i < HASH_SIZE; i++)
+        self->hash[i] = -1;
     return self;
 }
 
@@ -81,12 +87,23 @@ of_engine_set_signal_fn(of_engine_t *self, of_engine_signal_fn *fn, void *arg)
     self->signal_arg = arg;
 }
 
+//  Keys are short ("GCZ6"): comparing their first 8 bytes as one integer
+//  settles almost every lookup without a strcmp.
+static uint64_t
+s_prefix(const char *key, size_t len)
+{
+    uint64_t prefix = 0;
+    memcpy(&prefix, key, len < 8 ? len : 8);
+    return prefix;
+}
+
 static s_state_t *
 s_state_new(of_engine_t *self, const char *key, const char *contract,
             const ofts_instrument_t *ins)
 {
     s_state_t *s = calloc(1, sizeof *s);
     snprintf(s->key, sizeof s->key, "%s", key);
+    s->prefix = s_prefix(s->key, strlen(s->key));
     snprintf(s->symbol, sizeof s->symbol, "%s", ins->root);
     snprintf(s->contract, sizeof s->contract, "%s", contract);
     s->instrument = ins;
@@ -100,17 +117,27 @@ s_state_new(of_engine_t *self, const char *key, const char *contract,
     return s;
 }
 
+//  Open-addressing table from key prefix to state index: one probe on a hit,
+//  with no data-dependent loop for the branch predictor to miss.
+static size_t
+s_slot(uint64_t prefix)
+{
+    return (size_t) ((prefix * 0x9E3779B97F4A7C15ULL) >> (64 - HASH_BITS));
+}
+
 static s_state_t *
 s_find(of_engine_t *self, const char *key)
 {
-    if (self->count && strcmp(self->states[self->last]->key, key) == 0)
-        return self->states[self->last];
-    for (size_t i = 0; i < self->count; i++)
-        if (strcmp(self->states[i]->key, key) == 0) {
-            self->last = i;
-            return self->states[i];
-        }
-    return NULL;
+    size_t len = strlen(key);
+    uint64_t prefix = s_prefix(key, len);
+    for (size_t i = s_slot(prefix);; i = (i + 1) & (HASH_SIZE - 1)) {
+        int32_t at = self->hash[i];
+        if (at < 0)
+            return NULL;
+        s_state_t *s = self->states[at];
+        if (s->prefix == prefix && (len <= 8 || strcmp(s->key + 8, key + 8) == 0))
+            return s;
+    }
 }
 
 //  The state for a message's symbol/contract, created on first sight; NULL
@@ -129,7 +156,7 @@ s_lookup(of_engine_t *self, const char *symbol, const char *contract)
     const ofts_instrument_t *ins = ofts_instrument_find(symbol);
     if (!ins)
         ins = ofts_instrument_for_contract(contract);
-    if (!ins) {
+    if (!ins || self->count == MAX_STATES) {
         self->unknown++;
         return NULL;
     }
@@ -138,7 +165,10 @@ s_lookup(of_engine_t *self, const char *symbol, const char *contract)
         self->states = realloc(self->states, self->capacity * sizeof *self->states);
     }
     s = s_state_new(self, key, contract ? contract : "", ins);
-    self->last = self->count;
+    size_t i = s_slot(s->prefix);
+    while (self->hash[i] >= 0)
+        i = (i + 1) & (HASH_SIZE - 1);
+    self->hash[i] = (int32_t) self->count;
     self->states[self->count++] = s;
     return s;
 }

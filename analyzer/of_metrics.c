@@ -20,8 +20,31 @@ struct _of_metrics_t {
     double alpha;
     bool ema_ready;
     double ema;
+    double inv_base;                //  1 / max(ema, 1): a multiply per event, not a divide
     int64_t next_sample;
+    //  window figures, recomputed only when the window's contents changed
+    uint64_t cached_version;
+    double imbalance, buy_ratio, sell_ratio;
+    int64_t vwap;
 };
+
+static void
+s_refresh(of_metrics_t *self)
+{
+    const of_window_sums_t *s = of_window_sums(self->window);
+    if (s->version == self->cached_version)
+        return;
+    self->cached_version = s->version;
+    if (s->volume) {
+        double vol = (double) s->volume;
+        self->imbalance = ((double) s->buy_volume - (double) s->sell_volume) / vol;
+        self->buy_ratio = (double) s->buy_volume / vol;
+        self->sell_ratio = (double) s->sell_volume / vol;
+    }
+    else
+        self->imbalance = self->buy_ratio = self->sell_ratio = 0.0;
+    self->vwap = of_window_vwap(self->window);
+}
 
 of_metrics_t *
 of_metrics_new(const of_params_t *params)
@@ -31,6 +54,8 @@ of_metrics_new(const of_params_t *params)
     self->window = of_window_new(params->window_ns, params->window_trades);
     self->alpha = 2.0 / ((double) params->intensity_avg_samples + 1.0);
     self->last_price = UNDEF;
+    self->cached_version = UINT64_MAX;
+    self->vwap = UNDEF;
     return self;
 }
 
@@ -65,10 +90,12 @@ s_sample_intensity(of_metrics_t *self)
     if (!self->ema_ready) {
         self->ema = x;
         self->ema_ready = true;
-        return;
     }
-    double keep = k == 1 ? 1.0 - self->alpha : pow(1.0 - self->alpha, (double) k);
-    self->ema = x + keep * (self->ema - x);
+    else {
+        double keep = k == 1 ? 1.0 - self->alpha : pow(1.0 - self->alpha, (double) k);
+        self->ema = x + keep * (self->ema - x);
+    }
+    self->inv_base = 1.0 / (self->ema < 1.0 ? 1.0 : self->ema);
 }
 
 bool
@@ -118,10 +145,8 @@ of_window_t *of_metrics_window(of_metrics_t *self) { return self->window; }
 double
 of_metrics_imbalance(of_metrics_t *self)
 {
-    const of_window_sums_t *s = of_window_sums(self->window);
-    if (!s->volume)
-        return 0.0;
-    return ((double) s->buy_volume - (double) s->sell_volume) / (double) s->volume;
+    s_refresh(self);
+    return self->imbalance;
 }
 
 double
@@ -134,28 +159,32 @@ of_metrics_intensity(of_metrics_t *self)
     return (double) s->trades * (double) OFTS_NS_PER_MIN / (double) covered;
 }
 
+static double
+s_ratio(of_metrics_t *self, double intensity)
+{
+    return self->ema_ready ? intensity * self->inv_base : 0.0;
+}
+
 double
 of_metrics_intensity_ratio(of_metrics_t *self)
 {
-    if (!self->ema_ready)
-        return 0.0;
-    double base = self->ema < 1.0 ? 1.0 : self->ema;
-    return of_metrics_intensity(self) / base;
+    return s_ratio(self, of_metrics_intensity(self));
 }
 
 void
 of_metrics_fill(of_metrics_t *self, of_book_t *book, Ofts__Metrics *out)
 {
     const of_window_sums_t *s = of_window_sums(self->window);
-    double vol = (double) s->volume;
-    out->imbalance_ratio = of_metrics_imbalance(self);
+    s_refresh(self);
+    double intensity = of_metrics_intensity(self);
+    out->imbalance_ratio = self->imbalance;
     out->cumulative_delta = self->cumulative_delta;
-    out->aggressive_buy_ratio = s->volume ? (double) s->buy_volume / vol : 0.0;
-    out->aggressive_sell_ratio = s->volume ? (double) s->sell_volume / vol : 0.0;
+    out->aggressive_buy_ratio = self->buy_ratio;
+    out->aggressive_sell_ratio = self->sell_ratio;
     out->depth_imbalance = of_book_depth_imbalance(book);
-    out->trade_intensity = of_metrics_intensity(self);
-    out->intensity_ratio = of_metrics_intensity_ratio(self);
-    out->vwap = of_window_vwap(self->window);
+    out->trade_intensity = intensity;
+    out->intensity_ratio = s_ratio(self, intensity);
+    out->vwap = self->vwap;
     out->microprice = of_book_microprice(book);
     out->last_price = self->last_price;
     out->window_volume = s->volume;

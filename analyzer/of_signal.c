@@ -82,52 +82,83 @@ s_weigh(const of_params_t *p, int vote, int dir, int64_t weight)
     return 0;
 }
 
+//  The votes behind a score: +1 agrees with the primary direction, -1 opposes
+//  it (counted only with opposite_subtracts), 0 neither.
+typedef struct {
+    int dir;                        //  +1 buy, -1 sell, 0 no primary
+    int delta, aggressive, depth;   //  +1 / -1 / 0, relative to dir
+    int intensity;                  //  1 when above its threshold
+    int64_t confidence;             //  ppm, clamped
+} s_votes_t;
+
+//  Numbers only: this runs on every trade, the text only for a signal.
+static void
+s_vote_all(const of_params_t *p, const Ofts__Metrics *m, s_votes_t *v)
+{
+    memset(v, 0, sizeof *v);
+    v->dir = s_vote(m->imbalance_ratio, p->imbalance_threshold);
+    if (v->dir == 0)
+        return;
+    int delta = m->cumulative_delta > p->cumulative_delta_threshold ? 1
+              : m->cumulative_delta < -p->cumulative_delta_threshold ? -1 : 0;
+    //  Aggressive ratios are both >= 0: the buy side votes +1, the sell side -1.
+    int aggr = m->aggressive_buy_ratio > p->aggressive_ratio_threshold ? 1
+             : m->aggressive_sell_ratio > p->aggressive_ratio_threshold ? -1 : 0;
+    int depth = s_vote(m->depth_imbalance, p->depth_imbalance_threshold);
+    int64_t wd = s_weigh(p, delta, v->dir, p->weight_delta);
+    int64_t wa = s_weigh(p, aggr, v->dir, p->weight_aggressive);
+    int64_t wb = s_weigh(p, depth, v->dir, p->weight_depth);
+    v->delta = wd > 0 ? 1 : wd < 0 ? -1 : 0;
+    v->aggressive = wa > 0 ? 1 : wa < 0 ? -1 : 0;
+    v->depth = wb > 0 ? 1 : wb < 0 ? -1 : 0;
+    //  Intensity has no direction: it backs whichever side is trading.
+    v->intensity = m->intensity_ratio > p->intensity_ratio_threshold;
+    int64_t conf = p->weight_imbalance + wd + wa + wb + (v->intensity ? p->weight_intensity : 0);
+    v->confidence = conf < 0 ? 0 : conf > OF_PPM ? OF_PPM : conf;
+}
+
+//  "Strong buy imbalance: 0.72; Positive cumulative delta: 1,500; ..."
+static void
+s_reasons(const s_votes_t *v, const Ofts__Metrics *m, char *buf)
+{
+    s_text_t t = { buf, 0 };
+    buf[0] = '\0';
+    if (v->dir == 0)
+        return;
+    bool buy = v->dir > 0;
+    s_reason(&t, "Strong %s imbalance: %.2f", buy ? "buy" : "sell", m->imbalance_ratio);
+    char num[48];
+    if (v->delta) {
+        bool positive = m->cumulative_delta > 0;
+        s_reason(&t, "%s cumulative delta: %s",
+                 v->delta > 0 ? (positive ? "Positive" : "Negative")
+                              : (positive ? "Opposing positive" : "Opposing negative"),
+                 of_signal_thousands(m->cumulative_delta, num, sizeof num));
+    }
+    if (v->aggressive) {
+        bool buying = (v->aggressive > 0) == buy;
+        s_reason(&t, "%s%s: %.2f", v->aggressive > 0 ? "Aggressive " : "Opposing aggressive ",
+                 buying ? "buying" : "selling",
+                 buying ? m->aggressive_buy_ratio : m->aggressive_sell_ratio);
+    }
+    if (v->depth) {
+        bool bid = m->depth_imbalance > 0;
+        s_reason(&t, "%s depth imbalance: %.2f",
+                 v->depth > 0 ? (bid ? "Bid" : "Ask") : (bid ? "Opposing bid" : "Opposing ask"),
+                 m->depth_imbalance);
+    }
+    if (v->intensity)
+        s_reason(&t, "High trade intensity: %.2fx", m->intensity_ratio);
+}
+
 void
 of_signal_score(const of_params_t *p, const Ofts__Metrics *m, of_score_t *out)
 {
-    memset(out, 0, sizeof *out);
-    s_text_t t = { out->reasons, 0 };
-    int dir = s_vote(m->imbalance_ratio, p->imbalance_threshold);
-    if (dir == 0)
-        return;
-    out->direction = dir > 0 ? OF_SIDE_BUY : OF_SIDE_SELL;
-    int64_t conf = p->weight_imbalance;
-    s_reason(&t, "Strong %s imbalance: %.2f", dir > 0 ? "buy" : "sell", m->imbalance_ratio);
-
-    char num[48];
-    int delta_vote = m->cumulative_delta > p->cumulative_delta_threshold ? 1
-                   : m->cumulative_delta < -p->cumulative_delta_threshold ? -1 : 0;
-    int64_t w = s_weigh(p, delta_vote, dir, p->weight_delta);
-    if (w)
-        s_reason(&t, "%s%s cumulative delta: %s", w < 0 ? "Opposing " : "",
-                 w < 0 ? (delta_vote > 0 ? "positive" : "negative") : (delta_vote > 0 ? "Positive" : "Negative"),
-                 of_signal_thousands(m->cumulative_delta, num, sizeof num));
-    conf += w;
-
-    //  Aggressive ratios are both >= 0: the buy side votes +1, the sell side -1.
-    int aggr_vote = m->aggressive_buy_ratio > p->aggressive_ratio_threshold ? 1
-                  : m->aggressive_sell_ratio > p->aggressive_ratio_threshold ? -1 : 0;
-    w = s_weigh(p, aggr_vote, dir, p->weight_aggressive);
-    if (w)
-        s_reason(&t, "%s%s: %.2f", w < 0 ? "Opposing aggressive " : "Aggressive ",
-                 aggr_vote > 0 ? "buying" : "selling",
-                 aggr_vote > 0 ? m->aggressive_buy_ratio : m->aggressive_sell_ratio);
-    conf += w;
-
-    int depth_vote = s_vote(m->depth_imbalance, p->depth_imbalance_threshold);
-    w = s_weigh(p, depth_vote, dir, p->weight_depth);
-    if (w)
-        s_reason(&t, "%s%s depth imbalance: %.2f", w < 0 ? "Opposing " : "",
-                 w < 0 ? (depth_vote > 0 ? "bid" : "ask") : (depth_vote > 0 ? "Bid" : "Ask"),
-                 m->depth_imbalance);
-    conf += w;
-
-    //  Intensity has no direction: it backs whichever side is trading.
-    if (m->intensity_ratio > p->intensity_ratio_threshold) {
-        conf += p->weight_intensity;
-        s_reason(&t, "High trade intensity: %.2fx", m->intensity_ratio);
-    }
-    out->confidence = conf < 0 ? 0 : conf > OF_PPM ? OF_PPM : conf;
+    s_votes_t v;
+    s_vote_all(p, m, &v);
+    out->direction = v.dir > 0 ? OF_SIDE_BUY : v.dir < 0 ? OF_SIDE_SELL : OF_SIDE_NONE;
+    out->confidence = v.confidence;
+    s_reasons(&v, m, out->reasons);
 }
 
 void
@@ -203,26 +234,29 @@ of_signal_decide(of_signal_t *self, const Ofts__Metrics *m, int64_t now_ns, uint
     of_signal_observe(self, m->imbalance_ratio, now_ns);
     if (m->window_trades < p->min_trades || m->last_price == INT64_MAX)
         return false;
-    of_score_t score;
-    of_signal_score(p, m, &score);
-    if (score.direction == OF_SIDE_NONE || score.confidence < p->min_confidence
-        || !self->armed[score.direction])
+    int dir = s_vote(m->imbalance_ratio, p->imbalance_threshold);
+    int side = dir > 0 ? OF_SIDE_BUY : OF_SIDE_SELL;
+    if (dir == 0 || !self->armed[side])
         return false;
-    self->armed[score.direction] = false;
-    self->last_signal_ns[score.direction] = now_ns;
+    s_votes_t v;
+    s_vote_all(p, m, &v);
+    if (v.confidence < p->min_confidence)
+        return false;
+    self->armed[side] = false;
+    self->last_signal_ns[side] = now_ns;
 
     self->metrics = *m;
-    memcpy(self->reasons, score.reasons, sizeof self->reasons);
+    s_reasons(&v, m, self->reasons);
     snprintf(self->id, sizeof self->id, "%s-%lld-%llu", m->symbol, (long long) now_ns,
              (unsigned long long) seq);
     ofts__signal__init(out);
     out->id = self->id;
     out->symbol = m->symbol;
     out->contract = m->contract;
-    out->direction = score.direction == OF_SIDE_BUY ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL;
-    of_signal_prices(p, self->instrument, score.direction, m->last_price,
-                     &out->entry, &out->stop, &out->take_profit);
-    out->confidence = (double) score.confidence / OF_PPM;
+    out->direction = side == OF_SIDE_BUY ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL;
+    of_signal_prices(p, self->instrument, side, m->last_price, &out->entry, &out->stop,
+                     &out->take_profit);
+    out->confidence = (double) v.confidence / OF_PPM;
     out->reasons = self->reasons;
     out->last_price = m->last_price;
     out->metrics = &self->metrics;

@@ -71,6 +71,7 @@ s_drop_oldest(of_window_t *self)
         s->start_ns = e->ts;
     self->head = (self->head + 1) & (self->capacity - 1);
     self->count--;
+    s->version++;
 }
 
 void
@@ -121,29 +122,42 @@ of_window_add(of_window_t *self, int64_t ts_ns, int64_t price, uint32_t size, in
         s->sell_volume += size;
     s->blocks += e->block;
     s->notional += (__int128) price * size;
+    s->version++;
 }
 
 void
 of_window_clear(of_window_t *self, int64_t start_ns)
 {
+    uint64_t version = self->sums.version;
     self->head = 0;
     self->count = 0;
     memset(&self->sums, 0, sizeof self->sums);
     self->sums.start_ns = start_ns;
+    self->sums.version = version + 1;
 }
 
 const of_window_sums_t *of_window_sums(of_window_t *self) { return &self->sums; }
 uint64_t of_window_trades(of_window_t *self) { return self->sums.trades; }
 
+//  Round-half-away division; 64-bit when the sum fits (real prices and
+//  volumes do), since a 128-bit division costs several times more.
 int64_t
 of_window_vwap(of_window_t *self)
 {
     const of_window_sums_t *s = &self->sums;
     if (s->volume == 0)
         return INT64_MAX;
+    if (s->notional >= INT64_MIN / 2 && s->notional <= INT64_MAX / 2 && s->volume <= INT64_MAX / 2) {
+        int64_t n = (int64_t) s->notional, v = (int64_t) s->volume;
+        int64_t q = n / v, r = n % v;
+        if (r < 0)
+            r = -r;
+        if (2 * r >= v)
+            q += n < 0 ? -1 : 1;
+        return q;
+    }
     __int128 v = (__int128) s->volume;
     __int128 q = s->notional / v, r = s->notional % v;
-    //  Round half away from zero (prices may be negative for spreads).
     if (r < 0)
         r = -r;
     if (2 * r >= v)

@@ -26,6 +26,7 @@ typedef struct {
     uint64_t blocks;                //  trades flagged as blocks
     __int128 notional;              //  sum of price x size (1e-9 units x contracts)
     int64_t start_ns;               //  the window provably covers (start_ns, now]
+    uint64_t version;               //  +1 whenever the contents change (for caches)
 } of_window_sums_t;
 
 //  span_ns 0 = no time limit; max_trades 0 = no count limit (not both).

@@ -253,6 +253,41 @@ s_run_stream(of_config_t *cfg, s_sink_t *sink)
     of_engine_destroy(&e);
 }
 
+//  Many contracts, including keys longer than 8 bytes that share their first
+//  8: each keeps its own state; past the engine's limit they are refused.
+static void
+t_many_contracts(void **state)
+{
+    (void) state;
+    of_config_t *cfg = of_config_new(NULL);
+    s_sink_t sink = { 0 };
+    of_engine_t *e = s_engine(cfg, &sink);
+    char key[32];
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < 300; i++) {
+            snprintf(key, sizeof key, i % 2 ? "GCZ6.fut.%d" : "GC%c%d", i % 2 ? i : 'A' + i % 26, i);
+            Ofts__Trade t = t_trade("GC", key, P("2350"), (uint32_t) i + 1, OFTS__SIDE__SIDE_BUY);
+            assert_int_equal(of_engine_trade(e, &t, T0 + round), 0);
+        }
+    assert_int_equal(of_engine_instruments(e), 300);
+    for (int i = 0; i < 300; i++) {
+        snprintf(key, sizeof key, i % 2 ? "GCZ6.fut.%d" : "GC%c%d", i % 2 ? i : 'A' + i % 26, i);
+        Ofts__Metrics m;
+        assert_true(of_engine_metrics(e, key, &m));
+        assert_int_equal(m.cumulative_delta, 2 * (i + 1));     //  two rounds of i+1
+        assert_string_equal(m.contract, key);
+    }
+    for (int i = 300; i < 700; i++) {
+        snprintf(key, sizeof key, "GCZ6.more.%d", i);
+        Ofts__Trade t = t_trade("GC", key, P("2350"), 1, OFTS__SIDE__SIDE_BUY);
+        of_engine_trade(e, &t, T0);
+    }
+    assert_int_equal(of_engine_instruments(e), 512);
+    assert_int_equal(of_engine_rejected(e), 700 - 512);
+    of_engine_destroy(&e);
+    of_config_destroy(&cfg);
+}
+
 static void
 t_deterministic(void **state)
 {
@@ -278,6 +313,7 @@ main(void)
         cmocka_unit_test(t_burst_gives_one_signal),
         cmocka_unit_test(t_rejects_and_dispatch),
         cmocka_unit_test(t_contracts_kept_apart),
+        cmocka_unit_test(t_many_contracts),
         cmocka_unit_test(t_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
