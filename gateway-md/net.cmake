@@ -26,7 +26,7 @@ ofts_add_test(NAME gateway_md_live
 add_dependencies(test-gateway_md_live ofts-mock-databento-live)
 
 # Historical HTTP client and its mock server (libmicrohttpd).
-target_sources(ofts_dbnet PRIVATE ${NET_DIR}/hist_client.c)
+target_sources(ofts_dbnet PRIVATE ${NET_DIR}/hist_client.c ${NET_DIR}/live_run.c)
 if(TARGET PkgConfig::MHD)
   add_executable(ofts-mock-databento-hist ${NET_DIR}/mock/mock_hist_server.c)
   target_link_libraries(ofts-mock-databento-hist PRIVATE ofts_mock_dbn PkgConfig::MHD PkgConfig::CRYPTO)
@@ -43,3 +43,6 @@ if(TARGET ofts-mock-databento-hist)
     SOURCES ${NET_DIR}/tests/test_hist_cli.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_mock_dbn TIMEOUT 90)
   add_dependencies(test-gateway_md_hist_cli ofts-databento ofts-mock-databento-hist ofts-mock-databento-live)
 endif()
+ofts_add_test(NAME gateway_md_live_run
+  SOURCES ${NET_DIR}/tests/test_live_run.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_dbnet TIMEOUT 90)
+add_dependencies(test-gateway_md_live_run ofts-mock-databento-live)

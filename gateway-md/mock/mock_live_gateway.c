@@ -24,6 +24,7 @@
       --silent-after N        fault: ... or go silent (no heartbeats) after N
       --faults K              ... on the first K streaming connections (1)
       --refuse-auth           answer every auth with success=0
+      --interval-ms MS        pace data records one per MS (0 = as fast as possible)
       --max-seconds S         exit after S seconds (120) so no mock outlives a test */
 #include "cram.h"
 #include "dbn_record.h"
@@ -58,6 +59,7 @@ static struct {
     int faults;
     bool refuse_auth;
     int max_seconds;
+    int interval_ms;
 } opt = { .records = 100, .disconnect_after = -1, .silent_after = -1, .faults = 1, .max_seconds = 120 };
 
 typedef struct {
@@ -73,7 +75,7 @@ typedef struct {
     int n_symbols;
     int heartbeat_ms;
     uint64_t sent;              //  records sent on this connection
-    int64_t last_tx;
+    int64_t last_tx, next_data_ms;
     size_t file_pos;
 } conn_t;
 
@@ -327,9 +329,12 @@ static int s_pump(conn_t *c)
             c->silent = true;
             return 0;
         }
+        if (opt.interval_ms > 0 && s_now_ms() < c->next_data_ms)
+            break;
         size_t n = s_next_record(c, buf, sizeof buf);
         if (!n)
             break;
+        c->next_data_ms = s_now_ms() + opt.interval_ms;
         if (s_send(c, buf, n))
             return -1;
         c->sent++;
@@ -452,6 +457,7 @@ static int s_args(int argc, char **argv)
         else if (strcmp(a, "--silent-after") == 0) opt.silent_after = atol(v);
         else if (strcmp(a, "--faults") == 0) opt.faults = atoi(v);
         else if (strcmp(a, "--max-seconds") == 0) opt.max_seconds = atoi(v);
+        else if (strcmp(a, "--interval-ms") == 0) opt.interval_ms = atoi(v);
         else return -1;
     }
     const char *env = getenv("MOCK_DATABENTO_KEY");
@@ -467,7 +473,7 @@ int main(int argc, char **argv)
     if (s_args(argc, argv)) {
         fprintf(stderr, "usage: ofts-mock-databento-live --key KEY [--dataset D] [--records N] [--file PATH]\n"
                         "  [--heartbeat-ms MS] [--disconnect-after N | --silent-after N] [--faults K]\n"
-                        "  [--refuse-auth] [--max-seconds S]   (key also from $MOCK_DATABENTO_KEY)\n");
+                        "  [--refuse-auth] [--interval-ms MS] [--max-seconds S]   (key also from $MOCK_DATABENTO_KEY)\n");
         return 2;
     }
     if (opt.file && s_load_file(opt.file)) {
