@@ -1,1 +1,312 @@
-int main(void) { return 0; }
+/*  ofts-risk - the only service that turns a signal into an order.
+
+    Thin shell around risk_engine (risk_engine.h): reads config section
+    "risk", opens and replays the journal, reconciles positions with
+    gateway-order's snapshot (Clone pattern), then feeds the engine from the
+    bus and publishes what it decides:
+        in:  of.signal.*  md.trade.*  sys.heartbeat.gateway-md.  exec.*
+        out: risk.order.<SYM>.  risk.reject.<SYM>.  risk.account.  risk.command.
+    ctl: snapshot (risk.account., risk.position.*, risk.order.*, risk.working.*)
+    and commands (pause, resume, flatten [symbol], kill).
+
+    Exit codes: 0 clean stop, 2 config error, 3 journal unusable.           */
+#include "ofts_clock.h"
+#include "ofts_log.h"
+#include "ofts_service.h"
+#include "risk_engine.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define EXIT_JOURNAL 3
+#define TICK_MS 100
+#define RECONCILE_RETRY_NS (5LL * OFTS_NS_PER_SEC)
+
+typedef struct {
+    ofts_service_t *svc;
+    risk_engine_t *eng;
+    risk_journal_t *journal;
+    risk_config_t cfg;
+    const char *order_ctl;          //  gateway-order's ctl endpoint
+    int64_t shift_ns;               //  --time-shift (tests, demos)
+    int64_t next_reconcile_ns;
+} app_t;
+
+static int64_t
+s_now(app_t *app)
+{
+    return ofts_clock_now_ns() + app->shift_ns;
+}
+
+static void
+s_publish(app_t *app, const char *kind, const char *symbol, Ofts__Envelope *env)
+{
+    char topic[96];
+    if (symbol)
+        ofts_topic(topic, sizeof topic, kind, *symbol ? symbol : "_");
+    else
+        snprintf(topic, sizeof topic, "%s.", kind);
+    ofts_bus_publish_ts(ofts_service_bus(app->svc), topic, env, s_now(app), 0);
+}
+
+//  --- engine callbacks: decisions out to the bus -----------------------------
+
+static void
+s_on_order(void *arg, const Ofts__OrderRequest *req)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_ORDER_REQUEST;
+    env.order_request = (Ofts__OrderRequest *) req;
+    s_publish(arg, "risk.order", req->symbol, &env);
+}
+
+static void
+s_on_reject(void *arg, const Ofts__RiskReject *rej)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_RISK_REJECT;
+    env.risk_reject = (Ofts__RiskReject *) rej;
+    s_publish(arg, "risk.reject", rej->symbol ? rej->symbol : "", &env);
+}
+
+static void
+s_on_account(void *arg, const Ofts__AccountState *acct)
+{
+    app_t *app = arg;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_ACCOUNT;
+    env.account = (Ofts__AccountState *) acct;
+    s_publish(app, "risk.account", NULL, &env);
+    const char *name = acct->state == OFTS__TRADING_STATE__STATE_HALTED ? "HALTED"
+                     : acct->state == OFTS__TRADING_STATE__STATE_REDUCING ? "REDUCING" : "ACTIVE";
+    bool active = acct->state == OFTS__TRADING_STATE__STATE_ACTIVE;
+    ofts_service_set_state(app->svc, "%s%s%s%s", risk_engine_reconciled(app->eng) ? "" : "unreconciled, ",
+                           name, active ? "" : ": ", active ? "" : acct->state_reason);
+}
+
+//  Flatten goes to gateway-order as a Command on risk.command.: it knows the
+//  broker's real positions and working orders (brackets included), so it
+//  cancels and closes; risk's view may be a message behind.
+static void
+s_on_command(void *arg, const Ofts__Command *cmd)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_COMMAND;
+    env.command = (Ofts__Command *) cmd;
+    s_publish(arg, "risk.command", NULL, &env);
+}
+
+//  --- reconcile with gateway-order (Clone pattern) ---------------------------
+
+static void
+s_on_order_snapshot(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    app_t *app = arg;
+    (void) topic;
+    int64_t now = s_now(app);
+    switch (env->body_case) {
+    case OFTS__ENVELOPE__BODY_POSITION:
+        risk_engine_reconcile_position(app->eng, env->position, now);
+        break;
+    case OFTS__ENVELOPE__BODY_FILL:         //  a fill we missed while down
+    case OFTS__ENVELOPE__BODY_ORDER_UPDATE: //  an entry that died while we were down
+        risk_engine_on_envelope(app->eng, env, now);
+        break;
+    default:
+        break;
+    }
+}
+
+static void
+s_reconcile(app_t *app)
+{
+    uint64_t seq = 0;
+    risk_engine_reconcile_begin(app->eng);
+    if (ofts_ctl_snapshot(app->order_ctl, "exec.", app->cfg.reconcile_timeout_ms, s_on_order_snapshot, app,
+                          &seq) == 0) {
+        ofts_bus_set_floor(ofts_service_bus(app->svc), "gateway-order", seq);
+        risk_engine_reconcile_end(app->eng, s_now(app));
+        log_info("reconciled with gateway-order at %s (seq %llu)", app->order_ctl, (unsigned long long) seq);
+    }
+    else {
+        risk_engine_reconcile_abort(app->eng);
+        log_warn("gateway-order snapshot from %s failed: no new entries until it answers (retry in 5 s)",
+                 app->order_ctl);
+    }
+    app->next_reconcile_ns = ofts_clock_mono_ns() + RECONCILE_RETRY_NS;
+}
+
+//  --- service hooks ------------------------------------------------------------
+
+static void
+s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *arg)
+{
+    (void) svc;
+    (void) topic;
+    app_t *app = arg;
+    risk_engine_on_envelope(app->eng, env, s_now(app));
+}
+
+typedef struct {
+    ofts_ctl_t *ctl;
+    const char *prefix;
+    uint32_t count;
+} s_reply_t;
+
+static void
+s_snapshot_item(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    s_reply_t *r = arg;
+    if (strncmp(topic, r->prefix, strlen(r->prefix)) == 0) {
+        ofts_ctl_reply(r->ctl, topic, env);
+        r->count++;
+    }
+}
+
+static void
+s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
+{
+    app_t *app = arg;
+    if (req->body_case == OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST) {
+        s_reply_t r = { ctl, req->snapshot_request->prefix ? req->snapshot_request->prefix : "", 0 };
+        risk_engine_snapshot(app->eng, s_snapshot_item, &r);
+        log_debug("ctl snapshot '%s': %u messages", r.prefix, r.count);
+    }
+    else if (req->body_case == OFTS__ENVELOPE__BODY_COMMAND) {
+        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(&ofts__command_type__descriptor,
+                                                                            (int) req->command->type);
+        log_info("ctl command %s %s from %s", ev ? ev->name : "?",
+                 req->command->symbol ? req->command->symbol : "",
+                 req->command->issued_by && *req->command->issued_by ? req->command->issued_by : "?");
+        risk_engine_on_command(app->eng, req->command, s_now(app));
+    }
+    ofts_ctl_reply_end(ctl, ofts_bus_seq(ofts_service_bus(svc)));
+}
+
+static void
+s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
+{
+    (void) svc;
+    app_t *app = arg;
+    if (!risk_engine_reconciled(app->eng) && app->order_ctl && ofts_clock_mono_ns() >= app->next_reconcile_ns)
+        s_reconcile(app);
+    risk_engine_tick(app->eng, now_ns + app->shift_ns);
+}
+
+//  --- start-up -------------------------------------------------------------------
+
+static int
+s_args(app_t *app)
+{
+    int argc = ofts_service_argc(app->svc);
+    char **argv = ofts_service_argv(app->svc);
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--time-shift") == 0 && i + 1 < argc) {
+            char *end;
+            long long secs = strtoll(argv[++i], &end, 10);
+            if (*end) {
+                fprintf(stderr, "ofts-risk: --time-shift: expected whole seconds\n");
+                return -1;
+            }
+            app->shift_ns = secs * OFTS_NS_PER_SEC;
+        }
+        else {
+            fprintf(stderr, "ofts-risk: unknown argument '%s' (see --help)\n", argv[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+//  mkdir -p of the journal's folder.
+static void
+s_make_parent(const char *path)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash || slash == dir)
+        return;
+    *slash = '\0';
+    for (char *p = dir + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(dir, 0755);
+            *p = '/';
+        }
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        log_warn("cannot create %s: %s", dir, strerror(errno));
+}
+
+static int
+s_listen(app_t *app)
+{
+    ofts_service_t *svc = app->svc;
+    if (ofts_service_listen(svc, "analyzer", "of.signal.") || ofts_service_listen(svc, "gateway-md", "md.trade.")
+        || ofts_service_listen(svc, "gateway-md", "sys.heartbeat.gateway-md.")
+        || ofts_service_listen(svc, "gateway-order", "exec."))
+        return -1;
+    ofts_service_on_message(svc, s_on_message, app);
+    if (ofts_service_on_ctl(svc, s_on_ctl, app))
+        return -1;
+    ofts_service_on_tick(svc, TICK_MS, s_on_tick, app);
+    const char *pub = ofts_service_endpoint(svc, "risk", "pub");
+    //  Bind now, not in run(): replay and reconcile already publish.
+    return pub ? ofts_bus_bind(ofts_service_bus(svc), pub) : -1;
+}
+
+int
+main(int argc, char **argv)
+{
+    app_t app = { 0 };
+    app.svc = ofts_service_new("risk", argc, argv);
+    if (!app.svc)
+        return ofts_service_exit_code();
+    risk_config_defaults(&app.cfg);
+    ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(app.svc), "risk");
+    risk_config_read(&app.cfg, sec);
+    app.order_ctl = ofts_service_endpoint(app.svc, "gateway-order", "ctl");
+    if (ofts_service_config_done(app.svc, &sec) || s_args(&app)) {
+        ofts_service_destroy(&app.svc);
+        return OFTS_EXIT_CONFIG;
+    }
+    if (app.cfg.require_reconcile && !app.order_ctl) {
+        fprintf(stderr, "ofts-risk: config error: risk.require_reconcile needs bus.endpoints.gateway-order.ctl\n");
+        ofts_service_destroy(&app.svc);
+        return OFTS_EXIT_CONFIG;
+    }
+    if (ofts_service_check_only(app.svc)) {
+        ofts_service_destroy(&app.svc);
+        return 0;
+    }
+    if (app.shift_ns)
+        log_warn("--time-shift %lld s: the risk clock is NOT the wall clock (tests and demos only)",
+                 (long long) (app.shift_ns / OFTS_NS_PER_SEC));
+    char err[512];
+    s_make_parent(app.cfg.journal);
+    app.journal = risk_journal_open(app.cfg.journal, err, sizeof err);
+    if (!app.journal) {
+        log_error("journal unusable: %s", err);
+        fprintf(stderr, "ofts-risk: journal error: %s (refusing to start: move the file aside to begin a "
+                "new journal, or restore a backup)\n", err);
+        ofts_service_destroy(&app.svc);
+        return EXIT_JOURNAL;
+    }
+    risk_engine_callbacks_t cb = { s_on_order, s_on_reject, s_on_account, s_on_command };
+    app.eng = risk_engine_new(&app.cfg, &cb, &app);
+    int rc = 1;
+    if (s_listen(&app) == 0 && risk_engine_attach_journal(app.eng, app.journal, s_now(&app)) == 0) {
+        log_info("journal %s, account %s ($%lld), sizing %s, cooldown %lld min, gateway-order ctl %s",
+                 app.cfg.journal, app.cfg.account_id, (long long) app.cfg.account_size,
+                 app.cfg.sizing == RISK_SIZING_RISK ? "risk" : "fixed",
+                 (long long) (app.cfg.cooldown_ns / OFTS_NS_PER_MIN), app.order_ctl ? app.order_ctl : "(none)");
+        if (app.order_ctl)
+            s_reconcile(&app);
+        rc = ofts_service_run(app.svc);
+    }
+    risk_engine_destroy(&app.eng);
+    risk_journal_destroy(&app.journal);
+    ofts_service_destroy(&app.svc);
+    return rc;
+}

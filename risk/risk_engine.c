@@ -332,6 +332,7 @@ risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int64_t
              (double) self->peak_eod / 100, self->day);
     s_roll_day(self, now);
     s_evaluate(self, now);
+    log_info("trading state %s: %s", s_state_name(self->state), self->state_reason);
     return 0;
 }
 
@@ -818,6 +819,12 @@ risk_engine_reconcile_end(risk_engine_t *self, int64_t now)
         log_info("positions reconciled with gateway-order");
     self->reconciled = true;
     s_evaluate(self, now);
+}
+
+void
+risk_engine_reconcile_abort(risk_engine_t *self)
+{
+    self->reconciling = false;
 }
 
 bool risk_engine_reconciled(risk_engine_t *self) { return self->reconciled; }

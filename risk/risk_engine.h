@@ -64,6 +64,8 @@ void risk_engine_on_envelope(risk_engine_t *self, const Ofts__Envelope *env, int
 void risk_engine_reconcile_begin(risk_engine_t *self);
 void risk_engine_reconcile_position(risk_engine_t *self, const Ofts__Position *pos, int64_t now);
 void risk_engine_reconcile_end(risk_engine_t *self, int64_t now);
+//  The snapshot failed: keep what was applied, flatten nothing, stay unreconciled.
+void risk_engine_reconcile_abort(risk_engine_t *self);
 bool risk_engine_reconciled(risk_engine_t *self);
 
 //  Snapshot for ctl (Clone pattern): risk.account., then per symbol

@@ -1,7 +1,486 @@
+/*  ofts-risk end to end: the real binary on ipc:// endpoints in a temp dir,
+    with this program standing in for analyzer, gateway-md and gateway-order
+    (including gateway-order's ctl snapshot). Approve a signal, fill it,
+    kill -9 risk, restart it, and check the journal brought back the
+    position, the cooldown and the seen signal id. Also: a corrupt journal
+    and a bad config make it exit non-zero with a clear message.
+
+    risk runs with --time-shift so its clock reads Tuesday 2026-03-10
+    10:00 CT whatever the real time is (sessions would otherwise make the
+    result depend on when the test runs).                                   */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-static void t_placeholder(void **s) { (void) s; }
-int main(void) { const struct CMUnitTest tests[] = { cmocka_unit_test(t_placeholder) }; return cmocka_run_group_tests(tests, NULL, NULL); }
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "ofts_bus.h"
+#include "ofts_clock.h"
+#include "ofts_ctl.h"
+#include "ofts_log.h"
+#include "risk_order.h"
+
+#define GC_PRICE 2350000000000LL
+
+typedef struct {
+    char dir[64], cfg[128], journal[128], log[128];
+    char md_ep[128], an_ep[128], risk_ep[128], risk_ctl[128], go_ep[128], go_ctl_ep[128];
+    ofts_bus_t *md, *an, *go, *sub;
+    ofts_ctl_t *go_ctl;
+    int32_t broker_qty;                 //  what fake gateway-order reports for GC
+    int go_snapshots;                   //  snapshot requests risk made
+    pid_t pid;
+    long long shift_s;
+    int64_t next_md;
+    //  seen on risk's bus
+    int orders, accounts, commands;
+    char coid[64];
+    int rejects;
+    Ofts__RejectCode last_code;
+    char last_reject_signal[64];
+    Ofts__TradingState last_state;
+} fx_t;
+
+static void
+s_endpoint(fx_t *f, char *buf, const char *name)
+{
+    snprintf(buf, 128, "ipc://%s/%s", f->dir, name);
+}
+
+static void
+s_write_config(fx_t *f, const char *risk_extra)
+{
+    FILE *fp = fopen(f->cfg, "w");
+    assert_non_null(fp);
+    fprintf(fp, "{\"log\":{\"level\":\"info\"},\"bus\":{\"heartbeat_ms\":200,\"endpoints\":{"
+                "\"gateway-md\":{\"pub\":\"%s\"},\"analyzer\":{\"pub\":\"%s\"},"
+                "\"risk\":{\"pub\":\"%s\",\"ctl\":\"%s\"},"
+                "\"gateway-order\":{\"pub\":\"%s\",\"ctl\":\"%s\"}}},"
+                "\"risk\":{\"journal\":\"%s\",\"stale_ms\":30000,\"heartbeat_timeout_ms\":30000,"
+                "\"account_publish_ms\":200%s}}\n",
+            f->md_ep, f->an_ep, f->risk_ep, f->risk_ctl, f->go_ep, f->go_ctl_ep, f->journal, risk_extra);
+    fclose(fp);
+}
+
+static int
+s_setup(void **state)
+{
+    ofts_log_init("test-risk-service", OFTS_LOG_WARN);
+    if (!getenv("OFTS_BIN")) {
+        print_message("OFTS_BIN not set (run through ctest): skipping the service test\n");
+        return -1;
+    }
+    fx_t *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/risk-svc-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->cfg, sizeof f->cfg, "%s/config.json", f->dir);
+    snprintf(f->journal, sizeof f->journal, "%s/var/risk.sqlite", f->dir);
+    snprintf(f->log, sizeof f->log, "%s/risk.log", f->dir);
+    s_endpoint(f, f->md_ep, "md.pub");
+    s_endpoint(f, f->an_ep, "analyzer.pub");
+    s_endpoint(f, f->risk_ep, "risk.pub");
+    s_endpoint(f, f->risk_ctl, "risk.ctl");
+    s_endpoint(f, f->go_ep, "order.pub");
+    s_endpoint(f, f->go_ctl_ep, "order.ctl");
+    s_write_config(f, "");
+    f->md = ofts_bus_new("gateway-md");
+    f->an = ofts_bus_new("analyzer");
+    f->go = ofts_bus_new("gateway-order");
+    assert_int_equal(ofts_bus_bind(f->md, f->md_ep), 0);
+    assert_int_equal(ofts_bus_bind(f->an, f->an_ep), 0);
+    assert_int_equal(ofts_bus_bind(f->go, f->go_ep), 0);
+    f->go_ctl = ofts_ctl_new(f->go_ctl_ep);
+    assert_non_null(f->go_ctl);
+    f->sub = ofts_bus_new("test");
+    assert_int_equal(ofts_bus_connect(f->sub, f->risk_ep), 0);
+    ofts_bus_subscribe(f->sub, "risk.");
+    f->shift_s = (ofts_ct_to_utc(2026, 3, 10, 10, 0, 0) - ofts_clock_now_ns()) / OFTS_NS_PER_SEC;
+    *state = f;
+    return 0;
+}
+
+static void
+s_stop(fx_t *f, int sig, int *status)
+{
+    if (f->pid <= 0)
+        return;
+    kill(f->pid, sig);
+    int st = 0;
+    assert_int_equal(waitpid(f->pid, &st, 0), f->pid);
+    f->pid = 0;
+    if (status)
+        *status = st;
+}
+
+static int
+s_teardown(void **state)
+{
+    fx_t *f = *state;
+    s_stop(f, SIGKILL, NULL);
+    ofts_bus_destroy(&f->md);
+    ofts_bus_destroy(&f->an);
+    ofts_bus_destroy(&f->go);
+    ofts_bus_destroy(&f->sub);
+    ofts_ctl_destroy(&f->go_ctl);
+    char cmd[256];
+    if (getenv("OFTS_SHOW_LOGS")) {             //  debugging: show what risk said
+        snprintf(cmd, sizeof cmd, "cat %s", f->log);
+        if (system(cmd) != 0)
+            print_message("(no log)\n");
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static void
+s_start(fx_t *f)
+{
+    char bin[512], shift[32];
+    snprintf(bin, sizeof bin, "%s/ofts-risk", getenv("OFTS_BIN"));
+    snprintf(shift, sizeof shift, "%lld", f->shift_s);
+    f->pid = fork();
+    assert_true(f->pid >= 0);
+    if (f->pid == 0) {
+        FILE *out = freopen(f->log, "a", stderr);
+        (void) out;
+        execl(bin, "ofts-risk", "--config", f->cfg, "--time-shift", shift, (char *) NULL);
+        _exit(127);
+    }
+    f->accounts = 0;
+}
+
+//  --- the stand-ins --------------------------------------------------------------
+
+static void
+s_publish(ofts_bus_t *bus, const char *kind, const char *symbol, Ofts__Envelope *env)
+{
+    char topic[96];
+    assert_int_equal(ofts_bus_publish(bus, ofts_topic(topic, sizeof topic, kind, symbol), env), 0);
+}
+
+static void
+s_market(fx_t *f)
+{
+    Ofts__Trade t = OFTS__TRADE__INIT;
+    t.symbol = (char *) "GC";
+    t.price = GC_PRICE;
+    t.size = 1;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+    env.trade = &t;
+    s_publish(f->md, "md.trade", "GC", &env);
+    ofts_bus_heartbeat(f->md, "running");
+}
+
+static Ofts__Position
+s_broker_position(fx_t *f)
+{
+    Ofts__Position p = OFTS__POSITION__INIT;
+    p.symbol = (char *) "GC";
+    p.contract = (char *) "GCJ6";
+    p.quantity = f->broker_qty;
+    p.avg_price = f->broker_qty ? GC_PRICE : 0;
+    return p;
+}
+
+//  gateway-order's ctl: answer risk's snapshot with the broker's position.
+static void
+s_serve_order_ctl(fx_t *f)
+{
+    Ofts__Envelope *req = ofts_ctl_recv(f->go_ctl);
+    if (!req)
+        return;
+    if (req->body_case == OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST) {
+        f->go_snapshots++;
+        if (f->broker_qty != 0) {
+            Ofts__Position p = s_broker_position(f);
+            Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+            env.body_case = OFTS__ENVELOPE__BODY_POSITION;
+            env.position = &p;
+            ofts_ctl_reply(f->go_ctl, "exec.position.GC.", &env);
+        }
+    }
+    ofts_ctl_reply_end(f->go_ctl, ofts_bus_seq(f->go));
+    ofts__envelope__free_unpacked(req, NULL);
+}
+
+static void
+s_on_risk_message(fx_t *f, Ofts__Envelope *env)
+{
+    switch (env->body_case) {
+    case OFTS__ENVELOPE__BODY_ORDER_REQUEST:
+        f->orders++;
+        snprintf(f->coid, sizeof f->coid, "%s", env->order_request->client_order_id);
+        break;
+    case OFTS__ENVELOPE__BODY_RISK_REJECT:
+        f->rejects++;
+        f->last_code = env->risk_reject->code;
+        snprintf(f->last_reject_signal, sizeof f->last_reject_signal, "%s", env->risk_reject->signal_id);
+        break;
+    case OFTS__ENVELOPE__BODY_ACCOUNT:
+        f->accounts++;
+        f->last_state = env->account->state;
+        break;
+    case OFTS__ENVELOPE__BODY_COMMAND:
+        f->commands++;
+        assert_int_equal(env->command->type, OFTS__COMMAND_TYPE__CMD_FLATTEN);
+        break;
+    default:
+        break;
+    }
+}
+
+//  Run the stand-ins for up to ms: market data every 100 ms, ctl answers,
+//  and everything risk publishes.
+static void
+s_pump(fx_t *f, int ms)
+{
+    zpoller_t *poller = zpoller_new(ofts_ctl_sock(f->go_ctl), ofts_bus_sub_sock(f->sub), NULL);
+    int64_t end = zclock_mono() + ms;
+    while (zclock_mono() < end) {
+        if (zclock_mono() >= f->next_md) {
+            s_market(f);
+            f->next_md = zclock_mono() + 100;
+        }
+        void *which = zpoller_wait(poller, 10);
+        if (which == ofts_ctl_sock(f->go_ctl))
+            s_serve_order_ctl(f);
+        else if (which == ofts_bus_sub_sock(f->sub)) {
+            char topic[128];
+            Ofts__Envelope *env = ofts_bus_recv(f->sub, topic, sizeof topic, 0);
+            if (env) {
+                s_on_risk_message(f, env);
+                ofts__envelope__free_unpacked(env, NULL);
+            }
+        }
+    }
+    zpoller_destroy(&poller);
+}
+
+#define WAIT_FOR(f, cond, ms, what) do {                                        \
+        int64_t deadline_ = zclock_mono() + (ms);                               \
+        while (!(cond) && zclock_mono() < deadline_)                            \
+            s_pump((f), 50);                                                    \
+        if (!(cond))                                                            \
+            fail_msg("timed out after %d ms waiting for %s (log: %s)", (ms), what, (f)->log); \
+    } while (0)
+
+static void
+s_signal(fx_t *f, const char *id)
+{
+    Ofts__Signal s = OFTS__SIGNAL__INIT;
+    s.id = (char *) id;
+    s.symbol = (char *) "GC";
+    s.contract = (char *) "GCJ6";
+    s.direction = OFTS__SIDE__SIDE_BUY;
+    s.entry = GC_PRICE;
+    s.stop = GC_PRICE - 5000000000LL;
+    s.take_profit = GC_PRICE + 10000000000LL;
+    s.confidence = 0.8;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_SIGNAL;
+    env.signal = &s;
+    s_publish(f->an, "of.signal", "GC", &env);
+}
+
+//  --- risk's ctl snapshot ---------------------------------------------------------
+
+typedef struct {
+    int32_t gc_qty;
+    bool has_order;
+    char coid[64];
+    int64_t approval_ns;
+    Ofts__TradingState state;
+} snap_view_t;
+
+static void
+s_snap_item(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    snap_view_t *v = arg;
+    if (strcmp(topic, "risk.position.GC.") == 0)
+        v->gc_qty = env->position->quantity;
+    else if (strcmp(topic, "risk.order.GC.") == 0) {
+        v->has_order = true;
+        snprintf(v->coid, sizeof v->coid, "%s", env->order_request->client_order_id);
+        v->approval_ns = env->header->ts_event;
+    }
+    else if (strcmp(topic, "risk.account.") == 0)
+        v->state = env->account->state;
+}
+
+static snap_view_t
+s_snapshot(fx_t *f)
+{
+    snap_view_t v = { 0 };
+    uint64_t seq = 0;
+    assert_int_equal(ofts_ctl_snapshot(f->risk_ctl, "risk.", 3000, s_snap_item, &v, &seq), 0);
+    return v;
+}
+
+static void
+s_fill(fx_t *f, const char *coid)
+{
+    Ofts__Fill fl = OFTS__FILL__INIT;
+    fl.fill_id = (char *) "E2E-T1";
+    fl.client_order_id = (char *) coid;
+    fl.symbol = (char *) "GC";
+    fl.contract = (char *) "GCJ6";
+    fl.role = OFTS__ORDER_ROLE__ROLE_ENTRY;
+    fl.side = OFTS__SIDE__SIDE_BUY;
+    fl.price = GC_PRICE;
+    fl.quantity = 1;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_FILL;
+    env.fill = &fl;
+    s_publish(f->go, "exec.fill", "GC", &env);
+    f->broker_qty = 1;
+    Ofts__Position p = s_broker_position(f);
+    env.body_case = OFTS__ENVELOPE__BODY_POSITION;
+    env.position = &p;
+    s_publish(f->go, "exec.position", "GC", &env);
+}
+
+static void
+t_restart_keeps_state(void **state)
+{
+    fx_t *f = *state;
+    s_start(f);
+    WAIT_FOR(f, f->accounts > 0 && f->go_snapshots > 0, 20000, "risk to start and reconcile");
+
+    //  Resend until approved: the first tries may find no price yet.
+    int64_t deadline = zclock_mono() + 20000;
+    while (f->orders == 0 && zclock_mono() < deadline) {
+        s_signal(f, "e2e-1");
+        s_pump(f, 300);
+    }
+    assert_int_equal(f->orders, 1);
+    char expect[RISK_CLIENT_ID_SIZE];
+    risk_order_client_id("e2e-1", expect, sizeof expect);
+    assert_string_equal(f->coid, expect);
+
+    snap_view_t v = { 0 };
+    deadline = zclock_mono() + 20000;
+    while (v.gc_qty != 1 && zclock_mono() < deadline) {
+        s_fill(f, expect);
+        s_pump(f, 300);
+        v = s_snapshot(f);
+    }
+    assert_int_equal(v.gc_qty, 1);
+    assert_true(v.has_order);
+    assert_string_equal(v.coid, expect);
+    int64_t approval_ns = v.approval_ns;
+    assert_true(approval_ns > 0);
+
+    s_stop(f, SIGKILL, NULL);                     //  no goodbye, no flush
+    int orders_before = f->orders;
+    f->go_snapshots = 0;
+    s_start(f);
+    WAIT_FOR(f, f->accounts > 0 && f->go_snapshots > 0, 20000, "risk to restart and reconcile");
+    snap_view_t after = s_snapshot(f);
+    assert_int_equal(after.gc_qty, 1);
+    assert_true(after.has_order);
+    assert_string_equal(after.coid, expect);
+    assert_int_equal(after.approval_ns, approval_ns);    //  the cooldown starts where it did
+
+    //  The same signal again: no second order, ever.
+    f->rejects = 0;
+    deadline = zclock_mono() + 20000;
+    while (strcmp(f->last_reject_signal, "e2e-1") != 0 && zclock_mono() < deadline) {
+        s_signal(f, "e2e-1");
+        s_pump(f, 300);
+    }
+    assert_string_equal(f->last_reject_signal, "e2e-1");
+    assert_int_equal(f->last_code, OFTS__REJECT_CODE__REJECT_DUPLICATE);
+    //  A new signal inside the 5 minutes: cooldown.
+    s_signal(f, "e2e-2");
+    WAIT_FOR(f, strcmp(f->last_reject_signal, "e2e-2") == 0, 10000, "the e2e-2 reject");
+    assert_int_equal(f->last_code, OFTS__REJECT_CODE__REJECT_COOLDOWN);
+    assert_int_equal(f->orders, orders_before);
+
+    //  ofts cmd kill: HALTED and a flatten command for gateway-order.
+    Ofts__Command kill_cmd = OFTS__COMMAND__INIT;
+    kill_cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    kill_cmd.issued_by = (char *) "test";
+    kill_cmd.reason = (char *) "e2e";
+    f->commands = 0;
+    assert_int_equal(ofts_ctl_command(f->risk_ctl, &kill_cmd, 3000), 0);
+    WAIT_FOR(f, f->commands > 0 && f->last_state == OFTS__TRADING_STATE__STATE_HALTED, 10000,
+             "flatten command and HALTED");
+    assert_int_equal(s_snapshot(f).state, OFTS__TRADING_STATE__STATE_HALTED);
+
+    int status = -1;
+    s_stop(f, SIGTERM, &status);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+static int
+s_run_to_exit(fx_t *f, int timeout_ms)
+{
+    s_start(f);
+    int64_t deadline = zclock_mono() + timeout_ms;
+    int status = 0;
+    while (zclock_mono() < deadline) {
+        pid_t r = waitpid(f->pid, &status, WNOHANG);
+        if (r == f->pid) {
+            f->pid = 0;
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+        zclock_sleep(20);
+    }
+    fail_msg("ofts-risk did not exit within %d ms", timeout_ms);
+    return -1;
+}
+
+static bool
+s_log_has(fx_t *f, const char *text)
+{
+    FILE *fp = fopen(f->log, "r");
+    if (!fp)
+        return false;
+    char line[1024];
+    bool found = false;
+    while (!found && fgets(line, sizeof line, fp))
+        found = strstr(line, text) != NULL;
+    fclose(fp);
+    return found;
+}
+
+static void
+t_corrupt_journal_refused(void **state)
+{
+    fx_t *f = *state;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/var && head -c 16384 /dev/urandom > %s", f->dir, f->journal);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(s_run_to_exit(f, 20000), 3);
+    assert_true(s_log_has(f, f->journal));
+    assert_true(s_log_has(f, "not a database"));
+    assert_true(s_log_has(f, "refusing to start"));
+}
+
+static void
+t_bad_config_refused(void **state)
+{
+    fx_t *f = *state;
+    s_write_config(f, ",\"cooldown_minute\":5");
+    assert_int_equal(s_run_to_exit(f, 20000), 2);
+    assert_true(s_log_has(f, "risk.cooldown_minute: unknown key"));
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(t_restart_keeps_state), T(t_corrupt_journal_refused), T(t_bad_config_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
