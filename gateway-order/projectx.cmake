@@ -3,7 +3,7 @@
 # See docs/topstepx.md.
 
 add_library(ofts_projectx STATIC
-  projectx_model.c projectx_client.c)
+  projectx_model.c projectx_client.c signalr.c projectx_userhub.c)
 target_include_directories(ofts_projectx PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(ofts_projectx PUBLIC ofts PkgConfig::CURL PkgConfig::JANSSON m)
 
@@ -18,5 +18,6 @@ if(TARGET PkgConfig::MHD)
   add_dependencies(test-projectx_client ofts-mock-projectx)
 endif()
 
-#ofts_add_test(NAME projectx_model SOURCES tests/test_projectx_model.c LIBS ofts_projectx)
-#ofts_add_test(NAME signalr SOURCES tests/test_signalr.c LIBS ofts_projectx)
+ofts_add_test(NAME projectx_model SOURCES tests/test_projectx_model.c LIBS ofts_projectx)
+ofts_add_test(NAME projectx_userhub SOURCES tests/test_projectx_userhub.c LIBS ofts_projectx)
+ofts_add_test(NAME signalr SOURCES tests/test_signalr.c LIBS ofts_projectx)
