@@ -2,7 +2,7 @@
 
         ofts-gateway-md [--config F] --replay FILE... [--speed N | --realtime | --fast]
                         [--symbols GC,SI] [--linger]
-        ofts-gateway-md [--config F] --live            (filled in by the live client)
+        ofts-gateway-md [--config F] --live            (Databento live gateway)
 
     Replay publishes DBN files (merged by ts_recv) as md.trade / md.bbo /
     md.book envelopes, paced by the data's own timestamps. Progress goes to
@@ -17,7 +17,12 @@
         linger          bool                      false
         start_delay_ms  wait before publishing    500 (slow-joiner grace)
         max_gap_s       cut longer data gaps      0 (keep gaps)
-        bbo_from_depth  MBP-10 also gives md.bbo  true                      */
+        bbo_from_depth  MBP-10 also gives md.bbo  true
+        live            live gateway settings     see docs/databento-net.md
+
+    Live mode needs DATABENTO_API_KEY and --live; mode "live" in the config
+    alone is honoured only for a non-Databento host (a local mock), so no
+    default configuration ever reaches the real gateway.                   */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +33,7 @@
 #include "ofts_log.h"
 #include "ofts_service.h"
 #include "replay.h"
+#include "live_run.h"
 
 #define MAX_FILES 64
 #define MAX_SYMBOLS 32
@@ -59,6 +65,7 @@ typedef struct {
     int64_t start_delay_ms;
     double max_gap_s;
     bool bbo_from_depth;
+    live_client_config_t live;
 } settings_t;
 
 static void
@@ -202,8 +209,7 @@ s_read_config(ofts_service_t *svc, settings_t *s)
     for (int i = 0; i < s->nsymbols; i++)
         if (!ofts_instrument_find(s->symbols[i]))
             ofts_cfgsec_fail(sec, "symbols", "unknown root %s", s->symbols[i]);
-    //  === LIVE CONFIG: the live client (helper databento-net) reads its
-    //  keys here, e.g. a "live" sub-section, before the section is finished.
+    live_client_config_read(&s->live, sec);     //  gateway_md.live
     return ofts_service_config_done(svc, &sec);
 }
 
@@ -259,8 +265,17 @@ s_read_args(ofts_service_t *svc, settings_t *s, bool *live, char *symbols_buf, s
             return s_usage();
         }
     }
-    if (strcmp(s->mode, "live") == 0)
+    if (strcmp(s->mode, "live") == 0 && !*live) {
+        //  config alone may select a local gateway, never Databento's
+        char host[256];
+        live_client_gateway_host(&s->live, host, sizeof host);
+        size_t n = strlen(host);
+        if (n >= 13 && strcmp(host + n - 13, "databento.com") == 0) {
+            log_error("gateway_md.mode is \"live\" for %s: add --live to confirm a real Databento session", host);
+            return OFTS_EXIT_CONFIG;
+        }
         *live = true;
+    }
     return 0;
 }
 
@@ -324,11 +339,16 @@ main(int argc, char **argv)
         return 0;
     }
     if (rc == 0 && live) {
-        //  === LIVE MODE: helper databento-net wires live_client.h here
-        //  (connect, CRAM auth, subscribe, feed dbn_decoder, normalise with
-        //  md_normalizer_process, publish with ofts_service_publish).
-        log_error("live mode is not built into this binary yet");
-        rc = OFTS_EXIT_CONFIG;
+        md_normalizer_t *norm = md_normalizer_new();
+        md_normalizer_set_bbo_from_depth(norm, s.bbo_from_depth);
+        for (int i = 0; i < s.nsymbols && rc == 0; i++)
+            if (md_normalizer_allow(norm, s.symbols[i]) != 0) {
+                log_error("live: unknown root %s", s.symbols[i]);
+                rc = OFTS_EXIT_CONFIG;
+            }
+        if (rc == 0)
+            rc = live_run(svc, &s.live, norm);
+        md_normalizer_destroy(&norm);
     }
     else if (rc == 0)
         rc = s_run_replay(svc, &s);

@@ -45,4 +45,9 @@ if(TARGET ofts-mock-databento-hist)
 endif()
 ofts_add_test(NAME gateway_md_live_run
   SOURCES ${NET_DIR}/tests/test_live_run.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_dbnet TIMEOUT 90)
-add_dependencies(test-gateway_md_live_run ofts-mock-databento-live)
+add_dependencies(test-gateway_md_live_run ofts-mock-databento-live ofts-gateway-md)
+
+# gateway-md's --live mode (main.c calls live_run).
+if(TARGET ofts-gateway-md)
+  target_link_libraries(ofts-gateway-md PRIVATE ofts_dbnet)
+endif()

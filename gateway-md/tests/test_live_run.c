@@ -126,6 +126,59 @@ static void test_rejected_exits_1(void **state)
     mockproc_stop(&m);
 }
 
+//  The real binary: ofts-gateway-md --live, and the guard on config-only live.
+static pid_t s_exec_gateway(const char *key, const char *extra)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    setenv("DATABENTO_API_KEY", key, 1);
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/ofts-gateway-md", getenv("OFTS_BIN") ? getenv("OFTS_BIN") : ".");
+    char *argv[] = { "ofts-gateway-md", "--config", s_cfg, (char *) extra, NULL };
+    execv(bin, argv);
+    _exit(127);
+}
+
+static void test_binary_live(void **state)
+{
+    (void) state;
+    mockproc_t m;
+    const char *margv[] = { "ofts-mock-databento-live", "--key", KEY, "--records", "3000", "--interval-ms", "5", NULL };
+    assert_int_equal(mockproc_start(&m, margv, 5000), 0);
+    s_write_config(m.port);
+    pid_t gw = s_exec_gateway(KEY, "--live");
+    ofts_bus_t *bus = ofts_bus_new("test");
+    assert_int_equal(ofts_bus_connect(bus, s_ep), 0);
+    ofts_bus_subscribe(bus, "md.trade.GC.");
+    int got = 0;
+    int64_t deadline = mockproc_now_ms() + 15000;
+    while (got < 5 && mockproc_now_ms() < deadline) {
+        char topic[64];
+        Ofts__Envelope *env = ofts_bus_recv(bus, topic, sizeof topic, 200);
+        if (!env)
+            continue;
+        uint64_t i = env->trade->exchange_seq - 1;
+        assert_int_equal(env->trade->price, 2000000000000LL + (int64_t) i * 100000000LL);
+        got++;
+        ofts__envelope__free_unpacked(env, NULL);
+    }
+    assert_int_equal(got, 5);
+    ofts_bus_destroy(&bus);
+    kill(gw, SIGTERM);
+    assert_int_equal(s_wait_exit(gw, 10000), 0);
+    mockproc_stop(&m);
+
+    //  mode "live" in the config with the default (Databento) host and no
+    //  --live: refused before any connection
+    FILE *f = fopen(s_cfg, "w");
+    fprintf(f, "{\"bus\": {\"endpoints\": {\"gateway-md\": {\"pub\": \"%s\"}}},"
+               " \"gateway_md\": {\"mode\": \"live\"}}\n", s_ep);
+    fclose(f);
+    gw = s_exec_gateway(KEY, NULL);
+    assert_int_equal(s_wait_exit(gw, 10000), 2);
+}
+
 static int s_setup(void **state)
 {
     (void) state;
@@ -150,6 +203,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_publishes_trades),
         cmocka_unit_test(test_rejected_exits_1),
+        cmocka_unit_test(test_binary_live),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
