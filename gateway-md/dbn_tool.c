@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dbn_encoder.h"
 #include "dbn_file.h"
 #include "ofts_clock.h"
 #include "ofts_instrument.h"
@@ -22,6 +23,8 @@ s_usage(void)
     fprintf(stderr,
             "usage: ofts-dbn info [--fragment V] FILE\n"
             "       ofts-dbn dump [--json] [--limit N] [--fragment V] FILE\n"
+            "       ofts-dbn sample [--version V] [--zstd] OUT   (write a small DBN file\n"
+            "                                             with one record of every type)\n"
             "  FILE is .dbn or .dbn.zst (detected by content); --fragment V reads\n"
             "  records without metadata as DBN version V (1-3).\n"
             "exit: 0 ok, 1 data error, 2 usage\n");
@@ -347,6 +350,85 @@ s_dump(const char *path, int fragment, bool json, long long limit)
     return code;
 }
 
+//  A small file with every record type we support (fuzz seeds, demos).
+static int
+s_sample(const char *path, int version, bool zstd)
+{
+    static dbn_interval_t iv[2] = { { 20261130, 20261201, "42" }, { 20261130, 20261201, "43" } };
+    static dbn_mapping_t maps[2] = { { "GCZ6", 1, &iv[0] }, { "SIH7", 1, &iv[1] } };
+    static char *symbols[] = { "GCZ6", "SIH7" };
+    dbn_metadata_t meta = { .version = (uint8_t) version, .dataset = "GLBX.MDP3",
+                            .schema = DBN_NULL_SCHEMA, .start = 1764460800000000000ull,
+                            .end = DBN_UNDEF_TIMESTAMP, .stype_in = 1, .stype_out = 0,
+                            .symbol_count = 2, .symbols = symbols, .mapping_count = 2,
+                            .mappings = maps };
+    dbn_encoder_t *enc = dbn_encoder_new(path, &meta, zstd);
+    if (!enc) {
+        fprintf(stderr, "ofts-dbn: cannot write %s\n", path);
+        return EXIT_DATA;
+    }
+    const uint8_t rtypes[] = {
+        DBN_RTYPE_SYMBOL_MAPPING, DBN_RTYPE_INSTRUMENT_DEF, DBN_RTYPE_SYSTEM, DBN_RTYPE_STATUS,
+        DBN_RTYPE_MBP0, DBN_RTYPE_MBP1, DBN_RTYPE_MBP10, DBN_RTYPE_BBO_1S, DBN_RTYPE_CMBP1,
+        DBN_RTYPE_CBBO_1S, DBN_RTYPE_MBO, DBN_RTYPE_OHLCV_1M, DBN_RTYPE_STATISTICS,
+        DBN_RTYPE_IMBALANCE, DBN_RTYPE_ERROR, DBN_RTYPE_MBP0
+    };
+    uint64_t ts = 1764460800000000000ull;
+    for (size_t i = 0; i < sizeof(rtypes); i++) {
+        dbn_record_t r;
+        dbn_record_init(&r, rtypes[i]);
+        r.publisher_id = 1;
+        r.instrument_id = i % 2 ? 42 : 43;
+        r.ts_event = ts + i * 1000;
+        switch (r.kind) {
+        case DBN_KIND_MBP:
+            r.mbp.price = 2350100000000;
+            r.mbp.size = 2;
+            r.mbp.action = rtypes[i] == DBN_RTYPE_MBP0 ? 'T' : 'A';
+            r.mbp.side = 'B';
+            r.mbp.flags = DBN_F_LAST;
+            r.mbp.ts_recv = r.ts_event + 500;
+            for (int l = 0; l < r.mbp.level_count; l++) {
+                r.mbp.levels[l].bid_px = 2350000000000 - l * 100000000LL;
+                r.mbp.levels[l].ask_px = 2350100000000 + l * 100000000LL;
+                r.mbp.levels[l].bid_sz = r.mbp.levels[l].ask_sz = 5u + (uint32_t) l;
+            }
+            break;
+        case DBN_KIND_MBO:
+            r.mbo.order_id = 1234; r.mbo.price = 2350100000000; r.mbo.size = 1;
+            r.mbo.action = 'A'; r.mbo.side = 'A'; r.mbo.ts_recv = r.ts_event + 500;
+            break;
+        case DBN_KIND_SYMBOL_MAPPING:
+            strcpy(r.mapping.stype_in_symbol, "SI.FUT");
+            strcpy(r.mapping.stype_out_symbol, "SIH7");
+            r.mapping.stype_in = 4; r.mapping.stype_out = 1;
+            break;
+        case DBN_KIND_DEF:
+            strcpy(r.def.raw_symbol, "GCZ6"); strcpy(r.def.asset, "GC");
+            r.def.min_price_increment = 100000000; r.def.instrument_class = 'F';
+            break;
+        case DBN_KIND_SYSTEM: strcpy(r.system.msg, "Heartbeat"); r.system.code = 0; break;
+        case DBN_KIND_ERROR: strcpy(r.error.err, "Internal error"); r.error.code = 6; break;
+        case DBN_KIND_STATUS: r.status.action = 7; r.status.is_trading = 'Y'; break;
+        case DBN_KIND_STAT: r.stat.price = 2349000000000; r.stat.stat_type = 3; break;
+        case DBN_KIND_OHLCV: r.ohlcv.open = r.ohlcv.close = 2350000000000; r.ohlcv.volume = 9; break;
+        default: break;
+        }
+        if (dbn_encoder_write(enc, &r) != 0) {
+            fprintf(stderr, "ofts-dbn: cannot encode rtype 0x%02x\n", rtypes[i]);
+            dbn_encoder_destroy(&enc);
+            return EXIT_DATA;
+        }
+    }
+    int rc = dbn_encoder_close(enc);
+    dbn_encoder_destroy(&enc);
+    if (rc != 0) {
+        fprintf(stderr, "ofts-dbn: write error on %s\n", path);
+        return EXIT_DATA;
+    }
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -357,7 +439,8 @@ main(int argc, char **argv)
         s_usage();
         return 0;
     }
-    bool json = false;
+    bool json = false, zstd = false;
+    int version = DBN_VERSION_MAX;
     long long limit = -1;
     int fragment = 0;
     const char *path = NULL;
@@ -375,6 +458,13 @@ main(int argc, char **argv)
             if (fragment < 1 || fragment > DBN_VERSION_MAX)
                 return s_usage();
         }
+        else if (strcmp(argv[i], "--zstd") == 0)
+            zstd = true;
+        else if (strcmp(argv[i], "--version") == 0 && i + 1 < argc) {
+            version = atoi(argv[++i]);
+            if (version < 1 || version > DBN_VERSION_MAX)
+                return s_usage();
+        }
         else if (argv[i][0] == '-' && argv[i][1])
             return s_usage();
         else if (!path)
@@ -388,5 +478,7 @@ main(int argc, char **argv)
         return s_info(path, fragment);
     if (strcmp(cmd, "dump") == 0)
         return s_dump(path, fragment, json, limit);
+    if (strcmp(cmd, "sample") == 0)
+        return s_sample(path, version, zstd);
     return s_usage();
 }
