@@ -178,7 +178,10 @@ main(int argc, char **argv)
     else {
         ofts_service_on_message(svc, s_on_message, &self);
         ofts_service_on_tick(svc, 100, s_on_tick, &self);
-        log_info("preset %s, metrics at most %g/s per contract", of_config_preset(config), rate);
+        if (rate > 0)
+            log_info("preset %s, metrics at most %g/s per contract", of_config_preset(config), rate);
+        else
+            log_info("preset %s, metrics on every update", of_config_preset(config));
         rc = ofts_service_run(svc);
     }
     of_engine_destroy(&self.engine);
