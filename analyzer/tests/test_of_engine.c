@@ -2,6 +2,9 @@
     known id, prices, confidence and reasons; rejects; envelope dispatch;
     per-contract state; and determinism (same stream twice -> byte-identical
     packed signals).                                                      */
+#include <jansson.h>
+#include <math.h>
+#include <unistd.h>
 #include "of_test.h"
 #include "of_engine.h"
 
@@ -288,6 +291,103 @@ t_many_contracts(void **state)
     of_config_destroy(&cfg);
 }
 
+//  Real data: Databento's ESH1 samples (EXPECTED/*.jsonl decodes of
+//  test_data.mbp-10.dbn, test_data.mbp-1.dbn, test_data.trades.dbn), turned
+//  into bus messages the way gateway-md does (side 'A' = sell aggressor,
+//  'B' = buy; spec/databento.md §11) and fed in time order.
+static json_t *
+s_jsonl(const char *dir, const char *name, size_t index)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/EXPECTED/%s", dir, name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[8192];
+    json_t *rec = NULL;
+    for (size_t i = 0; fgets(line, sizeof line, f); i++)
+        if (i == index) {
+            rec = json_loads(line, 0, NULL);
+            break;
+        }
+    fclose(f);
+    assert_non_null(rec);
+    return rec;
+}
+
+static int64_t
+s_int(json_t *obj, const char *key)
+{
+    json_t *v = json_object_get(obj, key);
+    assert_true(json_is_integer(v));
+    return (int64_t) json_integer_value(v);
+}
+
+static void
+t_real_sample(void **state)
+{
+    (void) state;
+    const char *dir = getenv("OFTS_SHARED_DBN");
+    char probe[512];
+    snprintf(probe, sizeof probe, "%s/EXPECTED/test_data.trades.dbn.jsonl", dir ? dir : "");
+    if (!dir || access(probe, R_OK) != 0) {
+        printf("skipping: OFTS_SHARED_DBN (%s) has no EXPECTED/test_data.trades.dbn.jsonl\n", dir ? dir : "unset");
+        skip();
+    }
+    of_config_t *cfg = of_config_new(NULL);
+    s_sink_t sink = { 0 };
+    of_engine_t *e = s_engine(cfg, &sink);
+    //  MBP-10 records 0 and 1 (ts ...000429831 and ...000435673)
+    for (size_t r = 0; r < 2; r++) {
+        json_t *rec = s_jsonl(dir, "test_data.mbp-10.dbn.jsonl", r);
+        t_depth_t d;
+        t_depth_init(&d, "ES", "ESH1", 10);
+        json_t *levels = json_object_get(rec, "levels");
+        assert_int_equal(json_array_size(levels), 10);
+        for (size_t l = 0; l < 10; l++) {
+            json_t *lv = json_array_get(levels, l);
+            t_level(&d, l, s_int(lv, "bid_px"), (uint32_t) s_int(lv, "bid_sz"),
+                    s_int(lv, "ask_px"), (uint32_t) s_int(lv, "ask_sz"));
+        }
+        assert_int_equal(of_engine_depth(e, &d.depth, s_int(rec, "ts_event")), 0);
+        json_decref(rec);
+    }
+    //  5 levels of record 1: bids 24+30+32+39+50 = 175, asks 10+34+39+28+33 = 144
+    //  (175 - 144) / 319 = 31/319 = 0.097178683..
+    assert_true(fabs(sink.last_metrics.depth_imbalance - 31.0 / 319.0) < 1e-15);
+    //  MBP-1 record 1: bid 3720.25 x 24, ask 3720.50 x 12
+    json_t *rec = s_jsonl(dir, "test_data.mbp-1.dbn.jsonl", 1);
+    Ofts__TopOfBook top = t_bbo("ES", "ESH1", s_int(rec, "bid_px"), (uint32_t) s_int(rec, "bid_sz"),
+                                s_int(rec, "ask_px"), (uint32_t) s_int(rec, "ask_sz"));
+    assert_int_equal(of_engine_bbo(e, &top, s_int(rec, "ts_event")), 0);
+    json_decref(rec);
+    //  microprice (3720.25*12 + 3720.50*24) / 36 = (44643 + 89292) / 36 = 133935/36 = 3720.41666..
+    assert_int_equal(sink.last_metrics.microprice, P("3720.416666667"));
+    assert_true(fabs(sink.last_metrics.depth_imbalance - 31.0 / 319.0) < 1e-15);   //  depth still rules
+    //  the two trades: 5 and 21 lots at 3720.25, side 'A' (sell aggressor)
+    for (size_t r = 0; r < 2; r++) {
+        rec = s_jsonl(dir, "test_data.trades.dbn.jsonl", r);
+        const char *side = json_string_value(json_object_get(rec, "side"));
+        assert_non_null(side);
+        Ofts__Trade t = t_trade("ES", "ESH1", s_int(rec, "price"), (uint32_t) s_int(rec, "size"),
+                                side[0] == 'B' ? OFTS__SIDE__SIDE_BUY
+                                : side[0] == 'A' ? OFTS__SIDE__SIDE_SELL : OFTS__SIDE__SIDE_NONE);
+        assert_int_equal(of_engine_trade(e, &t, s_int(rec, "ts_event")), 0);
+        json_decref(rec);
+    }
+    const Ofts__Metrics *m = &sink.last_metrics;
+    assert_int_equal(m->cumulative_delta, -26);         //  -5 - 21
+    assert_true(m->imbalance_ratio == -1.0);
+    assert_true(m->aggressive_sell_ratio == 1.0);
+    assert_int_equal(m->window_volume, 26);
+    assert_int_equal(m->vwap, P("3720.25"));
+    //  0.107 s since the first record: the 1 s floor gives 2 trades/min * 60 = 120
+    assert_true(m->trade_intensity == 120.0);
+    assert_int_equal(m->block_trades, 0);               //  ES block_size 50
+    assert_int_equal(sink.signals, 0);                  //  2 trades < min_trades
+    of_engine_destroy(&e);
+    of_config_destroy(&cfg);
+}
+
 static void
 t_deterministic(void **state)
 {
@@ -314,6 +414,7 @@ main(void)
         cmocka_unit_test(t_rejects_and_dispatch),
         cmocka_unit_test(t_contracts_kept_apart),
         cmocka_unit_test(t_many_contracts),
+        cmocka_unit_test(t_real_sample),
         cmocka_unit_test(t_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
