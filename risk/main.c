@@ -30,7 +30,8 @@ typedef struct {
     risk_config_t cfg;
     const char *order_ctl;          //  gateway-order's ctl endpoint
     int64_t shift_ns;               //  --time-shift (tests, demos)
-    int64_t next_reconcile_ns;
+    int64_t next_reconcile_ns;      //  monotonic
+    bool reconcile_due;             //  a gap in gateway-order's stream
 } app_t;
 
 static int64_t
@@ -109,9 +110,11 @@ s_on_order_snapshot(void *arg, const char *topic, Ofts__Envelope *env)
     case OFTS__ENVELOPE__BODY_POSITION:
         risk_engine_reconcile_position(app->eng, env->position, now);
         break;
+    case OFTS__ENVELOPE__BODY_ORDER_UPDATE: //  a working order (or one that died meanwhile)
+        risk_engine_reconcile_order(app->eng, env->order_update, now);
+        break;
     case OFTS__ENVELOPE__BODY_FILL:         //  a fill we missed while down
-    case OFTS__ENVELOPE__BODY_ORDER_UPDATE: //  an entry that died while we were down
-        risk_engine_on_envelope(app->eng, env, now);
+        risk_engine_on_fill(app->eng, env->fill, now);
         break;
     default:
         break;
@@ -128,13 +131,28 @@ s_reconcile(app_t *app)
         ofts_bus_set_floor(ofts_service_bus(app->svc), "gateway-order", seq);
         risk_engine_reconcile_end(app->eng, s_now(app));
         log_info("reconciled with gateway-order at %s (seq %llu)", app->order_ctl, (unsigned long long) seq);
+        app->reconcile_due = false;
+        app->next_reconcile_ns = app->cfg.reconcile_interval_ms > 0
+            ? ofts_clock_mono_ns() + app->cfg.reconcile_interval_ms * OFTS_NS_PER_MS : INT64_MAX;
     }
     else {
         risk_engine_reconcile_abort(app->eng);
-        log_warn("gateway-order snapshot from %s failed: no new entries until it answers (retry in 5 s)",
-                 app->order_ctl);
+        log_warn("gateway-order snapshot from %s failed: %s (retry in 5 s)", app->order_ctl,
+                 risk_engine_reconciled(app->eng) ? "keeping the last reconciled view"
+                                                  : "no new entries until it answers");
+        app->next_reconcile_ns = ofts_clock_mono_ns() + RECONCILE_RETRY_NS;
     }
-    app->next_reconcile_ns = ofts_clock_mono_ns() + RECONCILE_RETRY_NS;
+}
+
+//  Lost exec.* messages: re-sync from gateway-order's snapshot.
+static void
+s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
+{
+    app_t *app = arg;
+    if (strcmp(source, "gateway-order") == 0) {
+        log_warn("%llu messages lost on %s: re-reconciling with gateway-order", (unsigned long long) missing, topic);
+        app->reconcile_due = true;
+    }
 }
 
 //  --- service hooks ------------------------------------------------------------
@@ -189,7 +207,7 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
 {
     (void) svc;
     app_t *app = arg;
-    if (!risk_engine_reconciled(app->eng) && app->order_ctl && ofts_clock_mono_ns() >= app->next_reconcile_ns)
+    if (app->order_ctl && (app->reconcile_due || ofts_clock_mono_ns() >= app->next_reconcile_ns))
         s_reconcile(app);
     risk_engine_tick(app->eng, now_ns + app->shift_ns);
 }
@@ -248,6 +266,7 @@ s_listen(app_t *app)
         || ofts_service_listen(svc, "gateway-order", "exec."))
         return -1;
     ofts_service_on_message(svc, s_on_message, app);
+    ofts_bus_set_gap_handler(ofts_service_bus(svc), s_on_gap, app);
     if (ofts_service_on_ctl(svc, s_on_ctl, app))
         return -1;
     ofts_service_on_tick(svc, TICK_MS, s_on_tick, app);

@@ -70,6 +70,7 @@ risk_config_defaults(risk_config_t *cfg)
     cfg->account_publish_ns = 1000 * 1000000LL;
     cfg->require_reconcile = true;
     cfg->reconcile_timeout_ms = 2000;
+    cfg->reconcile_interval_ms = 60000;
     snprintf(cfg->journal, sizeof cfg->journal, "var/risk.sqlite");
     snprintf(cfg->account_id, sizeof cfg->account_id, "topstep-50k");
 }
@@ -223,6 +224,7 @@ risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec)
                                     3600000) * 1000000LL;
     cfg->require_reconcile = ofts_cfgsec_bool(sec, "require_reconcile", cfg->require_reconcile);
     cfg->reconcile_timeout_ms = (int) s_int(sec, "reconcile_timeout_ms", cfg->reconcile_timeout_ms, 1, 60000);
+    cfg->reconcile_interval_ms = s_int(sec, "reconcile_interval_ms", cfg->reconcile_interval_ms, 0, 86400000);
     const char *journal = ofts_cfgsec_string(sec, "journal", NULL);
     if (journal)
         snprintf(cfg->journal, sizeof cfg->journal, "%s", journal);

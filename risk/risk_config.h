@@ -59,6 +59,7 @@ typedef struct {
     int64_t account_publish_ns;
     bool require_reconcile;
     int reconcile_timeout_ms;
+    int64_t reconcile_interval_ms;      //  re-sync with gateway-order; 0 = start and gaps only
     char journal[512];
 } risk_config_t;
 

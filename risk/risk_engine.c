@@ -12,6 +12,9 @@
 
 #define MAX_SLOTS 32
 #define RATE_WINDOW_NS (60LL * OFTS_NS_PER_SEC)
+//  An approval younger than this may not have reached gateway-order yet:
+//  its absence from a snapshot proves nothing.
+#define WORKING_GRACE_NS (10LL * OFTS_NS_PER_SEC)
 
 //  Everything risk knows about one root symbol.
 typedef struct {
@@ -32,6 +35,7 @@ typedef struct {
     char work_coid[RISK_CLIENT_ID_SIZE];
     int64_t work_ns;
     bool seen_in_reconcile;
+    bool work_seen_in_reconcile;
 } risk_slot_t;
 
 struct _risk_engine_t {
@@ -366,6 +370,19 @@ s_roll_day(risk_engine_t *self, int64_t now)
         s_save_state(self, "peak_eod_cents", self->peak_eod, NULL, now);
         s_journal_check(self, risk_journal_commit(self->journal), "commit");
     }
+}
+
+static void
+s_forward(risk_engine_t *self, Ofts__CommandType type, const char *symbol, const char *reason)
+{
+    Ofts__Command cmd;
+    ofts__command__init(&cmd);
+    cmd.type = type;
+    cmd.symbol = (char *) (symbol ? symbol : "");
+    cmd.reason = (char *) reason;
+    cmd.issued_by = (char *) "risk";
+    if (self->cb.command)
+        self->cb.command(self->arg, &cmd);
 }
 
 static void
@@ -788,8 +805,19 @@ void
 risk_engine_reconcile_begin(risk_engine_t *self)
 {
     self->reconciling = true;
-    for (size_t i = 0; i < self->nslots; i++)
+    for (size_t i = 0; i < self->nslots; i++) {
         self->slots[i].seen_in_reconcile = false;
+        self->slots[i].work_seen_in_reconcile = false;
+    }
+}
+
+void
+risk_engine_reconcile_order(risk_engine_t *self, const Ofts__OrderUpdate *u, int64_t now)
+{
+    risk_slot_t *sl = s_slot(self, u->symbol);
+    if (sl && u->client_order_id && sl->work_qty > 0 && strcmp(u->client_order_id, sl->work_coid) == 0)
+        sl->work_seen_in_reconcile = true;
+    risk_engine_on_order_update(self, u, now);
 }
 
 void
@@ -813,6 +841,13 @@ risk_engine_reconcile_end(risk_engine_t *self, int64_t now)
             flat.symbol = (char *) sl->ins->root;
             s_set_position(self, sl, &flat, now, "reconcile (broker reports none)");
         }
+        //  An entry gateway-order does not list as working and that did not
+        //  become a position was cancelled, rejected or lost on the way.
+        if (sl->work_qty > 0 && !sl->work_seen_in_reconcile && sl->qty == 0
+            && now - sl->work_ns >= WORKING_GRACE_NS)
+            s_clear_working(self, sl, now, "gateway-order does not list it (reconcile)");
+        else if (sl->work_qty > 0 && sl->qty != 0 && !sl->work_seen_in_reconcile)
+            s_clear_working(self, sl, now, "position open at the broker (reconcile)");
     }
     self->reconciling = false;
     if (!self->reconciled)
@@ -853,6 +888,7 @@ risk_engine_on_command(risk_engine_t *self, const Ofts__Command *c, int64_t now)
         break;
     case OFTS__COMMAND_TYPE__CMD_RESUME:
         s_set_cmd_state(self, OFTS__TRADING_STATE__STATE_ACTIVE, "resumed", c, now);
+        s_forward(self, OFTS__COMMAND_TYPE__CMD_RESUME, "", self->cmd_reason);   //  lift gateway-order's halt
         break;
     case OFTS__COMMAND_TYPE__CMD_FLATTEN:
         snprintf(why, sizeof why, "flatten requested by %s%s%s",
@@ -862,7 +898,11 @@ risk_engine_on_command(risk_engine_t *self, const Ofts__Command *c, int64_t now)
         break;
     case OFTS__COMMAND_TYPE__CMD_KILL:
         s_set_cmd_state(self, OFTS__TRADING_STATE__STATE_HALTED, "killed", c, now);
-        s_flatten(self, "", self->cmd_reason, now);
+        //  gateway-order flattens everything and halts itself too (defence in
+        //  depth: it refuses entries even if one was already on its way).
+        log_warn("kill: forwarding CMD_KILL to gateway-order: %s", self->cmd_reason);
+        s_forward(self, OFTS__COMMAND_TYPE__CMD_KILL, "", self->cmd_reason);
+        self->last_flatten_ns = now;
         break;
     default:
         log_warn("command type %d ignored", (int) c->type);

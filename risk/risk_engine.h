@@ -16,7 +16,9 @@
     limit (HALTED for the rest of the trading day), the trailing maximum loss
     limit (HALTED, latched) and a failed journal write (HALTED). Entering
     HALTED or the flatten window issues a flatten-all Command, repeated every
-    flatten_repeat_ms while a position or working entry is known.           */
+    flatten_repeat_ms while a position or working entry is known. An
+    operator kill is forwarded as CMD_KILL (gateway-order flattens and halts
+    itself too), resume as CMD_RESUME.                                      */
 #ifndef RISK_ENGINE_H
 #define RISK_ENGINE_H
 #include <stdbool.h>
@@ -32,7 +34,8 @@ typedef struct {
     void (*order)(void *arg, const Ofts__OrderRequest *req);      //  -> risk.order.<SYM>.
     void (*reject)(void *arg, const Ofts__RiskReject *rej);       //  -> risk.reject.<SYM>.
     void (*account)(void *arg, const Ofts__AccountState *acct);   //  -> risk.account.
-    void (*command)(void *arg, const Ofts__Command *cmd);         //  -> risk.command. (flatten)
+    void (*command)(void *arg, const Ofts__Command *cmd);         //  -> risk.command.
+                                                                  //  FLATTEN, KILL, RESUME
 } risk_engine_callbacks_t;
 
 //  cfg is copied. callbacks may be NULL (count-only use).
@@ -63,6 +66,9 @@ void risk_engine_on_envelope(risk_engine_t *self, const Ofts__Envelope *env, int
 //  reconcile_end (or when require_reconcile is false) no entry is approved.
 void risk_engine_reconcile_begin(risk_engine_t *self);
 void risk_engine_reconcile_position(risk_engine_t *self, const Ofts__Position *pos, int64_t now);
+//  A working order in the snapshot: keeps risk's working entry alive (an
+//  entry older than 10 s that the snapshot lacks is cleared at the end).
+void risk_engine_reconcile_order(risk_engine_t *self, const Ofts__OrderUpdate *upd, int64_t now);
 void risk_engine_reconcile_end(risk_engine_t *self, int64_t now);
 //  The snapshot failed: keep what was applied, flatten nothing, stay unreconciled.
 void risk_engine_reconcile_abort(risk_engine_t *self);

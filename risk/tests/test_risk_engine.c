@@ -34,6 +34,7 @@ typedef struct {
     Ofts__AccountState last_account;    //  scalars only
     int commands;
     char last_cmd_symbol[16];
+    Ofts__CommandType last_cmd_type;
     int64_t t0;
 } fx_t;
 
@@ -67,7 +68,7 @@ static void
 cb_command(void *arg, const Ofts__Command *c)
 {
     fx_t *f = arg;
-    assert_int_equal(c->type, OFTS__COMMAND_TYPE__CMD_FLATTEN);
+    f->last_cmd_type = c->type;
     f->commands++;
     snprintf(f->last_cmd_symbol, sizeof f->last_cmd_symbol, "%s", c->symbol);
 }
@@ -341,19 +342,26 @@ t_commands(void **state)
     assert_int_equal(f->last_code, CODE(REDUCING));
     s_command(f, OFTS__COMMAND_TYPE__CMD_RESUME, "", f->t0 + 2 * SEC);
     assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
-    s_command(f, OFTS__COMMAND_TYPE__CMD_FLATTEN, "GC", f->t0 + 3 * SEC);
     assert_int_equal(f->commands, 1);
+    assert_int_equal(f->last_cmd_type, OFTS__COMMAND_TYPE__CMD_RESUME);  //  lifts gateway-order's halt
+    s_command(f, OFTS__COMMAND_TYPE__CMD_FLATTEN, "GC", f->t0 + 3 * SEC);
+    assert_int_equal(f->commands, 2);
+    assert_int_equal(f->last_cmd_type, OFTS__COMMAND_TYPE__CMD_FLATTEN);
     assert_string_equal(f->last_cmd_symbol, "GC");
     assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
     s_command(f, OFTS__COMMAND_TYPE__CMD_KILL, "", f->t0 + 4 * SEC);
     assert_int_equal(risk_engine_state(f->eng), ST(HALTED));
-    assert_int_equal(f->commands, 2);                   //  exactly one flatten-all for the kill
+    assert_int_equal(f->commands, 3);                   //  exactly one command for the kill:
+    assert_int_equal(f->last_cmd_type, OFTS__COMMAND_TYPE__CMD_KILL);   //  flatten all + halt
     assert_string_equal(f->last_cmd_symbol, "");
     assert_int_equal(f->last_account.state, ST(HALTED));
-    s_gc(f, "sig-2", f->t0 + 5 * SEC);
+    risk_engine_tick(f->eng, f->t0 + 10 * SEC);
+    assert_int_equal(f->commands, 3);                   //  flat: no repeat
+    s_gc(f, "sig-2", f->t0 + 11 * SEC);
     assert_int_equal(f->last_code, CODE(HALTED));
-    s_command(f, OFTS__COMMAND_TYPE__CMD_RESUME, "", f->t0 + 6 * SEC);
-    s_gc(f, "sig-3", f->t0 + 7 * SEC);
+    s_command(f, OFTS__COMMAND_TYPE__CMD_RESUME, "", f->t0 + 12 * SEC);
+    assert_int_equal(f->last_cmd_type, OFTS__COMMAND_TYPE__CMD_RESUME);
+    s_gc(f, "sig-3", f->t0 + 13 * SEC);
     assert_int_equal(f->orders, 1);
 }
 
@@ -514,6 +522,35 @@ t_reconcile(void **state)
     assert_int_equal(f->orders, 1);
 }
 
+//  A working entry gateway-order lists survives a reconcile; one it does not
+//  list is cleared once older than 10 s (younger may still be in flight).
+static void
+t_reconcile_working(void **state)
+{
+    fx_t *f = *state;
+    s_gc(f, "sig-1", f->t0);
+    s_market(f, "SI", "30.0", f->t0);
+    s_signal(f, "sig-si", "SI", "30.0", "30.1", "29.8", f->t0);
+    s_market(f, "HG", "4.5", f->t0 + 9 * SEC);
+    s_signal(f, "sig-hg", "HG", "4.5", "4.49", "4.52", f->t0 + 9 * SEC);
+    assert_string_equal(f->last_text, "");
+    assert_int_equal(f->orders, 3);
+    risk_engine_reconcile_begin(f->eng);
+    Ofts__OrderUpdate u;
+    ofts__order_update__init(&u);
+    char coid[64];
+    snprintf(coid, sizeof coid, "%s", "ofts-dcdbdc4f314bc3640d070985");     //  sig-1
+    u.client_order_id = coid;
+    u.symbol = (char *) "GC";
+    u.role = OFTS__ORDER_ROLE__ROLE_ENTRY;
+    u.status = OFTS__ORDER_STATUS__STATUS_WORKING;
+    risk_engine_reconcile_order(f->eng, &u, f->t0 + 10 * SEC);
+    risk_engine_reconcile_end(f->eng, f->t0 + 10 * SEC);
+    assert_true(risk_engine_working(f->eng, "GC"));      //  listed
+    assert_false(risk_engine_working(f->eng, "SI"));     //  10 s old, not listed
+    assert_true(risk_engine_working(f->eng, "HG"));      //  1 s old: may be in flight
+}
+
 typedef struct {
     char topics[512];
     int64_t order_ts;
@@ -569,7 +606,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(t_approve_then_duplicate), T(t_fills_pnl_and_cooldown), T(t_daily_loss_by_one_tick),
         T(t_trailing_mll), T(t_mll_locks_at_start), T(t_commands), T(t_flatten_time), T(t_rate_limit),
-        T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_snapshot), T(t_bad_events),
+        T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_working), T(t_snapshot), T(t_bad_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -44,6 +44,7 @@ typedef struct {
     Ofts__RejectCode last_code;
     char last_reject_signal[64];
     Ofts__TradingState last_state;
+    Ofts__CommandType last_cmd;
 } fx_t;
 
 static void
@@ -230,7 +231,7 @@ s_on_risk_message(fx_t *f, Ofts__Envelope *env)
         break;
     case OFTS__ENVELOPE__BODY_COMMAND:
         f->commands++;
-        assert_int_equal(env->command->type, OFTS__COMMAND_TYPE__CMD_FLATTEN);
+        f->last_cmd = env->command->type;
         break;
     default:
         break;
@@ -404,7 +405,7 @@ t_restart_keeps_state(void **state)
     assert_int_equal(f->last_code, OFTS__REJECT_CODE__REJECT_COOLDOWN);
     assert_int_equal(f->orders, orders_before);
 
-    //  ofts cmd kill: HALTED and a flatten command for gateway-order.
+    //  ofts cmd kill: HALTED, and CMD_KILL (flatten all + halt) for gateway-order.
     Ofts__Command kill_cmd = OFTS__COMMAND__INIT;
     kill_cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
     kill_cmd.issued_by = (char *) "test";
@@ -412,7 +413,8 @@ t_restart_keeps_state(void **state)
     f->commands = 0;
     assert_int_equal(ofts_ctl_command(f->risk_ctl, &kill_cmd, 3000), 0);
     WAIT_FOR(f, f->commands > 0 && f->last_state == OFTS__TRADING_STATE__STATE_HALTED, 10000,
-             "flatten command and HALTED");
+             "kill command and HALTED");
+    assert_int_equal(f->last_cmd, OFTS__COMMAND_TYPE__CMD_KILL);
     assert_int_equal(s_snapshot(f).state, OFTS__TRADING_STATE__STATE_HALTED);
 
     int status = -1;
