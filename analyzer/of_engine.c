@@ -135,7 +135,7 @@ s_find(of_engine_t *self, const char *key)
         if (at < 0)
             return NULL;
         s_state_t *s = self->states[at];
-        if (s->prefix == prefix && (len <= 8 || strcmp(s->key + 8, key + 8) == 0))
+        if (s->prefix == prefix && (len < 8 || strcmp(s->key + 8, key + 8) == 0))
             return s;
     }
 }
