@@ -283,7 +283,8 @@ static int s_drop(live_client_t *self, const char *fmt, ...)
     if (self->state == LIVE_STREAMING && now - self->session_at >= HEALTHY_SESSION_NS)
         self->attempts = 0;
     //  Bytes of a record cut by the drop are lost with the connection: say so.
-    if (self->decoder && self->metadata_seen && dbn_decoder_finish(self->decoder) < 0)
+    if (self->decoder && self->metadata_seen && !dbn_decoder_error(self->decoder)
+        && dbn_decoder_finish(self->decoder) < 0)
         log_warn("live: connection ended inside a record: %s", dbn_decoder_error(self->decoder));
     s_close(self);
     int64_t delay = self->backoff_min_ms;
@@ -433,11 +434,17 @@ static void s_on_record(live_client_t *self, const dbn_record_t *rec)
         self->fn(rec, self->decoder, self->arg);
 }
 
+static const char *s_decoder_error(live_client_t *self)
+{
+    const char *e = dbn_decoder_error(self->decoder);
+    return e ? e : "out of memory";
+}
+
 static int s_feed_dbn(live_client_t *self, const uint8_t *data, size_t len)
 {
     if (len && dbn_decoder_feed(self->decoder, data, len) < 0) {
         self->stats.decode_errors++;
-        return s_drop(self, "bad DBN from the gateway: %s", dbn_decoder_error(self->decoder));
+        return s_drop(self, "bad DBN from the gateway: %s", s_decoder_error(self));
     }
     const dbn_record_t *rec;
     int rc;
@@ -449,7 +456,7 @@ static int s_feed_dbn(live_client_t *self, const uint8_t *data, size_t len)
     }
     if (rc < 0) {
         self->stats.decode_errors++;
-        return s_drop(self, "bad DBN from the gateway: %s", dbn_decoder_error(self->decoder));
+        return s_drop(self, "bad DBN from the gateway: %s", s_decoder_error(self));
     }
     s_on_metadata(self);
     return 0;

@@ -22,6 +22,7 @@
                               heartbeat_interval_s, else 30 s)
       --disconnect-after N    fault: hang up after N records ...
       --silent-after N        fault: ... or go silent (no heartbeats) after N
+      --garbage-after N       fault: ... or send an impossible record after N
       --faults K              ... on the first K streaming connections (1)
       --refuse-auth           answer every auth with success=0
       --interval-ms MS        pace data records one per MS (0 = as fast as possible)
@@ -55,12 +56,13 @@ static struct {
     uint64_t records;
     const char *file;
     int heartbeat_ms;
-    long disconnect_after, silent_after;
+    long disconnect_after, silent_after, garbage_after;
     int faults;
     bool refuse_auth;
     int max_seconds;
     int interval_ms;
-} opt = { .records = 100, .disconnect_after = -1, .silent_after = -1, .faults = 1, .max_seconds = 120 };
+} opt = { .records = 100, .disconnect_after = -1, .silent_after = -1, .garbage_after = -1, .faults = 1,
+          .max_seconds = 120 };
 
 typedef struct {
     int fd;
@@ -73,6 +75,8 @@ typedef struct {
     int n_schemas;
     char *symbols[MAX_SYMS];
     int n_symbols;
+    char *unresolved[MAX_SYMS];     //  "BAD..." symbols: ErrorMsg code 4
+    int n_unresolved;
     int heartbeat_ms;
     uint64_t sent;              //  records sent on this connection
     int64_t last_tx, next_data_ms;
@@ -99,6 +103,8 @@ static void s_close(conn_t *c)
         free(c->schemas[i]);
     for (int i = 0; i < c->n_symbols; i++)
         free(c->symbols[i]);
+    for (int i = 0; i < c->n_unresolved; i++)
+        free(c->unresolved[i]);
     memset(c, 0, sizeof *c);
     c->fd = -1;
 }
@@ -181,6 +187,14 @@ static int s_on_auth(conn_t *c, live_kv_t *kv, int n)
 
 static void s_add_symbol(conn_t *c, const char *sym)
 {
+    if (strncmp(sym, "BAD", 3) == 0) {
+        for (int i = 0; i < c->n_unresolved; i++)
+            if (strcmp(c->unresolved[i], sym) == 0)
+                return;
+        if (c->n_unresolved < MAX_SYMS)
+            c->unresolved[c->n_unresolved++] = strdup(sym);
+        return;
+    }
     for (int i = 0; i < c->n_symbols; i++)
         if (strcmp(c->symbols[i], sym) == 0)
             return;
@@ -210,7 +224,8 @@ static int s_on_subscribe(conn_t *c, live_kv_t *kv, int n)
 static int s_start(conn_t *c)
 {
     c->streaming = true;
-    c->faulted = s_faulted < opt.faults && (opt.disconnect_after >= 0 || opt.silent_after >= 0);
+    c->faulted = s_faulted < opt.faults
+              && (opt.disconnect_after >= 0 || opt.silent_after >= 0 || opt.garbage_after >= 0);
     if (c->faulted)
         s_faulted++;
     if (s_file) {
@@ -225,6 +240,15 @@ static int s_start(conn_t *c)
     dbn_record_t rec;
     for (int i = 0; i < c->n_symbols; i++) {
         mock_dbn_mapping(&rec, 1001 + (uint32_t) i, c->symbols[i], MOCK_DBN_T0);
+        if (s_send_record(c, &rec))
+            return -1;
+    }
+    for (int i = 0; i < c->n_unresolved; i++) {
+        //  docs (spec §8.7): an unresolvable symbol gives ErrorMsg code 4,
+        //  streaming continues for the others
+        char msg[160];
+        snprintf(msg, sizeof msg, "Failed to resolve symbol: %s", c->unresolved[i]);
+        mock_dbn_error(&rec, 4, msg, MOCK_DBN_T0);
         if (s_send_record(c, &rec))
             return -1;
     }
@@ -323,6 +347,13 @@ static int s_pump(conn_t *c)
         if (c->faulted && opt.disconnect_after >= 0 && c->sent >= (uint64_t) opt.disconnect_after) {
             fprintf(stderr, "mock-live: fault: disconnecting after %llu records\n", (unsigned long long) c->sent);
             return -1;
+        }
+        if (c->faulted && opt.garbage_after >= 0 && c->sent >= (uint64_t) opt.garbage_after) {
+            //  a record header claiming 4 bytes: impossible (spec §3.1)
+            uint8_t junk[16] = { 1, 0x00 };
+            fprintf(stderr, "mock-live: fault: garbage after %llu records\n", (unsigned long long) c->sent);
+            c->silent = true;
+            return s_send(c, junk, sizeof junk);
         }
         if (c->faulted && opt.silent_after >= 0 && c->sent >= (uint64_t) opt.silent_after) {
             fprintf(stderr, "mock-live: fault: going silent after %llu records\n", (unsigned long long) c->sent);
@@ -455,6 +486,7 @@ static int s_args(int argc, char **argv)
         else if (strcmp(a, "--heartbeat-ms") == 0) opt.heartbeat_ms = atoi(v);
         else if (strcmp(a, "--disconnect-after") == 0) opt.disconnect_after = atol(v);
         else if (strcmp(a, "--silent-after") == 0) opt.silent_after = atol(v);
+        else if (strcmp(a, "--garbage-after") == 0) opt.garbage_after = atol(v);
         else if (strcmp(a, "--faults") == 0) opt.faults = atoi(v);
         else if (strcmp(a, "--max-seconds") == 0) opt.max_seconds = atoi(v);
         else if (strcmp(a, "--interval-ms") == 0) opt.interval_ms = atoi(v);
@@ -472,7 +504,7 @@ int main(int argc, char **argv)
 {
     if (s_args(argc, argv)) {
         fprintf(stderr, "usage: ofts-mock-databento-live --key KEY [--dataset D] [--records N] [--file PATH]\n"
-                        "  [--heartbeat-ms MS] [--disconnect-after N | --silent-after N] [--faults K]\n"
+                        "  [--heartbeat-ms MS] [--disconnect-after N | --silent-after N | --garbage-after N] [--faults K]\n"
                         "  [--refuse-auth] [--interval-ms MS] [--max-seconds S]   (key also from $MOCK_DATABENTO_KEY)\n");
         return 2;
     }

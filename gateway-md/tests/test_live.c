@@ -309,6 +309,40 @@ static void test_heartbeat_timeout(void **state)
     free(s);
 }
 
+static void test_garbage_and_unresolved(void **state)
+{
+    (void) state;
+    mockproc_t m;
+    const char *argv[] = { "ofts-mock-databento-live", "--key", KEY, "--records", "60",
+                           "--garbage-after", "20", "--heartbeat-ms", "100", NULL };
+    assert_int_equal(mockproc_start(&m, argv, 5000), 0);
+    live_client_config_t cfg;
+    s_config(&cfg, m.port, KEY);
+    cfg.symbols = "GC.FUT,BADX.FUT";
+    sink_t *s = calloc(1, sizeof *s);
+    live_client_t *lc = live_client_new(&cfg, s_on_record, s);
+    live_client_connect(lc);
+    s_target = 60;
+    assert_true(s_run(lc, s, s_have_data, 10000));
+    live_client_stats_t st;
+    live_client_stats(lc, &st);
+    //  garbage -> decode error -> reconnect; nothing lost, nothing twice
+    assert_int_equal(st.decode_errors, 1);
+    assert_int_equal(st.reconnects, 1);
+    assert_int_equal(s->data, 60);
+    assert_int_equal(s->duplicates, 0);
+    //  the unresolvable symbol: one ErrorMsg per session, session kept
+    assert_int_equal(st.gateway_errors, 2);
+    assert_int_equal(s->errors, 2);
+    assert_int_equal(s->mappings, 2);
+    //  only GC resolved, so every record is GCZ6
+    assert_string_equal(s->sym[60], "GCZ6");
+    assert_int_equal(live_client_state(lc), LIVE_STREAMING);
+    live_client_destroy(&lc);
+    mockproc_stop(&m);
+    free(s);
+}
+
 static bool s_four_failures(live_client_t *lc, sink_t *s)
 {
     (void) s;
@@ -409,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_disconnect_reconnect),
         cmocka_unit_test(test_heartbeat_timeout),
+        cmocka_unit_test(test_garbage_and_unresolved),
         cmocka_unit_test(test_refused_connection_backoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
