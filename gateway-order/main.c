@@ -45,7 +45,10 @@ typedef struct {
     order_manager_config_t om;
     int tick_ms;
     bool listen_md;
-    json_t *projectx;                   //  the adapter's own section (borrowed)
+    int poll_ms;                        //  projectx: REST poll interval
+#ifdef OFTS_WITH_PROJECTX
+    projectx_config_t projectx;         //  gateway_order.projectx (docs/topstepx.md)
+#endif
 } settings_t;
 
 static int
@@ -63,7 +66,16 @@ s_read_config(ofts_service_t *svc, settings_t *set)
     set->om.flatten_retry_ms = ofts_cfgsec_int(sec, "flatten_retry_ms", OM_DEFAULT_FLATTEN_RETRY_MS);
     set->tick_ms = (int) ofts_cfgsec_int(sec, "tick_ms", 250);
     set->listen_md = ofts_cfgsec_bool(sec, "listen_md", true);
-    set->projectx = ofts_cfgsec_json(sec, "projectx");
+    set->poll_ms = (int) ofts_cfgsec_int(sec, "poll_ms", 1000);
+#ifdef OFTS_WITH_PROJECTX
+    projectx_config_defaults(&set->projectx);
+    if (ofts_cfgsec_has(sec, "projectx"))
+        projectx_config_read(&set->projectx, ofts_cfgsec_section(sec, "projectx"));
+#else
+    ofts_cfgsec_json(sec, "projectx");
+#endif
+    if (set->poll_ms < 100 || set->poll_ms > 60000)
+        ofts_cfgsec_fail(sec, "poll_ms", "expected 100..60000");
     if (strcmp(set->broker, "paper") != 0 && strcmp(set->broker, "projectx") != 0)
         ofts_cfgsec_fail(sec, "broker", "expected \"paper\" or \"projectx\"");
     if (set->paper.slippage_ticks < 0 || set->paper.slippage_ticks > 100)
@@ -193,10 +205,21 @@ s_open_projectx(app_t *app, const settings_t *set, bool live)
         log_error("broker \"projectx\" needs TOPSTEPX_USERNAME and TOPSTEPX_API_KEY in the environment");
 #ifdef OFTS_WITH_PROJECTX
     if (ok) {
-        app->projectx = broker_projectx_new(set->projectx, user, key);
-        ok = app->projectx != NULL;
-        if (ok)
+        projectx_config_t cfg = set->projectx;
+        cfg.username = user;
+        cfg.api_key = key;
+        projectx_t *client = projectx_new(&cfg);      //  copies the strings
+        if (client && projectx_login(client) != PROJECTX_OK) {
+            log_error("projectx: login failed: %s", projectx_last_error(client));
+            projectx_destroy(&client);
+        }
+        ok = client != NULL;
+        if (ok) {
+            app->projectx = broker_projectx_new(client, set->poll_ms);
             app->broker = broker_projectx_broker(app->projectx);
+            log_warn("LIVE: trading TopstepX account %lld through ProjectX",
+                     (long long) projectx_account_id(client));
+        }
     }
 #else
     (void) app;

@@ -1,0 +1,557 @@
+/*  broker_projectx - broker_t over the ProjectX REST client; see the header. */
+#include <czmq.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "broker_projectx.h"
+#include "ofts_clock.h"
+#include "ofts_instrument.h"
+#include "ofts_log.h"
+#include "ofts.pb-c.h"
+
+#define MAX_SYMBOLS 32
+#define MAX_SEARCH 512
+#define NS_PER_MS ((int64_t) 1000000)
+#define LOOKBACK_NS (12LL * 3600 * 1000000000LL)   //  first search window
+
+typedef struct {
+    broker_order_t order;
+    int64_t px_id;                      //  ProjectX order id; 0 until known
+    char contract_id[PROJECTX_CONTRACT_LEN];
+    bool flatten;                       //  a closeContract stand-in
+} tracked_t;
+
+typedef struct {
+    char symbol[BROKER_SYM_LEN];
+    projectx_contract_t contract;
+} contract_entry_t;
+
+struct _broker_projectx_t {
+    broker_t broker;
+    projectx_t *client;
+    int poll_ms;
+    int64_t last_poll;
+    int64_t since_ns;                   //  search window start
+    tracked_t *orders;
+    size_t norders, cap;
+    contract_entry_t contracts[MAX_SYMBOLS];
+    size_t ncontracts;
+    broker_position_t positions[MAX_SYMBOLS];
+    size_t npositions;
+    zhashx_t *trades_seen;              //  trade ids already reported
+    projectx_order_info_t *scratch;     //  search results
+    projectx_trade_t *trades;
+};
+
+//  ---------------------------------------------------------------------------
+//  Mapping
+
+static int
+s_status(int px_status)
+{
+    switch (px_status) {
+    case PROJECTX_STATUS_OPEN:
+    case PROJECTX_STATUS_PENDING_CANCEL:
+        return OFTS__ORDER_STATUS__STATUS_WORKING;
+    case PROJECTX_STATUS_FILLED:
+        return OFTS__ORDER_STATUS__STATUS_FILLED;
+    case PROJECTX_STATUS_CANCELLED:
+        return OFTS__ORDER_STATUS__STATUS_CANCELLED;
+    case PROJECTX_STATUS_EXPIRED:
+        return OFTS__ORDER_STATUS__STATUS_EXPIRED;
+    case PROJECTX_STATUS_REJECTED:
+        return OFTS__ORDER_STATUS__STATUS_REJECTED;
+    case PROJECTX_STATUS_PENDING:
+    case PROJECTX_STATUS_SUSPENDED:
+        return OFTS__ORDER_STATUS__STATUS_PENDING;
+    default:
+        return OFTS__ORDER_STATUS__STATUS_UNKNOWN;  //  reconcile decides
+    }
+}
+
+static int
+s_type(int px_type)
+{
+    return px_type == PROJECTX_TYPE_LIMIT ? OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT
+         : px_type == PROJECTX_TYPE_STOP || px_type == PROJECTX_TYPE_TRAILING_STOP
+           ? OFTS__ORDER_TYPE__ORDER_TYPE_STOP : OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+}
+
+static int
+s_side(int px_side)
+{
+    return px_side == PROJECTX_SIDE_BUY ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL;
+}
+
+//  "CON.F.US.GCE.Z26" -> the instrument whose projectx symbolId is F.US.GCE.
+static const ofts_instrument_t *
+s_instrument_of(const char *contract_id)
+{
+    const char *p = strncmp(contract_id, "CON.", 4) == 0 ? contract_id + 4 : contract_id;
+    const char *dot = strrchr(p, '.');
+    size_t len = dot ? (size_t) (dot - p) : strlen(p);
+    for (size_t i = 0; i < ofts_instrument_count(); i++) {
+        const ofts_instrument_t *inst = ofts_instrument_at(i);
+        if (inst->projectx_symbol && strlen(inst->projectx_symbol) == len
+            && strncmp(inst->projectx_symbol, p, len) == 0)
+            return inst;
+    }
+    return NULL;
+}
+
+//  A ProjectX order as a broker_order_t: the tag says who it is.
+static void
+s_from_info(broker_order_t *o, const projectx_order_info_t *info)
+{
+    memset(o, 0, sizeof(*o));
+    broker_strlcpy(o->client_order_id, info->custom_tag, sizeof(o->client_order_id));
+    snprintf(o->broker_order_id, sizeof(o->broker_order_id), "%" PRId64, info->id);
+    const ofts_instrument_t *inst = s_instrument_of(info->contract_id);
+    broker_strlcpy(o->symbol, inst ? inst->root : info->contract_id, sizeof(o->symbol));
+    broker_strlcpy(o->contract, info->contract_id, sizeof(o->contract));
+    size_t len = strlen(o->client_order_id);
+    o->role = OFTS__ORDER_ROLE__ROLE_ENTRY;
+    if (len > 3 && strcmp(o->client_order_id + len - 3, "-SL") == 0)
+        o->role = OFTS__ORDER_ROLE__ROLE_STOP;
+    else if (len > 3 && strcmp(o->client_order_id + len - 3, "-TP") == 0)
+        o->role = OFTS__ORDER_ROLE__ROLE_TARGET;
+    if (o->role != OFTS__ORDER_ROLE__ROLE_ENTRY) {
+        broker_strlcpy(o->parent_id, o->client_order_id, sizeof(o->parent_id));
+        o->parent_id[len - 3] = 0;
+    }
+    o->side = s_side(info->side);
+    o->type = s_type(info->type);
+    o->status = s_status(info->status);
+    o->quantity = (uint32_t) info->size;
+    o->filled_quantity = (uint32_t) info->fill_volume;
+    o->price = info->limit_price != OFTS_UNDEF_PRICE ? info->limit_price
+             : info->stop_price != OFTS_UNDEF_PRICE ? info->stop_price : 0;
+    o->avg_fill_price = info->filled_price != OFTS_UNDEF_PRICE ? info->filled_price : 0;
+    o->created_ns = info->created_ns;
+    o->updated_ns = info->updated_ns;
+}
+
+//  ---------------------------------------------------------------------------
+//  Tracking
+
+static tracked_t *
+s_tracked(broker_projectx_t *self, const char *client_order_id)
+{
+    for (size_t i = 0; i < self->norders; i++)
+        if (strcmp(self->orders[i].order.client_order_id, client_order_id) == 0)
+            return &self->orders[i];
+    return NULL;
+}
+
+static tracked_t *
+s_track(broker_projectx_t *self, const broker_order_t *order, int64_t px_id, const char *contract_id)
+{
+    tracked_t *t = s_tracked(self, order->client_order_id);
+    if (!t) {
+        if (self->norders == self->cap) {
+            self->cap = self->cap ? self->cap * 2 : 32;
+            self->orders = realloc(self->orders, self->cap * sizeof(tracked_t));
+        }
+        t = &self->orders[self->norders++];
+        memset(t, 0, sizeof(*t));
+    }
+    t->order = *order;
+    if (px_id)
+        t->px_id = px_id;
+    if (contract_id)
+        broker_strlcpy(t->contract_id, contract_id, sizeof(t->contract_id));
+    return t;
+}
+
+static const projectx_contract_t *
+s_contract(broker_projectx_t *self, const char *symbol)
+{
+    for (size_t i = 0; i < self->ncontracts; i++)
+        if (strcmp(self->contracts[i].symbol, symbol) == 0)
+            return &self->contracts[i].contract;
+    if (self->ncontracts == MAX_SYMBOLS)
+        return NULL;
+    contract_entry_t *e = &self->contracts[self->ncontracts];
+    if (projectx_resolve_contract(self->client, symbol, &e->contract) != PROJECTX_OK) {
+        log_error("projectx: no active contract for %s: %s", symbol, projectx_last_error(self->client));
+        return NULL;
+    }
+    broker_strlcpy(e->symbol, symbol, sizeof(e->symbol));
+    self->ncontracts++;
+    log_info("projectx: %s trades as %s", symbol, e->contract.id);
+    return &e->contract;
+}
+
+//  ---------------------------------------------------------------------------
+//  broker_ops
+
+static broker_result_t
+s_place(void *impl, broker_order_t *order, int64_t now_ns)
+{
+    broker_projectx_t *self = impl;
+    const projectx_contract_t *c = s_contract(self, order->symbol);
+    if (!c) {
+        broker_strlcpy(order->text, "no active ProjectX contract for the symbol", sizeof(order->text));
+        order->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+        return BROKER_REJECTED;
+    }
+    int64_t tick = c->tick_size > 0 ? c->tick_size : 1;
+    projectx_order_t px;
+    memset(&px, 0, sizeof(px));
+    broker_strlcpy(px.contract_id, c->id, sizeof(px.contract_id));
+    px.side = order->side == OFTS__SIDE__SIDE_BUY ? PROJECTX_SIDE_BUY : PROJECTX_SIDE_SELL;
+    px.size = (int32_t) order->quantity;
+    px.limit_price = px.stop_price = OFTS_UNDEF_PRICE;
+    if (order->type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT) {
+        px.type = PROJECTX_TYPE_LIMIT;
+        px.limit_price = order->price;
+    }
+    else if (order->type == OFTS__ORDER_TYPE__ORDER_TYPE_STOP) {
+        px.type = PROJECTX_TYPE_STOP;
+        px.stop_price = order->price;
+    }
+    else
+        px.type = PROJECTX_TYPE_MARKET;
+    //  Brackets are distances in ticks from the fill (spec §5.2): take them
+    //  from the requested entry reference; the client applies the signs.
+    if ((order->stop || order->take_profit) && order->price <= 0) {
+        broker_strlcpy(order->text, "bracket needs a reference price", sizeof(order->text));
+        order->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+        return BROKER_REJECTED;
+    }
+    if (order->stop)
+        px.sl_ticks = (int32_t) (llabs((long long) (order->price - order->stop)) / tick);
+    if (order->take_profit)
+        px.tp_ticks = (int32_t) (llabs((long long) (order->take_profit - order->price)) / tick);
+    broker_strlcpy(px.custom_tag, order->client_order_id, sizeof(px.custom_tag));
+    projectx_place_result_t res;
+    memset(&res, 0, sizeof(res));
+    int rc = projectx_place(self->client, &px, &res);
+    if (res.order_id)
+        snprintf(order->broker_order_id, sizeof(order->broker_order_id), "%" PRId64, res.order_id);
+    order->created_ns = order->updated_ns = now_ns;
+    if (rc == PROJECTX_OK) {
+        order->status = OFTS__ORDER_STATUS__STATUS_WORKING;
+        order->text[0] = 0;
+        s_track(self, order, res.order_id, c->id);
+        broker_emit_order(&self->broker, order);
+        return BROKER_OK;
+    }
+    if (res.bracket_mode_error)
+        snprintf(order->text, sizeof(order->text), "account is in Position Brackets mode: the operator "
+                 "must switch it to Auto OCO Brackets (%s)", res.text);
+    else
+        snprintf(order->text, sizeof(order->text), "%s: %s", projectx_result_name(rc), res.text);
+    if (rc == PROJECTX_UNKNOWN) {
+        order->status = OFTS__ORDER_STATUS__STATUS_UNKNOWN;
+        s_track(self, order, res.order_id, c->id);  //  the polls will find it by tag
+        return BROKER_AMBIGUOUS;
+    }
+    order->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+    return BROKER_REJECTED;
+}
+
+static broker_result_t
+s_cancel(void *impl, const char *client_order_id, int64_t now_ns)
+{
+    (void) now_ns;
+    broker_projectx_t *self = impl;
+    tracked_t *t = s_tracked(self, client_order_id);
+    if (!t || !t->px_id || broker_status_terminal(t->order.status))
+        return BROKER_REJECTED;
+    projectx_status_t st;
+    int rc = projectx_cancel(self->client, t->px_id, &st);
+    if (rc == PROJECTX_OK)
+        return BROKER_OK;               //  the next poll reports CANCELLED
+    log_warn("projectx: cancel %s: %s", client_order_id, st.text);
+    return rc == PROJECTX_UNKNOWN ? BROKER_AMBIGUOUS : BROKER_REJECTED;
+}
+
+static broker_position_t *
+s_position(broker_projectx_t *self, const char *symbol)
+{
+    for (size_t i = 0; i < self->npositions; i++)
+        if (strcmp(self->positions[i].symbol, symbol) == 0)
+            return &self->positions[i];
+    return NULL;
+}
+
+static broker_result_t
+s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns)
+{
+    broker_projectx_t *self = impl;
+    for (size_t i = 0; i < self->norders; i++) {
+        tracked_t *t = &self->orders[i];
+        if (strcmp(t->order.symbol, symbol) == 0 && t->px_id && !t->flatten
+            && !broker_status_terminal(t->order.status))
+            s_cancel(self, t->order.client_order_id, now_ns);
+    }
+    broker_position_t *pos = s_position(self, symbol);
+    const projectx_contract_t *c = s_contract(self, symbol);
+    if (!pos || pos->quantity == 0 || !c)
+        return BROKER_OK;               //  nothing to close
+    projectx_status_t st;
+    int rc = projectx_close_contract(self->client, c->id, &st);
+    if (rc == PROJECTX_REJECTED || rc == PROJECTX_ERROR) {
+        log_error("projectx: close %s: %s", c->id, st.text);
+        return BROKER_REJECTED;
+    }
+    broker_order_t o;
+    memset(&o, 0, sizeof(o));
+    broker_strlcpy(o.client_order_id, flatten_id, sizeof(o.client_order_id));
+    broker_strlcpy(o.symbol, symbol, sizeof(o.symbol));
+    broker_strlcpy(o.contract, c->id, sizeof(o.contract));
+    o.role = OFTS__ORDER_ROLE__ROLE_FLATTEN;
+    o.side = pos->quantity > 0 ? OFTS__SIDE__SIDE_SELL : OFTS__SIDE__SIDE_BUY;
+    o.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+    o.quantity = (uint32_t) abs(pos->quantity);
+    o.status = OFTS__ORDER_STATUS__STATUS_WORKING;
+    o.created_ns = o.updated_ns = now_ns;
+    broker_strlcpy(o.text, "Position/closeContract", sizeof(o.text));
+    tracked_t *t = s_track(self, &o, 0, c->id);
+    t->flatten = true;
+    broker_emit_order(&self->broker, &o);
+    self->last_poll = 0;                //  look again soon
+    return rc == PROJECTX_OK ? BROKER_OK : BROKER_AMBIGUOUS;
+}
+
+//  Order/search: new states of our tags.
+static void
+s_poll_orders(broker_projectx_t *self)
+{
+    size_t count = 0;
+    if (projectx_search_orders(self->client, self->since_ns, 0, self->scratch, MAX_SEARCH, &count)
+        != PROJECTX_OK)
+        return;
+    if (count > MAX_SEARCH)
+        count = MAX_SEARCH;
+    for (size_t i = 0; i < count; i++) {
+        const projectx_order_info_t *info = &self->scratch[i];
+        if (!info->custom_tag[0])
+            continue;
+        broker_order_t o;
+        s_from_info(&o, info);
+        tracked_t *t = s_tracked(self, o.client_order_id);
+        bool ours = t != NULL;
+        if (!ours) {
+            //  A leg of an entry we placed: start tracking it.
+            ours = o.parent_id[0] && s_tracked(self, o.parent_id) != NULL;
+        }
+        if (!ours)
+            continue;
+        if (t && t->order.status == o.status && t->order.filled_quantity == o.filled_quantity
+            && t->order.price == o.price)
+            continue;
+        if (t) {                        //  keep what ProjectX does not echo
+            broker_strlcpy(o.signal_id, t->order.signal_id, sizeof(o.signal_id));
+            o.stop = t->order.stop;
+            o.take_profit = t->order.take_profit;
+        }
+        s_track(self, &o, info->id, info->contract_id);
+        broker_emit_order(&self->broker, &o);
+    }
+}
+
+static const char *
+s_coid_for_trade(broker_projectx_t *self, const projectx_trade_t *tr, int *role)
+{
+    for (size_t i = 0; i < self->norders; i++)
+        if (self->orders[i].px_id == tr->order_id) {
+            *role = self->orders[i].order.role;
+            return self->orders[i].order.client_order_id;
+        }
+    //  Not one of ours by id: a closeContract execution for a pending flatten.
+    for (size_t i = 0; i < self->norders; i++) {
+        tracked_t *t = &self->orders[i];
+        if (t->flatten && !broker_status_terminal(t->order.status)
+            && strcmp(t->contract_id, tr->contract_id) == 0) {
+            *role = OFTS__ORDER_ROLE__ROLE_FLATTEN;
+            return t->order.client_order_id;
+        }
+    }
+    *role = OFTS__ORDER_ROLE__ROLE_ENTRY;
+    return "";
+}
+
+static void
+s_poll_trades(broker_projectx_t *self)
+{
+    size_t count = 0;
+    if (projectx_trades(self->client, self->since_ns, 0, self->trades, MAX_SEARCH, &count) != PROJECTX_OK)
+        return;
+    if (count > MAX_SEARCH)
+        count = MAX_SEARCH;
+    for (size_t i = 0; i < count; i++) {
+        const projectx_trade_t *tr = &self->trades[i];
+        char id[BROKER_ID_LEN];
+        snprintf(id, sizeof(id), "%" PRId64, tr->id);
+        if (tr->voided || zhashx_lookup(self->trades_seen, id))
+            continue;
+        zhashx_update(self->trades_seen, id, (void *) 1);
+        broker_fill_t f;
+        memset(&f, 0, sizeof(f));
+        broker_strlcpy(f.fill_id, id, sizeof(f.fill_id));
+        broker_strlcpy(f.client_order_id, s_coid_for_trade(self, tr, &f.role), sizeof(f.client_order_id));
+        snprintf(f.broker_order_id, sizeof(f.broker_order_id), "%" PRId64, tr->order_id);
+        const ofts_instrument_t *inst = s_instrument_of(tr->contract_id);
+        broker_strlcpy(f.symbol, inst ? inst->root : tr->contract_id, sizeof(f.symbol));
+        broker_strlcpy(f.contract, tr->contract_id, sizeof(f.contract));
+        f.side = s_side(tr->side);
+        f.price = tr->price;
+        f.quantity = (uint32_t) tr->size;
+        f.fees_cents = tr->fees_cents;
+        f.ts_ns = tr->created_ns;
+        broker_emit_fill(&self->broker, &f);
+    }
+}
+
+static void
+s_poll_positions(broker_projectx_t *self, int64_t now_ns)
+{
+    projectx_position_t px[MAX_SYMBOLS];
+    size_t count = 0;
+    if (projectx_open_positions(self->client, px, MAX_SYMBOLS, &count) != PROJECTX_OK)
+        return;
+    if (count > MAX_SYMBOLS)
+        count = MAX_SYMBOLS;
+    broker_position_t now[MAX_SYMBOLS];
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        const ofts_instrument_t *inst = s_instrument_of(px[i].contract_id);
+        if (!inst || px[i].size == 0)
+            continue;
+        memset(&now[n], 0, sizeof(now[n]));
+        broker_strlcpy(now[n].symbol, inst->root, sizeof(now[n].symbol));
+        broker_strlcpy(now[n].contract, px[i].contract_id, sizeof(now[n].contract));
+        now[n].quantity = px[i].type == PROJECTX_POSITION_SHORT ? -px[i].size : px[i].size;
+        now[n].avg_price = px[i].avg_price;
+        n++;
+    }
+    //  Gone since last time: flat now (and a pending flatten is done).
+    for (size_t i = 0; i < self->npositions; i++) {
+        bool still = false;
+        for (size_t j = 0; j < n; j++)
+            still = still || strcmp(now[j].symbol, self->positions[i].symbol) == 0;
+        if (!still && self->positions[i].quantity != 0) {
+            broker_position_t flat = self->positions[i];
+            flat.quantity = 0;
+            flat.avg_price = 0;
+            broker_emit_position(&self->broker, &flat);
+        }
+    }
+    for (size_t j = 0; j < n; j++) {
+        broker_position_t *old = s_position(self, now[j].symbol);
+        if (!old || old->quantity != now[j].quantity || old->avg_price != now[j].avg_price)
+            broker_emit_position(&self->broker, &now[j]);
+    }
+    memcpy(self->positions, now, n * sizeof(now[0]));
+    self->npositions = n;
+    for (size_t i = 0; i < self->norders; i++) {
+        tracked_t *t = &self->orders[i];
+        if (t->flatten && !broker_status_terminal(t->order.status) && !s_position(self, t->order.symbol)) {
+            t->order.status = OFTS__ORDER_STATUS__STATUS_FILLED;
+            t->order.filled_quantity = t->order.quantity;
+            t->order.updated_ns = now_ns;
+            broker_order_t copy = t->order;
+            broker_emit_order(&self->broker, &copy);
+        }
+    }
+}
+
+static void
+s_poll(void *impl, int64_t now_ns)
+{
+    broker_projectx_t *self = impl;
+    if (self->last_poll && now_ns - self->last_poll < self->poll_ms * NS_PER_MS)
+        return;
+    self->last_poll = now_ns;
+    if (!self->since_ns)
+        self->since_ns = now_ns - LOOKBACK_NS;
+    projectx_keepalive(self->client);
+    s_poll_orders(self);
+    s_poll_trades(self);
+    s_poll_positions(self, now_ns);
+}
+
+static size_t
+s_positions(void *impl, broker_position_t *out, size_t max)
+{
+    broker_projectx_t *self = impl;
+    size_t n = self->npositions < max ? self->npositions : max;
+    memcpy(out, self->positions, n * sizeof(*out));
+    return n;
+}
+
+static size_t
+s_open_orders(void *impl, broker_order_t *out, size_t max)
+{
+    broker_projectx_t *self = impl;
+    size_t n = 0;
+    for (size_t i = 0; i < self->norders && n < max; i++)
+        if (!broker_status_terminal(self->orders[i].order.status))
+            out[n++] = self->orders[i].order;
+    return n;
+}
+
+static int
+s_find_order(void *impl, const char *client_order_id, broker_order_t *out)
+{
+    broker_projectx_t *self = impl;
+    tracked_t *t = s_tracked(self, client_order_id);
+    if (t) {
+        *out = t->order;
+        return 0;
+    }
+    projectx_order_info_t info;
+    if (projectx_find_order_by_tag(self->client, client_order_id, 0, &info) != PROJECTX_OK)
+        return -1;
+    s_from_info(out, &info);
+    s_track(self, out, info.id, info.contract_id);  //  followed from now on
+    return 0;
+}
+
+static const broker_ops_t s_ops = {
+    .name = "projectx",
+    .place = s_place,
+    .cancel = s_cancel,
+    .flatten = s_flatten,
+    .poll = s_poll,
+    .positions = s_positions,
+    .open_orders = s_open_orders,
+    .find_order = s_find_order,
+};
+
+broker_projectx_t *
+broker_projectx_new(projectx_t *client, int poll_ms)
+{
+    broker_projectx_t *self = calloc(1, sizeof(*self));
+    self->client = client;
+    self->poll_ms = poll_ms > 0 ? poll_ms : BROKER_PROJECTX_DEFAULT_POLL_MS;
+    self->trades_seen = zhashx_new();
+    self->scratch = calloc(MAX_SEARCH, sizeof(projectx_order_info_t));
+    self->trades = calloc(MAX_SEARCH, sizeof(projectx_trade_t));
+    broker_init(&self->broker, &s_ops, self);
+    return self;
+}
+
+void
+broker_projectx_destroy(broker_projectx_t **self_p)
+{
+    broker_projectx_t *self = *self_p;
+    if (!self)
+        return;
+    projectx_destroy(&self->client);
+    zhashx_destroy(&self->trades_seen);
+    free(self->scratch);
+    free(self->trades);
+    free(self->orders);
+    free(self);
+    *self_p = NULL;
+}
+
+broker_t *
+broker_projectx_broker(broker_projectx_t *self)
+{
+    return &self->broker;
+}

@@ -1,0 +1,201 @@
+/*  broker_projectx + order_manager against ofts-mock-projectx on loopback:
+    a bracketed market buy becomes one Order/place with signed tick
+    brackets and customTag = client order id; polls report the entry fill,
+    the legs working, the position; a resend is never placed; a price move
+    through the target fills it and cancels the stop (OCO); flatten closes
+    the contract; Position Brackets accounts get an operator message.     */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <czmq.h>
+#include "broker_projectx.h"
+#include "ofts_clock.h"
+#include "ofts_log.h"
+#include "order_manager.h"
+#include "projectx_harness.h"
+
+#define USER "ofts-user"
+#define KEY "k3y-5ecret-7f1e9a2b4c"
+#define ACCOUNT "PRAC-V2-645601-47191819"
+#define PX(whole, tenths) ((int64_t) (whole) * 1000000000LL + (int64_t) (tenths) * 100000000LL)
+
+typedef struct {
+    mock_server_t mock;
+    broker_projectx_t *bp;
+    order_store_t *store;
+    order_manager_t *om;
+    int fills_tp, fills_entry, rejects;
+    char last_text[BROKER_TEXT_LEN];
+    int32_t position;
+} fx_t;
+
+static void
+s_publish(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    (void) topic;
+    fx_t *f = arg;
+    if (env->body_case == OFTS__ENVELOPE__BODY_FILL) {
+        size_t len = strlen(env->fill->client_order_id);
+        if (len > 3 && strcmp(env->fill->client_order_id + len - 3, "-TP") == 0)
+            f->fills_tp++;
+        else if (env->fill->role == OFTS__ORDER_ROLE__ROLE_ENTRY)
+            f->fills_entry++;
+    }
+    else if (env->body_case == OFTS__ENVELOPE__BODY_POSITION)
+        f->position = env->position->quantity;
+    else if (env->body_case == OFTS__ENVELOPE__BODY_ORDER_UPDATE) {
+        snprintf(f->last_text, sizeof(f->last_text), "%s", env->order_update->text);
+        if (env->order_update->status == OFTS__ORDER_STATUS__STATUS_REJECTED)
+            f->rejects++;
+    }
+}
+
+static int
+s_setup_with(void **state, const char *extra)
+{
+    fx_t *f = calloc(1, sizeof(*f));
+    ofts_log_init("test-projectx", OFTS_LOG_WARN);
+    const char *args[8] = { "--user", USER, "--key", KEY, extra, NULL };
+    if (mock_start(&f->mock, args) != 0) {
+        free(f);
+        return -1;
+    }
+    projectx_config_t cfg;
+    projectx_config_defaults(&cfg);
+    cfg.base_url = f->mock.base_url;
+    cfg.username = USER;
+    cfg.api_key = KEY;
+    cfg.account_name = ACCOUNT;
+    cfg.timeout_ms = 2000;
+    cfg.backoff_initial_ms = 20;
+    projectx_t *client = projectx_new(&cfg);
+    if (!client || projectx_login(client) != PROJECTX_OK) {
+        projectx_destroy(&client);
+        mock_stop(&f->mock);
+        free(f);
+        return -1;
+    }
+    f->bp = broker_projectx_new(client, 100);
+    f->store = order_store_new(":memory:");
+    order_manager_config_t ocfg;
+    order_manager_config_defaults(&ocfg);
+    ocfg.reconcile_ms = 500;
+    ocfg.protect_grace_ms = 3000;
+    f->om = order_manager_new(broker_projectx_broker(f->bp), f->store, &ocfg);
+    order_manager_set_publisher(f->om, s_publish, f);
+    order_manager_start(f->om, ofts_clock_now_ns());
+    *state = f;
+    return 0;
+}
+
+static int s_setup(void **state) { return s_setup_with(state, NULL); }
+static int s_setup_position_brackets(void **state) { return s_setup_with(state, "--position-brackets"); }
+
+static int
+s_teardown(void **state)
+{
+    fx_t *f = *state;
+    order_manager_destroy(&f->om);
+    broker_projectx_destroy(&f->bp);
+    order_store_destroy(&f->store);
+    mock_stop(&f->mock);
+    free(f);
+    return 0;
+}
+
+static Ofts__OrderRequest
+s_request(const char *id)
+{
+    Ofts__OrderRequest req = OFTS__ORDER_REQUEST__INIT;
+    req.client_order_id = (char *) id;
+    req.symbol = "GC";
+    req.side = OFTS__SIDE__SIDE_BUY;
+    req.quantity = 1;
+    req.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+    req.entry = PX(2350, 0);                   //  the mock's GC price
+    req.stop = PX(2349, 0);                    //  10 ticks
+    req.take_profit = PX(2352, 0);             //  20 ticks
+    return req;
+}
+
+//  Tick the manager (which polls the broker) until cond holds.
+#define WAIT_FOR(f, cond) do { \
+        int64_t deadline_ = ofts_clock_mono_ns() + 10LL * 1000000000LL; \
+        while (!(cond)) { \
+            assert_true(ofts_clock_mono_ns() < deadline_); \
+            order_manager_tick((f)->om, ofts_clock_now_ns()); \
+            zclock_sleep(20); \
+        } \
+    } while (0)
+
+static void
+t_bracket_fill_oco_and_no_resend(void **state)
+{
+    fx_t *f = *state;
+    Ofts__OrderRequest req = s_request("px-1");
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    WAIT_FOR(f, f->position == 1 && order_manager_protected(f->om, "GC"));
+    assert_int_equal(f->fills_entry, 1);
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+    assert_int_equal(mock_tag_count(&f->mock, "px-1"), 1);
+    assert_int_equal(mock_tag_count(&f->mock, "px-1-SL"), 1);
+    assert_int_equal(mock_tag_count(&f->mock, "px-1-TP"), 1);
+    //  Resend: answered, never placed.
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+    //  Through the target (2350.0 + 20 ticks = 2352.0): TP fills, SL cancelled.
+    json_decref(mock_admin(&f->mock, "/mock/price", "{\"contractId\":\"CON.F.US.GCE.Z26\",\"price\":2352.5}"));
+    WAIT_FOR(f, f->position == 0 && f->fills_tp == 1);
+    broker_order_t sl;
+    WAIT_FOR(f, broker_find_order(broker_projectx_broker(f->bp), "px-1-SL", &sl) == 0
+                && sl.status == OFTS__ORDER_STATUS__STATUS_CANCELLED);
+    assert_int_equal(order_store_fill_count(f->store), 2);
+}
+
+static void
+t_flatten_closes_contract(void **state)
+{
+    fx_t *f = *state;
+    Ofts__OrderRequest req = s_request("px-2");
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    WAIT_FOR(f, f->position == 1 && order_manager_protected(f->om, "GC"));
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
+    cmd.symbol = "GC";
+    cmd.issued_by = "test";
+    order_manager_on_command(f->om, &cmd, ofts_clock_now_ns());
+    WAIT_FOR(f, f->position == 0);
+    assert_true(mock_counter(&f->mock, "cancel") >= 1);
+    //  Nothing left working at the broker.
+    broker_order_t open[8];
+    WAIT_FOR(f, broker_open_orders(broker_projectx_broker(f->bp), open, 8) == 0);
+}
+
+//  Position Brackets mode: rejected, with the operator's fix in the text.
+static void
+t_position_brackets_rejected(void **state)
+{
+    fx_t *f = *state;
+    Ofts__OrderRequest req = s_request("px-3");
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    assert_int_equal(f->rejects, 1);
+    assert_non_null(strstr(f->last_text, "Auto OCO Brackets"));
+    assert_int_equal(f->position, 0);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(t_bracket_fill_oco_and_no_resend, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_flatten_closes_contract, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_position_brackets_rejected, s_setup_position_brackets,
+                                        s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
