@@ -39,7 +39,7 @@ of_window_new(int64_t span_ns, uint32_t max_trades)
     //  A count-limited window never grows; a time-only one grows on demand.
     self->capacity = s_pow2_at_least(max_trades ? max_trades : 256);
     self->ring = calloc(self->capacity, sizeof *self->ring);
-    self->sums.start_ns = INT64_MIN;
+    self->sums.start_ns = 0;        //  of_metrics clears it to the first event time
     return self;
 }
 
