@@ -343,6 +343,76 @@ static void test_garbage_and_unresolved(void **state)
     free(s);
 }
 
+//  A real Databento sample (v1, zstd) streamed by the mock: the client
+//  decodes its records and the mock's v1 heartbeats.
+typedef struct {
+    int data, heartbeats;
+    dbn_record_t first[2];
+    char sym[16];
+} file_sink_t;
+
+static void s_on_file_record(const dbn_record_t *rec, dbn_decoder_t *dec, void *arg)
+{
+    file_sink_t *s = arg;
+    if (rec->rtype == DBN_RTYPE_SYSTEM && rec->system.code == 0)
+        s->heartbeats++;
+    if (rec->rtype != DBN_RTYPE_MBP0)
+        return;
+    if (s->data < 2)
+        s->first[s->data] = *rec;
+    if (s->data == 0) {
+        const char *sym = dbn_decoder_symbol(dec, rec->instrument_id);
+        snprintf(s->sym, sizeof s->sym, "%s", sym ? sym : "?");
+    }
+    s->data++;
+}
+
+static void test_real_sample_stream(void **state)
+{
+    (void) state;
+    const char *dir = getenv("OFTS_SHARED_DBN");
+    char path[512];
+    snprintf(path, sizeof path, "%s/test_data.trades.v1.dbn.zst", dir ? dir : "");
+    if (!dir || access(path, R_OK) != 0) {
+        fprintf(stderr, "skipping: shared DBN sample %s not available\n", path);
+        skip();
+    }
+    mockproc_t m;
+    const char *argv[] = { "ofts-mock-databento-live", "--key", KEY, "--file", path, "--heartbeat-ms", "100", NULL };
+    assert_int_equal(mockproc_start(&m, argv, 5000), 0);
+    live_client_config_t cfg;
+    s_config(&cfg, m.port, KEY);
+    cfg.symbols = "ESH1";
+    cfg.stype_in = "raw_symbol";
+    file_sink_t fs;
+    memset(&fs, 0, sizeof fs);
+    live_client_t *lc = live_client_new(&cfg, s_on_file_record, &fs);
+    live_client_connect(lc);
+    int64_t deadline = mockproc_now_ms() + 5000;
+    while ((fs.data < 2 || fs.heartbeats < 3) && mockproc_now_ms() < deadline)
+        s_run(lc, NULL, NULL, 20);
+    //  values from spec §13 / EXPECTED/test_data.trades.v1.dbn.zst.jsonl
+    assert_int_equal(fs.data, 2);
+    assert_int_equal(fs.first[0].instrument_id, 5482);
+    assert_int_equal(fs.first[0].mbp.price, 3720250000000LL);
+    assert_int_equal(fs.first[0].mbp.size, 5);
+    assert_int_equal(fs.first[0].mbp.side, 'A');
+    assert_int_equal(fs.first[0].mbp.flags, 129);
+    assert_int_equal(fs.first[0].mbp.sequence, 1170380);
+    assert_int_equal(fs.first[0].ts_event, 1609160400098821953ULL);
+    assert_int_equal(fs.first[1].mbp.size, 21);
+    assert_int_equal(fs.first[1].mbp.sequence, 1170414);
+    assert_string_equal(fs.sym, "ESH1");
+    //  v1 heartbeats carry no code: recognised from their text
+    assert_true(fs.heartbeats >= 3);
+    live_client_stats_t st;
+    live_client_stats(lc, &st);
+    assert_int_equal(st.heartbeat_timeouts, 0);
+    assert_int_equal(st.decode_errors, 0);
+    live_client_destroy(&lc);
+    mockproc_stop(&m);
+}
+
 static bool s_four_failures(live_client_t *lc, sink_t *s)
 {
     (void) s;
@@ -444,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_disconnect_reconnect),
         cmocka_unit_test(test_heartbeat_timeout),
         cmocka_unit_test(test_garbage_and_unresolved),
+        cmocka_unit_test(test_real_sample_stream),
         cmocka_unit_test(test_refused_connection_backoff),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
