@@ -283,6 +283,7 @@ main(int argc, char **argv)
     if (!app.svc)
         return ofts_service_exit_code();
     risk_config_defaults(&app.cfg);
+    app.cfg.heartbeat_timeout_ns = ofts_service_heartbeat_timeout_ms(app.svc) * OFTS_NS_PER_MS;
     ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(app.svc), "risk");
     risk_config_read(&app.cfg, sec);
     app.order_ctl = ofts_service_endpoint(app.svc, "gateway-order", "ctl");

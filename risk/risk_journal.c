@@ -125,7 +125,8 @@ s_setup(risk_journal_t *self)
     char mode[32];
     if (s_query_text(self, "PRAGMA journal_mode=WAL", mode, sizeof mode))
         return -1;
-    if (strcmp(mode, "wal") != 0) {
+    //  An in-memory journal (backtests) has no WAL and needs none.
+    if (strcmp(mode, "wal") != 0 && strcmp(self->path, ":memory:") != 0) {
         snprintf(self->error, sizeof self->error, "%s: cannot switch to WAL (got %s)", self->path, mode);
         return -1;
     }

@@ -292,6 +292,23 @@ t_foreign_and_newer_refused(void **state)
 }
 
 static void
+t_in_memory(void **state)
+{
+    (void) state;
+    char err[256] = "";
+    risk_journal_t *j = risk_journal_open(":memory:", err, sizeof err);
+    assert_non_null(j);
+    Ofts__OrderRequest r = s_req("ofts-m", "sig-m", "GC");
+    assert_int_equal(risk_journal_approval(j, &r, 5, 20260310), 0);
+    seen_t seen = { "" };
+    risk_journal_replay_t only = { 0 };
+    only.cooldown = r_cooldown;
+    assert_int_equal(risk_journal_replay(j, &only, &seen), 0);
+    assert_string_equal(seen.log, "cooldown GC @5;");
+    risk_journal_destroy(&j);
+}
+
+static void
 t_unwritable_path(void **state)
 {
     (void) state;
@@ -306,7 +323,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         T(t_write_and_replay), T(t_working_entry_replayed), T(t_garbage_file_refused),
-        T(t_damaged_pages_refused), T(t_foreign_and_newer_refused), T(t_unwritable_path),
+        T(t_damaged_pages_refused), T(t_foreign_and_newer_refused), T(t_in_memory), T(t_unwritable_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
