@@ -197,23 +197,30 @@ s_publish_trade(int64_t price)
 }
 
 static void
-s_publish_request(void)
+s_publish_request_id(const char *id, Ofts__Side side)
 {
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     Ofts__OrderRequest req = OFTS__ORDER_REQUEST__INIT;
-    req.client_order_id = COID;
-    req.signal_id = "sig-1";
+    bool buy = side == OFTS__SIDE__SIDE_BUY;
+    req.client_order_id = (char *) id;
+    req.signal_id = "sig";
     req.symbol = "GC";
     req.contract = "GCZ6";
-    req.side = OFTS__SIDE__SIDE_BUY;
+    req.side = side;
     req.quantity = 1;
     req.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
     req.entry = PX(2350, 1);
-    req.stop = PX(2349, 1);
-    req.take_profit = PX(2352, 1);
+    req.stop = buy ? PX(2349, 1) : PX(2351, 1);
+    req.take_profit = buy ? PX(2352, 1) : PX(2348, 1);
     env.body_case = OFTS__ENVELOPE__BODY_ORDER_REQUEST;
     env.order_request = &req;
     assert_int_equal(ofts_bus_publish(s_e.risk, "risk.order.GC.", &env), 0);
+}
+
+static void
+s_publish_request(void)
+{
+    s_publish_request_id(COID, OFTS__SIDE__SIDE_BUY);
 }
 
 //  Rows in the gateway's own store (read-only, as a user would).
@@ -328,6 +335,34 @@ t_order_fill_kill9_restart(void **state)
     assert_int_equal(s_snapshot_position(), 0);
     assert_int_equal(s_db_count("SELECT count(*) FROM fills"), 2);
     assert_int_equal(s_db_count("SELECT count(*) FROM orders WHERE client_order_id='" COID "-SL' AND status=4"), 1);
+    //  Kill over ctl (as ofts-risk or an operator would): a new position is
+    //  flattened, and entries are refused afterwards.
+    s_e.last_position = 0;
+    s_e.fills_entry = 0;
+    deadline = zclock_mono() + 10000;
+    while (s_e.last_position != -1) {
+        assert_true(zclock_mono() < deadline);
+        s_publish_bbo(PX(2352, 0), PX(2352, 1));
+        s_publish_request_id("e2e-sig-2", OFTS__SIDE__SIDE_SELL);
+        s_drain(100);
+    }
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    cmd.reason = "e2e";
+    cmd.issued_by = "test";
+    assert_int_equal(ofts_ctl_command(s_e.ctl, &cmd, 5000), 0);
+    assert_int_equal(s_snapshot_position(), 0);
+    assert_int_equal(s_db_count("SELECT count(*) FROM orders WHERE role=3 AND status=3"), 1);
+    assert_int_equal(s_db_count("SELECT value FROM meta WHERE key='om.halted'"), 1);
+    s_publish_request_id("e2e-sig-3", OFTS__SIDE__SIDE_BUY);
+    deadline = zclock_mono() + 10000;
+    while (s_db_count("SELECT count(*) FROM orders WHERE client_order_id='e2e-sig-3'") == 0) {
+        assert_true(zclock_mono() < deadline);
+        s_publish_request_id("e2e-sig-3", OFTS__SIDE__SIDE_BUY);
+        s_drain(100);
+    }
+    assert_int_equal(s_db_count("SELECT status FROM orders WHERE client_order_id='e2e-sig-3'"), 5);
+    assert_int_equal(s_snapshot_position(), 0);
     //  A clean stop exits 0.
     kill(s_e.pid, SIGTERM);
     int status = -1;
