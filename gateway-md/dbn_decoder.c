@@ -40,6 +40,7 @@ struct _dbn_decoder_t {
     char error[256];
     uint64_t records, skipped;
     uint64_t rtype_counts[256];
+    uint16_t sizes[256];    //  layout size per rtype for `version` (0 = unknown): one load per record
     uint8_t logged_unknown[32];
     slot_t *slots;          //  instrument_id -> symbol (open addressing)
     size_t slot_cap, slot_used;
@@ -67,6 +68,13 @@ s_le(const uint8_t *p, int width)
     return v;
 }
 
+static void
+s_cache_sizes(dbn_decoder_t *self)
+{
+    for (int r = 0; r < 256; r++)
+        self->sizes[r] = (uint16_t) dbn_rtype_size((uint8_t) r, self->version);
+}
+
 dbn_decoder_t *
 dbn_decoder_new(void)
 {
@@ -86,6 +94,7 @@ dbn_decoder_new_fragment(uint8_t version, bool ts_out)
     self->ts_out = ts_out;
     self->version = version;
     self->state = ST_RECORDS;
+    s_cache_sizes(self);
     if (version < 1 || version > DBN_VERSION_MAX)
         s_fail(self, 0, "unsupported DBN version %u for a fragment (1..%d)", version,
                DBN_VERSION_MAX);
@@ -298,6 +307,7 @@ s_prelude(dbn_decoder_t *self)
         return s_fail(self, 4, "metadata length %u is absurd (limit %u)", length, METADATA_MAX);
     self->version = version;
     self->meta_len = length;
+    s_cache_sizes(self);
     self->state = ST_METADATA;
     return 1;
 }
@@ -526,7 +536,7 @@ s_record(dbn_decoder_t *self, const dbn_record_t **out)
         uint8_t rtype = p[1];
         self->rtype_counts[rtype]++;
         size_t body = len - (self->ts_out ? 8 : 0);
-        size_t need = dbn_rtype_size(rtype, self->version);
+        size_t need = self->sizes[rtype];
         if (need == 0) {
             s_log_unknown(self, rtype, len);
             self->skipped++;
@@ -535,9 +545,10 @@ s_record(dbn_decoder_t *self, const dbn_record_t **out)
             continue;
         }
         uint8_t version = self->version;
-        if (body != need)
+        if (body != need) {
             version = s_layout_version(rtype, body, version);
-        need = dbn_rtype_size(rtype, version);
+            need = dbn_rtype_size(rtype, version);
+        }
         if (body < need)
             return s_fail(self, self->offset, "record rtype 0x%02x (%s) is %zu bytes, shorter than "
                           "its DBN v%u layout (%zu bytes); wrong version or ts_out?", rtype,

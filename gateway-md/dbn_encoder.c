@@ -169,7 +169,7 @@ dbn_metadata_encode(const dbn_metadata_t *meta, size_t *len)
     s_uint(&b, version, 1);
     s_uint(&b, 0, 4);                           //  length, patched below
     char dataset[16] = { 0 };
-    strncpy(dataset, meta->dataset, sizeof(dataset));
+    memcpy(dataset, meta->dataset, strnlen(meta->dataset, sizeof(dataset)));
     s_bytes(&b, dataset, 16);
     s_uint(&b, meta->schema, 2);
     s_uint(&b, meta->start, 8);

@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
-#define CHUNK (1u << 20)
+#define CHUNK (128u << 10)    //  small enough that decoding reads it from L2
 
 struct _dbn_file_t {
     char *path;

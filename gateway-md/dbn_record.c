@@ -473,6 +473,15 @@ s_decode_levels(dbn_mbp_t *m, const uint8_t *src, const layout_t *l)
     for (int i = 0; i < l->nlevels; i++) {
         const uint8_t *p = src + 48 + 32 * i;
         dbn_level_t *lv = &m->levels[i];
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+        if (l->level_type == LV_BIDASK) {
+            //  dbn_level_t starts with BidAskPair's six fields in wire order
+            //  (static_assert below): one copy instead of six reads.
+            memcpy(lv, p, 32);
+            lv->bid_pb = lv->ask_pb = 0;
+            continue;
+        }
+#endif
         lv->bid_px = (int64_t) s_rd(p, 8);
         lv->ask_px = (int64_t) s_rd(p + 8, 8);
         lv->bid_sz = (uint32_t) s_rd(p + 16, 4);
@@ -490,6 +499,11 @@ s_decode_levels(dbn_mbp_t *m, const uint8_t *src, const layout_t *l)
     }
     m->level_count = l->nlevels;
 }
+
+_Static_assert(offsetof(dbn_level_t, bid_px) == 0 && offsetof(dbn_level_t, ask_px) == 8
+               && offsetof(dbn_level_t, bid_sz) == 16 && offsetof(dbn_level_t, ask_sz) == 20
+               && offsetof(dbn_level_t, bid_ct) == 24 && offsetof(dbn_level_t, ask_ct) == 28,
+               "dbn_level_t must begin with the BidAskPair wire layout");
 
 //  Hot path: trades / MBP-1 / MBP-10 have one layout in every version.
 static inline void
