@@ -459,6 +459,21 @@ s_poll_positions(broker_projectx_t *self, int64_t now_ns)
     }
 }
 
+//  Finished orders are kept for a while (a late trade still finds its
+//  order id), then forgotten; find_order can always ask by tag.
+static void
+s_compact(broker_projectx_t *self)
+{
+    enum { KEEP = 256 };
+    if (self->norders < 4 * KEEP)
+        return;
+    size_t kept = 0, cut = self->norders - KEEP;
+    for (size_t i = 0; i < self->norders; i++)
+        if (i >= cut || !broker_status_terminal(self->orders[i].order.status))
+            self->orders[kept++] = self->orders[i];
+    self->norders = kept;
+}
+
 static void
 s_poll(void *impl, int64_t now_ns)
 {
@@ -472,6 +487,7 @@ s_poll(void *impl, int64_t now_ns)
     s_poll_orders(self);
     s_poll_trades(self);
     s_poll_positions(self, now_ns);
+    s_compact(self);
 }
 
 static size_t

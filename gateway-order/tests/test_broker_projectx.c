@@ -18,6 +18,11 @@
 #include "ofts_log.h"
 #include "order_manager.h"
 #include "projectx_harness.h"
+#include "ofts_bus.h"
+#include "ofts_ctl.h"
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define USER "ofts-user"
 #define KEY "k3y-5ecret-7f1e9a2b4c"
@@ -188,6 +193,107 @@ t_position_brackets_rejected(void **state)
     assert_int_equal(f->position, 0);
 }
 
+//  The service itself: broker "projectx" starts only with --live and the
+//  credentials; then an OrderRequest on the bus is placed exactly once on
+//  the (mock) account however often it is resent.
+static pid_t
+s_spawn(const char *dir, const char *config, bool live)
+{
+    char exe[512], log[256];
+    snprintf(exe, sizeof(exe), "%s/ofts-gateway-order", getenv("OFTS_BIN"));
+    snprintf(log, sizeof(log), "%s/gateway-order.stderr", dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *err = freopen(log, "a", stderr);
+        (void) err;
+        if (live)
+            execl(exe, exe, "--config", config, "--live", (char *) NULL);
+        else
+            execl(exe, exe, "--config", config, (char *) NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int
+s_wait_exit(pid_t pid)
+{
+    int status = -1;
+    int64_t deadline = ofts_clock_mono_ns() + 10LL * 1000000000LL;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (ofts_clock_mono_ns() > deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            return -1;
+        }
+        zclock_sleep(20);
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static void
+t_service_live_against_mock(void **state)
+{
+    fx_t *f = *state;
+    char dir[] = "/tmp/ofts-go-px-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char config[128], risk_ep[160];
+    snprintf(config, sizeof(config), "%s/config.json", dir);
+    snprintf(risk_ep, sizeof(risk_ep), "ipc://%s/risk.ipc", dir);
+    FILE *cf = fopen(config, "w");
+    assert_non_null(cf);
+    fprintf(cf, "{ \"bus\": { \"heartbeat_ms\": 200, \"endpoints\": {\n"
+                "  \"risk\": { \"pub\": \"%s\" },\n"
+                "  \"gateway-md\": { \"pub\": \"ipc://%s/md.ipc\" },\n"
+                "  \"gateway-order\": { \"pub\": \"ipc://%s/go.ipc\", \"ctl\": \"ipc://%s/ctl.ipc\" } } },\n"
+                "  \"gateway_order\": { \"broker\": \"projectx\", \"db_path\": \"%s/orders.db\",\n"
+                "    \"poll_ms\": 200, \"tick_ms\": 50, \"listen_md\": false,\n"
+                "    \"projectx\": { \"base_url\": \"%s\", \"account_name\": \"%s\" } } }\n",
+            risk_ep, dir, dir, dir, dir, f->mock.base_url, ACCOUNT);
+    fclose(cf);
+    long logins = mock_counter(&f->mock, "login");
+    //  Credentials but no --live: refused before any network call.
+    setenv("TOPSTEPX_USERNAME", USER, 1);
+    setenv("TOPSTEPX_API_KEY", KEY, 1);
+    assert_int_equal(s_wait_exit(s_spawn(dir, config, false)), 2);
+    //  --live but no credentials: refused too.
+    unsetenv("TOPSTEPX_USERNAME");
+    unsetenv("TOPSTEPX_API_KEY");
+    assert_int_equal(s_wait_exit(s_spawn(dir, config, true)), 2);
+    assert_int_equal(mock_counter(&f->mock, "login"), logins);
+    //  Both: it logs in and trades.
+    setenv("TOPSTEPX_USERNAME", USER, 1);
+    setenv("TOPSTEPX_API_KEY", KEY, 1);
+    ofts_bus_t *risk = ofts_bus_new("risk");
+    assert_int_equal(ofts_bus_bind(risk, risk_ep), 0);
+    pid_t pid = s_spawn(dir, config, true);
+    unsetenv("TOPSTEPX_USERNAME");
+    unsetenv("TOPSTEPX_API_KEY");
+    Ofts__OrderRequest req = s_request("svc-1");
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_ORDER_REQUEST;
+    env.order_request = &req;
+    int64_t deadline = ofts_clock_mono_ns() + 10LL * 1000000000LL;
+    while (mock_tag_count(&f->mock, "svc-1") == 0) {
+        assert_true(ofts_clock_mono_ns() < deadline);
+        assert_int_equal(waitpid(pid, NULL, WNOHANG), 0);       //  still running
+        ofts_bus_publish(risk, "risk.order.GC.", &env);
+        zclock_sleep(50);
+    }
+    for (int i = 0; i < 10; i++) {                              //  resends
+        ofts_bus_publish(risk, "risk.order.GC.", &env);
+        zclock_sleep(20);
+    }
+    assert_int_equal(mock_tag_count(&f->mock, "svc-1"), 1);
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+    kill(pid, SIGTERM);
+    assert_int_equal(s_wait_exit(pid), 0);
+    ofts_bus_destroy(&risk);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -196,6 +302,7 @@ main(void)
         cmocka_unit_test_setup_teardown(t_flatten_closes_contract, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_position_brackets_rejected, s_setup_position_brackets,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(t_service_live_against_mock, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
