@@ -121,10 +121,30 @@ s_on_order_snapshot(void *arg, const char *topic, Ofts__Envelope *env)
     }
 }
 
+//  Apply what already waits in the SUB queue first: those fills then meet
+//  the position they belong to, before the snapshot replaces positions.
+static void
+s_drain(app_t *app)
+{
+    ofts_bus_t *bus = ofts_service_bus(app->svc);
+    for (int i = 0; i < 100000; i++) {
+        char topic[256];
+        Ofts__Envelope *env = ofts_bus_recv(bus, topic, sizeof topic, 0);
+        if (!env) {
+            if (!(zsock_events(ofts_bus_sub_sock(bus)) & ZMQ_POLLIN))
+                break;
+            continue;
+        }
+        risk_engine_on_envelope(app->eng, env, s_now(app));
+        ofts__envelope__free_unpacked(env, NULL);
+    }
+}
+
 static void
 s_reconcile(app_t *app)
 {
     uint64_t seq = 0;
+    s_drain(app);
     risk_engine_reconcile_begin(app->eng);
     if (ofts_ctl_snapshot(app->order_ctl, "exec.", app->cfg.reconcile_timeout_ms, s_on_order_snapshot, app,
                           &seq) == 0) {

@@ -34,8 +34,11 @@ typedef struct {
     uint32_t work_qty;                  //  working entry, 0 = none
     char work_coid[RISK_CLIENT_ID_SIZE];
     int64_t work_ns;
-    bool seen_in_reconcile;
+    bool seen_in_reconcile;             //  the broker's position, applied at reconcile_end
     bool work_seen_in_reconcile;
+    int32_t rec_qty;
+    int64_t rec_avg, rec_upnl;
+    char rec_contract[32], rec_coid[RISK_CLIENT_ID_SIZE];
 } risk_slot_t;
 
 struct _risk_engine_t {
@@ -820,27 +823,42 @@ risk_engine_reconcile_order(risk_engine_t *self, const Ofts__OrderUpdate *u, int
     risk_engine_on_order_update(self, u, now);
 }
 
+//  Kept aside and applied at the end, so fills in the same snapshot (applied
+//  as they come, with the journal's position as context) can never be
+//  counted on top of a position that already contains them.
 void
 risk_engine_reconcile_position(risk_engine_t *self, const Ofts__Position *p, int64_t now)
 {
+    (void) now;
     risk_slot_t *sl = s_slot(self, p->symbol);
-    if (!sl)
+    if (!sl || !self->reconciling)
         return;
     sl->seen_in_reconcile = true;
-    s_set_position(self, sl, p, now, "reconcile");
+    sl->rec_qty = p->quantity;
+    sl->rec_avg = p->avg_price;
+    sl->rec_upnl = p->unrealized_pnl_cents;
+    snprintf(sl->rec_contract, sizeof sl->rec_contract, "%s", p->contract ? p->contract : "");
+    snprintf(sl->rec_coid, sizeof sl->rec_coid, "%s", p->client_order_id ? p->client_order_id : "");
 }
 
 void
 risk_engine_reconcile_end(risk_engine_t *self, int64_t now)
 {
-    Ofts__Position flat;
-    ofts__position__init(&flat);
     for (size_t i = 0; i < self->nslots; i++) {
         risk_slot_t *sl = &self->slots[i];
-        if (!sl->seen_in_reconcile && sl->qty != 0) {
-            flat.symbol = (char *) sl->ins->root;
-            s_set_position(self, sl, &flat, now, "reconcile (broker reports none)");
+        Ofts__Position p;
+        ofts__position__init(&p);
+        p.symbol = (char *) sl->ins->root;
+        if (sl->seen_in_reconcile) {
+            p.contract = sl->rec_contract;
+            p.quantity = sl->rec_qty;
+            p.avg_price = sl->rec_avg;
+            p.unrealized_pnl_cents = sl->rec_upnl;
+            p.client_order_id = sl->rec_coid;
+            s_set_position(self, sl, &p, now, "reconcile");
         }
+        else if (sl->qty != 0)
+            s_set_position(self, sl, &p, now, "reconcile (broker reports none)");
         //  An entry gateway-order does not list as working and that did not
         //  become a position was cancelled, rejected or lost on the way.
         if (sl->work_qty > 0 && !sl->work_seen_in_reconcile && sl->qty == 0

@@ -62,8 +62,10 @@ void risk_engine_tick(risk_engine_t *self, int64_t now);
 void risk_engine_on_envelope(risk_engine_t *self, const Ofts__Envelope *env, int64_t now);
 
 //  Reconciliation with gateway-order's snapshot: positions from the broker
-//  win; a journal position the broker does not report becomes flat. Until
-//  reconcile_end (or when require_reconcile is false) no entry is approved.
+//  win (kept aside, applied at reconcile_end, so fills in the same snapshot
+//  are applied once with the journal's position as context); a position the
+//  broker does not report becomes flat. Until the first reconcile_end (or
+//  with require_reconcile false) no entry is approved.
 void risk_engine_reconcile_begin(risk_engine_t *self);
 void risk_engine_reconcile_position(risk_engine_t *self, const Ofts__Position *pos, int64_t now);
 //  A working order in the snapshot: keeps risk's working entry alive (an

@@ -522,6 +522,35 @@ t_reconcile(void **state)
     assert_int_equal(f->orders, 1);
 }
 
+//  A fill missed while risk was down arrives in the snapshot next to the
+//  position that already contains it: in either order, the P&L counts once
+//  and the position is the broker's.
+static void
+t_reconcile_fill_and_position(void **state)
+{
+    fx_t *f = *state;
+    for (int order = 0; order < 2; order++) {
+        risk_engine_destroy(&f->eng);
+        s_new_engine(f);
+        s_fill(f, "T1", "e", "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+        risk_engine_reconcile_begin(f->eng);
+        Ofts__Position flat;
+        ofts__position__init(&flat);
+        flat.symbol = (char *) "GC";
+        if (order == 0)
+            risk_engine_reconcile_position(f->eng, &flat, f->t0 + MIN);
+        s_fill(f, "T2", "e-TP", "GC", OFTS__SIDE__SIDE_SELL, "2355.0", 1, OFTS__ORDER_ROLE__ROLE_TARGET,
+               f->t0 + MIN);
+        if (order == 1)
+            risk_engine_reconcile_position(f->eng, &flat, f->t0 + MIN);
+        risk_engine_reconcile_end(f->eng, f->t0 + MIN);
+        assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+        Ofts__AccountState a;
+        risk_engine_account(f->eng, &a);
+        assert_int_equal(a.realized_pnl_cents, 50000);
+    }
+}
+
 //  A working entry gateway-order lists survives a reconcile; one it does not
 //  list is cleared once older than 10 s (younger may still be in flight).
 static void
@@ -606,7 +635,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(t_approve_then_duplicate), T(t_fills_pnl_and_cooldown), T(t_daily_loss_by_one_tick),
         T(t_trailing_mll), T(t_mll_locks_at_start), T(t_commands), T(t_flatten_time), T(t_rate_limit),
-        T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_working), T(t_snapshot), T(t_bad_events),
+        T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_bad_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
