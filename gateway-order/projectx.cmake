@@ -3,19 +3,24 @@
 # See docs/topstepx.md.
 
 add_library(ofts_projectx STATIC
-  projectx_model.c projectx_client.c signalr.c projectx_userhub.c)
+  projectx_model.c projectx_client.c signalr.c projectx_userhub.c projectx_hubws.c)
 target_include_directories(ofts_projectx PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
-target_link_libraries(ofts_projectx PUBLIC ofts PkgConfig::CURL PkgConfig::JANSSON m)
+target_link_libraries(ofts_projectx PUBLIC ofts PkgConfig::CURL PkgConfig::JANSSON PkgConfig::LWS m)
 
 # The mock REST server: tests start it (fork/exec from $OFTS_BIN).
 if(TARGET PkgConfig::MHD)
-  add_executable(ofts-mock-projectx mock/mock_projectx.c)
-  target_link_libraries(ofts-mock-projectx PRIVATE PkgConfig::MHD PkgConfig::JANSSON m pthread)
+  add_executable(ofts-mock-projectx mock/mock_projectx.c mock/mock_hub.c)
+  target_link_libraries(ofts-mock-projectx PRIVATE ofts_projectx PkgConfig::MHD PkgConfig::LWS
+                        PkgConfig::JANSSON m pthread)
 
   ofts_add_test(NAME projectx_client
                 SOURCES tests/test_projectx_client.c tests/projectx_harness.c
                 LIBS ofts_projectx PkgConfig::CURL TIMEOUT 90)
   add_dependencies(test-projectx_client ofts-mock-projectx)
+  ofts_add_test(NAME projectx_hubws
+                SOURCES tests/test_projectx_hubws.c tests/projectx_harness.c
+                LIBS ofts_projectx PkgConfig::CURL TIMEOUT 90)
+  add_dependencies(test-projectx_hubws ofts-mock-projectx)
 endif()
 
 ofts_add_test(NAME projectx_model SOURCES tests/test_projectx_model.c LIBS ofts_projectx)

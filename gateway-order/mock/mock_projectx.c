@@ -6,8 +6,12 @@
                               [--token-lifetime SECONDS] [--rate-limit N]
                               [--rate-window-ms MS] [--no-retry-after]
                               [--position-brackets] [--price CONTRACT=PRICE]
-    Prints the chosen port as the first stdout line (port 0 = ephemeral), then
-    serves http://127.0.0.1:PORT/api/... until SIGTERM/SIGINT.
+                              [--hub-port N] [--hub-ping-ms MS]
+    Prints the chosen REST port as the first stdout line (port 0 =
+    ephemeral) and the user-hub port as the second, then serves
+    http://127.0.0.1:PORT/api/... and ws://127.0.0.1:HUBPORT/hubs/user
+    (SignalR, mock_hub.c) until SIGTERM/SIGINT. Every change to an order,
+    position, trade or account balance is pushed to hub subscribers.
 
     Admin endpoints (no auth; tests drive the mock through these):
       POST /mock/price   {"contractId":"CON.F.US.GCE.Z26","price":2350.1}
@@ -23,11 +27,14 @@
                           "token_lifetime_s":n,"rate_limit":n,"rate_window_ms":n,
                           "can_trade":bool,"retry_after":bool}
       POST /mock/expire_tokens   every token becomes invalid (-> 401)
+      POST /mock/hub     {"action":"drop|close7","wrap":bool}  user-hub faults
       GET  /mock/state   {"counters":{...},"orders":[all, incl. Suspended],
-                          "positions":[...],"trades":[...]}
+                          "positions":[...],"trades":[...],
+                          "hub":{"open":n,"accepted":n,"subscribed":n}}
 
     Everything is in one state struct behind one mutex; MHD runs a thread per
     connection so a delayed response does not block other requests.          */
+#include "mock_hub.h"
 #include <jansson.h>
 #include <math.h>
 #include <microhttpd.h>
@@ -70,6 +77,7 @@ typedef struct {
     bool has_sl, has_tp;
     int sl_type, tp_type;
     int trail_ticks;                                 //  on children: signed distance
+    uint64_t pushed;                                 //  hash of the state last pushed to the hub
 } order_t;
 
 typedef struct {
@@ -91,6 +99,7 @@ typedef struct {
     int64_t created_ms;
     int qty;                //  signed: + long
     double avg;
+    uint64_t pushed;
 } position_t;
 
 typedef struct {
@@ -98,6 +107,7 @@ typedef struct {
     const char *name;
     double balance;
     bool can_trade;
+    uint64_t pushed;
 } account_t;
 
 typedef struct {
@@ -133,6 +143,8 @@ typedef struct {
         char mode[16], path[96];
         int count, delay_ms;
     } faults[4];
+    mock_hub_t *hub;        //  the user hub (SignalR), NULL if it failed to start
+    int trades_pushed;
     //  counters
     int64_t n_requests, n_login, n_validate, n_place, n_cancel, n_modify, n_429, n_401, n_faults;
     unsigned rng;
@@ -417,8 +429,15 @@ position_apply(mock_t *self, int32_t account, const contract_t *c, int qty, doub
             p->avg = price;
         p->qty = rest;
     }
-    if (p->qty == 0)
+    if (p->qty == 0) {
+        //  The hub announces a close as type 0, size 0 (spec §7.1).
+        if (self->hub)
+            mock_hub_publish(self->hub, p->account_id, "GatewayUserPosition", 2,
+                             json_pack("{s:i,s:i,s:s,s:i,s:i,s:f}", "id", p->id, "accountId",
+                                       p->account_id, "contractId", p->contract_id, "type", 0,
+                                       "size", 0, "averagePrice", 0.0));
         *p = self->positions[--self->position_count];
+    }
     return pnl;
 }
 
@@ -986,6 +1005,59 @@ ep_trade_search(mock_t *self, json_t *body)
 }
 
 //  --------------------------------------------------------------------------
+//  User-hub pushes: after every request, whatever changed is published.
+
+static uint64_t
+json_hash(json_t *json)
+{
+    char *text = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(15));
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = text; p && *p; p++)
+        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+    free(text);
+    return h | 1;       //  never 0: 0 means "never pushed"
+}
+
+static void
+push_if_changed(mock_t *self, uint64_t *pushed, int64_t account, const char *target, json_t *json)
+{
+    uint64_t h = json_hash(json);
+    if (h == *pushed) {
+        json_decref(json);
+        return;
+    }
+    int action = *pushed ? 1 : 0;
+    *pushed = h;
+    mock_hub_publish(self->hub, account, target, action, json);
+}
+
+static void
+emit_changes(mock_t *self)
+{
+    if (!self->hub)
+        return;
+    for (int i = 0; i < self->order_count; i++)
+        push_if_changed(self, &self->orders[i].pushed, self->orders[i].account_id,
+                        "GatewayUserOrder", order_json(&self->orders[i]));
+    for (int i = 0; i < self->position_count; i++)
+        push_if_changed(self, &self->positions[i].pushed, self->positions[i].account_id,
+                        "GatewayUserPosition",
+                        position_json(&self->positions[i],
+                                      contract_find(self, self->positions[i].contract_id)));
+    for (; self->trades_pushed < self->trade_count; self->trades_pushed++) {
+        const trade_t *t = &self->trades[self->trades_pushed];
+        mock_hub_publish(self->hub, t->account_id, "GatewayUserTrade", 0, trade_json(t));
+    }
+    for (int i = 0; i < 2; i++) {
+        account_t *a = &self->accounts[i];
+        push_if_changed(self, &a->pushed, a->id, "GatewayUserAccount",
+                        json_pack("{s:i,s:s,s:f,s:b,s:b,s:b}", "id", a->id, "name", a->name,
+                                  "balance", round(a->balance * 100) / 100, "canTrade",
+                                  a->can_trade, "isVisible", 1, "simulated", 1));
+    }
+}
+
+//  --------------------------------------------------------------------------
 //  Admin
 
 static json_t *
@@ -1004,8 +1076,13 @@ admin_state(mock_t *self)
         (json_int_t) self->n_place, "cancel", (json_int_t) self->n_cancel, "modify",
         (json_int_t) self->n_modify, "rate_limited", (json_int_t) self->n_429, "unauthorized",
         (json_int_t) self->n_401, "faults", (json_int_t) self->n_faults);
-    return json_pack("{s:o,s:o,s:o,s:o}", "counters", counters, "orders", orders, "trades",
-                     trades, "positions", positions);
+    int open = 0, accepted = 0, subscribed = 0;
+    if (self->hub)
+        mock_hub_counts(self->hub, &open, &accepted, &subscribed);
+    json_t *hub = json_pack("{s:i,s:i,s:i}", "open", open, "accepted", accepted, "subscribed",
+                            subscribed);
+    return json_pack("{s:o,s:o,s:o,s:o,s:o}", "counters", counters, "orders", orders, "trades",
+                     trades, "positions", positions, "hub", hub);
 }
 
 static json_t *
@@ -1017,6 +1094,19 @@ admin(mock_t *self, const char *url, json_t *body)
         for (int i = 0; i < MAX_TOKENS; i++)
             self->tokens[i].valid = false;
         return envelope(0, NULL);
+    }
+    if (strcmp(url, "/mock/hub") == 0) {
+        if (!self->hub)
+            return envelope(1, "no hub");
+        json_t *wrap = json_object_get(body, "wrap");
+        if (json_is_boolean(wrap))
+            mock_hub_set_wrap(self->hub, json_is_true(wrap));
+        const char *action = json_string_value(json_object_get(body, "action"));
+        json_t *reply = envelope(0, NULL);
+        if (action)
+            json_object_set_new(reply, "applied",
+                                json_integer(mock_hub_admin(self->hub, action)));
+        return reply;
     }
     if (strcmp(url, "/mock/price") == 0) {
         contract_t *c = contract_find(self, json_string_value(json_object_get(body, "contractId")));
@@ -1203,6 +1293,7 @@ handle_api(mock_t *self, struct MHD_Connection *conn, const char *url, body_t *r
         retry_after = self->retry_after ? 1 : 0;
     } else {
         reply = route(self, url, body);
+        emit_changes(self);
         if (!reply)
             status = strncmp(url, "/api/", 5) == 0 && strstr(url, "Order/search") ? 400 : 404;
     }
@@ -1270,6 +1361,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *
             return send_text(conn, 400, "bad json", "text/plain", 0);
         pthread_mutex_lock(&self->lock);
         json_t *reply = admin(self, url, body);
+        emit_changes(self);
         pthread_mutex_unlock(&self->lock);
         json_decref(body);
         if (!reply)
@@ -1296,13 +1388,26 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
 }
 
+static bool
+hub_token_ok(void *arg, const char *token)
+{
+    mock_t *self = arg;
+    char auth[400];
+    snprintf(auth, sizeof auth, "Bearer %s", token);
+    pthread_mutex_lock(&self->lock);
+    bool ok = token_ok(self, auth);
+    pthread_mutex_unlock(&self->lock);
+    return ok;
+}
+
 static void
 usage(void)
 {
     fprintf(stderr,
             "usage: ofts-mock-projectx [--port N] [--user U] [--key K] [--token-lifetime S]\n"
             "       [--rate-limit N] [--rate-window-ms MS] [--no-retry-after]\n"
-            "       [--position-brackets] [--price CONTRACT=PRICE]\n");
+            "       [--position-brackets] [--price CONTRACT=PRICE]\n"
+            "       [--hub-port N] [--hub-ping-ms MS]\n");
 }
 
 int
@@ -1321,10 +1426,10 @@ main(int argc, char **argv)
     self->next_trade_id = 3005729833LL;
     self->next_position_id = 825245547;
     self->rng = (unsigned) getpid() ^ (unsigned) now_ms();
-    self->accounts[0] = (account_t) { 26282486, "PRAC-V2-645601-47191819", 150000.0, true };
-    self->accounts[1] = (account_t) { 25775680, "50KTC-V2-DLL-645601-97590973", 50000.0, true };
+    self->accounts[0] = (account_t) { 26282486, "PRAC-V2-645601-47191819", 150000.0, true, 0 };
+    self->accounts[1] = (account_t) { 25775680, "50KTC-V2-DLL-645601-97590973", 50000.0, true, 0 };
     contracts_init(self);
-    int port = 0;
+    int port = 0, hub_port = 0, hub_ping_ms = 15000;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1340,6 +1445,10 @@ main(int argc, char **argv)
             self->rate_limit = atoi(argv[++i]);
         else if (!strcmp(arg, "--rate-window-ms") && val)
             self->rate_window_ms = atoi(argv[++i]);
+        else if (!strcmp(arg, "--hub-port") && val)
+            hub_port = atoi(argv[++i]);
+        else if (!strcmp(arg, "--hub-ping-ms") && val)
+            hub_ping_ms = atoi(argv[++i]);
         else if (!strcmp(arg, "--no-retry-after"))
             self->retry_after = false;
         else if (!strcmp(arg, "--position-brackets"))
@@ -1378,13 +1487,22 @@ main(int argc, char **argv)
         return 1;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    printf("%u\n", info ? info->port : 0);
+    mock_hub_t *hub = mock_hub_start(hub_port, hub_token_ok, self, hub_ping_ms);
+    pthread_mutex_lock(&self->lock);
+    self->hub = hub;
+    pthread_mutex_unlock(&self->lock);
+    //  Line 1: REST port. Line 2: user-hub port (0 if the hub failed).
+    printf("%u\n%d\n", info ? info->port : 0, hub ? mock_hub_port(hub) : 0);
     fflush(stdout);
-    fprintf(stderr, "ofts-mock-projectx: listening on http://127.0.0.1:%u (user %s)\n",
-            info ? info->port : 0, self->user);
+    fprintf(stderr, "ofts-mock-projectx: REST http://127.0.0.1:%u, user hub ws://127.0.0.1:%d/hubs/user\n",
+            info ? info->port : 0, hub ? mock_hub_port(hub) : 0);
     int sig = 0;
     sigwait(&set, &sig);
     MHD_stop_daemon(daemon);
+    pthread_mutex_lock(&self->lock);
+    self->hub = NULL;
+    pthread_mutex_unlock(&self->lock);
+    mock_hub_stop(&hub);
     free(self->orders);
     free(self->trades);
     pthread_mutex_destroy(&self->lock);

@@ -47,10 +47,11 @@ mock_start(mock_server_t *mock, const char *const *args)
     }
     close(fds[1]);
     mock->pid = pid;
-    char line[32] = "";
+    char line[64] = "";
     size_t len = 0;
     long deadline = mono_ms() + 10000;
-    while (len < sizeof line - 1 && !strchr(line, '\n')) {
+    //  Two lines: the REST port, then the user-hub port.
+    while (len < sizeof line - 1 && !(strchr(line, '\n') && strchr(strchr(line, '\n') + 1, '\n'))) {
         long left = deadline - mono_ms();
         struct pollfd pfd = { fds[0], POLLIN, 0 };
         if (left <= 0 || poll(&pfd, 1, (int) left) <= 0)
@@ -63,12 +64,14 @@ mock_start(mock_server_t *mock, const char *const *args)
     }
     close(fds[0]);
     mock->port = atoi(line);
+    mock->hub_port = strchr(line, '\n') ? atoi(strchr(line, '\n') + 1) : 0;
     if (mock->port <= 0) {
         fprintf(stderr, "mock did not report a port (%s)\n", path);
         mock_stop(mock);
         return -1;
     }
     snprintf(mock->base_url, sizeof mock->base_url, "http://127.0.0.1:%d", mock->port);
+    snprintf(mock->hub_url, sizeof mock->hub_url, "http://127.0.0.1:%d/hubs/user", mock->hub_port);
     return 0;
 }
 

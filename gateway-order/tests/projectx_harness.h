@@ -8,8 +8,9 @@
 
 typedef struct {
     pid_t pid;
-    int port;
+    int port, hub_port;
     char base_url[64];
+    char hub_url[80];       //  http://127.0.0.1:HUBPORT/hubs/user
 } mock_server_t;
 
 //  Start the mock with extra argv (NULL-terminated list, may be NULL).
