@@ -10,7 +10,8 @@ struct _of_book_t {
     uint32_t bid_sz, ask_sz;
     bool has_depth;
     uint64_t bid_depth, ask_depth;  //  sums over `levels`, from the latest source
-    //  derived once per update, read on every event
+    //  derived on first read after an update (a quote burst costs no divides)
+    bool dirty;
     double depth_imbalance;
     int64_t microprice;
 };
@@ -24,6 +25,7 @@ s_derive(of_book_t *self)
     self->depth_imbalance = total == 0 ? 0.0
         : ((double) self->bid_depth - (double) self->ask_depth) / (double) total;
     self->microprice = s_microprice(self);
+    self->dirty = false;
 }
 
 of_book_t *
@@ -51,7 +53,7 @@ of_book_clear(of_book_t *self)
     self->bid_sz = self->ask_sz = 0;
     self->has_depth = false;
     self->bid_depth = self->ask_depth = 0;
-    s_derive(self);
+    self->dirty = true;
 }
 
 //  One side of a level counts only with a real price and a size.
@@ -78,7 +80,7 @@ of_book_on_top(of_book_t *self, const Ofts__TopOfBook *top)
         self->bid_depth = self->bid_sz;
         self->ask_depth = self->ask_sz;
     }
-    s_derive(self);
+    self->dirty = true;
 }
 
 void
@@ -100,7 +102,7 @@ of_book_on_depth(of_book_t *self, const Ofts__Depth *depth)
     }
     else
         s_set_top(self, UNDEF, 0, UNDEF, 0);
-    s_derive(self);
+    self->dirty = true;
 }
 
 int64_t of_book_bid_px(of_book_t *self) { return self->bid_px; }
@@ -109,8 +111,21 @@ uint32_t of_book_bid_sz(of_book_t *self) { return self->bid_sz; }
 uint32_t of_book_ask_sz(of_book_t *self) { return self->ask_sz; }
 bool of_book_has_depth(of_book_t *self) { return self->has_depth; }
 
-double of_book_depth_imbalance(of_book_t *self) { return self->depth_imbalance; }
-int64_t of_book_microprice(of_book_t *self) { return self->microprice; }
+double
+of_book_depth_imbalance(of_book_t *self)
+{
+    if (self->dirty)
+        s_derive(self);
+    return self->depth_imbalance;
+}
+
+int64_t
+of_book_microprice(of_book_t *self)
+{
+    if (self->dirty)
+        s_derive(self);
+    return self->microprice;
+}
 
 static int64_t
 s_microprice(of_book_t *self)

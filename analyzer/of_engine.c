@@ -126,9 +126,8 @@ s_slot(uint64_t prefix)
 }
 
 static s_state_t *
-s_find(of_engine_t *self, const char *key)
+s_find(of_engine_t *self, const char *key, size_t len)
 {
-    size_t len = strlen(key);
     uint64_t prefix = s_prefix(key, len);
     for (size_t i = s_slot(prefix);; i = (i + 1) & (HASH_SIZE - 1)) {
         int32_t at = self->hash[i];
@@ -146,11 +145,12 @@ static s_state_t *
 s_lookup(of_engine_t *self, const char *symbol, const char *contract)
 {
     const char *key = contract && *contract ? contract : symbol;
-    if (!key || !*key || strlen(key) >= sizeof ((s_state_t *) 0)->key) {
+    size_t len = key ? strlen(key) : 0;
+    if (len == 0 || len >= sizeof ((s_state_t *) 0)->key) {
         self->unknown++;
         return NULL;
     }
-    s_state_t *s = s_find(self, key);
+    s_state_t *s = s_find(self, key, len);
     if (s)
         return s;
     const ofts_instrument_t *ins = ofts_instrument_find(symbol);
@@ -174,12 +174,11 @@ s_lookup(of_engine_t *self, const char *symbol, const char *contract)
 }
 
 static void
-s_emit_metrics(of_engine_t *self, s_state_t *s, bool filled)
+s_emit_metrics(of_engine_t *self, s_state_t *s)
 {
     if (!self->metrics_fn)
         return;
-    if (!filled)
-        of_metrics_fill(s->metrics, s->book, &s->out);
+    of_metrics_fill(s->metrics, s->book, &s->out);
     self->metrics_fn(self->metrics_arg, &s->out, of_metrics_now(s->metrics));
 }
 
@@ -207,16 +206,25 @@ of_engine_trade(of_engine_t *self, const Ofts__Trade *trade, int64_t ts_event)
     self->events++;
     of_metrics_advance(s->metrics, ts_event);
     of_metrics_on_trade(s->metrics, trade->price, trade->size, s_side(trade->aggressor));
-    of_metrics_fill(s->metrics, s->book, &s->out);
-    s_emit_metrics(self, s, true);
-
-    int root = of_config_index(s->instrument);
-    Ofts__Signal signal;
-    if (of_signal_decide(s->signal, &s->out, of_metrics_now(s->metrics), self->seq[root] + 1, &signal)) {
-        self->seq[root]++;
+    int64_t now = of_metrics_now(s->metrics);
+    //  Without a metrics listener only the rule inputs are needed per trade;
+    //  the rest is filled when a signal is actually made.
+    bool full = self->metrics_fn != NULL;
+    if (full) {
+        of_metrics_fill(s->metrics, s->book, &s->out);
+        self->metrics_fn(self->metrics_arg, &s->out, now);
+    }
+    else
+        of_metrics_fill_rules(s->metrics, s->book, &s->out);
+    if (of_signal_due(s->signal, &s->out, now)) {
+        if (!full)
+            of_metrics_fill(s->metrics, s->book, &s->out);
+        int root = of_config_index(s->instrument);
+        Ofts__Signal signal;
+        of_signal_emit(s->signal, &s->out, now, ++self->seq[root], &signal);
         self->signals++;
         if (self->signal_fn)
-            self->signal_fn(self->signal_arg, &signal, of_metrics_now(s->metrics));
+            self->signal_fn(self->signal_arg, &signal, now);
     }
     return 0;
 }
@@ -226,7 +234,7 @@ static void
 s_after_book(of_engine_t *self, s_state_t *s)
 {
     of_signal_observe(s->signal, of_metrics_imbalance(s->metrics), of_metrics_now(s->metrics));
-    s_emit_metrics(self, s, false);
+    s_emit_metrics(self, s);
 }
 
 int
@@ -270,7 +278,7 @@ of_engine_envelope(of_engine_t *self, const Ofts__Envelope *env)
 bool
 of_engine_metrics(of_engine_t *self, const char *contract, Ofts__Metrics *out)
 {
-    s_state_t *s = contract ? s_find(self, contract) : NULL;
+    s_state_t *s = contract && *contract ? s_find(self, contract, strlen(contract)) : NULL;
     if (!s)
         return false;
     of_metrics_fill(s->metrics, s->book, &s->out);

@@ -10,7 +10,7 @@
                     of_metrics_advance()    event clock, 17:00 CT reset, expiry
                     of_metrics_on_trade()   window sums, cumulative delta
                     of_metrics_fill()       the five metrics + VWAP, microprice
-                    of_signal_decide()      rules, confidence, re-arm, prices
+                    of_signal_due/emit()    rules, confidence, re-arm, prices
                   --> on_metrics(), on_signal()
 
     Typical use (backtester):

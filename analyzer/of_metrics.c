@@ -25,6 +25,7 @@ struct _of_metrics_t {
     //  window figures, recomputed only when the window's contents changed
     uint64_t cached_version;
     double imbalance, buy_ratio, sell_ratio;
+    bool vwap_stale;
     int64_t vwap;
 };
 
@@ -35,6 +36,7 @@ s_refresh(of_metrics_t *self)
     if (s->version == self->cached_version)
         return;
     self->cached_version = s->version;
+    self->vwap_stale = true;
     if (s->volume) {
         double vol = (double) s->volume;
         self->imbalance = ((double) s->buy_volume - (double) s->sell_volume) / vol;
@@ -43,7 +45,6 @@ s_refresh(of_metrics_t *self)
     }
     else
         self->imbalance = self->buy_ratio = self->sell_ratio = 0.0;
-    self->vwap = of_window_vwap(self->window);
 }
 
 of_metrics_t *
@@ -172,7 +173,7 @@ of_metrics_intensity_ratio(of_metrics_t *self)
 }
 
 void
-of_metrics_fill(of_metrics_t *self, of_book_t *book, Ofts__Metrics *out)
+of_metrics_fill_rules(of_metrics_t *self, of_book_t *book, Ofts__Metrics *out)
 {
     const of_window_sums_t *s = of_window_sums(self->window);
     s_refresh(self);
@@ -184,12 +185,22 @@ of_metrics_fill(of_metrics_t *self, of_book_t *book, Ofts__Metrics *out)
     out->depth_imbalance = of_book_depth_imbalance(book);
     out->trade_intensity = intensity;
     out->intensity_ratio = s_ratio(self, intensity);
-    out->vwap = self->vwap;
-    out->microprice = of_book_microprice(book);
     out->last_price = self->last_price;
     out->window_volume = s->volume;
     out->window_trades = s->trades;
     out->block_trades = (uint32_t) s->blocks;
+}
+
+void
+of_metrics_fill(of_metrics_t *self, of_book_t *book, Ofts__Metrics *out)
+{
+    of_metrics_fill_rules(self, book, out);
+    if (self->vwap_stale) {
+        self->vwap = of_window_vwap(self->window);
+        self->vwap_stale = false;
+    }
+    out->vwap = self->vwap;
+    out->microprice = of_book_microprice(book);
     out->bid_px = of_book_bid_px(book);
     out->ask_px = of_book_ask_px(book);
 }

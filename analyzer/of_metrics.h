@@ -45,5 +45,8 @@ of_window_t *of_metrics_window(of_metrics_t *self);
 //  All numeric Metrics fields from this state and the book (symbol and
 //  contract are the caller's).
 void of_metrics_fill(of_metrics_t *self, of_book_t *book, Ofts__Metrics *out);
+//  Only what the signal rules read (not VWAP, microprice, prices): the
+//  per-trade path when nobody wants every Metrics.
+void of_metrics_fill_rules(of_metrics_t *self, of_book_t *book, Ofts__Metrics *out);
 
 #endif

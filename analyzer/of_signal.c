@@ -227,21 +227,28 @@ of_signal_observe(of_signal_t *self, double imbalance, int64_t now_ns)
 }
 
 bool
-of_signal_decide(of_signal_t *self, const Ofts__Metrics *m, int64_t now_ns, uint64_t seq,
-                 Ofts__Signal *out)
+of_signal_due(of_signal_t *self, const Ofts__Metrics *m, int64_t now_ns)
 {
     const of_params_t *p = self->params;
     of_signal_observe(self, m->imbalance_ratio, now_ns);
     if (m->window_trades < p->min_trades || m->last_price == INT64_MAX)
         return false;
     int dir = s_vote(m->imbalance_ratio, p->imbalance_threshold);
-    int side = dir > 0 ? OF_SIDE_BUY : OF_SIDE_SELL;
-    if (dir == 0 || !self->armed[side])
+    if (dir == 0 || !self->armed[dir > 0 ? OF_SIDE_BUY : OF_SIDE_SELL])
         return false;
     s_votes_t v;
     s_vote_all(p, m, &v);
-    if (v.confidence < p->min_confidence)
-        return false;
+    return v.confidence >= p->min_confidence;
+}
+
+void
+of_signal_emit(of_signal_t *self, const Ofts__Metrics *m, int64_t now_ns, uint64_t seq,
+               Ofts__Signal *out)
+{
+    const of_params_t *p = self->params;
+    s_votes_t v;
+    s_vote_all(p, m, &v);
+    int side = v.dir > 0 ? OF_SIDE_BUY : OF_SIDE_SELL;
     self->armed[side] = false;
     self->last_signal_ns[side] = now_ns;
 
@@ -260,5 +267,14 @@ of_signal_decide(of_signal_t *self, const Ofts__Metrics *m, int64_t now_ns, uint
     out->reasons = self->reasons;
     out->last_price = m->last_price;
     out->metrics = &self->metrics;
+}
+
+bool
+of_signal_decide(of_signal_t *self, const Ofts__Metrics *m, int64_t now_ns, uint64_t seq,
+                 Ofts__Signal *out)
+{
+    if (!of_signal_due(self, m, now_ns))
+        return false;
+    of_signal_emit(self, m, now_ns, seq, out);
     return true;
 }

@@ -49,9 +49,15 @@ void of_signal_destroy(of_signal_t **self_p);
 
 //  Every event: re-arm a direction whose primary condition is now false.
 void of_signal_observe(of_signal_t *self, double imbalance, int64_t now_ns);
-//  On a trade: true when a signal is due; *out then holds a Signal whose
+//  On a trade: true when a signal is due (re-arm, min_trades, primary and
+//  confidence); reads only the rule fields of metrics (of_metrics_fill_rules).
+bool of_signal_due(of_signal_t *self, const Ofts__Metrics *metrics, int64_t now_ns);
+//  Make the due signal: disarms its direction; *out then holds a Signal whose
 //  strings and metrics point into self (valid until the next call). Its id is
-//  "<symbol>-<ts_event>-<seq>".
+//  "<symbol>-<ts_event>-<seq>". metrics must be complete (of_metrics_fill).
+void of_signal_emit(of_signal_t *self, const Ofts__Metrics *metrics, int64_t now_ns,
+                    uint64_t seq, Ofts__Signal *out);
+//  due + emit in one call.
 bool of_signal_decide(of_signal_t *self, const Ofts__Metrics *metrics, int64_t now_ns,
                       uint64_t seq, Ofts__Signal *out);
 void of_signal_reset(of_signal_t *self);

@@ -212,9 +212,11 @@ t_contracts_kept_apart(void **state)
 //  A pseudo-random two-symbol stream with regime changes, so signals fire
 //  both ways. Returns the signals packed back to back.
 static void
-s_run_stream(of_config_t *cfg, s_sink_t *sink)
+s_run_stream(of_config_t *cfg, s_sink_t *sink, bool with_metrics)
 {
     of_engine_t *e = s_engine(cfg, sink);
+    if (!with_metrics)
+        of_engine_set_metrics_fn(e, NULL, NULL);
     uint64_t rng = 42;
     int64_t ts = T0;
     static const char *syms[2] = { "GC", "NQ" };
@@ -401,9 +403,16 @@ t_deterministic(void **state)
 {
     (void) state;
     of_config_t *cfg = of_config_new(NULL);
-    s_sink_t a = { 0 }, b = { 0 };
-    s_run_stream(cfg, &a);
-    s_run_stream(cfg, &b);
+    s_sink_t a = { 0 }, b = { 0 }, c = { 0 };
+    s_run_stream(cfg, &a, true);
+    s_run_stream(cfg, &b, true);
+    //  without a metrics listener the engine fills less per trade: the
+    //  signals (with the metrics they carry) must not change
+    s_run_stream(cfg, &c, false);
+    assert_int_equal(c.metrics, 0);
+    assert_int_equal(a.len, c.len);
+    assert_memory_equal(a.bytes, c.bytes, a.len);
+    free(c.bytes);
     assert_true(a.signals >= 4);
     assert_int_equal(a.signals, b.signals);
     assert_int_equal(a.len, b.len);
