@@ -5,6 +5,8 @@
           --stype-in parent --schema mbp-10 --start 2025-12-01 --end 2025-12-02
           -o FILE [--base-url URL] [--compression zstd|none] [--limit N]
           [--max-retries N] [--timeout S] [--no-verify] [--quiet] [--config FILE]
+      ofts-databento cost|count --dataset .. --symbols .. --schema .. --start ..
+          [--end ..]: what the same download would cost / how many records
       ofts-databento live --live [--config FILE] [--symbols ..] [--schemas ..]
           [--stype-in ..] [--count N] [--seconds S]
       ofts-databento live --host 127.0.0.1 --port P ...   (a local gateway/mock)
@@ -34,6 +36,7 @@ static int s_usage(void)
             "usage: ofts-databento download --dataset D --symbols S1,S2 --schema SCHEMA --start T [--end T]\n"
             "                               -o FILE [--stype-in parent] [--base-url URL] [--compression zstd|none]\n"
             "                               [--limit N] [--max-retries N] [--timeout S] [--no-verify] [--quiet]\n"
+            "       ofts-databento cost|count  (same request flags, no -o): price / record count first\n"
             "       ofts-databento live (--live | --host H [--port P]) [--dataset D] [--symbols S] [--schemas a,b]\n"
             "                               [--stype-in T] [--count N] [--seconds S]\n"
             "       common: --config FILE, --log-level LEVEL; key from DATABENTO_API_KEY\n");
@@ -63,8 +66,10 @@ static int s_load_config(const char *path, hist_request_t *hreq, live_client_con
     return 0;
 }
 
-static int s_download(int argc, char **argv, hist_request_t *req)
+//  download, or the metadata questions (cost, count) about the same request
+static int s_historical(const char *what, int argc, char **argv, hist_request_t *req)
 {
+    bool download = strcmp(what, "download") == 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--no-verify") == 0) { req->verify = false; continue; }
@@ -86,8 +91,9 @@ static int s_download(int argc, char **argv, hist_request_t *req)
         else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) req->output = v;
         else return s_usage();
     }
-    if (!req->symbols || !req->schema || !req->start || !req->output) {
-        fprintf(stderr, "ofts-databento download: --symbols, --schema, --start and -o are required\n");
+    if (!req->symbols || !req->schema || !req->start || (download && !req->output)) {
+        fprintf(stderr, "ofts-databento %s: --symbols, --schema, --start%s are required\n", what,
+                download ? " and -o" : "");
         return 2;
     }
     char *key = ofts_config_secret("DATABENTO_API_KEY");
@@ -97,7 +103,18 @@ static int s_download(int argc, char **argv, hist_request_t *req)
     }
     req->api_key = key;
     hist_result_t res;
-    int rc = hist_download(req, &res);
+    int rc;
+    if (download) {
+        rc = hist_download(req, &res);
+    } else {
+        double v = 0;
+        bool cost = strcmp(what, "cost") == 0;
+        rc = hist_metadata_number(req, cost ? "metadata.get_cost" : "metadata.get_record_count", &v, &res);
+        if (rc == 0 && cost)
+            printf("%.2f USD\n", v);
+        else if (rc == 0)
+            printf("%.0f records\n", v);
+    }
     free(key);
     if (rc)
         fprintf(stderr, "ofts-databento: %s\n", res.error);
@@ -237,8 +254,8 @@ int main(int argc, char **argv)
     const char *path = config ? config : ofts_config_default_path();
     if ((config || access(path, R_OK) == 0) && s_load_config(path, &hreq, &lcfg, &cfg))
         rc = 2;
-    else if (strcmp(argv[1], "download") == 0)
-        rc = s_download(n, rest, &hreq);
+    else if (strcmp(argv[1], "download") == 0 || strcmp(argv[1], "cost") == 0 || strcmp(argv[1], "count") == 0)
+        rc = s_historical(argv[1], n, rest, &hreq);
     else if (strcmp(argv[1], "live") == 0)
         rc = s_live(n, rest, &lcfg);
     else

@@ -171,7 +171,8 @@ static int s_decide(xfer_t *x)
     long status = 0;
     curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
     x->decided = true;
-    if (status != 200 && status != 206) {
+    if (!x->f || (status != 200 && status != 206)) {
+        //  metadata answers (no file) and error bodies go to memory
         x->to_file = false;
         return 0;
     }
@@ -248,7 +249,9 @@ static int s_on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_o
     return 0;
 }
 
-static char *s_form(CURL *curl, const hist_request_t *req)
+//  timeseries.get_range takes the output fields too; metadata.* does not
+//  (spec §9.2, §9.4).
+static char *s_form(CURL *curl, const hist_request_t *req, bool timeseries)
 {
     const char *keys[] = { "dataset", "symbols", "schema", "start", "end", "stype_in", "stype_out",
                            "encoding", "compression" };
@@ -256,7 +259,8 @@ static char *s_form(CURL *curl, const hist_request_t *req)
                            req->stype_out, "dbn", req->compression };
     size_t cap = 256, len = 0;
     char *form = calloc(1, cap);
-    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    size_t nfields = timeseries ? sizeof keys / sizeof keys[0] : 6;
+    for (size_t i = 0; i < nfields; i++) {
         if (!vals[i] || !*vals[i])
             continue;
         char *esc = curl_easy_escape(curl, vals[i], 0);
@@ -359,15 +363,19 @@ static bool s_retryable_curl(CURLcode rc)
         || rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_HTTP2_STREAM;
 }
 
-static int s_download(xfer_t *x, hist_result_t *res, const char *url, const char *form, const char *part)
+static int s_transfer(xfer_t *x, hist_result_t *res, const char *url, const char *form, const char *part)
 {
+    const char *method = strrchr(url, '/') + 1;
     const hist_request_t *req = x->req;
     int64_t backoff = req->retry_min_ms > 0 ? req->retry_min_ms : 1000;
     int64_t cap_ms = (int64_t) (req->retry_max_s > 0 ? req->retry_max_s : 60) * 1000;
     for (int attempt = 0;; attempt++) {
         res->attempts = attempt + 1;
-        fflush(x->f);
-        x->offset = (uint64_t) ftell(x->f);
+        x->offset = 0;
+        if (x->f) {
+            fflush(x->f);
+            x->offset = (uint64_t) ftell(x->f);
+        }
         x->written = 0;
         x->decided = x->to_file = x->sent_range = x->resumed = x->bad_range = x->timed_out = false;
         x->last_activity = 0;
@@ -397,7 +405,7 @@ static int s_download(xfer_t *x, hist_result_t *res, const char *url, const char
             if (x->timed_out)
                 rc = CURLE_OPERATION_TIMEDOUT;
             if (!s_retryable_curl(rc))
-                return s_result_fail(res, req, "timeseries.get_range: %s", curl_easy_strerror(rc));
+                return s_result_fail(res, req, "%s: %s", method, curl_easy_strerror(rc));
             if (rc == CURLE_OPERATION_TIMEDOUT)
                 snprintf(why, sizeof why, "timed out (no data for %d s)", req->timeout_s);
             else
@@ -414,12 +422,11 @@ static int s_download(xfer_t *x, hist_result_t *res, const char *url, const char
                 if (ra > 0)
                     wait = ra * 1000;
             } else if (status < 500) {
-                return s_result_fail(res, req, "timeseries.get_range failed: %s", why);
+                return s_result_fail(res, req, "%s failed: %s", method, why);
             }
         }
         if (attempt >= req->max_retries)
-            return s_result_fail(res, req, "timeseries.get_range failed after %d attempt(s): %s",
-                                 attempt + 1, why);
+            return s_result_fail(res, req, "%s failed after %d attempt(s): %s", method, attempt + 1, why);
         if (wait > cap_ms)
             wait = cap_ms;
         s_mask(why, req->api_key);
@@ -456,10 +463,10 @@ int hist_download(const hist_request_t *req, hist_result_t *res)
     }
     curl_global_init(CURL_GLOBAL_DEFAULT);
     x.curl = curl_easy_init();
-    char *form = s_form(x.curl, req);
+    char *form = s_form(x.curl, req, true);
     log_info("download: %s %s %s %s..%s -> %s", req->dataset, req->schema, req->symbols, req->start,
              req->end ? req->end : "", req->output);
-    int rc = s_download(&x, res, url, form, part);
+    int rc = s_transfer(&x, res, url, form, part);
     free(form);
     free(x.errbody);
     curl_easy_cleanup(x.curl);
@@ -482,5 +489,40 @@ int hist_download(const hist_request_t *req, hist_result_t *res)
     else if (res->bytes == 0)
         unlink(part);
     free(part);
+    return rc;
+}
+
+int hist_metadata_number(const hist_request_t *req, const char *method, double *out, hist_result_t *res)
+{
+    memset(res, 0, sizeof *res);
+    *out = 0;
+    if (!req->api_key || !*req->api_key)
+        return s_result_fail(res, req, "no API key (set DATABENTO_API_KEY)");
+    if (!req->base_url || !req->dataset || !req->symbols || !req->schema || !req->start || !method)
+        return s_result_fail(res, req, "dataset, symbols, schema and start are required");
+    char url[1024];
+    snprintf(url, sizeof url, "%s/v0/%s", req->base_url, method);
+    xfer_t x = { .req = req };
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    x.curl = curl_easy_init();
+    char *form = s_form(x.curl, req, false);
+    int rc = s_transfer(&x, res, url, form, NULL);
+    if (rc == 0) {
+        //  spec §9.4: the answer is a bare JSON number
+        json_error_t jerr;
+        json_t *v = json_loadb(x.errbody ? x.errbody : "", x.errlen, JSON_DECODE_ANY, &jerr);
+        if (json_is_number(v))
+            *out = json_number_value(v);
+        else {
+            char msg[400];
+            hist_error_message(x.errbody ? x.errbody : "", x.errlen, msg, sizeof msg);
+            rc = s_result_fail(res, req, "%s: expected a number, got: %s", method, msg);
+        }
+        json_decref(v);
+    }
+    free(form);
+    free(x.errbody);
+    curl_easy_cleanup(x.curl);
+    curl_global_cleanup();
     return rc;
 }

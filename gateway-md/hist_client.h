@@ -61,6 +61,12 @@ int hist_request_config_read(hist_request_t *req, ofts_cfgsec_t *gateway_md);
 //  0 on success (output complete), -1 with res->error.
 int hist_download(const hist_request_t *req, hist_result_t *res);
 
+//  metadata.get_record_count / metadata.get_cost / metadata.get_billable_size
+//  (method is that name): POST the request's dataset, symbols, schema, start,
+//  end, stype_in; the answer is a bare JSON number (spec §9.4). Same retry
+//  and error handling as hist_download. 0 or -1 with res->error.
+int hist_metadata_number(const hist_request_t *req, const char *method, double *out, hist_result_t *res);
+
 //  The readable message of a Databento error body (JSON rich/simple form or
 //  raw text), into out. Exposed for tests.
 void hist_error_message(const char *body, size_t len, char *out, size_t outlen);

@@ -1,7 +1,8 @@
 /*  ofts-mock-databento-hist - a loopback stand-in for the Databento
     historical HTTP API (spec/databento.md §9), on libmicrohttpd.
 
-    POST /v0/timeseries.get_range with HTTP Basic auth (key as user, empty
+    POST /v0/timeseries.get_range (and metadata.get_record_count /
+    metadata.get_cost: a bare number, §9.4) with HTTP Basic auth (key as user, empty
     password) and the form fields of §9.2. Serves a DBN body: --body FILE as
     is, else a generated one (mock_dbn_body: --records N of the requested
     schema, zstd when compression=zstd, in two frames like real downloads).
@@ -181,7 +182,9 @@ static enum MHD_Result s_handle(struct MHD_Connection *c, const char *url, const
     fprintf(stderr, "mock-hist: request %ld %s %s dataset=%s schema=%s symbols=%s start=%s range=%s mode=%s\n",
             req_no, method, url, dataset, schema, symbols, start,
             MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Range") ?: "-", mode);
-    if (strcmp(url, "/v0/timeseries.get_range") != 0) {
+    bool count = strcmp(url, "/v0/metadata.get_record_count") == 0;
+    bool cost = strcmp(url, "/v0/metadata.get_cost") == 0;
+    if (strcmp(url, "/v0/timeseries.get_range") != 0 && !count && !cost) {
         s_json_error(body, sizeof body, "not_found", "Not found.");
         return s_reply(c, 404, body, req_no);
     }
@@ -209,6 +212,14 @@ static enum MHD_Result s_handle(struct MHD_Connection *c, const char *url, const
     }
     if (strcmp(mode, "500") == 0)
         return s_reply(c, 500, "Internal Server Error", req_no);   //  not JSON: raw text path
+    if (count || cost) {
+        //  spec §9.4: a bare JSON number; the mock's price is $0.001 a record
+        if (count)
+            snprintf(body, sizeof body, "%zu", opt.records);
+        else
+            snprintf(body, sizeof body, "%.3f", (double) opt.records * 0.001);
+        return s_reply(c, 200, body, req_no);
+    }
 
     stream_t *s = calloc(1, sizeof *s);
     if (s_file_body) {

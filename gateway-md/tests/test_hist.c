@@ -313,6 +313,32 @@ static void test_connection_refused(void **state)
     assert_non_null(strstr(res.error, "Couldn't connect"));
 }
 
+static void test_metadata_numbers(void **state)
+{
+    (void) state;
+    const char *argv[] = { "ofts-mock-databento-hist", "--key", KEY, "--records", "1234", "--mode", "429",
+                           "--fail", "1", "--retry-after", "1", NULL };
+    s_start(argv);
+    hist_request_t req;
+    s_request(&req, KEY);
+    hist_result_t res;
+    double v = -1;
+    //  first answer is a 429: retried after Retry-After, then the number
+    assert_int_equal(hist_metadata_number(&req, "metadata.get_record_count", &v, &res), 0);
+    assert_int_equal(res.attempts, 2);
+    assert_true(v == 1234.0);
+    assert_int_equal(hist_metadata_number(&req, "metadata.get_cost", &v, &res), 0);
+    assert_true(v > 1.2339 && v < 1.2341);
+    //  bad dataset: Databento's message, no number
+    req.dataset = "XNAS.NOPE";
+    assert_int_equal(hist_metadata_number(&req, "metadata.get_cost", &v, &res), -1);
+    assert_non_null(strstr(res.error, "metadata.get_cost failed: HTTP 422: Invalid dataset 'XNAS.NOPE'."));
+    //  an unknown method is a 404 with the message
+    req.dataset = "GLBX.MDP3";
+    assert_int_equal(hist_metadata_number(&req, "metadata.get_nothing", &v, &res), -1);
+    assert_non_null(strstr(res.error, "HTTP 404: Not found."));
+}
+
 static void test_error_messages(void **state)
 {
     (void) state;
@@ -384,6 +410,7 @@ int main(void)
         T(test_truncated_resumed_with_range),
         T(test_truncated_restarted),
         T(test_connection_refused),
+        T(test_metadata_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

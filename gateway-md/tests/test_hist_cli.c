@@ -109,6 +109,19 @@ static void test_download(void **state)
     free(want);
     unlink(file);
 
+    //  cost and record count of the same request (mock: 250 records, $0.001 each)
+    const char *cargv[] = { "ofts-databento", "cost", "--dataset", "GLBX.MDP3", "--symbols", "GC.FUT",
+                            "--schema", "mbp-10", "--start", "2025-12-01", "--base-url", url, NULL };
+    assert_int_equal(s_run(cargv, KEY, &out, &err), 0);
+    assert_string_equal(out, "0.25 USD\n");
+    free(out);
+    free(err);
+    cargv[1] = "count";
+    assert_int_equal(s_run(cargv, KEY, &out, &err), 0);
+    assert_string_equal(out, "250 records\n");
+    free(out);
+    free(err);
+
     //  wrong key: exit 1, Databento's message, no key in any output
     const char *bad = "db-BadKeyBadKeyBadKeyBadKeyBad99";
     assert_int_equal(s_run(argv, bad, &out, &err), 1);
