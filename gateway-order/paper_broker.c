@@ -25,8 +25,10 @@ struct _paper_broker_t {
     size_t nquotes;
     broker_position_t positions[MAX_SYMBOLS];
     size_t npositions;
-    porder_t *orders;
+    porder_t *orders;                   //  working and waiting orders only
     size_t norders, cap;
+    porder_t done[KEEP_TERMINAL];       //  recently finished (ring)
+    size_t ndone;
     int64_t seq;                        //  order and fill id counter
 };
 
@@ -128,17 +130,30 @@ s_append(paper_broker_t *self, const porder_t *row)
     return self->norders++;
 }
 
-//  Forget old finished orders (they stay in the store for find_order).
+//  Finished orders leave the matching loops for a small ring (older ones
+//  stay in the store for find_order). Run between events only: the loops
+//  work by index.
 static void
 s_compact(paper_broker_t *self)
 {
-    if (self->norders < 4 * KEEP_TERMINAL)
-        return;
-    size_t kept = 0, cut = self->norders - KEEP_TERMINAL;
-    for (size_t i = 0; i < self->norders; i++)
-        if (i >= cut || !broker_status_terminal(self->orders[i].order.status))
+    size_t kept = 0;
+    for (size_t i = 0; i < self->norders; i++) {
+        if (broker_status_terminal(self->orders[i].order.status))
+            self->done[self->ndone++ % KEEP_TERMINAL] = self->orders[i];
+        else
             self->orders[kept++] = self->orders[i];
+    }
     self->norders = kept;
+}
+
+static const porder_t *
+s_find_done(paper_broker_t *self, const char *client_order_id)
+{
+    size_t n = self->ndone < KEEP_TERMINAL ? self->ndone : KEEP_TERMINAL;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(self->done[i].order.client_order_id, client_order_id) == 0)
+            return &self->done[i];
+    return NULL;
 }
 
 //  ---------------------------------------------------------------------------
@@ -331,7 +346,7 @@ s_reject(broker_order_t *order, const char *why)
 static bool
 s_known_id(paper_broker_t *self, const char *client_order_id)
 {
-    return s_find(self, client_order_id) >= 0
+    return s_find(self, client_order_id) >= 0 || s_find_done(self, client_order_id)
         || (self->store && order_store_paper_order_get(self->store, client_order_id, NULL) == 1);
 }
 
@@ -441,6 +456,7 @@ s_cancel(void *impl, const char *client_order_id, int64_t now_ns)
     for (size_t i = 0; i < self->norders; i++)
         if (self->orders[i].suspended && strcmp(self->orders[i].order.parent_id, client_order_id) == 0)
             s_cancel_index(self, i, "entry cancelled", now_ns);
+    s_compact(self);
     return BROKER_OK;
 }
 
@@ -453,6 +469,7 @@ s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns
         if (strcmp(o->symbol, symbol) == 0 && !broker_status_terminal(o->status))
             s_cancel_index(self, i, "flatten", now_ns);
     }
+    s_compact(self);
     broker_position_t *pos = s_position(self, symbol, false);
     if (!pos || pos->quantity == 0)
         return BROKER_OK;
@@ -504,6 +521,11 @@ s_find_order(void *impl, const char *client_order_id, broker_order_t *out)
     int index = s_find(self, client_order_id);
     if (index >= 0) {
         *out = self->orders[index].order;
+        return 0;
+    }
+    const porder_t *done = s_find_done(self, client_order_id);
+    if (done) {
+        *out = done->order;
         return 0;
     }
     order_store_paper_t row;
