@@ -333,6 +333,29 @@ t_session_dst(void **state)
     assert_int_equal(s_check(f), CODE(OUTSIDE_SESSION));
     s_at(f, mar1 + 23 * 3600 * SEC);
     assert_int_equal(s_check(f), CODE(NONE));
+    //  DST ends Sunday 2026-11-01 02:00: that evening 17:00 CST = 23:00 UTC.
+    int64_t nov1 = ofts_days_from_civil(2026, 11, 1) * 86400 * SEC;
+    s_at(f, nov1 + 23 * 3600 * SEC - 1 * SEC);
+    assert_int_equal(s_check(f), CODE(OUTSIDE_SESSION));
+    s_at(f, nov1 + 23 * 3600 * SEC);
+    assert_int_equal(s_check(f), CODE(NONE));
+}
+
+//  Equity index: the 15:15-15:30 CT halt is a closed session for NQ.
+static void
+t_equity_halt(void **state)
+{
+    fx_t *f = *state;
+    f->v.ins = ofts_instrument_find("NQ");
+    f->v.last_price = px("20000");
+    f->sig.symbol = (char *) "NQ";
+    f->sig.contract = (char *) "NQM6";
+    f->sig.entry = px("20000");
+    f->sig.stop = px("19980");
+    f->sig.take_profit = px("20040");
+    assert_int_equal(s_check(f), CODE(NONE));
+    s_at(f, ofts_ct_to_utc(2026, 3, 10, 15, 20, 0));
+    assert_int_equal(s_check(f), CODE(OUTSIDE_SESSION));
 }
 
 static void
@@ -413,7 +436,7 @@ main(void)
         T(t_good_signal_passes), T(t_cooldown_boundary), T(t_confidence_boundary),
         T(t_fat_finger_boundary), T(t_stale_boundary), T(t_rate_limit_boundary),
         T(t_daily_loss_one_tick), T(t_trailing_mll_one_tick), T(t_max_contracts), T(t_size_zero),
-        T(t_positions), T(t_bad_signals), T(t_tick_rounding), T(t_session_dst), T(t_daily_break),
+        T(t_positions), T(t_bad_signals), T(t_tick_rounding), T(t_session_dst), T(t_equity_halt), T(t_daily_break),
         T(t_entry_cutoff_and_flatten_dst), T(t_state_gate_last),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
