@@ -106,7 +106,8 @@ typedef struct {
     void (*poll)(void *impl, int64_t now_ns);
     size_t (*positions)(void *impl, broker_position_t *out, size_t max);
     size_t (*open_orders)(void *impl, broker_order_t *out, size_t max);
-    //  0 and the order's current state, or -1 when the broker does not know it.
+    //  0 and the order's current state; -1 when the broker does not know it
+    //  (definitive); -2 when it could not be asked (network: try later).
     int (*find_order)(void *impl, const char *client_order_id, broker_order_t *out);
 } broker_ops_t;
 

@@ -520,8 +520,11 @@ s_find_order(void *impl, const char *client_order_id, broker_order_t *out)
         return 0;
     }
     projectx_order_info_t info;
-    if (projectx_find_order_by_tag(self->client, client_order_id, 0, &info) != PROJECTX_OK)
+    int rc = projectx_find_order_by_tag(self->client, client_order_id, 0, &info);
+    if (rc == PROJECTX_NOT_FOUND)
         return -1;
+    if (rc != PROJECTX_OK)
+        return -2;
     s_from_info(out, &info);
     s_track(self, out, info.id, info.contract_id);  //  followed from now on
     return 0;

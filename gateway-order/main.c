@@ -64,6 +64,7 @@ s_read_config(ofts_service_t *svc, settings_t *set)
     set->om.reconcile_ms = ofts_cfgsec_int(sec, "reconcile_ms", OM_DEFAULT_RECONCILE_MS);
     set->om.protect_grace_ms = ofts_cfgsec_int(sec, "protect_grace_ms", OM_DEFAULT_PROTECT_GRACE_MS);
     set->om.flatten_retry_ms = ofts_cfgsec_int(sec, "flatten_retry_ms", OM_DEFAULT_FLATTEN_RETRY_MS);
+    set->om.unknown_timeout_ms = ofts_cfgsec_int(sec, "unknown_timeout_ms", OM_DEFAULT_UNKNOWN_TIMEOUT_MS);
     set->tick_ms = (int) ofts_cfgsec_int(sec, "tick_ms", 250);
     set->listen_md = ofts_cfgsec_bool(sec, "listen_md", true);
     set->poll_ms = (int) ofts_cfgsec_int(sec, "poll_ms", 1000);
@@ -88,6 +89,8 @@ s_read_config(ofts_service_t *svc, settings_t *set)
         ofts_cfgsec_fail(sec, "protect_grace_ms", "must be >= 0");
     if (set->om.flatten_retry_ms <= 0)
         ofts_cfgsec_fail(sec, "flatten_retry_ms", "must be > 0");
+    if (set->om.unknown_timeout_ms <= 0)
+        ofts_cfgsec_fail(sec, "unknown_timeout_ms", "must be > 0");
     if (set->tick_ms <= 0 || set->tick_ms > 60000)
         ofts_cfgsec_fail(sec, "tick_ms", "expected 1..60000");
     if (!set->db_path[0])

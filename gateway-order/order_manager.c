@@ -411,6 +411,8 @@ s_flatten_symbol(order_manager_t *self, const char *symbol, const char *id, cons
     s_order_insert(self, &o);
     s_send_order(self, &o, NULL, NULL);
     self->flattens++;
+    if (self->store)
+        order_store_flush(self->store);
     broker_result_t rc = broker_flatten(self->broker, symbol, id, now_ns);
     int index = s_order_index(self, id);
     if (index < 0)
@@ -593,6 +595,8 @@ order_manager_on_request(order_manager_t *self, const Ofts__OrderRequest *req, i
              : o.type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT ? "limit" : "stop",
              ofts_price_str(o.price, px, sizeof(px)), ofts_price_str(o.stop, sl, sizeof(sl)),
              ofts_price_str(o.take_profit, tp, sizeof(tp)), broker_name(self->broker));
+    if (self->store)
+        order_store_flush(self->store);
     broker_order_t sent = o;
     broker_result_t rc = broker_place(self->broker, &sent, now_ns);
     int index = s_order_index(self, o.client_order_id);
@@ -748,8 +752,35 @@ s_reconcile_positions(order_manager_t *self)
     }
 }
 
+//  An order the broker has never heard of. Before our write-then-place
+//  completed (crash in between, or an ambiguous place that did not land),
+//  after unknown_timeout_ms it is declared never placed. Working orders
+//  that vanish are left to the next reconcile (warned).
 static void
-s_reconcile_orders(order_manager_t *self)
+s_not_at_broker(order_manager_t *self, size_t index, int64_t now_ns)
+{
+    broker_order_t *o = &self->orders[index];
+    bool unplaced = o->status == OFTS__ORDER_STATUS__STATUS_PENDING
+                 || o->status == OFTS__ORDER_STATUS__STATUS_UNKNOWN;
+    if (!unplaced || o->parent_id[0]
+        || now_ns - o->created_ns < self->cfg.unknown_timeout_ms * NS_PER_MS) {
+        log_warn("reconcile: %s (%s) unknown to the broker", o->client_order_id,
+                 broker_status_name(o->status));
+        return;
+    }
+    o->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+    snprintf(o->text, sizeof(o->text), "not at the broker %" PRId64 " s after it was sent: never placed",
+             (now_ns - o->created_ns) / (1000 * NS_PER_MS));
+    o->updated_ns = now_ns;
+    broker_order_t copy = *o;
+    log_error("reconcile: %s: %s", copy.client_order_id, copy.text);
+    s_save(self, &copy);
+    s_send_order(self, &copy, NULL, NULL);
+    s_order_remove(self, index);
+}
+
+static void
+s_reconcile_orders(order_manager_t *self, int64_t now_ns)
 {
     enum { MAX_OPEN = 256 };
     broker_order_t *open = calloc(MAX_OPEN, sizeof(broker_order_t));
@@ -770,16 +801,18 @@ s_reconcile_orders(order_manager_t *self)
         broker_order_t theirs;
         if (listed)
             continue;
-        if (broker_find_order(self->broker, ids[i], &theirs) == 0) {
+        int found = broker_find_order(self->broker, ids[i], &theirs);
+        if (found == 0) {
             if (theirs.status != self->orders[index].status)
                 log_warn("reconcile: %s: %s here, %s at the broker: taking the broker's", ids[i],
                          broker_status_name(self->orders[index].status),
                          broker_status_name(theirs.status));
             s_on_order(self, &theirs);
         }
+        else if (found == -1)
+            s_not_at_broker(self, (size_t) index, now_ns);
         else
-            log_warn("reconcile: %s (%s) unknown to the broker", ids[i],
-                     broker_status_name(self->orders[index].status));
+            log_warn("reconcile: %s: the broker could not be asked; later", ids[i]);
     }
     //  The broker's that we do not track: adopt them.
     for (size_t j = 0; j < n; j++) {
@@ -798,7 +831,7 @@ void
 order_manager_reconcile(order_manager_t *self, int64_t now_ns)
 {
     self->last_reconcile = now_ns;
-    s_reconcile_orders(self);
+    s_reconcile_orders(self, now_ns);
     s_reconcile_positions(self);
 }
 
@@ -822,6 +855,7 @@ order_manager_config_defaults(order_manager_config_t *cfg)
     cfg->protect_grace_ms = OM_DEFAULT_PROTECT_GRACE_MS;
     cfg->reconcile_ms = OM_DEFAULT_RECONCILE_MS;
     cfg->flatten_retry_ms = OM_DEFAULT_FLATTEN_RETRY_MS;
+    cfg->unknown_timeout_ms = OM_DEFAULT_UNKNOWN_TIMEOUT_MS;
 }
 
 order_manager_t *

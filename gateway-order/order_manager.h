@@ -34,11 +34,14 @@ typedef struct {
     int64_t protect_grace_ms;           //  entry filled -> stop+target working; default 2000
     int64_t reconcile_ms;               //  0 = never (tick); default 5000
     int64_t flatten_retry_ms;           //  re-send a flatten that did not close; default 5000
+    int64_t unknown_timeout_ms;         //  pending/unknown and not at the broker this long:
+                                        //  never placed -> rejected; default 30000
 } order_manager_config_t;
 
 #define OM_DEFAULT_PROTECT_GRACE_MS 2000
 #define OM_DEFAULT_RECONCILE_MS 5000
 #define OM_DEFAULT_FLATTEN_RETRY_MS 5000
+#define OM_DEFAULT_UNKNOWN_TIMEOUT_MS 30000
 
 void order_manager_config_defaults(order_manager_config_t *cfg);
 

@@ -157,6 +157,14 @@ order_store_commit(order_store_t *self)
     return s_exec(self, "COMMIT;");
 }
 
+int
+order_store_flush(order_store_t *self)
+{
+    if (self->depth == 0)
+        return 0;
+    return s_exec(self, "COMMIT; BEGIN IMMEDIATE;");
+}
+
 static void
 s_bind_order(sqlite3_stmt *st, const broker_order_t *o)
 {

@@ -38,6 +38,10 @@ const char *order_store_path(order_store_t *self);
 //  Group writes into one transaction (nests: only the outermost commits).
 int order_store_begin(order_store_t *self);
 int order_store_commit(order_store_t *self);
+//  Inside a transaction: commit what is written so far and carry on in a
+//  new one. Used before a call to an external broker, so the client order
+//  id is durable before the order can exist.
+int order_store_flush(order_store_t *self);
 
 //  Orders as the manager tracks them. put is an upsert by client_order_id.
 int order_store_order_put(order_store_t *self, const broker_order_t *order);

@@ -96,6 +96,7 @@ typedef struct {
     bool reject_stop;
     bool no_legs;                       //  legs never show up
     bool duplicate_fills;               //  each fill delivered twice
+    bool lost;                          //  place times out and never lands
     int64_t fill_px;
     broker_position_t pos;              //  one symbol
     broker_order_t legs[2];
@@ -149,6 +150,8 @@ s_fake_place(void *impl, broker_order_t *order, int64_t now_ns)
     (void) now_ns;
     fake_t *f = impl;
     f->places++;
+    if (f->lost)
+        return BROKER_AMBIGUOUS;
     snprintf(order->broker_order_id, sizeof(order->broker_order_id), "%d", ++f->seq);
     order->status = OFTS__ORDER_STATUS__STATUS_FILLED;
     order->filled_quantity = order->quantity;
@@ -582,6 +585,41 @@ t_reconcile_broker_wins(void **state)
     order_manager_destroy(&om);
 }
 
+//  An ambiguous place that never reached the broker: UNKNOWN, never resent,
+//  declared never placed (REJECTED) once unknown_timeout_ms has passed.
+static void
+t_ambiguous_place_never_landed(void **state)
+{
+    (void) state;
+    fake_t fake;
+    s_fake_init(&fake);
+    fake.lost = true;
+    order_manager_config_t cfg = s_cfg();
+    cfg.unknown_timeout_ms = 30000;
+    order_store_t *store = order_store_new(":memory:");
+    order_manager_t *om = order_manager_new(&fake.broker, store, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    Ofts__OrderRequest req = s_request("amb-1", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 1000 * MS);
+    assert_int_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->status, OFTS__ORDER_STATUS__STATUS_UNKNOWN);
+    order_manager_reconcile(om, 10000 * MS);
+    broker_order_t o;
+    assert_int_equal(order_store_order_get(store, "amb-1", &o), 1);
+    assert_int_equal(o.status, OFTS__ORDER_STATUS__STATUS_UNKNOWN);
+    order_manager_on_request(om, &req, 20000 * MS);         //  resend: not placed
+    assert_int_equal(fake.places, 1);
+    order_manager_reconcile(om, 31001 * MS);
+    assert_int_equal(order_store_order_get(store, "amb-1", &o), 1);
+    assert_int_equal(o.status, OFTS__ORDER_STATUS__STATUS_REJECTED);
+    assert_non_null(strstr(o.text, "never placed"));
+    assert_int_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->status, OFTS__ORDER_STATUS__STATUS_REJECTED);
+    order_manager_on_request(om, &req, 32000 * MS);         //  still never placed again
+    assert_int_equal(fake.places, 1);
+    order_manager_destroy(&om);
+    order_store_destroy(&store);
+}
+
 //  Snapshot: positions and working orders, filtered by prefix.
 static void
 t_snapshot(void **state)
@@ -618,6 +656,7 @@ main(void)
         cmocka_unit_test_setup(t_kill_flatten_resume, s_reset),
         cmocka_unit_test_setup(t_bad_requests, s_reset),
         cmocka_unit_test_setup(t_reconcile_broker_wins, s_reset),
+        cmocka_unit_test_setup(t_ambiguous_place_never_landed, s_reset),
         cmocka_unit_test_setup(t_snapshot, s_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

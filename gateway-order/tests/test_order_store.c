@@ -182,6 +182,22 @@ t_wal_mode(void **state)
     assert_int_equal(order_store_commit(store), 0);
     assert_int_equal(order_store_commit(store), 0);
     assert_int_equal(order_store_meta_get(store, "n", 0), 1);
+    //  flush: what was written is visible to another connection (durable)
+    //  while the caller's transaction carries on.
+    assert_int_equal(order_store_begin(store), 0);
+    broker_order_t f1 = s_order("flushed-1", OFTS__ORDER_STATUS__STATUS_PENDING);
+    assert_int_equal(order_store_order_put(store, &f1), 0);
+    assert_int_equal(order_store_flush(store), 0);
+    broker_order_t f2 = s_order("after-flush", OFTS__ORDER_STATUS__STATUS_PENDING);
+    assert_int_equal(order_store_order_put(store, &f2), 0);
+    assert_int_equal(sqlite3_open(s_db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM orders WHERE client_order_id IN"
+                                        " ('flushed-1', 'after-flush');", -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), 1);         //  only the flushed one
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_int_equal(order_store_commit(store), 0);
     order_store_destroy(&store);
 }
 
