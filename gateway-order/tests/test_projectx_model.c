@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "ofts_config.h"
 #include "ofts_instrument.h"
+#include "projectx_client.h"
 #include "projectx_model.h"
 #include <stdlib.h>
 #include <string.h>
@@ -190,6 +192,49 @@ test_status(void **state)
     assert_false(projectx_status_terminal(PROJECTX_STATUS_NONE));
 }
 
+static void
+test_config_keys(void **state)
+{
+    (void) state;
+    char err[256];
+    ofts_config_t *cfg = ofts_config_parse(
+        "{\"gateway_order\":{\"projectx\":{\"base_url\":\"http://127.0.0.1:5000\","
+        "\"user_hub_url\":\"http://127.0.0.1:5001/hubs/user\",\"account_name\":\"PRAC-1\","
+        "\"timeout_ms\":2500,\"rate_general\":100,\"live\":false}}}",
+        "test.json", err, sizeof err);
+    assert_non_null(cfg);
+    ofts_cfgsec_t *sec = ofts_config_section(cfg, "gateway_order.projectx");
+    projectx_config_t px;
+    projectx_config_defaults(&px);
+    assert_int_equal(projectx_config_read(&px, sec), 0);
+    assert_int_equal(ofts_cfgsec_finish(&sec, err, sizeof err), 0);
+    assert_string_equal(px.base_url, "http://127.0.0.1:5000");
+    assert_string_equal(px.user_hub_url, "http://127.0.0.1:5001/hubs/user");
+    assert_string_equal(px.account_name, "PRAC-1");
+    assert_int_equal(px.timeout_ms, 2500);
+    assert_int_equal(px.rate_general, 100);
+    assert_int_equal(px.rate_general_window_ms, 60000);     //  default kept
+    assert_int_equal(px.read_retries, 3);
+    ofts_config_destroy(&cfg);
+
+    //  A typo is reported with its dotted key; a negative time-out too.
+    cfg = ofts_config_parse("{\"gateway_order\":{\"projectx\":{\"timeout\":5}}}", "t.json", err,
+                            sizeof err);
+    sec = ofts_config_section(cfg, "gateway_order.projectx");
+    projectx_config_defaults(&px);
+    assert_int_equal(projectx_config_read(&px, sec), 0);
+    assert_int_equal(ofts_cfgsec_finish(&sec, err, sizeof err), -1);
+    assert_non_null(strstr(err, "gateway_order.projectx.timeout"));
+    ofts_config_destroy(&cfg);
+    cfg = ofts_config_parse("{\"gateway_order\":{\"projectx\":{\"timeout_ms\":-1}}}", "t.json",
+                            err, sizeof err);
+    sec = ofts_config_section(cfg, "gateway_order.projectx");
+    assert_int_equal(projectx_config_read(&px, sec), -1);
+    assert_int_equal(ofts_cfgsec_finish(&sec, err, sizeof err), -1);
+    assert_non_null(strstr(err, "timeout_ms"));
+    ofts_config_destroy(&cfg);
+}
+
 int
 main(void)
 {
@@ -201,6 +246,7 @@ main(void)
         cmocka_unit_test(test_bracket_signs),
         cmocka_unit_test(test_jwt_exp),
         cmocka_unit_test(test_status),
+        cmocka_unit_test(test_config_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
