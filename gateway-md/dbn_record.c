@@ -10,6 +10,7 @@
     rust/dbn/src/record.rs and compat.rs with offset_of!).                  */
 #include "dbn_record.h"
 #include <endian.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -642,6 +643,51 @@ dbn_record_encode(const dbn_record_t *rec, uint8_t version, bool ts_out, uint8_t
     if (ts_out)
         s_wr(out + size - 8, 8, rec->ts_out);
     return size;
+}
+
+int
+dbn_record_selfcheck(char *err, size_t errlen)
+{
+    for (size_t li = 0; li < sizeof(s_layouts) / sizeof(s_layouts[0]); li++) {
+        const layout_t *l = &s_layouts[li];
+        for (int v = 0; v < DBN_VERSION_MAX; v++) {
+            //  bytes 0..15 header, then fields and levels must not overlap
+            uint8_t used[1024] = { 0 };
+            memset(used, 1, 16);
+            for (int i = 0; i < l->nfields + l->nlevels; i++) {
+                const char *name = i < l->nfields ? l->fields[i].name : "level";
+                int off, w;
+                if (i < l->nfields) {
+                    const field_t *f = &l->fields[i];
+                    if (f->off[v] < 0)
+                        continue;
+                    off = f->off[v];
+                    w = f->wlen[v] ? f->wlen[v] : s_type_width(f->type);
+                    if (f->type == DBN_FT_STR && f->wlen[v] >= f->mem_len + 1) {
+                        snprintf(err, errlen, "%s v%d: %s wider than its memory", l->name, v + 1, name);
+                        return -1;
+                    }
+                }
+                else {
+                    off = 48 + 32 * (i - l->nfields);
+                    w = 32;
+                }
+                if (off + w > l->size[v]) {
+                    snprintf(err, errlen, "%s v%d: %s at %d+%d past size %u", l->name, v + 1, name,
+                             off, w, l->size[v]);
+                    return -1;
+                }
+                for (int b = off; b < off + w; b++) {
+                    if (used[b]) {
+                        snprintf(err, errlen, "%s v%d: %s overlaps byte %d", l->name, v + 1, name, b);
+                        return -1;
+                    }
+                    used[b] = 1;
+                }
+            }
+        }
+    }
+    return 0;
 }
 
 static void

@@ -285,6 +285,10 @@ typedef void (dbn_field_fn)(const dbn_field_value_t *field, int level, void *arg
 //  with bid_px ... names.
 void dbn_record_fields(const dbn_record_t *rec, dbn_field_fn *fn, void *arg);
 
+//  Consistency of the field tables: every field inside its layout, no two
+//  overlapping. 0, or -1 with the first problem in err (tests call it).
+int dbn_record_selfcheck(char *err, size_t errlen);
+
 void dbn_metadata_free(dbn_metadata_t *meta);       //  frees contents, not meta itself
 
 #endif

@@ -228,6 +228,27 @@ s_decode_all(const uint8_t *bytes, size_t len, dbn_record_t *out, int max, int *
     return dec;
 }
 
+//  The layout tables: no field outside its record, no two fields overlapping,
+//  in every version (catches offset typos the round trips cannot see).
+static void
+test_field_tables_consistent(void **state)
+{
+    (void) state;
+    char err[256] = "";
+    int rc = dbn_record_selfcheck(err, sizeof(err));
+    if (rc != 0)
+        print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(dbn_rtype_size(DBN_RTYPE_INSTRUMENT_DEF, 1), 360);
+    assert_int_equal(dbn_rtype_size(DBN_RTYPE_INSTRUMENT_DEF, 2), 400);
+    assert_int_equal(dbn_rtype_size(DBN_RTYPE_INSTRUMENT_DEF, 3), 520);
+    assert_int_equal(dbn_rtype_size(DBN_RTYPE_STATISTICS, 2), 64);
+    assert_int_equal(dbn_rtype_size(DBN_RTYPE_STATISTICS, 3), 80);
+    assert_int_equal(dbn_rtype_size(DBN_RTYPE_MBP10, 1), 368);
+    assert_int_equal(dbn_rtype_size(0x77, 3), 0);
+    assert_int_equal(dbn_rtype_size(DBN_RTYPE_MBP0, 4), 0);
+}
+
 static void
 test_round_trip_v3_every_rtype(void **state)
 {
@@ -729,6 +750,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_field_tables_consistent),
         cmocka_unit_test(test_round_trip_v3_every_rtype),
         cmocka_unit_test(test_round_trip_v1_v2),
         cmocka_unit_test(test_v1_symbol_width),
