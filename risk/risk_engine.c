@@ -12,6 +12,9 @@
 
 #define MAX_SLOTS 32
 #define RATE_WINDOW_NS (60LL * OFTS_NS_PER_SEC)
+//  A position that will not close (market shut for the weekend, broker
+//  down) is asked again at most once a minute, not every 5 s all weekend.
+#define MAX_FLATTEN_EVERY_NS (60LL * OFTS_NS_PER_SEC)
 //  An approval younger than this may not have reached gateway-order yet:
 //  its absence from a snapshot proves nothing.
 #define WORKING_GRACE_NS (10LL * OFTS_NS_PER_SEC)
@@ -66,6 +69,7 @@ struct _risk_engine_t {
     Ofts__TradingState state;
     char state_reason[192];
     int64_t last_flatten_ns, last_account_ns;
+    int64_t flatten_every_ns;           //  repeat interval, doubling to MAX_FLATTEN_EVERY
     Ofts__AccountState published;
     char published_reason[192];
     bool has_published;
@@ -209,6 +213,7 @@ risk_engine_new(const risk_config_t *cfg, const risk_engine_callbacks_t *cb, voi
     self->state = OFTS__TRADING_STATE__STATE_ACTIVE;
     snprintf(self->state_reason, sizeof self->state_reason, "ok");
     self->last_flatten_ns = INT64_MIN;
+    self->flatten_every_ns = cfg->flatten_repeat_ns;
     self->last_account_ns = INT64_MIN;
     return self;
 }
@@ -512,6 +517,7 @@ s_evaluate(risk_engine_t *self, int64_t now)
     Ofts__TradingState st = s_effective(self, now, why, sizeof why, &must_flatten);
     bool changed = st != self->state || strcmp(why, self->state_reason) != 0;
     if (changed) {
+        self->flatten_every_ns = self->cfg.flatten_repeat_ns;
         log_info("state %s -> %s: %s", s_state_name(self->state), s_state_name(st), why);
         self->state = st;
         snprintf(self->state_reason, sizeof self->state_reason, "%s", why);
@@ -519,8 +525,13 @@ s_evaluate(risk_engine_t *self, int64_t now)
     }
     //  On entering a must-be-flat state, and again while exposure is known:
     //  pub/sub may lose one command, so flattening is repeated, idempotently.
-    if (must_flatten && self->last_flatten_ns != now
-        && (changed || (s_exposed(self) && now - self->last_flatten_ns >= self->cfg.flatten_repeat_ns)))
+    if (must_flatten && self->last_flatten_ns != now && !changed && s_exposed(self)
+        && now - self->last_flatten_ns >= self->flatten_every_ns) {
+        s_flatten(self, "", why, now);
+        self->flatten_every_ns = self->flatten_every_ns * 2 < MAX_FLATTEN_EVERY_NS
+                               ? self->flatten_every_ns * 2 : MAX_FLATTEN_EVERY_NS;
+    }
+    else if (must_flatten && self->last_flatten_ns != now && changed)
         s_flatten(self, "", why, now);
     s_publish_account(self, now, false);
 }

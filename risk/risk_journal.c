@@ -247,9 +247,9 @@ risk_journal_approval(risk_journal_t *self, const Ofts__OrderRequest *r, int64_t
 {
     if (risk_journal_begin(self))
         return -1;
-    int rc = s_write(self, "INSERT INTO approvals VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "tttttitiiidtii", r->client_order_id, r->signal_id, r->symbol, r->contract, s_side(r->side),
-                     (int64_t) r->quantity,
-                     r->type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT ? "limit" : "market",
+    int rc = s_write(self, "INSERT INTO approvals VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)", "tttttitiiidtii",
+                     r->client_order_id, r->signal_id, r->symbol, r->contract, s_side(r->side),
+                     (int64_t) r->quantity, r->type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT ? "limit" : "market",
                      (int64_t) r->entry, (int64_t) r->stop, (int64_t) r->take_profit, r->confidence,
                      r->reasons, (int64_t) ts, (int64_t) day);
     if (!rc)

@@ -384,10 +384,14 @@ t_flatten_time(void **state)
     assert_int_equal(f->commands, 1);
     risk_engine_tick(f->eng, flat_at + 5 * SEC);
     assert_int_equal(f->commands, 2);
-    s_fill(f, "T2", "flat", "GC", OFTS__SIDE__SIDE_SELL, "2351.0", 1, OFTS__ORDER_ROLE__ROLE_FLATTEN,
-           flat_at + 6 * SEC);
-    risk_engine_tick(f->eng, flat_at + 20 * SEC);
+    risk_engine_tick(f->eng, flat_at + 14900 * MS);     //  then 10 s, 20 s ... up to 60 s apart
     assert_int_equal(f->commands, 2);
+    risk_engine_tick(f->eng, flat_at + 15 * SEC);
+    assert_int_equal(f->commands, 3);
+    s_fill(f, "T2", "flat", "GC", OFTS__SIDE__SIDE_SELL, "2351.0", 1, OFTS__ORDER_ROLE__ROLE_FLATTEN,
+           flat_at + 16 * SEC);
+    risk_engine_tick(f->eng, flat_at + 60 * SEC);
+    assert_int_equal(f->commands, 3);                   //  flat: no more
     risk_engine_tick(f->eng, ofts_ct_to_utc(2026, 3, 9, 17, 0, 0));
     assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
 }
