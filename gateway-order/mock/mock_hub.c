@@ -23,7 +23,7 @@ typedef struct conn_t {
     struct conn_t *next;
     struct lws *wsi;
     signalr_reader_t *reader;
-    bool handshaken, kill, close7;
+    bool handshaken, kill, close7, stalled;
     int subs;
     int64_t account;
     size_t next_event;
@@ -39,7 +39,7 @@ struct _mock_hub_t {
     volatile int stop;
     mock_hub_token_fn check;
     void *check_arg;
-    int ping_ms, port;
+    int ping_ms, client_timeout_ms, port;
     bool wrap;
     event_t *events;
     size_t nevents, cap;
@@ -140,6 +140,10 @@ static void
 flush(mock_hub_t *self, conn_t *c)
 {
     pthread_mutex_lock(&self->lock);
+    if (c->stalled) {       //  a silent stall: nothing at all, not even pings
+        pthread_mutex_unlock(&self->lock);
+        return;
+    }
     for (; c->handshaken && c->next_event < self->nevents; c->next_event++) {
         const event_t *e = &self->events[c->next_event];
         if ((c->subs & e->sub) && (e->sub == SUB_ACCOUNTS || e->account == c->account))
@@ -227,6 +231,8 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, 
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (c->kill && !c->out_len)
             return -1;
+        if (mono_ms() - c->last_received_ms >= self->client_timeout_ms)
+            return -1;      //  client silent too long (ASP.NET ClientTimeoutInterval)
         flush(self, c);
         if (c->kill)
             lws_callback_on_writable(wsi);      //  written; close on the next turn
@@ -262,7 +268,8 @@ on_tick(lws_sorted_usec_list_t *sul)
     int64_t now = mono_ms();
     pthread_mutex_lock(&self->lock);
     for (conn_t *c = self->conns; c; c = c->next)
-        if (now - c->last_sent_ms >= self->ping_ms)
+        if (now - c->last_sent_ms >= self->ping_ms
+            || now - c->last_received_ms >= self->client_timeout_ms)
             lws_callback_on_writable(c->wsi);
     pthread_mutex_unlock(&self->lock);
     lws_sul_schedule(self->context, 0, &self->tick, on_tick, 250 * LWS_US_PER_MS);
@@ -286,6 +293,7 @@ mock_hub_start(int port, mock_hub_token_fn check, void *arg, int ping_ms)
     self->check = check;
     self->check_arg = arg;
     self->ping_ms = ping_ms > 0 ? ping_ms : 15000;
+    self->client_timeout_ms = 2 * self->ping_ms > 30000 ? 2 * self->ping_ms : 30000;
     self->wrap = true;
     lws_set_log_level(LLL_ERR, NULL);
     struct lws_context_creation_info info;
@@ -353,6 +361,8 @@ mock_hub_admin(mock_hub_t *self, const char *action)
             c->kill = true;
         else if (!strcmp(action, "close7"))
             c->close7 = true;
+        else if (!strcmp(action, "stall"))
+            c->stalled = true;
     }
     pthread_mutex_unlock(&self->lock);
     lws_cancel_service(self->context);

@@ -9,8 +9,9 @@
     events go out as type-1 invocations wrapped {action, data} (or bare when
     configured); pending events are coalesced into one frame (several
     messages per frame, like the real hub); a ping after ping_ms of idle;
-    admin actions "drop" (close the socket) and "close7" (send a SignalR
-    Close with allowReconnect).                                             */
+    a client silent for max(30 s, 2 x ping_ms) is closed; admin actions
+    "drop" (close the socket), "close7" (send a SignalR Close with
+    allowReconnect) and "stall" (send nothing any more, not even pings).                                             */
 #ifndef MOCK_HUB_H
 #define MOCK_HUB_H
 #include <jansson.h>
@@ -28,7 +29,7 @@ int mock_hub_port(mock_hub_t *self);
 void mock_hub_publish(mock_hub_t *self, int64_t account, const char *target, int action,
                       json_t *payload);
 void mock_hub_set_wrap(mock_hub_t *self, bool wrap);
-//  "drop" | "close7". Returns how many connections it applied to.
+//  "drop" | "close7" | "stall". Returns how many connections it applied to.
 int mock_hub_admin(mock_hub_t *self, const char *action);
 //  Open, handshaken connections and total accepted connections so far.
 void mock_hub_counts(mock_hub_t *self, int *open, int *accepted, int *subscribed);

@@ -27,7 +27,7 @@
                           "token_lifetime_s":n,"rate_limit":n,"rate_window_ms":n,
                           "can_trade":bool,"retry_after":bool}
       POST /mock/expire_tokens   every token becomes invalid (-> 401)
-      POST /mock/hub     {"action":"drop|close7","wrap":bool}  user-hub faults
+      POST /mock/hub     {"action":"drop|close7|stall","wrap":bool}  user-hub faults
       GET  /mock/state   {"counters":{...},"orders":[all, incl. Suspended],
                           "positions":[...],"trades":[...],
                           "hub":{"open":n,"accepted":n,"subscribed":n}}

@@ -242,6 +242,17 @@ test_events_and_reconnect(void **state)
     want_ups = 3;
     assert_true(pump_until(f, ups_reached, 5000));
 
+    //  A silent stall (no pings either): the client's 3 s server time-out
+    //  fires, it reconnects, and the new connection works.
+    json_decref(mock_admin(&f->mock, "/mock/hub", "{\"action\":\"stall\"}"));
+    long stalled_at = mono_ms();
+    want_downs = 3;
+    assert_true(pump_until(f, downs_reached, 6000));
+    assert_true(mono_ms() - stalled_at >= 2400);
+    assert_non_null(strstr(projectx_userhub_reason(f->hub), "server timeout"));
+    want_ups = 4;
+    assert_true(pump_until(f, ups_reached, 5000));
+
     //  Bare payloads (the docs' shape) parse the same.
     json_decref(mock_admin(&f->mock, "/mock/hub", "{\"wrap\":false}"));
     int before = count_kind(f, PROJECTX_EVENT_TRADE);
@@ -253,7 +264,7 @@ test_events_and_reconnect(void **state)
     assert_true(count_kind(f, PROJECTX_EVENT_TRADE) > before || pump_until(f, order_seen, 100));
     uint64_t connects, events, bad;
     projectx_userhub_counters(f->hub, &connects, &events, &bad);
-    assert_int_equal(connects, 3);
+    assert_int_equal(connects, 4);
     assert_int_equal(bad, 0);
 }
 
