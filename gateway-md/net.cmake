@@ -51,3 +51,15 @@ add_dependencies(test-gateway_md_live_run ofts-mock-databento-live ofts-gateway-
 if(TARGET ofts-gateway-md)
   target_link_libraries(ofts-gateway-md PRIVATE ofts_dbnet)
 endif()
+
+# libFuzzer target for the live text phase and the HTTP error parser.
+if(OFTS_FUZZ)
+  if(NOT TARGET fuzz-targets)
+    add_custom_target(fuzz-targets)
+  endif()
+  add_executable(fuzz-live-proto ${NET_DIR}/fuzz_live_proto.c)
+  target_compile_options(fuzz-live-proto PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(fuzz-live-proto PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(fuzz-live-proto PRIVATE ofts_dbnet)
+  add_dependencies(fuzz-targets fuzz-live-proto)
+endif()
