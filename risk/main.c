@@ -31,8 +31,15 @@ typedef struct {
     const char *order_ctl;          //  gateway-order's ctl endpoint
     int64_t shift_ns;               //  --time-shift (tests, demos)
     int64_t next_reconcile_ns;      //  monotonic
-    bool reconcile_due;             //  a gap in gateway-order's stream
+    bool reconcile_due;             //  a gap in gateway-order's stream, or its restart
+    uint64_t order_epoch;           //  gateway-order's publisher epoch last seen
+    int64_t floor_clear_ns;         //  monotonic; 0 = no floor set
 } app_t;
+
+//  How long the Clone-pattern floor stays: long enough for updates that
+//  crossed the snapshot to be dropped, short enough that a gateway-order
+//  restart (new epoch, seq from 1 again) is not mistaken for old news.
+#define FLOOR_HOLD_NS (1000LL * OFTS_NS_PER_MS)
 
 static int64_t
 s_now(app_t *app)
@@ -149,6 +156,7 @@ s_reconcile(app_t *app)
     if (ofts_ctl_snapshot(app->order_ctl, "exec.", app->cfg.reconcile_timeout_ms, s_on_order_snapshot, app,
                           &seq) == 0) {
         ofts_bus_set_floor(ofts_service_bus(app->svc), "gateway-order", seq);
+        app->floor_clear_ns = ofts_clock_mono_ns() + FLOOR_HOLD_NS;
         risk_engine_reconcile_end(app->eng, s_now(app));
         log_info("reconciled with gateway-order at %s (seq %llu)", app->order_ctl, (unsigned long long) seq);
         app->reconcile_due = false;
@@ -183,6 +191,14 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
     (void) svc;
     (void) topic;
     app_t *app = arg;
+    const Ofts__Header *h = env->header;
+    if (h && h->source && strcmp(h->source, "gateway-order") == 0) {
+        if (app->order_epoch && h->epoch != app->order_epoch) {
+            log_warn("gateway-order restarted (new epoch): re-reconciling");
+            app->reconcile_due = true;
+        }
+        app->order_epoch = h->epoch;
+    }
     risk_engine_on_envelope(app->eng, env, s_now(app));
 }
 
@@ -227,6 +243,10 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
 {
     (void) svc;
     app_t *app = arg;
+    if (app->floor_clear_ns && ofts_clock_mono_ns() >= app->floor_clear_ns) {
+        ofts_bus_set_floor(ofts_service_bus(app->svc), "gateway-order", 0);
+        app->floor_clear_ns = 0;
+    }
     if (app->order_ctl && (app->reconcile_due || ofts_clock_mono_ns() >= app->next_reconcile_ns))
         s_reconcile(app);
     risk_engine_tick(app->eng, now_ns + app->shift_ns);
