@@ -64,7 +64,7 @@ s_run(bool with_orders, order_store_t *store, long *published)
         }
         if (store)
             order_store_begin(store);
-        paper_broker_on_trade(pb, "GC", px, ts);
+        paper_broker_on_trade(pb, "GC", "GCZ6", px, ts);
         order_manager_tick(om, ts);
         if (store)
             order_store_commit(store);

@@ -12,7 +12,9 @@
 
 typedef struct {
     char symbol[BROKER_SYM_LEN];
+    char contract[BROKER_CONTRACT_LEN]; //  "" when the feed gave none
     int64_t bid, ask, last;             //  0 = unknown
+    uint64_t touched;                   //  recency, for orders without a contract
 } quote_t;
 
 typedef order_store_paper_t porder_t;   //  order + bracket bookkeeping
@@ -21,8 +23,9 @@ struct _paper_broker_t {
     broker_t broker;
     paper_config_t cfg;
     order_store_t *store;               //  borrowed, may be NULL
-    quote_t quotes[MAX_SYMBOLS];
+    quote_t quotes[MAX_SYMBOLS * 2];
     size_t nquotes;
+    uint64_t quote_clock;
     broker_position_t positions[MAX_SYMBOLS];
     size_t npositions;
     porder_t *orders;                   //  working and waiting orders only
@@ -37,18 +40,48 @@ static const broker_ops_t s_ops;
 //  ---------------------------------------------------------------------------
 //  Small lookups
 
+//  Quotes are per contract: a root's feed may carry several months (GCZ6
+//  and GCG7 both arrive as GC) and a fill must not mix their prices.
 static quote_t *
-s_quote(paper_broker_t *self, const char *symbol, bool create)
+s_quote(paper_broker_t *self, const char *symbol, const char *contract, bool create)
 {
+    if (!contract)
+        contract = "";
     for (size_t i = 0; i < self->nquotes; i++)
-        if (strcmp(self->quotes[i].symbol, symbol) == 0)
+        if (strcmp(self->quotes[i].symbol, symbol) == 0 && strcmp(self->quotes[i].contract, contract) == 0)
             return &self->quotes[i];
-    if (!create || self->nquotes == MAX_SYMBOLS)
+    if (!create || self->nquotes == MAX_SYMBOLS * 2)
         return NULL;
     quote_t *q = &self->quotes[self->nquotes++];
     memset(q, 0, sizeof(*q));
     broker_strlcpy(q->symbol, symbol, sizeof(q->symbol));
+    broker_strlcpy(q->contract, contract, sizeof(q->contract));
     return q;
+}
+
+//  The quote an order trades on: its own contract's (or a feed without
+//  contracts); an order without a contract takes the symbol's latest.
+static quote_t *
+s_order_quote(paper_broker_t *self, const broker_order_t *o)
+{
+    quote_t *best = NULL;
+    for (size_t i = 0; i < self->nquotes; i++) {
+        quote_t *q = &self->quotes[i];
+        if (strcmp(q->symbol, o->symbol) != 0)
+            continue;
+        if (o->contract[0] && q->contract[0] && strcmp(o->contract, q->contract) != 0)
+            continue;
+        if (!best || q->touched > best->touched)
+            best = q;
+    }
+    return best;
+}
+
+//  Does md of `contract` concern order o?
+static bool
+s_same_contract(const broker_order_t *o, const char *contract)
+{
+    return !o->contract[0] || !contract || !contract[0] || strcmp(o->contract, contract) == 0;
 }
 
 static broker_position_t *
@@ -271,12 +304,13 @@ s_fill(paper_broker_t *self, size_t index, int64_t price, int64_t now_ns)
 
 //  Market price for side, or 0 when no price is known yet.
 static int64_t
-s_market_price(paper_broker_t *self, const char *symbol, int side)
+s_market_price(paper_broker_t *self, const broker_order_t *o)
 {
-    quote_t *q = s_quote(self, symbol, false);
+    quote_t *q = s_order_quote(self, o);
     if (!q)
         return 0;
-    int64_t slip = (int64_t) self->cfg.slippage_ticks * s_tick(symbol);
+    int side = o->side;
+    int64_t slip = (int64_t) self->cfg.slippage_ticks * s_tick(o->symbol);
     int64_t px = side == OFTS__SIDE__SIDE_BUY ? q->ask : q->bid;
     if (px == 0)
         px = q->last;
@@ -301,7 +335,7 @@ s_fill_markets(paper_broker_t *self, const char *symbol, int64_t now_ns)
         if (!s_working(row) || row->order.type != OFTS__ORDER_TYPE__ORDER_TYPE_MARKET
             || strcmp(row->order.symbol, symbol) != 0)
             continue;
-        int64_t px = s_market_price(self, symbol, row->order.side);
+        int64_t px = s_market_price(self, &row->order);
         if (px)
             s_fill(self, i, px, now_ns);
     }
@@ -309,14 +343,16 @@ s_fill_markets(paper_broker_t *self, const char *symbol, int64_t now_ns)
 
 //  Stops and limits of symbol against one trade price.
 static void
-s_match_trade(paper_broker_t *self, const char *symbol, int64_t trade, int64_t now_ns)
+s_match_trade(paper_broker_t *self, const char *symbol, const char *contract, int64_t trade,
+              int64_t now_ns)
 {
     int64_t slip = (int64_t) self->cfg.slippage_ticks * s_tick(symbol);
     //  Index loop: children activated by an entry fill are later in the
     //  array and get their chance against this same trade.
     for (size_t i = 0; i < self->norders; i++) {
         porder_t *row = &self->orders[i];
-        if (!s_working(row) || strcmp(row->order.symbol, symbol) != 0)
+        if (!s_working(row) || strcmp(row->order.symbol, symbol) != 0
+            || !s_same_contract(&row->order, contract))
             continue;
         bool buy = row->order.side == OFTS__SIDE__SIDE_BUY;
         int64_t px = row->order.price;
@@ -431,6 +467,11 @@ s_place(void *impl, broker_order_t *order, int64_t now_ns)
     o->avg_fill_price = 0;
     o->text[0] = 0;
     o->created_ns = now_ns;
+    if (!o->contract[0]) {
+        quote_t *q = s_order_quote(self, o);
+        if (q)
+            broker_strlcpy(o->contract, q->contract, sizeof(o->contract));
+    }
     size_t index = s_append(self, &row);
     *order = self->orders[index].order;
     s_publish_order(self, index, now_ns);
@@ -616,27 +657,47 @@ s_side_px(int64_t px)
     return px <= 0 || px == INT64_MAX ? 0 : px;
 }
 
-void
-paper_broker_on_bbo(paper_broker_t *self, const char *symbol, int64_t bid, int64_t ask, int64_t ts_ns)
+//  Orders placed without a contract trade the first contract the feed
+//  shows for their symbol, from then on.
+static void
+s_adopt_contract(paper_broker_t *self, const char *symbol, const char *contract)
 {
-    quote_t *q = s_quote(self, symbol, true);
+    if (!contract || !contract[0])
+        return;
+    for (size_t i = 0; i < self->norders; i++) {
+        broker_order_t *o = &self->orders[i].order;
+        if (!o->contract[0] && strcmp(o->symbol, symbol) == 0)
+            broker_strlcpy(o->contract, contract, sizeof(o->contract));
+    }
+}
+
+void
+paper_broker_on_bbo(paper_broker_t *self, const char *symbol, const char *contract, int64_t bid,
+                    int64_t ask, int64_t ts_ns)
+{
+    quote_t *q = s_quote(self, symbol, contract, true);
     if (!q)
         return;
     q->bid = s_side_px(bid);
     q->ask = s_side_px(ask);
+    q->touched = ++self->quote_clock;
+    s_adopt_contract(self, symbol, contract);
     s_fill_markets(self, symbol, ts_ns);
     s_compact(self);
 }
 
 void
-paper_broker_on_trade(paper_broker_t *self, const char *symbol, int64_t price, int64_t ts_ns)
+paper_broker_on_trade(paper_broker_t *self, const char *symbol, const char *contract, int64_t price,
+                      int64_t ts_ns)
 {
-    quote_t *q = s_quote(self, symbol, true);
+    quote_t *q = s_quote(self, symbol, contract, true);
     if (!q || s_side_px(price) == 0)
         return;
     q->last = price;
+    q->touched = ++self->quote_clock;
+    s_adopt_contract(self, symbol, contract);
     s_fill_markets(self, symbol, ts_ns);
-    s_match_trade(self, symbol, price, ts_ns);
+    s_match_trade(self, symbol, contract, price, ts_ns);
     s_compact(self);
 }
 
@@ -644,9 +705,10 @@ void
 paper_broker_on_md(paper_broker_t *self, const Ofts__Envelope *env, int64_t ts_ns)
 {
     if (env->body_case == OFTS__ENVELOPE__BODY_TRADE && env->trade)
-        paper_broker_on_trade(self, env->trade->symbol, env->trade->price, ts_ns);
+        paper_broker_on_trade(self, env->trade->symbol, env->trade->contract, env->trade->price, ts_ns);
     else if (env->body_case == OFTS__ENVELOPE__BODY_BBO && env->bbo)
-        paper_broker_on_bbo(self, env->bbo->symbol, env->bbo->bid_px, env->bbo->ask_px, ts_ns);
+        paper_broker_on_bbo(self, env->bbo->symbol, env->bbo->contract, env->bbo->bid_px,
+                            env->bbo->ask_px, ts_ns);
 }
 
 int32_t

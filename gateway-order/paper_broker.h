@@ -49,9 +49,14 @@ void paper_broker_destroy(paper_broker_t **self_p);
 broker_t *paper_broker_broker(paper_broker_t *self);
 
 //  Market data in. Prices 1e-9; a side at INT64_MAX (or <= 0) is absent.
-void paper_broker_on_bbo(paper_broker_t *self, const char *symbol, int64_t bid, int64_t ask,
-                         int64_t ts_ns);
-void paper_broker_on_trade(paper_broker_t *self, const char *symbol, int64_t price, int64_t ts_ns);
+//  contract ("GCZ6", may be NULL/""): quotes are kept per contract, and an
+//  order with a contract only trades on md of that contract (a root's feed
+//  may carry several months). An order placed without one trades the
+//  contract of the symbol's latest quote, or of the first md after it.
+void paper_broker_on_bbo(paper_broker_t *self, const char *symbol, const char *contract,
+                         int64_t bid, int64_t ask, int64_t ts_ns);
+void paper_broker_on_trade(paper_broker_t *self, const char *symbol, const char *contract,
+                           int64_t price, int64_t ts_ns);
 //  Convenience: an Envelope carrying a trade or bbo (anything else ignored).
 void paper_broker_on_md(paper_broker_t *self, const Ofts__Envelope *env, int64_t ts_ns);
 

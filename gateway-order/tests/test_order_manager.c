@@ -305,7 +305,7 @@ t_dedup_in_memory(void **state)
     order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
     order_manager_set_publisher(om, s_publish, NULL);
     order_manager_start(om, 1);
-    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("sig-A", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
     order_manager_on_request(om, &req, 3);
@@ -343,7 +343,7 @@ t_restart_no_replacement(void **state)
     order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
     order_manager_set_publisher(om, s_publish, NULL);
     order_manager_start(om, 1);
-    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("sig-B", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
     assert_int_equal(order_store_fill_count(store), 1);
@@ -366,7 +366,7 @@ t_restart_no_replacement(void **state)
     assert_int_equal(paper_broker_position(pb, "GC"), 1);
     assert_int_equal(order_store_fill_count(store), 1);
     //  The restored stop still works and its fill is new.
-    paper_broker_on_trade(pb, "GC", PX(2349, 2), 12);       //  stop at 2349.2 (fill 2350.2 - 1.0)
+    paper_broker_on_trade(pb, "GC", NULL, PX(2349, 2), 12);       //  stop at 2349.2 (fill 2350.2 - 1.0)
     assert_int_equal(paper_broker_position(pb, "GC"), 0);
     assert_int_equal(order_manager_position(om, "GC"), 0);
     assert_int_equal(order_store_fill_count(store), 2);
@@ -467,7 +467,7 @@ t_kill_flatten_resume(void **state)
     order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
     order_manager_set_publisher(om, s_publish, NULL);
     order_manager_start(om, 1);
-    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("k-1", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
     assert_int_equal(paper_broker_position(pb, "GC"), 1);
@@ -630,7 +630,7 @@ t_snapshot(void **state)
     order_manager_config_t cfg = s_cfg();
     order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
     order_manager_start(om, 1);
-    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("snap-1", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
     s_npubs = 0;

@@ -101,7 +101,7 @@ t_market_at_opposite_best_plus_slippage(void **state)
     events_t ev;
     paper_broker_t *pb = s_new(1, 0, NULL, &ev);
     broker_t *b = paper_broker_broker(pb);
-    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     broker_order_t o = s_order("m1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, PX(2350, 1), 0, 0);
     assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
     assert_int_equal(ev.nfills, 1);
@@ -131,7 +131,7 @@ t_market_falls_back_and_waits(void **state)
     assert_int_equal(broker_place(b, &o, 1), BROKER_OK);
     assert_int_equal(ev.nfills, 0);
     assert_int_equal(s_status(pb, "w1"), OFTS__ORDER_STATUS__STATUS_WORKING);
-    paper_broker_on_trade(pb, "GC", PX(2350, 5), 2);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2350, 5), 2);
     assert_int_equal(ev.nfills, 1);
     assert_int_equal(ev.fills[0].price, PX(2350, 7));          //  2350.5 + 2 ticks
     assert_int_equal(ev.fills[0].ts_ns, 2);
@@ -148,9 +148,9 @@ t_buy_stop_touched(void **state)
     paper_broker_t *pb = s_new(1, 0, NULL, &ev);
     broker_order_t o = s_order("s1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_STOP, 1, PX(2351, 0), 0, 0);
     assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
-    paper_broker_on_trade(pb, "GC", PX(2350, 9), 2);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2350, 9), 2);
     assert_int_equal(ev.nfills, 0);
-    paper_broker_on_trade(pb, "GC", PX(2351, 0), 3);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2351, 0), 3);
     assert_int_equal(ev.nfills, 1);
     assert_int_equal(ev.fills[0].price, PX(2351, 1));
     assert_int_equal(paper_broker_position(pb, "GC"), 1);
@@ -167,11 +167,11 @@ t_sell_limit_needs_trade_through(void **state)
     paper_broker_t *pb = s_new(1, 0, NULL, &ev);
     broker_order_t o = s_order("l1", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 2, PX(2351, 0), 0, 0);
     assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
-    paper_broker_on_trade(pb, "GC", PX(2351, 0), 2);
-    paper_broker_on_trade(pb, "GC", PX(2351, 0), 3);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2351, 0), 2);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2351, 0), 3);
     assert_int_equal(ev.nfills, 0);
     assert_int_equal(s_status(pb, "l1"), OFTS__ORDER_STATUS__STATUS_WORKING);
-    paper_broker_on_trade(pb, "GC", PX(2351, 1), 4);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2351, 1), 4);
     assert_int_equal(ev.nfills, 1);
     assert_int_equal(ev.fills[0].price, PX(2351, 0));
     assert_int_equal(ev.fills[0].quantity, 2);
@@ -193,18 +193,18 @@ t_bracket_oco_target_cancels_stop(void **state)
     assert_int_equal(s_status(pb, "b1-SL"), OFTS__ORDER_STATUS__STATUS_PENDING);
     assert_int_equal(s_status(pb, "b1-TP"), OFTS__ORDER_STATUS__STATUS_PENDING);
     //  A suspended stop must not trigger before the entry fills.
-    paper_broker_on_trade(pb, "GC", PX(2350, 0), 2);           //  touch: no fill
+    paper_broker_on_trade(pb, "GC", NULL, PX(2350, 0), 2);           //  touch: no fill
     assert_int_equal(ev.nfills, 0);
-    paper_broker_on_trade(pb, "GC", PX(2349, 9), 3);           //  through: entry fills
+    paper_broker_on_trade(pb, "GC", NULL, PX(2349, 9), 3);           //  through: entry fills
     assert_int_equal(ev.nfills, 1);
     assert_int_equal(ev.fills[0].price, PX(2350, 0));
     assert_int_equal(s_status(pb, "b1-SL"), OFTS__ORDER_STATUS__STATUS_WORKING);
     assert_int_equal(s_status(pb, "b1-TP"), OFTS__ORDER_STATUS__STATUS_WORKING);
     assert_int_equal(s_order_price(pb, "b1-SL"), PX(2349, 0));
     assert_int_equal(s_order_price(pb, "b1-TP"), PX(2352, 0));
-    paper_broker_on_trade(pb, "GC", PX(2352, 0), 4);           //  target touched only
+    paper_broker_on_trade(pb, "GC", NULL, PX(2352, 0), 4);           //  target touched only
     assert_int_equal(ev.nfills, 1);
-    paper_broker_on_trade(pb, "GC", PX(2352, 1), 5);           //  through the target
+    paper_broker_on_trade(pb, "GC", NULL, PX(2352, 1), 5);           //  through the target
     assert_int_equal(ev.nfills, 2);
     assert_int_equal(ev.fills[1].role, OFTS__ORDER_ROLE__ROLE_TARGET);
     assert_int_equal(ev.fills[1].price, PX(2352, 0));
@@ -214,7 +214,7 @@ t_bracket_oco_target_cancels_stop(void **state)
     //  2350.0 -> 2352.0 = 20 ticks x $10 = $200.
     assert_int_equal(paper_broker_realized_cents(pb, "GC"), 20000);
     //  The stop, now cancelled, never fills.
-    paper_broker_on_trade(pb, "GC", PX(2348, 0), 6);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2348, 0), 6);
     assert_int_equal(ev.nfills, 2);
     //  Last position event says flat.
     assert_int_equal(ev.positions[ev.npositions - 1].quantity, 0);
@@ -228,7 +228,7 @@ t_bracket_from_fill_price(void **state)
     (void) state;
     events_t ev;
     paper_broker_t *pb = s_new(1, 0, NULL, &ev);
-    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     //  Reference 2350.1, stop 10 ticks below, target 20 above.
     broker_order_t o = s_order("b2", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, PX(2350, 1),
                                PX(2349, 1), PX(2352, 1));
@@ -251,10 +251,10 @@ t_gap_through_stop_fills_at_stop_plus_slippage(void **state)
     broker_order_t o = s_order("g1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0),
                                PX(2349, 0), PX(2355, 0));
     assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
-    paper_broker_on_trade(pb, "GC", PX(2349, 9), 2);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2349, 9), 2);
     assert_int_equal(ev.nfills, 1);
-    paper_broker_on_trade(pb, "GC", PX(2350, 0), 3);
-    paper_broker_on_trade(pb, "GC", PX(2348, 5), 4);           //  gap
+    paper_broker_on_trade(pb, "GC", NULL, PX(2350, 0), 3);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2348, 5), 4);           //  gap
     assert_int_equal(ev.nfills, 2);
     assert_int_equal(ev.fills[1].role, OFTS__ORDER_ROLE__ROLE_STOP);
     assert_int_equal(ev.fills[1].price, PX(2348, 9));
@@ -273,10 +273,10 @@ t_pnl_in_cents(void **state)
     events_t ev;
     paper_broker_t *pb = s_new(0, 0, NULL, &ev);
     broker_t *b = paper_broker_broker(pb);
-    paper_broker_on_bbo(pb, "GC", PX(2349, 9), PX(2350, 0), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2349, 9), PX(2350, 0), 1);
     broker_order_t o = s_order("p1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, 0, 0, 0);
     assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
-    paper_broker_on_bbo(pb, "GC", PX(2351, 0), PX(2351, 1), 3);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2351, 0), PX(2351, 1), 3);
     o = s_order("p2", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, 0, 0, 0);
     assert_int_equal(broker_place(b, &o, 4), BROKER_OK);
     assert_int_equal(paper_broker_realized_cents(pb, "GC"), 10000);
@@ -284,11 +284,11 @@ t_pnl_in_cents(void **state)
 
     pb = s_new(0, 250, NULL, &ev);
     b = paper_broker_broker(pb);
-    paper_broker_on_bbo(pb, "GC", PX(2349, 9), PX(2350, 0), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2349, 9), PX(2350, 0), 1);
     o = s_order("f1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 2, 0, 0, 0);
     assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
     assert_int_equal(ev.fills[0].fees_cents, 500);
-    paper_broker_on_bbo(pb, "GC", PX(2351, 0), PX(2351, 1), 3);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2351, 0), PX(2351, 1), 3);
     o = s_order("f2", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 2, 0, 0, 0);
     assert_int_equal(broker_place(b, &o, 4), BROKER_OK);
     assert_int_equal(paper_broker_realized_cents(pb, "GC"), 19000);
@@ -297,12 +297,12 @@ t_pnl_in_cents(void **state)
     //  Short NQ: sell 4 at 20000.00, buy back at 19990.25 = 39 ticks x $5 x 4 = $780.
     pb = s_new(0, 0, NULL, &ev);
     b = paper_broker_broker(pb);
-    paper_broker_on_bbo(pb, "NQ", 20000000000000LL, 20000250000000LL, 1);
+    paper_broker_on_bbo(pb, "NQ", NULL, 20000000000000LL, 20000250000000LL, 1);
     o = s_order("n1", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 4, 0, 0, 0);
     strcpy(o.symbol, "NQ");
     assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
     assert_int_equal(paper_broker_position(pb, "NQ"), -4);
-    paper_broker_on_bbo(pb, "NQ", 19990000000000LL, 19990250000000LL, 3);
+    paper_broker_on_bbo(pb, "NQ", NULL, 19990000000000LL, 19990250000000LL, 3);
     o = s_order("n2", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 4, 0, 0, 0);
     strcpy(o.symbol, "NQ");
     assert_int_equal(broker_place(b, &o, 4), BROKER_OK);
@@ -354,7 +354,7 @@ t_flatten(void **state)
     events_t ev;
     paper_broker_t *pb = s_new(1, 0, NULL, &ev);
     broker_t *b = paper_broker_broker(pb);
-    paper_broker_on_bbo(pb, "GC", PX(2350, 0), PX(2350, 1), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     broker_order_t o = s_order("x1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 2, PX(2350, 1),
                                PX(2349, 1), PX(2352, 1));
     assert_int_equal(broker_place(b, &o, 2), BROKER_OK);
@@ -392,7 +392,7 @@ t_restore_from_store(void **state)
     broker_order_t o = s_order("r1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0),
                                PX(2349, 0), PX(2352, 0));
     assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
-    paper_broker_on_trade(pb, "GC", PX(2349, 9), 2);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2349, 9), 2);
     assert_int_equal(ev.nfills, 1);
     char first_fill[BROKER_ID_LEN];
     strcpy(first_fill, ev.fills[0].fill_id);
@@ -406,7 +406,7 @@ t_restore_from_store(void **state)
     assert_int_equal(s_status(pb, "r1"), OFTS__ORDER_STATUS__STATUS_FILLED);  //  from the store
     o = s_order("r1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0), 0, 0);
     assert_int_equal(broker_place(b, &o, 3), BROKER_REJECTED);  //  id known from the store
-    paper_broker_on_trade(pb, "GC", PX(2352, 1), 4);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2352, 1), 4);
     assert_int_equal(ev.nfills, 1);
     assert_string_not_equal(ev.fills[0].fill_id, first_fill);
     assert_int_equal(paper_broker_position(pb, "GC"), 0);
@@ -444,6 +444,37 @@ t_envelope_md(void **state)
     paper_broker_destroy(&pb);
 }
 
+//  Two months of one root on the feed: an order trades only on its own
+//  contract's prices; one placed without a contract takes the latest one's.
+static void
+t_contract_months_not_mixed(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(0, 0, NULL, &ev);
+    broker_t *b = paper_broker_broker(pb);
+    paper_broker_on_bbo(pb, "GC", "GCZ6", PX(2350, 0), PX(2350, 1), 1);
+    paper_broker_on_bbo(pb, "GC", "GCG7", PX(2360, 0), PX(2360, 1), 2);   //  latest
+    broker_order_t o = s_order("c1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, 0, 0, 0);
+    assert_int_equal(broker_place(b, &o, 3), BROKER_OK);                  //  GCZ6 (its contract)
+    assert_int_equal(ev.fills[0].price, PX(2350, 1));
+    o = s_order("c2", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2355, 0), 0, 0);
+    assert_int_equal(broker_place(b, &o, 4), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", "GCG7", PX(2360, 5), 5);              //  other month: no
+    assert_int_equal(ev.nfills, 1);
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2355, 1), 6);              //  own month: fills
+    assert_int_equal(ev.nfills, 2);
+    assert_int_equal(ev.fills[1].price, PX(2355, 0));
+    //  No contract given: the latest quote's month (GCG7 after this bbo).
+    paper_broker_on_bbo(pb, "GC", "GCG7", PX(2360, 0), PX(2360, 1), 7);
+    o = s_order("c3", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, 0, 0, 0);
+    o.contract[0] = 0;
+    assert_int_equal(broker_place(b, &o, 8), BROKER_OK);
+    assert_int_equal(ev.fills[2].price, PX(2360, 1));
+    assert_string_equal(ev.fills[2].contract, "GCG7");
+    paper_broker_destroy(&pb);
+}
+
 int
 main(void)
 {
@@ -460,6 +491,7 @@ main(void)
         cmocka_unit_test(t_flatten),
         cmocka_unit_test(t_restore_from_store),
         cmocka_unit_test(t_envelope_md),
+        cmocka_unit_test(t_contract_months_not_mixed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
