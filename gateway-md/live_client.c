@@ -311,7 +311,10 @@ static int s_fail(live_client_t *self, const char *why)
     return -1;
 }
 
-static int s_open_socket(live_client_t *self, char *why, size_t whylen)
+//  Start a non-blocking connect to one of the host's addresses (rotating
+//  through them across attempts). Returns the fd, or -1 with the reason.
+//  DNS resolution (getaddrinfo) is the one blocking step.
+static int s_start_connect(live_client_t *self, char *why, size_t whylen)
 {
     char port[16];
     snprintf(port, sizeof port, "%d", self->port);
@@ -321,27 +324,16 @@ static int s_open_socket(live_client_t *self, char *why, size_t whylen)
         snprintf(why, whylen, "cannot resolve %s: %s", self->host, gai_strerror(gai));
         return -1;
     }
-    int fd = -1;
-    snprintf(why, whylen, "no address for %s", self->host);
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0)
-            continue;
-        int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-        if (rc < 0 && errno == EINPROGRESS) {
-            struct pollfd p = { .fd = fd, .events = POLLOUT };
-            rc = poll(&p, 1, (int) self->connect_timeout_ms);
-            int err = 0;
-            socklen_t len = sizeof err;
-            if (rc == 0)
-                err = ETIMEDOUT;
-            else if (rc < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-                err = errno;
-            rc = err ? -1 : 0;
-            errno = err;
-        }
-        if (rc == 0)
-            break;
+    int naddr = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next)
+        naddr++;
+    struct addrinfo *ai = res;
+    for (uint64_t k = (self->stats.connects - 1) % (uint64_t) naddr; k > 0; k--)
+        ai = ai->ai_next;
+    int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0)
+        snprintf(why, whylen, "socket: %s", strerror(errno));
+    else if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0 && errno != EINPROGRESS) {
         snprintf(why, whylen, "connect to %s:%d failed: %s", self->host, self->port, strerror(errno));
         close(fd);
         fd = -1;
@@ -354,18 +346,9 @@ static int s_open_socket(live_client_t *self, char *why, size_t whylen)
     return fd;
 }
 
-int live_client_connect(live_client_t *self)
+//  TCP is up: start the text phase.
+static int s_on_connected(live_client_t *self)
 {
-    if (self->state == LIVE_FAILED || self->state == LIVE_STOPPED)
-        return -1;
-    s_close(self);
-    self->stats.connects++;
-    char why[300];
-    int fd = s_open_socket(self, why, sizeof why);
-    if (fd < 0) {
-        self->stats.connect_failures++;
-        return s_drop(self, "%s", why);
-    }
     const char *schemas[LIVE_MAX_SCHEMAS];
     for (size_t i = 0; i < self->n_schemas; i++)
         schemas[i] = self->schemas[i];
@@ -373,15 +356,60 @@ int live_client_connect(live_client_t *self)
         .stype_in = self->stype_in, .symbols = self->symbols, .schemas = schemas,
         .n_schemas = self->n_schemas, .heartbeat_interval_s = self->heartbeat_interval_s };
     self->proto = live_proto_new(&params);
-    if (!self->proto) {
-        close(fd);
+    if (!self->proto)
         return s_fail(self, "invalid live session parameters");
-    }
-    self->fd = fd;
     self->state = LIVE_AUTHENTICATING;
     self->connected_at = self->last_rx = ofts_clock_mono_ns();
     log_info("live: connected to %s:%d, authenticating for %s", self->host, self->port, self->dataset);
-    return LIVE_FD_CHANGED;
+    return 0;
+}
+
+//  Has the non-blocking connect finished? 0 still pending or done,
+//  else what s_drop returned.
+static int s_check_connect(live_client_t *self, int64_t now)
+{
+    struct pollfd p = { .fd = self->fd, .events = POLLOUT };
+    int ready = poll(&p, 1, 0);
+    if (ready == 0) {
+        if (now - self->connected_at > self->connect_timeout_ms * OFTS_NS_PER_MS) {
+            self->stats.connect_failures++;
+            return s_drop(self, "connect to %s:%d timed out after %lld ms", self->host, self->port,
+                          (long long) self->connect_timeout_ms);
+        }
+        return 0;
+    }
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (ready < 0 || getsockopt(self->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+        err = errno;
+    if (err) {
+        self->stats.connect_failures++;
+        return s_drop(self, "connect to %s:%d failed: %s", self->host, self->port, strerror(err));
+    }
+    return s_on_connected(self);
+}
+
+int live_client_connect(live_client_t *self)
+{
+    if (self->state == LIVE_FAILED || self->state == LIVE_STOPPED)
+        return -1;
+    s_close(self);
+    self->stats.connects++;
+    char why[300];
+    int fd = s_start_connect(self, why, sizeof why);
+    if (fd < 0) {
+        self->stats.connect_failures++;
+        return s_drop(self, "%s", why);
+    }
+    self->fd = fd;
+    self->state = LIVE_CONNECTING;
+    self->connected_at = ofts_clock_mono_ns();
+    //  loopback and refusals usually settle at once; otherwise tick() and
+    //  on_readable() finish the job, so the caller's loop never blocks here
+    int rc = s_check_connect(self, self->connected_at);
+    if (rc < 0)
+        return rc;
+    return self->fd >= 0 ? LIVE_FD_CHANGED : 0;
 }
 
 //  Write what the protocol queued (a few short lines).
@@ -513,6 +541,11 @@ int live_client_on_readable(live_client_t *self)
 {
     if (self->fd < 0)
         return self->state == LIVE_FAILED ? -1 : 0;
+    if (self->state == LIVE_CONNECTING) {
+        int rc = s_check_connect(self, ofts_clock_mono_ns());
+        if (rc || self->state != LIVE_AUTHENTICATING)
+            return rc ? rc : (self->fd < 0 ? LIVE_FD_CHANGED : 0);
+    }
     for (int i = 0; i < READS_PER_WAKEUP; i++) {
         ssize_t n = recv(self->fd, self->buf, sizeof self->buf, MSG_DONTWAIT);
         if (n < 0 && errno == EINTR)
@@ -542,6 +575,8 @@ int live_client_tick(live_client_t *self, int64_t now)
         if (now >= self->next_attempt_at)
             return live_client_connect(self);
         return 0;
+    case LIVE_CONNECTING:
+        return s_check_connect(self, now);
     case LIVE_AUTHENTICATING:
         if (now - self->connected_at > self->auth_timeout_ns)
             return s_drop(self, "authentication timed out after %lld ms",
@@ -580,6 +615,7 @@ const char *live_client_state_name(live_state_t state)
     switch (state) {
     case LIVE_IDLE:           return "idle";
     case LIVE_BACKOFF:        return "backoff";
+    case LIVE_CONNECTING:     return "connecting";
     case LIVE_AUTHENTICATING: return "authenticating";
     case LIVE_STREAMING:      return "streaming";
     case LIVE_FAILED:         return "failed";

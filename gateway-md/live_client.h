@@ -65,6 +65,7 @@ void live_client_gateway_host(const live_client_config_t *cfg, char *out, size_t
 typedef enum {
     LIVE_IDLE = 0,          //  not started
     LIVE_BACKOFF,           //  waiting to (re)connect
+    LIVE_CONNECTING,        //  non-blocking TCP connect in progress
     LIVE_AUTHENTICATING,    //  TCP up, text phase
     LIVE_STREAMING,         //  start_session sent, DBN flowing
     LIVE_FAILED,            //  gateway rejected us; no retry
@@ -93,9 +94,10 @@ typedef struct {
 live_client_t *live_client_new(const live_client_config_t *cfg, live_client_record_fn *fn, void *arg);
 void live_client_destroy(live_client_t **self_p);
 
-//  Start now: connect (blocking up to connect_timeout_ms) and send nothing
-//  until the gateway greets. Returns LIVE_FD_CHANGED on a connection, 0 when
-//  it failed and a retry is scheduled, -1 when failed for good.
+//  Start now: begin a non-blocking connect (finished by tick/on_readable
+//  within connect_timeout_ms; only the DNS lookup blocks) and send nothing
+//  until the gateway greets. Returns LIVE_FD_CHANGED when a socket exists,
+//  0 when it failed at once and a retry is scheduled, -1 when failed for good.
 int live_client_connect(live_client_t *self);
 int live_client_fd(live_client_t *self);
 //  Read what is there, run the protocol, deliver records.

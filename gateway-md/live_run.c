@@ -47,8 +47,12 @@ static void s_sync(live_app_t *app)
     }
     if (!app->polling && fd >= 0) {
         app->item = (zmq_pollitem_t) { .socket = NULL, .fd = fd, .events = ZMQ_POLLIN };
-        if (zloop_poller(loop, &app->item, s_on_readable, app) == 0)
+        if (zloop_poller(loop, &app->item, s_on_readable, app) == 0) {
+            //  errors (RST, refused) must reach the client, not silently
+            //  remove the poller (zloop's default for POLLERR)
+            zloop_poller_set_tolerant(loop, &app->item);
             app->polling = true;
+        }
     }
     live_state_t st = live_client_state(app->client);
     if (st != app->last_state) {
