@@ -26,3 +26,5 @@ endif()
 ofts_add_test(NAME projectx_model SOURCES tests/test_projectx_model.c LIBS ofts_projectx)
 ofts_add_test(NAME projectx_userhub SOURCES tests/test_projectx_userhub.c LIBS ofts_projectx)
 ofts_add_test(NAME signalr SOURCES tests/test_signalr.c LIBS ofts_projectx)
+
+ofts_add_bench(NAME signalr SOURCES tests/bench_signalr.c LIBS ofts_projectx)

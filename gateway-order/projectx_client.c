@@ -506,12 +506,16 @@ dup_or_null(const char *text)
     return text ? strdup(text) : NULL;
 }
 
+//  "https://api.topstepx.com/", ".../api" (PXPY's form, spec §1) and
+//  "https://api.topstepx.com" all mean the same base.
 static char *
 trim_slash(char *url)
 {
     size_t len = url ? strlen(url) : 0;
     while (len > 0 && url[len - 1] == '/')
         url[--len] = 0;
+    if (len >= 4 && strcmp(url + len - 4, "/api") == 0)
+        url[len - 4] = 0;
     return url;
 }
 

@@ -172,6 +172,9 @@ test_config_guards(void **state)
     assert_null(projectx_new(&cfg));
     setenv("TOPSTEPX_USERNAME", USER, 1);
     setenv("TOPSTEPX_API_KEY", KEY, 1);
+    char with_api[96];                          //  PXPY-style base with /api/
+    snprintf(with_api, sizeof with_api, "%s/api/", f->mock.base_url);
+    cfg.base_url = with_api;
     projectx_t *px = projectx_new(&cfg);        //  from the environment
     assert_non_null(px);
     assert_int_equal(projectx_login(px), PROJECTX_OK);
