@@ -423,6 +423,26 @@ t_restart_keeps_state(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+//  The service's 100 ms tick drives the clock rules: started at 15:04:58 CT
+//  on Monday 2026-03-09 (CDT), risk goes REDUCING and sends a flatten-all
+//  on risk.command. at 15:05:00.
+static void
+t_flatten_at_1505(void **state)
+{
+    fx_t *f = *state;
+    int64_t target = ofts_ct_to_utc(2026, 3, 9, 15, 4, 58);
+    f->shift_s = (target - ofts_clock_now_ns()) / OFTS_NS_PER_SEC;
+    s_start(f);
+    WAIT_FOR(f, f->accounts > 0, 20000, "risk to start");
+    assert_int_equal(f->last_state, OFTS__TRADING_STATE__STATE_ACTIVE);    //  not before its time
+    WAIT_FOR(f, f->commands > 0 && f->last_state == OFTS__TRADING_STATE__STATE_REDUCING, 10000,
+             "REDUCING and a flatten at 15:05 CT");
+    assert_int_equal(f->last_cmd, OFTS__COMMAND_TYPE__CMD_FLATTEN);
+    int status = -1;
+    s_stop(f, SIGTERM, &status);
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 static int
 s_run_to_exit(fx_t *f, int timeout_ms)
 {
@@ -482,7 +502,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(t_restart_keeps_state), T(t_corrupt_journal_refused), T(t_bad_config_refused),
+        T(t_restart_keeps_state), T(t_flatten_at_1505), T(t_corrupt_journal_refused), T(t_bad_config_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
