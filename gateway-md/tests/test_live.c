@@ -449,6 +449,49 @@ static void test_refused_connection_backoff(void **state)
     free(s);
 }
 
+static bool s_connect_failed(live_client_t *lc, sink_t *s)
+{
+    (void) s;
+    live_client_stats_t st;
+    live_client_stats(lc, &st);
+    return st.connect_failures >= 1;
+}
+
+//  A gateway that never answers the SYN: connect must not block the loop,
+//  and gives up after connect_timeout_ms.
+static void test_connect_timeout(void **state)
+{
+    (void) state;
+    //  a listener with a full backlog (0) drops further SYNs
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    assert_int_equal(bind(l, (struct sockaddr *) &a, sizeof a), 0);
+    assert_int_equal(listen(l, 0), 0);
+    assert_int_equal(getsockname(l, (struct sockaddr *) &a, &len), 0);
+    int filler = socket(AF_INET, SOCK_STREAM, 0);
+    assert_int_equal(connect(filler, (struct sockaddr *) &a, sizeof a), 0);
+    live_client_config_t cfg;
+    s_config(&cfg, ntohs(a.sin_port), KEY);
+    cfg.connect_timeout_ms = 300;
+    sink_t *s = calloc(1, sizeof *s);
+    live_client_t *lc = live_client_new(&cfg, s_on_record, s);
+    int64_t t0 = mockproc_now_ms();
+    assert_int_equal(live_client_connect(lc), LIVE_FD_CHANGED);
+    assert_true(mockproc_now_ms() - t0 < 100);
+    assert_int_equal(live_client_state(lc), LIVE_CONNECTING);
+    assert_true(live_client_fd(lc) >= 0);
+    assert_true(s_run(lc, s, s_connect_failed, 3000));
+    assert_true(mockproc_now_ms() - t0 >= 300);
+    assert_non_null(strstr(live_client_error(lc), "timed out after 300 ms"));
+    assert_int_equal(live_client_state(lc), LIVE_BACKOFF);
+    assert_int_equal(live_client_fd(lc), -1);
+    live_client_destroy(&lc);
+    free(s);
+    close(filler);
+    close(l);
+}
+
 static void test_config(void **state)
 {
     (void) state;
@@ -516,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_garbage_and_unresolved),
         cmocka_unit_test(test_real_sample_stream),
         cmocka_unit_test(test_refused_connection_backoff),
+        cmocka_unit_test(test_connect_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
