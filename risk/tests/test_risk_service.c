@@ -423,14 +423,14 @@ t_restart_keeps_state(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-//  The service's 100 ms tick drives the clock rules: started at 15:04:58 CT
+//  The service's 100 ms tick drives the clock rules: started at 15:04:56 CT
 //  on Monday 2026-03-09 (CDT), risk goes REDUCING and sends a flatten-all
 //  on risk.command. at 15:05:00.
 static void
 t_flatten_at_1505(void **state)
 {
     fx_t *f = *state;
-    int64_t target = ofts_ct_to_utc(2026, 3, 9, 15, 4, 58);
+    int64_t target = ofts_ct_to_utc(2026, 3, 9, 15, 4, 56);
     f->shift_s = (target - ofts_clock_now_ns()) / OFTS_NS_PER_SEC;
     s_start(f);
     WAIT_FOR(f, f->accounts > 0, 20000, "risk to start");
