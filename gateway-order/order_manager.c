@@ -7,6 +7,7 @@
 #include <string.h>
 #include "order_manager.h"
 #include "ofts_bus.h"
+#include "ofts_clock.h"
 #include "ofts_instrument.h"
 #include "ofts_log.h"
 
@@ -276,6 +277,21 @@ s_on_order(void *arg, const broker_order_t *incoming)
 }
 
 static void
+s_fill_msg(Ofts__Fill *msg, const broker_fill_t *fill)
+{
+    msg->fill_id = (char *) fill->fill_id;
+    msg->client_order_id = (char *) fill->client_order_id;
+    msg->broker_order_id = (char *) fill->broker_order_id;
+    msg->symbol = (char *) fill->symbol;
+    msg->contract = (char *) fill->contract;
+    msg->role = (Ofts__OrderRole) fill->role;
+    msg->side = (Ofts__Side) fill->side;
+    msg->price = fill->price;
+    msg->quantity = fill->quantity;
+    msg->fees_cents = fill->fees_cents;
+}
+
+static void
 s_on_fill(void *arg, const broker_fill_t *fill)
 {
     order_manager_t *self = arg;
@@ -305,16 +321,7 @@ s_on_fill(void *arg, const broker_fill_t *fill)
         broker_strlcpy(p->entry_id, fill->client_order_id, sizeof(p->entry_id));
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     Ofts__Fill msg = OFTS__FILL__INIT;
-    msg.fill_id = (char *) fill->fill_id;
-    msg.client_order_id = (char *) fill->client_order_id;
-    msg.broker_order_id = (char *) fill->broker_order_id;
-    msg.symbol = (char *) fill->symbol;
-    msg.contract = (char *) fill->contract;
-    msg.role = (Ofts__OrderRole) fill->role;
-    msg.side = (Ofts__Side) fill->side;
-    msg.price = fill->price;
-    msg.quantity = fill->quantity;
-    msg.fees_cents = fill->fees_cents;
+    s_fill_msg(&msg, fill);
     env.body_case = OFTS__ENVELOPE__BODY_FILL;
     env.fill = &msg;
     s_emit(self, "exec.fill", fill->symbol, &env);
@@ -931,28 +938,57 @@ order_manager_start(order_manager_t *self, int64_t now_ns)
     s_check_protection(self, now_ns);
 }
 
+typedef struct {
+    const char *prefix;
+    order_manager_publish_fn *fn;
+    void *arg;
+    int count;
+} snap_t;
+
+static void
+s_snap_fill(void *arg, const broker_fill_t *fill)
+{
+    snap_t *snap = arg;
+    char topic[64];
+    ofts_topic(topic, sizeof(topic), "exec.fill", fill->symbol);
+    if (strncmp(topic, snap->prefix, strlen(snap->prefix)) != 0)
+        return;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__Fill msg = OFTS__FILL__INIT;
+    s_fill_msg(&msg, fill);
+    env.body_case = OFTS__ENVELOPE__BODY_FILL;
+    env.fill = &msg;
+    snap->fn(snap->arg, topic, &env);
+    snap->count++;
+}
+
 int
 order_manager_snapshot(order_manager_t *self, const char *prefix, order_manager_publish_fn *fn,
                        void *arg)
 {
-    int count = 0;
+    snap_t snap = { prefix ? prefix : "", fn, arg, 0 };
     char topic[64];
-    size_t plen = prefix ? strlen(prefix) : 0;
-    for (size_t i = 0; i < self->npos; i++) {
-        ofts_topic(topic, sizeof(topic), "exec.position", self->pos[i].symbol);
-        if (strncmp(topic, prefix ? prefix : "", plen) == 0) {
-            s_send_position(self, &self->pos[i], fn, arg);
-            count++;
-        }
+    size_t plen = strlen(snap.prefix);
+    if (self->store && strncmp("exec.fill.", snap.prefix, plen < 10 ? plen : 10) == 0) {
+        int64_t newest = order_store_fill_latest_ns(self->store);
+        if (newest > 0)
+            order_store_fills_since(self->store, ofts_session_open_ns(newest), s_snap_fill, &snap);
     }
     for (size_t i = 0; i < self->norders; i++) {
         ofts_topic(topic, sizeof(topic), "exec.order", self->orders[i].symbol);
-        if (strncmp(topic, prefix ? prefix : "", plen) == 0) {
+        if (strncmp(topic, snap.prefix, plen) == 0) {
             s_send_order(self, &self->orders[i], fn, arg);
-            count++;
+            snap.count++;
         }
     }
-    return count;
+    for (size_t i = 0; i < self->npos; i++) {
+        ofts_topic(topic, sizeof(topic), "exec.position", self->pos[i].symbol);
+        if (strncmp(topic, snap.prefix, plen) == 0) {
+            s_send_position(self, &self->pos[i], fn, arg);
+            snap.count++;
+        }
+    }
+    return snap.count;
 }
 
 int32_t

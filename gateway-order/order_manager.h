@@ -73,8 +73,10 @@ void order_manager_reconcile(order_manager_t *self, int64_t now_ns);
 void order_manager_flatten(order_manager_t *self, const char *symbol, const char *reason,
                            int64_t now_ns);
 
-//  Clone pattern: current positions (exec.position.*) and working orders
-//  (exec.order.*) whose topic starts with prefix, through fn. Returns count.
+//  Clone pattern: through fn, every message whose topic starts with prefix:
+//  the fills of the trading day of the newest fill (exec.fill.*, from the
+//  store; risk counts P&L it missed while down), working orders
+//  (exec.order.*), then current positions (exec.position.*). Returns count.
 int order_manager_snapshot(order_manager_t *self, const char *prefix,
                            order_manager_publish_fn *fn, void *arg);
 

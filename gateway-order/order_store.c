@@ -297,18 +297,50 @@ order_store_fill_add(order_store_t *self, const broker_fill_t *f)
     return sqlite3_changes(self->db) == 1 ? 1 : 0;
 }
 
+static int s_fills_read(sqlite3_stmt *st, order_store_fill_fn *fn, void *arg);
+
+#define FILL_COLS "fill_id, client_order_id, broker_order_id, symbol, contract, role, side, price," \
+                  " quantity, fees_cents, ts_ns"
+
 int
 order_store_fills_each(order_store_t *self, const char *client_order_id,
                        order_store_fill_fn *fn, void *arg)
 {
-    sqlite3_stmt *st = s_prepare(self,
-        "SELECT fill_id, client_order_id, broker_order_id, symbol, contract, role, side, price,"
-        " quantity, fees_cents, ts_ns FROM fills WHERE ?1 IS NULL OR client_order_id = ?1"
-        " ORDER BY ts_ns, rowid;");
+    sqlite3_stmt *st = s_prepare(self, "SELECT " FILL_COLS " FROM fills"
+                                       " WHERE ?1 IS NULL OR client_order_id = ?1 ORDER BY ts_ns, rowid;");
     if (!st)
         return -1;
     if (client_order_id)
         sqlite3_bind_text(st, 1, client_order_id, -1, SQLITE_STATIC);
+    return s_fills_read(st, fn, arg);
+}
+
+int
+order_store_fills_since(order_store_t *self, int64_t since_ns, order_store_fill_fn *fn, void *arg)
+{
+    sqlite3_stmt *st = s_prepare(self, "SELECT " FILL_COLS " FROM fills WHERE ts_ns >= ?1"
+                                       " ORDER BY ts_ns, rowid;");
+    if (!st)
+        return -1;
+    sqlite3_bind_int64(st, 1, since_ns);
+    return s_fills_read(st, fn, arg);
+}
+
+int64_t
+order_store_fill_latest_ns(order_store_t *self)
+{
+    sqlite3_stmt *st = s_prepare(self, "SELECT coalesce(max(ts_ns), 0) FROM fills;");
+    if (!st)
+        return 0;
+    int64_t ts = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return ts;
+}
+
+//  Rows of a fills SELECT (FILL_COLS) to fn; finalizes the statement.
+static int
+s_fills_read(sqlite3_stmt *st, order_store_fill_fn *fn, void *arg)
+{
     int count = 0;
     while (sqlite3_step(st) == SQLITE_ROW) {
         broker_fill_t f;

@@ -59,6 +59,10 @@ typedef void (order_store_fill_fn)(void *arg, const broker_fill_t *fill);
 int order_store_fills_each(order_store_t *self, const char *client_order_id,
                            order_store_fill_fn *fn, void *arg);
 int64_t order_store_fill_count(order_store_t *self);
+//  Fills with ts_ns >= since_ns, oldest first. Returns how many, or -1.
+int order_store_fills_since(order_store_t *self, int64_t since_ns, order_store_fill_fn *fn, void *arg);
+//  ts_ns of the newest fill, 0 when there is none.
+int64_t order_store_fill_latest_ns(order_store_t *self);
 
 int order_store_meta_set(order_store_t *self, const char *key, int64_t value);
 int64_t order_store_meta_get(order_store_t *self, const char *key, int64_t def);

@@ -360,6 +360,16 @@ t_restart_no_replacement(void **state)
     assert_non_null(pos);
     assert_int_equal(pos->quantity, 1);
     assert_true(pos->protected_);
+    //  The snapshot risk asks for after its own restart: the day's fill,
+    //  the two working legs, the position.
+    s_npubs = 0;
+    assert_int_equal(order_manager_snapshot(om, "exec.", s_publish, NULL), 4);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_FILL, "exec.fill.GC."), 1);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "exec.order.GC."), 2);
+    assert_int_equal(s_last(OFTS__ENVELOPE__BODY_POSITION)->quantity, 1);
+    assert_int_equal(order_manager_snapshot(om, "exec.fill.", s_publish, NULL), 1);
+    assert_int_equal(order_manager_snapshot(om, "exec.fill.SI.", s_publish, NULL), 0);
+    assert_int_equal(order_manager_snapshot(om, "exec.position.", s_publish, NULL), 1);
     order_manager_on_request(om, &req, 11);
     assert_int_equal(order_manager_placed(om), 0);
     assert_int_equal(order_manager_duplicates(om), 1);
