@@ -4,7 +4,7 @@
     "risk", opens and replays the journal, reconciles positions with
     gateway-order's snapshot (Clone pattern), then feeds the engine from the
     bus and publishes what it decides:
-        in:  of.signal.*  md.trade.*  sys.heartbeat.gateway-md.  exec.*
+        in:  of.signal.*  md.trade.*  md.bbo.*  sys.heartbeat.gateway-md.  exec.*
         out: risk.order.<SYM>.  risk.reject.<SYM>.  risk.account.  risk.command.
     ctl: snapshot (risk.account., risk.position.*, risk.order.*, risk.working.*)
     and commands (pause, resume, flatten [symbol], kill).
@@ -302,6 +302,7 @@ s_listen(app_t *app)
 {
     ofts_service_t *svc = app->svc;
     if (ofts_service_listen(svc, "analyzer", "of.signal.") || ofts_service_listen(svc, "gateway-md", "md.trade.")
+        || ofts_service_listen(svc, "gateway-md", "md.bbo.")
         || ofts_service_listen(svc, "gateway-md", "sys.heartbeat.gateway-md.")
         || ofts_service_listen(svc, "gateway-order", "exec."))
         return -1;

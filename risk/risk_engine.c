@@ -660,6 +660,16 @@ risk_engine_on_trade(risk_engine_t *self, const Ofts__Trade *t, int64_t now)
     }
 }
 
+//  Quotes keep the data fresh between trades (quiet overnight metals), but
+//  only trades set the price the fat-finger band is measured from.
+void
+risk_engine_on_bbo(risk_engine_t *self, const Ofts__TopOfBook *bbo, int64_t now)
+{
+    risk_slot_t *sl = s_slot(self, bbo->symbol);
+    if (sl)
+        sl->last_md_ns = now;
+}
+
 void
 risk_engine_on_heartbeat(risk_engine_t *self, const Ofts__Heartbeat *hb, int64_t now)
 {
@@ -946,6 +956,7 @@ risk_engine_on_envelope(risk_engine_t *self, const Ofts__Envelope *env, int64_t 
     switch (env->body_case) {
     case OFTS__ENVELOPE__BODY_SIGNAL:       risk_engine_on_signal(self, env->signal, now); break;
     case OFTS__ENVELOPE__BODY_TRADE:        risk_engine_on_trade(self, env->trade, now); break;
+    case OFTS__ENVELOPE__BODY_BBO:          risk_engine_on_bbo(self, env->bbo, now); break;
     case OFTS__ENVELOPE__BODY_HEARTBEAT:    risk_engine_on_heartbeat(self, env->heartbeat, now); break;
     case OFTS__ENVELOPE__BODY_FILL:         risk_engine_on_fill(self, env->fill, now); break;
     case OFTS__ENVELOPE__BODY_POSITION:     risk_engine_on_position(self, env->position, now); break;

@@ -50,6 +50,8 @@ int risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int
 //  Events.
 void risk_engine_on_signal(risk_engine_t *self, const Ofts__Signal *sig, int64_t now);
 void risk_engine_on_trade(risk_engine_t *self, const Ofts__Trade *trade, int64_t now);
+//  Quotes only refresh the symbol's data age (stale_ms); trades set the price.
+void risk_engine_on_bbo(risk_engine_t *self, const Ofts__TopOfBook *bbo, int64_t now);
 void risk_engine_on_heartbeat(risk_engine_t *self, const Ofts__Heartbeat *hb, int64_t now);
 void risk_engine_on_fill(risk_engine_t *self, const Ofts__Fill *fill, int64_t now);
 void risk_engine_on_position(risk_engine_t *self, const Ofts__Position *pos, int64_t now);

@@ -615,6 +615,34 @@ t_snapshot(void **state)
     assert_string_equal(s.topics, "risk.account.risk.position.GC.risk.order.GC.risk.order.SI.risk.working.SI.");
 }
 
+//  Quotes keep a quiet market fresh; only trades move the fat-finger price.
+static void
+t_quotes_refresh_staleness(void **state)
+{
+    fx_t *f = *state;
+    s_market(f, "GC", "2350.0", f->t0);
+    Ofts__Heartbeat hb;
+    ofts__heartbeat__init(&hb);
+    hb.service = (char *) "gateway-md";
+    risk_engine_on_heartbeat(f->eng, &hb, f->t0 + 5 * SEC);
+    s_signal(f, "s1", "GC", "2350.0", "2345.0", "2360.0", f->t0 + 5 * SEC);
+    assert_int_equal(f->last_code, CODE(STALE_DATA));
+    Ofts__TopOfBook q;
+    ofts__top_of_book__init(&q);
+    q.symbol = (char *) "GC";
+    q.bid_px = px("2351.9");
+    q.ask_px = px("2352.0");
+    Ofts__Envelope env;
+    ofts__envelope__init(&env);
+    env.body_case = OFTS__ENVELOPE__BODY_BBO;
+    env.bbo = &q;
+    risk_engine_on_envelope(f->eng, &env, f->t0 + 5 * SEC);
+    s_signal(f, "s2", "GC", "2352.0", "2347.0", "2362.0", f->t0 + 5 * SEC);
+    assert_int_equal(f->last_code, CODE(FAT_FINGER));   //  20 ticks from the last trade
+    s_signal(f, "s3", "GC", "2350.0", "2345.0", "2360.0", f->t0 + 5 * SEC);
+    assert_int_equal(f->orders, 1);
+}
+
 static void
 t_bad_events(void **state)
 {
@@ -639,7 +667,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(t_approve_then_duplicate), T(t_fills_pnl_and_cooldown), T(t_daily_loss_by_one_tick),
         T(t_trailing_mll), T(t_mll_locks_at_start), T(t_commands), T(t_flatten_time), T(t_rate_limit),
-        T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_bad_events),
+        T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_quotes_refresh_staleness), T(t_bad_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
