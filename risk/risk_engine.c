@@ -587,7 +587,8 @@ s_reject(risk_engine_t *self, const Ofts__Signal *sig, Ofts__RejectCode code, co
     rej.code = code;
     rej.text = (char *) text;
     self->rejected++;
-    log_info("reject %s %s %s: %s", sig->symbol, sig->id, risk_reject_name(code), text);
+    log_info("reject %s %s %s: %s", sig->symbol ? sig->symbol : "", sig->id ? sig->id : "",
+             risk_reject_name(code), text);
     if (self->journal && risk_journal_reject(self->journal, &rej, now, self->day))
         log_warn("journal: reject not recorded: %s", risk_journal_error(self->journal));
     if (self->cb.reject)

@@ -658,6 +658,18 @@ t_bad_events(void **state)
     ofts__signal__init(&s);                                 //  all fields empty
     risk_engine_on_signal(f->eng, &s, f->t0);
     assert_int_equal(f->last_code, CODE(BAD_SIGNAL));
+    s.id = NULL;                                            //  a careless caller
+    s.symbol = NULL;
+    s.contract = NULL;
+    risk_engine_on_signal(f->eng, &s, f->t0);
+    assert_int_equal(f->last_code, CODE(BAD_SIGNAL));
+    s.id = (char *) "ok-id";
+    s.direction = OFTS__SIDE__SIDE_BUY;
+    s.entry = px("2350");
+    s.stop = px("2345");
+    s.take_profit = px("2360");
+    risk_engine_on_signal(f->eng, &s, f->t0);
+    assert_int_equal(f->last_code, CODE(UNKNOWN_SYMBOL));
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
