@@ -7,6 +7,8 @@
       of.metrics.<SYM>.  at most analyzer.metrics_per_second per contract
                          (wall-clock throttle; the latest value is flushed by
                          a timer, so the last state is never withheld).
+    With bus.endpoints.analyzer.ctl set it also answers snapshot requests
+    (latest metrics per contract, last signal per contract).
     Output headers keep the input's ts_event and ts_recv. Lost md messages
     need no re-sync here: every TopOfBook/Depth is a complete book, and a
     missed trade only leaves the window (the bus logs the gap).           */
@@ -28,6 +30,8 @@ typedef struct {
     bool pending;
     Ofts__Metrics metrics;          //  shallow copy: strings live in the engine
     int64_t ts_event, ts_recv;
+    uint8_t *last_signal;           //  packed, for snapshots; NULL before the first
+    size_t last_signal_len;
 } s_slot_t;
 
 typedef struct {
@@ -103,6 +107,12 @@ s_on_signal(void *arg, const Ofts__Signal *signal, int64_t ts_event)
     char topic[64];
     ofts_topic(topic, sizeof topic, "of.signal", signal->symbol);
     ofts_bus_publish_ts(ofts_service_bus(self->svc), topic, &env, ts_event, self->ts_recv);
+    if (slot) {
+        free(slot->last_signal);
+        slot->last_signal_len = ofts__signal__get_packed_size(signal);
+        slot->last_signal = malloc(slot->last_signal_len);
+        ofts__signal__pack(signal, slot->last_signal);
+    }
     char entry[32], stop[32], tp[32];
     log_info("signal %s %s %s entry=%s stop=%s tp=%s confidence=%.2f: %s", signal->id,
              signal->contract, signal->direction == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL",
@@ -148,6 +158,45 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
                            of_engine_instruments(self->engine));
 }
 
+//  Snapshot (Clone pattern) for a late subscriber such as ofts-monitor: the
+//  latest metrics of every contract and the last signal of each, under
+//  their topics, filtered by the requested prefix.
+static void
+s_on_ctl(ofts_service_t *svc, Ofts__Envelope *request, ofts_ctl_t *ctl, void *arg)
+{
+    s_analyzer_t *self = arg;
+    if (request->body_case != OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST)
+        return;                     //  the shell ends the conversation
+    const char *prefix = request->snapshot_request->prefix ? request->snapshot_request->prefix : "";
+    char topic[64];
+    Ofts__Metrics metrics;
+    for (size_t i = 0; of_engine_metrics_at(self->engine, i, &metrics); i++) {
+        ofts_topic(topic, sizeof topic, "of.metrics", metrics.symbol);
+        if (strncmp(topic, prefix, strlen(prefix)) != 0)
+            continue;
+        Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+        env.body_case = OFTS__ENVELOPE__BODY_METRICS;
+        env.metrics = &metrics;
+        ofts_ctl_reply(ctl, topic, &env);
+    }
+    for (size_t i = 0; i < self->nslots; i++) {
+        s_slot_t *slot = &self->slots[i];
+        Ofts__Signal *signal = slot->last_signal
+            ? ofts__signal__unpack(NULL, slot->last_signal_len, slot->last_signal) : NULL;
+        if (!signal)
+            continue;
+        ofts_topic(topic, sizeof topic, "of.signal", signal->symbol);
+        if (strncmp(topic, prefix, strlen(prefix)) == 0) {
+            Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+            env.body_case = OFTS__ENVELOPE__BODY_SIGNAL;
+            env.signal = signal;
+            ofts_ctl_reply(ctl, topic, &env);
+        }
+        ofts__signal__free_unpacked(signal, NULL);
+    }
+    ofts_ctl_reply_end(ctl, ofts_bus_seq(ofts_service_bus(svc)));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -173,7 +222,10 @@ main(int argc, char **argv)
     of_engine_set_metrics_fn(self.engine, s_on_metrics, &self);
     of_engine_set_signal_fn(self.engine, s_on_signal, &self);
     int rc = 0;
-    if (ofts_service_listen(svc, "gateway-md", "md.") != 0)
+    //  The snapshot endpoint is optional: only when bus.endpoints.analyzer.ctl is set.
+    bool with_ctl = ofts_service_endpoint(svc, "analyzer", "ctl") != NULL;
+    if (ofts_service_listen(svc, "gateway-md", "md.") != 0
+        || (with_ctl && ofts_service_on_ctl(svc, s_on_ctl, &self) != 0))
         rc = OFTS_EXIT_CONFIG;
     else {
         ofts_service_on_message(svc, s_on_message, &self);
@@ -184,6 +236,8 @@ main(int argc, char **argv)
             log_info("preset %s, metrics on every update", of_config_preset(config));
         rc = ofts_service_run(svc);
     }
+    for (size_t i = 0; i < self.nslots; i++)
+        free(self.slots[i].last_signal);
     of_engine_destroy(&self.engine);
     of_config_destroy(&config);
     ofts_service_destroy(&svc);

@@ -286,6 +286,17 @@ of_engine_metrics(of_engine_t *self, const char *contract, Ofts__Metrics *out)
     return true;
 }
 
+bool
+of_engine_metrics_at(of_engine_t *self, size_t index, Ofts__Metrics *out)
+{
+    if (index >= self->count)
+        return false;
+    s_state_t *s = self->states[index];
+    of_metrics_fill(s->metrics, s->book, &s->out);
+    *out = s->out;
+    return true;
+}
+
 uint64_t of_engine_events(of_engine_t *self) { return self->events; }
 uint64_t of_engine_signals(of_engine_t *self) { return self->signals; }
 uint64_t of_engine_rejected(of_engine_t *self) { return self->rejected; }

@@ -53,6 +53,10 @@ int of_engine_envelope(of_engine_t *self, const Ofts__Envelope *env);
 //  false if unknown. Strings in out point into the engine.
 bool of_engine_metrics(of_engine_t *self, const char *contract, Ofts__Metrics *out);
 
+//  Latest metrics of the index-th contract seen (0 .. instruments-1), in
+//  first-seen order; false past the end.
+bool of_engine_metrics_at(of_engine_t *self, size_t index, Ofts__Metrics *out);
+
 uint64_t of_engine_events(of_engine_t *self);        //  applied
 uint64_t of_engine_signals(of_engine_t *self);
 uint64_t of_engine_rejected(of_engine_t *self);      //  all rejected

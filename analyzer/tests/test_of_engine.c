@@ -204,6 +204,12 @@ t_contracts_kept_apart(void **state)
     assert_int_equal(m.cumulative_delta, 1500);
     assert_true(of_engine_metrics(e, "GCG7", &m));
     assert_int_equal(m.cumulative_delta, -1500);
+    //  by index, in first-seen order
+    assert_true(of_engine_metrics_at(e, 0, &m));
+    assert_string_equal(m.contract, "GCZ6");
+    assert_true(of_engine_metrics_at(e, 1, &m));
+    assert_string_equal(m.contract, "GCG7");
+    assert_false(of_engine_metrics_at(e, 2, &m));
     free(sink.bytes);
     of_engine_destroy(&e);
     of_config_destroy(&cfg);

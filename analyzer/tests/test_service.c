@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include "of_test.h"
 #include "ofts_bus.h"
+#include "ofts_ctl.h"
 
 #define T0 SEC(1796076000)      //  Mon 2026-11-30 10:00 CST
 
@@ -68,8 +69,8 @@ s_config(const char *path, const char *analyzer)
              "{\"log\":{\"level\":\"info\"},"
              "\"bus\":{\"heartbeat_ms\":200,\"endpoints\":{"
              "\"gateway-md\":{\"pub\":\"ipc://%s/md\"},"
-             "\"analyzer\":{\"pub\":\"ipc://%s/an\"}}},"
-             "\"analyzer\":%s}", s_dir, s_dir, analyzer);
+             "\"analyzer\":{\"pub\":\"ipc://%s/an\",\"ctl\":\"ipc://%s/anctl\"}}},"
+             "\"analyzer\":%s}", s_dir, s_dir, s_dir, analyzer);
     s_write(path, text);
 }
 
@@ -159,6 +160,26 @@ s_start(const char *analyzer, ofts_bus_t **md_p, ofts_bus_t **sub_p)
     return pid;
 }
 
+typedef struct {
+    int metrics, signals;
+    int64_t delta;
+    char signal_id[96];
+} s_snap_t;
+
+static void
+s_on_item(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    s_snap_t *snap = arg;
+    if (env->body_case == OFTS__ENVELOPE__BODY_METRICS && strcmp(topic, "of.metrics.GC.") == 0) {
+        snap->metrics++;
+        snap->delta = env->metrics->cumulative_delta;
+    }
+    else if (env->body_case == OFTS__ENVELOPE__BODY_SIGNAL && strcmp(topic, "of.signal.GC.") == 0) {
+        snap->signals++;
+        snprintf(snap->signal_id, sizeof snap->signal_id, "%s", env->signal->id);
+    }
+}
+
 static void
 t_signal_on_the_bus(void **state)
 {
@@ -196,10 +217,28 @@ t_signal_on_the_bus(void **state)
         }
         ofts__envelope__free_unpacked(got, NULL);
     }
+    //  A late subscriber's snapshot: the latest metrics and the last signal
+    char ctl_ep[128];
+    snprintf(ctl_ep, sizeof ctl_ep, "ipc://%s/anctl", s_dir);
+    s_snap_t all = { 0 }, sig_only = { 0 };
+    uint64_t seq = 0;
+    int snap_rc = ofts_ctl_snapshot(ctl_ep, "of.", 5000, s_on_item, &all, &seq);
+    int snap_rc2 = ofts_ctl_snapshot(ctl_ep, "of.signal.", 5000, s_on_item, &sig_only, &seq);
+
     kill(pid, SIGTERM);
     int rc = s_reap(pid, 10000);
     ofts_bus_destroy(&sub);
     ofts_bus_destroy(&md);
+
+    assert_int_equal(snap_rc, 0);
+    assert_int_equal(all.metrics, 1);
+    assert_int_equal(all.delta, 1500);
+    assert_int_equal(all.signals, 1);
+    assert_string_equal(all.signal_id, "GC-1796076020000000000-1");
+    assert_int_equal(snap_rc2, 0);
+    assert_int_equal(sig_only.metrics, 0);
+    assert_int_equal(sig_only.signals, 1);
+    assert_true(seq > 0);
 
     assert_int_equal(signals, 1);
     assert_string_equal(sig_topic, "of.signal.GC.");
