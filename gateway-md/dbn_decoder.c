@@ -3,6 +3,7 @@
     Format facts and their sources: ../shared/spec/databento.md §1-§3, §6;
     docs/databento.md lists what each check below relies on.              */
 #include "dbn_decoder.h"
+#include "dbn_record_hot.h"
 #include <endian.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -40,6 +41,7 @@ struct _dbn_decoder_t {
     char error[256];
     uint64_t records, skipped;
     uint64_t rtype_counts[256];
+    bool pb_dirty;          //  rec.mbp levels may hold consolidated publisher ids
     uint16_t sizes[256];    //  layout size per rtype for `version` (0 = unknown): one load per record
     uint8_t logged_unknown[32];
     slot_t *slots;          //  instrument_id -> symbol (open addressing)
@@ -518,6 +520,11 @@ s_log_unknown(dbn_decoder_t *self, uint8_t rtype, size_t len)
              " (further ones counted, not logged)", rtype, len, self->offset);
 }
 
+//  Wire size of the hot rtypes (same in every version), 0 for the rest.
+static const uint16_t s_hot_len[256] = {
+    [DBN_RTYPE_MBP0] = 48, [DBN_RTYPE_MBP1] = 80, [DBN_RTYPE_MBP10] = 368
+};
+
 static int
 s_record(dbn_decoder_t *self, const dbn_record_t **out)
 {
@@ -535,6 +542,26 @@ s_record(dbn_decoder_t *self, const dbn_record_t **out)
             return 0;
         uint8_t rtype = p[1];
         self->rtype_counts[rtype]++;
+        //  Hot path: trades / MBP-1 / MBP-10 of exactly their size; each case
+        //  inlines the decode with a constant level count.
+        if (!self->ts_out && len == s_hot_len[rtype]) {
+            dbn_record_t *rec = &self->rec;
+            bool clear = self->pb_dirty;
+            switch (rtype) {
+            case DBN_RTYPE_MBP0: dbn_hot_decode(rec, p, 0, clear); break;
+            case DBN_RTYPE_MBP1: dbn_hot_decode(rec, p, 1, clear); break;
+            default: dbn_hot_decode(rec, p, 10, clear); break;
+            }
+            if (rtype == DBN_RTYPE_MBP10)
+                self->pb_dirty = false;     //  all ten levels cleared now
+            rec->length = (uint16_t) len;
+            rec->ts_out = DBN_UNDEF_TIMESTAMP;
+            self->start += len;
+            self->offset += len;
+            self->records++;
+            *out = rec;
+            return 1;
+        }
         size_t body = len - (self->ts_out ? 8 : 0);
         size_t need = self->sizes[rtype];
         if (need == 0) {
@@ -560,6 +587,8 @@ s_record(dbn_decoder_t *self, const dbn_record_t **out)
         rec->ts_out = self->ts_out ? s_le(p + len - 8, 8) : DBN_UNDEF_TIMESTAMP;
         if (rec->kind == DBN_KIND_SYMBOL_MAPPING || rec->kind == DBN_KIND_DEF)
             s_note_symbols(self, rec);
+        if (rec->kind != DBN_KIND_MBP || rec->mbp.level_count != 10)
+            self->pb_dirty = true;      //  generic decode may have set pb, or not cleared all levels
         self->start += len;
         self->offset += len;
         self->records++;
