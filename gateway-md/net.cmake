@@ -63,3 +63,7 @@ if(OFTS_FUZZ)
   target_link_libraries(fuzz-live-proto PRIVATE ofts_dbnet)
   add_dependencies(fuzz-targets fuzz-live-proto)
 endif()
+
+# bench-live: live client throughput over loopback vs in-memory decoding.
+ofts_add_bench(NAME live SOURCES ${NET_DIR}/bench_live.c LIBS ofts_dbnet ofts_mock_dbn)
+add_dependencies(bench-live ofts-mock-databento-live)

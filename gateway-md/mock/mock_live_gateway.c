@@ -337,15 +337,30 @@ static size_t s_next_record(conn_t *c, uint8_t *buf, size_t cap)
     return dbn_record_encode(&rec, 3, c->ts_out, buf, cap);
 }
 
+//  More records waiting to go out right now (then the loop must not sleep).
+static bool s_has_more(const conn_t *c)
+{
+    if (c->fd < 0 || !c->streaming || c->silent || opt.interval_ms > 0)
+        return false;
+    return s_file ? c->file_pos < s_file_len : s_next < opt.records && c->n_symbols > 0;
+}
+
 //  Stream a batch, apply the fault, or send a heartbeat when idle.
 static int s_pump(conn_t *c)
 {
     if (!c->streaming || c->silent)
         return 0;
-    uint8_t buf[DBN_MAX_RECORD_LEN];
-    for (int k = 0; k < 64; k++) {
+    //  Records are gathered and written 64 KiB at a time: one send() per
+    //  record would make the mock, not the client, the bottleneck.
+    static uint8_t out[65536];
+    size_t olen = 0;
+    //  big batches when unpaced (throughput benches), small ones otherwise
+    int batch = opt.interval_ms > 0 ? 1 : 4096;
+    for (int k = 0; k < batch; k++) {
         if (c->faulted && opt.disconnect_after >= 0 && c->sent >= (uint64_t) opt.disconnect_after) {
             fprintf(stderr, "mock-live: fault: disconnecting after %llu records\n", (unsigned long long) c->sent);
+            if (olen)
+                s_send(c, out, olen);
             return -1;
         }
         if (c->faulted && opt.garbage_after >= 0 && c->sent >= (uint64_t) opt.garbage_after) {
@@ -353,23 +368,32 @@ static int s_pump(conn_t *c)
             uint8_t junk[16] = { 1, 0x00 };
             fprintf(stderr, "mock-live: fault: garbage after %llu records\n", (unsigned long long) c->sent);
             c->silent = true;
+            if (olen && s_send(c, out, olen))
+                return -1;
             return s_send(c, junk, sizeof junk);
         }
         if (c->faulted && opt.silent_after >= 0 && c->sent >= (uint64_t) opt.silent_after) {
             fprintf(stderr, "mock-live: fault: going silent after %llu records\n", (unsigned long long) c->sent);
             c->silent = true;
-            return 0;
+            return olen ? s_send(c, out, olen) : 0;
         }
         if (opt.interval_ms > 0 && s_now_ms() < c->next_data_ms)
             break;
-        size_t n = s_next_record(c, buf, sizeof buf);
+        if (olen + DBN_MAX_RECORD_LEN > sizeof out) {
+            if (s_send(c, out, olen))
+                return -1;
+            olen = 0;
+        }
+        size_t n = s_next_record(c, out + olen, sizeof out - olen);
         if (!n)
             break;
-        c->next_data_ms = s_now_ms() + opt.interval_ms;
-        if (s_send(c, buf, n))
-            return -1;
+        olen += n;
+        if (opt.interval_ms > 0)
+            c->next_data_ms = s_now_ms() + opt.interval_ms;
         c->sent++;
     }
+    if (olen && s_send(c, out, olen))
+        return -1;
     if (s_now_ms() - c->last_tx >= c->heartbeat_ms) {
         dbn_record_t rec;
         struct timespec ts;
@@ -524,7 +548,7 @@ int main(int argc, char **argv)
     c.fd = -1;
     for (;;) {
         struct pollfd p[2] = { { .fd = lfd, .events = POLLIN }, { .fd = c.fd, .events = POLLIN } };
-        poll(p, c.fd >= 0 ? 2 : 1, c.streaming && !c.silent ? 5 : 50);
+        poll(p, c.fd >= 0 ? 2 : 1, s_has_more(&c) ? 0 : c.streaming && !c.silent ? 5 : 50);
         if (p[0].revents & POLLIN)
             s_accept(lfd, &c);
         else if (c.fd >= 0 && (p[1].revents & (POLLIN | POLLHUP | POLLERR)) && s_on_input(&c)) {
