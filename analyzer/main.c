@@ -42,6 +42,7 @@ typedef struct {
     s_slot_t slots[MAX_THROTTLE];
     size_t nslots;
     uint64_t last_rejected;
+    int64_t last_reject_log;        //  mono ns: reject counts are logged at most every 10 s
 } s_analyzer_t;
 
 static s_slot_t *
@@ -147,7 +148,8 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
         }
     }
     uint64_t rejected = of_engine_rejected(self->engine);
-    if (rejected != self->last_rejected) {
+    if (rejected != self->last_rejected && now - self->last_reject_log >= 10 * OFTS_NS_PER_SEC) {
+        self->last_reject_log = now;
         log_warn("rejected %llu market-data messages so far (%llu unknown instrument)",
                  (unsigned long long) rejected, (unsigned long long) of_engine_unknown(self->engine));
         self->last_rejected = rejected;
@@ -215,7 +217,7 @@ main(int argc, char **argv)
         ofts_service_destroy(&svc);
         return 0;
     }
-    s_analyzer_t self = { .svc = svc };
+    s_analyzer_t self = { .svc = svc, .last_reject_log = INT64_MIN / 2 };
     double rate = of_config_metrics_per_sec(config);
     self.interval_ns = rate > 0 ? (int64_t) (OFTS_NS_PER_SEC / rate) : 0;
     self.engine = of_engine_new(config);
