@@ -6,7 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "dbn_file.h"
 #include "md_normalizer.h"
+#include <unistd.h>
 
 typedef struct {
     char topic[64];
@@ -229,6 +231,65 @@ test_unknown_and_filtered(void **state)
     md_normalizer_destroy(&n);
 }
 
+//  Real data: the ESH1 MBP-10 and trades samples (values from the
+//  reference decodes in ../shared/data/dbn/EXPECTED) through the normaliser.
+static void
+test_real_samples(void **state)
+{
+    (void) state;
+    const char *dir = getenv("OFTS_SHARED_DBN");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/test_data.mbp-10.dbn", dir ? dir : "/nonexistent");
+    if (access(path, R_OK) != 0) {
+        print_message("skipped: no shared DBN samples (OFTS_SHARED_DBN=%s)\n", dir ? dir : "unset");
+        skip();
+    }
+    md_normalizer_t *n = md_normalizer_new();
+    sink_t s = { .n = 0 };
+    char err[256];
+    dbn_file_t *f = dbn_file_new(path, err, sizeof(err));
+    assert_non_null(f);
+    const dbn_record_t *rec;
+    while (dbn_file_next(f, &rec) == 1)
+        md_normalizer_process(n, rec, dbn_decoder_symbol(dbn_file_decoder(f), rec->instrument_id), s_emit, &s);
+    dbn_file_destroy(&f);
+    //  two MBP-10 records (action C, flags 128): book + bbo each, no trade
+    assert_int_equal(s.n, 4);
+    assert_string_equal(s.out[0].topic, "md.book.ES.");
+    assert_string_equal(s.out[0].contract, "ESH1");
+    assert_int_equal(s.out[0].n_levels, 10);
+    assert_int_equal(s.out[0].level_bid[0], 3720250000000);
+    assert_int_equal(s.out[0].level_ask[0], 3720500000000);
+    assert_int_equal(s.out[0].level_bid[1], 3720000000000);
+    assert_int_equal(s.out[0].level_bid_sz[1], 31);
+    assert_int_equal(s.out[0].level_ask[9], 3722750000000);
+    assert_int_equal(s.out[0].ts_event, 1609160400000429831);
+    assert_int_equal(s.out[0].ts_recv, 1609160400000704060);
+    assert_string_equal(s.out[1].topic, "md.bbo.ES.");
+    assert_int_equal(s.out[1].bid_sz, 24);
+    assert_int_equal(s.out[1].ask_sz, 10);
+    assert_int_equal(s.out[1].bid_ct, 15);
+    assert_int_equal(s.out[1].ask_ct, 8);
+    assert_int_equal(s.out[2].level_bid_sz[1], 30);         //  second record: 31 -> 30
+    //  trades: two sell-aggressor prints of 5 and 21 at 3720.25
+    snprintf(path, sizeof(path), "%s/test_data.trades.v1.dbn.zst", dir);
+    f = dbn_file_new(path, err, sizeof(err));
+    assert_non_null(f);
+    s.n = 0;
+    while (dbn_file_next(f, &rec) == 1)
+        md_normalizer_process(n, rec, dbn_decoder_symbol(dbn_file_decoder(f), rec->instrument_id), s_emit, &s);
+    dbn_file_destroy(&f);
+    assert_int_equal(s.n, 2);
+    assert_string_equal(s.out[0].topic, "md.trade.ES.");
+    assert_int_equal(s.out[0].price, 3720250000000);
+    assert_int_equal(s.out[0].size, 5);
+    assert_int_equal(s.out[1].size, 21);
+    assert_int_equal(s.out[0].aggressor, OFTS__SIDE__SIDE_SELL);
+    assert_int_equal(s.out[0].flags, 129);
+    assert_int_equal(s.out[0].seq, 1170380);
+    md_normalizer_destroy(&n);
+}
+
 int
 main(void)
 {
@@ -237,6 +298,7 @@ main(void)
         cmocka_unit_test(test_mbp1_bbo_and_trade),
         cmocka_unit_test(test_f_last_holds_book),
         cmocka_unit_test(test_unknown_and_filtered),
+        cmocka_unit_test(test_real_samples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
