@@ -637,6 +637,27 @@ s_place_failed(order_manager_t *self, size_t index, broker_result_t rc, const br
         s_order_remove(self, index);
 }
 
+//  Risk repeats flatten commands while it sees exposure (pub/sub may lose
+//  one): a repeat while our flatten is still working, with nothing else
+//  working on the symbol, is a no-op until flatten_retry_ms has passed.
+static bool
+s_flatten_in_flight(order_manager_t *self, const char *symbol, int64_t now_ns)
+{
+    om_pos_t *p = s_pos(self, symbol, false);
+    if (!p || !p->flatten_sent_ns || now_ns - p->flatten_sent_ns >= self->cfg.flatten_retry_ms * NS_PER_MS)
+        return false;
+    bool flatten_working = false;
+    for (size_t i = 0; i < self->norders; i++) {
+        const broker_order_t *o = &self->orders[i];
+        if (strcmp(o->symbol, symbol) != 0)
+            continue;
+        if (o->role != OFTS__ORDER_ROLE__ROLE_FLATTEN)
+            return false;               //  an entry or leg to cancel: do it
+        flatten_working = true;
+    }
+    return flatten_working;
+}
+
 void
 order_manager_flatten(order_manager_t *self, const char *symbol, const char *reason, int64_t now_ns)
 {
@@ -657,6 +678,10 @@ order_manager_flatten(order_manager_t *self, const char *symbol, const char *rea
     for (size_t i = 0; i < n; i++) {
         if (symbol && symbol[0] && strcmp(symbol, symbols[i]) != 0)
             continue;
+        if (s_flatten_in_flight(self, symbols[i], now_ns)) {
+            log_debug("flatten %s: one is in flight, nothing else working: repeat ignored", symbols[i]);
+            continue;
+        }
         char id[BROKER_COID_LEN];
         s_next_flatten_id(self, symbols[i], id, sizeof(id));
         log_warn("flatten %s: %s", symbols[i], reason);

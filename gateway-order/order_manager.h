@@ -48,7 +48,8 @@ void order_manager_config_defaults(order_manager_config_t *cfg);
 typedef void (order_manager_publish_fn)(void *arg, const char *topic, Ofts__Envelope *env);
 
 //  broker and store are borrowed; store may be NULL (memory only: no
-//  restart safety, for backtests). Registers itself for the broker's events.
+//  restart safety, for backtests). Registers itself for the broker's events
+//  (so destroy the manager before the broker).
 order_manager_t *order_manager_new(broker_t *broker, order_store_t *store,
                                    const order_manager_config_t *cfg);
 void order_manager_destroy(order_manager_t **self_p);

@@ -527,6 +527,47 @@ t_kill_flatten_resume(void **state)
     order_store_destroy(&store);
 }
 
+//  No price (market closed): the flatten waits; risk's repeats within
+//  flatten_retry_ms do not pile up more flatten orders, a later one re-sends.
+static void
+t_flatten_repeats(void **state)
+{
+    (void) state;
+    paper_config_t pcfg = { 0, 0 };
+    order_manager_config_t cfg = s_cfg();
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
+    paper_broker_t *pb;
+    broker_t *b;
+    order_manager_t *om;
+    Ofts__OrderRequest req;
+    //  No bid, no ask, no trade: the flatten order has to wait.
+    pb = paper_broker_new(&pcfg, NULL);
+    b = paper_broker_broker(pb);
+    om = order_manager_new(b, NULL, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
+    req = s_request("rep-2", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 2);
+    paper_broker_on_bbo(pb, "GC", NULL, INT64_MAX, INT64_MAX, 3);  //  no bid, no ask
+    broker_order_t open[8];
+    assert_int_equal(broker_open_orders(b, open, 8), 2);          //  the legs
+    order_manager_on_command(om, &cmd, 100 * MS);
+    assert_int_equal(order_manager_flattens(om), 1);
+    assert_int_equal(broker_open_orders(b, open, 8), 1);          //  the flatten, waiting
+    order_manager_on_command(om, &cmd, 200 * MS);                 //  repeat: ignored
+    order_manager_on_command(om, &cmd, 300 * MS);
+    assert_int_equal(order_manager_flattens(om), 1);
+    order_manager_on_command(om, &cmd, 5200 * MS);                //  after the retry time
+    assert_int_equal(order_manager_flattens(om), 2);
+    assert_int_equal(broker_open_orders(b, open, 8), 1);          //  still one, not two
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2349, 0), PX(2349, 1), 6000 * MS);
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);         //  closed once, not flipped
+    order_manager_destroy(&om);
+    paper_broker_destroy(&pb);
+}
+
 //  Bad requests: rejected with a reason, never placed.
 static void
 t_bad_requests(void **state)
@@ -664,6 +705,7 @@ main(void)
         cmocka_unit_test_setup(t_missing_legs_flatten_after_grace, s_reset),
         cmocka_unit_test_setup(t_fill_once, s_reset),
         cmocka_unit_test_setup(t_kill_flatten_resume, s_reset),
+        cmocka_unit_test_setup(t_flatten_repeats, s_reset),
         cmocka_unit_test_setup(t_bad_requests, s_reset),
         cmocka_unit_test_setup(t_reconcile_broker_wins, s_reset),
         cmocka_unit_test_setup(t_ambiguous_place_never_landed, s_reset),
