@@ -7,6 +7,10 @@ add_library(ofts_projectx STATIC
 target_include_directories(ofts_projectx PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(ofts_projectx PUBLIC ofts PkgConfig::CURL PkgConfig::JANSSON PkgConfig::LWS m)
 
+# Operator's tool: check credentials/account/contracts, look, watch the hub.
+add_executable(ofts-projectx projectx_cli.c)
+target_link_libraries(ofts-projectx PRIVATE ofts_projectx)
+
 # The mock REST server: tests start it (fork/exec from $OFTS_BIN).
 if(TARGET PkgConfig::MHD)
   add_executable(ofts-mock-projectx mock/mock_projectx.c mock/mock_hub.c)
@@ -21,6 +25,10 @@ if(TARGET PkgConfig::MHD)
                 SOURCES tests/test_projectx_hubws.c tests/projectx_harness.c
                 LIBS ofts_projectx PkgConfig::CURL TIMEOUT 90)
   add_dependencies(test-projectx_hubws ofts-mock-projectx)
+  ofts_add_test(NAME projectx_cli
+                SOURCES tests/test_projectx_cli.c tests/projectx_harness.c
+                LIBS ofts_projectx PkgConfig::CURL TIMEOUT 90)
+  add_dependencies(test-projectx_cli ofts-mock-projectx ofts-projectx)
 endif()
 
 ofts_add_test(NAME projectx_model SOURCES tests/test_projectx_model.c LIBS ofts_projectx)
