@@ -70,15 +70,15 @@ s_vote(double value, double threshold)
     return value > threshold ? 1 : value < -threshold ? -1 : 0;
 }
 
-//  Add a confirmation's weight when it agrees (sign == dir), subtract it when
-//  it disagrees and opposite_subtracts is on.
-static int64_t
-s_weigh(const of_params_t *p, int vote, int dir, int64_t weight)
+//  A confirmation relative to the primary direction: +1 agrees, -1 opposes
+//  (only when opposite_subtracts; otherwise an opposing one is ignored), 0.
+static int
+s_relative(const of_params_t *p, int vote, int dir)
 {
     if (vote == dir)
-        return weight;
+        return 1;
     if (vote == -dir && p->opposite_subtracts)
-        return -weight;
+        return -1;
     return 0;
 }
 
@@ -105,15 +105,14 @@ s_vote_all(const of_params_t *p, const Ofts__Metrics *m, s_votes_t *v)
     int aggr = m->aggressive_buy_ratio > p->aggressive_ratio_threshold ? 1
              : m->aggressive_sell_ratio > p->aggressive_ratio_threshold ? -1 : 0;
     int depth = s_vote(m->depth_imbalance, p->depth_imbalance_threshold);
-    int64_t wd = s_weigh(p, delta, v->dir, p->weight_delta);
-    int64_t wa = s_weigh(p, aggr, v->dir, p->weight_aggressive);
-    int64_t wb = s_weigh(p, depth, v->dir, p->weight_depth);
-    v->delta = wd > 0 ? 1 : wd < 0 ? -1 : 0;
-    v->aggressive = wa > 0 ? 1 : wa < 0 ? -1 : 0;
-    v->depth = wb > 0 ? 1 : wb < 0 ? -1 : 0;
+    v->delta = s_relative(p, delta, v->dir);
+    v->aggressive = s_relative(p, aggr, v->dir);
+    v->depth = s_relative(p, depth, v->dir);
     //  Intensity has no direction: it backs whichever side is trading.
     v->intensity = m->intensity_ratio > p->intensity_ratio_threshold;
-    int64_t conf = p->weight_imbalance + wd + wa + wb + (v->intensity ? p->weight_intensity : 0);
+    int64_t conf = p->weight_imbalance + v->delta * p->weight_delta
+                 + v->aggressive * p->weight_aggressive + v->depth * p->weight_depth
+                 + (v->intensity ? p->weight_intensity : 0);
     v->confidence = conf < 0 ? 0 : conf > OF_PPM ? OF_PPM : conf;
 }
 

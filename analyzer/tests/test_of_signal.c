@@ -174,6 +174,20 @@ t_reasons_exact(void **state)
     assert_int_equal(s.confidence, 800000);
 }
 
+//  A confirmation with weight 0 still shows in the reasons, adding nothing.
+static void
+t_zero_weight(void **state)
+{
+    (void) state;
+    of_params_t p = *s_params("GC");
+    p.weight_delta = 0;
+    Ofts__Metrics m = s_base(0.65);
+    m.cumulative_delta = 1500;
+    of_score_t s = s_score(&p, &m);
+    assert_int_equal(s.confidence, 400000);
+    assert_string_equal(s.reasons, "Strong buy imbalance: 0.65; Positive cumulative delta: 1,500");
+}
+
 static void
 t_thousands(void **state)
 {
@@ -352,6 +366,7 @@ main(void)
         cmocka_unit_test(t_sell_side),
         cmocka_unit_test(t_opposite_cancels),
         cmocka_unit_test(t_reasons_exact),
+        cmocka_unit_test(t_zero_weight),
         cmocka_unit_test(t_thousands),
         cmocka_unit_test(t_prices_per_instrument),
         cmocka_unit_test(t_prices_custom),
