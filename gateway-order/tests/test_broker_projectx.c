@@ -162,6 +162,44 @@ t_bracket_fill_oco_and_no_resend(void **state)
     assert_int_equal(order_store_fill_count(f->store), 2);
 }
 
+//  gateway-order restarts (new adapter, new manager, same store): the legs
+//  are found again by tag, the position by Position/searchOpen, the resend
+//  is not placed, and the target fill still arrives.
+static void
+t_restart_recovers_from_broker(void **state)
+{
+    fx_t *f = *state;
+    Ofts__OrderRequest req = s_request("px-r");
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    WAIT_FOR(f, f->position == 1 && order_manager_protected(f->om, "GC"));
+    order_manager_destroy(&f->om);
+    broker_projectx_destroy(&f->bp);
+    f->position = -99;
+
+    projectx_config_t cfg;
+    projectx_config_defaults(&cfg);
+    cfg.base_url = f->mock.base_url;
+    cfg.username = USER;
+    cfg.api_key = KEY;
+    cfg.account_name = ACCOUNT;
+    projectx_t *client = projectx_new(&cfg);
+    assert_non_null(client);
+    assert_int_equal(projectx_login(client), PROJECTX_OK);
+    f->bp = broker_projectx_new(client, 100);
+    order_manager_config_t ocfg;
+    order_manager_config_defaults(&ocfg);
+    ocfg.reconcile_ms = 500;
+    f->om = order_manager_new(broker_projectx_broker(f->bp), f->store, &ocfg);
+    order_manager_set_publisher(f->om, s_publish, f);
+    order_manager_start(f->om, ofts_clock_now_ns());
+    WAIT_FOR(f, f->position == 1 && order_manager_protected(f->om, "GC"));
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+    json_decref(mock_admin(&f->mock, "/mock/price", "{\"contractId\":\"CON.F.US.GCE.Z26\",\"price\":2352.5}"));
+    WAIT_FOR(f, f->position == 0 && f->fills_tp == 1);
+    assert_int_equal(order_store_fill_count(f->store), 2);     //  entry fill not counted twice
+}
+
 static void
 t_flatten_closes_contract(void **state)
 {
@@ -299,6 +337,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(t_bracket_fill_oco_and_no_resend, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_restart_recovers_from_broker, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_flatten_closes_contract, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_position_brackets_rejected, s_setup_position_brackets,
                                         s_teardown),
