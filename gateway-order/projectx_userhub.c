@@ -92,7 +92,7 @@ projectx_userhub_parse(const char *target, const json_t *arguments, projectx_eve
     int n = 0;
     for (size_t i = 0; i < json_array_size(arguments); i++)
         parse_argument(kind, json_array_get(arguments, i), out, max, &n, bad, 0);
-    return n < (int) max ? n : (int) max;
+    return n;
 }
 
 int64_t
@@ -241,12 +241,18 @@ static void
 on_invocation(void *arg, const char *target, const json_t *arguments)
 {
     projectx_userhub_t *self = arg;
-    projectx_event_t events[16];
+    projectx_event_t stack[16];
+    projectx_event_t *events = stack;
     int bad = 0;
     int n = projectx_userhub_parse(target, arguments, events, 16, &bad);
     if (n < 0) {
         log_debug("projectx: user hub: ignoring %s", target);
         return;
+    }
+    if (n > 16) {       //  a big batch: parse again into a buffer that fits
+        events = malloc(sizeof *events * (size_t) n);
+        bad = 0;
+        n = projectx_userhub_parse(target, arguments, events, (size_t) n, &bad);
     }
     if (bad) {
         self->bad += (uint64_t) bad;
@@ -257,7 +263,10 @@ on_invocation(void *arg, const char *target, const json_t *arguments)
         if (self->handler.on_event)
             self->handler.on_event(self->handler.arg, &events[i]);
     }
-    if (n > 0 && events[0].kind == PROJECTX_EVENT_LOGOUT)
+    bool logout = n > 0 && events[0].kind == PROJECTX_EVENT_LOGOUT;
+    if (events != stack)
+        free(events);
+    if (logout)
         go_down(self, "GatewayLogout: session ended");
 }
 

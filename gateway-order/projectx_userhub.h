@@ -45,9 +45,10 @@ typedef struct {
     } u;
 } projectx_event_t;
 
-//  Parse one user-hub invocation. Returns the number of events written
-//  (<= max; entities that fail to parse are skipped and counted in *bad),
-//  or -1 for a target that is not a user-hub event.
+//  Parse one user-hub invocation. Returns the number of events found (may
+//  exceed max: only max are written; call again with room for all),
+//  entities that fail to parse are skipped and counted in *bad; -1 for a
+//  target that is not a user-hub event.
 int projectx_userhub_parse(const char *target, const json_t *arguments, projectx_event_t *out,
                            size_t max, int *bad);
 

@@ -72,6 +72,9 @@ test_parse_wrapped_and_bare(void **state)
     assert_false(ev[0].u.trade.has_pnl);
     assert_int_equal(ev[1].u.trade.pnl_cents, 1900);
     assert_int_equal(ev[1].u.trade.order_id, 3408995736LL);
+    //  Room for one: two found, one written.
+    bad = 0;
+    assert_int_equal(projectx_userhub_parse("GatewayUserTrade", args, ev, 1, &bad), 2);
     json_decref(args);
     //  Account; logout; unknown target.
     args = parse("[{\"action\":1,\"data\":{\"id\":26282486,\"name\":\"PRAC\",\"balance\":149831.92,"
@@ -210,6 +213,15 @@ test_hub_lifecycle(void **state)
     assert_int_equal(f.events, 2);
     assert_int_equal(f.last.kind, PROJECTX_EVENT_ORDER);
     assert_string_equal(f.last.u.order.custom_tag, "c1");
+    //  A batch of 20 orders in one argument: all delivered.
+    char batch[4096] = "{\"type\":1,\"target\":\"GatewayUserOrder\",\"arguments\":[[";
+    for (int i = 0; i < 20; i++)
+        snprintf(batch + strlen(batch), sizeof batch - strlen(batch), "%s{\"id\":%d,\"status\":1}",
+                 i ? "," : "", 100 + i);
+    snprintf(batch + strlen(batch), sizeof batch - strlen(batch), "]]}" RS);
+    rx(h, batch, 2100);
+    assert_int_equal(f.events, 22);
+    assert_int_equal(f.last.u.order.id, 119);
     //  Connection drops: DOWN once, reconnect at once (backoff 0), then 1 s.
     f.token = "tok2";
     projectx_userhub_lost(h, "Connection closed with an error.", 3000);
@@ -248,7 +260,7 @@ test_hub_lifecycle(void **state)
     uint64_t connects, events, bad;
     projectx_userhub_counters(h, &connects, &events, &bad);
     assert_int_equal(connects, 6);
-    assert_int_equal(events, 2);
+    assert_int_equal(events, 22);
     projectx_userhub_destroy(&h);
     assert_null(h);
     assert_int_equal(f.closes, 2);           //  destroy closes the live transport
