@@ -34,6 +34,7 @@
 #include "ofts_service.h"
 #include "replay.h"
 #include "live_run.h"
+#include "hist_client.h"
 
 #define MAX_FILES 64
 #define MAX_SYMBOLS 32
@@ -210,6 +211,10 @@ s_read_config(ofts_service_t *svc, settings_t *s)
         if (!ofts_instrument_find(s->symbols[i]))
             ofts_cfgsec_fail(sec, "symbols", "unknown root %s", s->symbols[i]);
     live_client_config_read(&s->live, sec);     //  gateway_md.live
+    //  gateway_md.historical belongs to ofts-databento; checked here too so
+    //  --check-config covers the whole section
+    hist_request_t hist;
+    hist_request_config_read(&hist, sec);
     return ofts_service_config_done(svc, &sec);
 }
 

@@ -177,6 +177,19 @@ static void test_binary_live(void **state)
     fclose(f);
     gw = s_exec_gateway(KEY, NULL);
     assert_int_equal(s_wait_exit(gw, 10000), 2);
+
+    //  --check-config knows both of our sub-sections
+    f = fopen(s_cfg, "w");
+    fprintf(f, "{\"gateway_md\": {\"live\": {\"port\": 13000, \"schemas\": [\"trades\"]},"
+               " \"historical\": {\"base_url\": \"http://127.0.0.1:1\", \"max_retries\": 2}}}\n");
+    fclose(f);
+    gw = s_exec_gateway(KEY, "--check-config");
+    assert_int_equal(s_wait_exit(gw, 10000), 0);
+    f = fopen(s_cfg, "w");
+    fprintf(f, "{\"gateway_md\": {\"historical\": {\"base_url\": \"ftp://x\"}}}\n");
+    fclose(f);
+    gw = s_exec_gateway(KEY, "--check-config");
+    assert_int_equal(s_wait_exit(gw, 10000), 2);
 }
 
 static int s_setup(void **state)
