@@ -35,6 +35,8 @@ typedef struct {
     int32_t broker_qty;                 //  what fake gateway-order reports for GC
     int go_snapshots;                   //  snapshot requests risk made
     pid_t pid;
+    pid_t order_pid;                    //  a real ofts-gateway-order, when used
+    int exec_fills;                     //  exec.fill seen from it
     long long shift_s;
     int64_t next_md;
     //  seen on risk's bus
@@ -58,7 +60,8 @@ s_write_config(fx_t *f, const char *risk_extra)
 {
     FILE *fp = fopen(f->cfg, "w");
     assert_non_null(fp);
-    fprintf(fp, "{\"log\":{\"level\":\"info\"},\"bus\":{\"heartbeat_ms\":200,\"endpoints\":{"
+    fprintf(fp, "{\"gateway_order\":{\"broker\":\"paper\",\"db_path\":\"%s/gateway-order.db\"},", f->dir);
+    fprintf(fp, "\"log\":{\"level\":\"info\"},\"bus\":{\"heartbeat_ms\":200,\"endpoints\":{"
                 "\"gateway-md\":{\"pub\":\"%s\"},\"analyzer\":{\"pub\":\"%s\"},"
                 "\"risk\":{\"pub\":\"%s\",\"ctl\":\"%s\"},"
                 "\"gateway-order\":{\"pub\":\"%s\",\"ctl\":\"%s\"}}},"
@@ -69,7 +72,7 @@ s_write_config(fx_t *f, const char *risk_extra)
 }
 
 static int
-s_setup(void **state)
+s_setup_common(void **state, bool fake_order)
 {
     ofts_log_init("test-risk-service", OFTS_LOG_WARN);
     if (!getenv("OFTS_BIN")) {
@@ -94,16 +97,25 @@ s_setup(void **state)
     f->go = ofts_bus_new("gateway-order");
     assert_int_equal(ofts_bus_bind(f->md, f->md_ep), 0);
     assert_int_equal(ofts_bus_bind(f->an, f->an_ep), 0);
-    assert_int_equal(ofts_bus_bind(f->go, f->go_ep), 0);
-    f->go_ctl = ofts_ctl_new(f->go_ctl_ep);
-    assert_non_null(f->go_ctl);
+    if (fake_order) {
+        assert_int_equal(ofts_bus_bind(f->go, f->go_ep), 0);
+        f->go_ctl = ofts_ctl_new(f->go_ctl_ep);
+        assert_non_null(f->go_ctl);
+    }
     f->sub = ofts_bus_new("test");
     assert_int_equal(ofts_bus_connect(f->sub, f->risk_ep), 0);
     ofts_bus_subscribe(f->sub, "risk.");
+    if (!fake_order) {                  //  watch the real gateway-order too
+        assert_int_equal(ofts_bus_connect(f->sub, f->go_ep), 0);
+        ofts_bus_subscribe(f->sub, "exec.");
+    }
     f->shift_s = (ofts_ct_to_utc(2026, 3, 10, 10, 0, 0) - ofts_clock_now_ns()) / OFTS_NS_PER_SEC;
     *state = f;
     return 0;
 }
+
+static int s_setup(void **state) { return s_setup_common(state, true); }
+static int s_setup_real_order(void **state) { return s_setup_common(state, false); }
 
 static void
 s_stop(fx_t *f, int sig, int *status)
@@ -123,6 +135,10 @@ s_teardown(void **state)
 {
     fx_t *f = *state;
     s_stop(f, SIGKILL, NULL);
+    if (f->order_pid > 0) {
+        kill(f->order_pid, SIGKILL);
+        waitpid(f->order_pid, NULL, 0);
+    }
     ofts_bus_destroy(&f->md);
     ofts_bus_destroy(&f->an);
     ofts_bus_destroy(&f->go);
@@ -171,12 +187,22 @@ s_market(fx_t *f)
 {
     Ofts__Trade t = OFTS__TRADE__INIT;
     t.symbol = (char *) "GC";
+    t.contract = (char *) "GCJ6";
     t.price = GC_PRICE;
     t.size = 1;
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_TRADE;
     env.trade = &t;
     s_publish(f->md, "md.trade", "GC", &env);
+    Ofts__TopOfBook q = OFTS__TOP_OF_BOOK__INIT;
+    q.symbol = (char *) "GC";
+    q.contract = (char *) "GCJ6";
+    q.bid_px = GC_PRICE - 100000000LL;          //  2349.9 / 2350.0
+    q.ask_px = GC_PRICE;
+    q.bid_sz = q.ask_sz = 5;
+    env.body_case = OFTS__ENVELOPE__BODY_BBO;
+    env.bbo = &q;
+    s_publish(f->md, "md.bbo", "GC", &env);
     ofts_bus_heartbeat(f->md, "running");
 }
 
@@ -229,6 +255,9 @@ s_on_risk_message(fx_t *f, Ofts__Envelope *env)
         f->accounts++;
         f->last_state = env->account->state;
         break;
+    case OFTS__ENVELOPE__BODY_FILL:
+        f->exec_fills++;
+        break;
     case OFTS__ENVELOPE__BODY_COMMAND:
         f->commands++;
         f->last_cmd = env->command->type;
@@ -243,7 +272,9 @@ s_on_risk_message(fx_t *f, Ofts__Envelope *env)
 static void
 s_pump(fx_t *f, int ms)
 {
-    zpoller_t *poller = zpoller_new(ofts_ctl_sock(f->go_ctl), ofts_bus_sub_sock(f->sub), NULL);
+    zpoller_t *poller = zpoller_new(ofts_bus_sub_sock(f->sub), NULL);
+    if (f->go_ctl)
+        zpoller_add(poller, ofts_ctl_sock(f->go_ctl));
     int64_t end = zclock_mono() + ms;
     while (zclock_mono() < end) {
         if (zclock_mono() >= f->next_md) {
@@ -251,7 +282,7 @@ s_pump(fx_t *f, int ms)
             f->next_md = zclock_mono() + 100;
         }
         void *which = zpoller_wait(poller, 10);
-        if (which == ofts_ctl_sock(f->go_ctl))
+        if (f->go_ctl && which == ofts_ctl_sock(f->go_ctl))
             s_serve_order_ctl(f);
         else if (which == ofts_bus_sub_sock(f->sub)) {
             char topic[128];
@@ -299,6 +330,7 @@ typedef struct {
     char coid[64];
     int64_t approval_ns;
     Ofts__TradingState state;
+    int64_t realized_cents;
 } snap_view_t;
 
 static void
@@ -312,8 +344,10 @@ s_snap_item(void *arg, const char *topic, Ofts__Envelope *env)
         snprintf(v->coid, sizeof v->coid, "%s", env->order_request->client_order_id);
         v->approval_ns = env->header->ts_event;
     }
-    else if (strcmp(topic, "risk.account.") == 0)
+    else if (strcmp(topic, "risk.account.") == 0) {
         v->state = env->account->state;
+        v->realized_cents = env->account->realized_pnl_cents;
+    }
 }
 
 static snap_view_t
@@ -443,6 +477,71 @@ t_flatten_at_1505(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+//  With the real paper gateway-order (when it was built): risk's order is
+//  filled by paper, risk sees the fill and the position; `kill` on risk's ctl
+//  reaches gateway-order as CMD_KILL, which flattens; risk ends flat with
+//  the exact P&L: bought 2350.1 (ask + 1 tick slippage), sold 2349.8
+//  (bid - 1 tick) = -3 ticks x $10 = -$30.
+static void
+t_with_paper_gateway_order(void **state)
+{
+    fx_t *f = *state;
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/ofts-gateway-order", getenv("OFTS_BIN"));
+    if (access(bin, X_OK) != 0) {
+        print_message("%s not built: skipping the risk + paper gateway-order test\n", bin);
+        skip();
+    }
+    f->order_pid = fork();
+    assert_true(f->order_pid >= 0);
+    if (f->order_pid == 0) {
+        char log[160];
+        snprintf(log, sizeof log, "%s/gateway-order.log", f->dir);
+        FILE *out = freopen(log, "a", stderr);
+        (void) out;
+        execl(bin, "ofts-gateway-order", "--config", f->cfg, (char *) NULL);
+        _exit(127);
+    }
+    s_start(f);
+    WAIT_FOR(f, f->accounts > 0, 20000, "risk to start");
+    int64_t deadline = zclock_mono() + 20000;
+    while (f->orders == 0 && zclock_mono() < deadline) {
+        s_signal(f, "paper-1");
+        s_pump(f, 300);
+    }
+    assert_int_equal(f->orders, 1);
+    WAIT_FOR(f, f->exec_fills >= 1, 20000, "paper to fill the entry");
+    snap_view_t v = { 0 };
+    deadline = zclock_mono() + 20000;
+    while (v.gc_qty != 1 && zclock_mono() < deadline) {
+        s_pump(f, 200);
+        v = s_snapshot(f);
+    }
+    assert_int_equal(v.gc_qty, 1);
+
+    Ofts__Command kill_cmd = OFTS__COMMAND__INIT;
+    kill_cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    kill_cmd.issued_by = (char *) "test";
+    assert_int_equal(ofts_ctl_command(f->risk_ctl, &kill_cmd, 3000), 0);
+    WAIT_FOR(f, f->exec_fills >= 2, 20000, "gateway-order to flatten");
+    deadline = zclock_mono() + 20000;
+    while (v.gc_qty != 0 && zclock_mono() < deadline) {
+        s_pump(f, 200);
+        v = s_snapshot(f);
+    }
+    assert_int_equal(v.gc_qty, 0);
+    assert_int_equal(v.realized_cents, -3000);
+    assert_int_equal(v.state, OFTS__TRADING_STATE__STATE_HALTED);
+
+    int status = -1;
+    s_stop(f, SIGTERM, &status);
+    assert_int_equal(WEXITSTATUS(status), 0);
+    kill(f->order_pid, SIGTERM);
+    assert_int_equal(waitpid(f->order_pid, &status, 0), f->order_pid);
+    f->order_pid = 0;
+    assert_true(WIFEXITED(status));
+}
+
 static int
 s_run_to_exit(fx_t *f, int timeout_ms)
 {
@@ -502,7 +601,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(t_restart_keeps_state), T(t_flatten_at_1505), T(t_corrupt_journal_refused), T(t_bad_config_refused),
+        T(t_restart_keeps_state), T(t_flatten_at_1505),
+        cmocka_unit_test_setup_teardown(t_with_paper_gateway_order, s_setup_real_order, s_teardown), T(t_corrupt_journal_refused), T(t_bad_config_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
