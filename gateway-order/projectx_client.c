@@ -943,6 +943,8 @@ static const int PLACE_AMBIGUOUS[] = { 6, 7, 0 };
 static const int CANCEL_AMBIGUOUS[] = { 4, 5, 0 };
 //  ClosePosition: 6 OrderPending, 7 UnknownError (§3.9).
 static const int CLOSE_AMBIGUOUS[] = { 6, 7, 0 };
+//  PartialClosePosition: 7 OrderPending, 8 UnknownError (§3.9).
+static const int PARTIAL_AMBIGUOUS[] = { 7, 8, 0 };
 
 static const char *
 place_check(const projectx_order_t *o)
@@ -1117,4 +1119,20 @@ projectx_close_contract(projectx_t *self, const char *contract_id, projectx_stat
     json_t *req = json_pack("{s:I,s:s}", "accountId", (json_int_t) self->account_id,
                             "contractId", contract_id);
     return simple_mutation(self, "Position/closeContract", req, CLOSE_AMBIGUOUS, status);
+}
+
+int
+projectx_partial_close(projectx_t *self, const char *contract_id, int32_t size,
+                       projectx_status_t *status)
+{
+    if (size <= 0) {
+        if (status) {
+            memset(status, 0, sizeof *status);
+            snprintf(status->text, sizeof status->text, "Position/partialCloseContract: size > 0");
+        }
+        return PROJECTX_ERROR;
+    }
+    json_t *req = json_pack("{s:I,s:s,s:i}", "accountId", (json_int_t) self->account_id,
+                            "contractId", contract_id, "size", size);
+    return simple_mutation(self, "Position/partialCloseContract", req, PARTIAL_AMBIGUOUS, status);
 }

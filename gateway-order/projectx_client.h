@@ -163,6 +163,10 @@ int projectx_modify(projectx_t *self, int64_t order_id, int32_t size, int64_t li
                     int64_t stop_price, projectx_status_t *status);
 //  Position/closeContract: close at market.
 int projectx_close_contract(projectx_t *self, const char *contract_id, projectx_status_t *status);
+//  Position/partialCloseContract: close size contracts at market. Note
+//  (spec §3.9): bracket children are NOT rescaled; re-protect the rest.
+int projectx_partial_close(projectx_t *self, const char *contract_id, int32_t size,
+                           projectx_status_t *status);
 
 //  Order/searchOpen (working orders; NOT Suspended bracket children, §3.5).
 int projectx_open_orders(projectx_t *self, projectx_order_info_t *out, size_t max,

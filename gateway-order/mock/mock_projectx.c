@@ -947,8 +947,10 @@ ep_position_search(mock_t *self, json_t *body)
     return reply;
 }
 
+//  size 0 = close all (closeContract); else partialCloseContract, whose
+//  codes are shifted by one (InvalidCloseSize = 5, spec §3.9).
 static json_t *
-ep_close_contract(mock_t *self, json_t *body)
+close_position(mock_t *self, json_t *body, bool partial)
 {
     account_t *a = account_find(self, json_integer_value(json_object_get(body, "accountId")));
     if (!a)
@@ -959,15 +961,23 @@ ep_close_contract(mock_t *self, json_t *body)
     position_t *p = position_find(self, a->id, c->id);
     if (!p)
         return envelope(2, "Position not found");
+    int size = abs(p->qty);
+    if (partial) {
+        json_t *v = json_object_get(body, "size");
+        size = json_is_integer(v) ? (int) json_integer_value(v) : 0;
+        if (size <= 0 || size > abs(p->qty))
+            return envelope(5, "Invalid close size");
+    }
     if (!self->market_open)
-        return envelope(5, "instrument is not in an active trading status");
+        return envelope(partial ? 6 : 5, "instrument is not in an active trading status");
+    int side = p->qty > 0 ? 1 : 0;
     order_t *o = order_new(self);
     o->account_id = a->id;
     snprintf(o->contract_id, sizeof o->contract_id, "%s", c->id);
     snprintf(o->symbol_id, sizeof o->symbol_id, "%s", c->symbol_id);
     o->type = 2;
-    o->side = p->qty > 0 ? 1 : 0;
-    o->size = abs(p->qty);
+    o->side = side;
+    o->size = size;
     o->status = 1;
     contract_match(self, c);
     return envelope(0, NULL);
@@ -1215,7 +1225,9 @@ route(mock_t *self, const char *url, json_t *body)
     if (strcmp(url, "/api/Position/searchOpen") == 0)
         return ep_position_search(self, body);
     if (strcmp(url, "/api/Position/closeContract") == 0)
-        return ep_close_contract(self, body);
+        return close_position(self, body, false);
+    if (strcmp(url, "/api/Position/partialCloseContract") == 0)
+        return close_position(self, body, true);
     if (strcmp(url, "/api/Trade/search") == 0)
         return ep_trade_search(self, body);
     if (strcmp(url, "/api/Auth/logout") == 0)

@@ -352,6 +352,20 @@ test_short_limit_modify_cancel(void **state)
     assert_int_equal(projectx_find_order_by_tag(px, "ofts-s2-TP", 0, &tp), PROJECTX_OK);
     assert_int_equal(tp.status, PROJECTX_STATUS_CANCELLED);
     assert_int_equal(tp.limit_price, P(19996.0));     //  20000 - 16 x 0.25
+    //  Partial close of a 3-lot: 1, then a too-large size, then the rest.
+    projectx_order_t three = market("CON.F.US.ENQ.U26", PROJECTX_SIDE_BUY, "ofts-s3", 0, 0);
+    three.size = 3;
+    assert_int_equal(projectx_place(px, &three, &r), PROJECTX_OK);
+    assert_int_equal(projectx_partial_close(px, "CON.F.US.ENQ.U26", 1, &st), PROJECTX_OK);
+    assert_int_equal(projectx_open_positions(px, pos, 2, &count), PROJECTX_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(pos[0].size, 2);
+    assert_int_equal(projectx_partial_close(px, "CON.F.US.ENQ.U26", 5, &st), PROJECTX_REJECTED);
+    assert_int_equal(st.error_code, 5);         //  InvalidCloseSize
+    assert_int_equal(projectx_partial_close(px, "CON.F.US.ENQ.U26", 0, &st), PROJECTX_ERROR);
+    assert_int_equal(projectx_close_contract(px, "CON.F.US.ENQ.U26", &st), PROJECTX_OK);
+    assert_int_equal(projectx_open_positions(px, pos, 2, &count), PROJECTX_OK);
+    assert_int_equal(count, 0);
     //  closeContract with nothing open: PositionNotFound (2).
     assert_int_equal(projectx_close_contract(px, "CON.F.US.ENQ.U26", &st), PROJECTX_REJECTED);
     assert_int_equal(st.error_code, 2);
