@@ -301,6 +301,82 @@ test_gateway_bad_file_exit_code(void **state)
     assert_non_null(strstr(out, "not a DBN stream"));
 }
 
+static int
+s_run_gateway(const char *args, char *out, size_t size, double *elapsed)
+{
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "%s/ofts-gateway-md %s 2>&1", s_bin, args);
+    int64_t t0 = zclock_mono();
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, size - 1, p);
+    out[n] = 0;
+    int status = pclose(p);
+    if (elapsed)
+        *elapsed = (double) (zclock_mono() - t0) / 1000.0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+//  The gateway_md config section: unknown keys and bad values are refused
+//  with a one-line error (exit 2); a good section passes --check-config.
+static void
+test_gateway_config_keys(void **state)
+{
+    (void) state;
+    char cfg[160], args[600], out[8192];
+    snprintf(cfg, sizeof(cfg), "%s/keys.json", s_tmp);
+    FILE *fp = fopen(cfg, "w");
+    fprintf(fp, "{ \"gateway_md\": { \"mode\": \"replay\", \"files\": [\"a.dbn\"], \"speed\": 2,"
+                " \"symbols\": [\"GC\", \"NQ\"], \"linger\": false, \"start_delay_ms\": 100,"
+                " \"max_gap_s\": 5, \"bbo_from_depth\": true } }\n");
+    fclose(fp);
+    snprintf(args, sizeof(args), "--config %s --check-config", cfg);
+    assert_int_equal(s_run_gateway(args, out, sizeof(out), NULL), 0);
+    fp = fopen(cfg, "w");
+    fprintf(fp, "{ \"gateway_md\": { \"sped\": 2 } }\n");
+    fclose(fp);
+    assert_int_equal(s_run_gateway(args, out, sizeof(out), NULL), 2);
+    assert_non_null(strstr(out, "gateway_md.sped"));
+    fp = fopen(cfg, "w");
+    fprintf(fp, "{ \"gateway_md\": { \"symbols\": [\"XX\"], \"speed\": -1 } }\n");
+    fclose(fp);
+    assert_int_equal(s_run_gateway(args, out, sizeof(out), NULL), 2);
+    assert_non_null(strstr(out, "gateway_md."));
+}
+
+//  Real-time pacing end to end: records 100 ms apart take ~100 ms each at
+//  speed 1 and a quarter of that at --speed 4.
+static void
+test_gateway_real_time_pacing(void **state)
+{
+    (void) state;
+    char path[160], args[600], out[8192];
+    snprintf(path, sizeof(path), "%s/paced.dbn", s_tmp);
+    dbn_metadata_t meta = { .version = 3, .dataset = "GLBX.MDP3", .schema = 4,
+                            .end = DBN_UNDEF_TIMESTAMP };
+    dbn_encoder_t *enc = dbn_encoder_new(path, &meta, false);
+    for (int i = 0; i < 9; i++) {
+        dbn_record_t r;
+        dbn_record_init(&r, DBN_RTYPE_MBP0);
+        r.ts_event = 1764460800000000000ull + (uint64_t) i * 100000000ull;
+        r.mbp.ts_recv = r.ts_event;
+        assert_int_equal(dbn_encoder_write(enc, &r), 0);
+    }
+    dbn_encoder_destroy(&enc);
+    double real, fast4;
+    snprintf(args, sizeof(args), "--config %s/cfg.json --replay %s --speed 1", s_tmp, path);
+    assert_int_equal(s_run_gateway(args, out, sizeof(out), &real), 0);
+    assert_non_null(strstr(out, "replay done: 9 records"));
+    snprintf(args, sizeof(args), "--config %s/cfg.json --replay %s --speed 4", s_tmp, path);
+    assert_int_equal(s_run_gateway(args, out, sizeof(out), &fast4), 0);
+    //  0.8 s of data (+0.4 s start delay from cfg.json), generous upper bounds
+    print_message("speed 1: %.2f s, speed 4: %.2f s\n", real, fast4);
+    assert_true(real >= 0.8 + 0.4);
+    assert_true(real < 6.0);
+    assert_true(fast4 >= 0.2 + 0.4);
+    assert_true(fast4 < real);
+}
+
 int
 main(void)
 {
@@ -310,6 +386,8 @@ main(void)
         cmocka_unit_test(test_dump_real_sample),
         cmocka_unit_test(test_gateway_replay_publishes),
         cmocka_unit_test(test_gateway_bad_file_exit_code),
+        cmocka_unit_test(test_gateway_config_keys),
+        cmocka_unit_test(test_gateway_real_time_pacing),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
