@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "broker_projectx.h"
+#include "projectx_hubws.h"
 #include "ofts_clock.h"
 #include "ofts_instrument.h"
 #include "ofts_log.h"
@@ -40,6 +41,10 @@ struct _broker_projectx_t {
     broker_position_t positions[MAX_SYMBOLS];
     size_t npositions;
     zhashx_t *trades_seen;              //  trade ids already reported
+    projectx_hubws_t *ws;               //  user hub transport (NULL: REST only)
+    projectx_userhub_t *hub;
+    bool hub_up;
+    bool poll_now;                      //  the hub rang: poll at the next call
     projectx_order_info_t *scratch;     //  search results
     projectx_trade_t *trades;
 };
@@ -478,8 +483,12 @@ static void
 s_poll(void *impl, int64_t now_ns)
 {
     broker_projectx_t *self = impl;
-    if (self->last_poll && now_ns - self->last_poll < self->poll_ms * NS_PER_MS)
+    if (self->ws)
+        projectx_hubws_service(self->ws, 0);
+    int64_t interval = (int64_t) self->poll_ms * (self->hub_up ? 10 : 1) * NS_PER_MS;
+    if (!self->poll_now && self->last_poll && now_ns - self->last_poll < interval)
         return;
+    self->poll_now = false;
     self->last_poll = now_ns;
     if (!self->since_ns)
         self->since_ns = now_ns - LOOKBACK_NS;
@@ -541,8 +550,37 @@ static const broker_ops_t s_ops = {
     .find_order = s_find_order,
 };
 
+//  User hub: a doorbell for REST polls (see the header).
+static void
+s_hub_event(void *arg, const projectx_event_t *event)
+{
+    (void) event;
+    ((broker_projectx_t *) arg)->poll_now = true;
+}
+
+static void
+s_hub_state(void *arg, bool up, const char *reason)
+{
+    broker_projectx_t *self = arg;
+    if (up != self->hub_up) {
+        if (up)
+            log_info("projectx: user hub up: REST poll every %d ms + on events", self->poll_ms * 10);
+        else
+            log_warn("projectx: user hub down (%s): REST poll every %d ms", reason ? reason : "?",
+                     self->poll_ms);
+    }
+    self->hub_up = up;
+    self->poll_now = true;              //  no replay after a reconnect: look now
+}
+
+static const char *
+s_hub_token(void *arg)
+{
+    return projectx_token(((broker_projectx_t *) arg)->client);
+}
+
 broker_projectx_t *
-broker_projectx_new(projectx_t *client, int poll_ms)
+broker_projectx_new(projectx_t *client, int poll_ms, const char *hub_url)
 {
     broker_projectx_t *self = calloc(1, sizeof(*self));
     self->client = client;
@@ -551,7 +589,27 @@ broker_projectx_new(projectx_t *client, int poll_ms)
     self->scratch = calloc(MAX_SEARCH, sizeof(projectx_order_info_t));
     self->trades = calloc(MAX_SEARCH, sizeof(projectx_trade_t));
     broker_init(&self->broker, &s_ops, self);
+    if (hub_url && hub_url[0]) {
+        self->ws = projectx_hubws_new();
+        projectx_hub_transport_t transport;
+        projectx_hubws_transport(self->ws, &transport);
+        projectx_hub_handler_t handler = { s_hub_event, s_hub_state, s_hub_token, self };
+        self->hub = projectx_userhub_new(hub_url, projectx_account_id(client), NULL, &transport,
+                                         &handler);
+        if (self->hub)
+            projectx_hubws_attach(self->ws, self->hub);
+        else {
+            log_warn("projectx: user hub not started: REST polling only");
+            projectx_hubws_destroy(&self->ws);
+        }
+    }
     return self;
+}
+
+bool
+broker_projectx_hub_up(broker_projectx_t *self)
+{
+    return self->hub_up;
 }
 
 void
@@ -560,6 +618,8 @@ broker_projectx_destroy(broker_projectx_t **self_p)
     broker_projectx_t *self = *self_p;
     if (!self)
         return;
+    projectx_userhub_destroy(&self->hub);
+    projectx_hubws_destroy(&self->ws);
     projectx_destroy(&self->client);
     zhashx_destroy(&self->trades_seen);
     free(self->scratch);

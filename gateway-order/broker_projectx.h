@@ -9,11 +9,16 @@
     flatten-> Order/cancel of the symbol's working orders, then
               Position/closeContract; the close is reported as an order
               named flatten_id that fills when the position reads flat.
-    poll   -> every poll_ms: Order/search (statuses of our tags, incl. legs
-              once they leave Suspended), Trade/search (fills: fill_id = the
-              trade id), Position/searchOpen (positions). Events go out only
-              on change. REST polling, not the SignalR hub: slower (poll_ms)
-              but with no state that a dropped stream can lose (spec §10.12).
+    poll   -> Order/search (statuses of our tags, incl. legs once they
+              leave Suspended), Trade/search (fills: fill_id = the trade id),
+              Position/searchOpen (positions). Events go out only on change.
+              REST is the only source of state. With a user hub URL, the
+              SignalR user hub (projectx_userhub) is a doorbell: any order /
+              position / trade event, and every (re)connect, triggers a REST
+              poll at the next call; while the hub is up the timed poll runs
+              every 10 x poll_ms, while it is down every poll_ms. Nothing is
+              lost when the stream drops (spec §10.12) and the rate budget
+              (200 requests / 60 s, §6) is not spent on idle polling.
     find   -> tracked orders, else Order/search by tag (after a restart).
 
     Ambiguous place outcomes are resolved by the client itself (tag search);
@@ -28,8 +33,11 @@ typedef struct _broker_projectx_t broker_projectx_t;
 
 #define BROKER_PROJECTX_DEFAULT_POLL_MS 1000
 
-//  Takes ownership of client (logged in or not: the first call logs in).
-broker_projectx_t *broker_projectx_new(projectx_t *client, int poll_ms);
+//  Takes ownership of client, which must be logged in (projectx_login).
+//  hub_url ("https://rtc.topstepx.com/hubs/user") may be NULL: REST only.
+broker_projectx_t *broker_projectx_new(projectx_t *client, int poll_ms, const char *hub_url);
+//  True while the user hub is connected and subscribed.
+bool broker_projectx_hub_up(broker_projectx_t *self);
 void broker_projectx_destroy(broker_projectx_t **self_p);
 broker_t *broker_projectx_broker(broker_projectx_t *self);
 

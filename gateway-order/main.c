@@ -218,7 +218,7 @@ s_open_projectx(app_t *app, const settings_t *set, bool live)
         }
         ok = client != NULL;
         if (ok) {
-            app->projectx = broker_projectx_new(client, set->poll_ms);
+            app->projectx = broker_projectx_new(client, set->poll_ms, set->projectx.user_hub_url);
             app->broker = broker_projectx_broker(app->projectx);
             log_warn("LIVE: trading TopstepX account %lld through ProjectX",
                      (long long) projectx_account_id(client));

@@ -85,7 +85,7 @@ s_setup_with(void **state, const char *extra)
         free(f);
         return -1;
     }
-    f->bp = broker_projectx_new(client, 100);
+    f->bp = broker_projectx_new(client, 100, NULL);
     f->store = order_store_new(":memory:");
     order_manager_config_t ocfg;
     order_manager_config_defaults(&ocfg);
@@ -99,6 +99,36 @@ s_setup_with(void **state, const char *extra)
 }
 
 static int s_setup(void **state) { return s_setup_with(state, NULL); }
+
+//  Same, with the user hub as the doorbell and a REST poll so slow (60 s)
+//  that only hub events can make the test pass in time.
+static int
+s_setup_hub(void **state)
+{
+    if (s_setup_with(state, NULL) != 0)
+        return -1;
+    fx_t *f = *state;
+    order_manager_destroy(&f->om);
+    broker_projectx_destroy(&f->bp);
+    projectx_config_t cfg;
+    projectx_config_defaults(&cfg);
+    cfg.base_url = f->mock.base_url;
+    cfg.username = USER;
+    cfg.api_key = KEY;
+    cfg.account_name = ACCOUNT;
+    projectx_t *client = projectx_new(&cfg);
+    if (!client || projectx_login(client) != PROJECTX_OK)
+        return -1;
+    f->bp = broker_projectx_new(client, 60000, f->mock.hub_url);
+    order_manager_config_t ocfg;
+    order_manager_config_defaults(&ocfg);
+    ocfg.reconcile_ms = 0;
+    ocfg.protect_grace_ms = 5000;
+    f->om = order_manager_new(broker_projectx_broker(f->bp), f->store, &ocfg);
+    order_manager_set_publisher(f->om, s_publish, f);
+    order_manager_start(f->om, ofts_clock_now_ns());
+    return 0;
+}
 static int s_setup_position_brackets(void **state) { return s_setup_with(state, "--position-brackets"); }
 
 static int
@@ -162,6 +192,22 @@ t_bracket_fill_oco_and_no_resend(void **state)
     assert_int_equal(order_store_fill_count(f->store), 2);
 }
 
+//  The hub rings, REST answers: the entry fill, the legs, the target fill
+//  arrive long before the 60 s poll would have run.
+static void
+t_hub_doorbell(void **state)
+{
+    fx_t *f = *state;
+    WAIT_FOR(f, broker_projectx_hub_up(f->bp));
+    order_manager_tick(f->om, ofts_clock_now_ns());            //  the first, untimed poll
+    Ofts__OrderRequest req = s_request("hub-1");
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    WAIT_FOR(f, f->position == 1 && order_manager_protected(f->om, "GC"));
+    json_decref(mock_admin(&f->mock, "/mock/price", "{\"contractId\":\"CON.F.US.GCE.Z26\",\"price\":2352.5}"));
+    WAIT_FOR(f, f->position == 0 && f->fills_tp == 1);
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+}
+
 //  gateway-order restarts (new adapter, new manager, same store): the legs
 //  are found again by tag, the position by Position/searchOpen, the resend
 //  is not placed, and the target fill still arrives.
@@ -185,7 +231,7 @@ t_restart_recovers_from_broker(void **state)
     projectx_t *client = projectx_new(&cfg);
     assert_non_null(client);
     assert_int_equal(projectx_login(client), PROJECTX_OK);
-    f->bp = broker_projectx_new(client, 100);
+    f->bp = broker_projectx_new(client, 100, NULL);
     order_manager_config_t ocfg;
     order_manager_config_defaults(&ocfg);
     ocfg.reconcile_ms = 500;
@@ -286,8 +332,9 @@ t_service_live_against_mock(void **state)
                 "  \"gateway-order\": { \"pub\": \"ipc://%s/go.ipc\", \"ctl\": \"ipc://%s/ctl.ipc\" } } },\n"
                 "  \"gateway_order\": { \"broker\": \"projectx\", \"db_path\": \"%s/orders.db\",\n"
                 "    \"poll_ms\": 200, \"tick_ms\": 50, \"listen_md\": false,\n"
-                "    \"projectx\": { \"base_url\": \"%s\", \"account_name\": \"%s\" } } }\n",
-            risk_ep, dir, dir, dir, dir, f->mock.base_url, ACCOUNT);
+                "    \"projectx\": { \"base_url\": \"%s\", \"user_hub_url\": \"%s\",\n"
+                "                   \"account_name\": \"%s\" } } }\n",
+            risk_ep, dir, dir, dir, dir, f->mock.base_url, f->mock.hub_url, ACCOUNT);
     fclose(cf);
     long logins = mock_counter(&f->mock, "login");
     //  Credentials but no --live: refused before any network call.
@@ -342,6 +389,7 @@ main(void)
         cmocka_unit_test_setup_teardown(t_position_brackets_rejected, s_setup_position_brackets,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(t_service_live_against_mock, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_hub_doorbell, s_setup_hub, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
