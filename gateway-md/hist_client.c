@@ -475,10 +475,13 @@ int hist_download(const hist_request_t *req, hist_result_t *res)
         rc = s_result_fail(res, req, "cannot write %s: %s", part, strerror(errno));
     res->bytes = (uint64_t) ftell(x.f);
     fclose(x.f);
+    bool keep_part = false;
     if (rc == 0 && req->verify) {
         char err[512];
-        if (s_verify(part, &res->records, err, sizeof err))
+        if (s_verify(part, &res->records, err, sizeof err)) {
             rc = s_result_fail(res, req, "downloaded data does not decode (kept %s): %s", part, err);
+            keep_part = true;       //  for inspection
+        }
     }
     if (rc == 0 && rename(part, req->output))
         rc = s_result_fail(res, req, "cannot rename %s to %s: %s", part, req->output, strerror(errno));
@@ -486,8 +489,8 @@ int hist_download(const hist_request_t *req, hist_result_t *res)
         log_info("download: done, %llu bytes, %llu records%s, %d attempt(s) -> %s",
                  (unsigned long long) res->bytes, (unsigned long long) res->records,
                  req->verify ? "" : " (not verified)", res->attempts, req->output);
-    else if (res->bytes == 0)
-        unlink(part);
+    else if (!keep_part)
+        unlink(part);               //  a later run would discard it anyway
     free(part);
     return rc;
 }

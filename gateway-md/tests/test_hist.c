@@ -159,6 +159,9 @@ static void test_401_message_and_no_key(void **state)
     assert_null(strstr(err, KEY));
     free(err);
     assert_int_equal(access(s_out, F_OK), -1);
+    char part[160];
+    snprintf(part, sizeof part, "%s.part", s_out);
+    assert_int_equal(access(part, F_OK), -1);       //  nothing half-written left behind
 }
 
 static void test_422_bad_dataset(void **state)
@@ -262,6 +265,9 @@ static void test_timeout(void **state)
     assert_int_equal(res.attempts, 2);
     assert_non_null(strstr(res.error, "timed out (no data for 1 s)"));
     assert_int_equal(access(s_out, F_OK), -1);
+    char part[160];
+    snprintf(part, sizeof part, "%s.part", s_out);
+    assert_int_equal(access(part, F_OK), -1);
 }
 
 static void test_truncated_resumed_with_range(void **state)
@@ -294,6 +300,34 @@ static void test_truncated_restarted(void **state)
     assert_int_equal(res.resumed, 0);
     assert_int_equal(res.http_status, 200);
     s_assert_body(3000);
+}
+
+//  A complete HTTP answer whose body is not whole DBN: refused, kept as .part.
+static void test_body_does_not_decode(void **state)
+{
+    (void) state;
+    char body[160];
+    snprintf(body, sizeof body, "%s/cut.dbn.zst", s_dir);
+    size_t len;
+    uint8_t *good = mock_dbn_body(DBN_RTYPE_MBP0, 500, true, &len);
+    FILE *f = fopen(body, "wb");
+    fwrite(good, 1, len - 100, f);          //  last frame cut short
+    fclose(f);
+    free(good);
+    const char *argv[] = { "ofts-mock-databento-hist", "--key", KEY, "--body", body, NULL };
+    s_start(argv);
+    hist_request_t req;
+    s_request(&req, KEY);
+    hist_result_t res;
+    assert_int_equal(hist_download(&req, &res), -1);
+    assert_int_equal(res.http_status, 200);
+    assert_int_equal(res.attempts, 1);
+    assert_non_null(strstr(res.error, "downloaded data does not decode (kept "));
+    assert_int_equal(access(s_out, F_OK), -1);
+    char part[160];
+    snprintf(part, sizeof part, "%s.part", s_out);
+    assert_int_equal(access(part, F_OK), 0);
+    unlink(body);
 }
 
 static void test_connection_refused(void **state)
@@ -410,6 +444,7 @@ int main(void)
         T(test_truncated_resumed_with_range),
         T(test_truncated_restarted),
         T(test_connection_refused),
+        T(test_body_does_not_decode),
         T(test_metadata_numbers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
