@@ -256,7 +256,32 @@ s_print_metadata(const dbn_metadata_t *m)
     }
 }
 
-#define MAX_IDS 4096
+#define MAX_IDS 4096            //  distinct instruments listed (power of two)
+
+typedef struct {
+    uint32_t id[MAX_IDS * 2];
+    uint64_t count[MAX_IDS * 2];    //  0 = empty slot
+    size_t n;
+    bool overflow;
+} id_table_t;
+
+//  Open addressing: O(1) per record even for files with thousands of ids.
+static void
+s_count_id(id_table_t *t, uint32_t id)
+{
+    size_t cap = MAX_IDS * 2, j = (id * 2654435761u) & (cap - 1);
+    while (t->count[j] && t->id[j] != id)
+        j = (j + 1) & (cap - 1);
+    if (!t->count[j]) {
+        if (t->n >= MAX_IDS) {
+            t->overflow = true;
+            return;
+        }
+        t->id[j] = id;
+        t->n++;
+    }
+    t->count[j]++;
+}
 
 static int
 s_info(const char *path, int fragment)
@@ -271,9 +296,8 @@ s_info(const char *path, int fragment)
         s_print_metadata(m);
     else
         printf("fragment         DBN v%d records, no metadata\n", fragment);
-    static uint32_t ids[MAX_IDS];
-    static uint64_t id_counts[MAX_IDS];
-    size_t nids = 0;
+    static id_table_t ids;
+    memset(&ids, 0, sizeof(ids));
     uint64_t first = DBN_UNDEF_TIMESTAMP, last = 0;
     const dbn_record_t *rec;
     int rc;
@@ -282,13 +306,7 @@ s_info(const char *path, int fragment)
             first = rec->ts_event < first ? rec->ts_event : first;
             last = rec->ts_event > last ? rec->ts_event : last;
         }
-        size_t i;
-        for (i = 0; i < nids && ids[i] != rec->instrument_id; i++)
-            ;
-        if (i == nids && nids < MAX_IDS)
-            ids[nids++] = rec->instrument_id;
-        if (i < nids)
-            id_counts[i]++;
+        s_count_id(&ids, rec->instrument_id);
     }
     dbn_decoder_t *d = dbn_file_decoder(f);
     printf("records          %" PRIu64 "\n", dbn_decoder_records(d));
@@ -307,11 +325,17 @@ s_info(const char *path, int fragment)
         ofts_clock_format((int64_t) last, b, sizeof(b));
         printf("ts_event         %s .. %s\n", a, b);
     }
-    printf("instruments      %zu%s\n", nids, nids == MAX_IDS ? " (or more)" : "");
-    for (size_t i = 0; i < nids && i < 50; i++) {
-        const char *sym = dbn_decoder_symbol(d, ids[i]);
-        printf("  %-10u %-22s %" PRIu64 " records\n", ids[i], sym ? sym : "(unmapped)", id_counts[i]);
+    printf("instruments      %zu%s\n", ids.n, ids.overflow ? " (or more)" : "");
+    size_t shown = 0;
+    for (size_t j = 0; j < MAX_IDS * 2 && shown < 50; j++) {
+        if (!ids.count[j])
+            continue;
+        const char *sym = dbn_decoder_symbol(d, ids.id[j]);
+        printf("  %-10u %-22s %" PRIu64 " records\n", ids.id[j], sym ? sym : "(unmapped)", ids.count[j]);
+        shown++;
     }
+    if (ids.n > shown)
+        printf("  ... %zu more\n", ids.n - shown);
     if (dbn_file_compressed(f))
         printf("zstd frames      %" PRIu64 "\n", dbn_file_frames(f));
     int code = 0;
