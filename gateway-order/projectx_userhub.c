@@ -155,7 +155,7 @@ struct _projectx_userhub_t {
     bool transport_open;
     bool up, reported;              //  reported: on_state was called at least once
     int failures;
-    int64_t now_ms, next_attempt_ms, connect_started_ms;
+    int64_t now_ms, next_attempt_ms, connect_started_ms, up_since_ms, max_session_ms;
     char sub_ids[SUBSCRIPTIONS][24];
     int subs_done;
     uint64_t connects, events, bad;
@@ -232,6 +232,7 @@ on_completion(void *arg, const char *invocation_id, const char *error)
         }
         if (++self->subs_done == SUBSCRIPTIONS) {
             self->failures = 0;
+            self->up_since_ms = self->now_ms;
             report(self, true, "subscribed");
         }
     }
@@ -292,6 +293,7 @@ projectx_userhub_new(const char *hub_url, int64_t account_id, const signalr_opti
         signalr_options_defaults(&self->options);
     self->transport = *transport;
     self->handler = *handler;
+    self->max_session_ms = 20LL * 3600 * 1000;
     signalr_handler_t h = { on_send, on_open, on_invocation, on_completion, on_closed, self };
     self->session = signalr_session_new(&self->options, &h);
     return self;
@@ -342,7 +344,11 @@ projectx_userhub_tick(projectx_userhub_t *self, int64_t now_ms)
     else if (self->phase == HUB_CONNECTING
              && now_ms - self->connect_started_ms >= self->options.handshake_timeout_ms)
         go_down(self, "WebSocket connect timed out");
-    else if (self->phase == HUB_SESSION) {
+    else if (self->phase == HUB_SESSION && self->up && self->max_session_ms > 0
+             && now_ms - self->up_since_ms >= self->max_session_ms) {
+        self->failures = 0;     //  planned: reconnect at once
+        go_down(self, "scheduled reconnect (token rotation)");
+    } else if (self->phase == HUB_SESSION) {
         signalr_session_tick(self->session, now_ms);
         if (self->phase == HUB_SESSION && !self->up
             && signalr_session_state(self->session) == SIGNALR_OPEN
@@ -382,6 +388,7 @@ projectx_userhub_lost(projectx_userhub_t *self, const char *reason, int64_t now_
 }
 
 bool projectx_userhub_up(projectx_userhub_t *self) { return self->up; }
+void projectx_userhub_set_max_session(projectx_userhub_t *self, int64_t ms) { self->max_session_ms = ms; }
 const char *projectx_userhub_reason(projectx_userhub_t *self) { return self->reason; }
 
 void

@@ -97,6 +97,10 @@ void projectx_userhub_received(projectx_userhub_t *self, const void *data, size_
                                int64_t now_ms);
 void projectx_userhub_lost(projectx_userhub_t *self, const char *reason, int64_t now_ms);
 
+//  Reconnect (with the then-current token) after a session has lasted this
+//  long, so a rotated token is in use at least daily (spec §7.7: whether an
+//  open socket outlives its token is UNCONFIRMED). Default 20 h; 0 = never.
+void projectx_userhub_set_max_session(projectx_userhub_t *self, int64_t ms);
 bool projectx_userhub_up(projectx_userhub_t *self);
 //  Why the hub is (or last went) down; "" before the first failure.
 const char *projectx_userhub_reason(projectx_userhub_t *self);

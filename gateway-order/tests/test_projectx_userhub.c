@@ -301,9 +301,26 @@ test_hub_failures(void **state)
     projectx_userhub_tick(h, 50000 + 15000);
     assert_non_null(strstr(projectx_userhub_reason(h), "connect timed out"));
     assert_int_equal(f.opens, opens);
-    //  No token yet: down, no socket.
+    //  Scheduled reconnect after max_session: down, then straight back.
+    projectx_userhub_set_max_session(h, 60000);
+    f.token = "tok9";
+    bring_up(h, &f, 300000);
+    int ups = f.ups;
+    rx(h, "{\"type\":6}" RS, 330000);        //  server pings keep it alive
+    rx(h, "{\"type\":6}" RS, 359000);
+    projectx_userhub_tick(h, 300021 + 59999);
+    assert_true(projectx_userhub_up(h));
+    projectx_userhub_tick(h, 300021 + 60000);
+    assert_false(projectx_userhub_up(h));
+    assert_non_null(strstr(projectx_userhub_reason(h), "scheduled reconnect"));
+    bring_up(h, &f, 300021 + 60000);         //  backoff 0
+    assert_int_equal(f.ups, ups + 1);
+    assert_string_equal(f.url, "ws://127.0.0.1:9/hubs/user?access_token=tok9");
+    opens = f.opens;
+    //  Dropped while the REST side has no token: down, no socket.
+    projectx_userhub_lost(h, "gone", 400000);
     f.token = NULL;
-    projectx_userhub_tick(h, 200000);
+    projectx_userhub_tick(h, 400000);
     assert_int_equal(f.opens, opens);
     assert_non_null(strstr(projectx_userhub_reason(h), "no token"));
     projectx_userhub_destroy(&h);
