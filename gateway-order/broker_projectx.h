@@ -31,7 +31,7 @@
 
 typedef struct _broker_projectx_t broker_projectx_t;
 
-#define BROKER_PROJECTX_DEFAULT_POLL_MS 1000
+#define BROKER_PROJECTX_DEFAULT_POLL_MS 2000
 
 //  Takes ownership of client, which must be logged in (projectx_login).
 //  hub_url ("https://rtc.topstepx.com/hubs/user") may be NULL: REST only.

@@ -26,6 +26,9 @@
 #endif
 
 #define SERVICE "gateway-order"
+//  3 REST reads per poll: every 2 s is 90 of ProjectX's 200 requests a
+//  minute (spec §6), leaving room for places and cancels.
+#define BROKER_POLL_MS_DEFAULT 2000
 
 typedef struct {
     ofts_service_t *svc;
@@ -67,7 +70,7 @@ s_read_config(ofts_service_t *svc, settings_t *set)
     set->om.unknown_timeout_ms = ofts_cfgsec_int(sec, "unknown_timeout_ms", OM_DEFAULT_UNKNOWN_TIMEOUT_MS);
     set->tick_ms = (int) ofts_cfgsec_int(sec, "tick_ms", 250);
     set->listen_md = ofts_cfgsec_bool(sec, "listen_md", true);
-    set->poll_ms = (int) ofts_cfgsec_int(sec, "poll_ms", 1000);
+    set->poll_ms = (int) ofts_cfgsec_int(sec, "poll_ms", BROKER_POLL_MS_DEFAULT);
 #ifdef OFTS_WITH_PROJECTX
     projectx_config_defaults(&set->projectx);
     if (ofts_cfgsec_has(sec, "projectx"))
@@ -195,7 +198,7 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
 
 //  The real account: only with everything an operator has to do on purpose.
 static int
-s_open_projectx(app_t *app, const settings_t *set, bool live)
+s_open_projectx(app_t *app, settings_t *set, bool live)
 {
     if (!live) {
         log_error("broker \"projectx\" trades a real TopstepX account: start with --live to confirm");
@@ -218,6 +221,12 @@ s_open_projectx(app_t *app, const settings_t *set, bool live)
         }
         ok = client != NULL;
         if (ok) {
+            //  The legs are only seen by polling: give them a few polls.
+            if (set->om.protect_grace_ms < 3 * (int64_t) set->poll_ms) {
+                log_info("protect_grace_ms %lld -> %lld (3 x poll_ms)", (long long) set->om.protect_grace_ms,
+                         (long long) 3 * set->poll_ms);
+                set->om.protect_grace_ms = 3 * (int64_t) set->poll_ms;
+            }
             app->projectx = broker_projectx_new(client, set->poll_ms, set->projectx.user_hub_url);
             app->broker = broker_projectx_broker(app->projectx);
             log_warn("LIVE: trading TopstepX account %lld through ProjectX",
