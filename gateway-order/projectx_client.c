@@ -874,14 +874,19 @@ projectx_find_order_by_tag(projectx_t *self, const char *tag, int64_t since_ns,
         json_decref(res.json);
         return rc;
     }
+    //  Several rows can carry one tag if the broker keeps rejected records of
+    //  a refused duplicate: the live (not Rejected) one wins.
     int matches = 0;
+    bool live = false;
     const json_t *list = list_field(res.json, "orders");
     for (size_t i = 0; i < json_array_size(list); i++) {
         projectx_order_info_t row;
-        if (projectx_order_parse(json_array_get(list, i), &row)
-            && strcmp(row.custom_tag, tag) == 0) {
-            if (matches++ == 0)
-                *out = row;
+        if (!projectx_order_parse(json_array_get(list, i), &row) || strcmp(row.custom_tag, tag) != 0)
+            continue;
+        bool row_live = row.status != PROJECTX_STATUS_REJECTED;
+        if (matches++ == 0 || (row_live && !live)) {
+            *out = row;
+            live = row_live;
         }
     }
     json_decref(res.json);
@@ -1050,6 +1055,22 @@ projectx_place(projectx_t *self, const projectx_order_t *o, projectx_place_resul
     if (rc == PROJECTX_OK && !result->order_id) {
         snprintf(result->text, sizeof result->text, "Order/place: success without an orderId");
         rc = PROJECTX_UNKNOWN;
+    }
+    if (rc == PROJECTX_REJECTED && result->error_code == 2 && !strstr(result->text, "Position Brackets")) {
+        //  OrderRejected may mean "customTag already used" (text UNCONFIRMED,
+        //  spec §5.8): if an order with this tag is on the books, the caller's
+        //  order exists - reporting a reject would hide a live order.
+        projectx_order_info_t found;
+        if (projectx_find_order_by_tag(self, o->custom_tag, 0, &found) == PROJECTX_OK
+            && found.status != PROJECTX_STATUS_REJECTED && found.id != result->order_id) {
+            log_warn("projectx: place %s refused (%s) but the tag is on order %lld: already placed",
+                     o->custom_tag, result->text, (long long) found.id);
+            result->order_id = found.id;
+            result->resolved = true;
+            snprintf(result->text, sizeof result->text, "already placed: order %lld carries the tag",
+                     (long long) found.id);
+            return PROJECTX_OK;
+        }
     }
     if (rc == PROJECTX_REJECTED) {
         result->bracket_mode_error = strstr(result->text, "Position Brackets") != NULL;

@@ -30,7 +30,10 @@
     (spec §5.8), so the tag is the idempotency key: after an ambiguous reply
     projectx_place() itself queries Order/search for the tag (a safe read)
     and reports OK (result->resolved = true) when the order is there. It
-    never sends the place again.
+    never sends the place again. Conversely, when a place is refused with
+    code 2 and an order with the same tag is already on the books (a resend
+    after UNKNOWN), the result is OK with that order's id: a reject must
+    never hide a live order.
 
     Brackets: native ProjectX brackets (stopLossBracket / takeProfitBracket,
     spec §5) with the tick signs applied here from the side: callers pass

@@ -298,9 +298,14 @@ test_place_bracket_and_oco(void **state)
     assert_int_equal(projectx_find_order_by_tag(px, "ofts-t1-SL", 0, &sl_now), PROJECTX_OK);
     assert_int_equal(sl_now.status, PROJECTX_STATUS_CANCELLED);
 
-    //  Same tag again: the broker refuses it (unique per account).
-    assert_int_equal(projectx_place(px, &o, &r), PROJECTX_REJECTED);
+    //  Same tag again (a caller resending after UNKNOWN): the broker refuses
+    //  the duplicate (code 2), and the client reports the order that exists.
+    int64_t first_id = r.order_id;
+    assert_int_equal(projectx_place(px, &o, &r), PROJECTX_OK);
+    assert_true(r.resolved);
+    assert_int_equal(r.order_id, first_id);
     assert_int_equal(r.error_code, 2);
+    assert_non_null(strstr(r.text, "already placed"));
     assert_int_equal(mock_tag_count(&f->mock, "ofts-t1"), 1);
     projectx_destroy(&px);
 }
