@@ -513,8 +513,14 @@ s_validate(const Ofts__OrderRequest *req)
         return "quantity must be > 0";
     if (req->stop == 0 || req->take_profit == 0)
         return "an entry needs both a stop and a take profit";
-    if (req->type != OFTS__ORDER_TYPE__ORDER_TYPE_MARKET && req->entry <= 0)
-        return "limit/stop entry needs a price";
+    if (req->entry <= 0)
+        return "entry price (limit/stop price, or a market order's reference) missing";
+    //  Brokers take bracket distances, not sides: a stop on the wrong side
+    //  would silently become a stop on the right side at that distance.
+    bool buy = req->side == OFTS__SIDE__SIDE_BUY;
+    if (buy ? !(req->stop < req->entry && req->entry < req->take_profit)
+            : !(req->stop > req->entry && req->entry > req->take_profit))
+        return buy ? "a buy needs stop < entry < take profit" : "a sell needs stop > entry > take profit";
     return NULL;
 }
 

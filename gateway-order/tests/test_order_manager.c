@@ -593,8 +593,19 @@ t_bad_requests(void **state)
     req = s_request("bad-4", OFTS__SIDE__SIDE_BUY);
     req.quantity = 0;
     order_manager_on_request(om, &req, 1);
+    req = s_request("bad-5", OFTS__SIDE__SIDE_BUY);
+    req.stop = PX(2351, 1);                                 //  above the entry on a buy
+    order_manager_on_request(om, &req, 1);
+    assert_string_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->text,
+                        "a buy needs stop < entry < take profit");
+    req = s_request("bad-6", OFTS__SIDE__SIDE_SELL);
+    req.take_profit = PX(2353, 0);                          //  above the entry on a sell
+    order_manager_on_request(om, &req, 1);
+    req = s_request("bad-7", OFTS__SIDE__SIDE_BUY);
+    req.entry = 0;                                          //  no reference price
+    order_manager_on_request(om, &req, 1);
     assert_int_equal(fake.places, 0);
-    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "exec.order."), 5);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "exec.order."), 8);
     //  A rejected id is still "seen": its resend is not placed either.
     req = s_request("bad-1", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
