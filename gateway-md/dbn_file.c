@@ -19,6 +19,7 @@ struct _dbn_file_t {
     uint8_t *in;                //  compressed input buffer
     ZSTD_inBuffer zin;
     size_t zret;                //  last ZSTD_decompressStream result (0 = frame complete)
+    bool zflush;                //  last call filled the output: more may be pending
     bool eof, finished;
     uint64_t bytes_read, size, frames;
     char error[512];
@@ -74,7 +75,9 @@ s_fill(dbn_file_t *self)
         return 1;
     }
     for (;;) {
-        if (self->zin.pos == self->zin.size) {
+        //  Read more input only when zstd has nothing left to flush: a call
+        //  that filled the output buffer may hold decoded bytes back.
+        if (self->zin.pos == self->zin.size && !self->zflush) {
             if (self->eof)
                 break;
             size_t n = fread(self->in, 1, ZSTD_DStreamInSize(), self->fp);
@@ -94,7 +97,7 @@ s_fill(dbn_file_t *self)
         if (!dst)
             return s_fail(self, "out of memory");
         ZSTD_outBuffer out = { dst, room, 0 };
-        if (self->zret == 0)
+        if (self->zret == 0 && self->zin.pos < self->zin.size)
             self->frames++;     //  a new frame starts with this input
         size_t rc = ZSTD_decompressStream(self->zstd, &out, &self->zin);
         if (ZSTD_isError(rc))
@@ -102,6 +105,7 @@ s_fill(dbn_file_t *self)
                           ZSTD_getErrorName(rc),
                           self->bytes_read - (uint64_t) (self->zin.size - self->zin.pos));
         self->zret = rc;
+        self->zflush = out.pos == out.size;
         dbn_decoder_commit(self->decoder, out.pos);
         if (out.pos > 0)
             return 1;

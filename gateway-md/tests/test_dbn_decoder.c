@@ -685,6 +685,34 @@ test_zstd_multi_frame_file(void **state)
     dbn_file_destroy(&f);
 }
 
+//  A tiny compressed input that expands to many output buffers: every byte
+//  zstd holds back after consuming all input must still come out.
+static void
+test_zstd_high_ratio(void **state)
+{
+    (void) state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/ratio.dbn.zst", s_tmp);
+    dbn_metadata_t meta = s_meta(3, false);
+    dbn_encoder_t *enc = dbn_encoder_new(path, &meta, true);
+    dbn_record_t m = s_mbp(DBN_RTYPE_MBP10, GC_ID, 7);
+    for (int i = 0; i < 20000; i++)            //  7.4 MB of identical records
+        assert_int_equal(dbn_encoder_write(enc, &m), 0);
+    assert_int_equal(dbn_encoder_close(enc), 0);
+    dbn_encoder_destroy(&enc);
+    char err[256];
+    dbn_file_t *f = dbn_file_new(path, err, sizeof(err));
+    assert_non_null(f);
+    assert_true(dbn_file_size(f) < 100000);
+    const dbn_record_t *rec;
+    int n = 0;
+    while (dbn_file_next(f, &rec) == 1)
+        n++;
+    assert_null(dbn_file_error(f));
+    assert_int_equal(n, 20000);
+    dbn_file_destroy(&f);
+}
+
 static void
 test_plain_file_and_fragment(void **state)
 {
@@ -760,6 +788,7 @@ main(void)
         cmocka_unit_test(test_unknown_rtype_skipped),
         cmocka_unit_test(test_garbage_and_bad_headers),
         cmocka_unit_test(test_zstd_multi_frame_file),
+        cmocka_unit_test(test_zstd_high_ratio),
         cmocka_unit_test(test_plain_file_and_fragment),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
