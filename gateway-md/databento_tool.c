@@ -8,7 +8,7 @@
       ofts-databento cost|count --dataset .. --symbols .. --schema .. --start ..
           [--end ..]: what the same download would cost / how many records
       ofts-databento live --live [--config FILE] [--symbols ..] [--schemas ..]
-          [--stype-in ..] [--count N] [--seconds S]
+          [--stype-in ..] [--compression none|zstd] [--count N] [--seconds S]
       ofts-databento live --host 127.0.0.1 --port P ...   (a local gateway/mock)
 
     The key comes from DATABENTO_API_KEY (or DATABENTO_API_KEY_FILE, 0600).
@@ -38,7 +38,7 @@ static int s_usage(void)
             "                               [--limit N] [--max-retries N] [--timeout S] [--no-verify] [--quiet]\n"
             "       ofts-databento cost|count  (same request flags, no -o): price / record count first\n"
             "       ofts-databento live (--live | --host H [--port P]) [--dataset D] [--symbols S] [--schemas a,b]\n"
-            "                               [--stype-in T] [--count N] [--seconds S]\n"
+            "                               [--stype-in T] [--compression none|zstd] [--count N] [--seconds S]\n"
             "       common: --config FILE, --log-level LEVEL; key from DATABENTO_API_KEY\n");
     return 2;
 }
@@ -176,6 +176,7 @@ static int s_live(int argc, char **argv, live_client_config_t *cfg)
         else if (strcmp(a, "--stype-in") == 0) cfg->stype_in = v;
         else if (strcmp(a, "--schemas") == 0) snprintf(schemas, sizeof schemas, "%s", v);
         else if (strcmp(a, "--count") == 0) sink.limit = atol(v);
+        else if (strcmp(a, "--compression") == 0) cfg->zstd = strcmp(v, "zstd") == 0;
         else if (strcmp(a, "--seconds") == 0) seconds = atol(v);
         else return s_usage();
     }

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define READS_PER_WAKEUP 16
 //  A session that lasted this long counts as healthy: the back-off restarts
@@ -31,6 +32,7 @@ struct _live_client_t {
     int heartbeat_interval_s;
     int64_t heartbeat_timeout_ns, connect_timeout_ms, auth_timeout_ns;
     int backoff_min_ms, backoff_max_ms;
+    bool zstd;
 
     live_client_record_fn *fn;
     void *arg;
@@ -39,6 +41,7 @@ struct _live_client_t {
     int fd;
     live_proto_t *proto;
     dbn_decoder_t *decoder;
+    ZSTD_DStream *zstream;          //  compression=zstd: one stream per session
     bool metadata_seen;
     int64_t connected_at, session_at, last_rx, next_attempt_at;
     int attempts;
@@ -48,6 +51,7 @@ struct _live_client_t {
     char error[512];
     live_client_stats_t stats;
     uint8_t buf[65536];
+    uint8_t zbuf[131072];
 };
 
 //  --------------------------------------------------------------------------
@@ -173,6 +177,12 @@ int live_client_config_read(live_client_config_t *cfg, ofts_cfgsec_t *gateway_md
     rc |= s_range(sec, "auth_timeout_ms", cfg->auth_timeout_ms, 100, 600000, &cfg->auth_timeout_ms);
     rc |= s_range(sec, "backoff_min_ms", cfg->backoff_min_ms, 10, 3600000, &cfg->backoff_min_ms);
     rc |= s_range(sec, "backoff_max_ms", cfg->backoff_max_ms, 10, 3600000, &cfg->backoff_max_ms);
+    const char *compression = ofts_cfgsec_string(sec, "compression", "none");
+    if (!compression || (strcmp(compression, "none") && strcmp(compression, "zstd"))) {
+        ofts_cfgsec_fail(sec, "compression", "must be \"none\" or \"zstd\"");
+        rc = -1;
+    }
+    cfg->zstd = compression && strcmp(compression, "zstd") == 0;
     if (cfg->backoff_max_ms < cfg->backoff_min_ms) {
         ofts_cfgsec_fail(sec, "backoff_max_ms", "must be >= backoff_min_ms");
         rc = -1;
@@ -231,6 +241,7 @@ live_client_t *live_client_new(const live_client_config_t *cfg, live_client_reco
     self->auth_timeout_ns = (int64_t) (cfg->auth_timeout_ms > 0 ? cfg->auth_timeout_ms : 30000) * OFTS_NS_PER_MS;
     self->backoff_min_ms = cfg->backoff_min_ms > 0 ? cfg->backoff_min_ms : 500;
     self->backoff_max_ms = cfg->backoff_max_ms >= self->backoff_min_ms ? cfg->backoff_max_ms : self->backoff_min_ms;
+    self->zstd = cfg->zstd;
     self->fn = fn;
     self->arg = arg;
     self->fd = -1;
@@ -245,6 +256,8 @@ static void s_close(live_client_t *self)
     self->fd = -1;
     live_proto_destroy(&self->proto);
     dbn_decoder_destroy(&self->decoder);
+    ZSTD_freeDStream(self->zstream);
+    self->zstream = NULL;
     self->metadata_seen = false;
 }
 
@@ -354,7 +367,8 @@ static int s_on_connected(live_client_t *self)
         schemas[i] = self->schemas[i];
     live_proto_params_t params = { .dataset = self->dataset, .api_key = self->key, .client = self->client,
         .stype_in = self->stype_in, .symbols = self->symbols, .schemas = schemas,
-        .n_schemas = self->n_schemas, .heartbeat_interval_s = self->heartbeat_interval_s };
+        .n_schemas = self->n_schemas, .heartbeat_interval_s = self->heartbeat_interval_s,
+        .zstd = self->zstd };
     self->proto = live_proto_new(&params);
     if (!self->proto)
         return s_fail(self, "invalid live session parameters");
@@ -468,7 +482,32 @@ static const char *s_decoder_error(live_client_t *self)
     return e ? e : "out of memory";
 }
 
+static int s_feed_plain(live_client_t *self, const uint8_t *data, size_t len);
+
+//  compression=zstd: everything after start_session, metadata included, is
+//  one zstd stream (spec §8.7, cpp SetCompression after start_session).
 static int s_feed_dbn(live_client_t *self, const uint8_t *data, size_t len)
+{
+    if (!self->zstream)
+        return s_feed_plain(self, data, len);
+    ZSTD_inBuffer in = { data, len, 0 };
+    for (;;) {
+        ZSTD_outBuffer out = { self->zbuf, sizeof self->zbuf, 0 };
+        size_t rc = ZSTD_decompressStream(self->zstream, &out, &in);
+        if (ZSTD_isError(rc)) {
+            self->stats.decode_errors++;
+            return s_drop(self, "bad zstd from the gateway: %s", ZSTD_getErrorName(rc));
+        }
+        int frc = s_feed_plain(self, self->zbuf, out.pos);
+        if (frc)
+            return frc;
+        //  a full output buffer may leave more inside zstd: go round again
+        if (in.pos == in.size && out.pos < out.size)
+            return 0;
+    }
+}
+
+static int s_feed_plain(live_client_t *self, const uint8_t *data, size_t len)
 {
     if (len && dbn_decoder_feed(self->decoder, data, len) < 0) {
         self->stats.decode_errors++;
@@ -496,7 +535,9 @@ static int s_on_authenticated(live_client_t *self)
     self->session_at = ofts_clock_mono_ns();
     self->stats.sessions++;
     self->decoder = dbn_decoder_new();
-    if (!self->decoder)
+    if (self->zstd)
+        self->zstream = ZSTD_createDStream();
+    if (!self->decoder || (self->zstd && !self->zstream))
         return s_fail(self, "out of memory");
     if (self->had_session) {
         self->stats.reconnects++;

@@ -49,6 +49,7 @@ typedef struct {
     int auth_timeout_ms;                //  30000 (official clients)
     int backoff_min_ms;                 //  500
     int backoff_max_ms;                 //  30000
+    bool zstd;                          //  compression=zstd on the wire (false)
     char storage[4096];                 //  owns strings read by live_client_config_read
 } live_client_config_t;
 
@@ -56,7 +57,8 @@ typedef struct {
 void live_client_config_defaults(live_client_config_t *cfg);
 //  Read the "live" child of the gateway_md section into cfg (keys: host port
 //  dataset schemas symbols stype_in heartbeat_interval_s heartbeat_timeout_ms
-//  connect_timeout_ms auth_timeout_ms backoff_min_ms backoff_max_ms).
+//  connect_timeout_ms auth_timeout_ms backoff_min_ms backoff_max_ms
+//  compression).
 //  Range errors are reported through ofts_cfgsec_fail. Returns 0 or -1.
 int live_client_config_read(live_client_config_t *cfg, ofts_cfgsec_t *gateway_md);
 //  Host name the client connects to (cfg->host or the derived one).

@@ -14,7 +14,7 @@ struct _live_proto_t {
     char *schemas[MAX_SCHEMAS];
     size_t n_schemas;
     int heartbeat_interval_s;
-    bool ts_out;
+    bool ts_out, zstd;
 
     char line[LIVE_PROTO_MAX_LINE + 1];     //  partial server line
     size_t line_len;
@@ -48,6 +48,7 @@ live_proto_t *live_proto_new(const live_proto_params_t *p)
     self->n_schemas = p->n_schemas;
     self->heartbeat_interval_s = p->heartbeat_interval_s;
     self->ts_out = p->ts_out;
+    self->zstd = p->zstd;
     return self;
 }
 
@@ -182,8 +183,8 @@ static long s_on_line(live_proto_t *self, char *line)
             if (cram_reply(eq + 1, self->api_key, reply, sizeof reply))
                 return s_fail(self, "cannot compute the CRAM reply (API key shorter than %d characters?)",
                               CRAM_BUCKET_LEN);
-            s_emit(self, "auth=%s|dataset=%s|encoding=dbn|ts_out=%d|compression=none|client=%s",
-                   reply, self->dataset, self->ts_out ? 1 : 0, self->client);
+            s_emit(self, "auth=%s|dataset=%s|encoding=dbn|ts_out=%d|compression=%s|client=%s",
+                   reply, self->dataset, self->ts_out ? 1 : 0, self->zstd ? "zstd" : "none", self->client);
             if (self->heartbeat_interval_s > 0)
                 s_emit(self, "|heartbeat_interval_s=%d", self->heartbeat_interval_s);
             s_emit(self, "\n");

@@ -3,7 +3,7 @@
 
     spec/databento.md §8.2-§8.7:
         S: lsg_version=<v>\n        S: cram=<challenge>\n
-        C: auth=<cram>|dataset=..|encoding=dbn|ts_out=0|compression=none|client=..[|heartbeat_interval_s=N]\n
+        C: auth=<cram>|dataset=..|encoding=dbn|ts_out=0|compression=none|zstd|client=..[|heartbeat_interval_s=N]\n
         S: success=1|session_id=<id>\n    or    success=0|error=<text>\n
         C: schema=..|stype_in=..|symbols=..|snapshot=0|id=N|is_last=1\n  (per schema, 500 symbols a line)
         C: start_session\n
@@ -30,6 +30,7 @@ typedef struct {
     size_t n_schemas;
     int heartbeat_interval_s;       //  0 = gateway default (not sent)
     bool ts_out;
+    bool zstd;                      //  compression=zstd: all after start_session is zstd
 } live_proto_params_t;
 
 typedef enum {

@@ -9,7 +9,7 @@ set(NET_DIR ${CMAKE_CURRENT_LIST_DIR})
 add_library(ofts_dbnet STATIC
   ${NET_DIR}/cram.c ${NET_DIR}/live_proto.c ${NET_DIR}/live_client.c)
 target_include_directories(ofts_dbnet PUBLIC ${NET_DIR})
-target_link_libraries(ofts_dbnet PUBLIC ofts_dbn ofts PkgConfig::CRYPTO PkgConfig::CURL)
+target_link_libraries(ofts_dbnet PUBLIC ofts_dbn ofts PkgConfig::CRYPTO PkgConfig::CURL PkgConfig::ZSTD)
 
 # Mock Databento servers (loopback only) and the DBN content they serve.
 add_library(ofts_mock_dbn STATIC ${NET_DIR}/mock/mock_dbn.c)

@@ -78,6 +78,8 @@ typedef struct {
     char *unresolved[MAX_SYMS];     //  "BAD..." symbols: ErrorMsg code 4
     int n_unresolved;
     int heartbeat_ms;
+    bool zstd;                  //  compression=zstd asked for
+    ZSTD_CCtx *zc;              //  ... and started with start_session
     uint64_t sent;              //  records sent on this connection
     int64_t last_tx, next_data_ms;
     size_t file_pos;
@@ -105,11 +107,12 @@ static void s_close(conn_t *c)
         free(c->symbols[i]);
     for (int i = 0; i < c->n_unresolved; i++)
         free(c->unresolved[i]);
+    ZSTD_freeCCtx(c->zc);
     memset(c, 0, sizeof *c);
     c->fd = -1;
 }
 
-static int s_send(conn_t *c, const void *data, size_t len)
+static int s_send_raw(conn_t *c, const void *data, size_t len)
 {
     const uint8_t *p = data;
     while (len) {
@@ -125,6 +128,27 @@ static int s_send(conn_t *c, const void *data, size_t len)
     }
     c->last_tx = s_now_ms();
     return 0;
+}
+
+//  After start_session with compression=zstd everything, metadata included,
+//  is one zstd stream (spec §8.7); each send is flushed so the client can
+//  decode it at once.
+static int s_send(conn_t *c, const void *data, size_t len)
+{
+    if (!c->zc)
+        return s_send_raw(c, data, len);
+    static uint8_t zout[1 << 17];
+    ZSTD_inBuffer in = { data, len, 0 };
+    for (;;) {
+        ZSTD_outBuffer out = { zout, sizeof zout, 0 };
+        size_t left = ZSTD_compressStream2(c->zc, &out, &in, ZSTD_e_flush);
+        if (ZSTD_isError(left))
+            return -1;
+        if (out.pos && s_send_raw(c, zout, out.pos))
+            return -1;
+        if (left == 0 && in.pos == in.size)
+            return 0;
+    }
 }
 
 static int s_send_record(conn_t *c, const dbn_record_t *rec)
@@ -170,12 +194,14 @@ static int s_on_auth(conn_t *c, live_kv_t *kv, int n)
         snprintf(reply, sizeof reply, "success=0|error=Authentication failed.\n");
     else if (!dataset || !s_known(opt.datasets, opt.n_datasets, dataset))
         snprintf(reply, sizeof reply, "success=0|error=Unknown dataset '%s'.\n", dataset ? dataset : "");
-    else if (!encoding || strcmp(encoding, "dbn") != 0 || (compression && strcmp(compression, "none") != 0))
-        snprintf(reply, sizeof reply, "success=0|error=Mock supports only encoding=dbn, compression=none.\n");
+    else if (!encoding || strcmp(encoding, "dbn") != 0
+             || (compression && strcmp(compression, "none") != 0 && strcmp(compression, "zstd") != 0))
+        snprintf(reply, sizeof reply, "success=0|error=Mock supports only encoding=dbn, compression=none|zstd.\n");
     else {
         c->authed = true;
         snprintf(c->dataset, sizeof c->dataset, "%s", dataset);
         c->ts_out = ts_out && strcmp(ts_out, "1") == 0;
+        c->zstd = compression && strcmp(compression, "zstd") == 0;
         c->heartbeat_ms = opt.heartbeat_ms ? opt.heartbeat_ms : hb ? atoi(hb) * 1000 : 30000;
         snprintf(reply, sizeof reply, "success=1|session_id=mock-%d\n", ++s_sessions);
     }
@@ -224,6 +250,8 @@ static int s_on_subscribe(conn_t *c, live_kv_t *kv, int n)
 static int s_start(conn_t *c)
 {
     c->streaming = true;
+    if (c->zstd && !(c->zc = ZSTD_createCCtx()))
+        return -1;
     c->faulted = s_faulted < opt.faults
               && (opt.disconnect_after >= 0 || opt.silent_after >= 0 || opt.garbage_after >= 0);
     if (c->faulted)

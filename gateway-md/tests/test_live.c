@@ -273,6 +273,43 @@ static void test_disconnect_reconnect(void **state)
     free(s);
 }
 
+//  compression=zstd: the whole stream after start_session is zstd; a drop
+//  mid-stream starts a fresh zstd stream on the next session.
+static void test_zstd_session(void **state)
+{
+    (void) state;
+    mockproc_t m;
+    const char *argv[] = { "ofts-mock-databento-live", "--key", KEY, "--records", "200",
+                           "--disconnect-after", "70", "--heartbeat-ms", "100", NULL };
+    assert_int_equal(mockproc_start(&m, argv, 5000), 0);
+    live_client_config_t cfg;
+    s_config(&cfg, m.port, KEY);
+    cfg.zstd = true;
+    sink_t *s = calloc(1, sizeof *s);
+    live_client_t *lc = live_client_new(&cfg, s_on_record, s);
+    live_client_connect(lc);
+    s_target = 200;
+    assert_true(s_run(lc, s, s_have_data, 10000));
+    s_target = 2;
+    assert_true(s_run(lc, s, s_have_heartbeats, 5000));
+    live_client_stats_t st;
+    live_client_stats(lc, &st);
+    assert_int_equal(s->data, 200);
+    assert_int_equal(s->duplicates, 0);
+    assert_int_equal(st.reconnects, 1);
+    assert_int_equal(st.decode_errors, 0);
+    assert_int_equal(s->mappings, 4);
+    //  record 4 (mbp-1, NQZ6) as in test_session, and one after the drop
+    assert_int_equal(s->rec[5].rtype, DBN_RTYPE_MBP1);
+    assert_string_equal(s->sym[5], "NQZ6");
+    assert_int_equal(s->rec[5].mbp.levels[0].bid_sz, 14);
+    assert_int_equal(s->rec[150].mbp.price, 2014900000000LL);      //  i = 149
+    assert_int_equal(s->rec[150].rtype, DBN_RTYPE_MBP10);          //  149 % 3 == 2
+    live_client_destroy(&lc);
+    mockproc_stop(&m);
+    free(s);
+}
+
 static bool s_timed_out_and_done(live_client_t *lc, sink_t *s)
 {
     live_client_stats_t st;
@@ -498,7 +535,8 @@ static void test_config(void **state)
     char err[256];
     ofts_config_t *c = ofts_config_parse(
         "{\"gateway_md\": {\"live\": {\"port\": 14000, \"symbols\": [\"GC.c.0\", \"NQ.c.0\"],"
-        " \"stype_in\": \"continuous\", \"schemas\": [\"trades\", \"mbp-10\"], \"backoff_max_ms\": 9000}}}",
+        " \"stype_in\": \"continuous\", \"schemas\": [\"trades\", \"mbp-10\"], \"backoff_max_ms\": 9000,"
+        " \"compression\": \"zstd\"}}}",
         "t.json", err, sizeof err);
     assert_non_null(c);
     ofts_cfgsec_t *sec = ofts_config_section(c, "gateway_md");
@@ -513,6 +551,7 @@ static void test_config(void **state)
     assert_int_equal(cfg.backoff_min_ms, 500);
     assert_int_equal(cfg.backoff_max_ms, 9000);
     assert_int_equal(cfg.heartbeat_interval_s, 30);
+    assert_true(cfg.zstd);
     char host[128];
     live_client_gateway_host(&cfg, host, sizeof host);
     assert_string_equal(host, "glbx-mdp3.lsg.databento.com");
@@ -526,10 +565,12 @@ static void test_config(void **state)
         "{\"gateway_md\": {\"live\": {\"symbols\": []}}}",
         "{\"gateway_md\": {\"live\": {\"backoff_min_ms\": 5000, \"backoff_max_ms\": 100}}}",
         "{\"gateway_md\": {\"live\": {\"hostname\": \"x\"}}}",
+        "{\"gateway_md\": {\"live\": {\"compression\": \"lz4\"}}}",
     };
     const char *expect[] = { "gateway_md.live.schemas", "gateway_md.live.stype_in",
         "gateway_md.live.heartbeat_interval_s", "gateway_md.live.symbols",
-        "gateway_md.live.backoff_max_ms", "gateway_md.live.hostname: unknown key" };
+        "gateway_md.live.backoff_max_ms", "gateway_md.live.hostname: unknown key",
+        "gateway_md.live.compression" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         c = ofts_config_parse(bad[i], "t.json", err, sizeof err);
         assert_non_null(c);
@@ -556,6 +597,7 @@ int main(void)
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_disconnect_reconnect),
         cmocka_unit_test(test_heartbeat_timeout),
+        cmocka_unit_test(test_zstd_session),
         cmocka_unit_test(test_garbage_and_unresolved),
         cmocka_unit_test(test_real_sample_stream),
         cmocka_unit_test(test_refused_connection_backoff),

@@ -152,6 +152,20 @@ static void test_symbol_chunks(void **state)
     live_proto_destroy(&lp);
 }
 
+static void test_zstd_flag(void **state)
+{
+    (void) state;
+    live_proto_params_t p = { .dataset = "GLBX.MDP3", .api_key = KEY, .client = "c", .stype_in = "parent",
+        .symbols = "GC.FUT", .schemas = SCHEMAS, .n_schemas = 1, .zstd = true, .ts_out = true };
+    live_proto_t *lp = live_proto_new(&p);
+    assert_int_equal(live_proto_feed(lp, "cram=abcdefghijk\n", 17), 17);
+    char *out = s_take(lp);
+    assert_string_equal(out, "auth=dae90589a319a08a136a05748c111326111d894b88a71dd68d1a68c76f37e05e-AAAAA"
+                             "|dataset=GLBX.MDP3|encoding=dbn|ts_out=1|compression=zstd|client=c\n");
+    free(out);
+    live_proto_destroy(&lp);
+}
+
 static void test_parse_line(void **state)
 {
     (void) state;
@@ -173,6 +187,7 @@ int main(void)
         cmocka_unit_test(test_bad_lines),
         cmocka_unit_test(test_symbol_chunks),
         cmocka_unit_test(test_parse_line),
+        cmocka_unit_test(test_zstd_flag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
