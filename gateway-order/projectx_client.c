@@ -538,7 +538,8 @@ projectx_new(const projectx_config_t *cfg)
     self->cfg = *cfg;
     self->base_url = trim_slash(strdup(cfg->base_url));
     self->user_hub_url = dup_or_null(cfg->user_hub_url);
-    self->account_name = dup_or_null(cfg->account_name);
+    //  "" in the config means "not set" (the default file ships it empty).
+    self->account_name = cfg->account_name && *cfg->account_name ? strdup(cfg->account_name) : NULL;
     self->username = username;
     self->api_key = api_key;
     self->cfg.base_url = self->base_url;

@@ -141,9 +141,9 @@ test_login_and_account(void **state)
     assert_non_null(strstr(projectx_last_error(px), "errorCode 3"));
     projectx_destroy(&px);
 
-    //  Account by id; an absent name is NOT_FOUND, not a guess.
+    //  Account by id ("" = no name); an absent name is NOT_FOUND, not a guess.
     f->cfg.api_key = KEY;
-    f->cfg.account_name = NULL;
+    f->cfg.account_name = "";
     f->cfg.account_id = 25775680;
     px = logged_in(f);
     assert_int_equal(projectx_account_id(px), 25775680);
