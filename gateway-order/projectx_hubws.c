@@ -37,18 +37,25 @@ mono_ms(void)
     return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+char *
+projectx_hubws_redact(char *line)
+{
+    char *token = strstr(line, "access_token=");
+    if (token)
+        token[13] = 0;      //  keep the name, drop the value and the rest
+    size_t len = strlen(line);
+    while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+        line[--len] = 0;
+    return line;
+}
+
 //  lws log lines may quote the request path, which holds the token.
 static void
 log_emit(int level, const char *line)
 {
     char copy[512];
     snprintf(copy, sizeof copy, "%s", line);
-    char *token = strstr(copy, "access_token=");
-    if (token)
-        snprintf(token, sizeof copy - (size_t) (token - copy), "access_token=[redacted]");
-    size_t len = strlen(copy);
-    while (len > 0 && (copy[len - 1] == '\n' || copy[len - 1] == '\r'))
-        copy[--len] = 0;
+    projectx_hubws_redact(copy);
     if (level & LLL_ERR)
         log_error("lws: %s", copy);
     else

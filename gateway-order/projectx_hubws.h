@@ -26,5 +26,8 @@ void projectx_hubws_transport(projectx_hubws_t *self, projectx_hub_transport_t *
 void projectx_hubws_attach(projectx_hubws_t *self, projectx_userhub_t *hub);
 //  Run the network for at most timeout_ms, then tick the hub.
 void projectx_hubws_service(projectx_hubws_t *self, int timeout_ms);
+//  The filter lws log lines go through: cuts everything after
+//  "access_token=" and trailing newlines, in place. Returns line.
+char *projectx_hubws_redact(char *line);
 
 #endif

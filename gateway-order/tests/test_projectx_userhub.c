@@ -10,6 +10,7 @@
 
 #include "ofts_instrument.h"
 #include "ofts_log.h"
+#include "projectx_hubws.h"
 #include "projectx_userhub.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +327,16 @@ test_hub_failures(void **state)
     projectx_userhub_destroy(&h);
 }
 
+static void
+test_redact(void **state)
+{
+    (void) state;
+    char line[] = "connect /hubs/user?access_token=eyJhbGciOi.eyJzdWIi.c2ln&x=1 failed\n";
+    assert_string_equal(projectx_hubws_redact(line), "connect /hubs/user?access_token=");
+    char plain[] = "ERROR: connection refused\r\n";
+    assert_string_equal(projectx_hubws_redact(plain), "ERROR: connection refused");
+}
+
 int
 main(void)
 {
@@ -333,6 +344,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_wrapped_and_bare),
         cmocka_unit_test(test_url_and_backoff),
+        cmocka_unit_test(test_redact),
         cmocka_unit_test(test_hub_lifecycle),
         cmocka_unit_test(test_hub_failures),
     };

@@ -104,6 +104,46 @@ test_reader_garbage_and_overlong(void **state)
     signalr_reader_destroy(&r);
 }
 
+//  Property: any chunking of a stream gives back exactly its records, in
+//  order. 300 records of varied size, 50 random chunkings (fixed seed).
+static void
+test_reader_random_chunking(void **state)
+{
+    (void) state;
+    size_t cap = 300 * 400, len = 0;
+    char *stream = malloc(cap);
+    for (int i = 0; i < 300; i++) {
+        int pad = (i * 37) % 300;
+        len += (size_t) snprintf(stream + len, cap - len, "{\"type\":1,\"n\":%d,\"pad\":\"%*s\"}" RS,
+                                 i, pad, "");
+    }
+    unsigned seed = 12345;
+    for (int round = 0; round < 50; round++) {
+        signalr_reader_t *r = signalr_reader_new(0);
+        int expect = 0;
+        for (size_t off = 0; off < len;) {
+            size_t n = 1 + (size_t) (rand_r(&seed) % 700);
+            if (off + n > len)
+                n = len - off;
+            signalr_reader_feed(r, stream + off, n);
+            off += n;
+            json_t *j;
+            char err[64];
+            int rc;
+            while ((rc = signalr_reader_next(r, &j, err, sizeof err)) == 1) {
+                assert_int_equal(json_integer_value(json_object_get(j, "n")), expect);
+                expect++;
+                json_decref(j);
+            }
+            assert_int_equal(rc, 0);
+        }
+        assert_int_equal(expect, 300);
+        assert_int_equal(signalr_reader_pending(r), 0);
+        signalr_reader_destroy(&r);
+    }
+    free(stream);
+}
+
 static void
 test_encode_decode(void **state)
 {
@@ -311,6 +351,7 @@ main(void)
         cmocka_unit_test(test_reader_several_per_frame),
         cmocka_unit_test(test_reader_partial_frames),
         cmocka_unit_test(test_reader_garbage_and_overlong),
+        cmocka_unit_test(test_reader_random_chunking),
         cmocka_unit_test(test_encode_decode),
         cmocka_unit_test(test_session_handshake_coalesced),
         cmocka_unit_test(test_session_handshake_refused),
