@@ -1,0 +1,315 @@
+#include "backtest.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "of_engine.h"
+#include "ofts_clock.h"
+#include "ofts_instrument.h"
+#include "order_manager.h"
+#include "risk_engine.h"
+
+#define SAMPLE_NS (5 * OFTS_NS_PER_SEC)
+#define MAX_OPEN 16
+
+typedef struct {
+    char symbol[16];
+    int32_t position;
+    int64_t entry_px, entry_ts;
+    uint32_t quantity;
+    char reasons[256];
+    char signal_id[64];
+    char pending_reasons[256];      //  from the last approved order
+    char pending_signal[64];
+} open_t;
+
+struct _backtest_t {
+    of_engine_t *analyzer;
+    risk_engine_t *risk;
+    paper_broker_t *paper;
+    order_manager_t *orders;
+    paper_config_t pcfg;
+    int64_t now;
+    uint64_t events, signals;
+    bt_trade_t *trades;
+    size_t ntrades, cap_trades;
+    bt_series_t series[BT_MAX_SYMBOLS];
+    size_t nseries;
+    bt_point_t *equity;
+    size_t nequity, cap_equity;
+    int64_t realized;
+    open_t open[MAX_OPEN];
+    size_t nopen;
+    int64_t next_heartbeat;
+};
+
+#define PUSH(arr, n, cap, item) do { \
+        if ((n) == (cap)) { (cap) = (cap) ? (cap) * 2 : 256; (arr) = realloc((arr), (cap) * sizeof *(arr)); } \
+        (arr)[(n)++] = (item); } while (0)
+
+static bt_series_t *
+s_series(backtest_t *self, const char *symbol)
+{
+    for (size_t i = 0; i < self->nseries; i++)
+        if (strcmp(self->series[i].symbol, symbol) == 0)
+            return &self->series[i];
+    if (self->nseries == BT_MAX_SYMBOLS)
+        return NULL;
+    bt_series_t *s = &self->series[self->nseries++];
+    memset(s, 0, sizeof *s);
+    snprintf(s->symbol, sizeof s->symbol, "%s", symbol);
+    return s;
+}
+
+static open_t *
+s_open(backtest_t *self, const char *symbol)
+{
+    for (size_t i = 0; i < self->nopen; i++)
+        if (strcmp(self->open[i].symbol, symbol) == 0)
+            return &self->open[i];
+    if (self->nopen == MAX_OPEN)
+        return NULL;
+    open_t *o = &self->open[self->nopen++];
+    memset(o, 0, sizeof *o);
+    snprintf(o->symbol, sizeof o->symbol, "%s", symbol);
+    return o;
+}
+
+static void
+s_mark(backtest_t *self, const char *symbol, char kind, int direction, int64_t price)
+{
+    bt_series_t *s = s_series(self, symbol);
+    if (s) {
+        bt_mark_t m = { self->now, direction, price, kind };
+        PUSH(s->marks, s->nmarks, s->cap_marks, m);
+    }
+}
+
+//  --- wiring: analyzer -> risk -> orders -> (fills) -> risk ---------------
+
+static void
+s_on_signal(void *arg, const Ofts__Signal *sig, int64_t ts_event)
+{
+    backtest_t *self = arg;
+    self->signals++;
+    s_mark(self, sig->symbol, 'S', sig->direction == OFTS__SIDE__SIDE_BUY ? 1 : -1, sig->entry);
+    risk_engine_on_signal(self->risk, sig, ts_event);
+}
+
+static void
+s_on_order(void *arg, const Ofts__OrderRequest *req)
+{
+    backtest_t *self = arg;
+    open_t *o = s_open(self, req->symbol);
+    if (o && !req->reduce_only) {
+        snprintf(o->pending_reasons, sizeof o->pending_reasons, "%s", req->reasons);
+        snprintf(o->pending_signal, sizeof o->pending_signal, "%s", req->signal_id);
+    }
+    order_manager_on_request(self->orders, req, self->now);
+}
+
+static void
+s_on_command(void *arg, const Ofts__Command *cmd)
+{
+    backtest_t *self = arg;
+    order_manager_on_command(self->orders, cmd, self->now);
+}
+
+static const char *
+s_role(Ofts__OrderRole role)
+{
+    switch (role) {
+    case OFTS__ORDER_ROLE__ROLE_STOP: return "STOP";
+    case OFTS__ORDER_ROLE__ROLE_TARGET: return "TARGET";
+    case OFTS__ORDER_ROLE__ROLE_FLATTEN: return "FLATTEN";
+    default: return "ENTRY";
+    }
+}
+
+//  Round trips from fills: a fill that takes the position away from zero
+//  opens one, a fill that brings it back closes it.
+static void
+s_on_fill(backtest_t *self, const Ofts__Fill *f)
+{
+    open_t *o = s_open(self, f->symbol);
+    if (!o)
+        return;
+    int dir = f->side == OFTS__SIDE__SIDE_BUY ? 1 : -1;
+    int32_t before = o->position;
+    o->position += dir * (int32_t) f->quantity;
+    const ofts_instrument_t *in = ofts_instrument_for_contract(f->contract);
+    if (!in)
+        in = ofts_instrument_find(f->symbol);
+    if (before == 0) {
+        o->entry_px = f->price;
+        o->entry_ts = self->now;
+        o->quantity = f->quantity;
+        snprintf(o->reasons, sizeof o->reasons, "%s", o->pending_reasons);
+        snprintf(o->signal_id, sizeof o->signal_id, "%s", o->pending_signal);
+        s_mark(self, f->symbol, 'E', dir, f->price);
+        return;
+    }
+    s_mark(self, f->symbol, 'X', dir, f->price);
+    if (o->position != 0 || !in)
+        return;                     //  partial exits are not produced by the paper broker
+    bt_trade_t t;
+    memset(&t, 0, sizeof t);
+    snprintf(t.symbol, sizeof t.symbol, "%s", f->symbol);
+    t.direction = before > 0 ? 1 : -1;
+    t.quantity = o->quantity;
+    t.entry_ts = o->entry_ts;
+    t.exit_ts = self->now;
+    t.entry_px = o->entry_px;
+    t.exit_px = f->price;
+    t.pnl_cents = ofts_instrument_pnl_cents(in, o->entry_px, f->price, before)
+                - 2 * self->pcfg.fees_cents * (int64_t) o->quantity;
+    snprintf(t.exit_role, sizeof t.exit_role, "%s", s_role(f->role));
+    snprintf(t.reasons, sizeof t.reasons, "%s", o->reasons);
+    snprintf(t.signal_id, sizeof t.signal_id, "%s", o->signal_id);
+    PUSH(self->trades, self->ntrades, self->cap_trades, t);
+    self->realized += t.pnl_cents;
+    bt_point_t p = { self->now, self->realized };
+    PUSH(self->equity, self->nequity, self->cap_equity, p);
+}
+
+static void
+s_on_exec(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    (void) topic;
+    backtest_t *self = arg;
+    if (env->body_case == OFTS__ENVELOPE__BODY_FILL)
+        s_on_fill(self, env->fill);
+    risk_engine_on_envelope(self->risk, env, self->now);
+}
+
+backtest_t *
+backtest_new(of_config_t *acfg, const risk_config_t *rcfg, const paper_config_t *pcfg)
+{
+    backtest_t *self = calloc(1, sizeof *self);
+    self->pcfg = *pcfg;
+    self->analyzer = of_engine_new(acfg);
+    of_engine_set_signal_fn(self->analyzer, s_on_signal, self);
+    risk_config_t rc = *rcfg;
+    rc.require_reconcile = false;       //  nothing to reconcile with: one process
+    rc.journal[0] = '\0';
+    risk_engine_callbacks_t cb = { .order = s_on_order, .command = s_on_command };
+    self->risk = risk_engine_new(&rc, &cb, self);
+    self->paper = paper_broker_new(pcfg, NULL);
+    order_manager_config_t ocfg;
+    order_manager_config_defaults(&ocfg);
+    ocfg.reconcile_ms = 0;
+    self->orders = order_manager_new(paper_broker_broker(self->paper), NULL, &ocfg);
+    order_manager_set_publisher(self->orders, s_on_exec, self);
+    return self;
+}
+
+void
+backtest_destroy(backtest_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    backtest_t *self = *self_p;
+    order_manager_destroy(&self->orders);
+    paper_broker_destroy(&self->paper);
+    risk_engine_destroy(&self->risk);
+    of_engine_destroy(&self->analyzer);
+    for (size_t i = 0; i < self->nseries; i++) {
+        free(self->series[i].prices);
+        free(self->series[i].deltas);
+        free(self->series[i].marks);
+    }
+    free(self->trades);
+    free(self->equity);
+    free(self);
+    *self_p = NULL;
+}
+
+//  Price and cumulative delta, sampled every 5 s of market time for the chart.
+static void
+s_sample(backtest_t *self, const Ofts__Trade *tr)
+{
+    bt_series_t *s = s_series(self, tr->symbol);
+    if (!s)
+        return;
+    int64_t open = ofts_session_open_ns(self->now);
+    if (open != s->session_open) {
+        s->session_open = open;
+        s->cum_delta = 0;
+    }
+    if (tr->aggressor == OFTS__SIDE__SIDE_BUY)
+        s->cum_delta += tr->size;
+    else if (tr->aggressor == OFTS__SIDE__SIDE_SELL)
+        s->cum_delta -= tr->size;
+    s->last_price = tr->price;
+    if (self->now - s->last_sample >= SAMPLE_NS) {
+        s->last_sample = self->now;
+        bt_point_t p = { self->now, tr->price }, d = { self->now, s->cum_delta };
+        PUSH(s->prices, s->nprices, s->cap_prices, p);
+        PUSH(s->deltas, s->ndeltas, s->cap_deltas, d);
+    }
+}
+
+void
+backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
+{
+    (void) topic;
+    int64_t ts = env->header ? env->header->ts_event : 0;
+    if (ts > self->now)
+        self->now = ts;
+    self->events++;
+    //  gateway-md is "alive" as long as data flows: the stale-data guard
+    //  sees market time only.
+    if (self->now >= self->next_heartbeat) {
+        Ofts__Heartbeat hb = OFTS__HEARTBEAT__INIT;
+        hb.service = "gateway-md";
+        risk_engine_on_heartbeat(self->risk, &hb, self->now);
+        risk_engine_tick(self->risk, self->now);
+        self->next_heartbeat = self->now + 100 * OFTS_NS_PER_MS;
+    }
+    //  The broker sees the market first: an order placed on this event's
+    //  signal fills on the next price, never on the one that caused it.
+    paper_broker_on_md(self->paper, env, self->now);
+    if (env->body_case == OFTS__ENVELOPE__BODY_TRADE) {
+        s_sample(self, env->trade);
+        order_manager_mark(self->orders, env->trade->symbol, env->trade->price);
+        risk_engine_on_trade(self->risk, env->trade, self->now);
+    }
+    else if (env->body_case == OFTS__ENVELOPE__BODY_BBO)
+        risk_engine_on_bbo(self->risk, env->bbo, self->now);
+    order_manager_tick(self->orders, self->now);
+    of_engine_envelope(self->analyzer, env);
+}
+
+void
+backtest_finish(backtest_t *self)
+{
+    risk_engine_tick(self->risk, self->now);
+    order_manager_tick(self->orders, self->now);
+}
+
+size_t backtest_trades(backtest_t *self, const bt_trade_t **t) { *t = self->trades; return self->ntrades; }
+size_t backtest_series(backtest_t *self, const bt_series_t **s) { *s = self->series; return self->nseries; }
+size_t backtest_equity(backtest_t *self, const bt_point_t **p) { *p = self->equity; return self->nequity; }
+uint64_t backtest_events(backtest_t *self) { return self->events; }
+uint64_t backtest_signals(backtest_t *self) { return self->signals; }
+uint64_t backtest_approved(backtest_t *self) { return risk_engine_approved(self->risk); }
+uint64_t backtest_rejected(backtest_t *self) { return risk_engine_rejected(self->risk); }
+
+int32_t
+backtest_open_position(backtest_t *self, const char *symbol)
+{
+    return paper_broker_position(self->paper, symbol);
+}
+
+int64_t
+backtest_open_pnl_cents(backtest_t *self)
+{
+    int64_t total = 0;
+    for (size_t i = 0; i < self->nopen; i++) {
+        open_t *o = &self->open[i];
+        bt_series_t *s = s_series(self, o->symbol);
+        const ofts_instrument_t *in = ofts_instrument_find(o->symbol);
+        if (o->position && s && in)
+            total += ofts_instrument_pnl_cents(in, o->entry_px, s->last_price, o->position);
+    }
+    return total;
+}

@@ -1,0 +1,80 @@
+/*  backtest - the whole trading chain in one process, no bus: the same
+    cores the services run (md normaliser -> analyzer -> risk -> order
+    manager + paper broker), wired by direct calls and driven by market
+    time, so a file always gives the same trades, as fast as the data can
+    be decoded.
+
+    It records what the report needs: sampled prices and cumulative delta
+    per symbol, every signal, every fill, and closed round trips with the
+    signal reasons that opened them.                                       */
+#ifndef OFTS_BACKTEST_H
+#define OFTS_BACKTEST_H
+#include <stdbool.h>
+#include <stdint.h>
+#include "ofts.pb-c.h"
+#include "of_config.h"
+#include "paper_broker.h"
+#include "risk_config.h"
+
+#define BT_MAX_SYMBOLS 16
+
+typedef struct {
+    char symbol[16];
+    int direction;                  //  +1 long, -1 short
+    uint32_t quantity;
+    int64_t entry_ts, exit_ts;
+    int64_t entry_px, exit_px;
+    int64_t pnl_cents;              //  after fees
+    char exit_role[16];             //  STOP / TARGET / FLATTEN
+    char reasons[256];
+    char signal_id[64];
+} bt_trade_t;
+
+typedef struct {
+    int64_t ts;
+    int64_t value;                  //  price (1e-9) or delta or equity cents
+} bt_point_t;
+
+typedef struct {
+    int64_t ts;
+    int direction;
+    int64_t price;
+    char kind;                      //  'S' signal, 'E' entry fill, 'X' exit fill
+} bt_mark_t;
+
+typedef struct {
+    char symbol[16];
+    bt_point_t *prices;
+    size_t nprices, cap_prices;
+    bt_point_t *deltas;
+    size_t ndeltas, cap_deltas;
+    bt_mark_t *marks;
+    size_t nmarks, cap_marks;
+    int64_t cum_delta;
+    int64_t session_open;
+    int64_t last_sample;
+    int64_t last_price;
+} bt_series_t;
+
+typedef struct _backtest_t backtest_t;
+
+//  Configs are copied / borrowed as noted: acfg must outlive the backtest.
+backtest_t *backtest_new(of_config_t *acfg, const risk_config_t *rcfg, const paper_config_t *pcfg);
+void backtest_destroy(backtest_t **self_p);
+//  One market-data envelope (md.trade / md.bbo / md.book) at its ts_event.
+void backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env);
+//  End of data: open positions are marked to the last price (not closed).
+void backtest_finish(backtest_t *self);
+
+size_t backtest_trades(backtest_t *self, const bt_trade_t **trades);
+size_t backtest_series(backtest_t *self, const bt_series_t **series);
+//  Realized equity after each closed trade (cents).
+size_t backtest_equity(backtest_t *self, const bt_point_t **points);
+uint64_t backtest_events(backtest_t *self);
+uint64_t backtest_signals(backtest_t *self);
+uint64_t backtest_approved(backtest_t *self);
+uint64_t backtest_rejected(backtest_t *self);
+int64_t backtest_open_pnl_cents(backtest_t *self);
+int32_t backtest_open_position(backtest_t *self, const char *symbol);
+
+#endif
