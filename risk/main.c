@@ -30,6 +30,9 @@ typedef struct {
     risk_config_t cfg;
     const char *order_ctl;          //  gateway-order's ctl endpoint
     int64_t shift_ns;               //  --time-shift (tests, demos)
+    bool market_clock;              //  risk.clock = "market": time = latest md ts_event
+    int64_t market_ns;              //  latest md ts_event seen
+    int64_t next_md_alive_ns;       //  market time of the next synthetic heartbeat
     int64_t next_reconcile_ns;      //  monotonic
     bool reconcile_due;             //  a gap in gateway-order's stream, or its restart
     uint64_t order_epoch;           //  gateway-order's publisher epoch last seen
@@ -41,10 +44,33 @@ typedef struct {
 //  restart (new epoch, seq from 1 again) is not mistaken for old news.
 #define FLOOR_HOLD_NS (1000LL * OFTS_NS_PER_MS)
 
+//  Replays run on market time: the cooldown, the session rules and the
+//  stale-data guard then judge the data by its own clock, whatever the
+//  wall clock says, exactly as the backtest does.
 static int64_t
 s_now(app_t *app)
 {
+    if (app->market_clock && app->market_ns)
+        return app->market_ns;
     return ofts_clock_now_ns() + app->shift_ns;
+}
+
+static void
+s_market_time(app_t *app, const Ofts__Envelope *env)
+{
+    if (!app->market_clock || !env->header || (env->body_case != OFTS__ENVELOPE__BODY_TRADE
+                                               && env->body_case != OFTS__ENVELOPE__BODY_BBO))
+        return;
+    if (env->header->ts_event > app->market_ns)
+        app->market_ns = env->header->ts_event;
+    //  Market data flowing means gateway-md is alive: on market time its
+    //  wall-clock heartbeats say nothing useful at 10x replay speed.
+    if (app->market_ns >= app->next_md_alive_ns) {
+        Ofts__Heartbeat hb = OFTS__HEARTBEAT__INIT;
+        hb.service = "gateway-md";
+        risk_engine_on_heartbeat(app->eng, &hb, app->market_ns);
+        app->next_md_alive_ns = app->market_ns + 100 * OFTS_NS_PER_MS;
+    }
 }
 
 static void
@@ -142,6 +168,7 @@ s_drain(app_t *app)
                 break;
             continue;
         }
+        s_market_time(app, env);
         risk_engine_on_envelope(app->eng, env, s_now(app));
         ofts__envelope__free_unpacked(env, NULL);
     }
@@ -199,6 +226,7 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
         }
         app->order_epoch = h->epoch;
     }
+    s_market_time(app, env);
     risk_engine_on_envelope(app->eng, env, s_now(app));
 }
 
@@ -249,7 +277,7 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     }
     if (app->order_ctl && (app->reconcile_due || ofts_clock_mono_ns() >= app->next_reconcile_ns))
         s_reconcile(app);
-    risk_engine_tick(app->eng, now_ns + app->shift_ns);
+    risk_engine_tick(app->eng, app->market_clock && app->market_ns ? app->market_ns : now_ns + app->shift_ns);
 }
 
 //  --- start-up -------------------------------------------------------------------
@@ -327,6 +355,11 @@ main(int argc, char **argv)
     app.cfg.heartbeat_timeout_ns = ofts_service_heartbeat_timeout_ms(app.svc) * OFTS_NS_PER_MS;
     ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(app.svc), "risk");
     risk_config_read(&app.cfg, sec);
+    const char *clock = ofts_cfgsec_string(sec, "clock", "wall");
+    if (strcmp(clock, "market") == 0)
+        app.market_clock = true;
+    else if (strcmp(clock, "wall") != 0)
+        ofts_cfgsec_fail(sec, "clock", "expected \"wall\" or \"market\"");
     app.order_ctl = ofts_service_endpoint(app.svc, "gateway-order", "ctl");
     if (ofts_service_config_done(app.svc, &sec) || s_args(&app)) {
         ofts_service_destroy(&app.svc);
@@ -341,6 +374,8 @@ main(int argc, char **argv)
         ofts_service_destroy(&app.svc);
         return 0;
     }
+    if (app.market_clock)
+        log_warn("risk.clock = market: the risk clock follows the market data (replays and demos only)");
     if (app.shift_ns)
         log_warn("--time-shift %lld s: the risk clock is NOT the wall clock (tests and demos only)",
                  (long long) (app.shift_ns / OFTS_NS_PER_SEC));
