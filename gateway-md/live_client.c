@@ -33,6 +33,8 @@ struct _live_client_t {
     int64_t heartbeat_timeout_ns, connect_timeout_ms, auth_timeout_ns;
     int backoff_min_ms, backoff_max_ms;
     bool zstd;
+    bool replay_session_open;
+    uint32_t replay_mask;
 
     live_client_record_fn *fn;
     void *arg;
@@ -76,6 +78,7 @@ void live_client_config_defaults(live_client_config_t *cfg)
     cfg->auth_timeout_ms = 30000;
     cfg->backoff_min_ms = 500;
     cfg->backoff_max_ms = 30000;
+    cfg->replay_mask = 1;               //  schemas[0] = trades
 }
 
 //  A JSON array of strings (or one comma string) joined with commas into
@@ -183,6 +186,38 @@ int live_client_config_read(live_client_config_t *cfg, ofts_cfgsec_t *gateway_md
         rc = -1;
     }
     cfg->zstd = compression && strcmp(compression, "zstd") == 0;
+    const char *replay = ofts_cfgsec_string(sec, "replay_start", "none");
+    if (!replay || (strcmp(replay, "none") && strcmp(replay, "session_open"))) {
+        ofts_cfgsec_fail(sec, "replay_start", "must be \"none\" or \"session_open\"");
+        rc = -1;
+    }
+    cfg->replay_session_open = replay && strcmp(replay, "session_open") == 0;
+    //  which schemas replay: default trades (MBP-10 for a whole session is
+    //  millions of records)
+    bool explicit_rs = ofts_cfgsec_has(sec, "replay_schemas");
+    const char *rs = s_read_list(cfg, sec, "replay_schemas", "trades", &used);
+    cfg->replay_mask = 0;
+    if (!rs)
+        rc = -1;
+    else if (!explicit_rs) {
+        for (size_t i = 0; i < cfg->n_schemas; i++)
+            if (strcmp(cfg->schemas[i], "trades") == 0)
+                cfg->replay_mask |= 1u << i;
+    } else {
+        char copy[512];
+        snprintf(copy, sizeof copy, "%s", rs);
+        for (char *save = NULL, *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+            size_t i = 0;
+            while (i < cfg->n_schemas && strcmp(cfg->schemas[i], tok) != 0)
+                i++;
+            if (i == cfg->n_schemas) {
+                ofts_cfgsec_fail(sec, "replay_schemas", "'%s' is not one of the subscribed schemas", tok);
+                rc = -1;
+                break;
+            }
+            cfg->replay_mask |= 1u << i;
+        }
+    }
     if (cfg->backoff_max_ms < cfg->backoff_min_ms) {
         ofts_cfgsec_fail(sec, "backoff_max_ms", "must be >= backoff_min_ms");
         rc = -1;
@@ -242,6 +277,8 @@ live_client_t *live_client_new(const live_client_config_t *cfg, live_client_reco
     self->backoff_min_ms = cfg->backoff_min_ms > 0 ? cfg->backoff_min_ms : 500;
     self->backoff_max_ms = cfg->backoff_max_ms >= self->backoff_min_ms ? cfg->backoff_max_ms : self->backoff_min_ms;
     self->zstd = cfg->zstd;
+    self->replay_session_open = cfg->replay_session_open;
+    self->replay_mask = cfg->replay_mask;
     self->fn = fn;
     self->arg = arg;
     self->fd = -1;
@@ -369,6 +406,17 @@ static int s_on_connected(live_client_t *self)
         .stype_in = self->stype_in, .symbols = self->symbols, .schemas = schemas,
         .n_schemas = self->n_schemas, .heartbeat_interval_s = self->heartbeat_interval_s,
         .zstd = self->zstd };
+    if (self->replay_session_open && !self->had_session) {
+        int64_t now = ofts_clock_now_ns();
+        int64_t open = ofts_session_open_ns(now);
+        int64_t floor = now - (int64_t) (23.5 * 3600) * OFTS_NS_PER_SEC;
+        params.start_ns = (uint64_t) (open > floor ? open : floor);
+        params.replay_mask = self->replay_mask;
+        char when[40];
+        ofts_clock_format((int64_t) params.start_ns, when, sizeof when);
+        log_info("live: first session replays from %s (session open) for %d schema(s)", when,
+                 __builtin_popcount(self->replay_mask));
+    }
     self->proto = live_proto_new(&params);
     if (!self->proto)
         return s_fail(self, "invalid live session parameters");

@@ -50,6 +50,11 @@ typedef struct {
     int backoff_min_ms;                 //  500
     int backoff_max_ms;                 //  30000
     bool zstd;                          //  compression=zstd on the wire (false)
+    //  Intraday replay on the FIRST session only: from the current CME
+    //  session open (17:00 CT, at most 23.5 h back) for the schemas in
+    //  replay_mask (bit i = schemas[i]). Reconnects never replay (§8.9).
+    bool replay_session_open;           //  false
+    uint32_t replay_mask;               //  from replay_schemas, default trades only
     char storage[4096];                 //  owns strings read by live_client_config_read
 } live_client_config_t;
 
@@ -58,7 +63,7 @@ void live_client_config_defaults(live_client_config_t *cfg);
 //  Read the "live" child of the gateway_md section into cfg (keys: host port
 //  dataset schemas symbols stype_in heartbeat_interval_s heartbeat_timeout_ms
 //  connect_timeout_ms auth_timeout_ms backoff_min_ms backoff_max_ms
-//  compression).
+//  compression replay_start replay_schemas).
 //  Range errors are reported through ofts_cfgsec_fail. Returns 0 or -1.
 int live_client_config_read(live_client_config_t *cfg, ofts_cfgsec_t *gateway_md);
 //  Host name the client connects to (cfg->host or the derived one).

@@ -15,6 +15,8 @@ struct _live_proto_t {
     size_t n_schemas;
     int heartbeat_interval_s;
     bool ts_out, zstd;
+    uint64_t start_ns;
+    uint32_t replay_mask;
 
     char line[LIVE_PROTO_MAX_LINE + 1];     //  partial server line
     size_t line_len;
@@ -49,6 +51,8 @@ live_proto_t *live_proto_new(const live_proto_params_t *p)
     self->heartbeat_interval_s = p->heartbeat_interval_s;
     self->ts_out = p->ts_out;
     self->zstd = p->zstd;
+    self->start_ns = p->start_ns;
+    self->replay_mask = p->replay_mask;
     return self;
 }
 
@@ -154,8 +158,11 @@ static void s_subscribe(live_proto_t *self)
             if (len && p[len - 1] == ',')
                 len--;
             bool last = *end == '\0';
-            s_emit(self, "schema=%s|stype_in=%s|symbols=%.*s|snapshot=0|id=%d|is_last=%d\n",
-                   self->schemas[s], self->stype_in, (int) len, p, id, last ? 1 : 0);
+            s_emit(self, "schema=%s|stype_in=%s|symbols=%.*s", self->schemas[s], self->stype_in, (int) len, p);
+            //  spec §8.6: start = UNIX ns, within the last 24 hours
+            if (self->start_ns && (self->replay_mask & (1u << s)))
+                s_emit(self, "|start=%llu", (unsigned long long) self->start_ns);
+            s_emit(self, "|snapshot=0|id=%d|is_last=%d\n", id, last ? 1 : 0);
             self->subscriptions++;
             p = end;
         }

@@ -17,6 +17,7 @@
 #define OFTS_LIVE_PROTO_H
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct _live_proto_t live_proto_t;
 
@@ -31,6 +32,8 @@ typedef struct {
     int heartbeat_interval_s;       //  0 = gateway default (not sent)
     bool ts_out;
     bool zstd;                      //  compression=zstd: all after start_session is zstd
+    uint64_t start_ns;              //  intraday replay from here (0 = live only) ...
+    uint32_t replay_mask;           //  ... for the schemas whose bit is set (bit i = schemas[i])
 } live_proto_params_t;
 
 typedef enum {

@@ -72,6 +72,7 @@ typedef struct {
     size_t line_len;
     char dataset[32];
     char *schemas[MAX_SUBS];
+    bool replay[MAX_SUBS];      //  subscribed with start= (intraday replay)
     int n_schemas;
     char *symbols[MAX_SYMS];
     int n_symbols;
@@ -232,18 +233,24 @@ static int s_on_subscribe(conn_t *c, live_kv_t *kv, int n)
 {
     const char *schema = live_kv_get(kv, n, "schema");
     const char *symbols = live_kv_get(kv, n, "symbols");
+    const char *start = live_kv_get(kv, n, "start");
     if (!schema || !symbols || c->n_schemas == MAX_SUBS)
         return -1;
+    if (start && strtoull(start, NULL, 10) == 0)
+        return -1;              //  the mock wants UNIX ns, as py/rs send
     bool dup = false;
     for (int i = 0; i < c->n_schemas; i++)
         dup |= strcmp(c->schemas[i], schema) == 0;
-    if (!dup)
+    if (!dup) {
+        c->replay[c->n_schemas] = start != NULL;
         c->schemas[c->n_schemas++] = strdup(schema);
+    }
     char *copy = strdup(symbols), *save = NULL;
     for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
         s_add_symbol(c, tok);
     free(copy);
-    fprintf(stderr, "mock-live: subscribed schema=%s symbols=%s\n", schema, symbols);
+    fprintf(stderr, "mock-live: subscribed schema=%s symbols=%s%s%s\n", schema, symbols,
+            start ? " start=" : "", start ? start : "");
     return 0;
 }
 
@@ -285,6 +292,14 @@ static int s_start(conn_t *c)
         snprintf(msg, sizeof msg, "Subscription request %d for %s data succeeded", i, c->schemas[i]);
         mock_dbn_system(&rec, 1, msg, MOCK_DBN_T0);
         if (s_send_record(c, &rec))
+            return -1;
+    }
+    for (int i = 0; i < c->n_schemas; i++) {
+        //  the mock has no history: the replay is done at once (code 3)
+        char msg[128];
+        snprintf(msg, sizeof msg, "Finished %s replay", c->schemas[i]);
+        mock_dbn_system(&rec, 3, msg, MOCK_DBN_T0);
+        if (c->replay[i] && s_send_record(c, &rec))
             return -1;
     }
     fprintf(stderr, "mock-live: session started, %d schema(s), %d symbol(s)\n", c->n_schemas, c->n_symbols);

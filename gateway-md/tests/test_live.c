@@ -27,7 +27,7 @@
 #define MAX_SEQ 1000
 
 typedef struct {
-    int data, mappings, acks, heartbeats, errors;
+    int data, mappings, acks, heartbeats, errors, replays;
     int seq_seen[MAX_SEQ + 1];
     int duplicates;
     dbn_record_t rec[MAX_SEQ + 1];     //  by sequence
@@ -43,6 +43,7 @@ static void s_on_record(const dbn_record_t *rec, dbn_decoder_t *dec, void *arg)
     case DBN_RTYPE_SYSTEM:
         if (rec->system.code == 0) s->heartbeats++;
         else if (rec->system.code == 1) s->acks++;
+        else if (rec->system.code == 3) s->replays++;
         return;
     default: break;
     }
@@ -310,6 +311,33 @@ static void test_zstd_session(void **state)
     free(s);
 }
 
+//  replay_start = session_open: the first session's trades line carries
+//  start=<session open ns>; a reconnect does not replay again.
+static void test_replay_first_session_only(void **state)
+{
+    (void) state;
+    mockproc_t m;
+    const char *argv[] = { "ofts-mock-databento-live", "--key", KEY, "--records", "90",
+                           "--disconnect-after", "30", "--heartbeat-ms", "100", NULL };
+    assert_int_equal(mockproc_start(&m, argv, 5000), 0);
+    live_client_config_t cfg;
+    s_config(&cfg, m.port, KEY);
+    cfg.replay_session_open = true;         //  replay_mask default: trades
+    sink_t *s = calloc(1, sizeof *s);
+    live_client_t *lc = live_client_new(&cfg, s_on_record, s);
+    live_client_connect(lc);
+    s_target = 90;
+    assert_true(s_run(lc, s, s_have_data, 10000));
+    live_client_stats_t st;
+    live_client_stats(lc, &st);
+    assert_int_equal(st.reconnects, 1);
+    assert_int_equal(s->acks, 6);
+    assert_int_equal(s->replays, 1);        //  "Finished trades replay", first session only
+    live_client_destroy(&lc);
+    mockproc_stop(&m);
+    free(s);
+}
+
 static bool s_timed_out_and_done(live_client_t *lc, sink_t *s)
 {
     live_client_stats_t st;
@@ -552,6 +580,8 @@ static void test_config(void **state)
     assert_int_equal(cfg.backoff_max_ms, 9000);
     assert_int_equal(cfg.heartbeat_interval_s, 30);
     assert_true(cfg.zstd);
+    assert_false(cfg.replay_session_open);
+    assert_int_equal(cfg.replay_mask, 1);   //  trades is schemas[0]
     char host[128];
     live_client_gateway_host(&cfg, host, sizeof host);
     assert_string_equal(host, "glbx-mdp3.lsg.databento.com");
@@ -566,11 +596,13 @@ static void test_config(void **state)
         "{\"gateway_md\": {\"live\": {\"backoff_min_ms\": 5000, \"backoff_max_ms\": 100}}}",
         "{\"gateway_md\": {\"live\": {\"hostname\": \"x\"}}}",
         "{\"gateway_md\": {\"live\": {\"compression\": \"lz4\"}}}",
+        "{\"gateway_md\": {\"live\": {\"replay_start\": \"yesterday\"}}}",
+        "{\"gateway_md\": {\"live\": {\"schemas\": [\"mbp-1\"], \"replay_schemas\": [\"trades\"]}}}",
     };
     const char *expect[] = { "gateway_md.live.schemas", "gateway_md.live.stype_in",
         "gateway_md.live.heartbeat_interval_s", "gateway_md.live.symbols",
         "gateway_md.live.backoff_max_ms", "gateway_md.live.hostname: unknown key",
-        "gateway_md.live.compression" };
+        "gateway_md.live.compression", "gateway_md.live.replay_start", "gateway_md.live.replay_schemas" };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         c = ofts_config_parse(bad[i], "t.json", err, sizeof err);
         assert_non_null(c);
@@ -598,6 +630,7 @@ int main(void)
         cmocka_unit_test(test_disconnect_reconnect),
         cmocka_unit_test(test_heartbeat_timeout),
         cmocka_unit_test(test_zstd_session),
+        cmocka_unit_test(test_replay_first_session_only),
         cmocka_unit_test(test_garbage_and_unresolved),
         cmocka_unit_test(test_real_sample_stream),
         cmocka_unit_test(test_refused_connection_backoff),

@@ -166,6 +166,28 @@ static void test_zstd_flag(void **state)
     live_proto_destroy(&lp);
 }
 
+static void test_replay_start(void **state)
+{
+    (void) state;
+    //  start only on the schemas in the mask (trades), as UNIX ns
+    live_proto_params_t p = { .dataset = "GLBX.MDP3", .api_key = KEY, .stype_in = "parent",
+        .symbols = "GC.FUT", .schemas = SCHEMAS, .n_schemas = 3, .start_ns = 1764540000000000000ULL,
+        .replay_mask = 1 };
+    live_proto_t *lp = live_proto_new(&p);
+    const char *in = "cram=a\nsuccess=1|session_id=x\n";
+    assert_int_equal(live_proto_feed(lp, in, strlen(in)), (long) strlen(in));
+    char *out = s_take(lp);
+    assert_non_null(strstr(out, "schema=trades|stype_in=parent|symbols=GC.FUT|start=1764540000000000000"
+                                "|snapshot=0|id=0|is_last=1\n"));
+    assert_non_null(strstr(out, "schema=mbp-1|stype_in=parent|symbols=GC.FUT|snapshot=0|id=1|is_last=1\n"));
+    int starts = 0;
+    for (const char *q = out; (q = strstr(q, "start=")) != NULL; q++)
+        starts++;
+    assert_int_equal(starts, 1);            //  mbp-1 and mbp-10 lines have none
+    free(out);
+    live_proto_destroy(&lp);
+}
+
 static void test_parse_line(void **state)
 {
     (void) state;
@@ -188,6 +210,7 @@ int main(void)
         cmocka_unit_test(test_symbol_chunks),
         cmocka_unit_test(test_parse_line),
         cmocka_unit_test(test_zstd_flag),
+        cmocka_unit_test(test_replay_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
