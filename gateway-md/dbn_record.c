@@ -237,20 +237,24 @@ static const layout_t s_layouts[] = {
     { DBN_RTYPE_BBO_1M, "bbo-1m", DBN_KIND_MBP, SAME(80), s_bbo_fields, N(s_bbo_fields), LV_BIDASK, 1 },
 };
 
+//  rtype -> 1 + index into s_layouts (0 = unknown): one load per lookup.
+static const uint8_t s_index[256] = {
+    [DBN_RTYPE_MBP0] = 1, [DBN_RTYPE_MBP1] = 2, [DBN_RTYPE_MBP10] = 3,
+    [DBN_RTYPE_OHLCV_DEPRECATED] = 4, [DBN_RTYPE_STATUS] = 5, [DBN_RTYPE_INSTRUMENT_DEF] = 6,
+    [DBN_RTYPE_IMBALANCE] = 7, [DBN_RTYPE_ERROR] = 8, [DBN_RTYPE_SYMBOL_MAPPING] = 9,
+    [DBN_RTYPE_SYSTEM] = 10, [DBN_RTYPE_STATISTICS] = 11, [DBN_RTYPE_OHLCV_1S] = 12,
+    [DBN_RTYPE_OHLCV_1M] = 13, [DBN_RTYPE_OHLCV_1H] = 14, [DBN_RTYPE_OHLCV_1D] = 15,
+    [DBN_RTYPE_OHLCV_EOD] = 16, [DBN_RTYPE_MBO] = 17, [DBN_RTYPE_CMBP1] = 18,
+    [DBN_RTYPE_CBBO_1S] = 19, [DBN_RTYPE_CBBO_1M] = 20, [DBN_RTYPE_TCBBO] = 21,
+    [DBN_RTYPE_BBO_1S] = 22, [DBN_RTYPE_BBO_1M] = 23
+};
+_Static_assert(sizeof(s_layouts) / sizeof(s_layouts[0]) == 23, "s_index must list every layout");
+
 static const layout_t *
 s_layout(uint8_t rtype)
 {
-    //  Small table; a switch keeps the hot rtypes at the front.
-    switch (rtype) {
-    case DBN_RTYPE_MBP0: return &s_layouts[0];
-    case DBN_RTYPE_MBP1: return &s_layouts[1];
-    case DBN_RTYPE_MBP10: return &s_layouts[2];
-    default: break;
-    }
-    for (size_t i = 3; i < sizeof(s_layouts) / sizeof(s_layouts[0]); i++)
-        if (s_layouts[i].rtype == rtype)
-            return &s_layouts[i];
-    return NULL;
+    uint8_t i = s_index[rtype];
+    return i ? &s_layouts[i - 1] : NULL;
 }
 
 dbn_kind_t
@@ -648,6 +652,11 @@ dbn_record_encode(const dbn_record_t *rec, uint8_t version, bool ts_out, uint8_t
 int
 dbn_record_selfcheck(char *err, size_t errlen)
 {
+    for (size_t li = 0; li < sizeof(s_layouts) / sizeof(s_layouts[0]); li++)
+        if (s_layout(s_layouts[li].rtype) != &s_layouts[li]) {
+            snprintf(err, errlen, "s_index is wrong for rtype 0x%02x", s_layouts[li].rtype);
+            return -1;
+        }
     for (size_t li = 0; li < sizeof(s_layouts) / sizeof(s_layouts[0]); li++) {
         const layout_t *l = &s_layouts[li];
         for (int v = 0; v < DBN_VERSION_MAX; v++) {
