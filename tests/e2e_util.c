@@ -70,9 +70,15 @@ e2e_write_config(const char *dir, const char *extra_json)
     }
     char logs[512];
     snprintf(logs, sizeof logs, "%s/logs", dir);
-    json_t *root = json_pack("{s:{s:i, s:i, s:o}, s:{s:s, s:i, s:i}}",
+    //  Durable state goes into the temp dir too: a journal or order store
+    //  left in the build tree would make the next run see old order ids.
+    char journal[512], store[512];
+    snprintf(journal, sizeof journal, "%s/var/risk.sqlite", dir);
+    snprintf(store, sizeof store, "%s/var/gateway-order.db", dir);
+    json_t *root = json_pack("{s:{s:i, s:i, s:o}, s:{s:s, s:i, s:i}, s:{s:s}, s:{s:s}}",
                              "bus", "heartbeat_ms", 200, "heartbeat_timeout_ms", 1500, "endpoints", eps,
-                             "up", "log_dir", logs, "restart_min_ms", 100, "restart_max_ms", 1000);
+                             "up", "log_dir", logs, "restart_min_ms", 100, "restart_max_ms", 1000,
+                             "risk", "journal", journal, "gateway_order", "db_path", store);
     if (extra_json) {
         json_error_t err;
         json_t *extra = json_loads(extra_json, 0, &err);
@@ -188,4 +194,20 @@ bool
 e2e_pid_alive(pid_t pid)
 {
     return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+}
+
+char *
+e2e_sim_file(const char *dir, const char *name, double minutes, unsigned seed)
+{
+    char sim[1024], path[1024], mins[32], seeds[32];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(mins, sizeof mins, "%g", minutes);
+    snprintf(seeds, sizeof seeds, "%u", seed);
+    char *argv[] = { (char *) e2e_bin("ofts-sim", sim, sizeof sim), "--minutes", mins, "--seed", seeds, "-o", path, NULL };
+    e2e_proc_t p;
+    if (e2e_spawn(&p, argv, false, "/dev/null") != 0)
+        return NULL;
+    int status;
+    waitpid(p.pid, &status, 0);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? strdup(path) : NULL;
 }

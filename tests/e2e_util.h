@@ -36,6 +36,9 @@ bool e2e_read_line(e2e_proc_t *proc, char *line, size_t size, int64_t deadline_m
 //  SIGTERM, wait up to ms, then SIGKILL; reaps. Returns exit status or -1.
 int e2e_stop(e2e_proc_t *proc, int sig, int wait_ms);
 int64_t e2e_now_ms(void);
+//  Write a simulated market of `minutes` to dir/name with ofts-sim; returns
+//  the path (malloc'd) or NULL.
+char *e2e_sim_file(const char *dir, const char *name, double minutes, unsigned seed);
 bool e2e_pid_alive(pid_t pid);
 
 #endif

@@ -51,6 +51,8 @@ typedef struct {
 } eps_t;
 
 //  view: 'A' real endpoints; 'B' sees A's services through the forwarder.
+static char *s_sim;
+
 static json_t *
 s_config(const eps_t *e, char view, const char *cert_dir, const char *services, bool curve)
 {
@@ -77,9 +79,14 @@ s_config(const eps_t *e, char view, const char *cert_dir, const char *services, 
     snprintf(buf, sizeof buf, "%s", services);
     for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
         json_array_append_new(svc, json_string(t));
-    json_t *up = json_pack("{s:s, s:o, s:i, s:{s:[s]}}", "log_dir", logs, "services", svc, "restart_min_ms", 100,
-                           "args", "gateway-md", "--linger");
-    return json_pack("{s:o, s:o}", "bus", bus, "up", up);
+    json_t *up = json_pack("{s:s, s:o, s:i, s:{s:[s, s, s, s, s]}}", "log_dir", logs, "services", svc,
+                           "restart_min_ms", 100, "args", "gateway-md", "--replay", s_sim, "--speed", "1",
+                           "--linger");
+    char journal[512], store[512];
+    snprintf(journal, sizeof journal, "%s/risk-%c.sqlite", s_dir, view);
+    snprintf(store, sizeof store, "%s/orders-%c.db", s_dir, view);
+    return json_pack("{s:o, s:o, s:{s:s}, s:{s:s}}", "bus", bus, "up", up, "risk", "journal", journal,
+                     "gateway_order", "db_path", store);
 }
 
 static void
@@ -141,6 +148,8 @@ t_two_hosts_with_curve(void **state)
 {
     (void) state;
     s_dir = e2e_tempdir("hosts");
+    s_sim = e2e_sim_file(s_dir, "market.dbn.zst", 2, 11);
+    assert_non_null(s_sim);
     char certs[512], rogue[512], auth[512];
     snprintf(certs, sizeof certs, "%s/certs", s_dir);
     snprintf(rogue, sizeof rogue, "%s/rogue", s_dir);
@@ -203,6 +212,7 @@ t_two_hosts_with_curve(void **state)
     free(cfg_plain);
     e2e_rmtree(s_dir);
     free(s_dir);
+    free(s_sim);
 }
 
 int

@@ -89,7 +89,13 @@ t_up_heartbeats_restarts_and_clean_stop(void **state)
     //  would end up our child, alive or zombie, and fail the last check.
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     char *dir = e2e_tempdir("up");
-    char *cfg = e2e_write_config(dir, "{\"up\":{\"args\":{\"gateway-md\":[\"--linger\"]}}}");
+    char *sim = e2e_sim_file(dir, "market.dbn.zst", 2, 7);
+    assert_non_null(sim);
+    char extra[2048];
+    snprintf(extra, sizeof extra,
+             "{\"up\":{\"args\":{\"gateway-md\":[\"--replay\",\"%s\",\"--speed\",\"1\",\"--linger\"]}}}", sim);
+    char *cfg = e2e_write_config(dir, extra);
+    free(sim);
     char ofts[1024], monitor[1024], errlog[1024];
     e2e_bin("ofts", ofts, sizeof ofts);
     e2e_bin("ofts-monitor", monitor, sizeof monitor);
