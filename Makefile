@@ -7,7 +7,7 @@
 SHELL := /bin/bash
 DEB_PKGS := build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
             protobuf-c-compiler libcurl4-openssl-dev libjansson-dev libzstd-dev \
-            libcmocka-dev libsqlite3-dev libmicrohttpd-dev libwebsockets-dev zstd iproute2
+            libcmocka-dev libsqlite3-dev libmicrohttpd-dev libwebsockets-dev libssl-dev zstd iproute2
 FUZZ_PKGS := clang libclang-rt-14-dev
 JOBS ?= $(shell nproc)
 CTEST_JOBS ?= 2

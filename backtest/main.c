@@ -49,6 +49,7 @@ s_load(const char *path, of_config_t **acfg, risk_config_t *rcfg, paper_config_t
     ofts_cfgsec_t *r = ofts_config_section(cfg, "risk");
     risk_config_defaults(rcfg);
     risk_config_read(rcfg, r);
+    ofts_cfgsec_string(r, "clock", NULL);  //  the backtest always runs on market time
     paper_config_defaults(pcfg);
     json_t *go = json_object_get(ofts_config_root(cfg), "gateway_order");
     if (json_is_integer(json_object_get(go, "slippage_ticks")))
@@ -106,6 +107,9 @@ main(int argc, char **argv)
         }
     ctx_t ctx = { backtest_new(acfg, &rcfg, &pcfg) };
     md_normalizer_t *norm = md_normalizer_new();
+    //  As gateway-md does: one record type carries the trades, so a stream
+    //  with several schemas never counts a trade twice.
+    md_normalizer_set_trade_rtype(norm, replay_trade_rtype(replay));
     int64_t t0 = ofts_clock_mono_ns(), next_progress = t0 + OFTS_NS_PER_SEC;
     const dbn_record_t *rec;
     const char *contract;

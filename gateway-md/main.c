@@ -18,6 +18,10 @@
         start_delay_ms  wait before publishing    500 (slow-joiner grace)
         max_gap_s       cut longer data gaps      0 (keep gaps)
         bbo_from_depth  MBP-10 also gives md.bbo  true
+        trade_source    which records are trades  "auto": from the files' schemas
+                        (replay) or the subscribed schemas (live): trades, then
+                        mbp-1/tbbo, then mbp-10; or "trades", "mbp-1", "mbp-10",
+                        "mbo", "any"
         live            live gateway settings     see docs/databento-net.md
 
     Live mode needs DATABENTO_API_KEY and --live; mode "live" in the config
@@ -66,6 +70,7 @@ typedef struct {
     int64_t start_delay_ms;
     double max_gap_s;
     bool bbo_from_depth;
+    int trade_source;               //  md_normalizer_trade_source_parse
     live_client_config_t live;
 } settings_t;
 
@@ -88,8 +93,8 @@ s_progress(app_t *app, int64_t now, bool final)
     double rate = secs > 0 ? (double) n / secs : 0;
     ofts_service_set_state(app->svc, "%s %.0f%%", final ? "replayed" : "replaying", pct);
     if (!final)
-        fprintf(stderr, "replay: %" PRIu64 " records (%.1f%%), %.0f rec/s, %" PRIu64 " published\n",
-                n, pct, rate, app->published);
+        log_info("replay: %" PRIu64 " records (%.1f%%), %.0f rec/s, %" PRIu64 " published",
+                 n, pct, rate, app->published);
 }
 
 static void
@@ -207,6 +212,10 @@ s_read_config(ofts_service_t *svc, settings_t *s)
         ofts_cfgsec_fail(sec, "start_delay_ms", "must be >= 0");
     s->max_gap_s = ofts_cfgsec_double(sec, "max_gap_s", 0);
     s->bbo_from_depth = ofts_cfgsec_bool(sec, "bbo_from_depth", true);
+    const char *source = ofts_cfgsec_string(sec, "trade_source", "auto");
+    s->trade_source = md_normalizer_trade_source_parse(source);
+    if (s->trade_source == -3)
+        ofts_cfgsec_fail(sec, "trade_source", "expected auto, any, trades, tbbo, mbp-1, mbp-10, mbo, cmbp-1 or tcbbo");
     for (int i = 0; i < s->nsymbols; i++)
         if (!ofts_instrument_find(s->symbols[i]))
             ofts_cfgsec_fail(sec, "symbols", "unknown root %s", s->symbols[i]);
@@ -309,6 +318,9 @@ s_run_replay(ofts_service_t *svc, settings_t *s)
         }
     if (rc == 0) {
         md_normalizer_set_bbo_from_depth(app.norm, s->bbo_from_depth);
+        int trade_rtype = s->trade_source == -2 ? replay_trade_rtype(app.replay) : s->trade_source;
+        md_normalizer_set_trade_rtype(app.norm, trade_rtype);
+        log_info("replay: trades from %s records", trade_rtype < 0 ? "any" : dbn_rtype_name((uint8_t) trade_rtype));
         replay_pace_init(&app.pace, s->speed, (int64_t) (s->max_gap_s * 1e9));
         log_info("replay: %d file(s), speed %s%g, symbols %s, start in %" PRId64 " ms",
                  s->nfiles, s->speed == 0 ? "fast " : "x", s->speed, s->nsymbols ? "filtered" : "all",
@@ -346,6 +358,10 @@ main(int argc, char **argv)
     if (rc == 0 && live) {
         md_normalizer_t *norm = md_normalizer_new();
         md_normalizer_set_bbo_from_depth(norm, s.bbo_from_depth);
+        int trade_rtype = s.trade_source == -2 ? md_normalizer_trade_rtype_for(s.live.schemas, s.live.n_schemas)
+                                               : s.trade_source;
+        md_normalizer_set_trade_rtype(norm, trade_rtype);
+        log_info("live: trades from %s records", trade_rtype < 0 ? "any" : dbn_rtype_name((uint8_t) trade_rtype));
         for (int i = 0; i < s.nsymbols && rc == 0; i++)
             if (md_normalizer_allow(norm, s.symbols[i]) != 0) {
                 log_error("live: unknown root %s", s.symbols[i]);

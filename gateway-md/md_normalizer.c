@@ -11,6 +11,7 @@ struct _md_normalizer_t {
     const ofts_instrument_t *allow[MAX_ALLOW];
     int allow_count;
     bool bbo_from_depth;
+    int trade_rtype;                //  -1: any
     md_normalizer_stats_t stats;
 };
 
@@ -18,8 +19,10 @@ md_normalizer_t *
 md_normalizer_new(void)
 {
     md_normalizer_t *self = calloc(1, sizeof(*self));
-    if (self)
+    if (self) {
         self->bbo_from_depth = true;
+        self->trade_rtype = -1;
+    }
     return self;
 }
 
@@ -46,6 +49,51 @@ void
 md_normalizer_set_bbo_from_depth(md_normalizer_t *self, bool enable)
 {
     self->bbo_from_depth = enable;
+}
+
+void
+md_normalizer_set_trade_rtype(md_normalizer_t *self, int rtype)
+{
+    self->trade_rtype = rtype;
+}
+
+static int
+s_schema_rtype(const char *name)
+{
+    static const struct { const char *name; int rtype; } table[] = {
+        { "trades", DBN_RTYPE_MBP0 }, { "mixed", DBN_RTYPE_MBP0 }, { "tbbo", DBN_RTYPE_MBP1 },
+        { "mbp-1", DBN_RTYPE_MBP1 }, { "mbp-10", DBN_RTYPE_MBP10 }, { "mbo", DBN_RTYPE_MBO },
+        { "cmbp-1", DBN_RTYPE_CMBP1 }, { "tcbbo", DBN_RTYPE_TCBBO },
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (strcmp(name, table[i].name) == 0)
+            return table[i].rtype;
+    return -1;
+}
+
+int
+md_normalizer_trade_rtype_for(const char *const *schemas, size_t n)
+{
+    //  Preference order: the trades schema is the exchange's trade print;
+    //  the MBP schemas repeat it inside book records.
+    static const int order[] = { DBN_RTYPE_MBP0, DBN_RTYPE_MBP1, DBN_RTYPE_TCBBO, DBN_RTYPE_CMBP1,
+                                 DBN_RTYPE_MBP10, DBN_RTYPE_MBO };
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+        for (size_t i = 0; i < n; i++)
+            if (s_schema_rtype(schemas[i] ? schemas[i] : "mixed") == order[k])
+                return order[k];
+    return -1;
+}
+
+int
+md_normalizer_trade_source_parse(const char *text)
+{
+    if (strcmp(text, "auto") == 0)
+        return -2;
+    if (strcmp(text, "any") == 0)
+        return -1;
+    int rtype = s_schema_rtype(text);
+    return rtype >= 0 && strcmp(text, "mixed") != 0 ? rtype : -3;
 }
 
 md_normalizer_stats_t
@@ -187,15 +235,17 @@ md_normalizer_process(md_normalizer_t *self, const dbn_record_t *rec, const char
     ctx_t c = { self, rec, inst->root, contract, OFTS__HEADER__INIT, emit, arg, 0 };
     c.header.ts_event = (int64_t) rec->ts_event;
     c.header.ts_recv = (int64_t) dbn_record_ts_index(rec);
+    bool trades_here = self->trade_rtype < 0 || rec->rtype == self->trade_rtype;
     if (rec->kind == DBN_KIND_MBO) {
-        s_trade(&c, rec->mbo.price, rec->mbo.size, rec->mbo.side, rec->mbo.flags, rec->mbo.sequence);
+        if (trades_here)
+            s_trade(&c, rec->mbo.price, rec->mbo.size, rec->mbo.side, rec->mbo.flags, rec->mbo.sequence);
         return c.emitted;
     }
     const dbn_mbp_t *m = &rec->mbp;
     bool sampled = rec->rtype == DBN_RTYPE_BBO_1S || rec->rtype == DBN_RTYPE_BBO_1M
                 || rec->rtype == DBN_RTYPE_CBBO_1S || rec->rtype == DBN_RTYPE_CBBO_1M;
     //  BBO/CBBO price/size are the last trade carried forward, not a new trade.
-    if (rec->rtype == DBN_RTYPE_MBP0 || (!sampled && m->action == 'T'))
+    if (trades_here && (rec->rtype == DBN_RTYPE_MBP0 || (!sampled && m->action == 'T')))
         s_trade(&c, m->price, m->size, m->side, m->flags, m->sequence);
     if (m->level_count == 0)
         return c.emitted;

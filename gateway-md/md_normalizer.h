@@ -35,6 +35,21 @@ int md_normalizer_allow(md_normalizer_t *self, const char *root);
 //  MBP-10 also yields md.bbo (default true).
 void md_normalizer_set_bbo_from_depth(md_normalizer_t *self, bool enable);
 
+//  Which record type carries trades. A live session subscribed to trades,
+//  mbp-1 and mbp-10 receives every trade once per schema (an rtype 0 record
+//  and an action 'T' record in each MBP stream): counting all of them would
+//  triple the volume and every order-flow metric with it. -1 (the default)
+//  takes trades from any record (right for a single-schema file).
+void md_normalizer_set_trade_rtype(md_normalizer_t *self, int rtype);
+//  The trade rtype for a set of schema names ("trades", "mbp-1", "tbbo",
+//  "mbp-10", "mbo", "cmbp-1", "tcbbo"; NULL or "mixed" for a stream whose
+//  metadata says several): trades wins, then tbbo/mbp-1, then mbp-10, then
+//  mbo. -1 when none carries trades.
+int md_normalizer_trade_rtype_for(const char *const *schemas, size_t n);
+//  Parse gateway_md.trade_source ("auto" -> -2, "any" -> -1, or a schema
+//  name -> its rtype); -3 when unknown.
+int md_normalizer_trade_source_parse(const char *text);
+
 //  Process one record; contract may be NULL (unknown). Returns the number
 //  of envelopes emitted.
 int md_normalizer_process(md_normalizer_t *self, const dbn_record_t *rec, const char *contract,

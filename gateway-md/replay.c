@@ -1,5 +1,6 @@
 /*  replay - merge DBN files by time; pacing math (see replay.h).          */
 #include "replay.h"
+#include "md_normalizer.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,4 +167,23 @@ replay_skipped(replay_t *self)
     for (size_t i = 0; i < self->count; i++)
         n += dbn_decoder_skipped(dbn_file_decoder(self->src[i].file));
     return n;
+}
+
+const dbn_metadata_t *
+replay_metadata(replay_t *self, size_t index)
+{
+    return index < self->count && self->src[index].file ? dbn_file_metadata(self->src[index].file) : NULL;
+}
+
+int
+replay_trade_rtype(replay_t *self)
+{
+    const char *names[MAX_FILES];
+    size_t n = 0;
+    for (size_t i = 0; i < self->count; i++) {
+        const dbn_metadata_t *m = replay_metadata(self, i);
+        if (m)
+            names[n++] = m->schema == DBN_NULL_SCHEMA ? "mixed" : dbn_schema_name(m->schema);
+    }
+    return md_normalizer_trade_rtype_for(names, n);
 }

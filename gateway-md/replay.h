@@ -40,6 +40,10 @@ void replay_destroy(replay_t **self_p);
 //  Open one more file (full DBN stream, plain or zstd). -1 with err.
 int replay_add_file(replay_t *self, const char *path, char *err, size_t errlen);
 size_t replay_file_count(replay_t *self);
+//  Which rtype carries trades, from the files' schemas (md_normalizer_trade_rtype_for).
+int replay_trade_rtype(replay_t *self);
+//  Metadata of the i-th file added (NULL if out of range).
+const dbn_metadata_t *replay_metadata(replay_t *self, size_t index);
 //  1: *rec (valid until the next call) and *contract (symbol mapped by its
 //  file, or NULL); 0: all files done; -1: one file failed (replay_error()),
 //  it is dropped and the next call goes on with the others.

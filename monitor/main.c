@@ -42,7 +42,71 @@ typedef struct {
     long printed;
     long duration_ms;
     int64_t started_ns;
+    //  Service mode: the session's tally, logged when the monitor stops.
+    struct {
+        char symbol[16];
+        int32_t position;
+        int64_t realized_cents, unrealized_cents;
+        uint32_t fills;
+    } tally[16];
+    int ntally;
+    uint64_t signals, orders, rejects;
 } monitor_t;
+
+static int
+s_tally(monitor_t *self, const char *symbol)
+{
+    for (int i = 0; i < self->ntally; i++)
+        if (strcmp(self->tally[i].symbol, symbol) == 0)
+            return i;
+    if (self->ntally == 16)
+        return -1;
+    memset(&self->tally[self->ntally], 0, sizeof self->tally[0]);
+    snprintf(self->tally[self->ntally].symbol, sizeof self->tally[0].symbol, "%s", symbol);
+    return self->ntally++;
+}
+
+static void
+s_count(monitor_t *self, const Ofts__Envelope *env)
+{
+    int i;
+    switch (env->body_case) {
+    case OFTS__ENVELOPE__BODY_SIGNAL: self->signals++; break;
+    case OFTS__ENVELOPE__BODY_ORDER_REQUEST: self->orders++; break;
+    case OFTS__ENVELOPE__BODY_RISK_REJECT: self->rejects++; break;
+    case OFTS__ENVELOPE__BODY_FILL:
+        if ((i = s_tally(self, env->fill->symbol)) >= 0)
+            self->tally[i].fills++;
+        break;
+    case OFTS__ENVELOPE__BODY_POSITION:
+        if ((i = s_tally(self, env->position->symbol)) >= 0) {
+            self->tally[i].position = env->position->quantity;
+            self->tally[i].realized_cents = env->position->realized_pnl_cents;
+            self->tally[i].unrealized_cents = env->position->unrealized_pnl_cents;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+//  One line per symbol and a total: what the session made, as gateway-order
+//  last reported it.
+static void
+s_log_summary(monitor_t *self)
+{
+    int64_t realized = 0, unrealized = 0;
+    log_info("SUMMARY signals %llu, orders %llu, rejects %llu", (unsigned long long) self->signals,
+             (unsigned long long) self->orders, (unsigned long long) self->rejects);
+    for (int i = 0; i < self->ntally; i++) {
+        log_info("SUMMARY %-3s fills %u, position %d, realized $%.2f, unrealized $%.2f", self->tally[i].symbol,
+                 self->tally[i].fills, self->tally[i].position, self->tally[i].realized_cents / 100.0,
+                 self->tally[i].unrealized_cents / 100.0);
+        realized += self->tally[i].realized_cents;
+        unrealized += self->tally[i].unrealized_cents;
+    }
+    log_info("SUMMARY total realized $%.2f, unrealized $%.2f", realized / 100.0, unrealized / 100.0);
+}
 
 static bool
 s_wanted(monitor_t *self, const char *topic)
@@ -180,6 +244,7 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
     if (env->body_case == OFTS__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->service)
         health_on_heartbeat(self->health, env->heartbeat, ofts_clock_now_ns());
     if (self->service_mode) {
+        s_count(self, env);
         s_log_activity(topic, env);
         return;
     }
@@ -306,6 +371,8 @@ main(int argc, char **argv)
         rc = 2;
     if (self.dashboard)
         dashboard_render(self.dashboard, stdout, ofts_clock_now_ns(), false);
+    if (self.service_mode)
+        s_log_summary(&self);
     dashboard_destroy(&self.dashboard);
     health_destroy(&self.health);
     ofts_service_destroy(&svc);

@@ -290,6 +290,45 @@ test_real_samples(void **state)
     md_normalizer_destroy(&n);
 }
 
+//  A live session on trades + mbp-1 + mbp-10 sees each trade three times;
+//  with the trade rtype chosen from the schemas it is counted once.
+static void
+test_one_trade_source(void **state)
+{
+    (void) state;
+    const char *live[] = { "trades", "mbp-1", "mbp-10" };
+    assert_int_equal(md_normalizer_trade_rtype_for(live, 3), DBN_RTYPE_MBP0);
+    const char *books[] = { "mbp-10", "mbp-1" };
+    assert_int_equal(md_normalizer_trade_rtype_for(books, 2), DBN_RTYPE_MBP1);
+    const char *depth[] = { "mbp-10" };
+    assert_int_equal(md_normalizer_trade_rtype_for(depth, 1), DBN_RTYPE_MBP10);
+    const char *mixed[] = { NULL };
+    assert_int_equal(md_normalizer_trade_rtype_for(mixed, 1), DBN_RTYPE_MBP0);
+    const char *none[] = { "ohlcv-1s" };
+    assert_int_equal(md_normalizer_trade_rtype_for(none, 1), -1);
+    assert_int_equal(md_normalizer_trade_source_parse("auto"), -2);
+    assert_int_equal(md_normalizer_trade_source_parse("any"), -1);
+    assert_int_equal(md_normalizer_trade_source_parse("tbbo"), DBN_RTYPE_MBP1);
+    assert_int_equal(md_normalizer_trade_source_parse("nonsense"), -3);
+
+    md_normalizer_t *n = md_normalizer_new();
+    md_normalizer_set_trade_rtype(n, md_normalizer_trade_rtype_for(live, 3));
+    sink_t sink = { .n = 0 };
+    dbn_record_t t = s_rec(DBN_RTYPE_MBP0, 'T', 'B', DBN_F_LAST);
+    dbn_record_t m1 = s_rec(DBN_RTYPE_MBP1, 'T', 'B', DBN_F_LAST);
+    dbn_record_t m10 = s_rec(DBN_RTYPE_MBP10, 'T', 'B', DBN_F_LAST);
+    md_normalizer_process(n, &t, "GCZ6", s_emit, &sink);
+    md_normalizer_process(n, &m1, "GCZ6", s_emit, &sink);
+    md_normalizer_process(n, &m10, "GCZ6", s_emit, &sink);
+    int trades = 0;
+    for (int i = 0; i < sink.n; i++)
+        trades += sink.out[i].body == OFTS__ENVELOPE__BODY_TRADE;
+    assert_int_equal(trades, 1);
+    //  mbp-1 -> bbo; mbp-10 -> book + bbo: the book still flows.
+    assert_int_equal(sink.n, 4);
+    md_normalizer_destroy(&n);
+}
+
 int
 main(void)
 {
@@ -299,6 +338,7 @@ main(void)
         cmocka_unit_test(test_f_last_holds_book),
         cmocka_unit_test(test_unknown_and_filtered),
         cmocka_unit_test(test_real_samples),
+        cmocka_unit_test(test_one_trade_source),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
