@@ -14,6 +14,11 @@ typedef struct {
     uint64_t last;                  //  last topic_seq seen
 } s_stream_t;
 
+typedef struct {
+    uint64_t seq;
+    uint64_t epoch;                 //  0: any life of the publisher
+} s_floor_t;
+
 struct _ofts_bus_t {
     char service[64];
     zsock_t *pub;
@@ -23,7 +28,7 @@ struct _ofts_bus_t {
     uint64_t epoch;
     zhashx_t *topic_seqs;           //  topic -> uint64_t* (publisher side)
     zhashx_t *streams;              //  "source\x1ftopic" -> s_stream_t* (subscriber side)
-    zhashx_t *floors;               //  source -> uint64_t*
+    zhashx_t *floors;               //  source -> s_floor_t*
     uint8_t *buf;
     size_t buf_size;
     ofts_bus_gap_fn *gap_fn;
@@ -250,8 +255,8 @@ ofts_bus_decode(ofts_bus_t *self, const char *topic, const void *data, size_t si
             ofts__envelope__free_unpacked(env, NULL);
         return NULL;
     }
-    uint64_t *floor = zhashx_lookup(self->floors, env->header->source);
-    if (floor && env->header->seq <= *floor) {
+    s_floor_t *floor = zhashx_lookup(self->floors, env->header->source);
+    if (floor && env->header->seq <= floor->seq && (!floor->epoch || floor->epoch == env->header->epoch)) {
         self->dropped++;
         ofts__envelope__free_unpacked(env, NULL);
         return NULL;
@@ -327,11 +332,18 @@ ofts_bus_set_gap_handler(ofts_bus_t *self, ofts_bus_gap_fn *fn, void *arg)
 }
 
 void
+ofts_bus_set_floor_epoch(ofts_bus_t *self, const char *source, uint64_t floor, uint64_t epoch)
+{
+    s_floor_t *value = malloc(sizeof *value);
+    value->seq = floor;
+    value->epoch = epoch;
+    zhashx_update(self->floors, source, value);
+}
+
+void
 ofts_bus_set_floor(ofts_bus_t *self, const char *source, uint64_t floor)
 {
-    uint64_t *value = malloc(sizeof *value);
-    *value = floor;
-    zhashx_update(self->floors, source, value);
+    ofts_bus_set_floor_epoch(self, source, floor, 0);
 }
 
 int

@@ -58,6 +58,9 @@ void ofts_bus_set_gap_handler(ofts_bus_t *self, ofts_bus_gap_fn *fn, void *arg);
 //  Clone pattern: drop messages from `source` with seq <= floor (they are
 //  already in a snapshot the caller applied).
 void ofts_bus_set_floor(ofts_bus_t *self, const char *source, uint64_t floor);
+//  Same, for one life of the publisher only: messages of another epoch (the
+//  publisher restarted, its seq began again at 1) pass. epoch 0 = any.
+void ofts_bus_set_floor_epoch(ofts_bus_t *self, const char *source, uint64_t floor, uint64_t epoch);
 
 //  Publish sys.heartbeat.<service>. now, with a free-text state.
 int ofts_bus_heartbeat(ofts_bus_t *self, const char *state);

@@ -11,6 +11,7 @@ struct _ofts_ctl_t {
     zsock_t *router;
     zframe_t *peer;                 //  identity of the request being answered
     bool answered;
+    uint64_t epoch;
 };
 
 ofts_ctl_t *
@@ -49,6 +50,7 @@ ofts_ctl_destroy(ofts_ctl_t **self_p)
 }
 
 zsock_t *ofts_ctl_sock(ofts_ctl_t *self) { return self->router; }
+void ofts_ctl_set_epoch(ofts_ctl_t *self, uint64_t epoch) { self->epoch = epoch; }
 bool ofts_ctl_answered(ofts_ctl_t *self) { return self->answered; }
 
 Ofts__Envelope *
@@ -97,6 +99,7 @@ ofts_ctl_reply_end(ofts_ctl_t *self, uint64_t seq)
 {
     Ofts__SnapshotEnd end = OFTS__SNAPSHOT_END__INIT;
     end.seq = seq;
+    end.epoch = self->epoch;
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_SNAPSHOT_END;
     env.snapshot_end = &end;
@@ -107,7 +110,7 @@ ofts_ctl_reply_end(ofts_ctl_t *self, uint64_t seq)
 //  Client: send one request envelope, feed replies to fn until the end marker.
 static int
 s_request(const char *endpoint, Ofts__Envelope *request, int timeout_ms,
-          ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out)
+          ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out, uint64_t *epoch_out)
 {
     zsock_t *dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(dealer, 0);
@@ -142,6 +145,8 @@ s_request(const char *endpoint, Ofts__Envelope *request, int timeout_ms,
         else if (end) {
             if (seq_out)
                 *seq_out = env->snapshot_end ? env->snapshot_end->seq : 0;
+            if (epoch_out)
+                *epoch_out = env->snapshot_end ? env->snapshot_end->epoch : 0;
             rc = 0;
         }
         else if (fn)
@@ -165,12 +170,19 @@ int
 ofts_ctl_snapshot(const char *endpoint, const char *prefix, int timeout_ms,
                   ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out)
 {
+    return ofts_ctl_snapshot_ex(endpoint, prefix, timeout_ms, fn, arg, seq_out, NULL);
+}
+
+int
+ofts_ctl_snapshot_ex(const char *endpoint, const char *prefix, int timeout_ms,
+                     ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out, uint64_t *epoch_out)
+{
     Ofts__SnapshotRequest req = OFTS__SNAPSHOT_REQUEST__INIT;
     req.prefix = (char *) (prefix ? prefix : "");
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST;
     env.snapshot_request = &req;
-    return s_request(endpoint, &env, timeout_ms, fn, arg, seq_out);
+    return s_request(endpoint, &env, timeout_ms, fn, arg, seq_out, epoch_out);
 }
 
 int
@@ -179,5 +191,5 @@ ofts_ctl_command(const char *endpoint, const Ofts__Command *cmd, int timeout_ms)
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_COMMAND;
     env.command = (Ofts__Command *) cmd;
-    return s_request(endpoint, &env, timeout_ms, NULL, NULL, NULL);
+    return s_request(endpoint, &env, timeout_ms, NULL, NULL, NULL, NULL);
 }

@@ -22,6 +22,8 @@ Ofts__Envelope *ofts_ctl_recv(ofts_ctl_t *self);
 //  Reply to the request just received: any number of messages, then end.
 int ofts_ctl_reply(ofts_ctl_t *self, const char *topic, Ofts__Envelope *env);
 int ofts_ctl_reply_end(ofts_ctl_t *self, uint64_t seq);
+//  The epoch of the bus whose seq the replies quote (sent in SnapshotEnd).
+void ofts_ctl_set_epoch(ofts_ctl_t *self, uint64_t epoch);
 //  True once the current request got its end marker.
 bool ofts_ctl_answered(ofts_ctl_t *self);
 
@@ -30,6 +32,10 @@ typedef void (ofts_ctl_item_fn)(void *arg, const char *topic, Ofts__Envelope *en
 //  Returns 0 and the snapshot seq, or -1 on time-out / garbage (logged).
 int ofts_ctl_snapshot(const char *endpoint, const char *prefix, int timeout_ms,
                       ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out);
+//  Same, also returning the publisher epoch the seq belongs to (0 if the
+//  server did not say).
+int ofts_ctl_snapshot_ex(const char *endpoint, const char *prefix, int timeout_ms,
+                         ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out, uint64_t *epoch_out);
 //  Send a command; 0 when the service acknowledged it within timeout_ms.
 int ofts_ctl_command(const char *endpoint, const Ofts__Command *cmd, int timeout_ms);
 

@@ -340,6 +340,7 @@ ofts_service_on_ctl(ofts_service_t *self, ofts_service_ctl_fn *fn, void *arg)
     self->ctl = ofts_ctl_new(ep->ctl);
     if (!self->ctl)
         return -1;
+    ofts_ctl_set_epoch(self->ctl, ofts_bus_epoch(self->bus));
     self->ctl_fn = fn;
     self->ctl_arg = arg;
     zloop_reader(self->loop, ofts_ctl_sock(self->ctl), s_on_ctl, self);

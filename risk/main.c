@@ -177,12 +177,14 @@ s_drain(app_t *app)
 static void
 s_reconcile(app_t *app)
 {
-    uint64_t seq = 0;
+    uint64_t seq = 0, epoch = 0;
     s_drain(app);
     risk_engine_reconcile_begin(app->eng);
-    if (ofts_ctl_snapshot(app->order_ctl, "exec.", app->cfg.reconcile_timeout_ms, s_on_order_snapshot, app,
-                          &seq) == 0) {
-        ofts_bus_set_floor(ofts_service_bus(app->svc), "gateway-order", seq);
+    if (ofts_ctl_snapshot_ex(app->order_ctl, "exec.", app->cfg.reconcile_timeout_ms, s_on_order_snapshot, app,
+                             &seq, &epoch) == 0) {
+        //  The floor holds for this life of gateway-order only: after its
+        //  restart (new epoch, seq from 1) nothing new is mistaken for old.
+        ofts_bus_set_floor_epoch(ofts_service_bus(app->svc), "gateway-order", seq, epoch);
         app->floor_clear_ns = ofts_clock_mono_ns() + FLOOR_HOLD_NS;
         risk_engine_reconcile_end(app->eng, s_now(app));
         log_info("reconciled with gateway-order at %s (seq %llu)", app->order_ctl, (unsigned long long) seq);

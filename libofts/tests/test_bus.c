@@ -207,6 +207,13 @@ t_floor_drops_snapshotted_updates(void **state)
     s_decode(bus, "exec.position.GC.", "gateway-order", 1, 11, 3, true);
     s_decode(bus, "exec.position.GC.", "other", 1, 1, 1, true);
     assert_int_equal(ofts_bus_dropped(bus), 2);
+    //  Tied to an epoch: the same publisher restarted (epoch 2, seq from 1)
+    //  is new news, not part of the snapshot.
+    ofts_bus_set_floor_epoch(bus, "gateway-order", 10, 1);
+    s_decode(bus, "exec.position.GC.", "gateway-order", 1, 10, 4, false);
+    s_decode(bus, "exec.position.GC.", "gateway-order", 2, 1, 1, true);
+    s_decode(bus, "exec.position.GC.", "gateway-order", 2, 2, 2, true);
+    assert_int_equal(ofts_bus_dropped(bus), 3);
     ofts_bus_destroy(&bus);
 }
 
@@ -232,6 +239,7 @@ s_ctl_server(void *arg)
             pos.symbol = "NQ";
             pos.quantity = -1;
             ofts_ctl_reply(ctl, "exec.position.NQ.", &env);
+            ofts_ctl_set_epoch(ctl, 777);
             ofts_ctl_reply_end(ctl, 42);
         }
         else if (req->body_case == OFTS__ENVELOPE__BODY_COMMAND) {
@@ -269,10 +277,13 @@ t_ctl_snapshot_and_command(void **state)
     pthread_create(&thread, NULL, s_ctl_server, ctl);
     snap_t snap = { 0 };
     uint64_t seq = 0;
-    assert_int_equal(ofts_ctl_snapshot("inproc://ctl-test", "exec.position.", 3000, s_on_item, &snap, &seq), 0);
+    uint64_t epoch = 0;
+    assert_int_equal(ofts_ctl_snapshot_ex("inproc://ctl-test", "exec.position.", 3000, s_on_item, &snap, &seq,
+                                          &epoch), 0);
     assert_int_equal(snap.count, 2);
     assert_int_equal(snap.qty_sum, 1);
     assert_int_equal(seq, 42);
+    assert_int_equal(epoch, 777);
     Ofts__Command cmd = OFTS__COMMAND__INIT;
     cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
     assert_int_equal(ofts_ctl_command("inproc://ctl-test", &cmd, 3000), 0);
