@@ -84,40 +84,18 @@ s_defaults(of_params_t *p)
     p->block_size = 0;
 }
 
-//  A number in [lo, hi]; out of range is a config error, the default stays.
-static double
-s_double(ofts_cfgsec_t *sec, const char *key, double def, double lo, double hi)
-{
-    double v = ofts_cfgsec_double(sec, key, def);
-    if (!(v >= lo && v <= hi)) {
-        ofts_cfgsec_fail(sec, key, "must be between %g and %g", lo, hi);
-        return def;
-    }
-    return v;
-}
-
-static int64_t
-s_int(ofts_cfgsec_t *sec, const char *key, int64_t def, int64_t lo, int64_t hi)
-{
-    int64_t v = ofts_cfgsec_int(sec, key, def);
-    if (v < lo || v > hi) {
-        ofts_cfgsec_fail(sec, key, "must be between %lld and %lld", (long long) lo, (long long) hi);
-        return def;
-    }
-    return v;
-}
 
 static int64_t
 s_ppm(ofts_cfgsec_t *sec, const char *key, int64_t def)
 {
-    double v = s_double(sec, key, (double) def / OF_PPM, 0.0, 1.0);
+    double v = ofts_cfgsec_double_range(sec, key, (double) def / OF_PPM, 0.0, 1.0);
     return llround(v * OF_PPM);
 }
 
 static int64_t
 s_seconds_ns(ofts_cfgsec_t *sec, const char *key, int64_t def_ns, double lo, double hi)
 {
-    double v = s_double(sec, key, (double) def_ns / OFTS_NS_PER_SEC, lo, hi);
+    double v = ofts_cfgsec_double_range(sec, key, (double) def_ns / OFTS_NS_PER_SEC, lo, hi);
     return llround(v * OFTS_NS_PER_SEC);
 }
 
@@ -126,20 +104,20 @@ static void
 s_read_params(ofts_cfgsec_t *sec, of_params_t *p)
 {
     p->window_ns = s_seconds_ns(sec, "window_seconds", p->window_ns, 0, 86400);
-    p->window_trades = (uint32_t) s_int(sec, "window_trades", p->window_trades, 0, 1000000);
+    p->window_trades = (uint32_t) ofts_cfgsec_int_range(sec, "window_trades", p->window_trades, 0, 1000000);
     if (p->window_ns == 0 && p->window_trades == 0)
         ofts_cfgsec_fail(sec, "window_seconds", "window_seconds and window_trades cannot both be 0");
-    p->min_trades = (uint32_t) s_int(sec, "min_trades", p->min_trades, 1, 1000000);
-    p->depth_levels = (int) s_int(sec, "depth_levels", p->depth_levels, 1, 10);
+    p->min_trades = (uint32_t) ofts_cfgsec_int_range(sec, "min_trades", p->min_trades, 1, 1000000);
+    p->depth_levels = (int) ofts_cfgsec_int_range(sec, "depth_levels", p->depth_levels, 1, 10);
     p->intensity_sample_ns = s_seconds_ns(sec, "intensity_sample_seconds", p->intensity_sample_ns, 0.001, 86400);
-    p->intensity_avg_samples = (uint32_t) s_int(sec, "intensity_avg_samples", p->intensity_avg_samples, 1, 100000);
+    p->intensity_avg_samples = (uint32_t) ofts_cfgsec_int_range(sec, "intensity_avg_samples", p->intensity_avg_samples, 1, 100000);
     p->reset_window_at_session = ofts_cfgsec_bool(sec, "reset_window_at_session", p->reset_window_at_session);
 
-    p->imbalance_threshold = s_double(sec, "imbalance_threshold", p->imbalance_threshold, 0, 1);
-    p->cumulative_delta_threshold = s_int(sec, "cumulative_delta_threshold", p->cumulative_delta_threshold, 0, INT64_MAX / 2);
-    p->aggressive_ratio_threshold = s_double(sec, "aggressive_ratio_threshold", p->aggressive_ratio_threshold, 0, 1);
-    p->depth_imbalance_threshold = s_double(sec, "depth_imbalance_threshold", p->depth_imbalance_threshold, 0, 1);
-    p->intensity_ratio_threshold = s_double(sec, "intensity_ratio_threshold", p->intensity_ratio_threshold, 0, 1e6);
+    p->imbalance_threshold = ofts_cfgsec_double_range(sec, "imbalance_threshold", p->imbalance_threshold, 0, 1);
+    p->cumulative_delta_threshold = ofts_cfgsec_int_range(sec, "cumulative_delta_threshold", p->cumulative_delta_threshold, 0, INT64_MAX / 2);
+    p->aggressive_ratio_threshold = ofts_cfgsec_double_range(sec, "aggressive_ratio_threshold", p->aggressive_ratio_threshold, 0, 1);
+    p->depth_imbalance_threshold = ofts_cfgsec_double_range(sec, "depth_imbalance_threshold", p->depth_imbalance_threshold, 0, 1);
+    p->intensity_ratio_threshold = ofts_cfgsec_double_range(sec, "intensity_ratio_threshold", p->intensity_ratio_threshold, 0, 1e6);
     p->weight_imbalance = s_ppm(sec, "weight_imbalance", p->weight_imbalance);
     p->weight_delta = s_ppm(sec, "weight_delta", p->weight_delta);
     p->weight_aggressive = s_ppm(sec, "weight_aggressive", p->weight_aggressive);
@@ -149,7 +127,7 @@ s_read_params(ofts_cfgsec_t *sec, of_params_t *p)
     p->opposite_subtracts = ofts_cfgsec_bool(sec, "opposite_subtracts", p->opposite_subtracts);
     p->rearm = ofts_cfgsec_bool(sec, "rearm", p->rearm);
     p->rearm_ns = s_seconds_ns(sec, "rearm_seconds", p->rearm_ns, 0, 86400);
-    p->risk_reward_ratio = s_double(sec, "risk_reward_ratio", p->risk_reward_ratio, 0.01, 100);
+    p->risk_reward_ratio = ofts_cfgsec_double_range(sec, "risk_reward_ratio", p->risk_reward_ratio, 0.01, 100);
 }
 
 //  Keys that only make sense per instrument (their units are the contract's).
@@ -158,10 +136,10 @@ s_read_symbol_params(ofts_cfgsec_t *sec, of_params_t *p)
 {
     s_read_params(sec, p);
     if (ofts_cfgsec_has(sec, "stop_points")) {
-        double pts = s_double(sec, "stop_points", 1.0, 1e-9, 1e6);
+        double pts = ofts_cfgsec_double_range(sec, "stop_points", 1.0, 1e-9, 1e6);
         p->stop_distance = ofts_price_from_double(pts);
     }
-    p->block_size = (uint32_t) s_int(sec, "block_size", p->block_size, 1, 100000000);
+    p->block_size = (uint32_t) ofts_cfgsec_int_range(sec, "block_size", p->block_size, 1, 100000000);
 }
 
 static const s_preset_t *
@@ -239,7 +217,7 @@ of_config_new(ofts_cfgsec_t *sec)
         else
             ofts_cfgsec_fail(sec, "preset", "unknown preset '%s' (want default, aggressive or conservative)", name);
         s_read_params(sec, &self->global);
-        self->metrics_per_sec = s_double(sec, "metrics_per_second", self->metrics_per_sec, 0, 1e6);
+        self->metrics_per_sec = ofts_cfgsec_double_range(sec, "metrics_per_second", self->metrics_per_sec, 0, 1e6);
         if (ofts_cfgsec_has(sec, "symbols")) {
             symbols = ofts_cfgsec_section(sec, "symbols");
             s_check_symbol_keys(symbols);

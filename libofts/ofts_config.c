@@ -279,6 +279,28 @@ ofts_cfgsec_string(ofts_cfgsec_t *self, const char *key, const char *def)
     return def;
 }
 
+int64_t
+ofts_cfgsec_int_range(ofts_cfgsec_t *self, const char *key, int64_t def, int64_t lo, int64_t hi)
+{
+    int64_t v = ofts_cfgsec_int(self, key, def);
+    if (v < lo || v > hi) {
+        ofts_cfgsec_fail(self, key, "must be between %lld and %lld", (long long) lo, (long long) hi);
+        return def;
+    }
+    return v;
+}
+
+double
+ofts_cfgsec_double_range(ofts_cfgsec_t *self, const char *key, double def, double lo, double hi)
+{
+    double v = ofts_cfgsec_double(self, key, def);
+    if (!(v >= lo && v <= hi)) {
+        ofts_cfgsec_fail(self, key, "must be between %g and %g", lo, hi);
+        return def;
+    }
+    return v;
+}
+
 bool
 ofts_endpoint_valid(const char *ep)
 {

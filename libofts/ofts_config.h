@@ -46,6 +46,10 @@ double ofts_cfgsec_double(ofts_cfgsec_t *self, const char *key, double def);
 bool ofts_cfgsec_bool(ofts_cfgsec_t *self, const char *key, bool def);
 //  Returned strings live as long as the config.
 const char *ofts_cfgsec_string(ofts_cfgsec_t *self, const char *key, const char *def);
+//  A value in [lo, hi]; out of range is a config error ("must be between lo
+//  and hi") and the default is returned.
+int64_t ofts_cfgsec_int_range(ofts_cfgsec_t *self, const char *key, int64_t def, int64_t lo, int64_t hi);
+double ofts_cfgsec_double_range(ofts_cfgsec_t *self, const char *key, double def, double lo, double hi);
 //  A ZeroMQ endpoint: tcp://host:port, ipc://path or inproc://name.
 const char *ofts_cfgsec_endpoint(ofts_cfgsec_t *self, const char *key, const char *def);
 //  Raw JSON value (borrowed), marks the key as read; NULL when absent.

@@ -101,16 +101,6 @@ s_cents(ofts_cfgsec_t *sec, const char *key, int64_t def_cents)
     return (int64_t) llround(dollars * 100.0);
 }
 
-static int64_t
-s_int(ofts_cfgsec_t *sec, const char *key, int64_t def, int64_t lo, int64_t hi)
-{
-    int64_t v = ofts_cfgsec_int(sec, key, def);
-    if (v < lo || v > hi) {
-        ofts_cfgsec_fail(sec, key, "must be between %lld and %lld", (long long) lo, (long long) hi);
-        return def;
-    }
-    return v;
-}
 
 static int
 s_hhmm(ofts_cfgsec_t *sec, const char *key, int def)
@@ -168,7 +158,7 @@ s_read_account(risk_config_t *cfg, ofts_cfgsec_t *sec)
     cfg->start_balance_cents = s_cents(sec, "start_balance_dollars", cfg->start_balance_cents);
     cfg->daily_loss_limit_cents = s_cents(sec, "daily_loss_limit_dollars", cfg->daily_loss_limit_cents);
     cfg->max_loss_limit_cents = s_cents(sec, "max_loss_limit_dollars", cfg->max_loss_limit_cents);
-    cfg->max_contracts = (int) s_int(sec, "max_contracts", cfg->max_contracts, 1, 1000);
+    cfg->max_contracts = (int) ofts_cfgsec_int_range(sec, "max_contracts", cfg->max_contracts, 1, 1000);
     s_full_roots(cfg, sec);
     cfg->projected_loss = ofts_cfgsec_bool(sec, "projected_loss", cfg->projected_loss);
 }
@@ -183,7 +173,7 @@ s_read_sizing(risk_config_t *cfg, ofts_cfgsec_t *sec)
         cfg->sizing = RISK_SIZING_RISK;
     else
         ofts_cfgsec_fail(sec, "sizing", "expected \"fixed\" or \"risk\"");
-    cfg->fixed_contracts = (int) s_int(sec, "fixed_contracts", cfg->fixed_contracts, 1, 1000);
+    cfg->fixed_contracts = (int) ofts_cfgsec_int_range(sec, "fixed_contracts", cfg->fixed_contracts, 1, 1000);
     cfg->risk_per_trade_cents = s_cents(sec, "risk_dollars_per_trade", cfg->risk_per_trade_cents);
     const char *type = ofts_cfgsec_string(sec, "order_type",
         cfg->order_type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT ? "limit" : "market");
@@ -199,32 +189,32 @@ void
 risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec)
 {
     s_read_account(cfg, sec);
-    cfg->cooldown_ns = s_int(sec, "cooldown_minutes", cfg->cooldown_ns / 60000000000LL, 0, 24 * 60)
+    cfg->cooldown_ns = ofts_cfgsec_int_range(sec, "cooldown_minutes", cfg->cooldown_ns / 60000000000LL, 0, 24 * 60)
                      * 60000000000LL;
     double conf = ofts_cfgsec_double(sec, "min_confidence", cfg->min_confidence);
     if (conf < 0 || conf > 1)
         ofts_cfgsec_fail(sec, "min_confidence", "must be between 0 and 1");
     else
         cfg->min_confidence = conf;
-    cfg->max_open_positions = (int) s_int(sec, "max_open_positions", cfg->max_open_positions, 1, 100);
+    cfg->max_open_positions = (int) ofts_cfgsec_int_range(sec, "max_open_positions", cfg->max_open_positions, 1, 100);
     s_read_sizing(cfg, sec);
-    cfg->stale_ns = s_int(sec, "stale_ms", cfg->stale_ns / 1000000, 1, 3600000) * 1000000LL;
+    cfg->stale_ns = ofts_cfgsec_int_range(sec, "stale_ms", cfg->stale_ns / 1000000, 1, 3600000) * 1000000LL;
     cfg->require_md_heartbeat = ofts_cfgsec_bool(sec, "require_md_heartbeat", cfg->require_md_heartbeat);
-    cfg->heartbeat_timeout_ns = s_int(sec, "heartbeat_timeout_ms", cfg->heartbeat_timeout_ns / 1000000,
+    cfg->heartbeat_timeout_ns = ofts_cfgsec_int_range(sec, "heartbeat_timeout_ms", cfg->heartbeat_timeout_ns / 1000000,
                                       1, 3600000) * 1000000LL;
-    cfg->max_entry_ticks = (int) s_int(sec, "max_entry_ticks", cfg->max_entry_ticks, 0, 100000);
-    cfg->max_orders_per_minute = (int) s_int(sec, "max_orders_per_minute", cfg->max_orders_per_minute, 1, 1000);
+    cfg->max_entry_ticks = (int) ofts_cfgsec_int_range(sec, "max_entry_ticks", cfg->max_entry_ticks, 0, 100000);
+    cfg->max_orders_per_minute = (int) ofts_cfgsec_int_range(sec, "max_orders_per_minute", cfg->max_orders_per_minute, 1, 1000);
     cfg->no_entry_after_min = s_hhmm(sec, "no_entry_after", cfg->no_entry_after_min);
     cfg->flatten_at_min = s_hhmm(sec, "flatten_at", cfg->flatten_at_min);
     if (cfg->flatten_at_min < cfg->no_entry_after_min || cfg->flatten_at_min >= 17 * 60)
         ofts_cfgsec_fail(sec, "flatten_at", "must be at or after no_entry_after and before 17:00");
-    cfg->flatten_repeat_ns = s_int(sec, "flatten_repeat_ms", cfg->flatten_repeat_ns / 1000000, 100,
+    cfg->flatten_repeat_ns = ofts_cfgsec_int_range(sec, "flatten_repeat_ms", cfg->flatten_repeat_ns / 1000000, 100,
                                    3600000) * 1000000LL;
-    cfg->account_publish_ns = s_int(sec, "account_publish_ms", cfg->account_publish_ns / 1000000, 100,
+    cfg->account_publish_ns = ofts_cfgsec_int_range(sec, "account_publish_ms", cfg->account_publish_ns / 1000000, 100,
                                     3600000) * 1000000LL;
     cfg->require_reconcile = ofts_cfgsec_bool(sec, "require_reconcile", cfg->require_reconcile);
-    cfg->reconcile_timeout_ms = (int) s_int(sec, "reconcile_timeout_ms", cfg->reconcile_timeout_ms, 1, 60000);
-    cfg->reconcile_interval_ms = s_int(sec, "reconcile_interval_ms", cfg->reconcile_interval_ms, 0, 86400000);
+    cfg->reconcile_timeout_ms = (int) ofts_cfgsec_int_range(sec, "reconcile_timeout_ms", cfg->reconcile_timeout_ms, 1, 60000);
+    cfg->reconcile_interval_ms = ofts_cfgsec_int_range(sec, "reconcile_interval_ms", cfg->reconcile_interval_ms, 0, 86400000);
     const char *journal = ofts_cfgsec_string(sec, "journal", NULL);
     if (journal)
         snprintf(cfg->journal, sizeof cfg->journal, "%s", journal);
