@@ -18,6 +18,7 @@ static const char *s_services[] = { "gateway-md", "analyzer", "risk", "gateway-o
 #define NSERVICES 5
 
 typedef struct {
+    int health_events[NSERVICES];   //  monitor said "lost", "back" or "restarted"
     pid_t pids[NSERVICES];
     pid_t all_pids[64];
     int nall;
@@ -42,6 +43,12 @@ s_watch(e2e_proc_t *mon, seen_t *seen, int64_t deadline, bool (*done)(seen_t *, 
             return false;
         json_t *j = json_loads(line, 0, NULL);
         json_t *hb = j ? json_object_get(j, "heartbeat") : NULL;
+        const char *type = j ? json_string_value(json_object_get(j, "type")) : NULL;
+        if (type && strcmp(type, "health") == 0) {
+            int i = s_index(json_string_value(json_object_get(j, "service")));
+            if (i >= 0)
+                seen->health_events[i]++;
+        }
         if (hb) {
             int i = s_index(json_string_value(json_object_get(hb, "service")));
             pid_t pid = (pid_t) json_integer_value(json_object_get(hb, "pid"));
@@ -72,13 +79,16 @@ s_all_seen(seen_t *seen, void *arg)
 typedef struct {
     int index;
     pid_t old_pid;
+    int health_before;
 } restart_t;
 
+//  The new process heartbeats, and the monitor reported the change.
 static bool
 s_restarted(seen_t *seen, void *arg)
 {
     restart_t *r = arg;
-    return seen->pids[r->index] && seen->pids[r->index] != r->old_pid;
+    return seen->pids[r->index] && seen->pids[r->index] != r->old_pid
+        && seen->health_events[r->index] > r->health_before;
 }
 
 static void
@@ -113,7 +123,7 @@ t_up_heartbeats_restarts_and_clean_stop(void **state)
     fprintf(stderr, "all five heartbeats after %lld ms\n", (long long) (e2e_now_ms() - start));
 
     for (int i = 0; i < NSERVICES; i++) {
-        restart_t r = { i, seen.pids[i] };
+        restart_t r = { i, seen.pids[i], seen.health_events[i] };
         assert_int_equal(kill(r.old_pid, SIGKILL), 0);
         assert_true(s_watch(&mon, &seen, e2e_now_ms() + 10000, s_restarted, &r));
         assert_int_not_equal(seen.pids[i], r.old_pid);
