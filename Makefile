@@ -13,26 +13,33 @@ JOBS ?= $(shell nproc)
 CTEST_JOBS ?= 2
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build build-test demo test bench fuzz clean
+DEMO_TARGETS := ofts_cli ofts-gateway-md ofts-analyzer ofts-risk ofts-gateway-order ofts-monitor \
+                ofts-sim ofts-backtest
+
+.PHONY: deps configure build build-test demo test bench fuzz clean
 
 deps:
 	@tools/install-deps.sh $(DEB_PKGS)
 
-build: deps
+configure: deps
 	cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOFTS_SANITIZE=OFF >/dev/null
+
+build: configure
 	cmake --build build -j $(JOBS)
 
 build-test: deps
 	cmake -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DOFTS_SANITIZE=ON >/dev/null
 	cmake --build build-test -j $(JOBS)
 
-demo: build
+demo: configure
+	cmake --build build -j $(JOBS) --target $(DEMO_TARGETS)
 	tools/demo.sh build
 
 test: build-test
 	cd build-test && ctest -j $(CTEST_JOBS) --output-on-failure --timeout 300
 
-bench: build
+bench: configure
+	cmake --build build -j $(JOBS) --target bench-targets
 	@set -e; for b in build/bin/bench-*; do echo "== $$b"; $$b; done
 
 fuzz: deps

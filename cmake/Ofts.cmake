@@ -28,8 +28,13 @@ function(ofts_add_test)
 endfunction()
 
 # ofts_add_bench(NAME name SOURCES ... LIBS ...) -> build/bin/bench-<name>
+# `make bench` builds the custom target bench-targets, which depends on every bench.
+if(NOT TARGET bench-targets)
+  add_custom_target(bench-targets)
+endif()
 function(ofts_add_bench)
   cmake_parse_arguments(B "" "NAME" "SOURCES;LIBS" ${ARGN})
   add_executable(bench-${B_NAME} ${B_SOURCES})
   target_link_libraries(bench-${B_NAME} PRIVATE ${B_LIBS})
+  add_dependencies(bench-targets bench-${B_NAME})
 endfunction()
