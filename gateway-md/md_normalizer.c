@@ -6,6 +6,15 @@
 #include "ofts_instrument.h"
 
 #define MAX_ALLOW 64
+#define CACHE_SIZE 16
+
+//  Contract -> instrument, remembered: the table lookup (longest root
+//  prefix over the whole table) is per record otherwise, and a stream has
+//  a handful of contracts.
+typedef struct {
+    char contract[32];
+    const ofts_instrument_t *inst;
+} cache_t;
 
 struct _md_normalizer_t {
     const ofts_instrument_t *allow[MAX_ALLOW];
@@ -13,6 +22,8 @@ struct _md_normalizer_t {
     bool bbo_from_depth;
     int trade_rtype;                //  -1: any
     md_normalizer_stats_t stats;
+    cache_t cache[CACHE_SIZE];
+    size_t ncache, next_evict;
 };
 
 md_normalizer_t *
@@ -120,11 +131,29 @@ typedef struct {
     int emitted;
 } ctx_t;
 
+//  ofts_topic() without snprintf: "md.trade" + "GC" -> "md.trade.GC.".
+//  This runs for every envelope, where the format parser showed up in
+//  profiles as the normaliser's biggest cost.
+static void
+s_topic(char *buf, size_t size, const char *kind, const char *root)
+{
+    size_t k = strlen(kind), r = strlen(root);
+    if (k + r + 3 > size) {
+        ofts_topic(buf, size, kind, root);
+        return;
+    }
+    memcpy(buf, kind, k);
+    buf[k] = '.';
+    memcpy(buf + k + 1, root, r);
+    buf[k + 1 + r] = '.';
+    buf[k + 2 + r] = '\0';
+}
+
 static void
 s_send(ctx_t *c, const char *kind, Ofts__Envelope *env)
 {
     char topic[64];
-    ofts_topic(topic, sizeof(topic), kind, c->root);
+    s_topic(topic, sizeof(topic), kind, c->root);
     env->header = &c->header;
     c->emit(topic, env, c->arg);
     c->emitted++;
@@ -205,9 +234,24 @@ s_market_data(const dbn_record_t *rec)
 
 //  Root for the contract, honouring the allow list; NULL to skip (counted).
 static const ofts_instrument_t *
+s_lookup(md_normalizer_t *self, const char *contract)
+{
+    for (size_t i = 0; i < self->ncache; i++)
+        if (strcmp(self->cache[i].contract, contract) == 0)
+            return self->cache[i].inst;
+    const ofts_instrument_t *inst = ofts_instrument_for_contract(contract);
+    if (strlen(contract) < sizeof(self->cache[0].contract)) {
+        size_t slot = self->ncache < CACHE_SIZE ? self->ncache++ : self->next_evict++ % CACHE_SIZE;
+        strcpy(self->cache[slot].contract, contract);
+        self->cache[slot].inst = inst;
+    }
+    return inst;
+}
+
+static const ofts_instrument_t *
 s_instrument(md_normalizer_t *self, const char *contract)
 {
-    const ofts_instrument_t *inst = contract ? ofts_instrument_for_contract(contract) : NULL;
+    const ofts_instrument_t *inst = contract ? s_lookup(self, contract) : NULL;
     if (!inst) {
         self->stats.unknown++;
         return NULL;
