@@ -17,7 +17,7 @@ mkdir -p var/demo logs/demo
 : > logs/demo/orderflow_trading.log
 
 echo "== ofts up: replaying $DATA at 20x (about a minute); paper broker; logs in logs/demo/"
-"$BIN/ofts" up --config config/demo.json --until-exit gateway-md --grace-ms 4000 --quiet &
+"$BIN/ofts" up --config config/demo.json --until-exit gateway-md --grace-ms 4000 --quiet 2>/dev/null &
 UP=$!
 trap 'kill -INT "$UP" 2>/dev/null || true' INT TERM
 #  Follow the one log of all activity while `ofts up` runs; tail ends with it.
