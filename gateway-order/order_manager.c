@@ -366,9 +366,12 @@ s_leg_working(order_manager_t *self, const char *symbol, int role)
 {
     for (size_t i = 0; i < self->norders; i++) {
         const broker_order_t *o = &self->orders[i];
-        if (o->role == role && strcmp(o->symbol, symbol) == 0
+        //  Integer tests before the string compare: this runs for every
+        //  open position on every tick (every event in a backtest).
+        if (o->role == role
             && (o->status == OFTS__ORDER_STATUS__STATUS_WORKING
-                || o->status == OFTS__ORDER_STATUS__STATUS_PARTIAL))
+                || o->status == OFTS__ORDER_STATUS__STATUS_PARTIAL)
+            && strcmp(o->symbol, symbol) == 0)
             return true;
     }
     return false;

@@ -169,12 +169,18 @@ s_append(paper_broker_t *self, const porder_t *row)
 static void
 s_compact(paper_broker_t *self)
 {
+    //  Runs after every market event: rows that stay in place are not
+    //  copied onto themselves (a row is large; that copy was most of the
+    //  paper broker's cost in a backtest).
     size_t kept = 0;
     for (size_t i = 0; i < self->norders; i++) {
         if (broker_status_terminal(self->orders[i].order.status))
             self->done[self->ndone++ % KEEP_TERMINAL] = self->orders[i];
-        else
-            self->orders[kept++] = self->orders[i];
+        else {
+            if (kept != i)
+                self->orders[kept] = self->orders[i];
+            kept++;
+        }
     }
     self->norders = kept;
 }
