@@ -235,9 +235,14 @@ s_html_table(FILE *out, const char *title, const report_row_t *rows, size_t n)
     fprintf(out, "<h3>%s</h3><table><tr><th></th><th>trades</th><th>win rate</th><th>P&amp;L $</th><th>profit factor</th></tr>\n", title);
     for (size_t i = 0; i < n; i++) {
         double pf = report_profit_factor(&rows[i]);
-        fprintf(out, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.2f</td><td>%s%.2f</td></tr>\n", rows[i].key,
+        char pfs[32];
+        if (isinf(pf))
+            snprintf(pfs, sizeof pfs, "&infin;");
+        else
+            snprintf(pfs, sizeof pfs, "%.2f", pf);
+        fprintf(out, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.2f</td><td>%s</td></tr>\n", rows[i].key,
                 rows[i].trades, rows[i].trades ? 100.0 * rows[i].wins / rows[i].trades : 0.0,
-                rows[i].pnl_cents / 100.0, isinf(pf) ? "&infin;" : "", isinf(pf) ? 0.0 : pf);
+                rows[i].pnl_cents / 100.0, pfs);
     }
     fprintf(out, "</table>\n");
 }
