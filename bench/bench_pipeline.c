@@ -22,7 +22,8 @@
     no reconcile, no md heartbeat, the stale guard on market time (the
     envelope ts_event); after each approval the risk thread reports the
     entry cancelled (as gateway-order would) so the next sample is not
-    refused as "position open". Each sample: 4 priming trades, a 300 us
+    refused as "position open". Both chains run at once and their samples
+    alternate, so both see the same machine load. Each sample: 4 priming trades, a 300 us
     pause so they are digested, then the trigger is stamped with
     CLOCK_MONOTONIC and published; the receiver stamps the order on
     arrival. The order carries the trigger's ts_event, which matches it
@@ -280,44 +281,6 @@ s_wait_order(shared_t *sh, int *cursor, int64_t ts, int timeout_ms)
 }
 
 //  Runs sync + warm-up + SAMPLES; fills samples (ns). 0 or -1.
-static int
-s_drive(shared_t *sh, publish_fn *pub, void *ctx, int64_t *samples)
-{
-    int64_t start = (ofts_days_from_civil(2026, 11, 30) * 86400 + 14 * 3600 + 30 * 60) * OFTS_NS_PER_SEC;
-    int cursor = 0, k = 0;
-    //  Slow joiners: bursts until one order makes it all the way through.
-    for (int tries = 0;; tries++, k++) {
-        int64_t ts = start + (int64_t) k * SAMPLE_GAP_NS;
-        for (int i = 0; i < PRIMING; i++)
-            pub(ctx, ts - (PRIMING - i) * 1000, k % 2 == 0, false);
-        pub(ctx, ts, k % 2 == 0, true);
-        if (s_wait_order(sh, &cursor, ts, 200) >= 0)
-            break;
-        if (tries == 50) {
-            fprintf(stderr, "bench-pipeline: no order after 50 sync bursts\n");
-            return -1;
-        }
-    }
-    k++;
-    for (int s = 0; s < WARMUP + SAMPLES; s++, k++) {
-        int64_t ts = start + (int64_t) k * SAMPLE_GAP_NS;
-        bool buy = k % 2 == 0;
-        for (int i = 0; i < PRIMING; i++)
-            pub(ctx, ts - (PRIMING - i) * 1000, buy, false);
-        s_pause_us(300);
-        int64_t t0 = bench_now_ns();
-        pub(ctx, ts, buy, true);
-        int64_t t1 = s_wait_order(sh, &cursor, ts, 2000);
-        if (t1 < 0) {
-            fprintf(stderr, "bench-pipeline: sample %d: no order within 2 s\n", s);
-            return -1;
-        }
-        if (s >= WARMUP)
-            samples[s - WARMUP] = t1 - t0;
-    }
-    return 0;
-}
-
 static void
 s_endpoint(char *buf, size_t size, const char *base, const char *name)
 {
@@ -356,116 +319,58 @@ s_analyzer_config(void)
     return acfg;
 }
 
-static int
-s_run_ofts(const char *base, int64_t out[3], shared_t *sh)
-{
-    char ep[3][300];
-    const char *names[3] = { "md", "an", "risk" };
-    ofts_bus_t *md = ofts_bus_new("gateway-md"), *an = ofts_bus_new("analyzer"),
-               *rk = ofts_bus_new("risk"), *go = ofts_bus_new("gateway-order");
-    ofts_bus_t *pubs[3] = { md, an, rk };
-    for (int i = 0; i < 3; i++) {
-        s_endpoint(ep[i], sizeof ep[i], base, names[i]);
-        if (ofts_bus_bind(pubs[i], ep[i]) != 0)
-            return -1;
-        snprintf(ep[i], sizeof ep[i], "%s", zsock_endpoint(ofts_bus_pub_sock(pubs[i])));
-    }
-    ofts_bus_connect(an, ep[0]);
-    ofts_bus_subscribe(an, "md.");
-    ofts_bus_connect(rk, ep[0]);
-    ofts_bus_connect(rk, ep[1]);
-    ofts_bus_subscribe(rk, "md.trade.");
-    ofts_bus_subscribe(rk, "of.signal.");
-    ofts_bus_connect(go, ep[2]);
-    ofts_bus_subscribe(go, "risk.order.");
-
-    of_config_t *acfg = s_analyzer_config();
-    risk_config_t rc;
-    risk_config_defaults(&rc);
-    rc.cooldown_ns = 0;
-    rc.min_confidence = 0;
-    rc.require_md_heartbeat = false;
-    rc.require_reconcile = false;
-    rc.max_orders_per_minute = 1000;
-    rc.journal[0] = '\0';
-    stage_t sa = { .sh = sh, .bus = an, .acfg = acfg }, sr = { .sh = sh, .bus = rk },
-            sg = { .sh = sh, .bus = go };
-    risk_engine_callbacks_t cb = { .order = s_risk_order };
-    sr.risk = risk_engine_new(&rc, &cb, &sr);
-
+//  One chain (ofts or raw): its threads, its publisher, its sample clock.
+typedef struct {
+    shared_t *sh;
+    publish_fn *pub;
+    void *ctx;
+    int cursor;
+    int k;                          //  sample number: market time and side
     pthread_t th[3];
-    pthread_create(&th[0], NULL, s_analyzer, &sa);
-    pthread_create(&th[1], NULL, s_risk, &sr);
-    pthread_create(&th[2], NULL, s_receiver, &sg);
-    ofts_pub_t p;
-    p.bus = md;
-    ofts__envelope__init(&p.env);
-    ofts__trade__init(&p.trade);
-    p.trade.symbol = "GC";
-    p.trade.contract = "GCZ6";
-    p.trade.instrument_id = 42140878;
-    p.trade.price = PRICE;
-    p.trade.size = 1;
-    p.env.body_case = OFTS__ENVELOPE__BODY_TRADE;
-    p.env.trade = &p.trade;
-    int64_t *samples = calloc(SAMPLES, sizeof *samples);
-    int rc_drive = s_drive(sh, s_ofts_publish, &p, samples);
-    atomic_store(&sh->stop, true);
-    for (int i = 0; i < 3; i++)
-        pthread_join(th[i], NULL);
-    if (rc_drive == 0)
-        s_percentiles(samples, out);
-    free(samples);
-    risk_engine_destroy(&sr.risk);
-    of_config_destroy(&acfg);
-    ofts_bus_destroy(&go);
-    ofts_bus_destroy(&rk);
-    ofts_bus_destroy(&an);
-    ofts_bus_destroy(&md);
-    return rc_drive;
+    //  ofts
+    ofts_bus_t *bus[4];
+    stage_t stage[3];
+    of_config_t *acfg;
+    ofts_pub_t opub;
+    //  raw
+    zsock_t *rpubs[3], *rsubs[3];
+    raw_t raw[3];
+    raw_pub_t rpub;
+} chain_t;
+
+static int64_t
+s_market_start(void)
+{
+    return (ofts_days_from_civil(2026, 11, 30) * 86400 + 14 * 3600 + 30 * 60) * OFTS_NS_PER_SEC;
 }
 
-static int
-s_run_raw(const char *base, int64_t out[3], shared_t *sh, const size_t sizes[3])
+//  One burst: PRIMING trades, a pause, the stamped trigger, the wait.
+//  Returns the trigger-to-order ns, or -1 on time-out.
+static int64_t
+s_sample(chain_t *c, int timeout_ms, bool pause)
 {
-    char ep[3][300];
-    const char *names[3] = { "rmd", "ran", "rrisk" };
-    zsock_t *pubs[3], *subs[3];
-    for (int i = 0; i < 3; i++) {
-        s_endpoint(ep[i], sizeof ep[i], base, names[i]);
-        pubs[i] = zsock_new(ZMQ_PUB);
-        zsock_set_sndhwm(pubs[i], 200000);
-        if (zsock_bind(pubs[i], "%s", ep[i]) < 0)
-            return -1;
-        snprintf(ep[i], sizeof ep[i], "%s", zsock_endpoint(pubs[i]));
-        subs[i] = zsock_new(ZMQ_SUB);
-        zsock_set_rcvhwm(subs[i], 200000);
-        zsock_set_rcvtimeo(subs[i], 50);
-        zsock_set_subscribe(subs[i], "");
-        zsock_connect(subs[i], "%s", ep[i]);
-    }
-    raw_t ra = { sh, zsock_resolve(subs[0]), zsock_resolve(pubs[1]), "of.signal.GC.", sizes[1], true };
-    raw_t rr = { sh, zsock_resolve(subs[1]), zsock_resolve(pubs[2]), "risk.order.GC.", sizes[2], false };
-    raw_t rg = { sh, zsock_resolve(subs[2]), NULL, NULL, 0, false };
-    pthread_t th[3];
-    pthread_create(&th[0], NULL, s_raw, &ra);
-    pthread_create(&th[1], NULL, s_raw, &rr);
-    pthread_create(&th[2], NULL, s_raw, &rg);
-    raw_pub_t p = { zsock_resolve(pubs[0]), sizes[0], { 0 } };
-    memset(p.buf, 0x5a, sizeof p.buf);
-    int64_t *samples = calloc(SAMPLES, sizeof *samples);
-    int rc = s_drive(sh, s_raw_publish, &p, samples);
-    atomic_store(&sh->stop, true);
-    for (int i = 0; i < 3; i++)
-        pthread_join(th[i], NULL);
-    if (rc == 0)
-        s_percentiles(samples, out);
-    free(samples);
-    for (int i = 0; i < 3; i++) {
-        zsock_destroy(&subs[i]);
-        zsock_destroy(&pubs[i]);
-    }
-    return rc;
+    int64_t ts = s_market_start() + (int64_t) c->k * SAMPLE_GAP_NS;
+    bool buy = c->k % 2 == 0;
+    c->k++;
+    for (int i = 0; i < PRIMING; i++)
+        c->pub(c->ctx, ts - (PRIMING - i) * 1000, buy, false);
+    if (pause)
+        s_pause_us(300);
+    int64_t t0 = bench_now_ns();
+    c->pub(c->ctx, ts, buy, true);
+    int64_t t1 = s_wait_order(c->sh, &c->cursor, ts, timeout_ms);
+    return t1 < 0 ? -1 : t1 - t0;
+}
+
+//  Slow joiners: bursts until one order makes it all the way through.
+static int
+s_sync(chain_t *c)
+{
+    for (int tries = 0; tries < 50; tries++)
+        if (s_sample(c, 200, false) >= 0)
+            return 0;
+    fprintf(stderr, "bench-pipeline: no order after 50 sync bursts\n");
+    return -1;
 }
 
 static shared_t *
@@ -476,12 +381,164 @@ s_shared_new(void)
     return sh;
 }
 
-static void
-s_shared_destroy(shared_t **sh)
+static int
+s_ofts_start(chain_t *c, const char *base)
 {
-    sem_destroy(&(*sh)->got);
-    free(*sh);
-    *sh = NULL;
+    c->sh = s_shared_new();
+    char ep[3][300];
+    const char *names[4] = { "gateway-md", "analyzer", "risk", "gateway-order" };
+    for (int i = 0; i < 4; i++)
+        c->bus[i] = ofts_bus_new(names[i]);
+    for (int i = 0; i < 3; i++) {
+        s_endpoint(ep[i], sizeof ep[i], base, names[i]);
+        if (ofts_bus_bind(c->bus[i], ep[i]) != 0)
+            return -1;
+        snprintf(ep[i], sizeof ep[i], "%s", zsock_endpoint(ofts_bus_pub_sock(c->bus[i])));
+    }
+    ofts_bus_connect(c->bus[1], ep[0]);
+    ofts_bus_subscribe(c->bus[1], "md.");
+    ofts_bus_connect(c->bus[2], ep[0]);
+    ofts_bus_connect(c->bus[2], ep[1]);
+    ofts_bus_subscribe(c->bus[2], "md.trade.");
+    ofts_bus_subscribe(c->bus[2], "of.signal.");
+    ofts_bus_connect(c->bus[3], ep[2]);
+    ofts_bus_subscribe(c->bus[3], "risk.order.");
+
+    c->acfg = s_analyzer_config();
+    risk_config_t rc;
+    risk_config_defaults(&rc);
+    rc.cooldown_ns = 0;
+    rc.min_confidence = 0;
+    rc.require_md_heartbeat = false;
+    rc.require_reconcile = false;
+    rc.max_orders_per_minute = 1000;
+    rc.journal[0] = '\0';
+    for (int i = 0; i < 3; i++) {
+        c->stage[i].sh = c->sh;
+        c->stage[i].bus = c->bus[i + 1];
+    }
+    c->stage[0].acfg = c->acfg;
+    risk_engine_callbacks_t cb = { .order = s_risk_order };
+    c->stage[1].risk = risk_engine_new(&rc, &cb, &c->stage[1]);
+    pthread_create(&c->th[0], NULL, s_analyzer, &c->stage[0]);
+    pthread_create(&c->th[1], NULL, s_risk, &c->stage[1]);
+    pthread_create(&c->th[2], NULL, s_receiver, &c->stage[2]);
+
+    ofts_pub_t *p = &c->opub;
+    p->bus = c->bus[0];
+    ofts__envelope__init(&p->env);
+    ofts__trade__init(&p->trade);
+    p->trade.symbol = "GC";
+    p->trade.contract = "GCZ6";
+    p->trade.instrument_id = 42140878;
+    p->trade.price = PRICE;
+    p->trade.size = 1;
+    p->env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+    p->env.trade = &p->trade;
+    c->pub = s_ofts_publish;
+    c->ctx = p;
+    return 0;
+}
+
+static int
+s_raw_start(chain_t *c, const char *base, const size_t sizes[3])
+{
+    c->sh = s_shared_new();
+    char ep[3][300];
+    const char *names[3] = { "rmd", "ran", "rrisk" };
+    for (int i = 0; i < 3; i++) {
+        s_endpoint(ep[i], sizeof ep[i], base, names[i]);
+        c->rpubs[i] = zsock_new(ZMQ_PUB);
+        zsock_set_sndhwm(c->rpubs[i], 200000);
+        if (zsock_bind(c->rpubs[i], "%s", ep[i]) < 0)
+            return -1;
+        snprintf(ep[i], sizeof ep[i], "%s", zsock_endpoint(c->rpubs[i]));
+        c->rsubs[i] = zsock_new(ZMQ_SUB);
+        zsock_set_rcvhwm(c->rsubs[i], 200000);
+        zsock_set_rcvtimeo(c->rsubs[i], 50);
+        zsock_set_subscribe(c->rsubs[i], "");
+        zsock_connect(c->rsubs[i], "%s", ep[i]);
+    }
+    c->raw[0] = (raw_t) { c->sh, zsock_resolve(c->rsubs[0]), zsock_resolve(c->rpubs[1]), "of.signal.GC.", sizes[1], true };
+    c->raw[1] = (raw_t) { c->sh, zsock_resolve(c->rsubs[1]), zsock_resolve(c->rpubs[2]), "risk.order.GC.", sizes[2], false };
+    c->raw[2] = (raw_t) { c->sh, zsock_resolve(c->rsubs[2]), NULL, NULL, 0, false };
+    for (int i = 0; i < 3; i++)
+        pthread_create(&c->th[i], NULL, s_raw, &c->raw[i]);
+    c->rpub.pub = zsock_resolve(c->rpubs[0]);
+    c->rpub.size = sizes[0];
+    memset(c->rpub.buf, 0x5a, sizeof c->rpub.buf);
+    c->pub = s_raw_publish;
+    c->ctx = &c->rpub;
+    return 0;
+}
+
+static void
+s_chain_stop(chain_t *c)
+{
+    if (!c->sh)
+        return;
+    atomic_store(&c->sh->stop, true);
+    for (int i = 0; i < 3; i++)
+        if (c->th[i])
+            pthread_join(c->th[i], NULL);
+    if (c->stage[1].risk)
+        risk_engine_destroy(&c->stage[1].risk);
+    of_config_destroy(&c->acfg);
+    for (int i = 3; i >= 0; i--)
+        ofts_bus_destroy(&c->bus[i]);
+    for (int i = 0; i < 3; i++) {
+        zsock_destroy(&c->rsubs[i]);
+        zsock_destroy(&c->rpubs[i]);
+    }
+    sem_destroy(&c->sh->got);
+    free(c->sh);
+    c->sh = NULL;
+}
+
+//  Both chains up at once; their samples alternate, so both see the same
+//  machine (the other helpers' load on these 2 cores comes and goes).
+static int
+s_measure(const char *base, int64_t bus[3], int64_t raw[3], size_t sizes[3])
+{
+    chain_t *o = calloc(1, sizeof *o), *r = calloc(1, sizeof *r);
+    int rc = s_ofts_start(o, base);
+    if (rc == 0)
+        rc = s_sync(o);
+    //  A few bursts first, so the sizes are those of steady state (signal
+    //  ids and metrics grow a little after the first ones).
+    for (int i = 0; rc == 0 && i < 50; i++)
+        rc = s_sample(o, 2000, true) < 0 ? -1 : 0;
+    if (rc == 0) {
+        sizes[0] = o->sh->size_trade;
+        sizes[1] = o->sh->size_signal;
+        sizes[2] = o->sh->size_order;
+        rc = s_raw_start(r, base, sizes);
+    }
+    if (rc == 0)
+        rc = s_sync(r);
+    int64_t *so = calloc(SAMPLES, sizeof *so), *sr = calloc(SAMPLES, sizeof *sr);
+    for (int s = 0; rc == 0 && s < WARMUP + SAMPLES; s++) {
+        int64_t a = s_sample(o, 2000, true), b = s_sample(r, 2000, true);
+        if (a < 0 || b < 0) {
+            fprintf(stderr, "bench-pipeline: sample %d: no %s order within 2 s\n", s, a < 0 ? "ofts" : "raw");
+            rc = -1;
+        }
+        else if (s >= WARMUP) {
+            so[s - WARMUP] = a;
+            sr[s - WARMUP] = b;
+        }
+    }
+    if (rc == 0) {
+        s_percentiles(so, bus);
+        s_percentiles(sr, raw);
+    }
+    free(so);
+    free(sr);
+    s_chain_stop(o);
+    s_chain_stop(r);
+    free(o);
+    free(r);
+    return rc;
 }
 
 int
@@ -499,19 +556,12 @@ main(void)
     int rc = 0;
     for (int t = 0; t < 2 && rc == 0; t++) {
         int64_t bus[3], raw[3];
-        shared_t *sh = s_shared_new();
-        rc = s_run_ofts(bases[t], bus, sh);
-        size_t sizes[3] = { sh->size_trade, sh->size_signal, sh->size_order };
-        s_shared_destroy(&sh);
+        size_t sizes[3];
+        rc = s_measure(bases[t], bus, raw, sizes);
         if (rc != 0)
             break;
-        sh = s_shared_new();
-        rc = s_run_raw(bases[t], raw, sh, sizes);
-        s_shared_destroy(&sh);
-        if (rc != 0)
-            break;
-        printf("%s: md publish -> order received, 3 hops (%zu / %zu / %zu bytes), %d samples (ns):\n", names[t],
-               sizes[0], sizes[1], sizes[2], SAMPLES);
+        printf("%s: md publish -> order received, 3 hops (%zu / %zu / %zu bytes), %d samples each,"
+               " interleaved (ns):\n", names[t], sizes[0], sizes[1], sizes[2], SAMPLES);
         printf("  raw zmq 3 hops      p50 %7lld  p99 %7lld  p99.9 %7lld\n", (long long) raw[0],
                (long long) raw[1], (long long) raw[2]);
         printf("  ofts tick-to-order  p50 %7lld  p99 %7lld  p99.9 %7lld\n", (long long) bus[0],
