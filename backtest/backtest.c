@@ -40,6 +40,13 @@ struct _backtest_t {
     open_t open[MAX_OPEN];
     size_t nopen;
     int64_t next_heartbeat;
+    //  Approvals wait here until market time moves past the event that
+    //  caused them (see s_place_queued).
+    struct {
+        uint8_t *bytes;
+        size_t len;
+    } queued[MAX_OPEN];
+    size_t nqueued;
 };
 
 #define PUSH(arr, n, cap, item) do { \
@@ -104,7 +111,37 @@ s_on_order(void *arg, const Ofts__OrderRequest *req)
         snprintf(o->pending_reasons, sizeof o->pending_reasons, "%s", req->reasons);
         snprintf(o->pending_signal, sizeof o->pending_signal, "%s", req->signal_id);
     }
-    order_manager_on_request(self->orders, req, self->now);
+    //  Not placed yet: the md event that caused the signal may be followed
+    //  by others with the same ts_event (a trade, then the book it left),
+    //  and a real order - or the live service path, where the approval
+    //  reaches gateway-order after it has read them - can only meet the
+    //  book after all of them. req is borrowed: keep it packed.
+    if (self->nqueued == MAX_OPEN) {
+        order_manager_on_request(self->orders, req, self->now);
+        return;
+    }
+    size_t len = ofts__order_request__get_packed_size(req);
+    uint8_t *bytes = malloc(len ? len : 1);
+    ofts__order_request__pack(req, bytes);
+    self->queued[self->nqueued].bytes = bytes;
+    self->queued[self->nqueued].len = len;
+    self->nqueued++;
+}
+
+//  Place the queued approvals at the current market time (the time of the
+//  event that caused them), before the broker sees a newer event.
+static void
+s_place_queued(backtest_t *self)
+{
+    for (size_t i = 0; i < self->nqueued; i++) {
+        Ofts__OrderRequest *req = ofts__order_request__unpack(NULL, self->queued[i].len, self->queued[i].bytes);
+        if (req) {
+            order_manager_on_request(self->orders, req, self->now);
+            ofts__order_request__free_unpacked(req, NULL);
+        }
+        free(self->queued[i].bytes);
+    }
+    self->nqueued = 0;
 }
 
 static void
@@ -208,6 +245,8 @@ backtest_destroy(backtest_t **self_p)
     if (!self_p || !*self_p)
         return;
     backtest_t *self = *self_p;
+    for (size_t i = 0; i < self->nqueued; i++)
+        free(self->queued[i].bytes);
     order_manager_destroy(&self->orders);
     paper_broker_destroy(&self->paper);
     risk_engine_destroy(&self->risk);
@@ -259,6 +298,8 @@ backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
 {
     (void) topic;
     int64_t ts = env->header ? env->header->ts_event : 0;
+    if (self->nqueued && ts > self->now)
+        s_place_queued(self);
     if (ts > self->now)
         self->now = ts;
     self->events++;
@@ -271,8 +312,10 @@ backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
         risk_engine_tick(self->risk, self->now);
         self->next_heartbeat = self->now + 100 * OFTS_NS_PER_MS;
     }
-    //  The broker sees the market first: an order placed on this event's
-    //  signal fills on the next price, never on the one that caused it.
+    //  The broker sees the market first; an order approved on this event's
+    //  signal is placed when market time moves on (s_on_order), so it fills
+    //  on the book after every event of this ts_event, never on the one
+    //  that caused it.
     paper_broker_on_md(self->paper, env, self->now);
     if (env->body_case == OFTS__ENVELOPE__BODY_TRADE) {
         s_sample(self, env->trade);
@@ -288,6 +331,7 @@ backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
 void
 backtest_finish(backtest_t *self)
 {
+    s_place_queued(self);
     risk_engine_tick(self->risk, self->now);
     order_manager_tick(self->orders, self->now);
 }
