@@ -1,4 +1,5 @@
 #include "e2e_util.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -210,4 +211,84 @@ e2e_sim_file(const char *dir, const char *name, double minutes, unsigned seed)
     int status;
     waitpid(p.pid, &status, 0);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? strdup(path) : NULL;
+}
+
+int
+e2e_wait_exit(e2e_proc_t *proc, int wait_ms)
+{
+    if (proc->pid <= 0)
+        return -1;
+    int status = 0;
+    int64_t deadline = e2e_now_ms() + wait_ms;
+    while (true) {
+        pid_t r = waitpid(proc->pid, &status, WNOHANG);
+        if (r == proc->pid)
+            break;
+        if (e2e_now_ms() >= deadline)
+            return -1;
+        usleep(20000);              //  polling a condition (the child's exit), bounded
+    }
+    if (proc->out >= 0)
+        close(proc->out);
+    proc->out = -1;
+    proc->pid = 0;
+    return status;
+}
+
+pid_t
+e2e_child_pid(pid_t parent, const char *exe_name)
+{
+    DIR *dir = opendir("/proc");
+    if (!dir)
+        return 0;
+    pid_t found = 0;
+    struct dirent *de;
+    while (!found && (de = readdir(dir))) {
+        pid_t pid = (pid_t) atoi(de->d_name);
+        if (pid <= 0)
+            continue;
+        char path[64], buf[1024];
+        snprintf(path, sizeof path, "/proc/%d/stat", pid);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';
+        //  "pid (comm) state ppid ...": comm may hold spaces, so read after ')'.
+        char *close_paren = strrchr(buf, ')');
+        char state;
+        int ppid = 0;
+        if (!close_paren || sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2 || ppid != parent
+            || state == 'Z')
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/cmdline", pid);
+        f = fopen(path, "r");
+        if (!f)
+            continue;
+        n = fread(buf, 1, sizeof buf - 1, f);
+        fclose(f);
+        buf[n] = '\0';              //  argv[0] is the first NUL-terminated string
+        const char *base = strrchr(buf, '/');
+        base = base ? base + 1 : buf;
+        if (strcmp(base, exe_name) == 0)
+            found = pid;
+    }
+    closedir(dir);
+    return found;
+}
+
+int
+e2e_count_lines(const char *path, const char *needle)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int count = 0;
+    char line[8192];
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, needle))
+            count++;
+    fclose(f);
+    return count;
 }

@@ -40,5 +40,13 @@ int64_t e2e_now_ms(void);
 //  the path (malloc'd) or NULL.
 char *e2e_sim_file(const char *dir, const char *name, double minutes, unsigned seed);
 bool e2e_pid_alive(pid_t pid);
+//  Wait up to ms for proc to exit by itself (no signal); returns its wait
+//  status, or -1 when it is still running at the deadline (left running).
+int e2e_wait_exit(e2e_proc_t *proc, int wait_ms);
+//  The pid of a direct child of parent whose argv[0] ends in /exe_name (or
+//  is exe_name), 0 when there is none (scans /proc).
+pid_t e2e_child_pid(pid_t parent, const char *exe_name);
+//  Number of lines of path containing needle (-1 when path cannot be read).
+int e2e_count_lines(const char *path, const char *needle);
 
 #endif
