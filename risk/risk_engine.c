@@ -60,6 +60,8 @@ struct _risk_engine_t {
     bool reconciled, reconciling;
     //  Account
     int day;                            //  trading day yyyymmdd (17:00 CT roll)
+    int64_t day_open_cache;             //  session open s_roll_day last worked out ...
+    int day_cache;                      //  ... and the day it gives
     int64_t realized_total, realized_today, peak_eod;
     int daily_halt_day;
     bool mll_breached, journal_failed;
@@ -353,7 +355,16 @@ risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int64_t
 static void
 s_roll_day(risk_engine_t *self, int64_t now)
 {
+    //  Called for every event; the day changes only at a 17:00 CT open and
+    //  opens are 23 h or more apart, so inside the session last worked out
+    //  the answer is known without the CT calendar (a profile hot spot in
+    //  backtests).
+    if (self->day != 0 && self->day == self->day_cache && now >= self->day_open_cache
+        && now - self->day_open_cache < 23 * 3600 * OFTS_NS_PER_SEC)
+        return;
     int day = ofts_session_day(now);
+    self->day_open_cache = ofts_session_open_ns(now);
+    self->day_cache = day;
     if (day == self->day)
         return;
     if (self->day != 0 && day > self->day) {
