@@ -23,7 +23,7 @@ struct _md_normalizer_t {
     int trade_rtype;                //  -1: any
     md_normalizer_stats_t stats;
     cache_t cache[CACHE_SIZE];
-    size_t ncache, next_evict;
+    size_t ncache, next_evict, last;
 };
 
 md_normalizer_t *
@@ -236,9 +236,15 @@ s_market_data(const dbn_record_t *rec)
 static const ofts_instrument_t *
 s_lookup(md_normalizer_t *self, const char *contract)
 {
+    //  A trade record and the book record it left come in a row: try the
+    //  last contract first.
+    if (self->ncache && strcmp(self->cache[self->last].contract, contract) == 0)
+        return self->cache[self->last].inst;
     for (size_t i = 0; i < self->ncache; i++)
-        if (strcmp(self->cache[i].contract, contract) == 0)
+        if (strcmp(self->cache[i].contract, contract) == 0) {
+            self->last = i;
             return self->cache[i].inst;
+        }
     const ofts_instrument_t *inst = ofts_instrument_for_contract(contract);
     if (strlen(contract) < sizeof(self->cache[0].contract)) {
         size_t slot = self->ncache < CACHE_SIZE ? self->ncache++ : self->next_evict++ % CACHE_SIZE;
