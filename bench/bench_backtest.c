@@ -23,7 +23,7 @@
 #include "sim_market.h"
 
 #define MINUTES 60
-#define REPS 3
+#define REPS 5
 #define CHUNK (1 << 20)
 
 typedef struct {
