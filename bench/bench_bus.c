@@ -5,6 +5,7 @@
     one round trip of two hops, halved.                                    */
 #include <czmq.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include "bench_util.h"
 #include "ofts_bus.h"
@@ -14,10 +15,14 @@
 #define WARMUP 2000
 #define THROUGHPUT_MSGS 500000
 
+//  The echo binds `out` (tcp: an ephemeral port), writes the endpoint it
+//  got into bound and posts ready: fixed ports collide with a bench that
+//  another user of the machine runs at the same time.
 typedef struct {
     const char *in, *out;
     bool ofts;
-    int count;
+    char bound[256];
+    sem_t ready;
 } echo_args_t;
 
 static void *
@@ -27,6 +32,8 @@ s_echo(void *arg)
     if (a->ofts) {
         ofts_bus_t *bus = ofts_bus_new("echo");
         ofts_bus_bind(bus, a->out);
+        snprintf(a->bound, sizeof a->bound, "%s", zsock_endpoint(ofts_bus_pub_sock(bus)));
+        sem_post(&a->ready);
         ofts_bus_connect(bus, a->in);
         ofts_bus_subscribe(bus, "");
         while (true) {
@@ -47,8 +54,11 @@ s_echo(void *arg)
         ofts_bus_destroy(&bus);
     }
     else {
+        zsock_t *pub = zsock_new(ZMQ_PUB);
+        zsock_bind(pub, "%s", a->out);
+        snprintf(a->bound, sizeof a->bound, "%s", zsock_endpoint(pub));
+        sem_post(&a->ready);
         zsock_t *sub = zsock_new_sub(a->in, "");
-        zsock_t *pub = zsock_new_pub(a->out);
         zsock_set_rcvtimeo(sub, 5000);
         void *s = zsock_resolve(sub), *p = zsock_resolve(pub);
         char t[64], body[512];
@@ -88,10 +98,11 @@ s_pingpong(bool ofts, const char *base, int64_t out[3], size_t *msg_size)
     snprintf(a_ep, sizeof a_ep, "%s-a%s", base, ofts ? "o" : "r");
     snprintf(b_ep, sizeof b_ep, "%s-b%s", base, ofts ? "o" : "r");
     if (strncmp(base, "tcp", 3) == 0) {
-        snprintf(a_ep, sizeof a_ep, "tcp://127.0.0.1:%d", ofts ? 47811 : 47813);
-        snprintf(b_ep, sizeof b_ep, "tcp://127.0.0.1:%d", ofts ? 47812 : 47814);
+        snprintf(a_ep, sizeof a_ep, "tcp://127.0.0.1:*");
+        snprintf(b_ep, sizeof b_ep, "tcp://127.0.0.1:*");
     }
-    echo_args_t args = { a_ep, b_ep, ofts, 0 };
+    echo_args_t args = { a_ep, b_ep, ofts, "", { { 0 } } };
+    sem_init(&args.ready, 0, 0);
     int64_t *samples = calloc(ROUNDS, sizeof *samples);
     Ofts__Envelope env;
     Ofts__Trade tr;
@@ -103,8 +114,10 @@ s_pingpong(bool ofts, const char *base, int64_t out[3], size_t *msg_size)
     if (ofts) {
         ofts_bus_t *bus = ofts_bus_new("bench");
         ofts_bus_bind(bus, a_ep);
+        snprintf(a_ep, sizeof a_ep, "%s", zsock_endpoint(ofts_bus_pub_sock(bus)));
         pthread_create(&thread, NULL, s_echo, &args);
-        ofts_bus_connect(bus, b_ep);
+        sem_wait(&args.ready);
+        ofts_bus_connect(bus, args.bound);
         ofts_bus_subscribe(bus, "");
         char topic[64];
         //  Slow joiner: ping until the echo answers.
@@ -133,9 +146,12 @@ s_pingpong(bool ofts, const char *base, int64_t out[3], size_t *msg_size)
         ofts_bus_destroy(&bus);
     }
     else {
-        zsock_t *pub = zsock_new_pub(a_ep);
+        zsock_t *pub = zsock_new(ZMQ_PUB);
+        zsock_bind(pub, "%s", a_ep);
+        snprintf(a_ep, sizeof a_ep, "%s", zsock_endpoint(pub));
         pthread_create(&thread, NULL, s_echo, &args);
-        zsock_t *sub = zsock_new_sub(b_ep, "");
+        sem_wait(&args.ready);
+        zsock_t *sub = zsock_new_sub(args.bound, "");
         void *p = zsock_resolve(pub), *s = zsock_resolve(sub);
         char t[64], body[512];
         zmq_pollitem_t item = { s, 0, ZMQ_POLLIN, 0 };
@@ -166,6 +182,7 @@ s_pingpong(bool ofts, const char *base, int64_t out[3], size_t *msg_size)
         zsock_destroy(&pub);
         zsock_destroy(&sub);
     }
+    sem_destroy(&args.ready);
     out[0] = bench_percentile(samples, ROUNDS, 0.50);
     out[1] = bench_percentile(samples, ROUNDS, 0.99);
     out[2] = bench_percentile(samples, ROUNDS, 0.999);
