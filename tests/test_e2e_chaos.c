@@ -289,6 +289,15 @@ static void
 s_print_rejects(sqlite3 *rj)
 {
     sqlite3_stmt *st;
+    //  The trading state risk ended in, and why (a gateway-md kill rewinds
+    //  the replayed market: stops can fire on old prices, see docs/testing.md).
+    if (sqlite3_prepare_v2(rj, "SELECT value, text FROM state WHERE key = 'state'", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            fprintf(stderr, "risk state %d (%s), realized $%.2f\n", sqlite3_column_int(st, 0),
+                    sqlite3_column_text(st, 1) ? (const char *) sqlite3_column_text(st, 1) : "",
+                    (double) s_int(rj, "SELECT value FROM state WHERE key = 'realized_total_cents'", NULL) / 100.0);
+        sqlite3_finalize(st);
+    }
     if (sqlite3_prepare_v2(rj, "SELECT reason_code, count(*) FROM rejects GROUP BY 1 ORDER BY 2 DESC", -1, &st, NULL)
         != SQLITE_OK)
         return;
@@ -405,7 +414,11 @@ t_chaos(void **state)
         free(dir);
         fail_msg("%d invariant(s) broken (seed %u)", s_failures, seed);
     }
-    e2e_rmtree(dir);
+    const char *keep = getenv("OFTS_CHAOS_KEEP");
+    if (keep && *keep == '1')
+        fprintf(stderr, "state kept in %s (OFTS_CHAOS_KEEP=1)\n", dir);
+    else
+        e2e_rmtree(dir);
     free(cfg);
     free(dir);
 }
