@@ -55,6 +55,9 @@ typedef struct {
     int64_t order_ts[MAX_ORDERS];          //  ts_event of each order received
     int64_t order_t1[MAX_ORDERS];          //  monotonic receipt time
     size_t size_trade, size_signal, size_order;     //  envelope bytes on the wire
+    //  Where the time goes (ofts chain, latest sample): signal published
+    //  by the analyzer, received by risk, order published by risk.
+    _Atomic int64_t an_out, rk_in, rk_out;
 } shared_t;
 
 static void
@@ -89,6 +92,7 @@ s_analyzer_signal(void *arg, const Ofts__Signal *sig, int64_t ts_event)
     env.signal = (Ofts__Signal *) sig;
     char topic[64];
     ofts_topic(topic, sizeof topic, "of.signal", sig->symbol);
+    atomic_store(&st->sh->an_out, bench_now_ns());
     ofts_bus_publish_ts(st->bus, topic, &env, ts_event, ts_event);
 }
 
@@ -120,6 +124,7 @@ s_risk_order(void *arg, const Ofts__OrderRequest *req)
     env.order_request = (Ofts__OrderRequest *) req;
     char topic[64];
     ofts_topic(topic, sizeof topic, "risk.order", req->symbol);
+    atomic_store(&st->sh->rk_out, bench_now_ns());
     ofts_bus_publish_ts(st->bus, topic, &env, st->now, st->now);
     snprintf(st->coid, sizeof st->coid, "%s", req->client_order_id);
     snprintf(st->symbol, sizeof st->symbol, "%s", req->symbol);
@@ -138,6 +143,7 @@ s_risk(void *arg)
         if (env->body_case == OFTS__ENVELOPE__BODY_TRADE)
             risk_engine_on_trade(st->risk, env->trade, st->now);
         else if (env->body_case == OFTS__ENVELOPE__BODY_SIGNAL) {
+            atomic_store(&st->sh->rk_in, bench_now_ns());
             st->sh->size_signal = ofts__envelope__get_packed_size(env);
             risk_engine_on_signal(st->risk, env->signal, st->now);
         }
@@ -326,6 +332,7 @@ typedef struct {
     void *ctx;
     int cursor;
     int k;                          //  sample number: market time and side
+    int64_t t0;                     //  latest trigger's publish time
     pthread_t th[3];
     //  ofts
     ofts_bus_t *bus[4];
@@ -356,7 +363,7 @@ s_sample(chain_t *c, int timeout_ms, bool pause)
         c->pub(c->ctx, ts - (PRIMING - i) * 1000, buy, false);
     if (pause)
         s_pause_us(300);
-    int64_t t0 = bench_now_ns();
+    int64_t t0 = c->t0 = bench_now_ns();
     c->pub(c->ctx, ts, buy, true);
     int64_t t1 = s_wait_order(c->sh, &c->cursor, ts, timeout_ms);
     return t1 < 0 ? -1 : t1 - t0;
@@ -411,7 +418,7 @@ s_ofts_start(chain_t *c, const char *base)
     rc.min_confidence = 0;
     rc.require_md_heartbeat = false;
     rc.require_reconcile = false;
-    rc.max_orders_per_minute = 1000;
+    rc.max_orders_per_minute = 60;     //  bursts are 2 s apart: 30 a minute
     rc.journal[0] = '\0';
     for (int i = 0; i < 3; i++) {
         c->stage[i].sh = c->sh;
@@ -517,6 +524,9 @@ s_measure(const char *base, int64_t bus[3], int64_t raw[3], size_t sizes[3])
     if (rc == 0)
         rc = s_sync(r);
     int64_t *so = calloc(SAMPLES, sizeof *so), *sr = calloc(SAMPLES, sizeof *sr);
+    int64_t *part[4];
+    for (int i = 0; i < 4; i++)
+        part[i] = calloc(SAMPLES, sizeof *part[i]);
     for (int s = 0; rc == 0 && s < WARMUP + SAMPLES; s++) {
         int64_t a = s_sample(o, 2000, true), b = s_sample(r, 2000, true);
         if (a < 0 || b < 0) {
@@ -524,6 +534,12 @@ s_measure(const char *base, int64_t bus[3], int64_t raw[3], size_t sizes[3])
             rc = -1;
         }
         else if (s >= WARMUP) {
+            int64_t an_out = atomic_load(&o->sh->an_out), rk_in = atomic_load(&o->sh->rk_in),
+                    rk_out = atomic_load(&o->sh->rk_out);
+            part[0][s - WARMUP] = an_out - o->t0;
+            part[1][s - WARMUP] = rk_in - an_out;
+            part[2][s - WARMUP] = rk_out - rk_in;
+            part[3][s - WARMUP] = o->t0 + a - rk_out;
             so[s - WARMUP] = a;
             sr[s - WARMUP] = b;
         }
@@ -531,7 +547,12 @@ s_measure(const char *base, int64_t bus[3], int64_t raw[3], size_t sizes[3])
     if (rc == 0) {
         s_percentiles(so, bus);
         s_percentiles(sr, raw);
+        printf("  ofts p50 by leg (ns): md hop + analyzer %lld | signal hop %lld | risk rules %lld | order hop %lld\n",
+               (long long) bench_percentile(part[0], SAMPLES, 0.5), (long long) bench_percentile(part[1], SAMPLES, 0.5),
+               (long long) bench_percentile(part[2], SAMPLES, 0.5), (long long) bench_percentile(part[3], SAMPLES, 0.5));
     }
+    for (int i = 0; i < 4; i++)
+        free(part[i]);
     free(so);
     free(sr);
     s_chain_stop(o);
@@ -555,8 +576,8 @@ main(void)
     double ratio_ipc = 0;
     int rc = 0;
     for (int t = 0; t < 2 && rc == 0; t++) {
-        int64_t bus[3], raw[3];
-        size_t sizes[3];
+        int64_t bus[3] = { 0 }, raw[3] = { 0 };
+        size_t sizes[3] = { 0 };
         rc = s_measure(bases[t], bus, raw, sizes);
         if (rc != 0)
             break;
