@@ -18,6 +18,10 @@
 //  An approval younger than this may not have reached gateway-order yet:
 //  its absence from a snapshot proves nothing.
 #define WORKING_GRACE_NS (10LL * OFTS_NS_PER_SEC)
+//  An approval gateway-order never saw (published while it was down or still
+//  subscribing: pub/sub drops it) is published again, at most this often.
+//  The client order id is the same, so gateway-order places it at most once.
+#define MAX_RESENDS 2
 
 //  Everything risk knows about one root symbol.
 typedef struct {
@@ -37,6 +41,7 @@ typedef struct {
     uint32_t work_qty;                  //  working entry, 0 = none
     char work_coid[RISK_CLIENT_ID_SIZE];
     int64_t work_ns;
+    int work_resends;                   //  approvals re-published for this entry
     bool seen_in_reconcile;             //  the broker's position, applied at reconcile_end
     bool work_seen_in_reconcile;
     int32_t rec_qty;
@@ -303,6 +308,7 @@ s_replay_working(void *arg, const char *symbol, const char *coid, uint32_t qty, 
         return;
     sl->work_qty = qty;
     sl->work_ns = ts;
+    sl->work_resends = 0;
     snprintf(sl->work_coid, sizeof sl->work_coid, "%s", coid);
 }
 
@@ -625,6 +631,7 @@ s_approve(risk_engine_t *self, const Ofts__Signal *sig, const risk_plan_t *plan,
     s_remember_approval(self, sl, &req, now);
     sl->work_qty = plan->quantity;
     sl->work_ns = now;
+    sl->work_resends = 0;
     snprintf(sl->work_coid, sizeof sl->work_coid, "%s", coid);
     if (sig->contract && *sig->contract)
         snprintf(sl->contract, sizeof sl->contract, "%s", sig->contract);
@@ -874,6 +881,32 @@ risk_engine_reconcile_position(risk_engine_t *self, const Ofts__Position *p, int
     snprintf(sl->rec_coid, sizeof sl->rec_coid, "%s", p->client_order_id ? p->client_order_id : "");
 }
 
+//  Resend only the approval this entry came from, only while trading is
+//  ACTIVE, and only while the market is still within the fat-finger band of
+//  the approved entry: a stale approval must not become a fresh order.
+static bool
+s_resend_sensible(risk_engine_t *self, risk_slot_t *sl)
+{
+    if (sl->work_resends >= MAX_RESENDS || !sl->has_approval || strcmp(sl->last_coid, sl->work_coid) != 0
+        || self->state != OFTS__TRADING_STATE__STATE_ACTIVE || !self->cb.order)
+        return false;
+    if (sl->has_price && sl->last.entry) {
+        int64_t ticks = llabs(sl->last_price - sl->last.entry) / sl->ins->tick;
+        if (ticks > self->cfg.max_entry_ticks)
+            return false;
+    }
+    return true;
+}
+
+static void
+s_resend(risk_engine_t *self, risk_slot_t *sl)
+{
+    sl->work_resends++;
+    log_warn("%s approval %s not at gateway-order (reconcile): publishing it again (%d of %d)", sl->ins->root,
+             sl->work_coid, sl->work_resends, MAX_RESENDS);
+    self->cb.order(self->arg, &sl->last);
+}
+
 void
 risk_engine_reconcile_end(risk_engine_t *self, int64_t now)
 {
@@ -893,10 +926,15 @@ risk_engine_reconcile_end(risk_engine_t *self, int64_t now)
         else if (sl->qty != 0)
             s_set_position(self, sl, &p, now, "reconcile (broker reports none)");
         //  An entry gateway-order does not list as working and that did not
-        //  become a position was cancelled, rejected or lost on the way.
-        if (sl->work_qty > 0 && !sl->work_seen_in_reconcile && sl->qty == 0
-            && now - sl->work_ns >= WORKING_GRACE_NS)
-            s_clear_working(self, sl, now, "gateway-order does not list it (reconcile)");
+        //  become a position was cancelled, rejected or lost on the way:
+        //  publish the same approval again (idempotent by client order id)
+        //  while that is still sensible, else give the entry up.
+        if (sl->work_qty > 0 && !sl->work_seen_in_reconcile && sl->qty == 0) {
+            if (s_resend_sensible(self, sl))
+                s_resend(self, sl);
+            else if (now - sl->work_ns >= WORKING_GRACE_NS)
+                s_clear_working(self, sl, now, "gateway-order does not list it (reconcile)");
+        }
         else if (sl->work_qty > 0 && sl->qty != 0 && !sl->work_seen_in_reconcile)
             s_clear_working(self, sl, now, "position open at the broker (reconcile)");
     }

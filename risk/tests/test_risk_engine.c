@@ -555,19 +555,13 @@ t_reconcile_fill_and_position(void **state)
     }
 }
 
-//  A working entry gateway-order lists survives a reconcile; one it does not
-//  list is cleared once older than 10 s (younger may still be in flight).
+//  A working entry gateway-order lists survives a reconcile. One it does not
+//  list (its approval was lost on the bus) is published again, same client
+//  order id, at most twice; then it is cleared once older than 10 s
+//  (younger may still be in flight).
 static void
-t_reconcile_working(void **state)
+s_reconcile_listing_gc(fx_t *f, int64_t now)
 {
-    fx_t *f = *state;
-    s_gc(f, "sig-1", f->t0);
-    s_market(f, "SI", "30.0", f->t0);
-    s_signal(f, "sig-si", "SI", "30.0", "30.1", "29.8", f->t0);
-    s_market(f, "HG", "4.5", f->t0 + 9 * SEC);
-    s_signal(f, "sig-hg", "HG", "4.5", "4.49", "4.52", f->t0 + 9 * SEC);
-    assert_string_equal(f->last_text, "");
-    assert_int_equal(f->orders, 3);
     risk_engine_reconcile_begin(f->eng);
     Ofts__OrderUpdate u;
     ofts__order_update__init(&u);
@@ -577,11 +571,38 @@ t_reconcile_working(void **state)
     u.symbol = (char *) "GC";
     u.role = OFTS__ORDER_ROLE__ROLE_ENTRY;
     u.status = OFTS__ORDER_STATUS__STATUS_WORKING;
-    risk_engine_reconcile_order(f->eng, &u, f->t0 + 10 * SEC);
-    risk_engine_reconcile_end(f->eng, f->t0 + 10 * SEC);
+    risk_engine_reconcile_order(f->eng, &u, now);
+    risk_engine_reconcile_end(f->eng, now);
+}
+
+static void
+t_reconcile_working(void **state)
+{
+    fx_t *f = *state;
+    s_gc(f, "sig-1", f->t0);
+    s_market(f, "SI", "30.0", f->t0);
+    s_signal(f, "sig-si", "SI", "30.0", "30.1", "29.8", f->t0);
+    char si_coid[64];
+    snprintf(si_coid, sizeof si_coid, "%s", f->last_coid);
+    s_market(f, "HG", "4.5", f->t0 + 9 * SEC);
+    s_signal(f, "sig-hg", "HG", "4.5", "4.49", "4.52", f->t0 + 9 * SEC);
+    assert_string_equal(f->last_text, "");
+    assert_int_equal(f->orders, 3);
+    s_reconcile_listing_gc(f, f->t0 + 10 * SEC);
+    assert_int_equal(f->orders, 5);                      //  SI and HG published again
     assert_true(risk_engine_working(f->eng, "GC"));      //  listed
-    assert_false(risk_engine_working(f->eng, "SI"));     //  10 s old, not listed
-    assert_true(risk_engine_working(f->eng, "HG"));      //  1 s old: may be in flight
+    assert_true(risk_engine_working(f->eng, "SI"));
+    assert_true(risk_engine_working(f->eng, "HG"));
+    s_reconcile_listing_gc(f, f->t0 + 11 * SEC);
+    assert_int_equal(f->orders, 7);                      //  second and last resend
+    s_reconcile_listing_gc(f, f->t0 + 12 * SEC);
+    assert_int_equal(f->orders, 7);
+    assert_true(risk_engine_working(f->eng, "GC"));
+    assert_false(risk_engine_working(f->eng, "SI"));     //  12 s old, not listed, resends used
+    assert_true(risk_engine_working(f->eng, "HG"));      //  3 s old: may be in flight
+    //  A resend is the same approval: the last one published was HG's.
+    assert_int_equal(strncmp(f->last_coid, "ofts-", 5), 0);
+    assert_string_not_equal(f->last_coid, si_coid);
 }
 
 typedef struct {
