@@ -39,6 +39,8 @@ typedef struct {
 #endif
     broker_t *broker;
     order_manager_t *om;
+    bool in_tx;                     //  inside a store transaction: hold publications
+    zlist_t *held;                  //  of zmsg_t (topic, packed envelope)
 } app_t;
 
 typedef struct {
@@ -112,11 +114,53 @@ s_make_parent(const char *path)
         log_warn("cannot create %s: %s", dir, strerror(errno));
 }
 
+//  What the bus hears must never be ahead of what the store kept: inside a
+//  transaction, publications wait, and go out only once it has committed.
+//  A kill -9 before the commit then loses the change and its news together.
 static void
 s_publish(void *arg, const char *topic, Ofts__Envelope *env)
 {
     app_t *app = arg;
-    ofts_service_publish(app->svc, topic, env);
+    if (!app->in_tx) {
+        ofts_service_publish(app->svc, topic, env);
+        return;
+    }
+    zmsg_t *msg = zmsg_new();
+    zmsg_addstr(msg, topic);
+    size_t size = ofts__envelope__get_packed_size(env);
+    zframe_t *frame = zframe_new(NULL, size);
+    ofts__envelope__pack(env, zframe_data(frame));
+    zmsg_append(msg, &frame);
+    zlist_append(app->held, msg);
+}
+
+static void
+s_begin(app_t *app)
+{
+    order_store_begin(app->store);
+    app->in_tx = true;
+}
+
+static void
+s_commit(app_t *app)
+{
+    int rc = order_store_commit(app->store);
+    app->in_tx = false;
+    zmsg_t *msg;
+    while ((msg = zlist_pop(app->held))) {
+        char *topic = zmsg_popstr(msg);
+        zframe_t *frame = zmsg_pop(msg);
+        Ofts__Envelope *env = frame ? ofts__envelope__unpack(NULL, zframe_size(frame), zframe_data(frame)) : NULL;
+        if (rc == 0 && env && topic)
+            ofts_service_publish(app->svc, topic, env);
+        if (env)
+            ofts__envelope__free_unpacked(env, NULL);
+        zframe_destroy(&frame);
+        zstr_free(&topic);
+        zmsg_destroy(&msg);
+    }
+    if (rc != 0)
+        log_error("store commit failed: the change and its messages are dropped; reconcile will repair");
 }
 
 static void
@@ -144,7 +188,7 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
     int64_t now = ofts_clock_now_ns();
     //  One transaction per message: the paper broker's state and the
     //  manager's records change together or not at all (kill -9 safe).
-    order_store_begin(app->store);
+    s_begin(app);
     if (env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_BBO) {
         if (env->body_case == OFTS__ENVELOPE__BODY_TRADE && env->trade)
             order_manager_mark(app->om, env->trade->symbol, env->trade->price);
@@ -154,7 +198,7 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
     }
     else
         order_manager_on_envelope(app->om, env, now);
-    order_store_commit(app->store);
+    s_commit(app);
     s_state(app);
 }
 
@@ -175,9 +219,9 @@ s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
         log_info("snapshot '%s': %d messages", prefix, n);
     }
     else if (req->body_case == OFTS__ENVELOPE__BODY_COMMAND && req->command) {
-        order_store_begin(app->store);
+        s_begin(app);
         order_manager_on_command(app->om, req->command, now);
-        order_store_commit(app->store);
+        s_commit(app);
         s_state(app);
     }
     else
@@ -191,9 +235,9 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
 {
     (void) svc;
     app_t *app = arg;
-    order_store_begin(app->store);
+    s_begin(app);
     order_manager_tick(app->om, now_ns);
-    order_store_commit(app->store);
+    s_commit(app);
 }
 
 //  The real account: only with everything an operator has to do on purpose.
@@ -248,6 +292,10 @@ s_open_projectx(app_t *app, settings_t *set, bool live)
 static void
 s_app_destroy(app_t *app)
 {
+    zmsg_t *msg;
+    while (app->held && (msg = zlist_pop(app->held)))
+        zmsg_destroy(&msg);
+    zlist_destroy(&app->held);
     order_manager_destroy(&app->om);
     paper_broker_destroy(&app->paper);
 #ifdef OFTS_WITH_PROJECTX
@@ -293,6 +341,7 @@ main(int argc, char **argv)
     app_t app;
     memset(&app, 0, sizeof(app));
     app.svc = svc;
+    app.held = zlist_new();
     s_make_parent(set.db_path);
     app.store = order_store_new(set.db_path);
     int rc = 1;
@@ -328,9 +377,9 @@ main(int argc, char **argv)
     log_info("broker %s, store %s, slippage %d ticks, fees %lld cents, reconcile every %lld ms",
              broker_name(app.broker), set.db_path, set.paper.slippage_ticks,
              (long long) set.paper.fees_cents, (long long) set.om.reconcile_ms);
-    order_store_begin(app.store);
+    s_begin(&app);
     order_manager_start(app.om, ofts_clock_now_ns());
-    order_store_commit(app.store);
+    s_commit(&app);
     s_state(&app);
     rc = ofts_service_run(svc);
 done:
