@@ -190,10 +190,14 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
     //  manager's records change together or not at all (kill -9 safe).
     s_begin(app);
     if (env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_BBO) {
-        if (env->body_case == OFTS__ENVELOPE__BODY_TRADE && env->trade)
-            order_manager_mark(app->om, env->trade->symbol, env->trade->price);
+        //  A price the paper broker refuses as from the past (a restarted
+        //  replay) must not mark positions either.
+        uint64_t rewound = app->paper ? paper_broker_rewound(app->paper) : 0;
         if (app->paper)
             paper_broker_on_md(app->paper, env, s_event_time(env, now));
+        bool current = !app->paper || paper_broker_rewound(app->paper) == rewound;
+        if (current && env->body_case == OFTS__ENVELOPE__BODY_TRADE && env->trade)
+            order_manager_mark(app->om, env->trade->symbol, env->trade->price);
         order_manager_tick(app->om, now);
     }
     else

@@ -15,6 +15,7 @@ typedef struct {
     char contract[BROKER_CONTRACT_LEN]; //  "" when the feed gave none
     int64_t bid, ask, last;             //  0 = unknown
     uint64_t touched;                   //  recency, for orders without a contract
+    int64_t ts;                         //  newest event time applied
 } quote_t;
 
 typedef order_store_paper_t porder_t;   //  order + bracket bookkeeping
@@ -26,6 +27,7 @@ struct _paper_broker_t {
     quote_t quotes[MAX_SYMBOLS * 2];
     size_t nquotes;
     uint64_t quote_clock;
+    uint64_t rewound;                   //  md ignored: older than its contract's newest
     broker_position_t positions[MAX_SYMBOLS];
     size_t npositions;
     porder_t *orders;                   //  working and waiting orders only
@@ -677,12 +679,27 @@ s_adopt_contract(paper_broker_t *self, const char *symbol, const char *contract)
     }
 }
 
+//  Market data older than what this contract already showed is ignored: a
+//  replay restarted from the beginning of its file must not fill (or stop
+//  out) orders on prices from the past. Live data never goes back per
+//  contract; equal times (a trade and the book it left) pass.
+static bool
+s_rewound(paper_broker_t *self, quote_t *q, int64_t ts_ns)
+{
+    if (ts_ns < q->ts) {
+        self->rewound++;
+        return true;
+    }
+    q->ts = ts_ns;
+    return false;
+}
+
 void
 paper_broker_on_bbo(paper_broker_t *self, const char *symbol, const char *contract, int64_t bid,
                     int64_t ask, int64_t ts_ns)
 {
     quote_t *q = s_quote(self, symbol, contract, true);
-    if (!q)
+    if (!q || s_rewound(self, q, ts_ns))
         return;
     q->bid = s_side_px(bid);
     q->ask = s_side_px(ask);
@@ -697,7 +714,7 @@ paper_broker_on_trade(paper_broker_t *self, const char *symbol, const char *cont
                       int64_t ts_ns)
 {
     quote_t *q = s_quote(self, symbol, contract, true);
-    if (!q || s_side_px(price) == 0)
+    if (!q || s_side_px(price) == 0 || s_rewound(self, q, ts_ns))
         return;
     q->last = price;
     q->touched = ++self->quote_clock;
@@ -716,6 +733,8 @@ paper_broker_on_md(paper_broker_t *self, const Ofts__Envelope *env, int64_t ts_n
         paper_broker_on_bbo(self, env->bbo->symbol, env->bbo->contract, env->bbo->bid_px,
                             env->bbo->ask_px, ts_ns);
 }
+
+uint64_t paper_broker_rewound(paper_broker_t *self) { return self->rewound; }
 
 int32_t
 paper_broker_position(paper_broker_t *self, const char *symbol)

@@ -60,6 +60,9 @@ void paper_broker_on_trade(paper_broker_t *self, const char *symbol, const char 
 //  Convenience: an Envelope carrying a trade or bbo (anything else ignored).
 void paper_broker_on_md(paper_broker_t *self, const Ofts__Envelope *env, int64_t ts_ns);
 
+//  Market data ignored because it was older than its contract's newest
+//  (a replay that restarted from the start of its file).
+uint64_t paper_broker_rewound(paper_broker_t *self);
 //  Inspection (tests, backtests).
 int32_t paper_broker_position(paper_broker_t *self, const char *symbol);
 int64_t paper_broker_realized_cents(paper_broker_t *self, const char *symbol);

@@ -33,6 +33,8 @@ typedef struct {
     bool market_clock;              //  risk.clock = "market": time = latest md ts_event
     int64_t market_ns;              //  latest md ts_event seen
     int64_t next_md_alive_ns;       //  market time of the next synthetic heartbeat
+    uint64_t rewound;               //  md ignored since the market went back in time
+    int64_t market_saved_ns;        //  market clock last written to the journal
     int64_t next_reconcile_ns;      //  monotonic
     bool reconcile_due;             //  a gap in gateway-order's stream, or its restart
     uint64_t order_epoch;           //  gateway-order's publisher epoch last seen
@@ -55,12 +57,28 @@ s_now(app_t *app)
     return ofts_clock_now_ns() + app->shift_ns;
 }
 
-static void
+//  false: market data from the past (a replay that restarted from the top of
+//  its file), which must not price positions or trip the loss limits. A
+//  second of slack keeps instruments whose event times interleave slightly.
+#define REWIND_SLACK_NS OFTS_NS_PER_SEC
+
+static bool
 s_market_time(app_t *app, const Ofts__Envelope *env)
 {
     if (!app->market_clock || !env->header || (env->body_case != OFTS__ENVELOPE__BODY_TRADE
                                                && env->body_case != OFTS__ENVELOPE__BODY_BBO))
-        return;
+        return true;
+    if (app->market_ns && env->header->ts_event < app->market_ns - REWIND_SLACK_NS) {
+        if (app->rewound++ == 0)
+            log_warn("market data went back in time (replay restarted?): ignoring md older than the "
+                     "market clock until it catches up");
+        return false;
+    }
+    if (app->rewound) {
+        log_info("market data caught up with the market clock (%llu older messages ignored)",
+                 (unsigned long long) app->rewound);
+        app->rewound = 0;
+    }
     if (env->header->ts_event > app->market_ns)
         app->market_ns = env->header->ts_event;
     //  Market data flowing means gateway-md is alive: on market time its
@@ -71,6 +89,7 @@ s_market_time(app_t *app, const Ofts__Envelope *env)
         risk_engine_on_heartbeat(app->eng, &hb, app->market_ns);
         app->next_md_alive_ns = app->market_ns + 100 * OFTS_NS_PER_MS;
     }
+    return true;
 }
 
 static void
@@ -168,8 +187,8 @@ s_drain(app_t *app)
                 break;
             continue;
         }
-        s_market_time(app, env);
-        risk_engine_on_envelope(app->eng, env, s_now(app));
+        if (s_market_time(app, env))
+            risk_engine_on_envelope(app->eng, env, s_now(app));
         ofts__envelope__free_unpacked(env, NULL);
     }
 }
@@ -228,8 +247,8 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
         }
         app->order_epoch = h->epoch;
     }
-    s_market_time(app, env);
-    risk_engine_on_envelope(app->eng, env, s_now(app));
+    if (s_market_time(app, env))
+        risk_engine_on_envelope(app->eng, env, s_now(app));
 }
 
 typedef struct {
@@ -280,9 +299,23 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     if (app->order_ctl && (app->reconcile_due || ofts_clock_mono_ns() >= app->next_reconcile_ns))
         s_reconcile(app);
     risk_engine_tick(app->eng, app->market_clock && app->market_ns ? app->market_ns : now_ns + app->shift_ns);
+    //  The market clock survives a restart of risk: a restarted risk that
+    //  met rewound replay data first would otherwise take it for "now".
+    if (app->market_clock && app->market_ns > app->market_saved_ns + 250 * OFTS_NS_PER_MS
+        && risk_journal_state(app->journal, "market_clock_ns", app->market_ns, "", app->market_ns) == 0)
+        app->market_saved_ns = app->market_ns;
 }
 
 //  --- start-up -------------------------------------------------------------------
+
+static void
+s_replay_market_clock(void *arg, const char *key, int64_t value, const char *text)
+{
+    (void) text;
+    app_t *app = arg;
+    if (strcmp(key, "market_clock_ns") == 0 && value > app->market_ns)
+        app->market_ns = app->market_saved_ns = value;
+}
 
 static int
 s_args(app_t *app)
@@ -390,6 +423,10 @@ main(int argc, char **argv)
                 "new journal, or restore a backup)\n", err);
         ofts_service_destroy(&app.svc);
         return EXIT_JOURNAL;
+    }
+    if (app.market_clock) {
+        risk_journal_replay_t fns = { .state = s_replay_market_clock };
+        risk_journal_replay(app.journal, &fns, &app);
     }
     risk_engine_callbacks_t cb = { s_on_order, s_on_reject, s_on_account, s_on_command };
     app.eng = risk_engine_new(&app.cfg, &cb, &app);

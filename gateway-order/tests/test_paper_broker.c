@@ -475,6 +475,28 @@ t_contract_months_not_mixed(void **state)
     paper_broker_destroy(&pb);
 }
 
+//  A replay restarted from the top of its file sends older prices: they
+//  must not trigger the stop of a position taken on newer ones.
+static void
+t_rewound_md_ignored(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(0, 0, NULL, &ev);
+    broker_order_t o = s_order("s1", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_STOP, 1, PX(2349, 0), 0, 0);
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 100), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2350, 5), 100);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2348, 0), 50);     //  from the past
+    assert_int_equal(ev.nfills, 0);
+    assert_int_equal(paper_broker_rewound(pb), 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2340, 0), PX(2340, 1), 60);
+    assert_int_equal(paper_broker_rewound(pb), 2);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2349, 0), 100);    //  same time: applies
+    assert_int_equal(ev.nfills, 1);
+    assert_int_equal(ev.fills[0].price, PX(2349, 0));
+    paper_broker_destroy(&pb);
+}
+
 int
 main(void)
 {
@@ -492,6 +514,7 @@ main(void)
         cmocka_unit_test(t_restore_from_store),
         cmocka_unit_test(t_envelope_md),
         cmocka_unit_test(t_contract_months_not_mixed),
+        cmocka_unit_test(t_rewound_md_ignored),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
