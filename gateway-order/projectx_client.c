@@ -812,26 +812,47 @@ projectx_resolve_contract(projectx_t *self, const char *root, projectx_contract_
     return PROJECTX_OK;
 }
 
+//  A read whose answer is a list: each element that parses goes into the
+//  caller's array (up to max); count says how many parsed, even past max.
+//  parse() stores the row at index, or only validates when index >= max.
+typedef bool (row_parse_fn)(const json_t *json, void *out, size_t index, size_t max);
+
 static int
-order_list(projectx_t *self, const char *path, json_t *req, projectx_order_info_t *out,
-           size_t max, size_t *count)
+read_list(projectx_t *self, const char *path, json_t *req, const char *field, row_parse_fn *parse,
+          void *out, size_t max, size_t *count)
 {
     outcome_t res;
     int rc = call(self, path, req, CALL_READ, NULL, &res);
     *count = 0;
     if (rc == PROJECTX_OK) {
-        const json_t *list = list_field(res.json, "orders");
-        for (size_t i = 0; i < json_array_size(list); i++) {
-            projectx_order_info_t row;
-            if (!projectx_order_parse(json_array_get(list, i), &row))
-                continue;
-            if (*count < max)
-                out[*count] = row;
-            (*count)++;
-        }
+        const json_t *list = list_field(res.json, field);
+        for (size_t i = 0; i < json_array_size(list); i++)
+            if (parse(json_array_get(list, i), out, *count, max))
+                (*count)++;
     }
     json_decref(res.json);
     return rc;
+}
+
+#define ROW_PARSER(name, type, parse_fn)                                        \
+    static bool name(const json_t *json, void *out, size_t index, size_t max)  \
+    {                                                                           \
+        type row;                                                               \
+        if (!parse_fn(json, &row))                                              \
+            return false;                                                       \
+        if (index < max)                                                        \
+            ((type *) out)[index] = row;                                        \
+        return true;                                                            \
+    }
+ROW_PARSER(order_row, projectx_order_info_t, projectx_order_parse)
+ROW_PARSER(position_row, projectx_position_t, projectx_position_parse)
+ROW_PARSER(trade_row, projectx_trade_t, projectx_trade_parse)
+
+static int
+order_list(projectx_t *self, const char *path, json_t *req, projectx_order_info_t *out,
+           size_t max, size_t *count)
+{
+    return read_list(self, path, req, "orders", order_row, out, max, count);
 }
 
 int
@@ -899,45 +920,16 @@ projectx_find_order_by_tag(projectx_t *self, const char *tag, int64_t since_ns,
 int
 projectx_open_positions(projectx_t *self, projectx_position_t *out, size_t max, size_t *count)
 {
-    outcome_t res;
-    int rc = call(self, "Position/searchOpen", account_request(self), CALL_READ, NULL, &res);
-    *count = 0;
-    if (rc == PROJECTX_OK) {
-        const json_t *list = list_field(res.json, "positions");
-        for (size_t i = 0; i < json_array_size(list); i++) {
-            projectx_position_t row;
-            if (!projectx_position_parse(json_array_get(list, i), &row))
-                continue;
-            if (*count < max)
-                out[*count] = row;
-            (*count)++;
-        }
-    }
-    json_decref(res.json);
-    return rc;
+    return read_list(self, "Position/searchOpen", account_request(self), "positions", position_row, out, max,
+                     count);
 }
 
 int
 projectx_trades(projectx_t *self, int64_t start_ns, int64_t end_ns, projectx_trade_t *out,
                 size_t max, size_t *count)
 {
-    outcome_t res;
-    int rc = call(self, "Trade/search", window_request(self, start_ns, end_ns), CALL_READ, NULL,
-                  &res);
-    *count = 0;
-    if (rc == PROJECTX_OK) {
-        const json_t *list = list_field(res.json, "trades");
-        for (size_t i = 0; i < json_array_size(list); i++) {
-            projectx_trade_t row;
-            if (!projectx_trade_parse(json_array_get(list, i), &row))
-                continue;
-            if (*count < max)
-                out[*count] = row;
-            (*count)++;
-        }
-    }
-    json_decref(res.json);
-    return rc;
+    return read_list(self, "Trade/search", window_request(self, start_ns, end_ns), "trades", trade_row, out, max,
+                     count);
 }
 
 //  --------------------------------------------------------------------------
