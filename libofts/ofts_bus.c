@@ -24,6 +24,7 @@ struct _ofts_bus_t {
     zsock_t *pub;
     zsock_t *sub;
     int hwm;
+    int rcvtimeo;                   //  ZMQ_RCVTIMEO currently set on sub (-2: unset)
     uint64_t seq;
     uint64_t epoch;
     zhashx_t *topic_seqs;           //  topic -> uint64_t* (publisher side)
@@ -50,6 +51,7 @@ ofts_bus_new(const char *service)
     ofts_bus_t *self = calloc(1, sizeof *self);
     snprintf(self->service, sizeof self->service, "%s", service);
     self->hwm = 200000;
+    self->rcvtimeo = -2;
     //  The epoch tells subscribers "this is a new life of the publisher":
     //  seq restarts at 1 and must not be mistaken for a gap.
     self->epoch = (uint64_t) ofts_clock_now_ns();
@@ -285,14 +287,15 @@ ofts_bus_recv(ofts_bus_t *self, char *topic, size_t topic_size, int timeout_ms)
 {
     s_ensure_sub(self);
     void *handle = zsock_resolve(self->sub);
-    if (timeout_ms != 0) {
-        zmq_pollitem_t item = { handle, 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll(&item, 1, timeout_ms) <= 0)
-            return NULL;
+    //  A blocking receive with a receive time-out, not poll-then-receive:
+    //  one system call less on the latency path.
+    if (timeout_ms != 0 && timeout_ms != self->rcvtimeo) {
+        zmq_setsockopt(handle, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
+        self->rcvtimeo = timeout_ms;
     }
     zmq_msg_t t, p;
     zmq_msg_init(&t);
-    if (zmq_msg_recv(&t, handle, ZMQ_DONTWAIT) < 0) {
+    if (zmq_msg_recv(&t, handle, timeout_ms == 0 ? ZMQ_DONTWAIT : 0) < 0) {
         zmq_msg_close(&t);
         return NULL;
     }
