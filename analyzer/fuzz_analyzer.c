@@ -65,7 +65,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *text =
         "{\"analyzer\":{\"preset\":\"aggressive\",\"min_trades\":3,\"window_seconds\":5,"
         "\"window_trades\":50,\"intensity_sample_seconds\":1,\"intensity_avg_samples\":3,"
-        "\"rearm_seconds\":1,\"cumulative_delta_threshold\":20}}";
+        "\"rearm_seconds\":1,\"cumulative_delta_threshold\":20,\"rewind_seconds\":0}}";
     char err[256];
     ofts_config_t *c = ofts_config_parse(text, "fuzz", err, sizeof err);
     ofts_cfgsec_t *sec = ofts_config_section(c, "analyzer");

@@ -44,6 +44,7 @@ static const s_symbol_default_t s_symbol_defaults[] = {
 struct _of_config_t {
     const char *preset;
     double metrics_per_sec;
+    int64_t rewind_ns;                  //  refuse events this much older than the clock; 0 = off
     of_params_t global;
     of_params_t symbol[MAX_INSTRUMENTS];
 };
@@ -206,6 +207,7 @@ of_config_new(ofts_cfgsec_t *sec)
     s_defaults(&self->global);
     self->preset = s_presets[0].name;
     self->metrics_per_sec = 4.0;
+    self->rewind_ns = OFTS_NS_PER_SEC;
     ofts_cfgsec_t *symbols = NULL;
     if (sec) {
         const char *name = ofts_cfgsec_string(sec, "preset", "default");
@@ -218,6 +220,7 @@ of_config_new(ofts_cfgsec_t *sec)
             ofts_cfgsec_fail(sec, "preset", "unknown preset '%s' (want default, aggressive or conservative)", name);
         s_read_params(sec, &self->global);
         self->metrics_per_sec = ofts_cfgsec_double_range(sec, "metrics_per_second", self->metrics_per_sec, 0, 1e6);
+        self->rewind_ns = s_seconds_ns(sec, "rewind_seconds", self->rewind_ns, 0, 86400);
         if (ofts_cfgsec_has(sec, "symbols")) {
             symbols = ofts_cfgsec_section(sec, "symbols");
             s_check_symbol_keys(symbols);
@@ -238,6 +241,7 @@ of_config_destroy(of_config_t **self_p)
 
 const char *of_config_preset(of_config_t *self) { return self->preset; }
 double of_config_metrics_per_sec(of_config_t *self) { return self->metrics_per_sec; }
+int64_t of_config_rewind_ns(of_config_t *self) { return self->rewind_ns; }
 
 const of_params_t *
 of_config_params(of_config_t *self, const ofts_instrument_t *instrument)

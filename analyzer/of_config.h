@@ -71,5 +71,9 @@ int of_config_index(const ofts_instrument_t *instrument);
 //  Service-only knob (metrics publishing), read here so the whole section is
 //  one place: at most this many of.metrics per second per symbol (0 = all).
 double of_config_metrics_per_sec(of_config_t *self);
+//  analyzer.rewind_seconds (default 1, 0 = off): an event more than this much
+//  older than its contract's clock is refused (a replay restarted from the
+//  top of its file); a slightly late one is applied at the current clock.
+int64_t of_config_rewind_ns(of_config_t *self);
 
 #endif

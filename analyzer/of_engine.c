@@ -38,7 +38,7 @@ struct _of_engine_t {
     void *metrics_arg;
     of_engine_signal_fn *signal_fn;
     void *signal_arg;
-    uint64_t events, signals, rejected, unknown;
+    uint64_t events, signals, rejected, unknown, rewound;
 };
 
 of_engine_t *
@@ -189,6 +189,20 @@ s_reject(of_engine_t *self)
     return -1;
 }
 
+//  An event far older than its contract's clock comes from a replay that
+//  restarted at the top of its file (gateway-md was restarted): applying it
+//  would mix old trades into the window. Live data never goes back that far.
+static bool
+s_rewound(of_engine_t *self, s_state_t *s, int64_t ts_event)
+{
+    int64_t limit = of_config_rewind_ns(self->config);
+    int64_t now = of_metrics_now(s->metrics);
+    if (limit == 0 || now == 0 || ts_event >= now - limit)
+        return false;
+    self->rewound++;
+    return true;
+}
+
 //  Ofts__Side to the window's side; anything unexpected is "unknown".
 static int
 s_side(Ofts__Side side)
@@ -201,7 +215,7 @@ int
 of_engine_trade(of_engine_t *self, const Ofts__Trade *trade, int64_t ts_event)
 {
     s_state_t *s = s_lookup(self, trade->symbol, trade->contract);
-    if (!s || trade->size == 0 || trade->price == INT64_MAX)
+    if (!s || trade->size == 0 || trade->price == INT64_MAX || s_rewound(self, s, ts_event))
         return s_reject(self);
     self->events++;
     of_metrics_advance(s->metrics, ts_event);
@@ -241,7 +255,7 @@ int
 of_engine_bbo(of_engine_t *self, const Ofts__TopOfBook *bbo, int64_t ts_event)
 {
     s_state_t *s = s_lookup(self, bbo->symbol, bbo->contract);
-    if (!s)
+    if (!s || s_rewound(self, s, ts_event))
         return s_reject(self);
     self->events++;
     of_metrics_advance(s->metrics, ts_event);
@@ -254,7 +268,7 @@ int
 of_engine_depth(of_engine_t *self, const Ofts__Depth *depth, int64_t ts_event)
 {
     s_state_t *s = s_lookup(self, depth->symbol, depth->contract);
-    if (!s)
+    if (!s || s_rewound(self, s, ts_event))
         return s_reject(self);
     self->events++;
     of_metrics_advance(s->metrics, ts_event);
@@ -300,5 +314,6 @@ of_engine_metrics_at(of_engine_t *self, size_t index, Ofts__Metrics *out)
 uint64_t of_engine_events(of_engine_t *self) { return self->events; }
 uint64_t of_engine_signals(of_engine_t *self) { return self->signals; }
 uint64_t of_engine_rejected(of_engine_t *self) { return self->rejected; }
+uint64_t of_engine_rewound(of_engine_t *self) { return self->rewound; }
 uint64_t of_engine_unknown(of_engine_t *self) { return self->unknown; }
 size_t of_engine_instruments(of_engine_t *self) { return self->count; }

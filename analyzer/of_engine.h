@@ -60,6 +60,9 @@ bool of_engine_metrics_at(of_engine_t *self, size_t index, Ofts__Metrics *out);
 uint64_t of_engine_events(of_engine_t *self);        //  applied
 uint64_t of_engine_signals(of_engine_t *self);
 uint64_t of_engine_rejected(of_engine_t *self);      //  all rejected
+//  Refused as far older than the contract's clock (analyzer.rewind_seconds);
+//  counted in rejected too.
+uint64_t of_engine_rewound(of_engine_t *self);
 uint64_t of_engine_unknown(of_engine_t *self);       //  of which: unknown instrument
 size_t of_engine_instruments(of_engine_t *self);     //  contracts with state
 

@@ -166,6 +166,16 @@ t_rejects_and_dispatch(void **state)
     assert_int_equal(of_engine_trade(e, &t, T0 + SEC(6)), 0);
     assert_string_equal(sink.last_metrics.symbol, "MGC");
     assert_int_equal(of_engine_instruments(e), 2);
+    //  A rewound replay (another contract, its own clock): up to 1 s late is
+    //  applied, more is refused and counted.
+    t = t_trade("GC", "GCG7", P("1"), 2, OFTS__SIDE__SIDE_BUY);
+    assert_int_equal(of_engine_trade(e, &t, T0), 0);
+    assert_int_equal(of_engine_trade(e, &t, T0 - SEC(1)), 0);
+    assert_int_equal(sink.last_metrics.window_volume, 4);
+    assert_int_equal(of_engine_trade(e, &t, T0 - SEC(1) - 1), -1);
+    assert_int_equal(sink.last_metrics.window_volume, 4);
+    assert_int_equal(of_engine_rewound(e), 1);
+    assert_int_equal(of_engine_rejected(e), 5);
     of_engine_destroy(&e);
     of_config_destroy(&cfg);
 }
