@@ -4,7 +4,6 @@
 #include "ofts_clock.h"
 #include "ofts_curve.h"
 #include "ofts_log.h"
-#include <getopt.h>
 #include <stdarg.h>
 #include <unistd.h>
 
