@@ -40,6 +40,7 @@ typedef struct {
     broker_t *broker;
     order_manager_t *om;
     bool in_tx;                     //  inside a store transaction: hold publications
+    int64_t marks_published_ns;
     zlist_t *held;                  //  of zmsg_t (topic, packed envelope)
 } app_t;
 
@@ -241,6 +242,11 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     app_t *app = arg;
     s_begin(app);
     order_manager_tick(app->om, now_ns);
+    //  Live unrealized P&L for monitors, at most once a second.
+    if (now_ns - app->marks_published_ns >= OFTS_NS_PER_SEC) {
+        order_manager_publish_marks(app->om);
+        app->marks_published_ns = now_ns;
+    }
     s_commit(app);
 }
 

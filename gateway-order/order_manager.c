@@ -21,6 +21,7 @@ typedef struct {
     int64_t avg_price;
     int64_t realized_pnl_cents;
     int64_t mark;                       //  last price, for unrealized P&L
+    int64_t published_mark;             //  mark the last exec.position carried
     char entry_id[BROKER_COID_LEN];     //  entry that opened the position
     int64_t unprotected_since;          //  0: protected or flat
     bool protect_failed;                //  a leg was rejected: flatten now
@@ -172,6 +173,8 @@ s_send_position(order_manager_t *self, om_pos_t *p, order_manager_publish_fn *fn
     const ofts_instrument_t *inst = ofts_instrument_find(p->symbol);
     if (inst && p->quantity && p->mark)
         msg.unrealized_pnl_cents = ofts_instrument_pnl_cents(inst, p->avg_price, p->mark, p->quantity);
+    if (!fn)
+        p->published_mark = p->mark;
     msg.protected_ = s_protected(self, p);
     msg.client_order_id = p->entry_id;
     env.body_case = OFTS__ENVELOPE__BODY_POSITION;
@@ -748,6 +751,16 @@ order_manager_mark(order_manager_t *self, const char *symbol, int64_t price)
     om_pos_t *p = s_pos(self, symbol, false);
     if (p && price > 0 && price != INT64_MAX)
         p->mark = price;
+}
+
+void
+order_manager_publish_marks(order_manager_t *self)
+{
+    for (size_t i = 0; i < self->npos; i++) {
+        om_pos_t *p = &self->pos[i];
+        if (p->quantity != 0 && p->mark && p->mark != p->published_mark)
+            s_send_position(self, p, NULL, NULL);
+    }
 }
 
 //  ---------------------------------------------------------------------------

@@ -67,6 +67,10 @@ void order_manager_on_envelope(order_manager_t *self, const Ofts__Envelope *env,
 //  Last price for unrealized P&L in published positions (optional).
 void order_manager_mark(order_manager_t *self, const char *symbol, int64_t price);
 
+//  Publish exec.position again for open positions whose mark moved since the
+//  last one, so monitors show live unrealized P&L. The service calls it on a
+//  timer; the backtest does not need it.
+void order_manager_publish_marks(order_manager_t *self);
 //  Protection checks, deferred flattens, periodic reconcile. Cheap.
 void order_manager_tick(order_manager_t *self, int64_t now_ns);
 void order_manager_reconcile(order_manager_t *self, int64_t now_ns);
