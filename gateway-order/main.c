@@ -9,12 +9,11 @@
     needs "broker": "projectx" in the config, TOPSTEPX_USERNAME and
     TOPSTEPX_API_KEY in the environment, AND --live on the command line.  */
 #include <errno.h>
-#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include "ofts_clock.h"
+#include "ofts_fs.h"
 #include "ofts_instrument.h"
 #include "ofts_log.h"
 #include "ofts_service.h"
@@ -102,17 +101,6 @@ s_read_config(ofts_service_t *svc, settings_t *set)
     if (!set->db_path[0])
         ofts_cfgsec_fail(sec, "db_path", "must not be empty");
     return ofts_service_config_done(svc, &sec);
-}
-
-//  The store's folder must exist (a fresh checkout has no state/).
-static void
-s_make_parent(const char *path)
-{
-    char copy[1024];
-    snprintf(copy, sizeof(copy), "%s", path);
-    const char *dir = dirname(copy);
-    if (strcmp(dir, ".") != 0 && mkdir(dir, 0700) != 0 && errno != EEXIST)
-        log_warn("cannot create %s: %s", dir, strerror(errno));
 }
 
 //  What the bus hears must never be ahead of what the store kept: inside a
@@ -352,7 +340,9 @@ main(int argc, char **argv)
     memset(&app, 0, sizeof(app));
     app.svc = svc;
     app.held = zlist_new();
-    s_make_parent(set.db_path);
+    //  The store's folder must exist (a fresh checkout has none).
+    if (ofts_mkdir_parent(set.db_path, 0700) != 0)
+        log_warn("cannot create the folder of %s: %s", set.db_path, strerror(errno));
     app.store = order_store_new(set.db_path);
     int rc = 1;
     if (!app.store)

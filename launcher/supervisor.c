@@ -7,11 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include "ofts_clock.h"
+#include "ofts_fs.h"
 #include "ofts_log.h"
 
 #define MAX_CHILDREN 16
@@ -82,7 +82,7 @@ supervisor_new(const supervisor_config_t *config)
 {
     supervisor_t *self = calloc(1, sizeof *self);
     self->cfg = *config;
-    if (mkdir(config->log_dir, 0755) != 0 && errno != EEXIST) {
+    if (ofts_mkdir_p(config->log_dir, 0755) != 0) {
         log_error("cannot create log dir %s: %s", config->log_dir, strerror(errno));
         free(self);
         return NULL;

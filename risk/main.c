@@ -11,13 +11,13 @@
 
     Exit codes: 0 clean stop, 2 config error, 3 journal unusable.           */
 #include "ofts_clock.h"
+#include "ofts_fs.h"
 #include "ofts_log.h"
 #include "ofts_service.h"
 #include "risk_engine.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #define EXIT_JOURNAL 3
 #define TICK_MS 100
@@ -340,26 +340,6 @@ s_args(app_t *app)
     return 0;
 }
 
-//  mkdir -p of the journal's folder.
-static void
-s_make_parent(const char *path)
-{
-    char dir[512];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash || slash == dir)
-        return;
-    *slash = '\0';
-    for (char *p = dir + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(dir, 0755);
-            *p = '/';
-        }
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-        log_warn("cannot create %s: %s", dir, strerror(errno));
-}
-
 static int
 s_listen(app_t *app)
 {
@@ -415,7 +395,8 @@ main(int argc, char **argv)
         log_warn("--time-shift %lld s: the risk clock is NOT the wall clock (tests and demos only)",
                  (long long) (app.shift_ns / OFTS_NS_PER_SEC));
     char err[512];
-    s_make_parent(app.cfg.journal);
+    if (ofts_mkdir_parent(app.cfg.journal, 0755) != 0)
+        log_warn("cannot create the folder of %s: %s", app.cfg.journal, strerror(errno));
     app.journal = risk_journal_open(app.cfg.journal, err, sizeof err);
     if (!app.journal) {
         log_error("journal unusable: %s", err);
