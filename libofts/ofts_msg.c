@@ -144,7 +144,7 @@ ofts_msg_to_json(const Ofts__Envelope *env, const char *topic)
 }
 
 static void
-s_line_fields(json_t *obj, const char *prefix, char **buf, size_t *len, FILE *out)
+s_line_fields(json_t *obj, const char *prefix, FILE *out)
 {
     const char *key;
     json_t *v;
@@ -152,7 +152,7 @@ s_line_fields(json_t *obj, const char *prefix, char **buf, size_t *len, FILE *ou
         if (json_is_object(v)) {
             char sub[96];
             snprintf(sub, sizeof sub, "%s%s.", prefix, key);
-            s_line_fields(v, sub, buf, len, out);
+            s_line_fields(v, sub, out);
             continue;
         }
         if (json_is_null(v) || (json_is_string(v) && !*json_string_value(v)))
@@ -184,7 +184,7 @@ ofts_msg_to_line(const Ofts__Envelope *env, const char *topic)
     json_t *all = s_message(&env->base);
     json_t *body = json_object_get(all, ofts_msg_body_name(env));
     if (body)
-        s_line_fields(body, "", &buf, &len, out);
+        s_line_fields(body, "", out);
     json_decref(all);
     fclose(out);
     return buf;
