@@ -88,6 +88,13 @@ broker_emit_position(broker_t *self, const broker_position_t *position)
 }
 
 bool
+broker_ofts_tag(const char *client_order_id)
+{
+    return strncmp(client_order_id, BROKER_OFTS_TAG_PREFIX, strlen(BROKER_OFTS_TAG_PREFIX)) == 0
+        || strncmp(client_order_id, BROKER_FLATTEN_PREFIX, strlen(BROKER_FLATTEN_PREFIX)) == 0;
+}
+
+bool
 broker_status_terminal(int status)
 {
     return status == OFTS__ORDER_STATUS__STATUS_FILLED

@@ -109,6 +109,9 @@ typedef struct {
     //  0 and the order's current state; -1 when the broker does not know it
     //  (definitive); -2 when it could not be asked (network: try later).
     int (*find_order)(void *impl, const char *client_order_id, broker_order_t *out);
+    //  Calls may wait on the network: the manager holds no store
+    //  transaction across them.
+    bool remote;
 } broker_ops_t;
 
 //  Implementations embed this; the order manager holds a pointer to it.
@@ -135,6 +138,13 @@ int broker_find_order(broker_t *self, const char *client_order_id, broker_order_
 void broker_emit_order(broker_t *self, const broker_order_t *order);
 void broker_emit_fill(broker_t *self, const broker_fill_t *fill);
 void broker_emit_position(broker_t *self, const broker_position_t *position);
+
+//  Client order ids ofts makes: risk's "ofts-<hash>" (risk_order.c) and
+//  the manager's flattens "FL-<SYM>-<n>"; legs add "-SL" / "-TP". A broker
+//  order carrying one belongs to ofts, whoever placed it: it is adopted.
+#define BROKER_OFTS_TAG_PREFIX "ofts-"
+#define BROKER_FLATTEN_PREFIX "FL-"
+bool broker_ofts_tag(const char *client_order_id);
 
 //  Helpers shared by implementations and the manager.
 bool broker_status_terminal(int status);        //  filled, cancelled, rejected, expired

@@ -282,26 +282,71 @@ s_position(broker_projectx_t *self, const char *symbol)
     return NULL;
 }
 
+//  Was ProjectX order px_id among the first n search results?
+static bool
+s_listed(const projectx_order_info_t *list, size_t n, int64_t px_id)
+{
+    for (size_t i = 0; i < n; i++)
+        if (list[i].id == px_id)
+            return true;
+    return false;
+}
+
+//  Cancel every working order of the account on symbol (any month), not
+//  only the ones we track: a stop learned of by an instance that died
+//  before saving it, or an order placed by hand, would otherwise outlive
+//  the position and open a naked one later. Order/searchOpen lists the
+//  working ones; tracked Suspended legs (not listed, spec §3.5) are
+//  cancelled by id. false when the list could not be read.
+static bool
+s_cancel_working(broker_projectx_t *self, const char *symbol, int64_t now_ns)
+{
+    size_t count = 0;
+    bool listed = projectx_open_orders(self->client, self->scratch, MAX_SEARCH, &count) == PROJECTX_OK;
+    if (!listed) {
+        log_warn("projectx: flatten %s: open orders could not be listed: cancelling the tracked ones", symbol);
+        count = 0;
+    }
+    if (count > MAX_SEARCH)
+        count = MAX_SEARCH;
+    for (size_t i = 0; i < count; i++) {
+        const projectx_order_info_t *info = &self->scratch[i];
+        const ofts_instrument_t *inst = s_instrument_of(info->contract_id);
+        if (!inst || strcmp(inst->root, symbol) != 0)
+            continue;
+        projectx_status_t st;
+        if (projectx_cancel(self->client, info->id, &st) == PROJECTX_OK)
+            log_info("projectx: flatten %s: cancelled order %" PRId64 " (%s)", symbol, info->id,
+                     info->custom_tag[0] ? info->custom_tag : "no tag: not placed by ofts");
+        else
+            log_warn("projectx: flatten %s: cancel %" PRId64 ": %s", symbol, info->id, st.text);
+    }
+    for (size_t i = 0; i < self->norders; i++) {
+        tracked_t *t = &self->orders[i];
+        if (strcmp(t->order.symbol, symbol) == 0 && t->px_id && !t->flatten
+            && !broker_status_terminal(t->order.status) && !s_listed(self->scratch, count, t->px_id))
+            s_cancel(self, t->order.client_order_id, now_ns);
+    }
+    return listed;
+}
+
 static broker_result_t
 s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns)
 {
     broker_projectx_t *self = impl;
-    for (size_t i = 0; i < self->norders; i++) {
-        tracked_t *t = &self->orders[i];
-        if (strcmp(t->order.symbol, symbol) == 0 && t->px_id && !t->flatten
-            && !broker_status_terminal(t->order.status))
-            s_cancel(self, t->order.client_order_id, now_ns);
-    }
+    bool all_cancelled = s_cancel_working(self, symbol, now_ns);
     broker_position_t *pos = s_position(self, symbol);
     const projectx_contract_t *c = s_contract(self, symbol);
     if (!pos || pos->quantity == 0 || !c)
-        return BROKER_OK;               //  nothing to close
+        return all_cancelled ? BROKER_OK : BROKER_AMBIGUOUS;    //  nothing to close
     projectx_status_t st;
     int rc = projectx_close_contract(self->client, c->id, &st);
     if (rc == PROJECTX_REJECTED || rc == PROJECTX_ERROR) {
         log_error("projectx: close %s: %s", c->id, st.text);
         return BROKER_REJECTED;
     }
+    if (!all_cancelled)
+        rc = PROJECTX_UNKNOWN;          //  the flatten is retried: orphans may remain
     broker_order_t o;
     memset(&o, 0, sizeof(o));
     broker_strlcpy(o.client_order_id, flatten_id, sizeof(o.client_order_id));
@@ -340,8 +385,15 @@ s_poll_orders(broker_projectx_t *self)
         tracked_t *t = s_tracked(self, o.client_order_id);
         bool ours = t != NULL;
         if (!ours) {
-            //  A leg of an entry we placed: start tracking it.
-            ours = o.parent_id[0] && s_tracked(self, o.parent_id) != NULL;
+            //  A leg of an entry we placed, or any order ofts tagged (an
+            //  earlier instance placed it, or learned of it and died before
+            //  saving it): track it whatever its parent's state, so the
+            //  manager sees it and a flatten cancels it.
+            ours = (o.parent_id[0] && s_tracked(self, o.parent_id) != NULL)
+                || broker_ofts_tag(o.client_order_id);
+            if (ours && !broker_status_terminal(o.status))
+                log_info("projectx: adopting %s order %s (%" PRId64 ", %s) found at the broker",
+                         broker_role_name(o.role), o.client_order_id, info->id, broker_status_name(o.status));
         }
         if (!ours)
             continue;
@@ -548,6 +600,7 @@ static const broker_ops_t s_ops = {
     .positions = s_positions,
     .open_orders = s_open_orders,
     .find_order = s_find_order,
+    .remote = true,
 };
 
 //  User hub: a doorbell for REST polls (see the header).

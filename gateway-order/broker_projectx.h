@@ -6,12 +6,19 @@
               reference; spec §5) and customTag = client order id, so the
               server names the legs <id>-SL / <id>-TP like the paper broker.
     cancel -> Order/cancel by the tracked order id.
-    flatten-> Order/cancel of the symbol's working orders, then
+    flatten-> Order/cancel of EVERY working order of the account on the
+              symbol (Order/searchOpen, tagged by ofts or not, tracked or
+              not, plus tracked Suspended legs), then
               Position/closeContract; the close is reported as an order
               named flatten_id that fills when the position reads flat.
+              When the open orders cannot be listed the close still goes
+              out but the result is BROKER_AMBIGUOUS (retried).
     poll   -> Order/search (statuses of our tags, incl. legs once they
               leave Suspended), Trade/search (fills: fill_id = the trade id),
               Position/searchOpen (positions). Events go out only on change.
+              Every order whose tag is ofts's (broker_ofts_tag) is adopted
+              and followed whatever its parent's state: a restarted
+              gateway-order finds the legs an earlier instance never saved.
               REST is the only source of state. With a user hub URL, the
               SignalR user hub (projectx_userhub) is a doorbell: any order /
               position / trade event, and every (re)connect, triggers a REST

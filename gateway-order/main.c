@@ -25,6 +25,7 @@
 #endif
 
 #define SERVICE "gateway-order"
+#define EXIT_STORE 3                //  the order store is damaged or not ours
 //  3 REST reads per poll: every 2 s is 90 of ProjectX's 200 requests a
 //  minute (spec §6), leaving room for places and cancels.
 #define BROKER_POLL_MS_DEFAULT 2000
@@ -155,8 +156,9 @@ s_commit(app_t *app)
 static void
 s_state(app_t *app)
 {
-    ofts_service_set_state(app->svc, "%s%s: placed %llu, fills %llu, flattens %llu",
+    ofts_service_set_state(app->svc, "%s%s%s: placed %llu, fills %llu, flattens %llu",
                            broker_name(app->broker), order_manager_halted(app->om) ? " HALTED" : "",
+                           order_manager_reducing(app->om) ? " REDUCING (store failed)" : "",
                            (unsigned long long) order_manager_placed(app->om),
                            (unsigned long long) order_manager_fills(app->om),
                            (unsigned long long) order_manager_flattens(app->om));
@@ -343,10 +345,18 @@ main(int argc, char **argv)
     //  The store's folder must exist (a fresh checkout has none).
     if (ofts_mkdir_parent(set.db_path, 0700) != 0)
         log_warn("cannot create the folder of %s: %s", set.db_path, strerror(errno));
-    app.store = order_store_new(set.db_path);
+    char err[512];
+    app.store = order_store_open(set.db_path, err, sizeof(err));
     int rc = 1;
-    if (!app.store)
+    if (!app.store) {
+        //  Never recreated behind the operator's back: what it held (ids
+        //  already placed, working brackets) would be forgotten.
+        log_error("order store unusable: %s", err);
+        fprintf(stderr, "ofts-gateway-order: store error: %s (refusing to start: restore a backup, or move "
+                "the file aside to begin a new store once the broker account is flat)\n", err);
+        rc = EXIT_STORE;
         goto done;
+    }
     if (strcmp(set.broker, "projectx") == 0) {
         if (s_open_projectx(&app, &set, live) != 0) {
             rc = OFTS_EXIT_CONFIG;

@@ -45,6 +45,9 @@ struct _order_manager_t {
     om_pos_t pos[MAX_SYMBOLS];
     size_t npos;
     bool halted;
+    bool reducing;                      //  the store failed: protect and close only
+    char reducing_why[BROKER_TEXT_LEN];
+    int published_state;                //  -1: not yet; else Ofts__TradingState
     bool starting;                      //  first reconcile: differences are expected
     int64_t now;                        //  latest time we were given
     int64_t last_reconcile;
@@ -97,12 +100,14 @@ s_order_remove(order_manager_t *self, size_t index)
     self->norders--;
 }
 
-static bool
+//  1 seen, 0 new, -1 the store could not say: never taken for "new" (a
+//  resend after a restart would be placed a second time).
+static int
 s_seen(order_manager_t *self, const char *client_order_id)
 {
     if (zhashx_lookup(self->seen, client_order_id))
-        return true;
-    return self->store && order_store_order_get(self->store, client_order_id, NULL) == 1;
+        return 1;
+    return self->store ? order_store_order_get(self->store, client_order_id, NULL) : 0;
 }
 
 static void
@@ -187,6 +192,74 @@ s_send_position(order_manager_t *self, om_pos_t *p, order_manager_publish_fn *fn
         p->published_protected = msg.protected_;
         s_emit(self, "exec.position", p->symbol, &env);
     }
+}
+
+//  Our trading state, for risk and monitors (exec.account.): REDUCING while
+//  the store is failed or a kill holds, else ACTIVE.
+static void
+s_send_state(order_manager_t *self, order_manager_publish_fn *fn, void *arg)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__AccountState msg = OFTS__ACCOUNT_STATE__INIT;
+    msg.account_id = (char *) broker_name(self->broker);
+    msg.state = self->reducing || self->halted ? OFTS__TRADING_STATE__STATE_REDUCING
+                                               : OFTS__TRADING_STATE__STATE_ACTIVE;
+    msg.state_reason = self->reducing ? self->reducing_why
+                     : self->halted ? (char *) "halted by a kill: entries refused until CMD_RESUME" : (char *) "";
+    env.body_case = OFTS__ENVELOPE__BODY_ACCOUNT;
+    env.account = &msg;
+    if (fn)
+        fn(arg, ORDER_MANAGER_STATE_TOPIC, &env);
+    else if (self->publish) {
+        self->published_state = (int) msg.state;
+        self->publish(self->publish_arg, ORDER_MANAGER_STATE_TOPIC, &env);
+    }
+}
+
+static void
+s_state_changed(order_manager_t *self)
+{
+    int now = self->reducing || self->halted ? OFTS__TRADING_STATE__STATE_REDUCING
+                                             : OFTS__TRADING_STATE__STATE_ACTIVE;
+    if (now != self->published_state)
+        s_send_state(self, NULL, NULL);
+}
+
+//  Fail closed: once the store lost a write (disk full, I/O error), what
+//  it holds may not be what happened, so no new position is opened until
+//  an operator has fixed the disk and restarted us. Stops, targets and
+//  flattens still go out: protecting and closing needs no new memory.
+static bool
+s_store_ok(order_manager_t *self)
+{
+    if (!self->store || !order_store_failed(self->store))
+        return true;
+    if (!self->reducing) {
+        self->reducing = true;
+        snprintf(self->reducing_why, sizeof(self->reducing_why),
+                 "order store failed (%s): protect and close only, restart once fixed",
+                 order_store_failure(self->store));
+        log_error("REDUCING: %s", self->reducing_why);
+        s_state_changed(self);
+    }
+    return false;
+}
+
+//  No store transaction is held across a call to a remote broker: what was
+//  written so far is committed first, and the broker's answers are written
+//  in autocommit (each durable at once) until the call returns.
+static void
+s_net_begin(order_manager_t *self)
+{
+    if (self->store && self->broker->ops->remote)
+        order_store_pause(self->store);
+}
+
+static void
+s_net_end(order_manager_t *self)
+{
+    if (self->store && self->broker->ops->remote)
+        order_store_resume(self->store);
 }
 
 //  ---------------------------------------------------------------------------
@@ -393,7 +466,7 @@ s_next_flatten_id(order_manager_t *self, const char *symbol, char *id, size_t si
     self->flatten_seq++;
     if (self->store)
         order_store_meta_set(self->store, "om.flatten_seq", self->flatten_seq);
-    snprintf(id, size, "FL-%s-%" PRId64, symbol, self->flatten_seq);
+    snprintf(id, size, BROKER_FLATTEN_PREFIX "%s-%" PRId64, symbol, self->flatten_seq);
 }
 
 //  Tell the broker to flatten symbol with order `id`; the request is stored
@@ -426,14 +499,15 @@ s_flatten_symbol(order_manager_t *self, const char *symbol, const char *id, cons
     self->flattens++;
     if (self->store)
         order_store_flush(self->store);
+    s_net_begin(self);
     broker_result_t rc = broker_flatten(self->broker, symbol, id, now_ns);
-    int index = s_order_index(self, id);
-    if (index < 0)
-        return;                         //  the broker already finished it
-    broker_order_t *mine = &self->orders[index];
     broker_order_t theirs;
-    if (broker_find_order(self->broker, id, &theirs) == 0)
-        return;                         //  events keep it up to date
+    int found = broker_find_order(self->broker, id, &theirs);
+    s_net_end(self);
+    int index = s_order_index(self, id);
+    if (index < 0 || found == 0)
+        return;                         //  the broker finished it / events keep it up to date
+    broker_order_t *mine = &self->orders[index];
     //  No order at the broker: nothing to close (working orders, if any,
     //  were cancelled), or the flatten was refused.
     mine->status = rc == BROKER_REJECTED ? OFTS__ORDER_STATUS__STATUS_REJECTED
@@ -579,13 +653,19 @@ void
 order_manager_on_request(order_manager_t *self, const Ofts__OrderRequest *req, int64_t now_ns)
 {
     self->now = now_ns;
-    if (req->client_order_id && req->client_order_id[0] && s_seen(self, req->client_order_id)) {
+    int seen = req->client_order_id && req->client_order_id[0] ? s_seen(self, req->client_order_id) : 0;
+    if (seen == 1) {
         s_duplicate(self, req);
         return;
     }
     broker_order_t o;
     s_from_request(&o, req, now_ns);
     const char *why = s_validate(req);
+    bool store_ok = s_store_ok(self);
+    if (!why && seen < 0)
+        why = "order store read failed: cannot tell whether this id was placed before: not placed";
+    if (!why && !store_ok && !req->reduce_only)
+        why = self->reducing_why;
     if (!why && self->halted && !req->reduce_only)
         why = "gateway-order halted by a kill command: entries refused until CMD_RESUME";
     if (why) {
@@ -616,8 +696,20 @@ order_manager_on_request(order_manager_t *self, const Ofts__OrderRequest *req, i
              ofts_price_str(o.take_profit, tp, sizeof(tp)), broker_name(self->broker));
     if (self->store)
         order_store_flush(self->store);
+    if (!s_store_ok(self)) {
+        //  The id may not be on disk: after a restart a resend would look
+        //  new. Not placed.
+        self->placed--;
+        int index = s_order_index(self, o.client_order_id);
+        if (index >= 0)
+            s_order_remove(self, (size_t) index);
+        s_reject_request(self, &o, self->reducing_why, now_ns);
+        return;
+    }
     broker_order_t sent = o;
+    s_net_begin(self);
     broker_result_t rc = broker_place(self->broker, &sent, now_ns);
+    s_net_end(self);
     int index = s_order_index(self, o.client_order_id);
     if (rc != BROKER_OK && index >= 0)
         s_place_failed(self, (size_t) index, rc, &sent, now_ns);
@@ -715,6 +807,7 @@ order_manager_on_command(order_manager_t *self, const Ofts__Command *cmd, int64_
         self->halted = true;
         if (self->store)
             order_store_meta_set(self->store, "om.halted", 1);
+        s_state_changed(self);
         log_error("KILL: halted, flattening everything (%s)", reason);
         order_manager_flatten(self, NULL, reason, now_ns);
         break;
@@ -728,6 +821,7 @@ order_manager_on_command(order_manager_t *self, const Ofts__Command *cmd, int64_
         self->halted = false;
         if (self->store)
             order_store_meta_set(self->store, "om.halted", 0);
+        s_state_changed(self);
         break;
     default:
         log_debug("command %d: nothing for gateway-order to do", cmd->type);
@@ -770,7 +864,9 @@ static void
 s_reconcile_positions(order_manager_t *self)
 {
     broker_position_t theirs[MAX_SYMBOLS];
+    s_net_begin(self);
     size_t n = broker_positions(self->broker, theirs, MAX_SYMBOLS);
+    s_net_end(self);
     //  Ours that the broker does not list are flat there.
     for (size_t i = 0; i < self->npos; i++) {
         om_pos_t *p = &self->pos[i];
@@ -838,7 +934,9 @@ s_reconcile_orders(order_manager_t *self, int64_t now_ns)
 {
     enum { MAX_OPEN = 256 };
     broker_order_t *open = calloc(MAX_OPEN, sizeof(broker_order_t));
+    s_net_begin(self);
     size_t n = broker_open_orders(self->broker, open, MAX_OPEN);
+    s_net_end(self);
     //  Ours that left the broker's open list: ask what became of them.
     //  Iterate on a copy of the ids: updates may remove entries.
     size_t count = self->norders;
@@ -855,7 +953,9 @@ s_reconcile_orders(order_manager_t *self, int64_t now_ns)
         broker_order_t theirs;
         if (listed)
             continue;
+        s_net_begin(self);
         int found = broker_find_order(self->broker, ids[i], &theirs);
+        s_net_end(self);
         if (found == 0) {
             if (theirs.status != self->orders[index].status)
                 log_warn("reconcile: %s: %s here, %s at the broker: taking the broker's", ids[i],
@@ -893,11 +993,14 @@ void
 order_manager_tick(order_manager_t *self, int64_t now_ns)
 {
     self->now = now_ns;
+    s_net_begin(self);
     broker_poll(self->broker, now_ns);
+    s_net_end(self);
     if (self->cfg.reconcile_ms > 0
         && now_ns - self->last_reconcile >= self->cfg.reconcile_ms * NS_PER_MS)
         order_manager_reconcile(self, now_ns);
     s_check_protection(self, now_ns);
+    s_store_ok(self);
 }
 
 //  ---------------------------------------------------------------------------
@@ -924,6 +1027,7 @@ order_manager_new(broker_t *broker, order_store_t *store, const order_manager_co
         order_manager_config_defaults(&self->cfg);
     self->seen = zhashx_new();
     self->fills_seen = zhashx_new();
+    self->published_state = -1;
     broker_events_t events = { s_on_order, s_on_fill, s_on_position, self };
     broker_set_events(broker, &events);
     return self;
@@ -975,6 +1079,8 @@ order_manager_start(order_manager_t *self, int64_t now_ns)
         log_info("start: %d open orders reloaded from %s%s", open, order_store_path(self->store),
                  self->halted ? " (HALTED by an earlier kill: send CMD_RESUME to trade)" : "");
     }
+    s_store_ok(self);
+    s_send_state(self, NULL, NULL);
     self->starting = true;
     order_manager_reconcile(self, now_ns);
     self->starting = false;
@@ -1016,6 +1122,10 @@ order_manager_snapshot(order_manager_t *self, const char *prefix, order_manager_
     snap_t snap = { prefix ? prefix : "", fn, arg, 0 };
     char topic[64];
     size_t plen = strlen(snap.prefix);
+    if (strncmp(ORDER_MANAGER_STATE_TOPIC, snap.prefix, plen) == 0) {
+        s_send_state(self, fn, arg);
+        snap.count++;
+    }
     if (self->store && strncmp("exec.fill.", snap.prefix, plen < 10 ? plen : 10) == 0) {
         int64_t newest = order_store_fill_latest_ns(self->store);
         if (newest > 0)
@@ -1056,6 +1166,12 @@ bool
 order_manager_halted(order_manager_t *self)
 {
     return self->halted;
+}
+
+bool
+order_manager_reducing(order_manager_t *self)
+{
+    return self->reducing;
 }
 
 uint64_t order_manager_placed(order_manager_t *self) { return self->placed; }

@@ -19,6 +19,13 @@
       orders are compared with the broker; the broker wins, differences are
       logged.
 
+    - fail closed: once a store write (or read) fails, no new entry is
+      placed (REDUCING: stops, targets and flattens only), which is logged
+      and published on exec.account. (AccountState) for risk and monitors;
+      a client order id whose store check fails is never taken as new;
+    - no store transaction is held across a call to a remote broker
+      (broker_ops_t.remote): the manager commits first.
+
     Broker callbacks never call back into the broker: actions they trigger
     (flattening an unprotected position) run in order_manager_tick(), which
     the shell calls after every market-data event and on a timer.          */
@@ -29,6 +36,9 @@
 #include "ofts.pb-c.h"
 
 typedef struct _order_manager_t order_manager_t;
+
+//  Where the manager's trading state (AccountState) is published.
+#define ORDER_MANAGER_STATE_TOPIC "exec.account."
 
 typedef struct {
     int64_t protect_grace_ms;           //  entry filled -> stop+target working; default 2000
@@ -89,6 +99,7 @@ int order_manager_snapshot(order_manager_t *self, const char *prefix,
 int32_t order_manager_position(order_manager_t *self, const char *symbol);
 bool order_manager_protected(order_manager_t *self, const char *symbol);
 bool order_manager_halted(order_manager_t *self);
+bool order_manager_reducing(order_manager_t *self);     //  the store failed
 uint64_t order_manager_placed(order_manager_t *self);       //  broker place calls (entries)
 uint64_t order_manager_duplicates(order_manager_t *self);   //  requests ignored as seen
 uint64_t order_manager_flattens(order_manager_t *self);     //  broker flatten calls

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "order_store.h"
+#include "ofts_db.h"
 #include "ofts_log.h"
 #include "ofts.pb-c.h"
 
@@ -10,7 +11,13 @@ struct _order_store_t {
     sqlite3 *db;
     char *path;
     int depth;                          //  nesting of begin/commit
+    bool paused;                        //  depth > 0 but committed: see order_store_pause
+    bool failed;                        //  a write failed: sticky (fail closed)
+    char failure[160];                  //  the first failed write's message
 };
+
+//  Schema version of this build (PRAGMA user_version; ofts_db.h).
+#define ORDER_STORE_SCHEMA 1
 
 //  The order columns, shared by orders and paper_orders so one binder and
 //  one reader serve both.
@@ -64,16 +71,38 @@ static const char *s_schema =
     "  price / 1e9 AS price, quantity, fees_cents / 100.0 AS fees_usd,"
     "  datetime(ts_ns / 1000000000, 'unixepoch') AS time_utc FROM fills;";
 
+//  A write that did not reach the file: remember it for good. What the
+//  store lost cannot be known any more, so the manager stops opening
+//  positions (order_store_failed).
+static void
+s_write_failed(order_store_t *self, const char *what)
+{
+    log_error("order_store %s: %s", self->path, what);
+    if (!self->failed)
+        snprintf(self->failure, sizeof(self->failure), "%s", what);
+    self->failed = true;
+}
+
 static int
 s_exec(order_store_t *self, const char *sql)
 {
     char *err = NULL;
     if (sqlite3_exec(self->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        log_error("order_store %s: %s", self->path, err ? err : "?");
+        s_write_failed(self, err ? err : sqlite3_errmsg(self->db));
         sqlite3_free(err);
         return -1;
     }
     return 0;
+}
+
+//  A read that failed: the store can no longer say what it holds, so it
+//  counts as failed too (an error is never "not there").
+static void
+s_read_failed(order_store_t *self)
+{
+    char what[200];
+    snprintf(what, sizeof(what), "read: %s", sqlite3_errmsg(self->db));
+    s_write_failed(self, what);
 }
 
 static sqlite3_stmt *
@@ -81,10 +110,22 @@ s_prepare(order_store_t *self, const char *sql)
 {
     sqlite3_stmt *stmt = NULL;
     if (sqlite3_prepare_v2(self->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
-        log_error("order_store %s: prepare: %s", self->path, sqlite3_errmsg(self->db));
+        s_read_failed(self);
         return NULL;
     }
     return stmt;
+}
+
+//  Step a SELECT to its end; -1 (store failed) when it stopped on an error.
+static int
+s_rows_done(order_store_t *self, sqlite3_stmt *st, int rc, int count)
+{
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+        s_read_failed(self);
+        return -1;
+    }
+    return count;
 }
 
 //  Step a write statement to completion and finalize it.
@@ -94,32 +135,63 @@ s_done(order_store_t *self, sqlite3_stmt *stmt)
     int rc = sqlite3_step(stmt);
     sqlite3_finalize(stmt);
     if (rc != SQLITE_DONE) {
-        log_error("order_store %s: write: %s", self->path, sqlite3_errmsg(self->db));
+        s_write_failed(self, sqlite3_errmsg(self->db));
         return -1;
     }
     return 0;
 }
 
-order_store_t *
-order_store_new(const char *path)
+//  A store written before the application_id stamp: its own three tables.
+static bool
+s_legacy(sqlite3 *db)
 {
+    return ofts_db_has_table(db, "orders") && ofts_db_has_table(db, "fills")
+        && ofts_db_has_table(db, "paper_orders");
+}
+
+order_store_t *
+order_store_open(const char *path, char *err, size_t errlen)
+{
+    static const ofts_db_spec_t spec = { OFTS_DB_APP_ORDER_STORE, ORDER_STORE_SCHEMA,
+                                         "gateway-order store", s_legacy };
+    sqlite3 *db = ofts_db_open(path, &spec, err, errlen);
+    if (!db)
+        return NULL;
     order_store_t *self = calloc(1, sizeof(*self));
     self->path = strdup(path);
-    if (sqlite3_open(path, &self->db) != SQLITE_OK) {
-        log_error("order_store %s: open: %s", path, self->db ? sqlite3_errmsg(self->db) : "?");
-        order_store_destroy(&self);
-        return NULL;
-    }
-    sqlite3_busy_timeout(self->db, 5000);
+    self->db = db;
     //  WAL: readers (users running sqlite3) never block the gateway.
     //  synchronous=FULL: a committed order id survives even a power cut.
     bool memory = strcmp(path, ":memory:") == 0;
     if ((!memory && s_exec(self, "PRAGMA journal_mode=WAL;")) ||
         s_exec(self, "PRAGMA synchronous=FULL;") || s_exec(self, s_schema)) {
+        snprintf(err, errlen, "%s: cannot set up: %s", path, self->failure);
         order_store_destroy(&self);
         return NULL;
     }
     return self;
+}
+
+order_store_t *
+order_store_new(const char *path)
+{
+    char err[512];
+    order_store_t *self = order_store_open(path, err, sizeof(err));
+    if (!self)
+        log_error("order store refused: %s", err);
+    return self;
+}
+
+bool
+order_store_failed(order_store_t *self)
+{
+    return self->failed;
+}
+
+const char *
+order_store_failure(order_store_t *self)
+{
+    return self->failure;
 }
 
 void
@@ -146,7 +218,11 @@ order_store_begin(order_store_t *self)
 {
     if (self->depth++ > 0)
         return 0;
-    return s_exec(self, "BEGIN IMMEDIATE;");
+    if (s_exec(self, "BEGIN IMMEDIATE;")) {
+        self->depth = 0;
+        return -1;
+    }
+    return 0;
 }
 
 int
@@ -154,15 +230,46 @@ order_store_commit(order_store_t *self)
 {
     if (self->depth == 0 || --self->depth > 0)
         return 0;
-    return s_exec(self, "COMMIT;");
+    if (self->paused) {                 //  nothing open: all written already
+        self->paused = false;
+        return 0;
+    }
+    if (s_exec(self, "COMMIT;")) {
+        //  A failed commit may leave the transaction open: end it, so the
+        //  next one does not nest into a dead one.
+        sqlite3_exec(self->db, "ROLLBACK;", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
 }
 
 int
 order_store_flush(order_store_t *self)
 {
-    if (self->depth == 0)
+    if (self->depth == 0 || self->paused)
         return 0;
     return s_exec(self, "COMMIT; BEGIN IMMEDIATE;");
+}
+
+//  Commit, and run in autocommit until resume: no transaction (and no
+//  write lock) is held across a call to a remote broker, and whatever the
+//  broker's events write meanwhile is durable at once.
+int
+order_store_pause(order_store_t *self)
+{
+    if (self->depth == 0 || self->paused)
+        return 0;
+    self->paused = true;
+    return s_exec(self, "COMMIT;");
+}
+
+int
+order_store_resume(order_store_t *self)
+{
+    if (!self->paused)
+        return 0;
+    self->paused = false;
+    return s_exec(self, "BEGIN IMMEDIATE;");
 }
 
 static void
@@ -243,9 +350,9 @@ order_store_order_get(order_store_t *self, const char *client_order_id, broker_o
     int found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
     if (found == 1 && out)
         s_read_order(st, out);
-    if (found < 0)
-        log_error("order_store %s: read: %s", self->path, sqlite3_errmsg(self->db));
     sqlite3_finalize(st);
+    if (found < 0)
+        s_read_failed(self);
     return found;
 }
 
@@ -262,13 +369,13 @@ order_store_orders_each(order_store_t *self, bool open_only, order_store_order_f
         return -1;
     int count = 0;
     broker_order_t order;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         s_read_order(st, &order);
         fn(arg, &order);
         count++;
     }
-    sqlite3_finalize(st);
-    return count;
+    return s_rows_done(self, st, rc, count);
 }
 
 int
@@ -297,7 +404,7 @@ order_store_fill_add(order_store_t *self, const broker_fill_t *f)
     return sqlite3_changes(self->db) == 1 ? 1 : 0;
 }
 
-static int s_fills_read(sqlite3_stmt *st, order_store_fill_fn *fn, void *arg);
+static int s_fills_read(order_store_t *self, sqlite3_stmt *st, order_store_fill_fn *fn, void *arg);
 
 #define FILL_COLS "fill_id, client_order_id, broker_order_id, symbol, contract, role, side, price," \
                   " quantity, fees_cents, ts_ns"
@@ -312,7 +419,7 @@ order_store_fills_each(order_store_t *self, const char *client_order_id,
         return -1;
     if (client_order_id)
         sqlite3_bind_text(st, 1, client_order_id, -1, SQLITE_STATIC);
-    return s_fills_read(st, fn, arg);
+    return s_fills_read(self, st, fn, arg);
 }
 
 int
@@ -323,7 +430,7 @@ order_store_fills_since(order_store_t *self, int64_t since_ns, order_store_fill_
     if (!st)
         return -1;
     sqlite3_bind_int64(st, 1, since_ns);
-    return s_fills_read(st, fn, arg);
+    return s_fills_read(self, st, fn, arg);
 }
 
 int64_t
@@ -339,10 +446,11 @@ order_store_fill_latest_ns(order_store_t *self)
 
 //  Rows of a fills SELECT (FILL_COLS) to fn; finalizes the statement.
 static int
-s_fills_read(sqlite3_stmt *st, order_store_fill_fn *fn, void *arg)
+s_fills_read(order_store_t *self, sqlite3_stmt *st, order_store_fill_fn *fn, void *arg)
 {
     int count = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         broker_fill_t f;
         memset(&f, 0, sizeof(f));
         broker_strlcpy(f.fill_id, s_col_text(st, 0), sizeof(f.fill_id));
@@ -359,8 +467,7 @@ s_fills_read(sqlite3_stmt *st, order_store_fill_fn *fn, void *arg)
         fn(arg, &f);
         count++;
     }
-    sqlite3_finalize(st);
-    return count;
+    return s_rows_done(self, st, rc, count);
 }
 
 int64_t
@@ -392,8 +499,11 @@ order_store_meta_get(order_store_t *self, const char *key, int64_t def)
     if (!st)
         return def;
     sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-    int64_t value = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : def;
+    int rc = sqlite3_step(st);
+    int64_t value = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : def;
     sqlite3_finalize(st);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        s_read_failed(self);
     return value;
 }
 
@@ -450,13 +560,13 @@ order_store_paper_orders_each(order_store_t *self, bool open_only, order_store_p
         return -1;
     int count = 0;
     order_store_paper_t row;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         s_read_paper(st, &row);
         fn(arg, &row);
         count++;
     }
-    sqlite3_finalize(st);
-    return count;
+    return s_rows_done(self, st, rc, count);
 }
 
 int
@@ -483,7 +593,8 @@ order_store_paper_positions_each(order_store_t *self, order_store_position_fn *f
     if (!st)
         return -1;
     int count = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         broker_position_t p;
         memset(&p, 0, sizeof(p));
         broker_strlcpy(p.symbol, s_col_text(st, 0), sizeof(p.symbol));
@@ -494,6 +605,5 @@ order_store_paper_positions_each(order_store_t *self, order_store_position_fn *f
         fn(arg, &p);
         count++;
     }
-    sqlite3_finalize(st);
-    return count;
+    return s_rows_done(self, st, rc, count);
 }

@@ -20,18 +20,31 @@
       paper_positions(symbol PK, contract, quantity, avg_price, realized_pnl_cents)
     Prices are int64 1e-9 units; the views orders_v / fills_v show decimals.
 
-    Errors are logged with the SQLite message and returned as -1.           */
+    The file carries application_id "ofGO" and a schema version and must
+    pass integrity_check at open (libofts/ofts_db.h): a zero-length,
+    bit-flipped, foreign or wrong-schema file is refused, never recreated.
+
+    Errors are logged with the SQLite message and returned as -1. Any
+    failed write (or read) marks the store failed for good
+    (order_store_failed): the order manager then opens no new position.   */
 #ifndef ORDER_STORE_H
 #define ORDER_STORE_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "broker.h"
 
 typedef struct _order_store_t order_store_t;
 
 //  Open or create. path ":memory:" gives a private in-memory store (tests,
-//  backtests). NULL on failure (logged).
+//  backtests). NULL on failure, the reason (one line naming path) in err.
+order_store_t *order_store_open(const char *path, char *err, size_t errlen);
+//  The same, the reason logged.
 order_store_t *order_store_new(const char *path);
+//  A write (or read) failed since open: what is stored may not be what
+//  happened. Sticky; the first failure's message.
+bool order_store_failed(order_store_t *self);
+const char *order_store_failure(order_store_t *self);
 void order_store_destroy(order_store_t **self_p);
 const char *order_store_path(order_store_t *self);
 
@@ -42,6 +55,11 @@ int order_store_commit(order_store_t *self);
 //  new one. Used before a call to an external broker, so the client order
 //  id is durable before the order can exist.
 int order_store_flush(order_store_t *self);
+//  Inside a transaction: commit, and write in autocommit until resume
+//  (which opens a new transaction). Around calls to a remote broker: no
+//  transaction is ever held across a network call.
+int order_store_pause(order_store_t *self);
+int order_store_resume(order_store_t *self);
 
 //  Orders as the manager tracks them. put is an upsert by client_order_id.
 int order_store_order_put(order_store_t *self, const broker_order_t *order);

@@ -334,7 +334,10 @@ s_working(const porder_t *row)
                                || row->order.status == OFTS__ORDER_STATUS__STATUS_PENDING);
 }
 
-//  Market orders of symbol that waited for a price.
+//  Market orders of symbol that waited for a price. Fills carry market
+//  time (the quote's event time), like every other paper fill: an order
+//  placed between two md events fills at the latest quote, at its time,
+//  never at the wall clock of the place call (one clock for risk's days).
 static void
 s_fill_markets(paper_broker_t *self, const char *symbol, int64_t now_ns)
 {
@@ -344,8 +347,9 @@ s_fill_markets(paper_broker_t *self, const char *symbol, int64_t now_ns)
             || strcmp(row->order.symbol, symbol) != 0)
             continue;
         int64_t px = s_market_price(self, &row->order);
+        const quote_t *q = s_order_quote(self, &row->order);
         if (px)
-            s_fill(self, i, px, now_ns);
+            s_fill(self, i, px, q && q->ts > 0 ? q->ts : now_ns);
     }
 }
 

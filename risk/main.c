@@ -168,6 +168,9 @@ s_on_order_snapshot(void *arg, const char *topic, Ofts__Envelope *env)
     case OFTS__ENVELOPE__BODY_FILL:         //  a fill we missed while down
         risk_engine_on_fill(app->eng, env->fill, now);
         break;
+    case OFTS__ENVELOPE__BODY_ACCOUNT:      //  gateway-order's trading state
+        risk_engine_on_order_state(app->eng, env->account, now);
+        break;
     default:
         break;
     }

@@ -70,6 +70,8 @@ struct _risk_engine_t {
     int64_t realized_total, realized_today, peak_eod;
     int daily_halt_day;
     bool mll_breached, journal_failed;
+    bool order_gw_reducing;             //  gateway-order says it opens nothing (store failed)
+    char order_gw_reason[160];
     Ofts__TradingState cmd_state;
     char cmd_reason[160];
     //  Effective state
@@ -452,6 +454,10 @@ s_effective(risk_engine_t *self, int64_t now, char *why, size_t size, bool *must
         st = OFTS__TRADING_STATE__STATE_HALTED;
         snprintf(why, size, "maximum loss limit reached (floor $%.2f): account rule broken",
                  (double) s_mll_floor(self) / 100);
+    }
+    if (self->order_gw_reducing && st < OFTS__TRADING_STATE__STATE_REDUCING) {
+        st = OFTS__TRADING_STATE__STATE_REDUCING;
+        snprintf(why, size, "gateway-order: %s", self->order_gw_reason);
     }
     if (self->journal_failed) {
         st = OFTS__TRADING_STATE__STATE_HALTED;
@@ -1000,6 +1006,22 @@ risk_engine_on_command(risk_engine_t *self, const Ofts__Command *c, int64_t now)
     s_evaluate(self, now);
 }
 
+//  gateway-order's own trading state (exec.account.): REDUCING when its
+//  order store failed or a kill holds it. Approving entries it will refuse
+//  would only burn cooldowns; risk says REDUCING too, with its reason.
+void
+risk_engine_on_order_state(risk_engine_t *self, const Ofts__AccountState *a, int64_t now)
+{
+    bool reducing = a->state != OFTS__TRADING_STATE__STATE_ACTIVE;
+    const char *why = a->state_reason && *a->state_reason ? a->state_reason : "not active";
+    if (reducing != self->order_gw_reducing)
+        ofts_log(reducing ? OFTS_LOG_WARN : OFTS_LOG_INFO, "gateway-order is %s%s%s",
+                 reducing ? "REDUCING" : "ACTIVE again", reducing ? ": " : "", reducing ? why : "");
+    self->order_gw_reducing = reducing;
+    snprintf(self->order_gw_reason, sizeof self->order_gw_reason, "%s", reducing ? why : "");
+    s_evaluate(self, now);
+}
+
 void
 risk_engine_on_envelope(risk_engine_t *self, const Ofts__Envelope *env, int64_t now)
 {
@@ -1012,6 +1034,10 @@ risk_engine_on_envelope(risk_engine_t *self, const Ofts__Envelope *env, int64_t 
     case OFTS__ENVELOPE__BODY_POSITION:     risk_engine_on_position(self, env->position, now); break;
     case OFTS__ENVELOPE__BODY_ORDER_UPDATE: risk_engine_on_order_update(self, env->order_update, now); break;
     case OFTS__ENVELOPE__BODY_COMMAND:      risk_engine_on_command(self, env->command, now); break;
+    case OFTS__ENVELOPE__BODY_ACCOUNT:      //  only gateway-order publishes one risk hears
+        if (env->header && env->header->source && strcmp(env->header->source, "gateway-order") == 0)
+            risk_engine_on_order_state(self, env->account, now);
+        break;
     default: break;
     }
 }

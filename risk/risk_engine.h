@@ -56,6 +56,8 @@ void risk_engine_on_heartbeat(risk_engine_t *self, const Ofts__Heartbeat *hb, in
 void risk_engine_on_fill(risk_engine_t *self, const Ofts__Fill *fill, int64_t now);
 void risk_engine_on_position(risk_engine_t *self, const Ofts__Position *pos, int64_t now);
 void risk_engine_on_order_update(risk_engine_t *self, const Ofts__OrderUpdate *upd, int64_t now);
+//  gateway-order's trading state (exec.account.): not ACTIVE -> risk REDUCING.
+void risk_engine_on_order_state(risk_engine_t *self, const Ofts__AccountState *state, int64_t now);
 void risk_engine_on_command(risk_engine_t *self, const Ofts__Command *cmd, int64_t now);
 //  Time rules: trading-day roll, flatten window, repeated flatten, periodic
 //  account state. The service calls it every 100 ms.

@@ -1,4 +1,5 @@
 #include "risk_journal.h"
+#include "ofts_db.h"
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -80,22 +81,12 @@ s_query_text(risk_journal_t *self, const char *sql, char *out, size_t size)
     return 0;
 }
 
-//  Is this file ours and healthy? A garbage file fails the first read with
-//  SQLITE_NOTADB; a damaged one fails integrity_check; a foreign database has
-//  tables but no meta row saying ofts-risk.
+//  The meta rows say the same as the header stamp (ofts_db.h checked that
+//  and integrity_check): app and schema, for people reading with sqlite3.
 static int
 s_check(risk_journal_t *self)
 {
     char text[256];
-    if (s_query_text(self, "PRAGMA integrity_check", text, sizeof text))
-        return -1;
-    if (strcmp(text, "ok") != 0) {
-        for (char *c = text; *c; c++)           //  one line in the log
-            if (*c == '\n')
-                *c = ' ';
-        snprintf(self->error, sizeof self->error, "%s: integrity_check failed: %s", self->path, text);
-        return -1;
-    }
     if (s_query_text(self, "SELECT count(*) FROM sqlite_master", text, sizeof text))
         return -1;
     if (atoi(text) == 0)
@@ -116,10 +107,23 @@ s_check(risk_journal_t *self)
     return 0;
 }
 
+//  A journal written before the header stamp: its meta row says so.
+static bool
+s_legacy(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    if (!ofts_db_has_table(db, "meta")
+        || sqlite3_prepare_v2(db, "SELECT 1 FROM meta WHERE key='app' AND value='ofts-risk'", -1, &st, NULL)
+           != SQLITE_OK)
+        return false;
+    bool ours = sqlite3_step(st) == SQLITE_ROW;
+    sqlite3_finalize(st);
+    return ours;
+}
+
 static int
 s_setup(risk_journal_t *self)
 {
-    sqlite3_busy_timeout(self->db, 2000);     //  a user's sqlite3 shell may read meanwhile
     if (s_check(self))
         return -1;
     char mode[32];
@@ -148,12 +152,11 @@ s_setup(risk_journal_t *self)
 risk_journal_t *
 risk_journal_open(const char *path, char *err, size_t errlen)
 {
+    static const ofts_db_spec_t spec = { OFTS_DB_APP_RISK_JOURNAL, RISK_JOURNAL_SCHEMA, "risk journal", s_legacy };
     risk_journal_t *self = calloc(1, sizeof *self);
     self->path = strdup(path);
-    int rc = sqlite3_open_v2(path, &self->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-    if (rc != SQLITE_OK)
-        s_fail(self, "cannot open");
-    if (rc != SQLITE_OK || s_setup(self)) {
+    self->db = ofts_db_open(path, &spec, self->error, sizeof self->error);
+    if (!self->db || s_setup(self)) {
         snprintf(err, errlen, "%s", self->error);
         risk_journal_destroy(&self);
         return NULL;

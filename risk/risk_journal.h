@@ -3,9 +3,12 @@
     the engine lets the order out. Users can query it with sqlite3; the
     schema and example queries are in docs/risk.md.
 
-    A file that is not a healthy ofts risk journal (garbage, failed
-    PRAGMA integrity_check, another application's database, a newer schema)
-    is refused with a message naming the path: never dropped or recreated. */
+    A file that is not a healthy ofts risk journal (zero length, garbage,
+    failed PRAGMA integrity_check, another application's database - its
+    PRAGMA application_id is not "ofRK" - or another schema version in
+    PRAGMA user_version) is refused with a message naming the path: never
+    dropped or recreated (libofts/ofts_db.h). Only a missing file starts a
+    new journal.                                                           */
 #ifndef RISK_JOURNAL_H
 #define RISK_JOURNAL_H
 #include <stdbool.h>

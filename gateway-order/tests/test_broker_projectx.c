@@ -15,6 +15,7 @@
 #include <czmq.h>
 #include "broker_projectx.h"
 #include "ofts_clock.h"
+#include "ofts_instrument.h"
 #include "ofts_log.h"
 #include "order_manager.h"
 #include "projectx_harness.h"
@@ -246,6 +247,129 @@ t_restart_recovers_from_broker(void **state)
     assert_int_equal(order_store_fill_count(f->store), 2);     //  entry fill not counted twice
 }
 
+//  A logged-in client of the mock account.
+static projectx_t *
+s_client(fx_t *f)
+{
+    projectx_config_t cfg;
+    projectx_config_defaults(&cfg);
+    cfg.base_url = f->mock.base_url;
+    cfg.username = USER;
+    cfg.api_key = KEY;
+    cfg.account_name = ACCOUNT;
+    projectx_t *client = projectx_new(&cfg);
+    assert_non_null(client);
+    assert_int_equal(projectx_login(client), PROJECTX_OK);
+    return client;
+}
+
+//  A new adapter + manager over store (gateway-order starting again).
+static void
+s_restart(fx_t *f, order_store_t *store, int64_t protect_grace_ms)
+{
+    order_manager_destroy(&f->om);
+    broker_projectx_destroy(&f->bp);
+    f->bp = broker_projectx_new(s_client(f), 100, NULL);
+    order_manager_config_t ocfg;
+    order_manager_config_defaults(&ocfg);
+    ocfg.reconcile_ms = 300;
+    ocfg.protect_grace_ms = protect_grace_ms;
+    f->om = order_manager_new(broker_projectx_broker(f->bp), store, &ocfg);
+    order_manager_set_publisher(f->om, s_publish, f);
+    order_manager_start(f->om, ofts_clock_now_ns());
+}
+
+//  Orders at the mock that are still working (Open or Suspended) on GC.
+static int
+s_mock_working(fx_t *f)
+{
+    json_t *st = mock_admin(&f->mock, "/mock/state", NULL);
+    assert_non_null(st);
+    int n = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(json_object_get(st, "orders"), i, o) {
+        int status = (int) json_integer_value(json_object_get(o, "status"));
+        const char *contract = json_string_value(json_object_get(o, "contractId"));
+        if ((status == 1 || status == 6 || status == 8) && contract && strstr(contract, ".GCE."))
+            n++;
+    }
+    json_decref(st);
+    return n;
+}
+
+//  issue 11 §2: gateway-order restarted, learned the entry was filled, and
+//  died before saving the stop and target it had just learned of. The next
+//  instance has only the filled entry in its store. It must adopt the legs
+//  (their tag is ofts's) and see the position protected - not flatten it -
+//  and a flatten must cancel every working order on the contract, tracked
+//  or not, ofts's or not: no stop outlives the position to open a naked
+//  one. Before the fix the legs were ignored (parent not tracked), the
+//  position flattened as unprotected, and the stop stayed working.
+static void
+t_orphan_legs_adopted_and_flattened(void **state)
+{
+    fx_t *f = *state;
+    Ofts__OrderRequest req = s_request("ofts-orphan00000001");
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    WAIT_FOR(f, f->position == 1 && order_manager_protected(f->om, "GC"));
+    broker_order_t entry;
+    assert_int_equal(order_store_order_get(f->store, req.client_order_id, &entry), 1);
+    assert_int_equal(entry.status, OFTS__ORDER_STATUS__STATUS_FILLED);
+    //  Someone else's order on the same contract (another tool's tag).
+    projectx_order_t manual;
+    memset(&manual, 0, sizeof(manual));
+    snprintf(manual.contract_id, sizeof(manual.contract_id), "CON.F.US.GCE.Z26");
+    manual.type = PROJECTX_TYPE_LIMIT;
+    manual.side = PROJECTX_SIDE_BUY;
+    manual.size = 1;
+    manual.limit_price = PX(2300, 0);
+    manual.stop_price = OFTS_UNDEF_PRICE;
+    snprintf(manual.custom_tag, sizeof(manual.custom_tag), "by-hand-1");
+    projectx_place_result_t res;
+    memset(&res, 0, sizeof(res));
+    projectx_t *hand = s_client(f);
+    assert_int_equal(projectx_place(hand, &manual, &res), PROJECTX_OK);
+    projectx_destroy(&hand);
+    assert_int_equal(s_mock_working(f), 3);
+
+    //  The next instance knows only the filled entry.
+    order_store_t *lost = order_store_new(":memory:");
+    assert_int_equal(order_store_order_put(lost, &entry), 0);
+    s_restart(f, lost, 1500);
+    f->position = -99;
+    WAIT_FOR(f, f->position == 1 && order_manager_protected(f->om, "GC"));
+    //  Well past the grace period: still protected, never flattened.
+    int64_t until = ofts_clock_mono_ns() + 2000LL * 1000000LL;
+    while (ofts_clock_mono_ns() < until) {
+        order_manager_tick(f->om, ofts_clock_now_ns());
+        zclock_sleep(20);
+    }
+    assert_int_equal(order_manager_flattens(f->om), 0);
+    assert_true(order_manager_protected(f->om, "GC"));
+
+    //  Flatten: the legs and the stranger's order are cancelled, then closed.
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
+    cmd.symbol = "GC";
+    cmd.issued_by = "test";
+    order_manager_on_command(f->om, &cmd, ofts_clock_now_ns());
+    WAIT_FOR(f, f->position == 0);
+    assert_int_equal(s_mock_working(f), 0);
+    //  Nothing left to fire: a price through the old stop opens nothing.
+    json_decref(mock_admin(&f->mock, "/mock/price", "{\"contractId\":\"CON.F.US.GCE.Z26\",\"price\":2340.0}"));
+    json_decref(mock_admin(&f->mock, "/mock/price", "{\"contractId\":\"CON.F.US.GCE.Z26\",\"price\":2360.0}"));
+    for (int i = 0; i < 10; i++) {
+        order_manager_tick(f->om, ofts_clock_now_ns());
+        zclock_sleep(30);
+    }
+    json_t *st = mock_admin(&f->mock, "/mock/state", NULL);
+    assert_int_equal(json_array_size(json_object_get(st, "positions")), 0);
+    json_decref(st);
+    order_manager_destroy(&f->om);
+    order_store_destroy(&lost);
+}
+
 static void
 t_flatten_closes_contract(void **state)
 {
@@ -385,6 +509,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(t_bracket_fill_oco_and_no_resend, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_restart_recovers_from_broker, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_orphan_legs_adopted_and_flattened, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_flatten_closes_contract, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_position_brackets_rejected, s_setup_position_brackets,
                                         s_teardown),

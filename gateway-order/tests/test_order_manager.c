@@ -10,6 +10,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <unistd.h>
 #include "order_manager.h"
 #include "paper_broker.h"
 
@@ -50,6 +55,10 @@ s_publish(void *arg, const char *topic, Ofts__Envelope *env)
     else if (env->body_case == OFTS__ENVELOPE__BODY_FILL) {
         snprintf(p->id, sizeof(p->id), "%s", env->fill->fill_id);
         p->quantity = (int32_t) env->fill->quantity;
+    }
+    else if (env->body_case == OFTS__ENVELOPE__BODY_ACCOUNT) {
+        p->status = env->account->state;
+        snprintf(p->text, sizeof(p->text), "%s", env->account->state_reason);
     }
     else if (env->body_case == OFTS__ENVELOPE__BODY_POSITION) {
         p->quantity = env->position->quantity;
@@ -245,7 +254,7 @@ s_fake_find(void *impl, const char *id, broker_order_t *out)
 
 static const broker_ops_t s_fake_ops = {
     "fake", s_fake_place, s_fake_cancel, s_fake_flatten, NULL,
-    s_fake_positions, s_fake_open, s_fake_find
+    s_fake_positions, s_fake_open, s_fake_find, false
 };
 
 static void
@@ -360,10 +369,11 @@ t_restart_no_replacement(void **state)
     assert_non_null(pos);
     assert_int_equal(pos->quantity, 1);
     assert_true(pos->protected_);
-    //  The snapshot risk asks for after its own restart: the day's fill,
-    //  the two working legs, the position.
+    //  The snapshot risk asks for after its own restart: the trading
+    //  state, the day's fill, the two working legs, the position.
     s_npubs = 0;
-    assert_int_equal(order_manager_snapshot(om, "exec.", s_publish, NULL), 4);
+    assert_int_equal(order_manager_snapshot(om, "exec.", s_publish, NULL), 5);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ACCOUNT, "exec.account."), 1);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_FILL, "exec.fill.GC."), 1);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "exec.order.GC."), 2);
     assert_int_equal(s_last(OFTS__ENVELOPE__BODY_POSITION)->quantity, 1);
@@ -696,7 +706,7 @@ t_snapshot(void **state)
     Ofts__OrderRequest req = s_request("snap-1", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
     s_npubs = 0;
-    assert_int_equal(order_manager_snapshot(om, "exec.", s_publish, NULL), 3);  //  position + 2 legs
+    assert_int_equal(order_manager_snapshot(om, "exec.", s_publish, NULL), 4);  //  state, position, 2 legs
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_POSITION, "exec.position.GC."), 1);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "exec.order.GC."), 2);
     s_npubs = 0;
@@ -704,6 +714,153 @@ t_snapshot(void **state)
     assert_int_equal(order_manager_snapshot(om, "exec.position.SI.", s_publish, NULL), 0);
     order_manager_destroy(&om);
     paper_broker_destroy(&pb);
+}
+
+//  Disk full, simulated for this process: RLIMIT_FSIZE 0 makes every file
+//  write fail with EFBIG (SIGXFSZ ignored), reads still work. Fast,
+//  unprivileged and exact, unlike filling a real disk.
+static struct rlimit s_fsize;
+
+static void
+s_disk_full(void)
+{
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &s_fsize), 0);
+    struct rlimit full = { 0, s_fsize.rlim_max };
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &full), 0);
+}
+
+static void
+s_disk_ok(void)
+{
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &s_fsize), 0);
+}
+
+static int
+s_count_text(const char *text)
+{
+    int n = 0;
+    for (int i = 0; i < s_npubs; i++)
+        n += strstr(s_pubs[i].text, text) != NULL;
+    return n;
+}
+
+//  A file store, a paper broker that outlives the manager (as a real
+//  broker outlives gateway-order), a manager over both.
+typedef struct {
+    char dir[64];
+    char path[128];
+    order_store_t *store;
+    paper_broker_t *pb;
+    order_manager_t *om;
+} disk_fx_t;
+
+static void
+s_disk_fx_up(disk_fx_t *fx)
+{
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/ofts-om-disk-XXXXXX");
+    assert_non_null(mkdtemp(fx->dir));
+    snprintf(fx->path, sizeof(fx->path), "%s/orders.db", fx->dir);
+    fx->store = order_store_new(fx->path);
+    assert_non_null(fx->store);
+    paper_config_t pcfg = { 0, 0 };
+    fx->pb = paper_broker_new(&pcfg, NULL);
+    paper_broker_on_bbo(fx->pb, "GC", "GCZ6", PX(2350, 0), PX(2350, 1), 1);
+    order_manager_config_t cfg = s_cfg();
+    fx->om = order_manager_new(paper_broker_broker(fx->pb), fx->store, &cfg);
+    order_manager_set_publisher(fx->om, s_publish, NULL);
+}
+
+//  gateway-order restarts: a new store handle and manager, same file.
+static void
+s_disk_fx_restart(disk_fx_t *fx, int64_t now)
+{
+    order_manager_destroy(&fx->om);
+    order_store_destroy(&fx->store);
+    fx->store = order_store_new(fx->path);
+    assert_non_null(fx->store);
+    order_manager_config_t cfg = s_cfg();
+    fx->om = order_manager_new(paper_broker_broker(fx->pb), fx->store, &cfg);
+    order_manager_set_publisher(fx->om, s_publish, NULL);
+    order_manager_start(fx->om, now);
+}
+
+static void
+s_disk_fx_down(disk_fx_t *fx)
+{
+    order_manager_destroy(&fx->om);
+    order_store_destroy(&fx->store);
+    paper_broker_destroy(&fx->pb);
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", fx->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+//  Disk full under gateway-order: the approval's id cannot be written, so
+//  it is not placed (REDUCING, said on exec.account.); after a restart the
+//  re-sent approval is placed once: one fill, never two. Before the fix
+//  the failed write was ignored, the order placed, and the resend after
+//  the restart (the id not in the store) placed and filled again.
+static void
+t_disk_full_fails_closed(void **state)
+{
+    (void) state;
+    disk_fx_t fx;
+    s_disk_fx_up(&fx);
+    order_manager_start(fx.om, 1);
+    const pub_t *st = s_last(OFTS__ENVELOPE__BODY_ACCOUNT);
+    assert_non_null(st);
+    assert_int_equal(st->status, OFTS__TRADING_STATE__STATE_ACTIVE);
+
+    s_disk_full();
+    Ofts__OrderRequest req = s_request("full-1", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(fx.om, &req, 2);
+    s_disk_ok();
+    assert_int_equal(paper_broker_order_count(fx.pb), 0);   //  nothing reached the broker
+    assert_int_equal(order_manager_placed(fx.om), 0);
+    assert_true(order_manager_reducing(fx.om));
+    assert_int_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->status, OFTS__ORDER_STATUS__STATUS_REJECTED);
+    st = s_last(OFTS__ENVELOPE__BODY_ACCOUNT);
+    assert_int_equal(st->status, OFTS__TRADING_STATE__STATE_REDUCING);
+    assert_non_null(strstr(st->text, "order store failed"));
+    //  The disk has room again, but this run stays REDUCING (fail closed).
+    Ofts__OrderRequest other = s_request("full-2", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(fx.om, &other, 3);
+    assert_int_equal(paper_broker_order_count(fx.pb), 0);
+    assert_true(s_count_text("order store failed") >= 2);
+
+    //  Restart on the same file; risk re-sends the approval.
+    s_npubs = 0;
+    s_disk_fx_restart(&fx, 10);
+    assert_false(order_manager_reducing(fx.om));
+    order_manager_on_request(fx.om, &req, 11);
+    order_manager_on_request(fx.om, &req, 12);
+    assert_int_equal(order_manager_placed(fx.om), 1);
+    assert_int_equal(paper_broker_position(fx.pb, "GC"), 1);       //  one lot, not two
+    assert_int_equal(order_store_fill_count(fx.store), 1);
+    s_disk_fx_down(&fx);
+}
+
+//  A store that cannot answer "have we seen this id?" never answers "no":
+//  the request is refused, not placed.
+static void
+t_store_read_error_is_not_new(void **state)
+{
+    (void) state;
+    disk_fx_t fx;
+    s_disk_fx_up(&fx);
+    //  The orders table becomes unreadable under us.
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(fx.path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "ALTER TABLE orders RENAME TO orders_gone;", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    Ofts__OrderRequest req = s_request("read-1", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(fx.om, &req, 2);
+    assert_int_equal(order_manager_placed(fx.om), 0);
+    assert_int_equal(paper_broker_order_count(fx.pb), 0);
+    assert_int_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->status, OFTS__ORDER_STATUS__STATUS_REJECTED);
+    assert_true(order_manager_reducing(fx.om));
+    s_disk_fx_down(&fx);
 }
 
 int
@@ -721,6 +878,8 @@ main(void)
         cmocka_unit_test_setup(t_reconcile_broker_wins, s_reset),
         cmocka_unit_test_setup(t_ambiguous_place_never_landed, s_reset),
         cmocka_unit_test_setup(t_snapshot, s_reset),
+        cmocka_unit_test_setup(t_disk_full_fails_closed, s_reset),
+        cmocka_unit_test_setup(t_store_read_error_is_not_new, s_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

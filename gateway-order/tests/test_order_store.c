@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <cmocka.h>
 #include "order_store.h"
@@ -220,10 +221,149 @@ t_bad_path(void **state)
     assert_null(store);
 }
 
+//  Write bytes at offset of path (a bit flip, a smashed page).
+static void
+s_poke(const char *path, long offset, const void *bytes, size_t size)
+{
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, offset, SEEK_SET), 0);
+    assert_int_equal(fwrite(bytes, 1, size, f), size);
+    fclose(f);
+}
+
+static void
+s_sql(const char *path, const char *sql)
+{
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+}
+
+static void
+s_refused(const char *path, const char *why)
+{
+    char err[512] = "";
+    order_store_t *store = order_store_open(path, err, sizeof(err));
+    if (store)
+        order_store_destroy(&store);
+    assert_null(store);
+    printf("refused: %s\n", err);
+    assert_non_null(strstr(err, path));
+    assert_non_null(strstr(err, why));
+    assert_null(strchr(err, '\n'));
+}
+
+//  Only a missing file starts a new store: a zero-length one (truncated by
+//  a crash or a full disk), a bit-flipped one, another application's or
+//  another schema's database are refused with the reason, and left as they
+//  were. An unstamped store of an earlier ofts version is stamped.
+static void
+t_damaged_stores_refused(void **state)
+{
+    (void) state;
+    FILE *f = fopen(s_db, "w");
+    fclose(f);
+    s_refused(s_db, "zero-length");
+    struct stat st;
+    assert_int_equal(stat(s_db, &st), 0);
+    assert_int_equal(st.st_size, 0);                        //  left alone
+    unlink(s_db);
+
+    //  A healthy store with some rows, folded into the main file.
+    order_store_t *store = order_store_new(s_db);
+    assert_non_null(store);
+    for (int i = 0; i < 300; i++) {
+        char id[32];
+        snprintf(id, sizeof(id), "ofts-%04d", i);
+        broker_order_t o = s_order(id, OFTS__ORDER_STATUS__STATUS_FILLED);
+        assert_int_equal(order_store_order_put(store, &o), 0);
+    }
+    order_store_destroy(&store);
+    s_sql(s_db, "PRAGMA wal_checkpoint(TRUNCATE);");
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(s_db, &db), SQLITE_OK);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT rootpage, (SELECT page_size FROM pragma_page_size)"
+                                        " FROM sqlite_master WHERE name='orders'", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    long root = sqlite3_column_int(q, 0), page = sqlite3_column_int(q, 1);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    char copy[300];
+    snprintf(copy, sizeof(copy), "cp %s %s.good", s_db, s_db);
+    assert_int_equal(system(copy), 0);
+    //  One flipped bit in the b-tree page header of the orders table.
+    unsigned char flip = 0x0d ^ 0x20;                       //  leaf table page type 13, bit 5 flipped
+    s_poke(s_db, (root - 1) * page, &flip, 1);
+    s_refused(s_db, "integrity_check failed");
+
+    //  Another ofts store (risk's journal id), a stranger, a newer schema.
+    snprintf(copy, sizeof(copy), "cp %s.good %s", s_db, s_db);
+    assert_int_equal(system(copy), 0);
+    s_sql(s_db, "PRAGMA application_id = 1868976715;");    //  0x6f66524b "ofRK"
+    s_refused(s_db, "not an ofts gateway-order store");
+    unlink(s_db);
+    s_sql(s_db, "CREATE TABLE photos(id INTEGER);");
+    s_refused(s_db, "not an ofts gateway-order store");
+    unlink(s_db);
+    assert_int_equal(system(copy), 0);
+    s_sql(s_db, "PRAGMA user_version = 2;");
+    s_refused(s_db, "schema 2");
+
+    //  Written before the stamp existed: accepted, stamped, rows kept.
+    assert_int_equal(system(copy), 0);
+    s_sql(s_db, "PRAGMA application_id = 0; PRAGMA user_version = 0;");
+    store = order_store_new(s_db);
+    assert_non_null(store);
+    assert_int_equal(order_store_order_get(store, "ofts-0299", NULL), 1);
+    order_store_destroy(&store);
+    assert_int_equal(sqlite3_open(s_db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA application_id", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 0x6f66474f);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+}
+
+//  pause: committed (another connection sees it), writes go on durable in
+//  autocommit, resume opens a new transaction, commit ends it.
+static void
+t_pause_holds_no_transaction(void **state)
+{
+    (void) state;
+    order_store_t *store = order_store_new(s_db);
+    assert_int_equal(order_store_begin(store), 0);
+    assert_int_equal(order_store_meta_set(store, "a", 1), 0);
+    assert_int_equal(order_store_pause(store), 0);
+    //  No write lock held: another writer gets in at once.
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(s_db, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "INSERT INTO meta VALUES ('other', 5);", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(order_store_meta_set(store, "b", 2), 0);
+    assert_int_equal(order_store_flush(store), 0);          //  nothing to flush while paused
+    assert_int_equal(order_store_resume(store), 0);
+    assert_int_equal(order_store_meta_set(store, "c", 3), 0);
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM meta WHERE key IN ('a','b','c')", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 2);          //  a and b, not yet c
+    sqlite3_finalize(q);
+    assert_int_equal(order_store_commit(store), 0);
+    assert_int_equal(order_store_meta_get(store, "c", 0), 3);
+    assert_false(order_store_failed(store));
+    sqlite3_close(db);
+    order_store_destroy(&store);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(t_damaged_stores_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_pause_holds_no_transaction, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_orders_roundtrip_across_reopen, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_fill_counted_once, s_setup, s_teardown),
         cmocka_unit_test(t_meta_and_paper_state),

@@ -119,6 +119,32 @@ t_market_at_opposite_best_plus_slippage(void **state)
     assert_null(pb);
 }
 
+//  issue 11 §4: one clock. A replay's market time is 2024, the place call
+//  runs at 2026 wall time: the entry's fill carries the quote's event time,
+//  like the exit's (filled by md). Before the fix the entry carried the
+//  wall time, the exit the market time, and risk's snapshot (the newest
+//  fill's session) left the exits out.
+static void
+t_fills_carry_market_time(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(0, 0, NULL, &ev);
+    broker_t *b = paper_broker_broker(pb);
+    const int64_t market = 1733148000LL * 1000000000LL;     //  2024-12-02 14:00 UTC
+    const int64_t wall = 1796400000LL * 1000000000LL;       //  2026-12-05
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), market);
+    broker_order_t o = s_order("mt1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, PX(2350, 1), PX(2349, 1),
+                               PX(2352, 1));
+    assert_int_equal(broker_place(b, &o, wall), BROKER_OK);
+    assert_int_equal(ev.nfills, 1);
+    assert_int_equal(ev.fills[0].ts_ns, market);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2353, 0), market + 5000000000LL);      //  through the target
+    assert_int_equal(ev.nfills, 2);
+    assert_int_equal(ev.fills[1].ts_ns, market + 5000000000LL);
+    paper_broker_destroy(&pb);
+}
+
 //  No quote: fall back to the last trade; no price at all: wait for one.
 static void
 t_market_falls_back_and_waits(void **state)
@@ -502,6 +528,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_market_at_opposite_best_plus_slippage),
+        cmocka_unit_test(t_fills_carry_market_time),
         cmocka_unit_test(t_market_falls_back_and_waits),
         cmocka_unit_test(t_buy_stop_touched),
         cmocka_unit_test(t_sell_limit_needs_trade_through),

@@ -331,6 +331,38 @@ t_mll_locks_at_start(void **state)
     assert_int_equal(a.mll_floor_cents, 5000000);       //  min(S, S - D + 2,500) = S
 }
 
+//  gateway-order's store failed: it says REDUCING on exec.account.; risk
+//  follows (no approval it would refuse) and is ACTIVE again when it is.
+static void
+t_order_gateway_reducing(void **state)
+{
+    fx_t *f = *state;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__Header h = OFTS__HEADER__INIT;
+    Ofts__AccountState a = OFTS__ACCOUNT_STATE__INIT;
+    h.source = "gateway-order";
+    a.state = ST(REDUCING);
+    a.state_reason = "order store failed (database or disk is full): protect and close only";
+    env.header = &h;
+    env.body_case = OFTS__ENVELOPE__BODY_ACCOUNT;
+    env.account = &a;
+    risk_engine_on_envelope(f->eng, &env, f->t0);
+    assert_int_equal(risk_engine_state(f->eng), ST(REDUCING));
+    assert_non_null(strstr(f->last_account.state_reason, "gateway-order: order store failed"));
+    assert_int_equal(f->commands, 0);                   //  exits only, no flatten
+    s_gc(f, "sig-1", f->t0 + SEC);
+    assert_int_equal(f->last_code, CODE(REDUCING));
+    a.state = ST(ACTIVE);
+    a.state_reason = "";
+    risk_engine_on_envelope(f->eng, &env, f->t0 + 2 * SEC);
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+    //  Only gateway-order's word counts.
+    a.state = ST(REDUCING);
+    h.source = "monitor";
+    risk_engine_on_envelope(f->eng, &env, f->t0 + 3 * SEC);
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+}
+
 static void
 t_commands(void **state)
 {
@@ -700,6 +732,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         T(t_approve_then_duplicate), T(t_fills_pnl_and_cooldown), T(t_daily_loss_by_one_tick),
         T(t_trailing_mll), T(t_mll_locks_at_start), T(t_commands), T(t_flatten_time), T(t_rate_limit),
+        T(t_order_gateway_reducing),
         T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_quotes_refresh_staleness), T(t_bad_events),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -289,6 +289,32 @@ t_foreign_and_newer_refused(void **state)
     sqlite3_close(db);
     assert_null(risk_journal_open(f->path, err, sizeof err));
     assert_non_null(strstr(err, "schema 99"));
+    //  The header stamp: another ofts store, another schema version.
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "UPDATE meta SET value='1' WHERE key='schema'; PRAGMA user_version=7",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_null(risk_journal_open(f->path, err, sizeof err));
+    assert_non_null(strstr(err, "schema 7"));
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=1; PRAGMA application_id=1868973903", NULL, NULL, NULL),
+                     SQLITE_OK);                        //  0x6f66474f: gateway-order's store
+    sqlite3_close(db);
+    assert_null(risk_journal_open(f->path, err, sizeof err));
+    assert_non_null(strstr(err, "not an ofts risk journal"));
+    //  A journal from before the stamp (application_id 0, meta says ours):
+    //  accepted and stamped.
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version=0; PRAGMA application_id=0", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    risk_journal_t *old = risk_journal_open(f->path, err, sizeof err);
+    assert_non_null(old);
+    risk_journal_destroy(&old);
+    //  Zero length: damage, not a new journal.
+    FILE *fp = fopen(f->path, "w");
+    fclose(fp);
+    assert_null(risk_journal_open(f->path, err, sizeof err));
+    assert_non_null(strstr(err, "zero-length"));
 }
 
 static void

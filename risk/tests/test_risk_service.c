@@ -587,6 +587,21 @@ t_corrupt_journal_refused(void **state)
     assert_true(s_log_has(f, "refusing to start"));
 }
 
+//  docs/risk.md: a damaged journal is exit 3. An existing zero-length file
+//  is damage (a crash or a full disk truncated it), not a new journal:
+//  taking it as new would reset the loss latch and today's P&L.
+static void
+t_zero_length_journal_refused(void **state)
+{
+    fx_t *f = *state;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "mkdir -p %s/var && : > %s", f->dir, f->journal);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(s_run_to_exit(f, 20000), 3);
+    assert_true(s_log_has(f, "zero-length"));
+    assert_true(s_log_has(f, "refusing to start"));
+}
+
 static void
 t_bad_config_refused(void **state)
 {
@@ -602,7 +617,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         T(t_restart_keeps_state), T(t_flatten_at_1505),
-        cmocka_unit_test_setup_teardown(t_with_paper_gateway_order, s_setup_real_order, s_teardown), T(t_corrupt_journal_refused), T(t_bad_config_refused),
+        cmocka_unit_test_setup_teardown(t_with_paper_gateway_order, s_setup_real_order, s_teardown), T(t_corrupt_journal_refused), T(t_zero_length_journal_refused), T(t_bad_config_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
