@@ -200,33 +200,56 @@ s_pop_level(sim_market_t *self, book_t *b, bool bid)
         b->ask_idx++;
 }
 
+//  One print of an aggressor order: a trades record (rtype 0).
 static void
-s_trade(sim_market_t *self, book_t *b, int64_t ts, sim_emit_fn *fn, void *arg)
+s_print(book_t *b, int64_t ts, int64_t price, uint32_t size, bool buy, bool last,
+        sim_emit_fn *fn, void *arg)
 {
-    double p_buy = b->regime == REGIME_BUY ? 0.82 : b->regime == REGIME_SELL ? 0.18 : 0.5;
-    bool buy = s_uniform(self) < p_buy;
-    uint32_t size = s_uniform(self) < 0.01 ? (uint32_t) s_range(self, 25, 60)
-                                           : (uint32_t) (1 + (s_rand(self) % 4) + (s_rand(self) % 5));
-    uint32_t *level = buy ? &b->ask_sz[0] : &b->bid_sz[0];
-    if (size > *level)
-        size = *level;                  //  the rest would print at the next price: not modelled
-    int64_t price = (buy ? b->ask_idx : b->bid_idx) * b->tick;
     dbn_record_t rec;
     s_header(&rec, b, DBN_RTYPE_MBP0, ts);
     rec.mbp.price = price;
     rec.mbp.size = size;
     rec.mbp.action = 'T';
     rec.mbp.side = buy ? 'B' : 'A';
-    rec.mbp.flags = DBN_F_LAST;
+    rec.mbp.flags = last ? DBN_F_LAST : 0;
     rec.mbp.sequence = ++b->sequence;
     fn(arg, &rec);
-    *level -= size;
+}
+
+//  One aggressor order. A size larger than the best level sweeps: it
+//  clears the level and goes on at the next price, as a CME match event
+//  does, so one order prints once per price level, every print with the
+//  same ts_event and side, F_LAST on the last (spec/databento.md §11).
+//  At most three levels, then the rest is dropped (an IOC order's
+//  remainder). Returns the records written.
+static uint64_t
+s_trade(sim_market_t *self, book_t *b, int64_t ts, sim_emit_fn *fn, void *arg)
+{
+    double p_buy = b->regime == REGIME_BUY ? 0.82 : b->regime == REGIME_SELL ? 0.18 : 0.5;
+    bool buy = s_uniform(self) < p_buy;
+    uint32_t want = s_uniform(self) < 0.01 ? (uint32_t) s_range(self, 25, 60)
+                                           : (uint32_t) (1 + (s_rand(self) % 4) + (s_rand(self) % 5));
+    uint64_t records = 0;
     char action = 'M';
-    if (*level == 0) {
-        s_pop_level(self, b, !buy);
-        action = 'C';
+    int64_t price = 0;
+    uint32_t *level = buy ? &b->ask_sz[0] : &b->bid_sz[0];
+    for (int swept = 0; want > 0 && swept < 3; swept++) {
+        uint32_t size = want < *level ? want : *level;
+        want -= size;
+        price = (buy ? b->ask_idx : b->bid_idx) * b->tick;
+        bool last = want == 0 || swept == 2;
+        s_print(b, ts, price, size, buy, last, fn, arg);
+        records++;
+        *level -= size;
+        if (*level == 0) {
+            s_pop_level(self, b, !buy);
+            action = 'C';
+        }
+        if (last)
+            break;
     }
     s_emit_book(self, b, ts, action, buy ? 'A' : 'B', price, *level, fn, arg);
+    return records + 1;
 }
 
 //  A limit order arrives or leaves. A spread wider than one tick is closed
@@ -287,8 +310,7 @@ sim_market_run(sim_market_t *self, sim_emit_fn *fn, void *arg)
         if (what == 0)
             s_new_regime(self, next, when);
         else if (what == 1) {
-            s_trade(self, next, when, fn, arg);
-            count += 2;
+            count += s_trade(self, next, when, fn, arg);
             next->next_trade = when + s_exp_ns(self, s_trade_rate(next));
         }
         else {
