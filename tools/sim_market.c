@@ -16,6 +16,7 @@ typedef struct {
     int64_t ask_idx;
     uint32_t bid_sz[LEVELS], ask_sz[LEVELS];
     int regime;
+    bool absorbed;                  //  a passive side refills what the flow takes
     int64_t regime_end;
     int64_t next_trade;
     int64_t next_book;
@@ -98,6 +99,10 @@ s_new_regime(sim_market_t *self, book_t *b, int64_t now)
         b->regime = s_uniform(self) < 0.5 ? REGIME_BUY : REGIME_SELL;
         b->regime_end = now + s_range(self, 50, 110) * OFTS_NS_PER_SEC;
     }
+    //  About a third of the one-sided stretches meet a large passive
+    //  counterparty (absorption): the same imbalance, but the orders no
+    //  longer clear levels, and the price barely moves.
+    b->absorbed = b->regime != REGIME_NEUTRAL && s_uniform(self) < 0.35;
 }
 
 //  Size of a newly placed level: the side the flow eats arrives thin.
@@ -107,7 +112,7 @@ s_level_size(sim_market_t *self, const book_t *b, bool bid)
     bool pressured = (b->regime == REGIME_BUY && !bid) || (b->regime == REGIME_SELL && bid);
     bool supported = (b->regime == REGIME_BUY && bid) || (b->regime == REGIME_SELL && !bid);
     if (pressured)
-        return (uint32_t) s_range(self, 3, 12);
+        return b->absorbed ? (uint32_t) s_range(self, 20, 50) : (uint32_t) s_range(self, 3, 12);
     if (supported)
         return (uint32_t) s_range(self, 12, 40);
     return (uint32_t) s_range(self, 5, 25);
@@ -233,14 +238,18 @@ s_trade(sim_market_t *self, book_t *b, int64_t ts, sim_emit_fn *fn, void *arg)
     char action = 'M';
     int64_t price = 0;
     uint32_t *level = buy ? &b->ask_sz[0] : &b->bid_sz[0];
+    //  An absorbing seller (buyer) is an iceberg: it shows the same size
+    //  again after each fill, so the level never empties.
+    bool refill = b->absorbed && buy == (b->regime == REGIME_BUY);
     for (int swept = 0; want > 0 && swept < 3; swept++) {
         uint32_t size = want < *level ? want : *level;
         want -= size;
         price = (buy ? b->ask_idx : b->bid_idx) * b->tick;
-        bool last = want == 0 || swept == 2;
+        bool last = want == 0 || swept == 2 || refill;
         s_print(b, ts, price, size, buy, last, fn, arg);
         records++;
-        *level -= size;
+        if (!refill)
+            *level -= size;
         if (*level == 0) {
             s_pop_level(self, b, !buy);
             action = 'C';
