@@ -1115,6 +1115,18 @@ s_snap_fill(void *arg, const broker_fill_t *fill)
     snap->count++;
 }
 
+//  Which fills a snapshot carries: every fill a subscriber may lack, i.e.
+//  the newest fill's trading day AND the day before it (a risk that was
+//  down across the 17:00 CT roll lacks the end of the previous day too).
+//  Fills are on one clock (market time where md drives them, the broker's
+//  execution time with ProjectX), so "the newest fill's day" is the day the
+//  stream is in, and the subscriber de-duplicates by fill_id.
+static int64_t
+s_snapshot_fills_since(int64_t newest_ns)
+{
+    return ofts_session_open_ns(ofts_session_open_ns(newest_ns) - 1);
+}
+
 int
 order_manager_snapshot(order_manager_t *self, const char *prefix, order_manager_publish_fn *fn,
                        void *arg)
@@ -1129,7 +1141,7 @@ order_manager_snapshot(order_manager_t *self, const char *prefix, order_manager_
     if (self->store && strncmp("exec.fill.", snap.prefix, plen < 10 ? plen : 10) == 0) {
         int64_t newest = order_store_fill_latest_ns(self->store);
         if (newest > 0)
-            order_store_fills_since(self->store, ofts_session_open_ns(newest), s_snap_fill, &snap);
+            order_store_fills_since(self->store, s_snapshot_fills_since(newest), s_snap_fill, &snap);
     }
     for (size_t i = 0; i < self->norders; i++) {
         ofts_topic(topic, sizeof(topic), "exec.order", self->orders[i].symbol);

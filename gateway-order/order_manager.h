@@ -89,9 +89,11 @@ void order_manager_flatten(order_manager_t *self, const char *symbol, const char
                            int64_t now_ns);
 
 //  Clone pattern: through fn, every message whose topic starts with prefix:
-//  the fills of the trading day of the newest fill (exec.fill.*, from the
-//  store; risk counts P&L it missed while down), working orders
-//  (exec.order.*), then current positions (exec.position.*). Returns count.
+//  the trading state (exec.account.), the fills of the trading day of the
+//  newest fill and of the day before (exec.fill.*, from the store; risk
+//  counts P&L it missed while down and de-duplicates by fill_id), working
+//  orders (exec.order.*), then current positions (exec.position.*).
+//  Returns count.
 int order_manager_snapshot(order_manager_t *self, const char *prefix,
                            order_manager_publish_fn *fn, void *arg);
 

@@ -258,7 +258,11 @@ ofts_bus_decode(ofts_bus_t *self, const char *topic, const void *data, size_t si
         return NULL;
     }
     s_floor_t *floor = zhashx_lookup(self->floors, env->header->source);
-    if (floor && env->header->seq <= floor->seq && (!floor->epoch || floor->epoch == env->header->epoch)) {
+    //  A fill is an event with its own key (fill_id) that subscribers
+    //  de-duplicate: a floor never drops one, even if the snapshot it
+    //  crossed may have held it (issue 11: a snapshot that did not lost it).
+    if (floor && env->body_case != OFTS__ENVELOPE__BODY_FILL && env->header->seq <= floor->seq
+        && (!floor->epoch || floor->epoch == env->header->epoch)) {
         self->dropped++;
         ofts__envelope__free_unpacked(env, NULL);
         return NULL;

@@ -56,7 +56,8 @@ Ofts__Envelope *ofts_bus_decode(ofts_bus_t *self, const char *topic, const void 
 
 void ofts_bus_set_gap_handler(ofts_bus_t *self, ofts_bus_gap_fn *fn, void *arg);
 //  Clone pattern: drop messages from `source` with seq <= floor (they are
-//  already in a snapshot the caller applied).
+//  already in a snapshot the caller applied). Fills are never dropped:
+//  they carry their own de-duplication key (fill_id).
 void ofts_bus_set_floor(ofts_bus_t *self, const char *source, uint64_t floor);
 //  Same, for one life of the publisher only: messages of another epoch (the
 //  publisher restarted, its seq began again at 1) pass. epoch 0 = any.

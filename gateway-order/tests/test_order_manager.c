@@ -745,6 +745,40 @@ s_count_text(const char *text)
     return n;
 }
 
+//  issue 11 §4: the snapshot carries every fill risk may lack, not only
+//  the newest fill's trading day: the day before too (risk down across the
+//  17:00 CT roll). Older days are not resent.
+static void
+t_snapshot_fills_two_days(void **state)
+{
+    (void) state;
+    order_store_t *store = order_store_new(":memory:");
+    const int64_t s = 1000000000LL;
+    const int64_t at[3] = { 1733151600 * s, 1733238000 * s, 1733324400 * s };   //  Dec 2, 3, 4 15:00 UTC
+    for (int i = 0; i < 3; i++) {
+        broker_fill_t f;
+        memset(&f, 0, sizeof(f));
+        snprintf(f.fill_id, sizeof(f.fill_id), "F%d", i);
+        snprintf(f.client_order_id, sizeof(f.client_order_id), "ofts-%d", i);
+        snprintf(f.symbol, sizeof(f.symbol), "GC");
+        f.side = OFTS__SIDE__SIDE_BUY;
+        f.quantity = 1;
+        f.ts_ns = at[i];
+        assert_int_equal(order_store_fill_add(store, &f), 1);
+    }
+    paper_config_t pcfg = { 0, 0 };
+    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
+    s_npubs = 0;
+    assert_int_equal(order_manager_snapshot(om, "exec.fill.", s_publish, NULL), 2);
+    assert_string_equal(s_pubs[0].id, "F1");
+    assert_string_equal(s_pubs[1].id, "F2");
+    order_manager_destroy(&om);
+    paper_broker_destroy(&pb);
+    order_store_destroy(&store);
+}
+
 //  A file store, a paper broker that outlives the manager (as a real
 //  broker outlives gateway-order), a manager over both.
 typedef struct {
@@ -878,6 +912,7 @@ main(void)
         cmocka_unit_test_setup(t_reconcile_broker_wins, s_reset),
         cmocka_unit_test_setup(t_ambiguous_place_never_landed, s_reset),
         cmocka_unit_test_setup(t_snapshot, s_reset),
+        cmocka_unit_test_setup(t_snapshot_fills_two_days, s_reset),
         cmocka_unit_test_setup(t_disk_full_fails_closed, s_reset),
         cmocka_unit_test_setup(t_store_read_error_is_not_new, s_reset),
     };
