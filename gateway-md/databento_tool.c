@@ -214,11 +214,17 @@ static int s_live(int argc, char **argv, live_client_config_t *cfg)
             live_client_on_readable(lc);
         live_client_tick(lc, ofts_clock_mono_ns());
     }
-    int rc = live_client_state(lc) == LIVE_FAILED ? 1 : 0;
     live_client_stats_t st;
     live_client_stats(lc, &st);
-    log_info("live: %llu records, %llu heartbeats, %llu reconnects", (unsigned long long) st.records,
-             (unsigned long long) st.heartbeats, (unsigned long long) st.reconnects);
+    //  A run that never got a session failed, however it ended (time limit,
+    //  signal): the caller must not mistake it for a quiet market.
+    int rc = live_client_state(lc) == LIVE_FAILED || st.sessions == 0 ? 1 : 0;
+    if (st.sessions == 0 && live_client_state(lc) != LIVE_FAILED)
+        log_error("live: no session was established in %llu connection attempt(s); last error: %s",
+                  (unsigned long long) st.connects, *live_client_error(lc) ? live_client_error(lc) : "none");
+    log_info("live: %llu records, %llu heartbeats, %llu sessions, %llu connection attempts, %llu reconnects",
+             (unsigned long long) st.records, (unsigned long long) st.heartbeats, (unsigned long long) st.sessions,
+             (unsigned long long) st.connects, (unsigned long long) st.reconnects);
     live_client_destroy(&lc);
     return rc;
 }

@@ -122,7 +122,7 @@ static const field_t s_stat_fields[] = {
 static const field_t s_error_fields[] = {
     FS(dbn_error_t, err, 16, 16, 16, 64, 302, 302),
     FVF(dbn_error_t, code, U8, -1, 318, 318, FL_ABS_MAX),
-    FV(dbn_error_t, is_last, U8, -1, 319, 319)
+    FVF(dbn_error_t, is_last, U8, -1, 319, 319, FL_ABS_MAX)
 };
 //  SystemMsgV1 80 / SystemMsg 320 (spec §4.16).
 static const field_t s_system_fields[] = {

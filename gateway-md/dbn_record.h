@@ -130,7 +130,7 @@ typedef struct {
 typedef struct {
     char err[303];              //  NUL-terminated (v1: 64 bytes on the wire)
     uint8_t code;               //  ErrorCode; 255 when unset (v1)
-    uint8_t is_last;
+    uint8_t is_last;            //  255 when unknown (upgraded from v1, as dbn/cpp do)
 } dbn_error_t;
 
 typedef struct {

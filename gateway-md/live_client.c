@@ -49,6 +49,7 @@ struct _live_client_t {
     int attempts;
     int backoff_ms;
     bool had_session;
+    bool greeting_logged;           //  this connection's greeting
     uint64_t last_ts_event;
     char error[512];
     live_client_stats_t stats;
@@ -296,6 +297,7 @@ static void s_close(live_client_t *self)
     ZSTD_freeDStream(self->zstream);
     self->zstream = NULL;
     self->metadata_seen = false;
+    self->greeting_logged = false;
 }
 
 void live_client_destroy(live_client_t **self_p)
@@ -456,6 +458,10 @@ int live_client_connect(live_client_t *self)
     if (self->state == LIVE_FAILED || self->state == LIVE_STOPPED)
         return -1;
     s_close(self);
+    //  every attempt after the first is a reconnect, whether or not the
+    //  earlier ones ever got a session
+    if (self->stats.connects > 0)
+        self->stats.reconnects++;
     self->stats.connects++;
     char why[300];
     int fd = s_start_connect(self, why, sizeof why);
@@ -588,7 +594,6 @@ static int s_on_authenticated(live_client_t *self)
     if (!self->decoder || (self->zstd && !self->zstream))
         return s_fail(self, "out of memory");
     if (self->had_session) {
-        self->stats.reconnects++;
         //  spec §8.9: subscriptions are re-sent without `start`; the gateway
         //  does not replay what happened while we were away.
         log_warn("live: session %s resumed after a drop; data after ts_event %llu was not replayed",
@@ -606,6 +611,12 @@ static int s_process(live_client_t *self, const uint8_t *data, size_t len)
 {
     if (self->state == LIVE_AUTHENTICATING) {
         long used = live_proto_feed(self->proto, (const char *) data, len);
+        const char *greeting = live_proto_greeting(self->proto);
+        if (!self->greeting_logged && *greeting) {
+            //  any text is accepted (as the official clients do): log it
+            self->greeting_logged = true;
+            log_info("live: gateway greeting '%s'", greeting);
+        }
         if (used < 0) {
             if (live_proto_rejected(self->proto))
                 return s_fail(self, live_proto_error(self->proto));

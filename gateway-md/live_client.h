@@ -87,7 +87,7 @@ typedef void (live_client_record_fn)(const dbn_record_t *rec, dbn_decoder_t *dec
 typedef struct {
     uint64_t connects;              //  TCP connections made
     uint64_t sessions;              //  authenticated sessions
-    uint64_t reconnects;            //  connections after the first session was lost
+    uint64_t reconnects;            //  connection attempts after the first (connects - 1)
     uint64_t records;               //  records delivered (all rtypes)
     uint64_t bytes;                 //  bytes received
     uint64_t heartbeats;            //  SystemMsg heartbeats

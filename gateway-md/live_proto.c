@@ -27,6 +27,8 @@ struct _live_proto_t {
     bool rejected;
     char session_id[128];
     char lsg_version[64];
+    char greeting[128];                     //  the first line, as sent
+    bool greeted;
     int subscriptions;
 };
 
@@ -177,8 +179,14 @@ static long s_on_line(live_proto_t *self, char *line)
     if (len && line[len - 1] == '\r')
         line[len - 1] = '\0';
     if (self->state == LIVE_PROTO_GREETING) {
-        if (strncmp(line, "lsg_version=", 12) == 0) {
-            snprintf(self->lsg_version, sizeof self->lsg_version, "%s", line + 12);
+        if (strncmp(line, "cram", 4) != 0 && !self->greeted) {
+            //  cpp DecodeChallenge: the first line is the greeting, whatever
+            //  it says (its own test gateway sends "lsg-test"); only the
+            //  line after it must be the challenge
+            self->greeted = true;
+            snprintf(self->greeting, sizeof self->greeting, "%s", line);
+            if (strncmp(line, "lsg_version=", 12) == 0)
+                snprintf(self->lsg_version, sizeof self->lsg_version, "%s", line + 12);
             return 0;
         }
         if (strncmp(line, "cram", 4) == 0) {
@@ -199,7 +207,7 @@ static long s_on_line(live_proto_t *self, char *line)
             self->state = LIVE_PROTO_AUTH_SENT;
             return 0;
         }
-        return s_fail(self, "unexpected line from the gateway before the CRAM challenge: '%.80s'", line);
+        return s_fail(self, "did not receive the CRAM challenge after the greeting: unexpected line '%.80s'", line);
     }
     //  AUTH_SENT: success=1|session_id=..  or  success=0|error=..
     live_kv_t kv[16];
@@ -270,6 +278,7 @@ const char *live_proto_error(live_proto_t *self) { return self->error; }
 bool live_proto_rejected(live_proto_t *self) { return self->rejected; }
 const char *live_proto_session_id(live_proto_t *self) { return self->session_id; }
 const char *live_proto_lsg_version(live_proto_t *self) { return self->lsg_version; }
+const char *live_proto_greeting(live_proto_t *self) { return self->greeting; }
 int live_proto_subscriptions(live_proto_t *self) { return self->subscriptions; }
 
 const char *live_proto_state_name(live_proto_state_t state)

@@ -2,7 +2,7 @@
     sans-I/O state machine: bytes from the server in, lines to the server out.
 
     spec/databento.md §8.2-§8.7:
-        S: lsg_version=<v>\n        S: cram=<challenge>\n
+        S: lsg_version=<v>\n        S: cram=<challenge>\n   (any greeting text is accepted)
         C: auth=<cram>|dataset=..|encoding=dbn|ts_out=0|compression=none|zstd|client=..[|heartbeat_interval_s=N]\n
         S: success=1|session_id=<id>\n    or    success=0|error=<text>\n
         C: schema=..|stype_in=..|symbols=..|snapshot=0|id=N|is_last=1\n  (per schema, 500 symbols a line)
@@ -69,7 +69,12 @@ const char *live_proto_error(live_proto_t *self);
 //  no entitlement ...): retrying with the same settings cannot help.
 bool live_proto_rejected(live_proto_t *self);
 const char *live_proto_session_id(live_proto_t *self);
+//  lsg_version=<v> of the greeting ("" when the greeting had another form).
 const char *live_proto_lsg_version(live_proto_t *self);
+//  The greeting line as received ("" when the challenge came first). Any
+//  text is accepted, as the official clients do; only the next line must be
+//  the challenge.
+const char *live_proto_greeting(live_proto_t *self);
 //  Number of subscription lines sent.
 int live_proto_subscriptions(live_proto_t *self);
 

@@ -24,6 +24,9 @@ ofts_add_test(NAME gateway_md_live_proto SOURCES ${NET_DIR}/tests/test_live_prot
 ofts_add_test(NAME gateway_md_live
   SOURCES ${NET_DIR}/tests/test_live.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_dbnet TIMEOUT 90)
 add_dependencies(test-gateway_md_live ofts-mock-databento-live)
+ofts_add_test(NAME gateway_md_mock_live
+  SOURCES ${NET_DIR}/tests/test_mock_live.c ${NET_DIR}/tests/net_mockproc.c LIBS ofts_dbnet TIMEOUT 60)
+add_dependencies(test-gateway_md_mock_live ofts-mock-databento-live)
 
 # Historical HTTP client and its mock server (libmicrohttpd).
 target_sources(ofts_dbnet PRIVATE ${NET_DIR}/hist_client.c ${NET_DIR}/live_run.c)

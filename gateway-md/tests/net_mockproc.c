@@ -1,5 +1,8 @@
 /*  net_mockproc - see net_mockproc.h.                                       */
 #include "net_mockproc.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -114,4 +117,16 @@ char *stderr_capture_stop(int saved)
     //  show what was captured so the test log still has it
     fputs(text, stderr);
     return text;
+}
+
+int mockproc_closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof a;
+    int ok = fd >= 0 && bind(fd, (struct sockaddr *) &a, sizeof a) == 0
+             && getsockname(fd, (struct sockaddr *) &a, &len) == 0;
+    if (fd >= 0)
+        close(fd);
+    return ok ? ntohs(a.sin_port) : -1;
 }

@@ -18,6 +18,9 @@ int mockproc_start(mockproc_t *m, const char *const *argv, int timeout_ms);
 //  SIGTERM, wait up to 2 s, then SIGKILL; always reaps. Safe to call twice.
 void mockproc_stop(mockproc_t *m);
 int64_t mockproc_now_ms(void);
+//  A loopback port nobody listens on (bound, read, closed): connections to
+//  it are refused. -1 on error.
+int mockproc_closed_port(void);
 
 //  Redirect this process's stderr into a temp file; stop returns what was
 //  written (caller frees) and restores stderr.

@@ -365,6 +365,34 @@ test_round_trip_v1_v2(void **state)
 }
 
 //  A v1 mapping symbol longer than 21 characters is cut (22-byte field).
+//  A v1 ErrorMsg (80 bytes: header + err[64]) has no code and no is_last.
+//  Upgraded like dbn v2.rs / cpp v1.cpp ErrorMsg::ToV2: code from the text
+//  (255 = unset when unknown), is_last 255 = unknown (never 0: "not last").
+static void
+test_v1_error_upgrade(void **state)
+{
+    (void) state;
+    uint8_t v1[160] = { 0 };
+    v1[0] = 20; v1[1] = DBN_RTYPE_ERROR;
+    v1[8] = 0x2A;                                       //  ts_event 42
+    memcpy(v1 + 16, "Failed to resolve symbol: XXZ6", 30);
+    v1[80] = 20; v1[81] = DBN_RTYPE_ERROR;
+    memcpy(v1 + 96, "Gateway is restarting", 21);
+    dbn_decoder_t *dec = dbn_decoder_new_fragment(1, false);
+    assert_int_equal(dbn_decoder_feed(dec, v1, sizeof v1), 0);
+    const dbn_record_t *rec;
+    assert_int_equal(dbn_decoder_next(dec, &rec), 1);
+    assert_int_equal(rec->rtype, DBN_RTYPE_ERROR);
+    assert_int_equal(rec->ts_event, 42);
+    assert_string_equal(rec->error.err, "Failed to resolve symbol: XXZ6");
+    assert_int_equal(rec->error.code, 4);
+    assert_int_equal(rec->error.is_last, 255);
+    assert_int_equal(dbn_decoder_next(dec, &rec), 1);
+    assert_int_equal(rec->error.code, 255);
+    assert_int_equal(rec->error.is_last, 255);
+    dbn_decoder_destroy(&dec);
+}
+
 static void
 test_v1_symbol_width(void **state)
 {
@@ -782,6 +810,7 @@ main(void)
         cmocka_unit_test(test_round_trip_v3_every_rtype),
         cmocka_unit_test(test_round_trip_v1_v2),
         cmocka_unit_test(test_v1_symbol_width),
+        cmocka_unit_test(test_v1_error_upgrade),
         cmocka_unit_test(test_byte_by_byte),
         cmocka_unit_test(test_truncated_every_byte),
         cmocka_unit_test(test_bad_record_lengths),

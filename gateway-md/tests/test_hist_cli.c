@@ -177,11 +177,33 @@ static void test_live_guard_and_mock(void **state)
     mockproc_stop(&m);
 }
 
+//  Nothing listens: the run never gets a session. It must fail (exit 1)
+//  and count its reconnects truthfully (connection attempts - 1).
+static void test_live_no_session(void **state)
+{
+    (void) state;
+    char port[16], *out, *err;
+    snprintf(port, sizeof port, "%d", mockproc_closed_port());
+    const char *argv[] = { "ofts-databento", "live", "--host", "127.0.0.1", "--port", port, "--seconds", "2", NULL };
+    assert_int_equal(s_run(argv, KEY, &out, &err), 1);
+    assert_non_null(strstr(err, "no session was established in "));
+    const char *stats = strstr(err, " sessions, ");
+    assert_non_null(stats);
+    unsigned long long attempts = 0, reconnects = 0;
+    assert_int_equal(sscanf(stats, " sessions, %llu connection attempts, %llu reconnects", &attempts, &reconnects), 2);
+    assert_true(attempts >= 2);     //  back-off 500 ms: attempts at 0, 0.5 and 1.5 s
+    assert_int_equal(reconnects, attempts - 1);
+    assert_non_null(strstr(err, "0 records, 0 heartbeats, 0 sessions"));
+    free(out);
+    free(err);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_download),
         cmocka_unit_test(test_live_guard_and_mock),
+        cmocka_unit_test(test_live_no_session),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -28,6 +28,7 @@
 
 typedef struct {
     int data, mappings, acks, heartbeats, errors, replays;
+    char ack[4][128];
     int seq_seen[MAX_SEQ + 1];
     int duplicates;
     dbn_record_t rec[MAX_SEQ + 1];     //  by sequence
@@ -42,6 +43,7 @@ static void s_on_record(const dbn_record_t *rec, dbn_decoder_t *dec, void *arg)
     case DBN_RTYPE_ERROR: s->errors++; return;
     case DBN_RTYPE_SYSTEM:
         if (rec->system.code == 0) s->heartbeats++;
+        else if (rec->system.code == 1 && s->acks < 4) snprintf(s->ack[s->acks++], 128, "%s", rec->system.msg);
         else if (rec->system.code == 1) s->acks++;
         else if (rec->system.code == 3) s->replays++;
         return;
@@ -121,6 +123,9 @@ static void test_session(void **state)
     assert_int_equal(s->data, 30);
     assert_int_equal(s->mappings, 2);
     assert_int_equal(s->acks, 3);
+    //  the gateway acknowledges with the ids the client sent (0, 1, 2)
+    assert_string_equal(s->ack[0], "Subscription request 0 for trades data succeeded");
+    assert_string_equal(s->ack[2], "Subscription request 2 for mbp-10 data succeeded");
     assert_int_equal(s->duplicates, 0);
 
     //  record 0: trades, GCZ6, 2000.0, size 1, buy aggressor
@@ -208,6 +213,36 @@ static void s_expect_rejection(const char *const *argv, const char *key, const c
     assert_non_null(strstr(err, "not retrying"));
     assert_null(strstr(err, key));
     assert_null(strstr(err, KEY));
+    free(err);
+    live_client_destroy(&lc);
+    mockproc_stop(&m);
+    free(s);
+}
+
+//  databento-cpp's test gateway greets with "lsg-test": the vendor client
+//  ignores the text, so must we (logged, then the challenge is answered).
+static void test_any_greeting(void **state)
+{
+    (void) state;
+    mockproc_t m;
+    const char *argv[] = { "ofts-mock-databento-live", "--key", KEY, "--records", "5", "--greeting", "lsg-test",
+                           "--heartbeat-ms", "100", NULL };
+    assert_int_equal(mockproc_start(&m, argv, 5000), 0);
+    live_client_config_t cfg;
+    s_config(&cfg, m.port, KEY);
+    sink_t *s = calloc(1, sizeof *s);
+    int saved = stderr_capture_start();
+    live_client_t *lc = live_client_new(&cfg, s_on_record, s);
+    live_client_connect(lc);
+    s_target = 5;
+    bool ok = s_run(lc, s, s_have_data, 5000);
+    char *err = stderr_capture_stop(saved);
+    assert_true(ok);
+    live_client_stats_t st;
+    live_client_stats(lc, &st);
+    assert_int_equal(st.connects, 1);
+    assert_int_equal(st.sessions, 1);
+    assert_non_null(strstr(err, "gateway greeting 'lsg-test'"));
     free(err);
     live_client_destroy(&lc);
     mockproc_stop(&m);
@@ -411,16 +446,19 @@ static void test_garbage_and_unresolved(void **state)
 //  A real Databento sample (v1, zstd) streamed by the mock: the client
 //  decodes its records and the mock's v1 heartbeats.
 typedef struct {
-    int data, heartbeats;
+    int data, heartbeats, errors;
     dbn_record_t first[2];
+    dbn_record_t heartbeat, error;
     char sym[16];
 } file_sink_t;
 
 static void s_on_file_record(const dbn_record_t *rec, dbn_decoder_t *dec, void *arg)
 {
     file_sink_t *s = arg;
-    if (rec->rtype == DBN_RTYPE_SYSTEM && rec->system.code == 0)
-        s->heartbeats++;
+    if (rec->rtype == DBN_RTYPE_SYSTEM && rec->system.code == 0 && s->heartbeats++ == 0)
+        s->heartbeat = *rec;
+    if (rec->rtype == DBN_RTYPE_ERROR && s->errors++ == 0)
+        s->error = *rec;
     if (rec->rtype != DBN_RTYPE_MBP0)
         return;
     if (s->data < 2)
@@ -452,6 +490,7 @@ static void test_real_sample_stream(void **state)
     file_sink_t fs;
     memset(&fs, 0, sizeof fs);
     live_client_t *lc = live_client_new(&cfg, s_on_file_record, &fs);
+    int64_t t0 = ofts_clock_now_ns();
     live_client_connect(lc);
     int64_t deadline = mockproc_now_ms() + 5000;
     while ((fs.data < 2 || fs.heartbeats < 3) && mockproc_now_ms() < deadline)
@@ -468,8 +507,17 @@ static void test_real_sample_stream(void **state)
     assert_int_equal(fs.first[1].mbp.size, 21);
     assert_int_equal(fs.first[1].mbp.sequence, 1170414);
     assert_string_equal(fs.sym, "ESH1");
-    //  v1 heartbeats carry no code: recognised from their text
+    //  v1 heartbeats carry no code: recognised from their text; their
+    //  ts_event is the gateway's clock, not 0
     assert_true(fs.heartbeats >= 3);
+    assert_true((int64_t) fs.heartbeat.ts_event >= t0);
+    assert_true((int64_t) fs.heartbeat.ts_event <= ofts_clock_now_ns());
+    //  the file has no mbp-1 / mbp-10: both subscriptions refused with a
+    //  (v1) ErrorMsg, upgraded like the vendor: code and is_last unknown (255)
+    assert_int_equal(fs.errors, 2);
+    assert_string_equal(fs.error.error.err, "Invalid subscription: no mbp-1 data for this file");
+    assert_int_equal(fs.error.error.code, 255);
+    assert_int_equal(fs.error.error.is_last, 255);
     live_client_stats_t st;
     live_client_stats(lc, &st);
     assert_int_equal(st.heartbeat_timeouts, 0);
@@ -489,15 +537,10 @@ static bool s_four_failures(live_client_t *lc, sink_t *s)
 static void test_refused_connection_backoff(void **state)
 {
     (void) state;
-    //  a port nobody listens on: bind, read the port, close
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-    socklen_t len = sizeof a;
-    assert_int_equal(bind(fd, (struct sockaddr *) &a, sizeof a), 0);
-    assert_int_equal(getsockname(fd, (struct sockaddr *) &a, &len), 0);
-    close(fd);
+    int port = mockproc_closed_port();
+    assert_true(port > 0);
     live_client_config_t cfg;
-    s_config(&cfg, ntohs(a.sin_port), KEY);
+    s_config(&cfg, port, KEY);
     sink_t *s = calloc(1, sizeof *s);
     live_client_t *lc = live_client_new(&cfg, s_on_record, s);
     assert_int_equal(live_client_connect(lc), 0);
@@ -510,6 +553,12 @@ static void test_refused_connection_backoff(void **state)
     assert_true(mockproc_now_ms() - t0 >= 750 - 20);
     assert_int_equal(live_client_backoff_ms(lc), 400);
     assert_int_equal(live_client_state(lc), LIVE_BACKOFF);
+    //  never a session, yet every attempt after the first is a reconnect
+    live_client_stats_t st;
+    live_client_stats(lc, &st);
+    assert_int_equal(st.sessions, 0);
+    assert_true(st.connects >= 5);
+    assert_int_equal(st.reconnects, st.connects - 1);
     live_client_destroy(&lc);
     free(s);
 }
@@ -624,6 +673,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_config),
         cmocka_unit_test(test_session),
+        cmocka_unit_test(test_any_greeting),
         cmocka_unit_test(test_bad_key),
         cmocka_unit_test(test_bad_dataset),
         cmocka_unit_test(test_refused),
