@@ -6,7 +6,7 @@
 #   make fuzz   - build the libFuzzer targets with clang and run each for a bounded time
 SHELL := /bin/bash
 DEB_PKGS := build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
-            protobuf-c-compiler libcurl4-openssl-dev libjansson-dev libzstd-dev \
+            protobuf-c-compiler libcurl4-openssl-dev libjansson-dev libzstd-dev libsodium-dev \
             libcmocka-dev libsqlite3-dev libmicrohttpd-dev libwebsockets-dev libssl-dev zstd iproute2
 FUZZ_PKGS := clang libclang-rt-14-dev
 JOBS ?= $(shell nproc)

@@ -207,9 +207,7 @@ s_read_config(ofts_service_t *svc, settings_t *s)
     if (s->speed < 0)
         ofts_cfgsec_fail(sec, "speed", "must be >= 0 (0 = as fast as possible)");
     s->linger = ofts_cfgsec_bool(sec, "linger", false);
-    s->start_delay_ms = ofts_cfgsec_int(sec, "start_delay_ms", 500);
-    if (s->start_delay_ms < 0)
-        ofts_cfgsec_fail(sec, "start_delay_ms", "must be >= 0");
+    s->start_delay_ms = ofts_cfgsec_int_range(sec, "start_delay_ms", 500, 0, 600000);
     s->max_gap_s = ofts_cfgsec_double(sec, "max_gap_s", 0);
     s->bbo_from_depth = ofts_cfgsec_bool(sec, "bbo_from_depth", true);
     const char *source = ofts_cfgsec_string(sec, "trade_source", "auto");

@@ -64,16 +64,20 @@ s_read_config(ofts_service_t *svc, settings_t *set)
     set->broker = ofts_cfgsec_string(sec, "broker", "paper");
     set->db_path = ofts_cfgsec_string(sec, "db_path", "state/gateway-order.db");
     paper_config_defaults(&set->paper);
-    set->paper.slippage_ticks = (int) ofts_cfgsec_int(sec, "slippage_ticks", PAPER_DEFAULT_SLIPPAGE_TICKS);
-    set->paper.fees_cents = ofts_cfgsec_int(sec, "fees_cents", PAPER_DEFAULT_FEES_CENTS);
+    //  Every number bounded (issue 11 §5): a huge protect_grace_ms would
+    //  switch off the unprotected-position flatten, past INT64_MAX/1e6 it
+    //  overflows, and the (int) casts would wrap.
+    set->paper.slippage_ticks = (int) ofts_cfgsec_int_range(sec, "slippage_ticks", PAPER_DEFAULT_SLIPPAGE_TICKS, 0, 100);
+    set->paper.fees_cents = ofts_cfgsec_int_range(sec, "fees_cents", PAPER_DEFAULT_FEES_CENTS, 0, 100000);
     order_manager_config_defaults(&set->om);
-    set->om.reconcile_ms = ofts_cfgsec_int(sec, "reconcile_ms", OM_DEFAULT_RECONCILE_MS);
-    set->om.protect_grace_ms = ofts_cfgsec_int(sec, "protect_grace_ms", OM_DEFAULT_PROTECT_GRACE_MS);
-    set->om.flatten_retry_ms = ofts_cfgsec_int(sec, "flatten_retry_ms", OM_DEFAULT_FLATTEN_RETRY_MS);
-    set->om.unknown_timeout_ms = ofts_cfgsec_int(sec, "unknown_timeout_ms", OM_DEFAULT_UNKNOWN_TIMEOUT_MS);
-    set->tick_ms = (int) ofts_cfgsec_int(sec, "tick_ms", 250);
+    set->om.reconcile_ms = ofts_cfgsec_int_range(sec, "reconcile_ms", OM_DEFAULT_RECONCILE_MS, 0, 86400000);
+    set->om.protect_grace_ms = ofts_cfgsec_int_range(sec, "protect_grace_ms", OM_DEFAULT_PROTECT_GRACE_MS, 0, 60000);
+    set->om.flatten_retry_ms = ofts_cfgsec_int_range(sec, "flatten_retry_ms", OM_DEFAULT_FLATTEN_RETRY_MS, 1, 3600000);
+    set->om.unknown_timeout_ms = ofts_cfgsec_int_range(sec, "unknown_timeout_ms", OM_DEFAULT_UNKNOWN_TIMEOUT_MS, 1,
+                                                       3600000);
+    set->tick_ms = (int) ofts_cfgsec_int_range(sec, "tick_ms", 250, 1, 60000);
     set->listen_md = ofts_cfgsec_bool(sec, "listen_md", true);
-    set->poll_ms = (int) ofts_cfgsec_int(sec, "poll_ms", BROKER_POLL_MS_DEFAULT);
+    set->poll_ms = (int) ofts_cfgsec_int_range(sec, "poll_ms", BROKER_POLL_MS_DEFAULT, 100, 60000);
 #ifdef OFTS_WITH_PROJECTX
     projectx_config_defaults(&set->projectx);
     if (ofts_cfgsec_has(sec, "projectx"))
@@ -81,24 +85,8 @@ s_read_config(ofts_service_t *svc, settings_t *set)
 #else
     ofts_cfgsec_json(sec, "projectx");
 #endif
-    if (set->poll_ms < 100 || set->poll_ms > 60000)
-        ofts_cfgsec_fail(sec, "poll_ms", "expected 100..60000");
     if (strcmp(set->broker, "paper") != 0 && strcmp(set->broker, "projectx") != 0)
         ofts_cfgsec_fail(sec, "broker", "expected \"paper\" or \"projectx\"");
-    if (set->paper.slippage_ticks < 0 || set->paper.slippage_ticks > 100)
-        ofts_cfgsec_fail(sec, "slippage_ticks", "expected 0..100");
-    if (set->paper.fees_cents < 0)
-        ofts_cfgsec_fail(sec, "fees_cents", "must be >= 0");
-    if (set->om.reconcile_ms < 0)
-        ofts_cfgsec_fail(sec, "reconcile_ms", "must be >= 0 (0 = never)");
-    if (set->om.protect_grace_ms < 0)
-        ofts_cfgsec_fail(sec, "protect_grace_ms", "must be >= 0");
-    if (set->om.flatten_retry_ms <= 0)
-        ofts_cfgsec_fail(sec, "flatten_retry_ms", "must be > 0");
-    if (set->om.unknown_timeout_ms <= 0)
-        ofts_cfgsec_fail(sec, "unknown_timeout_ms", "must be > 0");
-    if (set->tick_ms <= 0 || set->tick_ms > 60000)
-        ofts_cfgsec_fail(sec, "tick_ms", "expected 1..60000");
     if (!set->db_path[0])
         ofts_cfgsec_fail(sec, "db_path", "must not be empty");
     return ofts_service_config_done(svc, &sec);
@@ -373,6 +361,7 @@ main(int argc, char **argv)
     const char *pub = ofts_service_endpoint(svc, SERVICE, "pub");
     if (!pub || ofts_bus_bind(ofts_service_bus(svc), pub) != 0) {
         log_error("cannot publish: bus.endpoints.%s.pub missing or not bindable", SERVICE);
+        rc = OFTS_EXIT_IN_USE;
         goto done;
     }
     if (ofts_service_listen(svc, "risk", "risk.order.") || ofts_service_listen(svc, "risk", "risk.command.")

@@ -19,6 +19,7 @@
 #include "ofts_ctl.h"
 #include "ofts_curve.h"
 #include "ofts_log.h"
+#include "ofts_trust.h"
 #include "supervisor.h"
 
 #define MAX_SERVICES 16
@@ -73,9 +74,9 @@ s_read_up(ofts_config_t *cfg, supervisor_config_t *sc, const char **services, in
     ofts_cfgsec_t *up = ofts_config_section(cfg, "up");
     if (!sc->log_dir)
         sc->log_dir = ofts_cfgsec_string(up, "log_dir", "logs");
-    sc->restart_min_ms = (int) ofts_cfgsec_int(up, "restart_min_ms", 250);
-    sc->restart_max_ms = (int) ofts_cfgsec_int(up, "restart_max_ms", 10000);
-    sc->stop_timeout_ms = (int) ofts_cfgsec_int(up, "stop_timeout_ms", 5000);
+    sc->restart_min_ms = (int) ofts_cfgsec_int_range(up, "restart_min_ms", 250, 1, 3600000);
+    sc->restart_max_ms = (int) ofts_cfgsec_int_range(up, "restart_max_ms", 10000, 1, 3600000);
+    sc->stop_timeout_ms = (int) ofts_cfgsec_int_range(up, "stop_timeout_ms", 5000, 1, 600000);
     if (sc->restart_min_ms <= 0 || sc->restart_max_ms < sc->restart_min_ms)
         ofts_cfgsec_fail(up, "restart_max_ms", "need 0 < restart_min_ms <= restart_max_ms");
     json_t *list = ofts_cfgsec_json(up, "services");
@@ -223,10 +224,18 @@ s_cmd(int argc, char **argv)
         return OFTS_EXIT_CONFIG;
     }
     ofts_curve_set_process(curve);
+    //  The operator credential: our CURVE key, or else the bus secret.
+    if (!curve && ofts_trust_operator_from_config(cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "ofts: %s\n", err);
+        ofts_config_destroy(&cfg);
+        return OFTS_EXIT_CONFIG;
+    }
     int rc = ofts_ctl_command(ctl, &cmd, 3000);
     ofts_curve_destroy(&curve);
     if (rc == 0)
         printf("risk acknowledged %s%s%s\n", verb, *symbol ? " " : "", symbol);
+    else if (rc == -2)
+        fprintf(stderr, "ofts: risk refused %s: not authorized (wrong operator credential)\n", verb);
     else
         fprintf(stderr, "ofts: risk did not acknowledge %s (is it running? ctl %s)\n", verb, ctl);
     ofts_config_destroy(&cfg);
@@ -276,6 +285,8 @@ int
 main(int argc, char **argv)
 {
     ofts_log_init("ofts", OFTS_LOG_INFO);
+    //  Logs, journals, stores and keys we (and our children) make are private.
+    umask(077);
     s_find_bin_dir();
     if (argc < 2)
         return s_usage(2);

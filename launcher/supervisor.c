@@ -5,8 +5,10 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -77,19 +79,30 @@ s_now_ms(void)
     return ofts_clock_mono_ns() / OFTS_NS_PER_MS;
 }
 
+//  Logs can name accounts and positions: owner only, even one an older
+//  version made world-readable.
+static FILE *
+s_open_log(const char *path)
+{
+    FILE *f = fopen(path, "a");
+    if (f)
+        fchmod(fileno(f), 0600);
+    return f;
+}
+
 supervisor_t *
 supervisor_new(const supervisor_config_t *config)
 {
     supervisor_t *self = calloc(1, sizeof *self);
     self->cfg = *config;
-    if (ofts_mkdir_p(config->log_dir, 0755) != 0) {
+    if (ofts_mkdir_p(config->log_dir, 0700) != 0) {
         log_error("cannot create log dir %s: %s", config->log_dir, strerror(errno));
         free(self);
         return NULL;
     }
     char path[1024];
     snprintf(path, sizeof path, "%s/orderflow_trading.log", config->log_dir);
-    self->all_log = fopen(path, "a");
+    self->all_log = s_open_log(path);
     if (!self->all_log) {
         log_error("cannot open %s: %s", path, strerror(errno));
         free(self);
@@ -135,7 +148,7 @@ supervisor_add(supervisor_t *self, const char *service, const char *const *extra
         c->args[c->nargs++] = strdup(extra[i]);
     char path[1024];
     snprintf(path, sizeof path, "%s/%s.log", self->cfg.log_dir, service);
-    c->log = fopen(path, "a");
+    c->log = s_open_log(path);
     return c->log ? 0 : -1;
 }
 
@@ -160,6 +173,8 @@ s_argv(supervisor_t *self, child_t *c, const char *bin, const char *more, char *
     argv[n] = NULL;
 }
 
+static void s_filter_env(const char *service);
+
 int
 supervisor_check(supervisor_t *self)
 {
@@ -171,6 +186,7 @@ supervisor_check(supervisor_t *self)
         s_argv(self, c, bin, "--check-config", argv);
         pid_t pid = fork();
         if (pid == 0) {
+            s_filter_env(c->name);
             execv(bin, argv);
             fprintf(stderr, "ofts: cannot run %s: %s\n", bin, strerror(errno));
             _exit(127);
@@ -185,6 +201,38 @@ supervisor_check(supervisor_t *self)
         }
     }
     return 0;
+}
+
+//  Secrets reach only the service that needs them (issue 11): the broker
+//  credentials only gateway-order, the market data key only gateway-md.
+//  Any other TOPSTEPX_* / DATABENTO_* variable (and its _FILE form) is
+//  removed from a child's environment before exec.
+static bool
+s_env_allowed(const char *service, const char *var)
+{
+    if (strncmp(var, "TOPSTEPX_", 9) == 0)
+        return strcmp(service, "gateway-order") == 0;
+    if (strncmp(var, "DATABENTO_", 10) == 0)
+        return strcmp(service, "gateway-md") == 0;
+    return true;
+}
+
+static void
+s_filter_env(const char *service)
+{
+    extern char **environ;
+    char names[64][128];
+    int n = 0;
+    for (char **e = environ; *e && n < 64; e++) {
+        const char *eq = strchr(*e, '=');
+        size_t len = eq ? (size_t) (eq - *e) : strlen(*e);
+        if (len < sizeof names[0] && !s_env_allowed(service, *e)) {
+            memcpy(names[n], *e, len);
+            names[n++][len] = '\0';
+        }
+    }
+    for (int i = 0; i < n; i++)
+        unsetenv(names[i]);
 }
 
 static void
@@ -220,6 +268,7 @@ s_start(supervisor_t *self, child_t *c)
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        s_filter_env(c->name);
         execv(bin, argv);
         fprintf(stderr, "ofts: cannot run %s: %s\n", bin, strerror(errno));
         _exit(127);

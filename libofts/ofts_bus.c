@@ -5,9 +5,21 @@
 #include "ofts_clock.h"
 #include "ofts_curve.h"
 #include "ofts_log.h"
+#include "ofts_trust.h"
 #include <unistd.h>
 
 #define TOPIC_MAX 256
+#define MAX_SUBS 16
+#define BUS_MAC_DOMAIN "ofts-bus"
+
+//  One SUB socket per publisher: which socket a message arrived on is the
+//  only thing a publisher cannot forge, so ownership is checked against it.
+//  publisher "" is the anonymous socket tools use (no ownership check).
+typedef struct {
+    char publisher[48];
+    zsock_t *sock;
+    int rcvtimeo;                   //  ZMQ_RCVTIMEO currently set (-2: unset)
+} s_sub_t;
 
 typedef struct {
     uint64_t epoch;
@@ -22,9 +34,11 @@ typedef struct {
 struct _ofts_bus_t {
     char service[64];
     zsock_t *pub;
-    zsock_t *sub;
+    s_sub_t subs[MAX_SUBS];
+    size_t nsubs;
     int hwm;
-    int rcvtimeo;                   //  ZMQ_RCVTIMEO currently set on sub (-2: unset)
+    uint8_t secret[OFTS_TRUST_KEY_SIZE];
+    bool signed_bus;                //  sign what we publish, demand MACs from owners
     uint64_t seq;
     uint64_t epoch;
     zhashx_t *topic_seqs;           //  topic -> uint64_t* (publisher side)
@@ -34,7 +48,7 @@ struct _ofts_bus_t {
     size_t buf_size;
     ofts_bus_gap_fn *gap_fn;
     void *gap_arg;
-    uint64_t published, received, gaps, garbage, dropped, send_failures;
+    uint64_t published, received, gaps, garbage, dropped, send_failures, rejected;
     int64_t started_mono;
 };
 
@@ -51,7 +65,6 @@ ofts_bus_new(const char *service)
     ofts_bus_t *self = calloc(1, sizeof *self);
     snprintf(self->service, sizeof self->service, "%s", service);
     self->hwm = 200000;
-    self->rcvtimeo = -2;
     //  The epoch tells subscribers "this is a new life of the publisher":
     //  seq restarts at 1 and must not be mistaken for a gap.
     self->epoch = (uint64_t) ofts_clock_now_ns();
@@ -72,7 +85,8 @@ ofts_bus_destroy(ofts_bus_t **self_p)
         return;
     ofts_bus_t *self = *self_p;
     zsock_destroy(&self->pub);
-    zsock_destroy(&self->sub);
+    for (size_t i = 0; i < self->nsubs; i++)
+        zsock_destroy(&self->subs[i].sock);
     zhashx_destroy(&self->topic_seqs);
     zhashx_destroy(&self->streams);
     zhashx_destroy(&self->floors);
@@ -104,50 +118,95 @@ ofts_bus_bind(ofts_bus_t *self, const char *endpoint)
             break;
         zclock_sleep(100);
     }
-    log_error("bus: cannot bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
+    log_error("bus: cannot bind %s: %s: another process holds %s's endpoint; refusing to run", endpoint,
+              zmq_strerror(zmq_errno()), self->service);
     return -1;
 }
 
-static void
-s_ensure_sub(ofts_bus_t *self)
+//  The SUB socket for publisher (NULL or "": the anonymous one), made on
+//  first use. NULL only when more publishers than MAX_SUBS are named.
+static s_sub_t *
+s_sub(ofts_bus_t *self, const char *publisher)
 {
-    if (!self->sub) {
-        self->sub = zsock_new(ZMQ_SUB);
-        zsock_set_rcvhwm(self->sub, self->hwm);
+    if (!publisher)
+        publisher = "";
+    for (size_t i = 0; i < self->nsubs; i++)
+        if (strcmp(self->subs[i].publisher, publisher) == 0)
+            return &self->subs[i];
+    if (self->nsubs == MAX_SUBS) {
+        log_error("bus: more than %d publishers", MAX_SUBS);
+        return NULL;
     }
+    s_sub_t *sub = &self->subs[self->nsubs++];
+    snprintf(sub->publisher, sizeof sub->publisher, "%s", publisher);
+    sub->sock = zsock_new(ZMQ_SUB);
+    zsock_set_rcvhwm(sub->sock, self->hwm);
+    sub->rcvtimeo = -2;
+    return sub;
+}
+
+int
+ofts_bus_connect_to(ofts_bus_t *self, const char *publisher, const char *endpoint)
+{
+    s_sub_t *sub = s_sub(self, publisher);
+    if (!sub)
+        return -1;
+    //  The server key is a per-connect option: set it just before connecting.
+    if (ofts_curve_process() && ofts_curve_apply_client(ofts_curve_process(), sub->sock, endpoint) != 0)
+        return -1;
+    if (zsock_connect(sub->sock, "%s", endpoint) < 0) {
+        log_error("bus: cannot connect %s: %s", endpoint, zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    log_debug("bus: subscribed to publisher %s at %s", *sub->publisher ? sub->publisher : "(any)", endpoint);
+    return 0;
 }
 
 int
 ofts_bus_connect(ofts_bus_t *self, const char *endpoint)
 {
-    s_ensure_sub(self);
-    //  The server key is a per-connect option: set it just before connecting.
-    if (ofts_curve_process() && ofts_curve_apply_client(ofts_curve_process(), self->sub, endpoint) != 0)
-        return -1;
-    if (zsock_connect(self->sub, "%s", endpoint) < 0) {
-        log_error("bus: cannot connect %s: %s", endpoint, zmq_strerror(zmq_errno()));
-        return -1;
-    }
-    log_debug("bus: subscribed to publisher %s", endpoint);
-    return 0;
+    return ofts_bus_connect_to(self, NULL, endpoint);
+}
+
+void
+ofts_bus_subscribe_to(ofts_bus_t *self, const char *publisher, const char *prefix)
+{
+    s_sub_t *sub = s_sub(self, publisher);
+    if (sub)
+        zsock_set_subscribe(sub->sock, prefix);
 }
 
 void
 ofts_bus_subscribe(ofts_bus_t *self, const char *prefix)
 {
-    s_ensure_sub(self);
-    zsock_set_subscribe(self->sub, prefix);
+    ofts_bus_subscribe_to(self, NULL, prefix);
 }
 
 void
 ofts_bus_unsubscribe(ofts_bus_t *self, const char *prefix)
 {
-    if (self->sub)
-        zsock_set_unsubscribe(self->sub, prefix);
+    for (size_t i = 0; i < self->nsubs; i++)
+        zsock_set_unsubscribe(self->subs[i].sock, prefix);
 }
 
 zsock_t *ofts_bus_pub_sock(ofts_bus_t *self) { return self->pub; }
-zsock_t *ofts_bus_sub_sock(ofts_bus_t *self) { s_ensure_sub(self); return self->sub; }
+
+zsock_t *
+ofts_bus_sub_sock_for(ofts_bus_t *self, const char *publisher)
+{
+    s_sub_t *sub = s_sub(self, publisher);
+    return sub ? sub->sock : NULL;
+}
+
+zsock_t *ofts_bus_sub_sock(ofts_bus_t *self) { return ofts_bus_sub_sock_for(self, NULL); }
+
+void
+ofts_bus_set_secret(ofts_bus_t *self, const uint8_t *key)
+{
+    self->signed_bus = key != NULL;
+    if (key)
+        memcpy(self->secret, key, sizeof self->secret);
+}
 
 static uint64_t
 s_next_topic_seq(ofts_bus_t *self, const char *topic)
@@ -194,8 +253,12 @@ ofts_bus_publish_ts(ofts_bus_t *self, const char *topic, Ofts__Envelope *env,
         saved->source = NULL;
 
     void *handle = zsock_resolve(self->pub);
+    uint8_t mac[OFTS_TRUST_MAC_SIZE];
+    if (self->signed_bus)
+        ofts_trust_mac(self->secret, BUS_MAC_DOMAIN, topic, strlen(topic), self->buf, size, mac);
     if (zmq_send(handle, topic, strlen(topic), ZMQ_SNDMORE) < 0
-        || zmq_send(handle, self->buf, size, 0) < 0) {
+        || zmq_send(handle, self->buf, size, self->signed_bus ? ZMQ_SNDMORE : 0) < 0
+        || (self->signed_bus && zmq_send(handle, mac, sizeof mac, 0) < 0)) {
         self->send_failures++;
         log_warn("bus: send on %s failed: %s", topic, zmq_strerror(zmq_errno()));
         return -1;
@@ -245,8 +308,8 @@ s_check_sequence(ofts_bus_t *self, const char *topic, const Ofts__Header *hdr)
         stream->last = hdr->topic_seq;
 }
 
-Ofts__Envelope *
-ofts_bus_decode(ofts_bus_t *self, const char *topic, const void *data, size_t size)
+static Ofts__Envelope *
+s_unpack(ofts_bus_t *self, const char *topic, const void *data, size_t size)
 {
     Ofts__Envelope *env = ofts__envelope__unpack(NULL, size, data);
     if (!env || !env->header || !env->header->source) {
@@ -257,6 +320,13 @@ ofts_bus_decode(ofts_bus_t *self, const char *topic, const void *data, size_t si
             ofts__envelope__free_unpacked(env, NULL);
         return NULL;
     }
+    return env;
+}
+
+//  Snapshot floor and sequence accounting, for a message we accept.
+static Ofts__Envelope *
+s_admit(ofts_bus_t *self, const char *topic, Ofts__Envelope *env)
+{
     s_floor_t *floor = zhashx_lookup(self->floors, env->header->source);
     //  A fill is an event with its own key (fill_id) that subscribers
     //  de-duplicate: a floor never drops one, even if the snapshot it
@@ -270,6 +340,48 @@ ofts_bus_decode(ofts_bus_t *self, const char *topic, const void *data, size_t si
     self->received++;
     s_check_sequence(self, topic, env->header);
     return env;
+}
+
+Ofts__Envelope *
+ofts_bus_decode(ofts_bus_t *self, const char *topic, const void *data, size_t size)
+{
+    Ofts__Envelope *env = s_unpack(self, topic, data, size);
+    return env ? s_admit(self, topic, env) : NULL;
+}
+
+static void
+s_reject(ofts_bus_t *self, const s_sub_t *sub, const char *topic, const char *source, const char *why)
+{
+    self->rejected++;
+    char detail[400];
+    snprintf(detail, sizeof detail, "'%.64s' on %s's socket, header source '%.48s': %s", topic, sub->publisher,
+             source ? source : "?", why);
+    ofts_trust_log_drop(why, detail, self->rejected);
+}
+
+//  The trust check of an owned socket (see ofts_trust.h): the MAC first
+//  (a forged message is not even parsed), then owner, source and body.
+static Ofts__Envelope *
+s_accept(ofts_bus_t *self, const s_sub_t *sub, const char *topic, zmq_msg_t *body, zmq_msg_t *mac)
+{
+    if (!*sub->publisher)
+        return ofts_bus_decode(self, topic, zmq_msg_data(body), zmq_msg_size(body));
+    if (self->signed_bus
+        && (!mac || !ofts_trust_mac_ok(self->secret, BUS_MAC_DOMAIN, topic, strlen(topic), zmq_msg_data(body),
+                                       zmq_msg_size(body), zmq_msg_data(mac), zmq_msg_size(mac)))) {
+        s_reject(self, sub, topic, NULL, mac ? "bad MAC (not signed with the bus secret)" : "unsigned message");
+        return NULL;
+    }
+    Ofts__Envelope *env = s_unpack(self, topic, zmq_msg_data(body), zmq_msg_size(body));
+    if (!env)
+        return NULL;
+    const char *why = ofts_trust_check(sub->publisher, topic, env);
+    if (why) {
+        s_reject(self, sub, topic, env->header->source, why);
+        ofts__envelope__free_unpacked(env, NULL);
+        return NULL;
+    }
+    return s_admit(self, topic, env);
 }
 
 //  Read and discard the rest of a multipart message.
@@ -287,15 +399,17 @@ s_drain(void *handle)
 }
 
 Ofts__Envelope *
-ofts_bus_recv(ofts_bus_t *self, char *topic, size_t topic_size, int timeout_ms)
+ofts_bus_recv_from(ofts_bus_t *self, const char *publisher, char *topic, size_t topic_size, int timeout_ms)
 {
-    s_ensure_sub(self);
-    void *handle = zsock_resolve(self->sub);
+    s_sub_t *sub = s_sub(self, publisher);
+    if (!sub)
+        return NULL;
+    void *handle = zsock_resolve(sub->sock);
     //  A blocking receive with a receive time-out, not poll-then-receive:
     //  one system call less on the latency path.
-    if (timeout_ms != 0 && timeout_ms != self->rcvtimeo) {
+    if (timeout_ms != 0 && timeout_ms != sub->rcvtimeo) {
         zmq_setsockopt(handle, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
-        self->rcvtimeo = timeout_ms;
+        sub->rcvtimeo = timeout_ms;
     }
     zmq_msg_t t, p;
     zmq_msg_init(&t);
@@ -318,17 +432,27 @@ ofts_bus_recv(ofts_bus_t *self, char *topic, size_t topic_size, int timeout_ms)
     }
     zmq_msg_init(&p);
     zmq_msg_recv(&p, handle, 0);
-    bool extra = zmq_msg_more(&p);
+    //  A third frame is the publisher's MAC (signed bus).
+    zmq_msg_t mac;
+    zmq_msg_init(&mac);
+    bool has_mac = zmq_msg_more(&p) && zmq_msg_recv(&mac, handle, 0) >= 0;
     Ofts__Envelope *env = NULL;
-    if (extra) {
+    if (has_mac && zmq_msg_more(&mac)) {
         s_drain(handle);
         self->garbage++;
         log_warn("bus: message with extra frames on '%.64s' dropped", topic);
     }
     else
-        env = ofts_bus_decode(self, topic, zmq_msg_data(&p), zmq_msg_size(&p));
+        env = s_accept(self, sub, topic, &p, has_mac ? &mac : NULL);
+    zmq_msg_close(&mac);
     zmq_msg_close(&p);
     return env;
+}
+
+Ofts__Envelope *
+ofts_bus_recv(ofts_bus_t *self, char *topic, size_t topic_size, int timeout_ms)
+{
+    return ofts_bus_recv_from(self, NULL, topic, topic_size, timeout_ms);
 }
 
 void
@@ -380,6 +504,7 @@ uint64_t ofts_bus_received(ofts_bus_t *self) { return self->received; }
 uint64_t ofts_bus_gaps(ofts_bus_t *self) { return self->gaps; }
 uint64_t ofts_bus_garbage(ofts_bus_t *self) { return self->garbage; }
 uint64_t ofts_bus_dropped(ofts_bus_t *self) { return self->dropped; }
+uint64_t ofts_bus_rejected(ofts_bus_t *self) { return self->rejected; }
 
 const char *
 ofts_topic(char *buf, size_t size, const char *kind, const char *symbol)

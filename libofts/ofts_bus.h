@@ -8,8 +8,12 @@
     logged with exactly the number of missing messages. A new epoch from a
     source means the publisher restarted: logged, not a gap.
 
-    Every service owns one PUB socket (bound) and one SUB socket (connected to
-    the publishers it listens to).                                           */
+    Every service owns one PUB socket (bound) and one SUB socket per
+    publisher it listens to (ofts_bus_connect_to): a message is accepted
+    there only if that publisher owns its topic, its header says so and its
+    body fits the topic (ofts_trust.h); anything else is counted in
+    ofts_bus_rejected(), logged (rate-limited) and dropped. The anonymous
+    socket (ofts_bus_connect) is for tools and tests and checks nothing.   */
 #ifndef OFTS_BUS_H
 #define OFTS_BUS_H
 #include <czmq.h>
@@ -35,6 +39,13 @@ zsock_t *ofts_bus_pub_sock(ofts_bus_t *self);
 //  High-water marks (messages) for both sockets; call before bind/connect.
 void ofts_bus_set_hwm(ofts_bus_t *self, int hwm);
 zsock_t *ofts_bus_sub_sock(ofts_bus_t *self);
+//  Per-publisher SUB socket: publisher is a service name (bus.endpoints key).
+int ofts_bus_connect_to(ofts_bus_t *self, const char *publisher, const char *endpoint);
+void ofts_bus_subscribe_to(ofts_bus_t *self, const char *publisher, const char *prefix);
+zsock_t *ofts_bus_sub_sock_for(ofts_bus_t *self, const char *publisher);
+//  Sign every publish with key (a MAC frame after the body) and accept on
+//  per-publisher sockets only messages whose MAC checks. NULL: neither.
+void ofts_bus_set_secret(ofts_bus_t *self, const uint8_t *key);
 
 //  Publish env under topic. If env->header is set, its ts_event/ts_recv are
 //  kept and the rest is stamped; otherwise an internal header is used.
@@ -49,6 +60,9 @@ int ofts_bus_publish_ts(ofts_bus_t *self, const char *topic, Ofts__Envelope *env
 //  and the topic copied into topic (NUL-terminated). NULL when nothing valid
 //  arrived: timeout, interrupt, or a garbage frame (counted and logged).
 Ofts__Envelope *ofts_bus_recv(ofts_bus_t *self, char *topic, size_t topic_size, int timeout_ms);
+//  Same, on publisher's socket, with the ownership check.
+Ofts__Envelope *ofts_bus_recv_from(ofts_bus_t *self, const char *publisher, char *topic, size_t topic_size,
+                                   int timeout_ms);
 
 //  Decode a raw (topic, payload) pair the same way recv does: used for frames
 //  that did not come from the SUB socket (ctl replies, tests, fuzzing).
@@ -74,6 +88,7 @@ uint64_t ofts_bus_received(ofts_bus_t *self);
 uint64_t ofts_bus_gaps(ofts_bus_t *self);         //  messages missing, in total
 uint64_t ofts_bus_garbage(ofts_bus_t *self);      //  undecodable messages
 uint64_t ofts_bus_dropped(ofts_bus_t *self);      //  below a snapshot floor
+uint64_t ofts_bus_rejected(ofts_bus_t *self);     //  failed the ownership/MAC check
 
 //  "md.trade" + "GC" -> "md.trade.GC."; returns buf.
 const char *ofts_topic(char *buf, size_t size, const char *kind, const char *symbol);

@@ -15,6 +15,10 @@
 #include <stdint.h>
 
 #define OFTS_EXIT_CONFIG 2
+//  A service that cannot take its endpoint (another process holds it) exits
+//  with the same code: the supervisor stops instead of restart-looping, and
+//  nobody else gets to stand in for the service (docs/security.md).
+#define OFTS_EXIT_IN_USE OFTS_EXIT_CONFIG
 
 typedef struct _ofts_config_t ofts_config_t;
 typedef struct _ofts_cfgsec_t ofts_cfgsec_t;

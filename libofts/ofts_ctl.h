@@ -26,6 +26,8 @@ int ofts_ctl_reply_end(ofts_ctl_t *self, uint64_t seq);
 void ofts_ctl_set_epoch(ofts_ctl_t *self, uint64_t epoch);
 //  True once the current request got its end marker.
 bool ofts_ctl_answered(ofts_ctl_t *self);
+//  Commands refused for want of an operator credential (see s_authorize).
+uint64_t ofts_ctl_denied(ofts_ctl_t *self);
 
 //  Client. Called per message in the snapshot; env is freed after the call.
 typedef void (ofts_ctl_item_fn)(void *arg, const char *topic, Ofts__Envelope *env);
@@ -36,7 +38,9 @@ int ofts_ctl_snapshot(const char *endpoint, const char *prefix, int timeout_ms,
 //  server did not say).
 int ofts_ctl_snapshot_ex(const char *endpoint, const char *prefix, int timeout_ms,
                          ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out, uint64_t *epoch_out);
-//  Send a command; 0 when the service acknowledged it within timeout_ms.
+//  Send a command; 0 when the service acknowledged it within timeout_ms,
+//  -2 when it refused it (not an operator), -1 on time-out. The operator
+//  credential is the process secret (ofts_trust) or, under CURVE, our key.
 int ofts_ctl_command(const char *endpoint, const Ofts__Command *cmd, int timeout_ms);
 
 #endif

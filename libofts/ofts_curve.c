@@ -4,6 +4,7 @@
 #include "ofts_log.h"
 
 #define MAX_MAPS 64
+#define MAX_OPERATORS 8
 
 typedef struct {
     char endpoint[256];
@@ -16,6 +17,8 @@ struct _ofts_curve_t {
     char cert_dir[512];
     s_map_t maps[MAX_MAPS];
     int nmaps;
+    char operators[MAX_OPERATORS][41];  //  public keys that may command
+    int noperators;
 };
 
 static ofts_curve_t *s_process = NULL;
@@ -67,22 +70,32 @@ ofts_curve_destroy(ofts_curve_t **self_p)
     *self_p = NULL;
 }
 
+//  The public key of cert_dir/<name>.cert into out (41 bytes); 0 or -1.
+static int
+s_public_key(ofts_curve_t *self, const char *name, char *out)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s.cert", self->cert_dir, name);
+    zcert_t *cert = zcert_load(path);
+    if (!cert)
+        return -1;
+    snprintf(out, 41, "%s", zcert_public_txt(cert));
+    zcert_destroy(&cert);
+    return 0;
+}
+
 int
 ofts_curve_map(ofts_curve_t *self, const char *endpoint, const char *peer, char *err, size_t errlen)
 {
     if (self->nmaps == MAX_MAPS)
         return -1;
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s.cert", self->cert_dir, peer);
-    zcert_t *cert = zcert_load(path);
-    if (!cert) {
-        snprintf(err, errlen, "%s: missing public certificate of %s", path, peer);
+    s_map_t *m = &self->maps[self->nmaps];
+    if (s_public_key(self, peer, m->public_key) != 0) {
+        snprintf(err, errlen, "%s/%s.cert: missing public certificate of %s", self->cert_dir, peer, peer);
         return -1;
     }
-    s_map_t *m = &self->maps[self->nmaps++];
     snprintf(m->endpoint, sizeof m->endpoint, "%s", endpoint);
-    snprintf(m->public_key, sizeof m->public_key, "%s", zcert_public_txt(cert));
-    zcert_destroy(&cert);
+    self->nmaps++;
     return 0;
 }
 
@@ -106,6 +119,55 @@ ofts_curve_apply_client(ofts_curve_t *self, zsock_t *sock, const char *endpoint)
     }
     log_error("curve: no server key known for %s", endpoint);
     return -1;
+}
+
+int
+ofts_curve_add_operator(ofts_curve_t *self, const char *name, char *err, size_t errlen)
+{
+    if (self->noperators == MAX_OPERATORS || s_public_key(self, name, self->operators[self->noperators]) != 0) {
+        snprintf(err, errlen, "%s/%s.cert: missing public certificate of operator %s", self->cert_dir, name, name);
+        return -1;
+    }
+    self->noperators++;
+    return 0;
+}
+
+bool
+ofts_curve_is_operator(ofts_curve_t *self, const char *public_key)
+{
+    for (int i = 0; i < self->noperators; i++)
+        if (strcmp(self->operators[i], public_key) == 0)
+            return true;
+    return false;
+}
+
+//  bus.curve.operators: names of the certificates that may command
+//  (default: "ofts", the key `ofts cmd` uses). Every other admitted key
+//  may read snapshots only.
+static int
+s_operators(ofts_curve_t *self, json_t *curve, char *err, size_t errlen)
+{
+    json_t *list = json_object_get(curve, "operators");
+    if (!list) {
+        if (ofts_curve_add_operator(self, "ofts", err, errlen) != 0)
+            log_debug("curve: no ofts.cert in %s: nobody may command here", self->cert_dir);
+        return 0;
+    }
+    size_t i;
+    json_t *name;
+    if (!json_is_array(list)) {
+        snprintf(err, errlen, "bus.curve.operators: expected a list of certificate names");
+        return -1;
+    }
+    json_array_foreach(list, i, name) {
+        if (!json_is_string(name)) {
+            snprintf(err, errlen, "bus.curve.operators: expected a list of certificate names");
+            return -1;
+        }
+        if (ofts_curve_add_operator(self, json_string_value(name), err, errlen) != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int
@@ -144,6 +206,10 @@ ofts_curve_from_config(ofts_config_t *config, const char *own_name, ofts_curve_t
                                         err, errlen);
     if (!self)
         return -1;
+    if (s_operators(self, curve, err, errlen) != 0) {
+        ofts_curve_destroy(&self);
+        return -1;
+    }
     const char *name;
     json_t *one;
     json_object_foreach(json_object_get(bus, "endpoints"), name, one) {

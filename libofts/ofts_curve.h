@@ -12,6 +12,7 @@
 #ifndef OFTS_CURVE_H
 #define OFTS_CURVE_H
 #include <czmq.h>
+#include <stdbool.h>
 
 typedef struct _ofts_curve_t ofts_curve_t;
 
@@ -23,6 +24,10 @@ int ofts_curve_map(ofts_curve_t *self, const char *endpoint, const char *peer, c
 void ofts_curve_apply_server(ofts_curve_t *self, zsock_t *sock);
 //  0, or -1 when no server key is known for the endpoint.
 int ofts_curve_apply_client(ofts_curve_t *self, zsock_t *sock, const char *endpoint);
+
+//  Operators: the keys allowed to send commands on a ctl socket.
+int ofts_curve_add_operator(ofts_curve_t *self, const char *name, char *err, size_t errlen);
+bool ofts_curve_is_operator(ofts_curve_t *self, const char *public_key);
 
 void ofts_curve_set_process(ofts_curve_t *curve);
 ofts_curve_t *ofts_curve_process(void);

@@ -3,8 +3,12 @@
 #include "ofts_service.h"
 #include "ofts_clock.h"
 #include "ofts_curve.h"
+#include "ofts_fs.h"
 #include "ofts_log.h"
+#include "ofts_trust.h"
+#include <errno.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAX_EPS 16
@@ -23,6 +27,13 @@ typedef struct {
     void *arg;
 } s_tick_t;
 
+//  One zloop reader per SUB socket: a publisher's own socket, or "" for
+//  the anonymous one (explicit endpoints of tools).
+typedef struct {
+    ofts_service_t *svc;
+    char publisher[48];
+} s_reader_t;
+
 struct _ofts_service_t {
     char name[48];
     ofts_config_t *config;
@@ -36,7 +47,9 @@ struct _ofts_service_t {
     int heartbeat_timeout_ms;
     bool check_only;
     bool stopping;
-    bool reader_added;
+    s_reader_t readers[MAX_EPS + 1];
+    size_t nreaders;
+    const char *secret_file;
     bool no_pub;
     char state[128];
     ofts_service_msg_fn *msg_fn;
@@ -62,6 +75,33 @@ s_usage(const char *name)
            name, ofts_config_default_path());
 }
 
+//  True for tcp:// on a loopback address (127.x, localhost, [::1]) and for
+//  ipc:// and inproc:// - endpoints nobody off this host can reach.
+static bool
+s_local_endpoint(const char *endpoint)
+{
+    if (strncmp(endpoint, "tcp://", 6) != 0)
+        return true;
+    const char *host = endpoint + 6;
+    return strncmp(host, "127.", 4) == 0 || strncmp(host, "localhost:", 10) == 0 || strncmp(host, "[::1]:", 6) == 0;
+}
+
+//  Without CURVE, a control socket on the network would hand positions to
+//  anyone on the LAN and carry commands in clear: refused. A bus endpoint
+//  there is signed but readable: warned about, loudly.
+static void
+s_check_exposure(ofts_service_t *self, ofts_cfgsec_t *one, const s_endpoint_t *ep, bool curve_on)
+{
+    if (curve_on)
+        return;
+    if (ep->ctl && !s_local_endpoint(ep->ctl))
+        ofts_cfgsec_fail(one, "ctl", "%s is reachable from the network without CURVE: enable bus.curve or "
+                         "bind 127.0.0.1 (docs/security.md)", ep->ctl);
+    if (ep->pub && !s_local_endpoint(ep->pub) && strcmp(ep->name, self->name) == 0)
+        log_warn("bus.endpoints.%s.pub %s is reachable from the network without CURVE: anyone there can read "
+                 "the bus (enable bus.curve, docs/security.md)", ep->name, ep->pub);
+}
+
 //  Reads the parts of the config every service shares: log and bus.
 static int
 s_read_shared_config(ofts_service_t *self)
@@ -79,12 +119,14 @@ s_read_shared_config(ofts_service_t *self)
         return -1;
     }
     ofts_cfgsec_t *bus = ofts_config_section(self->config, "bus");
-    self->heartbeat_ms = (int) ofts_cfgsec_int(bus, "heartbeat_ms", 1000);
-    self->heartbeat_timeout_ms = (int) ofts_cfgsec_int(bus, "heartbeat_timeout_ms", 3500);
-    int hwm = (int) ofts_cfgsec_int(bus, "hwm", 200000);
-    if (self->heartbeat_ms <= 0)
-        ofts_cfgsec_fail(bus, "heartbeat_ms", "must be > 0");
+    //  Bounded: czmq aborts on a negative HWM, 0 means "unbounded memory",
+    //  and anything past INT_MAX would wrap in the casts.
+    self->heartbeat_ms = (int) ofts_cfgsec_int_range(bus, "heartbeat_ms", 1000, 1, 60000);
+    self->heartbeat_timeout_ms = (int) ofts_cfgsec_int_range(bus, "heartbeat_timeout_ms", 3500, 1, 600000);
+    int hwm = (int) ofts_cfgsec_int_range(bus, "hwm", 200000, 1, 10000000);
     ofts_bus_set_hwm(self->bus, hwm);
+    ofts_cfgsec_t *curve = ofts_cfgsec_section(bus, "curve");
+    bool curve_on = ofts_cfgsec_bool(curve, "enabled", false);
     ofts_cfgsec_t *eps = ofts_cfgsec_section(bus, "endpoints");
     const char *names[MAX_EPS];
     size_t n = ofts_cfgsec_keys(eps, names, MAX_EPS);
@@ -94,15 +136,16 @@ s_read_shared_config(ofts_service_t *self)
         snprintf(ep->name, sizeof ep->name, "%s", names[i]);
         ep->pub = ofts_cfgsec_endpoint(one, "pub", NULL);
         ep->ctl = ofts_cfgsec_endpoint(one, "ctl", NULL);
+        s_check_exposure(self, one, ep, curve_on);
         ofts_cfgsec_string(one, "server", NULL);    //  CURVE identity, see ofts_curve.c
     }
     //  These belong to the launcher and the tools, not to any one service;
     //  read them here too so --check-config validates the whole file.
-    ofts_cfgsec_t *curve = ofts_cfgsec_section(bus, "curve");
-    bool curve_on = ofts_cfgsec_bool(curve, "enabled", false);
     const char *cert_dir = ofts_cfgsec_string(curve, "cert_dir", NULL);
     ofts_cfgsec_string(curve, "authorized_dir", NULL);
     ofts_cfgsec_string(curve, "identity", NULL);
+    ofts_cfgsec_json(curve, "operators");
+    self->secret_file = ofts_cfgsec_string(bus, "secret_file", OFTS_TRUST_DEFAULT_SECRET);
     if (curve_on && !cert_dir)
         ofts_cfgsec_fail(curve, "cert_dir", "required when CURVE is enabled");
     ofts_cfgsec_json(bus, "forwarder");
@@ -116,6 +159,26 @@ s_read_shared_config(ofts_service_t *self)
     }
     if (self->curve)
         ofts_curve_set_process(self->curve);
+    return 0;
+}
+
+//  Without CURVE the bus secret proves who published (and who commands):
+//  see ofts_trust.h. Under CURVE the pinned keys do that.
+static int
+s_load_secret(ofts_service_t *self)
+{
+    if (self->curve)
+        return 0;
+    char err[512];
+    uint8_t key[OFTS_TRUST_KEY_SIZE];
+    if (ofts_mkdir_parent(self->secret_file, 0700) != 0 && errno != EEXIST)
+        log_warn("cannot create the folder of %s: %s", self->secret_file, strerror(errno));
+    if (ofts_trust_secret_load(self->secret_file, key, err, sizeof err) != 0) {
+        fprintf(stderr, "ofts-%s: bus secret error: %s\n", self->name, err);
+        return -1;
+    }
+    ofts_bus_set_secret(self->bus, key);
+    ofts_trust_set_process_secret(key);
     return 0;
 }
 
@@ -148,6 +211,8 @@ ofts_service_new(const char *name, int argc, char **argv)
             rest[nrest++] = argv[i];
     }
     ofts_log_init(name, OFTS_LOG_INFO);
+    //  Journals, stores, logs and secrets we create are ours alone.
+    umask(077);
     char err[512];
     if (!config_path)
         config_path = ofts_config_default_path();
@@ -180,6 +245,11 @@ ofts_service_new(const char *name, int argc, char **argv)
             return NULL;
         }
         ofts_log_set_level((ofts_log_level_t) lvl);
+    }
+    if (!check && s_load_secret(self) != 0) {
+        ofts_service_destroy(&self);
+        s_exit_code = OFTS_EXIT_CONFIG;
+        return NULL;
     }
     self->loop = zloop_new();
     return self;
@@ -238,37 +308,58 @@ ofts_service_endpoint(ofts_service_t *self, const char *service, const char *kin
     return strcmp(kind, "ctl") == 0 ? ep->ctl : ep->pub;
 }
 
+//  Hand up to max queued messages of one publisher's socket to msg_fn.
+//  Returns how many were read (accepted or not).
 static int
-s_on_sub(zloop_t *loop, zsock_t *sock, void *arg)
+s_drain(ofts_service_t *self, const char *publisher, int max)
 {
-    (void) loop;
-    (void) sock;
-    ofts_service_t *self = arg;
-    //  Drain what is queued, bounded so timers (heartbeats) still run
-    //  while a fast replay floods us.
-    for (int i = 0; i < 4096 && !self->stopping; i++) {
+    zsock_t *sock = ofts_bus_sub_sock_for(self->bus, publisher);
+    int n = 0;
+    for (; n < max && !self->stopping; n++) {
         char topic[256];
-        Ofts__Envelope *env = ofts_bus_recv(self->bus, topic, sizeof topic, 0);
+        Ofts__Envelope *env = ofts_bus_recv_from(self->bus, publisher, topic, sizeof topic, 0);
         if (!env) {
-            int events = zsock_events(ofts_bus_sub_sock(self->bus));
-            if (!(events & ZMQ_POLLIN))
+            if (!(zsock_events(sock) & ZMQ_POLLIN))
                 break;
-            continue;               //  garbage or below floor: keep draining
+            continue;               //  garbage, rejected or below floor: keep draining
         }
         if (self->msg_fn)
             self->msg_fn(self, topic, env, self->msg_arg);
         ofts__envelope__free_unpacked(env, NULL);
     }
-    return self->stopping ? -1 : 0;
+    return n;
+}
+
+static int
+s_on_sub(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    (void) sock;
+    s_reader_t *reader = arg;
+    //  Bounded, so timers (heartbeats) still run while a fast replay floods us.
+    s_drain(reader->svc, reader->publisher, 4096);
+    return reader->svc->stopping ? -1 : 0;
+}
+
+void
+ofts_service_drain(ofts_service_t *self)
+{
+    for (size_t i = 0; i < self->nreaders; i++)
+        s_drain(self, self->readers[i].publisher, 100000);
 }
 
 static void
-s_ensure_reader(ofts_service_t *self)
+s_ensure_reader(ofts_service_t *self, const char *publisher)
 {
-    if (!self->reader_added) {
-        zloop_reader(self->loop, ofts_bus_sub_sock(self->bus), s_on_sub, self);
-        self->reader_added = true;
-    }
+    for (size_t i = 0; i < self->nreaders; i++)
+        if (strcmp(self->readers[i].publisher, publisher) == 0)
+            return;
+    if (self->nreaders == MAX_EPS + 1)
+        return;
+    s_reader_t *reader = &self->readers[self->nreaders++];
+    reader->svc = self;
+    snprintf(reader->publisher, sizeof reader->publisher, "%s", publisher);
+    zloop_reader(self->loop, ofts_bus_sub_sock_for(self->bus, publisher), s_on_sub, reader);
 }
 
 int
@@ -281,7 +372,7 @@ ofts_service_listen_endpoint(ofts_service_t *self, const char *endpoint, const c
     if (ofts_bus_connect(self->bus, endpoint) != 0)
         return -1;
     ofts_bus_subscribe(self->bus, prefix);
-    s_ensure_reader(self);
+    s_ensure_reader(self, "");
     return 0;
 }
 
@@ -294,12 +385,12 @@ ofts_service_listen(ofts_service_t *self, const char *publisher, const char *pre
         return -1;
     }
     if (!ep->connected) {
-        if (ofts_bus_connect(self->bus, ep->pub) != 0)
+        if (ofts_bus_connect_to(self->bus, publisher, ep->pub) != 0)
             return -1;
         ep->connected = true;
     }
-    ofts_bus_subscribe(self->bus, prefix);
-    s_ensure_reader(self);
+    ofts_bus_subscribe_to(self->bus, publisher, prefix);
+    s_ensure_reader(self, publisher);
     return 0;
 }
 
@@ -419,7 +510,7 @@ ofts_service_run(ofts_service_t *self)
             return OFTS_EXIT_CONFIG;
         }
         if (ofts_bus_bind(self->bus, own->pub) != 0)
-            return 1;
+            return OFTS_EXIT_IN_USE;
     }
     if (strcmp(self->state, "starting") == 0)
         ofts_service_set_state(self, "running");

@@ -54,6 +54,9 @@ int ofts_service_listen(ofts_service_t *self, const char *publisher, const char 
 //  Same, for an explicit endpoint (tools given --endpoint).
 int ofts_service_listen_endpoint(ofts_service_t *self, const char *endpoint, const char *prefix);
 void ofts_service_on_message(ofts_service_t *self, ofts_service_msg_fn *fn, void *arg);
+//  Hand everything already queued on the SUB sockets to the message handler
+//  now (through the same ownership checks), e.g. before a reconcile.
+void ofts_service_drain(ofts_service_t *self);
 //  Bind bus.endpoints.<name>.ctl and hand each request to fn.
 int ofts_service_on_ctl(ofts_service_t *self, ofts_service_ctl_fn *fn, void *arg);
 //  Call fn every interval_ms with the wall clock.

@@ -339,7 +339,7 @@ main(int argc, char **argv)
         return ofts_service_exit_code();
     monitor_t self = { .svc = svc, .started_ns = ofts_clock_now_ns() };
     ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(svc), "monitor");
-    int tick_ms = (int) ofts_cfgsec_int(sec, "check_ms", 250);
+    int tick_ms = (int) ofts_cfgsec_int_range(sec, "check_ms", 250, 1, 60000);
     if (ofts_service_config_done(svc, &sec) != 0) {
         ofts_service_destroy(&svc);
         return OFTS_EXIT_CONFIG;

@@ -181,19 +181,9 @@ s_on_order_snapshot(void *arg, const char *topic, Ofts__Envelope *env)
 static void
 s_drain(app_t *app)
 {
-    ofts_bus_t *bus = ofts_service_bus(app->svc);
-    for (int i = 0; i < 100000; i++) {
-        char topic[256];
-        Ofts__Envelope *env = ofts_bus_recv(bus, topic, sizeof topic, 0);
-        if (!env) {
-            if (!(zsock_events(ofts_bus_sub_sock(bus)) & ZMQ_POLLIN))
-                break;
-            continue;
-        }
-        if (s_market_time(app, env))
-            risk_engine_on_envelope(app->eng, env, s_now(app));
-        ofts__envelope__free_unpacked(env, NULL);
-    }
+    //  Through the service's per-publisher sockets, so the ownership checks
+    //  hold here too (fills only from gateway-order).
+    ofts_service_drain(app->svc);
 }
 
 static void
@@ -398,7 +388,7 @@ main(int argc, char **argv)
         log_warn("--time-shift %lld s: the risk clock is NOT the wall clock (tests and demos only)",
                  (long long) (app.shift_ns / OFTS_NS_PER_SEC));
     char err[512];
-    if (ofts_mkdir_parent(app.cfg.journal, 0755) != 0)
+    if (ofts_mkdir_parent(app.cfg.journal, 0700) != 0)
         log_warn("cannot create the folder of %s: %s", app.cfg.journal, strerror(errno));
     app.journal = risk_journal_open(app.cfg.journal, err, sizeof err);
     if (!app.journal) {
@@ -414,15 +404,18 @@ main(int argc, char **argv)
     }
     risk_engine_callbacks_t cb = { s_on_order, s_on_reject, s_on_account, s_on_command };
     app.eng = risk_engine_new(&app.cfg, &cb, &app);
-    int rc = 1;
-    if (s_listen(&app) == 0 && risk_engine_attach_journal(app.eng, app.journal, s_now(&app)) == 0) {
-        log_info("journal %s, account %s ($%lld), sizing %s, cooldown %lld min, gateway-order ctl %s",
-                 app.cfg.journal, app.cfg.account_id, (long long) app.cfg.account_size,
-                 app.cfg.sizing == RISK_SIZING_RISK ? "risk" : "fixed",
-                 (long long) (app.cfg.cooldown_ns / OFTS_NS_PER_MIN), app.order_ctl ? app.order_ctl : "(none)");
-        if (app.order_ctl)
-            s_reconcile(&app);
-        rc = ofts_service_run(app.svc);
+    int rc = OFTS_EXIT_IN_USE;          //  endpoint taken (or missing): do not restart-loop
+    if (s_listen(&app) == 0) {
+        rc = 1;
+        if (risk_engine_attach_journal(app.eng, app.journal, s_now(&app)) == 0) {
+            log_info("journal %s, account %s ($%lld), sizing %s, cooldown %lld min, gateway-order ctl %s",
+                     app.cfg.journal, app.cfg.account_id, (long long) app.cfg.account_size,
+                     app.cfg.sizing == RISK_SIZING_RISK ? "risk" : "fixed",
+                     (long long) (app.cfg.cooldown_ns / OFTS_NS_PER_MIN), app.order_ctl ? app.order_ctl : "(none)");
+            if (app.order_ctl)
+                s_reconcile(&app);
+            rc = ofts_service_run(app.svc);
+        }
     }
     risk_engine_destroy(&app.eng);
     risk_journal_destroy(&app.journal);

@@ -76,8 +76,11 @@ e2e_write_config(const char *dir, const char *extra_json)
     char journal[512], store[512];
     snprintf(journal, sizeof journal, "%s/var/risk.sqlite", dir);
     snprintf(store, sizeof store, "%s/var/gateway-order.db", dir);
-    json_t *root = json_pack("{s:{s:i, s:i, s:o}, s:{s:s, s:i, s:i}, s:{s:s}, s:{s:s}}",
-                             "bus", "heartbeat_ms", 200, "heartbeat_timeout_ms", 1500, "endpoints", eps,
+    char secret[512];
+    snprintf(secret, sizeof secret, "%s/var/bus.secret", dir);
+    json_t *root = json_pack("{s:{s:i, s:i, s:s, s:o}, s:{s:s, s:i, s:i}, s:{s:s}, s:{s:s}}",
+                             "bus", "heartbeat_ms", 200, "heartbeat_timeout_ms", 1500, "secret_file", secret,
+                             "endpoints", eps,
                              "up", "log_dir", logs, "restart_min_ms", 100, "restart_max_ms", 1000,
                              "risk", "journal", journal, "gateway_order", "db_path", store);
     if (extra_json) {
@@ -291,4 +294,17 @@ e2e_count_lines(const char *path, const char *needle)
             count++;
     fclose(f);
     return count;
+}
+
+int
+e2e_run(char *const argv[], const char *log_path)
+{
+    e2e_proc_t p;
+    if (e2e_spawn(&p, argv, false, log_path) != 0)
+        return -1;
+    int status;
+    while (waitpid(p.pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }

@@ -40,6 +40,9 @@ int64_t e2e_now_ms(void);
 //  the path (malloc'd) or NULL.
 char *e2e_sim_file(const char *dir, const char *name, double minutes, unsigned seed);
 bool e2e_pid_alive(pid_t pid);
+//  Run argv to the end (stderr to log_path, or inherited when NULL);
+//  returns its exit code, or -1 when it did not exit normally.
+int e2e_run(char *const argv[], const char *log_path);
 //  Wait up to ms for proc to exit by itself (no signal); returns its wait
 //  status, or -1 when it is still running at the deadline (left running).
 int e2e_wait_exit(e2e_proc_t *proc, int wait_ms);

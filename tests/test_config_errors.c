@@ -113,6 +113,52 @@ t_bad_endpoint(void **state)
     free(cfg);
 }
 
+//  Issue 11 §5: numbers that passed --check-config and then broke the
+//  service (czmq abort on hwm -1, unbounded hwm 0, a protect_grace_ms that
+//  disables the flatten or overflows, ints that wrap in a cast) and a
+//  control socket on the network without CURVE: one line, exit 2.
+static void
+t_numbers_bounded_and_ctl_exposed(void **state)
+{
+    (void) state;
+    static const struct {
+        const char *bin, *extra, *want;
+    } cases[] = {
+        { "ofts-monitor", "{\"bus\":{\"hwm\":-1}}", "bus.hwm: must be between 1 and 10000000" },
+        { "ofts-monitor", "{\"bus\":{\"hwm\":0}}", "bus.hwm: must be between 1 and 10000000" },
+        { "ofts-risk", "{\"bus\":{\"heartbeat_ms\":4294967546}}", "bus.heartbeat_ms: must be between 1 and 60000" },
+        { "ofts-gateway-order", "{\"gateway_order\":{\"protect_grace_ms\":1000000000000}}",
+          "gateway_order.protect_grace_ms: must be between 0 and 60000" },
+        { "ofts-gateway-order", "{\"gateway_order\":{\"protect_grace_ms\":9200000000000000000}}",
+          "gateway_order.protect_grace_ms: must be between 0 and 60000" },
+        { "ofts-gateway-order", "{\"gateway_order\":{\"tick_ms\":4294967546}}",
+          "gateway_order.tick_ms: must be between 1 and 60000" },
+        { "ofts-monitor", "{\"monitor\":{\"check_ms\":4294967546}}", "monitor.check_ms: must be between 1 and 60000" },
+        { "ofts-monitor",
+          "{\"bus\":{\"endpoints\":{\"risk\":{\"pub\":\"tcp://127.0.0.1:47103\",\"ctl\":\"tcp://0.0.0.0:47113\"}}}}",
+          "bus.endpoints.risk.ctl: tcp://0.0.0.0:47113 is reachable from the network without CURVE" },
+        { "ofts-risk",
+          "{\"bus\":{\"endpoints\":{\"risk\":{\"pub\":\"tcp://127.0.0.1:47103\",\"ctl\":\"tcp://10.1.2.3:47113\"}}}}",
+          "bus.endpoints.risk.ctl: tcp://10.1.2.3:47113 is reachable from the network without CURVE" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char bin[1024], err[4096];
+        char *cfg = e2e_write_config(s_dir, cases[i].extra);
+        char *argv[] = { (char *) e2e_bin(cases[i].bin, bin, sizeof bin), "--config", cfg, "--check-config", NULL };
+        int rc = s_run(argv, err, sizeof err);
+        if (rc != 2 || s_lines(err) != 1 || !strstr(err, cases[i].want))
+            fail_msg("%s with %s: exit %d, stderr '%s'", cases[i].bin, cases[i].extra, rc, err);
+        free(cfg);
+    }
+    //  `ofts up` refuses it too, before starting anything.
+    char ofts[1024], err[4096];
+    char *cfg = e2e_write_config(s_dir, "{\"bus\":{\"hwm\":-1}}");
+    char *argv[] = { (char *) e2e_bin("ofts", ofts, sizeof ofts), "up", "--config", cfg, NULL };
+    assert_int_equal(s_run(argv, err, sizeof err), 2);
+    assert_non_null(strstr(err, "bus.hwm: must be between 1 and 10000000"));
+    free(cfg);
+}
+
 static void
 t_good_config_checks_clean(void **state)
 {
@@ -150,6 +196,7 @@ main(void)
         cmocka_unit_test(t_bad_json),
         cmocka_unit_test(t_unknown_keys),
         cmocka_unit_test(t_bad_endpoint),
+        cmocka_unit_test(t_numbers_bounded_and_ctl_exposed),
         cmocka_unit_test(t_good_config_checks_clean),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

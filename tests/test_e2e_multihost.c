@@ -136,11 +136,7 @@ s_cmd(const char *config, const char *verb)
 {
     char ofts[1024];
     char *argv[] = { (char *) e2e_bin("ofts", ofts, sizeof ofts), "cmd", (char *) verb, "--config", (char *) config, NULL };
-    e2e_proc_t p;
-    assert_int_equal(e2e_spawn(&p, argv, false, "/dev/null"), 0);
-    int status;
-    waitpid(p.pid, &status, 0);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return e2e_run(argv, "/dev/null");
 }
 
 static void

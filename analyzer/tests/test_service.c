@@ -11,6 +11,7 @@
 #include "of_test.h"
 #include "ofts_bus.h"
 #include "ofts_ctl.h"
+#include "ofts_trust.h"
 
 #define T0 SEC(1796076000)      //  Mon 2026-11-30 10:00 CST
 
@@ -67,10 +68,10 @@ s_config(const char *path, const char *analyzer)
     char text[2048];
     snprintf(text, sizeof text,
              "{\"log\":{\"level\":\"info\"},"
-             "\"bus\":{\"heartbeat_ms\":200,\"endpoints\":{"
+             "\"bus\":{\"heartbeat_ms\":200,\"secret_file\":\"%s/bus.secret\",\"endpoints\":{"
              "\"gateway-md\":{\"pub\":\"ipc://%s/md\"},"
              "\"analyzer\":{\"pub\":\"ipc://%s/an\",\"ctl\":\"ipc://%s/anctl\"}}},"
-             "\"analyzer\":%s}", s_dir, s_dir, s_dir, analyzer);
+             "\"analyzer\":%s}", s_dir, s_dir, s_dir, s_dir, analyzer);
     s_write(path, text);
 }
 
@@ -120,7 +121,11 @@ s_start(const char *analyzer, ofts_bus_t **md_p, ofts_bus_t **sub_p)
     snprintf(md_ep, sizeof md_ep, "ipc://%s/md", s_dir);
     snprintf(an_ep, sizeof an_ep, "ipc://%s/an", s_dir);
     s_config(cfg, analyzer);
+    char secret[160];
+    snprintf(secret, sizeof secret, "%s/bus.secret", s_dir);
+    assert_int_equal(ofts_trust_use_secret_file(secret), 0);
     ofts_bus_t *md = ofts_bus_new("gateway-md");
+    ofts_bus_set_secret(md, ofts_trust_process_secret());
     assert_int_equal(ofts_bus_bind(md, md_ep), 0);
     ofts_bus_t *sub = ofts_bus_new("test");
     assert_int_equal(ofts_bus_connect(sub, an_ep), 0);

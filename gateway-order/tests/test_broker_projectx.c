@@ -21,6 +21,7 @@
 #include "projectx_harness.h"
 #include "ofts_bus.h"
 #include "ofts_ctl.h"
+#include "ofts_trust.h"
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -450,7 +451,7 @@ t_service_live_against_mock(void **state)
     snprintf(risk_ep, sizeof(risk_ep), "ipc://%s/risk.ipc", dir);
     FILE *cf = fopen(config, "w");
     assert_non_null(cf);
-    fprintf(cf, "{ \"bus\": { \"heartbeat_ms\": 200, \"endpoints\": {\n"
+    fprintf(cf, "{ \"bus\": { \"heartbeat_ms\": 200, \"secret_file\": \"%s/bus.secret\", \"endpoints\": {\n"
                 "  \"risk\": { \"pub\": \"%s\" },\n"
                 "  \"gateway-md\": { \"pub\": \"ipc://%s/md.ipc\" },\n"
                 "  \"gateway-order\": { \"pub\": \"ipc://%s/go.ipc\", \"ctl\": \"ipc://%s/ctl.ipc\" } } },\n"
@@ -458,7 +459,7 @@ t_service_live_against_mock(void **state)
                 "    \"poll_ms\": 200, \"tick_ms\": 50, \"listen_md\": false,\n"
                 "    \"projectx\": { \"base_url\": \"%s\", \"user_hub_url\": \"%s\",\n"
                 "                   \"account_name\": \"%s\" } } }\n",
-            risk_ep, dir, dir, dir, dir, f->mock.base_url, f->mock.hub_url, ACCOUNT);
+            dir, risk_ep, dir, dir, dir, dir, f->mock.base_url, f->mock.hub_url, ACCOUNT);
     fclose(cf);
     long logins = mock_counter(&f->mock, "login");
     //  Credentials but no --live: refused before any network call.
@@ -473,7 +474,12 @@ t_service_live_against_mock(void **state)
     //  Both: it logs in and trades.
     setenv("TOPSTEPX_USERNAME", USER, 1);
     setenv("TOPSTEPX_API_KEY", KEY, 1);
+    //  We stand in for risk: sign with the bus secret the service uses.
+    char secret[160];
+    snprintf(secret, sizeof(secret), "%s/bus.secret", dir);
+    assert_int_equal(ofts_trust_use_secret_file(secret), 0);
     ofts_bus_t *risk = ofts_bus_new("risk");
+    ofts_bus_set_secret(risk, ofts_trust_process_secret());
     assert_int_equal(ofts_bus_bind(risk, risk_ep), 0);
     pid_t pid = s_spawn(dir, config, true);
     unsetenv("TOPSTEPX_USERNAME");

@@ -8,6 +8,7 @@
 #include "ofts_clock.h"
 #include "ofts_ctl.h"
 #include "ofts_log.h"
+#include "ofts_trust.h"
 
 typedef struct {
     uint64_t missing;
@@ -291,6 +292,10 @@ static void
 t_ctl_snapshot_and_command(void **state)
 {
     (void) state;
+    //  Server and client share this process, so the operator credential
+    //  (the bus secret) is on both sides.
+    uint8_t key[OFTS_TRUST_KEY_SIZE] = { 7, 7, 7 };
+    ofts_trust_set_process_secret(key);
     ofts_ctl_t *ctl = ofts_ctl_new("inproc://ctl-test");
     assert_non_null(ctl);
     pthread_t thread;
@@ -308,6 +313,42 @@ t_ctl_snapshot_and_command(void **state)
     cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
     assert_int_equal(ofts_ctl_command("inproc://ctl-test", &cmd, 3000), 0);
     pthread_join(thread, NULL);
+    ofts_ctl_destroy(&ctl);
+    ofts_trust_set_process_secret(NULL);
+}
+
+//  Serve requests until one is refused (a command without credential).
+static void *
+s_ctl_refuser(void *arg)
+{
+    ofts_ctl_t *ctl = arg;
+    zpoller_t *poller = zpoller_new(ofts_ctl_sock(ctl), NULL);
+    while (ofts_ctl_denied(ctl) == 0 && zpoller_wait(poller, 5000)) {
+        Ofts__Envelope *req = ofts_ctl_recv(ctl);
+        if (req) {
+            ofts_ctl_reply_end(ctl, 1);
+            ofts__envelope__free_unpacked(req, NULL);
+        }
+    }
+    zpoller_destroy(&poller);
+    return NULL;
+}
+
+//  No operator credential: the service says no at once (-2), and counts it.
+static void
+t_ctl_command_needs_credential(void **state)
+{
+    (void) state;
+    ofts_trust_set_process_secret(NULL);
+    ofts_ctl_t *ctl = ofts_ctl_new("inproc://ctl-refuse");
+    assert_non_null(ctl);
+    pthread_t thread;
+    pthread_create(&thread, NULL, s_ctl_refuser, ctl);
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_RESUME;
+    assert_int_equal(ofts_ctl_command("inproc://ctl-refuse", &cmd, 3000), -2);
+    pthread_join(thread, NULL);
+    assert_int_equal(ofts_ctl_denied(ctl), 1);
     ofts_ctl_destroy(&ctl);
 }
 
@@ -333,6 +374,7 @@ main(void)
         cmocka_unit_test(t_floor_drops_snapshotted_updates),
         cmocka_unit_test(t_ctl_snapshot_and_command),
         cmocka_unit_test(t_ctl_times_out_without_server),
+        cmocka_unit_test(t_ctl_command_needs_credential),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     zsys_shutdown();

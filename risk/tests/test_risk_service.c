@@ -23,6 +23,7 @@
 #include "ofts_clock.h"
 #include "ofts_ctl.h"
 #include "ofts_log.h"
+#include "ofts_trust.h"
 #include "risk_order.h"
 
 #define GC_PRICE 2350000000000LL
@@ -61,13 +62,14 @@ s_write_config(fx_t *f, const char *risk_extra)
     FILE *fp = fopen(f->cfg, "w");
     assert_non_null(fp);
     fprintf(fp, "{\"gateway_order\":{\"broker\":\"paper\",\"db_path\":\"%s/gateway-order.db\"},", f->dir);
-    fprintf(fp, "\"log\":{\"level\":\"info\"},\"bus\":{\"heartbeat_ms\":200,\"endpoints\":{"
+    fprintf(fp, "\"log\":{\"level\":\"info\"},\"bus\":{\"heartbeat_ms\":200,\"secret_file\":\"%s/bus.secret\","
+                "\"endpoints\":{"
                 "\"gateway-md\":{\"pub\":\"%s\"},\"analyzer\":{\"pub\":\"%s\"},"
                 "\"risk\":{\"pub\":\"%s\",\"ctl\":\"%s\"},"
                 "\"gateway-order\":{\"pub\":\"%s\",\"ctl\":\"%s\"}}},"
                 "\"risk\":{\"journal\":\"%s\",\"stale_ms\":30000,\"heartbeat_timeout_ms\":30000,"
                 "\"account_publish_ms\":200%s}}\n",
-            f->md_ep, f->an_ep, f->risk_ep, f->risk_ctl, f->go_ep, f->go_ctl_ep, f->journal, risk_extra);
+            f->dir, f->md_ep, f->an_ep, f->risk_ep, f->risk_ctl, f->go_ep, f->go_ctl_ep, f->journal, risk_extra);
     fclose(fp);
 }
 
@@ -92,9 +94,17 @@ s_setup_common(void **state, bool fake_order)
     s_endpoint(f, f->go_ep, "order.pub");
     s_endpoint(f, f->go_ctl_ep, "order.ctl");
     s_write_config(f, "");
+    //  We stand in for gateway-md, analyzer, gateway-order and the
+    //  operator: use the bus secret the service reads.
+    char secret[300];
+    snprintf(secret, sizeof secret, "%s/bus.secret", f->dir);
+    assert_int_equal(ofts_trust_use_secret_file(secret), 0);
     f->md = ofts_bus_new("gateway-md");
     f->an = ofts_bus_new("analyzer");
     f->go = ofts_bus_new("gateway-order");
+    ofts_bus_set_secret(f->md, ofts_trust_process_secret());
+    ofts_bus_set_secret(f->an, ofts_trust_process_secret());
+    ofts_bus_set_secret(f->go, ofts_trust_process_secret());
     assert_int_equal(ofts_bus_bind(f->md, f->md_ep), 0);
     assert_int_equal(ofts_bus_bind(f->an, f->an_ep), 0);
     if (fake_order) {
