@@ -319,7 +319,7 @@ backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
     paper_broker_on_md(self->paper, env, self->now);
     if (env->body_case == OFTS__ENVELOPE__BODY_TRADE) {
         s_sample(self, env->trade);
-        order_manager_mark(self->orders, env->trade->symbol, env->trade->price);
+        order_manager_mark(self->orders, env->trade->symbol, env->trade->contract, env->trade->price);
         risk_engine_on_trade(self->risk, env->trade, self->now);
     }
     else if (env->body_case == OFTS__ENVELOPE__BODY_BBO)

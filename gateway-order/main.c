@@ -176,7 +176,8 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
             paper_broker_on_md(app->paper, env, s_event_time(env, now));
         bool current = !app->paper || paper_broker_rewound(app->paper) == rewound;
         if (current && env->body_case == OFTS__ENVELOPE__BODY_TRADE && env->trade)
-            order_manager_mark(app->om, env->trade->symbol, env->trade->price);
+            order_manager_mark(app->om, env->trade->symbol, env->trade->contract,
+                               env->trade->price);
         order_manager_tick(app->om, now);
     }
     else

@@ -20,7 +20,8 @@ typedef struct {
     int32_t quantity;
     int64_t avg_price;
     int64_t realized_pnl_cents;
-    int64_t mark;                       //  last price, for unrealized P&L
+    int64_t mark;                       //  last price, for unrealized P&L ...
+    char mark_contract[BROKER_CONTRACT_LEN];    //  ... of this contract only
     int64_t published_mark;             //  mark the last exec.position carried
     char entry_id[BROKER_COID_LEN];     //  entry that opened the position
     int64_t unprotected_since;          //  0: protected or flat
@@ -176,7 +177,7 @@ s_send_position(order_manager_t *self, om_pos_t *p, order_manager_publish_fn *fn
     msg.avg_price = p->avg_price;
     msg.realized_pnl_cents = p->realized_pnl_cents;
     const ofts_instrument_t *inst = ofts_instrument_find(p->symbol);
-    if (inst && p->quantity && p->mark)
+    if (inst && p->quantity && p->mark && strcmp(p->mark_contract, p->contract) == 0)
         msg.unrealized_pnl_cents = ofts_instrument_pnl_cents(inst, p->avg_price, p->mark, p->quantity);
     if (!fn)
         p->published_mark = p->mark;
@@ -840,11 +841,16 @@ order_manager_on_envelope(order_manager_t *self, const Ofts__Envelope *env, int6
 }
 
 void
-order_manager_mark(order_manager_t *self, const char *symbol, int64_t price)
+order_manager_mark(order_manager_t *self, const char *symbol, const char *contract, int64_t price)
 {
     om_pos_t *p = s_pos(self, symbol, false);
-    if (p && price > 0 && price != INT64_MAX)
-        p->mark = price;
+    if (!contract)
+        contract = "";
+    //  Another month of the root never marks this position (GCG7 is not GCZ6).
+    if (!p || price <= 0 || price == INT64_MAX || (p->contract[0] && strcmp(p->contract, contract) != 0))
+        return;
+    p->mark = price;
+    broker_strlcpy(p->mark_contract, contract, sizeof(p->mark_contract));
 }
 
 void

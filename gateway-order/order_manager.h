@@ -74,8 +74,9 @@ void order_manager_on_request(order_manager_t *self, const Ofts__OrderRequest *r
 void order_manager_on_command(order_manager_t *self, const Ofts__Command *cmd, int64_t now_ns);
 //  Any Envelope: order_request and command are handled, the rest ignored.
 void order_manager_on_envelope(order_manager_t *self, const Ofts__Envelope *env, int64_t now_ns);
-//  Last price for unrealized P&L in published positions (optional).
-void order_manager_mark(order_manager_t *self, const char *symbol, int64_t price);
+//  Last price for unrealized P&L in published positions (optional). Only a
+//  price of the position's own contract marks it; other months are ignored.
+void order_manager_mark(order_manager_t *self, const char *symbol, const char *contract, int64_t price);
 
 //  Publish exec.position again for open positions whose mark moved since the
 //  last one, so monitors show live unrealized P&L. The service calls it on a

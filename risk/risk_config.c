@@ -1,4 +1,5 @@
 #include "risk_config.h"
+#include "ofts_instrument.h"
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -64,6 +65,8 @@ risk_config_defaults(risk_config_t *cfg)
     cfg->heartbeat_timeout_ns = 3500 * 1000000LL;   //  bus.heartbeat_timeout_ms default
     cfg->max_entry_ticks = 8;
     cfg->max_orders_per_minute = 6;
+    cfg->roll_trades = 2000;
+    cfg->roll_margin = 1.25;
     cfg->no_entry_after_min = 15 * 60;              //  spec/topstepx.md §8.5 (ofts line)
     cfg->flatten_at_min = 15 * 60 + 5;              //  ditto: flat before Topstep's 15:08
     cfg->flatten_repeat_ns = 5000 * 1000000LL;
@@ -185,6 +188,42 @@ s_read_sizing(risk_config_t *cfg, ofts_cfgsec_t *sec)
         ofts_cfgsec_fail(sec, "order_type", "expected \"market\" or \"limit\"");
 }
 
+const char *
+risk_config_traded_contract(const risk_config_t *cfg, const char *root)
+{
+    for (int i = 0; root && i < cfg->traded_count; i++)
+        if (strcmp(cfg->traded[i].root, root) == 0)
+            return cfg->traded[i].contract;
+    return NULL;
+}
+
+//  "traded_contracts": { "GC": "GCZ6" } - the month must belong to the root.
+static void
+s_read_traded(risk_config_t *cfg, ofts_cfgsec_t *sec)
+{
+    cfg->roll_trades = (int) ofts_cfgsec_int_range(sec, "roll_trades", cfg->roll_trades, 10, 1000000);
+    cfg->roll_margin = ofts_cfgsec_double_range(sec, "roll_margin", cfg->roll_margin, 1.0, 100.0);
+    if (!ofts_cfgsec_has(sec, "traded_contracts"))
+        return;
+    ofts_cfgsec_t *pins = ofts_cfgsec_section(sec, "traded_contracts");
+    const char *keys[RISK_MAX_FULL_ROOTS];
+    size_t n = ofts_cfgsec_keys(pins, keys, RISK_MAX_FULL_ROOTS);
+    cfg->traded_count = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *month = ofts_cfgsec_string(pins, keys[i], "");
+        const ofts_instrument_t *ins = ofts_instrument_for_contract(month);
+        if (!ofts_instrument_find(keys[i]) || !ins || strcmp(ins->root, keys[i]) != 0
+            || strlen(keys[i]) >= sizeof cfg->traded[0].root || strlen(month) >= sizeof cfg->traded[0].contract
+            || strcmp(month, keys[i]) == 0) {
+            ofts_cfgsec_fail(pins, keys[i], "want a contract month of that root, e.g. \"GC\": \"GCZ6\"");
+            continue;
+        }
+        snprintf(cfg->traded[cfg->traded_count].root, sizeof cfg->traded[0].root, "%s", keys[i]);
+        snprintf(cfg->traded[cfg->traded_count].contract, sizeof cfg->traded[0].contract, "%s", month);
+        cfg->traded_count++;
+    }
+}
+
 void
 risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec)
 {
@@ -204,6 +243,7 @@ risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec)
                                       1, 3600000) * 1000000LL;
     cfg->max_entry_ticks = (int) ofts_cfgsec_int_range(sec, "max_entry_ticks", cfg->max_entry_ticks, 0, 100000);
     cfg->max_orders_per_minute = (int) ofts_cfgsec_int_range(sec, "max_orders_per_minute", cfg->max_orders_per_minute, 1, 1000);
+    s_read_traded(cfg, sec);
     cfg->no_entry_after_min = s_hhmm(sec, "no_entry_after", cfg->no_entry_after_min);
     cfg->flatten_at_min = s_hhmm(sec, "flatten_at", cfg->flatten_at_min);
     if (cfg->flatten_at_min < cfg->no_entry_after_min || cfg->flatten_at_min >= 17 * 60)

@@ -50,6 +50,17 @@ typedef struct {
     int max_entry_ticks;
     int max_orders_per_minute;
 
+    //  The traded contract per root (docs/risk.md): pinned months, else the
+    //  volume leader over the root's last roll_trades trades, taking over
+    //  when its weighted volume exceeds the lead's by roll_margin.
+    struct {
+        char root[8];
+        char contract[32];
+    } traded[RISK_MAX_FULL_ROOTS];
+    int traded_count;
+    int roll_trades;
+    double roll_margin;
+
     //  Trading hours, minutes after CT midnight
     int no_entry_after_min;             //  15:00
     int flatten_at_min;                 //  15:05
@@ -72,6 +83,8 @@ void risk_config_defaults(risk_config_t *cfg);
 //  Read section "risk" over the defaults. Problems are recorded on the
 //  section (ofts_cfgsec_fail) and reported by ofts_cfgsec_finish().
 void risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec);
+//  The pinned traded contract of root ("GCZ6"), or NULL (volume lead).
+const char *risk_config_traded_contract(const risk_config_t *cfg, const char *root);
 //  "15:05" -> 905; -1 on junk.
 int risk_config_parse_hhmm(const char *text);
 

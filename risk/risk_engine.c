@@ -22,6 +22,22 @@
 //  subscribing: pub/sub drops it) is published again, at most this often.
 //  The client order id is the same, so gateway-order places it at most once.
 #define MAX_RESENDS 2
+//  Months (and contracts without a month: a feed that names none) kept per
+//  root: the lead, the next, a position's own month and a few stray ones.
+#define MAX_MONTHS 6
+//  Volume weights are fixed point, so the lead decision is the same integer
+//  arithmetic in the service and in a backtest.
+#define VOLUME_ONE 1024
+
+//  What risk knows about one contract month of a root (DESIGN.md principle
+//  10): prices, data age and recent volume are never shared between months.
+typedef struct {
+    char contract[32];                  //  "GCZ6"; "" for md that names no contract
+    bool has_price;
+    int64_t last_price, last_md_ns;
+    int64_t volume;                     //  exponentially weighted over the root's
+                                        //  last cfg.roll_trades trades, x VOLUME_ONE
+} risk_month_t;
 
 //  Everything risk knows about one root symbol.
 typedef struct {
@@ -32,8 +48,10 @@ typedef struct {
     char pos_coid[RISK_CLIENT_ID_SIZE];
     bool has_broker_upnl;               //  gateway-order's unrealized, used without a price
     int64_t broker_upnl;
-    bool has_price;
-    int64_t last_price, last_md_ns;
+    risk_month_t months[MAX_MONTHS];
+    size_t nmonths;
+    bool has_lead;
+    char lead[32];                      //  the traded contract: entries only here
     bool has_approval;                  //  cooldown start and the last order
     int64_t last_approval_ns;
     Ofts__OrderRequest last;
@@ -102,6 +120,51 @@ s_slot(risk_engine_t *self, const char *symbol)
     return NULL;
 }
 
+//  The month entry of contract (NULL = ""), or NULL. With create, a new
+//  month takes a free place or the quietest one that is neither the lead
+//  nor the position's.
+static risk_month_t *
+s_month(risk_slot_t *sl, const char *contract, bool create)
+{
+    if (!contract)
+        contract = "";
+    for (size_t i = 0; i < sl->nmonths; i++)
+        if (strcmp(sl->months[i].contract, contract) == 0)
+            return &sl->months[i];
+    if (!create || strlen(contract) >= sizeof sl->months[0].contract)
+        return NULL;
+    risk_month_t *m = sl->nmonths < MAX_MONTHS ? &sl->months[sl->nmonths++] : NULL;
+    for (size_t i = 0; !m && i < sl->nmonths; i++) {
+        risk_month_t *c = &sl->months[i];
+        if ((sl->has_lead && strcmp(c->contract, sl->lead) == 0) || strcmp(c->contract, sl->contract) == 0)
+            continue;
+        if (!m || c->volume < m->volume)
+            m = c;
+    }
+    if (!m)
+        return NULL;
+    memset(m, 0, sizeof *m);
+    snprintf(m->contract, sizeof m->contract, "%s", contract);
+    return m;
+}
+
+//  The price a position is marked with: its own month's, never another's.
+static const risk_month_t *
+s_position_month(risk_slot_t *sl)
+{
+    const risk_month_t *m = s_month(sl, sl->contract, false);
+    return m && m->has_price ? m : NULL;
+}
+
+static int64_t
+s_position_upnl(risk_slot_t *sl)
+{
+    const risk_month_t *m = s_position_month(sl);
+    if (m)
+        return ofts_instrument_pnl_cents(sl->ins, sl->avg, m->last_price, sl->qty);
+    return sl->has_broker_upnl ? sl->broker_upnl : 0;
+}
+
 static int64_t
 s_balance(risk_engine_t *self)
 {
@@ -125,12 +188,8 @@ s_unrealized(risk_engine_t *self)
     int64_t sum = 0;
     for (size_t i = 0; i < self->nslots; i++) {
         risk_slot_t *sl = &self->slots[i];
-        if (sl->qty == 0)
-            continue;
-        if (sl->has_price)
-            sum += ofts_instrument_pnl_cents(sl->ins, sl->avg, sl->last_price, sl->qty);
-        else if (sl->has_broker_upnl)
-            sum += sl->broker_upnl;
+        if (sl->qty != 0)
+            sum += s_position_upnl(sl);
     }
     return sum;
 }
@@ -209,8 +268,15 @@ risk_engine_new(const risk_config_t *cfg, const risk_engine_callbacks_t *cb, voi
     if (cb)
         self->cb = *cb;
     self->arg = arg;
-    for (size_t i = 0; i < ofts_instrument_count() && i < MAX_SLOTS; i++)
-        self->slots[self->nslots++].ins = ofts_instrument_at(i);
+    for (size_t i = 0; i < ofts_instrument_count() && i < MAX_SLOTS; i++) {
+        risk_slot_t *sl = &self->slots[self->nslots++];
+        sl->ins = ofts_instrument_at(i);
+        const char *pin = risk_config_traded_contract(cfg, sl->ins->root);
+        if (pin) {
+            sl->has_lead = true;
+            snprintf(sl->lead, sizeof sl->lead, "%s", pin);
+        }
+    }
     self->seen_signals = zhashx_new();
     self->seen_fills = zhashx_new();
     self->rate = malloc(sizeof(int64_t) * (size_t) cfg->max_orders_per_minute);
@@ -578,11 +644,15 @@ s_view(risk_engine_t *self, const Ofts__Signal *sig, int64_t now, risk_view_t *v
     v->ins = sl ? sl->ins : NULL;
     v->seen_signal = sig->id && zhashx_lookup(self->seen_signals, sig->id) != NULL;
     if (sl) {
+        //  Prices and data age of the signal's own month only.
+        const risk_month_t *m = s_month(sl, sig->contract, false);
         v->has_approval = sl->has_approval;
         v->last_approval_ns = sl->last_approval_ns;
-        v->has_price = sl->has_price;
-        v->last_price = sl->last_price;
-        v->last_md_ns = sl->last_md_ns;
+        v->has_price = m && m->has_price;
+        v->last_price = m ? m->last_price : 0;
+        v->last_md_ns = m ? m->last_md_ns : 0;
+        v->has_lead = sl->has_lead;
+        v->lead = sl->lead;
         v->position_qty = sl->qty;
         v->working_entry = sl->work_qty > 0;
     }
@@ -670,16 +740,49 @@ risk_engine_on_signal(risk_engine_t *self, const Ofts__Signal *sig, int64_t now)
 
 //  --- market data, heartbeats -------------------------------------------------
 
+//  The traded contract of a root: pinned by config (risk.traded_contracts),
+//  else the month with the most volume over the root's last roll_trades
+//  trades, exponentially weighted - what Databento's volume-ranked
+//  continuous symbol (GC.v.0) names. A challenger must lead by roll_margin
+//  to take over, so two months trading alike do not flap.
+static void
+s_rank_volume(risk_engine_t *self, risk_slot_t *sl, risk_month_t *m, uint32_t size)
+{
+    int64_t keep = self->cfg.roll_trades;
+    for (size_t i = 0; i < sl->nmonths; i++)
+        sl->months[i].volume -= sl->months[i].volume / keep;
+    m->volume += (int64_t) size * VOLUME_ONE;
+    if (risk_config_traded_contract(&self->cfg, sl->ins->root))
+        return;                         //  pinned: set at start, never rolls by itself
+    if (sl->has_lead && strcmp(sl->lead, m->contract) == 0)
+        return;
+    const risk_month_t *lead = sl->has_lead ? s_month(sl, sl->lead, false) : NULL;
+    if (lead && (double) m->volume <= (double) lead->volume * self->cfg.roll_margin)
+        return;
+    if (sl->has_lead)
+        log_info("%s traded contract rolls %s -> %s: %s now leads the volume (no new entries in %s)",
+                 sl->ins->root, sl->lead, m->contract, m->contract, sl->lead);
+    else
+        log_info("%s traded contract is %s (the most volume so far)", sl->ins->root, m->contract);
+    sl->has_lead = true;
+    snprintf(sl->lead, sizeof sl->lead, "%s", m->contract);
+}
+
 void
 risk_engine_on_trade(risk_engine_t *self, const Ofts__Trade *t, int64_t now)
 {
     risk_slot_t *sl = s_slot(self, t->symbol);
     if (!sl || t->price <= 0 || t->price == OFTS_UNDEF_PRICE)
         return;
-    sl->has_price = true;
-    sl->last_price = t->price;
-    sl->last_md_ns = now;
-    if (sl->qty != 0) {
+    risk_month_t *m = s_month(sl, t->contract, true);
+    if (!m)
+        return;
+    m->has_price = true;
+    m->last_price = t->price;
+    m->last_md_ns = now;
+    s_rank_volume(self, sl, m, t->size ? t->size : 1);
+    //  Only the position's own month moves its unrealized P&L.
+    if (sl->qty != 0 && strcmp(m->contract, sl->contract) == 0) {
         s_roll_day(self, now);
         s_evaluate(self, now);          //  unrealized moved: loss limits
     }
@@ -691,8 +794,9 @@ void
 risk_engine_on_bbo(risk_engine_t *self, const Ofts__TopOfBook *bbo, int64_t now)
 {
     risk_slot_t *sl = s_slot(self, bbo->symbol);
-    if (sl)
-        sl->last_md_ns = now;
+    risk_month_t *m = sl ? s_month(sl, bbo->contract, true) : NULL;
+    if (m)
+        m->last_md_ns = now;
 }
 
 void
@@ -896,8 +1000,9 @@ s_resend_sensible(risk_engine_t *self, risk_slot_t *sl)
     if (sl->work_resends >= MAX_RESENDS || !sl->has_approval || strcmp(sl->last_coid, sl->work_coid) != 0
         || self->state != OFTS__TRADING_STATE__STATE_ACTIVE || !self->cb.order)
         return false;
-    if (sl->has_price && sl->last.entry) {
-        int64_t ticks = llabs(sl->last_price - sl->last.entry) / sl->ins->tick;
+    const risk_month_t *m = s_month(sl, sl->last.contract, false);
+    if (m && m->has_price && sl->last.entry) {
+        int64_t ticks = llabs(m->last_price - sl->last.entry) / sl->ins->tick;
         if (ticks > self->cfg.max_entry_ticks)
             return false;
     }
@@ -1082,8 +1187,7 @@ risk_engine_snapshot(risk_engine_t *self, risk_engine_item_fn *fn, void *arg)
             p.quantity = sl->qty;
             p.avg_price = sl->avg;
             p.client_order_id = sl->pos_coid;
-            p.unrealized_pnl_cents = sl->has_price ? ofts_instrument_pnl_cents(sl->ins, sl->avg, sl->last_price, sl->qty)
-                                                   : sl->broker_upnl;
+            p.unrealized_pnl_cents = s_position_upnl(sl);
             env.body_case = OFTS__ENVELOPE__BODY_POSITION;
             env.position = &p;
             s_item(fn, arg, "risk.position", sl->ins->root, &env, 0);
@@ -1124,6 +1228,13 @@ risk_engine_position(risk_engine_t *self, const char *symbol)
 {
     risk_slot_t *sl = s_slot(self, symbol);
     return sl ? sl->qty : 0;
+}
+
+const char *
+risk_engine_traded_contract(risk_engine_t *self, const char *symbol)
+{
+    risk_slot_t *sl = s_slot(self, symbol);
+    return sl && sl->has_lead ? sl->lead : NULL;
 }
 
 bool

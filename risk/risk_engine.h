@@ -49,6 +49,8 @@ int risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int
 
 //  Events.
 void risk_engine_on_signal(risk_engine_t *self, const Ofts__Signal *sig, int64_t now);
+//  Prices, data age and the traded-contract ranking are per contract month
+//  (trade->contract): a GCG7 print never prices a GCZ6 position or signal.
 void risk_engine_on_trade(risk_engine_t *self, const Ofts__Trade *trade, int64_t now);
 //  Quotes only refresh the symbol's data age (stale_ms); trades set the price.
 void risk_engine_on_bbo(risk_engine_t *self, const Ofts__TopOfBook *bbo, int64_t now);
@@ -93,6 +95,9 @@ const char *risk_engine_state_reason(risk_engine_t *self);
 void risk_engine_account(risk_engine_t *self, Ofts__AccountState *out);
 int32_t risk_engine_position(risk_engine_t *self, const char *symbol);
 bool risk_engine_working(risk_engine_t *self, const char *symbol);
+//  The root's traded contract ("GCZ6"), or NULL before its first trade.
+//  Entries are approved only in it; see docs/risk.md "The traded contract".
+const char *risk_engine_traded_contract(risk_engine_t *self, const char *symbol);
 //  Counters.
 uint64_t risk_engine_approved(risk_engine_t *self);
 uint64_t risk_engine_rejected(risk_engine_t *self);

@@ -189,6 +189,20 @@ s_stale_data(const risk_view_t *v, const Ofts__Signal *sig, risk_plan_t *plan, c
     return PASS;
 }
 
+//  New entries only in the root's traded contract: after a roll the old
+//  month gets none, and a thin month never gets one (docs/risk.md).
+static Ofts__RejectCode
+s_traded_contract(const risk_view_t *v, const Ofts__Signal *sig, risk_plan_t *plan, char *t, size_t n)
+{
+    (void) plan;
+    const char *c = sig->contract ? sig->contract : "";
+    if (v->has_lead && v->lead && strcmp(c, v->lead) != 0)
+        return s_fail(OFTS__REJECT_CODE__REJECT_NOT_TRADED_CONTRACT, t, n,
+                      "%s is not the traded %s contract (%s): no new entries in other months",
+                      *c ? c : "(no contract)", v->ins->root, *v->lead ? v->lead : "(no contract)");
+    return PASS;
+}
+
 static Ofts__RejectCode
 s_fat_finger(const risk_view_t *v, const Ofts__Signal *sig, risk_plan_t *plan, char *t, size_t n)
 {
@@ -326,6 +340,7 @@ static const struct {
     { "entry_window",   s_entry_window },   //  REJECT_FLATTEN_TIME
     { "reconciled",     s_reconciled },     //  REJECT_STALE_DATA
     { "stale_data",     s_stale_data },     //  REJECT_STALE_DATA
+    { "traded_contract", s_traded_contract }, //  REJECT_NOT_TRADED_CONTRACT
     { "fat_finger",     s_fat_finger },     //  REJECT_FAT_FINGER
     { "position_open",  s_position_open },  //  REJECT_POSITION_OPEN
     { "max_positions",  s_max_positions },  //  REJECT_MAX_POSITIONS

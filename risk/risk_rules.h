@@ -24,9 +24,11 @@ typedef struct {
     bool seen_signal;                   //  this signal id was approved before
     bool has_approval;                  //  on this symbol
     int64_t last_approval_ns;
-    bool has_price;                     //  last md.trade on this symbol
+    bool has_price;                     //  last md.trade of the signal's contract
     int64_t last_price;
     int64_t last_md_ns;
+    bool has_lead;                      //  the root's traded contract is known ...
+    const char *lead;                   //  ... and is this ("GCZ6")
     bool has_md_heartbeat;
     int64_t last_md_heartbeat_ns;
     int32_t position_qty;               //  signed, this symbol

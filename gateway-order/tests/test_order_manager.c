@@ -31,6 +31,7 @@ typedef struct {
     int status, role;
     int32_t quantity;
     bool protected_;
+    int64_t upnl;
     char text[BROKER_TEXT_LEN];
 } pub_t;
 
@@ -63,6 +64,7 @@ s_publish(void *arg, const char *topic, Ofts__Envelope *env)
     else if (env->body_case == OFTS__ENVELOPE__BODY_POSITION) {
         p->quantity = env->position->quantity;
         p->protected_ = env->position->protected_;
+        p->upnl = env->position->unrealized_pnl_cents;
         snprintf(p->id, sizeof(p->id), "%s", env->position->client_order_id);
     }
 }
@@ -895,6 +897,32 @@ t_store_read_error_is_not_new(void **state)
     assert_int_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->status, OFTS__ORDER_STATUS__STATUS_REJECTED);
     assert_true(order_manager_reducing(fx.om));
     s_disk_fx_down(&fx);
+//  A GCZ6 position is marked by GCZ6 only: a GCG7 print $20 away changes
+//  nothing (it used to mark the root: -$2,000 on one lot).
+static void
+t_marks_per_contract(void **state)
+{
+    (void) state;
+    paper_config_t pcfg = { 0, 0 };
+    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    paper_broker_on_bbo(pb, "GC", "GCZ6", PX(2350, 0), PX(2350, 1), 1);
+    Ofts__OrderRequest req = s_request("sig-M", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 2);
+    assert_int_equal(order_manager_position(om, "GC"), 1);
+    s_npubs = 0;
+    order_manager_mark(om, "GC", "GCG7", PX(2370, 0));
+    order_manager_publish_marks(om);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_POSITION, "exec.position.GC."), 0);
+    order_manager_mark(om, "GC", "GCZ6", PX(2351, 1));
+    order_manager_publish_marks(om);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_POSITION, "exec.position.GC."), 1);
+    assert_int_equal(s_last(OFTS__ENVELOPE__BODY_POSITION)->upnl, 10000);  //  2350.1 -> 2351.1
+    order_manager_destroy(&om);
+    paper_broker_destroy(&pb);
 }
 
 int
@@ -915,6 +943,7 @@ main(void)
         cmocka_unit_test_setup(t_snapshot_fills_two_days, s_reset),
         cmocka_unit_test_setup(t_disk_full_fails_closed, s_reset),
         cmocka_unit_test_setup(t_store_read_error_is_not_new, s_reset),
+        cmocka_unit_test_setup(t_marks_per_contract, s_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

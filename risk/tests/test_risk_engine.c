@@ -118,19 +118,27 @@ s_teardown(void **state)
     return 0;
 }
 
+//  One trade of contract (NULL: the feed names none) and a gateway-md heartbeat.
 static void
-s_market(fx_t *f, const char *symbol, const char *price, int64_t now)
+s_md(fx_t *f, const char *symbol, const char *contract, const char *price, uint32_t size, int64_t now)
 {
     Ofts__Trade t;
     ofts__trade__init(&t);
     t.symbol = (char *) symbol;
+    t.contract = (char *) contract;
     t.price = px(price);
-    t.size = 1;
+    t.size = size;
     risk_engine_on_trade(f->eng, &t, now);
     Ofts__Heartbeat hb;
     ofts__heartbeat__init(&hb);
     hb.service = (char *) "gateway-md";
     risk_engine_on_heartbeat(f->eng, &hb, now);
+}
+
+static void
+s_market(fx_t *f, const char *symbol, const char *price, int64_t now)
+{
+    s_md(f, symbol, NULL, price, 1, now);
 }
 
 //  A GC buy at 2350.0, stop 2345.0 ($500 a lot), target 2360.0.
@@ -725,6 +733,159 @@ t_bad_events(void **state)
     assert_int_equal(f->last_code, CODE(UNKNOWN_SYMBOL));
 }
 
+//  --- months: a contract is a contract, not a root (issue 12 part 1) -------
+
+static void
+s_print(fx_t *f, const char *contract, const char *price, uint32_t size, int64_t now)
+{
+    s_md(f, "GC", contract, price, size, now);
+}
+
+//  A new engine over the changed f->cfg.
+static void
+s_reconfigure(fx_t *f)
+{
+    risk_engine_destroy(&f->eng);
+    s_new_engine(f);
+}
+
+static void
+s_month_signal(fx_t *f, const char *id, const char *contract, Ofts__Side dir, const char *entry, int64_t now)
+{
+    int64_t e = px(entry), d = dir == OFTS__SIDE__SIDE_BUY ? 1 : -1;
+    Ofts__Signal s;
+    ofts__signal__init(&s);
+    s.id = (char *) id;
+    s.symbol = (char *) "GC";
+    s.contract = (char *) contract;
+    s.direction = dir;
+    s.entry = e;
+    s.stop = e - d * px("5.0");
+    s.take_profit = e + d * px("10.0");
+    s.confidence = 0.8;
+    risk_engine_on_signal(f->eng, &s, now);
+}
+
+static void
+s_month_fill(fx_t *f, const char *id, const char *coid, const char *contract, Ofts__Side side,
+             const char *price, Ofts__OrderRole role, int64_t now)
+{
+    Ofts__Fill fl;
+    ofts__fill__init(&fl);
+    fl.fill_id = (char *) id;
+    fl.client_order_id = (char *) coid;
+    fl.symbol = (char *) "GC";
+    fl.contract = (char *) contract;
+    fl.side = side;
+    fl.price = px(price);
+    fl.quantity = 1;
+    fl.role = role;
+    risk_engine_on_fill(f->eng, &fl, now);
+}
+
+//  The issue's case: short GCZ6 filled at 2350.0, then one GCG7 print at
+//  2370.0 while GCZ6 is unchanged. Before: -$2,000 unrealized, "maximum
+//  loss limit reached" (HALTED, flatten all), and a GCZ6 signal rejected as
+//  200 ticks from the last price. Now: GCG7 prices nothing of GCZ6.
+static void
+t_other_month_never_prices(void **state)
+{
+    fx_t *f = *state;
+    for (int i = 0; i < 30; i++)
+        s_print(f, "GCZ6", "2350.0", 3, f->t0 + i * MS);
+    assert_string_equal(risk_engine_traded_contract(f->eng, "GC"), "GCZ6");
+    s_month_signal(f, "z-1", "GCZ6", OFTS__SIDE__SIDE_SELL, "2350.0", f->t0 + 100 * MS);
+    assert_int_equal(f->orders, 1);
+    assert_string_equal(f->last_order.contract, "GCZ6");
+    char coid[64];
+    snprintf(coid, sizeof coid, "%s", f->last_coid);
+    s_month_fill(f, "F1", coid, "GCZ6", OFTS__SIDE__SIDE_SELL, "2350.0", OFTS__ORDER_ROLE__ROLE_ENTRY,
+                 f->t0 + 200 * MS);
+    s_print(f, "GCG7", "2370.0", 1, f->t0 + SEC);
+    Ofts__AccountState a;
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.unrealized_pnl_cents, 0);
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+    assert_int_equal(f->commands, 0);
+    //  Its own month still marks it: GCZ6 2350.3 = 3 ticks against a short.
+    s_print(f, "GCZ6", "2350.3", 1, f->t0 + 2 * SEC);
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.unrealized_pnl_cents, -3000);
+    //  Target at 2340.0: +$1,000. After the cooldown, with GCG7 printing
+    //  2370.0 last, a GCZ6 signal at 2350.0 is 0 ticks from GCZ6: approved.
+    s_month_fill(f, "F2", "x-TP", "GCZ6", OFTS__SIDE__SIDE_BUY, "2340.0", OFTS__ORDER_ROLE__ROLE_TARGET,
+                 f->t0 + 60 * SEC);
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.realized_pnl_cents, 100000);
+    s_print(f, "GCZ6", "2350.0", 2, f->t0 + 6 * MIN);
+    s_print(f, "GCG7", "2370.0", 1, f->t0 + 6 * MIN + MS);
+    s_month_signal(f, "z-2", "GCZ6", OFTS__SIDE__SIDE_SELL, "2350.0", f->t0 + 6 * MIN + 2 * MS);
+    assert_int_equal(f->orders, 2);
+    assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+    //  The thin month itself never gets an entry.
+    s_print(f, "GCG7", "2370.0", 1, f->t0 + 20 * MIN);
+    s_month_signal(f, "g-1", "GCG7", OFTS__SIDE__SIDE_BUY, "2370.0", f->t0 + 20 * MIN);
+    assert_int_equal(f->last_code, CODE(NOT_TRADED_CONTRACT));
+    assert_int_equal(f->orders, 2);
+}
+
+//  Roll: GCG7 takes the volume lead. No new entries in GCZ6 from then on;
+//  the open GCZ6 long keeps being marked by GCZ6 (not by GCG7, $10 higher);
+//  after it closes, GCG7 signals are approved.
+static void
+t_roll(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.roll_trades = 50;
+    s_reconfigure(f);
+    for (int i = 0; i < 40; i++)
+        s_print(f, "GCZ6", "2350.0", 4, f->t0 + i * MS);
+    s_month_signal(f, "z-1", "GCZ6", OFTS__SIDE__SIDE_BUY, "2350.0", f->t0 + 100 * MS);
+    char coid[64];
+    snprintf(coid, sizeof coid, "%s", f->last_coid);
+    s_month_fill(f, "F1", coid, "GCZ6", OFTS__SIDE__SIDE_BUY, "2350.0", OFTS__ORDER_ROLE__ROLE_ENTRY,
+                 f->t0 + 200 * MS);
+    int i = 0;
+    while (strcmp(risk_engine_traded_contract(f->eng, "GC"), "GCZ6") == 0 && i < 1000) {
+        s_print(f, "GCG7", "2360.0", 6, f->t0 + SEC + i * MS);
+        if (i++ % 4 == 0)
+            s_print(f, "GCZ6", "2351.0", 1, f->t0 + SEC + i * MS);
+    }
+    assert_string_equal(risk_engine_traded_contract(f->eng, "GC"), "GCG7");
+    assert_true(i > 10);                //  the lead needs a real volume shift
+    Ofts__AccountState a;
+    risk_engine_account(f->eng, &a);
+    assert_int_equal(a.unrealized_pnl_cents, 10000);     //  GCZ6 2351.0: +10 ticks, not +100
+    s_month_fill(f, "F2", "x-SL", "GCZ6", OFTS__SIDE__SIDE_SELL, "2351.0", OFTS__ORDER_ROLE__ROLE_STOP,
+                 f->t0 + 2 * SEC);
+    s_print(f, "GCZ6", "2351.0", 1, f->t0 + 10 * MIN);
+    s_print(f, "GCG7", "2360.0", 5, f->t0 + 10 * MIN);
+    s_month_signal(f, "z-2", "GCZ6", OFTS__SIDE__SIDE_BUY, "2351.0", f->t0 + 10 * MIN + MS);
+    assert_int_equal(f->last_code, CODE(NOT_TRADED_CONTRACT));
+    s_month_signal(f, "g-1", "GCG7", OFTS__SIDE__SIDE_BUY, "2360.0", f->t0 + 10 * MIN + 2 * MS);
+    assert_int_equal(f->orders, 2);
+    assert_string_equal(f->last_order.contract, "GCG7");
+}
+
+//  A pinned month (risk.traded_contracts) never rolls by volume.
+static void
+t_pinned_contract(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.roll_trades = 50;
+    snprintf(f->cfg.traded[0].root, sizeof f->cfg.traded[0].root, "GC");
+    snprintf(f->cfg.traded[0].contract, sizeof f->cfg.traded[0].contract, "GCZ6");
+    f->cfg.traded_count = 1;
+    s_reconfigure(f);
+    assert_string_equal(risk_engine_traded_contract(f->eng, "GC"), "GCZ6");
+    for (int i = 0; i < 200; i++)
+        s_print(f, "GCG7", "2360.0", 6, f->t0 + i * MS);
+    s_print(f, "GCZ6", "2350.0", 1, f->t0 + SEC);
+    assert_string_equal(risk_engine_traded_contract(f->eng, "GC"), "GCZ6");
+    s_month_signal(f, "z-1", "GCZ6", OFTS__SIDE__SIDE_BUY, "2350.0", f->t0 + SEC + MS);
+    assert_int_equal(f->orders, 1);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 int
 main(void)
@@ -734,6 +895,7 @@ main(void)
         T(t_trailing_mll), T(t_mll_locks_at_start), T(t_commands), T(t_flatten_time), T(t_rate_limit),
         T(t_order_gateway_reducing),
         T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_quotes_refresh_staleness), T(t_bad_events),
+        T(t_other_month_never_prices), T(t_roll), T(t_pinned_contract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

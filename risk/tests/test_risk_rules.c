@@ -89,7 +89,7 @@ static void
 t_table_order(void **state)
 {
     (void) state;
-    assert_int_equal(risk_rules_count(), 18);
+    assert_int_equal(risk_rules_count(), 19);
     assert_string_equal(risk_rules_name(0), "signal_fields");
     assert_string_equal(risk_rules_name(5), "cooldown");
     assert_string_equal(risk_rules_name(risk_rules_count() - 1), "state_gate");
@@ -148,6 +148,23 @@ t_fat_finger_boundary(void **state)
     assert_int_equal(s_check(f), CODE(NONE));
     f->sig.entry = px("2349.1");
     assert_int_equal(s_check(f), CODE(FAT_FINGER));
+}
+
+//  Entries only in the root's traded contract: GCJ6 leads, a GCM6 signal
+//  is refused with both months named; before any lead is known the stale
+//  rule speaks first.
+static void
+t_traded_contract(void **state)
+{
+    fx_t *f = *state;
+    f->v.has_lead = true;
+    f->v.lead = "GCJ6";
+    assert_int_equal(s_check(f), CODE(NONE));
+    f->sig.contract = (char *) "GCM6";
+    assert_int_equal(s_check(f), CODE(NOT_TRADED_CONTRACT));
+    assert_string_equal(f->text, "GCM6 is not the traded GC contract (GCJ6): no new entries in other months");
+    f->v.has_lead = false;
+    assert_int_equal(s_check(f), CODE(NONE));
 }
 
 static void
@@ -434,7 +451,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_table_order),
         T(t_good_signal_passes), T(t_cooldown_boundary), T(t_confidence_boundary),
-        T(t_fat_finger_boundary), T(t_stale_boundary), T(t_rate_limit_boundary),
+        T(t_fat_finger_boundary), T(t_traded_contract), T(t_stale_boundary), T(t_rate_limit_boundary),
         T(t_daily_loss_one_tick), T(t_trailing_mll_one_tick), T(t_max_contracts), T(t_size_zero),
         T(t_positions), T(t_bad_signals), T(t_tick_rounding), T(t_session_dst), T(t_equity_halt), T(t_daily_break),
         T(t_entry_cutoff_and_flatten_dst), T(t_state_gate_last),
