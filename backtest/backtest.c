@@ -16,6 +16,7 @@ typedef struct {
     int32_t position;
     int64_t entry_px, entry_ts;
     uint32_t quantity;
+    int64_t fees_cents;             //  of the fills so far
     char reasons[256];
     char signal_id[64];
     char pending_reasons[256];      //  from the last approved order
@@ -176,6 +177,9 @@ s_on_fill(backtest_t *self, const Ofts__Fill *f)
     const ofts_instrument_t *in = ofts_instrument_for_contract(f->contract);
     if (!in)
         in = ofts_instrument_find(f->symbol);
+    if (before == 0)
+        o->fees_cents = 0;
+    o->fees_cents += f->fees_cents;
     if (before == 0) {
         o->entry_px = f->price;
         o->entry_ts = self->now;
@@ -197,8 +201,8 @@ s_on_fill(backtest_t *self, const Ofts__Fill *f)
     t.exit_ts = self->now;
     t.entry_px = o->entry_px;
     t.exit_px = f->price;
-    t.pnl_cents = ofts_instrument_pnl_cents(in, o->entry_px, f->price, before)
-                - 2 * self->pcfg.fees_cents * (int64_t) o->quantity;
+    t.fees_cents = o->fees_cents;
+    t.pnl_cents = ofts_instrument_pnl_cents(in, o->entry_px, f->price, before) - t.fees_cents;
     snprintf(t.exit_role, sizeof t.exit_role, "%s", s_role(f->role));
     snprintf(t.reasons, sizeof t.reasons, "%s", o->reasons);
     snprintf(t.signal_id, sizeof t.signal_id, "%s", o->signal_id);
@@ -316,7 +320,9 @@ backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
     //  signal is placed when market time moves on (s_on_order), so it fills
     //  on the book after every event of this ts_event, never on the one
     //  that caused it.
-    paper_broker_on_md(self->paper, env, self->now);
+    //  Its own event time, not the backtest's monotone clock: the paper
+    //  broker applies one rule to out-of-order md, live and here.
+    paper_broker_on_md(self->paper, env, ts ? ts : self->now);
     if (env->body_case == OFTS__ENVELOPE__BODY_TRADE) {
         s_sample(self, env->trade);
         order_manager_mark(self->orders, env->trade->symbol, env->trade->contract, env->trade->price);

@@ -24,7 +24,8 @@ typedef struct {
     uint32_t quantity;
     int64_t entry_ts, exit_ts;
     int64_t entry_px, exit_px;
-    int64_t pnl_cents;              //  after fees
+    int64_t pnl_cents;              //  after fees (net)
+    int64_t fees_cents;             //  entry and exit fills' fees
     char exit_role[16];             //  STOP / TARGET / FLATTEN
     char reasons[256];
     char signal_id[64];

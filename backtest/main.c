@@ -51,11 +51,8 @@ s_load(const char *path, of_config_t **acfg, risk_config_t *rcfg, paper_config_t
     risk_config_read(rcfg, r);
     ofts_cfgsec_string(r, "clock", NULL);  //  the backtest always runs on market time
     paper_config_defaults(pcfg);
-    json_t *go = json_object_get(ofts_config_root(cfg), "gateway_order");
-    if (json_is_integer(json_object_get(go, "slippage_ticks")))
-        pcfg->slippage_ticks = (int) json_integer_value(json_object_get(go, "slippage_ticks"));
-    if (json_is_integer(json_object_get(go, "fees_cents")))
-        pcfg->fees_cents = json_integer_value(json_object_get(go, "fees_cents"));
+    ofts_cfgsec_t *g = ofts_config_section(cfg, "gateway_order");
+    paper_config_read(pcfg, g);
     int rc = 0;
     if (ofts_cfgsec_finish(&a, err, sizeof err) != 0 || ofts_cfgsec_finish(&r, err, sizeof err) != 0) {
         fprintf(stderr, "ofts-backtest: config error: %s\n", err);
@@ -63,6 +60,7 @@ s_load(const char *path, of_config_t **acfg, risk_config_t *rcfg, paper_config_t
     }
     ofts_cfgsec_finish(&a, NULL, 0);
     ofts_cfgsec_finish(&r, NULL, 0);
+    ofts_cfgsec_finish(&g, NULL, 0);      //  gateway-order checks its own keys
     ofts_config_destroy(&cfg);
     return rc;
 }

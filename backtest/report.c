@@ -51,6 +51,7 @@ s_add(report_row_t *row, const bt_trade_t *t)
 {
     row->trades++;
     row->pnl_cents += t->pnl_cents;
+    row->fees_cents += t->fees_cents;
     if (t->pnl_cents > 0) {
         row->wins++;
         row->gross_win_cents += t->pnl_cents;
@@ -122,14 +123,14 @@ s_print_row(FILE *out, const report_row_t *r)
         snprintf(pfs, sizeof pfs, "inf");
     else
         snprintf(pfs, sizeof pfs, "%.2f", pf);
-    fprintf(out, "  %-48s %6d %7.1f%% %12.2f %8s\n", r->key, r->trades,
-            r->trades ? 100.0 * r->wins / r->trades : 0.0, r->pnl_cents / 100.0, pfs);
+    fprintf(out, "  %-48s %6d %7.1f%% %12.2f %9.2f %8s\n", r->key, r->trades,
+            r->trades ? 100.0 * r->wins / r->trades : 0.0, r->pnl_cents / 100.0, r->fees_cents / 100.0, pfs);
 }
 
 void
 report_print(report_t *self, FILE *out)
 {
-    fprintf(out, "  %-48s %6s %8s %12s %8s\n", "", "trades", "win", "P&L $", "PF");
+    fprintf(out, "  %-48s %6s %8s %12s %9s %8s\n", "", "trades", "win", "net P&L $", "fees $", "PF");
     s_print_row(out, &self->total);
     fprintf(out, "  max drawdown $%.2f\n\nby symbol\n", self->max_drawdown_cents / 100.0);
     for (size_t i = 0; i < self->nsymbols; i++)
@@ -232,7 +233,7 @@ s_symbol_chart(FILE *out, const bt_series_t *s)
 static void
 s_html_table(FILE *out, const char *title, const report_row_t *rows, size_t n)
 {
-    fprintf(out, "<h3>%s</h3><table><tr><th></th><th>trades</th><th>win rate</th><th>P&amp;L $</th><th>profit factor</th></tr>\n", title);
+    fprintf(out, "<h3>%s</h3><table><tr><th></th><th>trades</th><th>win rate</th><th>net P&amp;L $</th><th>fees $</th><th>profit factor</th></tr>\n", title);
     for (size_t i = 0; i < n; i++) {
         double pf = report_profit_factor(&rows[i]);
         char pfs[32];
@@ -240,9 +241,9 @@ s_html_table(FILE *out, const char *title, const report_row_t *rows, size_t n)
             snprintf(pfs, sizeof pfs, "&infin;");
         else
             snprintf(pfs, sizeof pfs, "%.2f", pf);
-        fprintf(out, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.2f</td><td>%s</td></tr>\n", rows[i].key,
-                rows[i].trades, rows[i].trades ? 100.0 * rows[i].wins / rows[i].trades : 0.0,
-                rows[i].pnl_cents / 100.0, pfs);
+        fprintf(out, "<tr><td>%s</td><td>%d</td><td>%.1f%%</td><td>%.2f</td><td>%.2f</td><td>%s</td></tr>\n",
+                rows[i].key, rows[i].trades, rows[i].trades ? 100.0 * rows[i].wins / rows[i].trades : 0.0,
+                rows[i].pnl_cents / 100.0, rows[i].fees_cents / 100.0, pfs);
     }
     fprintf(out, "</table>\n");
 }
@@ -255,11 +256,11 @@ report_html(report_t *self, backtest_t *bt, FILE *out)
                  "td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child{text-align:left}"
                  ".sub{font-size:12px;color:#555}</style></head><body>\n<h1>ofts backtest</h1>\n");
     fprintf(out, "<p>%llu market events, %llu signals, %llu approved, %llu rejected; %d trades, "
-                 "win rate %.1f%%, P&amp;L $%.2f, max drawdown $%.2f</p>\n",
+                 "win rate %.1f%%, net P&amp;L $%.2f after $%.2f fees, max drawdown $%.2f</p>\n",
             (unsigned long long) backtest_events(bt), (unsigned long long) backtest_signals(bt),
             (unsigned long long) backtest_approved(bt), (unsigned long long) backtest_rejected(bt),
             self->total.trades, self->total.trades ? 100.0 * self->total.wins / self->total.trades : 0.0,
-            self->total.pnl_cents / 100.0, self->max_drawdown_cents / 100.0);
+            self->total.pnl_cents / 100.0, self->total.fees_cents / 100.0, self->max_drawdown_cents / 100.0);
     s_html_table(out, "Overall", &self->total, 1);
     s_html_table(out, "By symbol", self->by_symbol, self->nsymbols);
     s_html_table(out, "By signal reason", self->by_reason, self->nreasons);
@@ -285,14 +286,14 @@ report_html(report_t *self, backtest_t *bt, FILE *out)
     const bt_trade_t *trades;
     size_t nt = backtest_trades(bt, &trades);
     fprintf(out, "<h2>Trades</h2><table><tr><th>symbol</th><th>side</th><th>qty</th><th>entry</th><th>exit</th>"
-                 "<th>exit by</th><th>P&amp;L $</th><th>reasons</th></tr>\n");
+                 "<th>exit by</th><th>net P&amp;L $</th><th>fees $</th><th>reasons</th></tr>\n");
     for (size_t i = 0; i < nt; i++) {
         char a[32], b[32];
         fprintf(out, "<tr><td>%s</td><td>%s</td><td>%u</td><td>%s</td><td>%s</td><td>%s</td><td>%.2f</td>"
-                     "<td style='text-align:left'>%s</td></tr>\n",
+                     "<td>%.2f</td><td style='text-align:left'>%s</td></tr>\n",
                 trades[i].symbol, trades[i].direction > 0 ? "long" : "short", trades[i].quantity,
                 ofts_price_str(trades[i].entry_px, a, sizeof a), ofts_price_str(trades[i].exit_px, b, sizeof b),
-                trades[i].exit_role, trades[i].pnl_cents / 100.0, trades[i].reasons);
+                trades[i].exit_role, trades[i].pnl_cents / 100.0, trades[i].fees_cents / 100.0, trades[i].reasons);
     }
     fprintf(out, "</table></body></html>\n");
 }

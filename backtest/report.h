@@ -10,7 +10,8 @@
 typedef struct {
     char key[256];
     int trades, wins;
-    int64_t pnl_cents, gross_win_cents, gross_loss_cents;
+    int64_t pnl_cents, gross_win_cents, gross_loss_cents;     //  net of fees
+    int64_t fees_cents;
 } report_row_t;
 
 typedef struct {

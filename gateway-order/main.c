@@ -64,11 +64,8 @@ s_read_config(ofts_service_t *svc, settings_t *set)
     set->broker = ofts_cfgsec_string(sec, "broker", "paper");
     set->db_path = ofts_cfgsec_string(sec, "db_path", "state/gateway-order.db");
     paper_config_defaults(&set->paper);
-    //  Every number bounded (issue 11 §5): a huge protect_grace_ms would
-    //  switch off the unprotected-position flatten, past INT64_MAX/1e6 it
-    //  overflows, and the (int) casts would wrap.
-    set->paper.slippage_ticks = (int) ofts_cfgsec_int_range(sec, "slippage_ticks", PAPER_DEFAULT_SLIPPAGE_TICKS, 0, 100);
-    set->paper.fees_cents = ofts_cfgsec_int_range(sec, "fees_cents", PAPER_DEFAULT_FEES_CENTS, 0, 100000);
+    //  Every number bounded (issue 11 §5): paper_config_read uses ranges.
+    paper_config_read(&set->paper, sec);
     order_manager_config_defaults(&set->om);
     set->om.reconcile_ms = ofts_cfgsec_int_range(sec, "reconcile_ms", OM_DEFAULT_RECONCILE_MS, 0, 86400000);
     set->om.protect_grace_ms = ofts_cfgsec_int_range(sec, "protect_grace_ms", OM_DEFAULT_PROTECT_GRACE_MS, 0, 60000);
@@ -374,9 +371,10 @@ main(int argc, char **argv)
     }
     ofts_service_on_message(svc, s_on_message, &app);
     ofts_service_on_tick(svc, set.tick_ms, s_on_tick, &app);
-    log_info("broker %s, store %s, slippage %d ticks, fees %lld cents, reconcile every %lld ms",
-             broker_name(app.broker), set.db_path, set.paper.slippage_ticks,
-             (long long) set.paper.fees_cents, (long long) set.om.reconcile_ms);
+    log_info("broker %s, store %s, slippage %d ticks, fees %s (GC $%.2f a side), entry time in force %lld ms, "
+             "reconcile every %lld ms", broker_name(app.broker), set.db_path, set.paper.slippage_ticks,
+             set.paper.fees_cents >= 0 ? "flat" : "Topstep table", paper_config_fee_cents(&set.paper, "GC") / 100.0,
+             (long long) set.paper.entry_tif_ms, (long long) set.om.reconcile_ms);
     s_begin(&app);
     order_manager_start(app.om, ofts_clock_now_ns());
     s_commit(&app);

@@ -20,6 +20,16 @@ typedef struct {
 
 typedef order_store_paper_t porder_t;   //  order + bracket bookkeeping
 
+//  A limit entry's time in force runs on its contract's market clock (the
+//  md it trades on), so live paper and a backtest expire it at the same
+//  event. Kept in memory: after a restart a working entry gets a fresh
+//  time in force from the first md (at most tif late, never forever).
+#define MAX_TIF 64
+typedef struct {
+    char client_order_id[BROKER_COID_LEN];
+    int64_t deadline;                   //  0 = starts with the next md of its contract
+} tif_t;
+
 struct _paper_broker_t {
     broker_t broker;
     paper_config_t cfg;
@@ -35,6 +45,9 @@ struct _paper_broker_t {
     porder_t done[KEEP_TERMINAL];       //  recently finished (ring)
     size_t ndone;
     int64_t seq;                        //  order and fill id counter
+    tif_t tif[MAX_TIF];                 //  limit entries with a time in force
+    size_t ntif;
+    uint64_t expired;
 };
 
 static const broker_ops_t s_ops;
@@ -294,13 +307,17 @@ s_fill(paper_broker_t *self, size_t index, int64_t price, int64_t now_ns)
     fill.side = o->side;
     fill.price = price;
     fill.quantity = o->quantity;
-    fill.fees_cents = self->cfg.fees_cents * (int64_t) o->quantity;
+    fill.fees_cents = paper_config_fee_cents(&self->cfg, o->symbol) * (int64_t) o->quantity;
     fill.ts_ns = now_ns;
     broker_position_t *pos = s_position(self, o->symbol, true);
     if (pos)
         s_apply_fill(self, pos, &fill);
     int role = o->role;
-    s_publish_order(self, index, now_ns);
+    //  The fill and the position go out before the order's FILLED update:
+    //  a listener that clears "entry pending" on FILLED (risk) must already
+    //  know the position then, or for a moment it sees flat, nothing
+    //  pending. Bracket legs start working before the position is told, so
+    //  it is reported protected.
     broker_emit_fill(&self->broker, &fill);
     if (role == OFTS__ORDER_ROLE__ROLE_ENTRY)
         s_activate_children(self, index, now_ns);
@@ -308,6 +325,7 @@ s_fill(paper_broker_t *self, size_t index, int64_t price, int64_t now_ns)
         s_cancel_sibling(self, index, now_ns);
     if (pos)
         s_publish_position(self, pos);
+    s_publish_order(self, index, now_ns);
 }
 
 //  Market price for side, or 0 when no price is known yet.
@@ -369,14 +387,68 @@ s_match_trade(paper_broker_t *self, const char *symbol, const char *contract, in
         bool buy = row->order.side == OFTS__SIDE__SIDE_BUY;
         int64_t px = row->order.price;
         if (row->order.type == OFTS__ORDER_TYPE__ORDER_TYPE_STOP) {
-            if (buy ? trade >= px : trade <= px)
-                s_fill(self, i, buy ? px + slip : px - slip, now_ns);
+            //  Touched: it is a market order now. A gap through the stop
+            //  fills at the trade that triggered it, not at the stop.
+            if (buy ? trade >= px : trade <= px) {
+                int64_t worse = buy ? (trade > px ? trade : px) : (trade < px ? trade : px);
+                s_fill(self, i, buy ? worse + slip : worse - slip, now_ns);
+            }
         }
         else if (row->order.type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT) {
             if (buy ? trade < px : trade > px)
                 s_fill(self, i, px, now_ns);
         }
     }
+}
+
+//  ---------------------------------------------------------------------------
+//  Time in force of limit entries
+
+static void
+s_tif_add(paper_broker_t *self, const broker_order_t *o)
+{
+    if (self->cfg.entry_tif_ms <= 0 || o->role != OFTS__ORDER_ROLE__ROLE_ENTRY
+        || o->type != OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT || self->ntif == MAX_TIF)
+        return;
+    tif_t *t = &self->tif[self->ntif++];
+    broker_strlcpy(t->client_order_id, o->client_order_id, sizeof(t->client_order_id));
+    quote_t *q = s_order_quote(self, o);
+    t->deadline = q && q->ts ? q->ts + self->cfg.entry_tif_ms * 1000000LL : 0;
+}
+
+//  Entries of symbol/contract whose time ran out by md time ts: EXPIRED,
+//  with their waiting legs. Before matching: a lapsed order never fills.
+static void
+s_tif_check(paper_broker_t *self, const char *symbol, const char *contract, int64_t ts)
+{
+    size_t kept = 0;
+    for (size_t k = 0; k < self->ntif; k++) {
+        tif_t t = self->tif[k];
+        int index = s_find(self, t.client_order_id);
+        if (index < 0 || broker_status_terminal(self->orders[index].order.status))
+            continue;                   //  filled or cancelled: forget it
+        broker_order_t *o = &self->orders[index].order;
+        if (strcmp(o->symbol, symbol) != 0 || !s_same_contract(o, contract)) {
+            self->tif[kept++] = t;
+            continue;
+        }
+        if (t.deadline == 0)
+            t.deadline = ts + self->cfg.entry_tif_ms * 1000000LL;
+        if (ts < t.deadline) {
+            self->tif[kept++] = t;
+            continue;
+        }
+        o->status = OFTS__ORDER_STATUS__STATUS_EXPIRED;
+        snprintf(o->text, sizeof(o->text), "time in force %lld ms lapsed unfilled",
+                 (long long) self->cfg.entry_tif_ms);
+        self->expired++;
+        log_info("paper: %s %s", o->client_order_id, o->text);
+        s_publish_order(self, (size_t) index, ts);
+        for (size_t i = 0; i < self->norders; i++)
+            if (self->orders[i].suspended && strcmp(self->orders[i].order.parent_id, t.client_order_id) == 0)
+                s_cancel_index(self, i, "entry expired", ts);
+    }
+    self->ntif = kept;
 }
 
 //  ---------------------------------------------------------------------------
@@ -486,6 +558,7 @@ s_place(void *impl, broker_order_t *order, int64_t now_ns)
     }
     size_t index = s_append(self, &row);
     *order = self->orders[index].order;
+    s_tif_add(self, order);
     s_publish_order(self, index, now_ns);
     if (order->stop)
         s_add_child(self, order, OFTS__ORDER_ROLE__ROLE_STOP, now_ns);
@@ -603,11 +676,79 @@ static const broker_ops_t s_ops = {
 //  ---------------------------------------------------------------------------
 //  Life cycle and market data
 
+//  What a Topstep account pays per contract, round turn, in cents
+//  (exchange + clearing + NFA). Source: help.topstep.com "What are the
+//  commissions and fees" (article 8284231) as quoted 2025-02 by a public
+//  TopstepX fee table; ES $2.80 matches the ProjectX Trade/search example
+//  ($1.40 a side, spec/topstepx.md §3.10). PL and MHG are not in that
+//  table: UNCONFIRMED, charged like GC and MGC. config/default.json carries
+//  the same table; docs/gateway-order.md says where it comes from.
+static const struct {
+    const char *root;
+    int64_t cents;
+} s_topstep_fees[] = {
+    { "GC", 324 }, { "MGC", 124 }, { "SI", 324 }, { "SIL", 124 }, { "PL", 324 }, { "HG", 324 },
+    { "MHG", 124 }, { "NQ", 280 }, { "MNQ", 74 }, { "ES", 280 }, { "MES", 74 },
+};
+
 void
 paper_config_defaults(paper_config_t *cfg)
 {
+    memset(cfg, 0, sizeof *cfg);
     cfg->slippage_ticks = PAPER_DEFAULT_SLIPPAGE_TICKS;
-    cfg->fees_cents = PAPER_DEFAULT_FEES_CENTS;
+    cfg->fees_cents = PAPER_FEES_TABLE;
+    cfg->entry_tif_ms = PAPER_DEFAULT_ENTRY_TIF_MS;
+    for (size_t i = 0; i < sizeof s_topstep_fees / sizeof s_topstep_fees[0]; i++) {
+        snprintf(cfg->fees_round_turn[i].root, sizeof cfg->fees_round_turn[i].root, "%s", s_topstep_fees[i].root);
+        cfg->fees_round_turn[i].cents = s_topstep_fees[i].cents;
+        cfg->nfees++;
+    }
+}
+
+static void
+s_set_fee(paper_config_t *cfg, const char *root, int64_t cents)
+{
+    for (size_t i = 0; i < cfg->nfees; i++)
+        if (strcmp(cfg->fees_round_turn[i].root, root) == 0) {
+            cfg->fees_round_turn[i].cents = cents;
+            return;
+        }
+    if (cfg->nfees == PAPER_MAX_FEES)
+        return;
+    snprintf(cfg->fees_round_turn[cfg->nfees].root, sizeof cfg->fees_round_turn[0].root, "%s", root);
+    cfg->fees_round_turn[cfg->nfees++].cents = cents;
+}
+
+void
+paper_config_read(paper_config_t *cfg, ofts_cfgsec_t *sec)
+{
+    cfg->slippage_ticks = (int) ofts_cfgsec_int_range(sec, "slippage_ticks", cfg->slippage_ticks, 0, 100);
+    cfg->fees_cents = ofts_cfgsec_int_range(sec, "fees_cents", cfg->fees_cents, PAPER_FEES_TABLE, 100000);
+    cfg->entry_tif_ms = ofts_cfgsec_int_range(sec, "entry_tif_ms", cfg->entry_tif_ms, 0, 86400000);
+    ofts_cfgsec_string(sec, "fees_source", NULL);      //  documentation only
+    if (!ofts_cfgsec_has(sec, "fees_round_turn"))
+        return;
+    ofts_cfgsec_t *fees = ofts_cfgsec_section(sec, "fees_round_turn");
+    const char *keys[PAPER_MAX_FEES];
+    size_t n = ofts_cfgsec_keys(fees, keys, PAPER_MAX_FEES);
+    for (size_t i = 0; i < n; i++) {
+        double dollars = ofts_cfgsec_double_range(fees, keys[i], -1, 0, 1000);
+        if (!ofts_instrument_find(keys[i]))
+            ofts_cfgsec_fail(fees, keys[i], "unknown instrument root");
+        else if (dollars >= 0)
+            s_set_fee(cfg, keys[i], (int64_t) (dollars * 100 + 0.5));
+    }
+}
+
+int64_t
+paper_config_fee_cents(const paper_config_t *cfg, const char *root)
+{
+    if (cfg->fees_cents >= 0)
+        return cfg->fees_cents;
+    for (size_t i = 0; root && i < cfg->nfees; i++)
+        if (strcmp(cfg->fees_round_turn[i].root, root) == 0)
+            return cfg->fees_round_turn[i].cents / 2;
+    return 0;
 }
 
 static void
@@ -690,11 +831,12 @@ s_adopt_contract(paper_broker_t *self, const char *symbol, const char *contract)
 static bool
 s_rewound(paper_broker_t *self, quote_t *q, int64_t ts_ns)
 {
-    if (ts_ns < q->ts) {
+    if (q->ts && ts_ns < q->ts - PAPER_REWIND_SLACK_NS) {
         self->rewound++;
         return true;
     }
-    q->ts = ts_ns;
+    if (ts_ns > q->ts)
+        q->ts = ts_ns;
     return false;
 }
 
@@ -709,6 +851,7 @@ paper_broker_on_bbo(paper_broker_t *self, const char *symbol, const char *contra
     q->ask = s_side_px(ask);
     q->touched = ++self->quote_clock;
     s_adopt_contract(self, symbol, contract);
+    s_tif_check(self, symbol, contract, ts_ns);
     s_fill_markets(self, symbol, ts_ns);
     s_compact(self);
 }
@@ -723,6 +866,7 @@ paper_broker_on_trade(paper_broker_t *self, const char *symbol, const char *cont
     q->last = price;
     q->touched = ++self->quote_clock;
     s_adopt_contract(self, symbol, contract);
+    s_tif_check(self, symbol, contract, ts_ns);
     s_fill_markets(self, symbol, ts_ns);
     s_match_trade(self, symbol, contract, price, ts_ns);
     s_compact(self);
@@ -739,6 +883,7 @@ paper_broker_on_md(paper_broker_t *self, const Ofts__Envelope *env, int64_t ts_n
 }
 
 uint64_t paper_broker_rewound(paper_broker_t *self) { return self->rewound; }
+uint64_t paper_broker_expired(paper_broker_t *self) { return self->expired; }
 
 int32_t
 paper_broker_position(paper_broker_t *self, const char *symbol)

@@ -46,7 +46,8 @@ typedef struct {
     struct {
         char symbol[16];
         int32_t position;
-        int64_t realized_cents, unrealized_cents;
+        int64_t realized_cents, unrealized_cents;   //  net of fees
+        int64_t fees_cents;
         uint32_t fills;
     } tally[16];
     int ntally;
@@ -75,8 +76,10 @@ s_count(monitor_t *self, const Ofts__Envelope *env)
     case OFTS__ENVELOPE__BODY_ORDER_REQUEST: self->orders++; break;
     case OFTS__ENVELOPE__BODY_RISK_REJECT: self->rejects++; break;
     case OFTS__ENVELOPE__BODY_FILL:
-        if ((i = s_tally(self, env->fill->symbol)) >= 0)
+        if ((i = s_tally(self, env->fill->symbol)) >= 0) {
             self->tally[i].fills++;
+            self->tally[i].fees_cents += env->fill->fees_cents;
+        }
         break;
     case OFTS__ENVELOPE__BODY_POSITION:
         if ((i = s_tally(self, env->position->symbol)) >= 0) {
@@ -95,17 +98,20 @@ s_count(monitor_t *self, const Ofts__Envelope *env)
 static void
 s_log_summary(monitor_t *self)
 {
-    int64_t realized = 0, unrealized = 0;
+    int64_t realized = 0, unrealized = 0, fees = 0;
     log_info("SUMMARY signals %llu, orders %llu, rejects %llu", (unsigned long long) self->signals,
              (unsigned long long) self->orders, (unsigned long long) self->rejects);
     for (int i = 0; i < self->ntally; i++) {
-        log_info("SUMMARY %-3s fills %u, position %d, realized $%.2f, unrealized $%.2f", self->tally[i].symbol,
-                 self->tally[i].fills, self->tally[i].position, self->tally[i].realized_cents / 100.0,
+        log_info("SUMMARY %-3s fills %u, position %d, realized $%.2f net of $%.2f fees, unrealized $%.2f",
+                 self->tally[i].symbol, self->tally[i].fills, self->tally[i].position,
+                 self->tally[i].realized_cents / 100.0, self->tally[i].fees_cents / 100.0,
                  self->tally[i].unrealized_cents / 100.0);
         realized += self->tally[i].realized_cents;
         unrealized += self->tally[i].unrealized_cents;
+        fees += self->tally[i].fees_cents;
     }
-    log_info("SUMMARY total realized $%.2f, unrealized $%.2f", realized / 100.0, unrealized / 100.0);
+    log_info("SUMMARY total realized $%.2f net of $%.2f fees, unrealized $%.2f", realized / 100.0, fees / 100.0,
+             unrealized / 100.0);
 }
 
 static bool

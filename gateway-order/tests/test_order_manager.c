@@ -310,7 +310,7 @@ static void
 t_dedup_in_memory(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { 0, 0 };
+    paper_config_t pcfg = { .slippage_ticks = 0 };
     paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
     order_manager_config_t cfg = s_cfg();
     order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
@@ -348,7 +348,7 @@ t_restart_no_replacement(void **state)
 {
     (void) state;
     order_store_t *store = order_store_new(":memory:");
-    paper_config_t pcfg = { 1, 0 };
+    paper_config_t pcfg = { .slippage_ticks = 1 };
     paper_broker_t *pb = paper_broker_new(&pcfg, store);
     order_manager_config_t cfg = s_cfg();
     order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
@@ -482,7 +482,7 @@ static void
 t_kill_flatten_resume(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { 0, 0 };
+    paper_config_t pcfg = { .slippage_ticks = 0 };
     order_store_t *store = order_store_new(":memory:");
     paper_broker_t *pb = paper_broker_new(&pcfg, store);
     order_manager_config_t cfg = s_cfg();
@@ -545,7 +545,7 @@ static void
 t_flatten_repeats(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { 0, 0 };
+    paper_config_t pcfg = { .slippage_ticks = 0 };
     order_manager_config_t cfg = s_cfg();
     Ofts__Command cmd = OFTS__COMMAND__INIT;
     cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
@@ -699,7 +699,7 @@ static void
 t_snapshot(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { 0, 0 };
+    paper_config_t pcfg = { .slippage_ticks = 0 };
     paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
     order_manager_config_t cfg = s_cfg();
     order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
@@ -903,7 +903,7 @@ static void
 t_marks_per_contract(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { 0, 0 };
+    paper_config_t pcfg = { .slippage_ticks = 0 };
     paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
     order_manager_config_t cfg = s_cfg();
     order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);

@@ -13,6 +13,7 @@
 #define PX(whole, tenths) ((int64_t) (whole) * 1000000000LL + (int64_t) (tenths) * 100000000LL)
 #define BUY OFTS__SIDE__SIDE_BUY
 #define SELL OFTS__SIDE__SIDE_SELL
+#define SEC_NS 1000000000LL
 
 typedef struct {
     broker_order_t orders[64];
@@ -21,7 +22,16 @@ typedef struct {
     int nfills;
     broker_position_t positions[32];
     int npositions;
+    char trail[64];                     //  event kinds in order: O order, F fill, P position
 } events_t;
+
+static void
+s_trail(events_t *ev, char kind)
+{
+    size_t n = strlen(ev->trail);
+    if (n + 1 < sizeof(ev->trail))
+        ev->trail[n] = kind;
+}
 
 static void
 s_on_order(void *arg, const broker_order_t *o)
@@ -29,6 +39,7 @@ s_on_order(void *arg, const broker_order_t *o)
     events_t *ev = arg;
     if (ev->norders < 64)
         ev->orders[ev->norders++] = *o;
+    s_trail(ev, o->status == OFTS__ORDER_STATUS__STATUS_FILLED ? 'X' : 'O');
 }
 
 static void
@@ -37,6 +48,7 @@ s_on_fill(void *arg, const broker_fill_t *f)
     events_t *ev = arg;
     if (ev->nfills < 32)
         ev->fills[ev->nfills++] = *f;
+    s_trail(ev, 'F');
 }
 
 static void
@@ -45,6 +57,7 @@ s_on_position(void *arg, const broker_position_t *p)
     events_t *ev = arg;
     if (ev->npositions < 32)
         ev->positions[ev->npositions++] = *p;
+    s_trail(ev, 'P');
 }
 
 static paper_broker_t *
@@ -266,10 +279,11 @@ t_bracket_from_fill_price(void **state)
 }
 
 //  Gap through the stop: trades jump from 2350.0 to 2348.5 over a sell stop
-//  at 2349.0. The paper broker fills at the stop - slippage (2348.9), not at
-//  the gap price (documented, optimistic for gaps).
+//  at 2349.0. Touched, the stop is a market order: it fills at the worse of
+//  the stop and the trade that touched it, less slippage: 2348.4 (it used to
+//  fill at 2348.9, as if the gap had not happened).
 static void
-t_gap_through_stop_fills_at_stop_plus_slippage(void **state)
+t_gap_through_stop_fills_at_the_gap(void **state)
 {
     (void) state;
     events_t ev;
@@ -283,10 +297,36 @@ t_gap_through_stop_fills_at_stop_plus_slippage(void **state)
     paper_broker_on_trade(pb, "GC", NULL, PX(2348, 5), 4);           //  gap
     assert_int_equal(ev.nfills, 2);
     assert_int_equal(ev.fills[1].role, OFTS__ORDER_ROLE__ROLE_STOP);
-    assert_int_equal(ev.fills[1].price, PX(2348, 9));
+    assert_int_equal(ev.fills[1].price, PX(2348, 4));
     assert_int_equal(s_status(pb, "g1-TP"), OFTS__ORDER_STATUS__STATUS_CANCELLED);
-    //  2350.0 -> 2348.9 = -11 ticks = -$110.
-    assert_int_equal(paper_broker_realized_cents(pb, "GC"), -11000);
+    //  2350.0 -> 2348.4 = -16 ticks = -$160.
+    assert_int_equal(paper_broker_realized_cents(pb, "GC"), -16000);
+    paper_broker_destroy(&pb);
+}
+
+//  The issue's case: long GC from 2350.2, stop 2345.2, the next trade
+//  2340.0. Filled 2339.9 (2340.0 less a tick): -$1,030, not 2345.1 / -$510.
+//  A stop touched exactly fills at the stop less slippage.
+static void
+t_stop_gap_issue_case(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(1, 0, NULL, &ev);
+    broker_order_t o = s_order("i1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 2),
+                               PX(2345, 2), PX(2360, 2));
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2350, 1), 2);
+    assert_int_equal(ev.fills[0].price, PX(2350, 2));
+    assert_int_equal(s_order_price(pb, "i1-SL"), PX(2345, 2));
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2340, 0), 3);
+    assert_int_equal(ev.nfills, 2);
+    assert_int_equal(ev.fills[1].price, PX(2339, 9));
+    assert_int_equal(paper_broker_realized_cents(pb, "GC"), -103000);
+    o = s_order("i2", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_STOP, 1, PX(2339, 0), 0, 0);
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 4), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2339, 0), 5);
+    assert_int_equal(ev.fills[2].price, PX(2338, 9));
     paper_broker_destroy(&pb);
 }
 
@@ -502,25 +542,132 @@ t_contract_months_not_mixed(void **state)
 }
 
 //  A replay restarted from the top of its file sends older prices: they
-//  must not trigger the stop of a position taken on newer ones.
+//  must not trigger the stop of a position taken on newer ones. Older by
+//  more than PAPER_REWIND_SLACK_NS (1 s) is the past; less is not.
 static void
 t_rewound_md_ignored(void **state)
 {
     (void) state;
     events_t ev;
     paper_broker_t *pb = s_new(0, 0, NULL, &ev);
+    int64_t t = 100 * SEC_NS;
     broker_order_t o = s_order("s1", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_STOP, 1, PX(2349, 0), 0, 0);
-    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 100), BROKER_OK);
-    paper_broker_on_trade(pb, "GC", NULL, PX(2350, 5), 100);
-    paper_broker_on_trade(pb, "GC", NULL, PX(2348, 0), 50);     //  from the past
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, t), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2350, 5), t);
+    paper_broker_on_trade(pb, "GC", NULL, PX(2348, 0), t - 50 * SEC_NS);     //  from the past
     assert_int_equal(ev.nfills, 0);
     assert_int_equal(paper_broker_rewound(pb), 1);
-    paper_broker_on_bbo(pb, "GC", NULL, PX(2340, 0), PX(2340, 1), 60);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2340, 0), PX(2340, 1), t - SEC_NS - 1);
     assert_int_equal(paper_broker_rewound(pb), 2);
-    paper_broker_on_trade(pb, "GC", NULL, PX(2349, 0), 100);    //  same time: applies
+    paper_broker_on_trade(pb, "GC", NULL, PX(2349, 0), t - SEC_NS);          //  within the slack
     assert_int_equal(ev.nfills, 1);
     assert_int_equal(ev.fills[0].price, PX(2349, 0));
     paper_broker_destroy(&pb);
+}
+
+//  A live session on trades + mbp-1 + mbp-10 delivers records in ts_recv
+//  order; their ts_event can be equal or a few ns out of order across
+//  schemas. None of them is "the past": the trade 2 ns older than the last
+//  book still triggers the stop (live used to drop it, the backtest kept it).
+static void
+t_interleaved_schemas(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(0, 0, NULL, &ev);
+    int64_t t = 1000 * SEC_NS;
+    broker_order_t o = s_order("x1", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_STOP, 1, PX(2349, 0), 0, 0);
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, t), BROKER_OK);
+    paper_broker_on_bbo(pb, "GC", "GCZ6", PX(2349, 9), PX(2350, 0), t + 10);    //  mbp-1
+    paper_broker_on_bbo(pb, "GC", "GCZ6", PX(2349, 9), PX(2350, 0), t + 10);    //  mbp-10, same ts
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2349, 5), t + 9);                //  trades, 1 ns older
+    assert_int_equal(ev.nfills, 0);
+    paper_broker_on_bbo(pb, "GC", "GCZ6", PX(2348, 9), PX(2349, 0), t + 12);
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2349, 0), t + 10);               //  2 ns older: touches
+    assert_int_equal(ev.nfills, 1);
+    assert_int_equal(ev.fills[0].price, PX(2349, 0));
+    assert_int_equal(paper_broker_rewound(pb), 0);
+    paper_broker_destroy(&pb);
+}
+
+//  Limit entries expire: time in force 5 s on the contract's market clock.
+//  Unfilled after 5 s of GCZ6 md: EXPIRED (reported), its legs cancelled;
+//  GCG7 md does not run GCZ6's clock. A filled entry never expires.
+static void
+t_entry_time_in_force(void **state)
+{
+    (void) state;
+    events_t ev;
+    memset(&ev, 0, sizeof(ev));
+    paper_config_t cfg = { .slippage_ticks = 0, .fees_cents = 0, .entry_tif_ms = 5000 };
+    paper_broker_t *pb = paper_broker_new(&cfg, NULL);
+    broker_events_t events = { s_on_order, s_on_fill, s_on_position, &ev };
+    broker_set_events(paper_broker_broker(pb), &events);
+    int64_t t = 1000 * SEC_NS;
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2350, 5), t);
+    broker_order_t o = s_order("L1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0),
+                               PX(2345, 0), PX(2360, 0));
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, t), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", "GCG7", PX(2370, 0), t + 9 * SEC_NS);       //  other month
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2350, 5), t + 5 * SEC_NS - 1);
+    assert_int_equal(s_status(pb, "L1"), OFTS__ORDER_STATUS__STATUS_WORKING);
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2349, 0), t + 5 * SEC_NS);       //  too late
+    assert_int_equal(ev.nfills, 0);
+    assert_int_equal(s_status(pb, "L1"), OFTS__ORDER_STATUS__STATUS_EXPIRED);
+    assert_int_equal(s_status(pb, "L1-SL"), OFTS__ORDER_STATUS__STATUS_CANCELLED);
+    assert_int_equal(s_status(pb, "L1-TP"), OFTS__ORDER_STATUS__STATUS_CANCELLED);
+    assert_int_equal(paper_broker_expired(pb), 1);
+    bool reported = false;
+    for (int i = 0; i < ev.norders; i++)
+        reported |= strcmp(ev.orders[i].client_order_id, "L1") == 0
+                 && ev.orders[i].status == OFTS__ORDER_STATUS__STATUS_EXPIRED
+                 && strstr(ev.orders[i].text, "time in force 5000 ms") != NULL;
+    assert_true(reported);
+    o = s_order("L2", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2349, 0), 0, 0);
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, t + 6 * SEC_NS), BROKER_OK);
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2348, 9), t + 6 * SEC_NS);
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2348, 9), t + 60 * SEC_NS);
+    assert_int_equal(s_status(pb, "L2"), OFTS__ORDER_STATUS__STATUS_FILLED);
+    assert_int_equal(paper_broker_expired(pb), 1);
+    paper_broker_destroy(&pb);
+}
+
+//  A fill goes out as Fill, legs working (O), Position, then FILLED (X):
+//  whoever clears "entry pending" on FILLED already knows the position.
+//  It used to be FILLED first. The stop's fill: Fill, sibling cancelled,
+//  Position, FILLED.
+static void
+t_fill_before_filled_update(void **state)
+{
+    (void) state;
+    events_t ev;
+    paper_broker_t *pb = s_new(0, 0, NULL, &ev);
+    broker_order_t o = s_order("e1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 1, PX(2350, 0),
+                               PX(2349, 0), PX(2352, 0));
+    assert_int_equal(broker_place(paper_broker_broker(pb), &o, 1), BROKER_OK);
+    assert_string_equal(ev.trail, "OOO");
+    memset(ev.trail, 0, sizeof(ev.trail));
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2349, 9), 2);
+    assert_string_equal(ev.trail, "FOOPX");
+    memset(ev.trail, 0, sizeof(ev.trail));
+    paper_broker_on_trade(pb, "GC", "GCZ6", PX(2349, 0), 3);
+    assert_string_equal(ev.trail, "FOPX");
+    paper_broker_destroy(&pb);
+}
+
+//  Topstep's fees by default: GC $3.24 a round turn = $1.62 a fill.
+static void
+t_default_fees(void **state)
+{
+    (void) state;
+    paper_config_t cfg;
+    paper_config_defaults(&cfg);
+    assert_int_equal(paper_config_fee_cents(&cfg, "GC"), 162);
+    assert_int_equal(paper_config_fee_cents(&cfg, "NQ"), 140);
+    assert_int_equal(paper_config_fee_cents(&cfg, "MNQ"), 37);
+    assert_int_equal(cfg.entry_tif_ms, 5000);
+    cfg.fees_cents = 250;
+    assert_int_equal(paper_config_fee_cents(&cfg, "GC"), 250);
 }
 
 int
@@ -534,7 +681,12 @@ main(void)
         cmocka_unit_test(t_sell_limit_needs_trade_through),
         cmocka_unit_test(t_bracket_oco_target_cancels_stop),
         cmocka_unit_test(t_bracket_from_fill_price),
-        cmocka_unit_test(t_gap_through_stop_fills_at_stop_plus_slippage),
+        cmocka_unit_test(t_gap_through_stop_fills_at_the_gap),
+        cmocka_unit_test(t_stop_gap_issue_case),
+        cmocka_unit_test(t_interleaved_schemas),
+        cmocka_unit_test(t_entry_time_in_force),
+        cmocka_unit_test(t_fill_before_filled_update),
+        cmocka_unit_test(t_default_fees),
         cmocka_unit_test(t_pnl_in_cents),
         cmocka_unit_test(t_validation),
         cmocka_unit_test(t_flatten),

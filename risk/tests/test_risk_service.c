@@ -61,7 +61,10 @@ s_write_config(fx_t *f, const char *risk_extra)
 {
     FILE *fp = fopen(f->cfg, "w");
     assert_non_null(fp);
-    fprintf(fp, "{\"gateway_order\":{\"broker\":\"paper\",\"db_path\":\"%s/gateway-order.db\"},", f->dir);
+    //  No fees: the paper test below checks price P&L, which does not
+    //  depend on whether risk saw the entry's fill or only its position.
+    fprintf(fp, "{\"gateway_order\":{\"broker\":\"paper\",\"fees_cents\":0,\"db_path\":\"%s/gateway-order.db\"},",
+            f->dir);
     fprintf(fp, "\"log\":{\"level\":\"info\"},\"bus\":{\"heartbeat_ms\":200,\"secret_file\":\"%s/bus.secret\","
                 "\"endpoints\":{"
                 "\"gateway-md\":{\"pub\":\"%s\"},\"analyzer\":{\"pub\":\"%s\"},"
