@@ -45,15 +45,6 @@ s_write(void *arg, const dbn_record_t *rec)
         g->records++;
 }
 
-static const char *
-s_contract(const sim_config_t *cfg, uint32_t id)
-{
-    for (int i = 0; i < cfg->nsymbols; i++)
-        if (cfg->symbols[i].instrument_id == id)
-            return cfg->symbols[i].contract;
-    return NULL;
-}
-
 static void
 s_emit(const char *topic, Ofts__Envelope *env, void *arg)
 {
@@ -83,7 +74,7 @@ s_pass(const sim_config_t *cfg, const uint8_t *bytes, size_t len, bool cores, ui
         dbn_decoder_feed(dec, bytes + off, n);
         const dbn_record_t *rec;
         while (dbn_decoder_next(dec, &rec) == 1)
-            md_normalizer_process(norm, rec, s_contract(cfg, rec->instrument_id), s_emit, &p);
+            md_normalizer_process(norm, rec, sim_config_contract(cfg, rec->instrument_id), s_emit, &p);
     }
     if (p.bt)
         backtest_finish(p.bt);

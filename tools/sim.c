@@ -1,12 +1,14 @@
 /*  ofts-sim - write a simulated market as a real DBN file.
 
-    ofts-sim [--seed N] [--minutes M] [--start ISO-UTC] [--plain] [--v2] -o FILE
+    ofts-sim [--seed N] [--minutes M] [--start ISO-UTC] [--months] [--plain] [--v2] -o FILE
 
     Defaults: seed 42, 30 minutes from 2026-11-30T14:30:00Z (08:30 CT, a
     Monday morning inside every session), DBN v3 with zstd. The file looks
     like a merged historical download: metadata with the five contracts
     mapped to their instrument ids, SymbolMapping records first (as a live
-    session sends them), then trades and MBP-10 records in ts_recv order.  */
+    session sends them), then trades and MBP-10 records in ts_recv order.
+    --months adds GC's next month (GCG7, $20 higher, thin) and the calendar
+    spread GCZ6-GCG7, and rolls GC's volume from GCZ6 to GCG7 half way.   */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +57,7 @@ main(int argc, char **argv)
     double minutes = 30;
     int64_t start = 0;
     s_parse_iso("2026-11-30T14:30:00Z", &start);
-    bool zstd = true;
+    bool zstd = true, months = false;
     int version = 3;
     const char *out = NULL;
     for (int i = 1; i < argc; i++) {
@@ -71,21 +73,25 @@ main(int argc, char **argv)
         }
         else if (strcmp(argv[i], "--plain") == 0)
             zstd = false;
+        else if (strcmp(argv[i], "--months") == 0)
+            months = true;
         else if (strcmp(argv[i], "--v2") == 0)
             version = 2;
         else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
             out = argv[++i];
         else {
-            fprintf(stderr, "usage: ofts-sim [--seed N] [--minutes M] [--start ISO] [--plain] [--v2] -o FILE\n");
+            fprintf(stderr, "usage: ofts-sim [--seed N] [--minutes M] [--start ISO] [--months] [--plain] [--v2] -o FILE\n");
             return 2;
         }
     }
     if (!out || minutes <= 0) {
-        fprintf(stderr, "usage: ofts-sim [--seed N] [--minutes M] [--start ISO] [--plain] [--v2] -o FILE\n");
+        fprintf(stderr, "usage: ofts-sim [--seed N] [--minutes M] [--start ISO] [--months] [--plain] [--v2] -o FILE\n");
         return 2;
     }
     sim_config_t cfg;
     sim_config_default(&cfg, seed, start, (int64_t) (minutes * 60.0 * 1e9));
+    if (months)
+        sim_config_months(&cfg);
 
     //  Metadata: raw symbols in, instrument ids out, one interval per contract.
     dbn_metadata_t meta;

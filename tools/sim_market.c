@@ -72,20 +72,55 @@ sim_config_default(sim_config_t *cfg, uint64_t seed, int64_t start_ns, int64_t d
     cfg->start_ns = start_ns;
     cfg->duration_ns = duration_ns;
     static const sim_symbol_t defaults[] = {
-        { "GC", "GCZ6", 1001, 2350100000000LL, 1.0 },
-        { "SI", "SIZ6", 1002, 30000000000LL, 0.8 },
-        { "PL", "PLF7", 1003, 980000000000LL, 0.5 },
-        { "HG", "HGZ6", 1004, 4500000000LL, 0.8 },
-        { "NQ", "NQZ6", 1005, 20000000000000LL, 2.0 },
+        { "GC", "GCZ6", 1001, 2350100000000LL, 1.0, 0, 0 },
+        { "SI", "SIZ6", 1002, 30000000000LL, 0.8, 0, 0 },
+        { "PL", "PLF7", 1003, 980000000000LL, 0.5, 0, 0 },
+        { "HG", "HGZ6", 1004, 4500000000LL, 0.8, 0, 0 },
+        { "NQ", "NQZ6", 1005, 20000000000000LL, 2.0, 0, 0 },
     };
     cfg->nsymbols = 5;
     memcpy(cfg->symbols, defaults, sizeof defaults);
 }
 
-static double
-s_trade_rate(const book_t *b)
+void
+sim_config_months(sim_config_t *cfg)
 {
-    return (b->regime == REGIME_NEUTRAL ? 4.0 : 12.0) * b->sym.activity;
+    int64_t roll = cfg->start_ns + cfg->duration_ns / 2;
+    for (int i = 0; i < cfg->nsymbols; i++)
+        if (strcmp(cfg->symbols[i].contract, "GCZ6") == 0) {
+            cfg->symbols[i].roll_ns = roll;
+            cfg->symbols[i].activity_after = 0.05;
+        }
+    static const sim_symbol_t more[] = {
+        { "GC", "GCG7", 1006, 2370100000000LL, 0.05, 0, 1.0 },
+        { "GC", "GCZ6-GCG7", 1007, -20000000000LL, 0.03, 0, 0.03 },
+    };
+    for (size_t i = 0; i < sizeof more / sizeof more[0] && cfg->nsymbols < SIM_MAX_SYMBOLS; i++) {
+        cfg->symbols[cfg->nsymbols] = more[i];
+        cfg->symbols[cfg->nsymbols++].roll_ns = roll;
+    }
+}
+
+const char *
+sim_config_contract(const sim_config_t *cfg, uint32_t id)
+{
+    for (int i = 0; i < cfg->nsymbols; i++)
+        if (cfg->symbols[i].instrument_id == id)
+            return cfg->symbols[i].contract;
+    return NULL;
+}
+
+//  Activity after the roll time moves to the next month.
+static double
+s_activity(const book_t *b, int64_t now)
+{
+    return b->sym.roll_ns && now >= b->sym.roll_ns ? b->sym.activity_after : b->sym.activity;
+}
+
+static double
+s_trade_rate(const book_t *b, int64_t now)
+{
+    return (b->regime == REGIME_NEUTRAL ? 4.0 : 12.0) * s_activity(b, now);
 }
 
 static void
@@ -137,7 +172,7 @@ sim_market_new(const sim_config_t *cfg)
         }
         b->regime = REGIME_NEUTRAL;
         b->regime_end = cfg->start_ns + s_range(self, 20, 90) * OFTS_NS_PER_SEC;
-        b->next_trade = cfg->start_ns + s_exp_ns(self, s_trade_rate(b));
+        b->next_trade = cfg->start_ns + s_exp_ns(self, s_trade_rate(b, cfg->start_ns));
         b->next_book = cfg->start_ns + s_exp_ns(self, 20.0);
     }
     return self;
@@ -320,12 +355,12 @@ sim_market_run(sim_market_t *self, sim_emit_fn *fn, void *arg)
             s_new_regime(self, next, when);
         else if (what == 1) {
             count += s_trade(self, next, when, fn, arg);
-            next->next_trade = when + s_exp_ns(self, s_trade_rate(next));
+            next->next_trade = when + s_exp_ns(self, s_trade_rate(next, when));
         }
         else {
             s_book_event(self, next, when, fn, arg);
             count++;
-            next->next_book = when + s_exp_ns(self, 20.0 * next->sym.activity);
+            next->next_book = when + s_exp_ns(self, 20.0 * s_activity(next, when));
         }
     }
     return count;

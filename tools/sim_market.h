@@ -20,14 +20,16 @@
 #include <stdint.h>
 #include "dbn_record.h"
 
-#define SIM_MAX_SYMBOLS 8
+#define SIM_MAX_SYMBOLS 10
 
 typedef struct {
     const char *root;               //  GC
-    const char *contract;           //  GCZ6
+    const char *contract;           //  GCZ6 (or a spread, GCZ6-GCG7)
     uint32_t instrument_id;
-    int64_t start_price;            //  1e-9 units
+    int64_t start_price;            //  1e-9 units (a calendar spread may be < 0)
     double activity;                //  trade-rate multiplier (NQ is busier)
+    int64_t roll_ns;                //  0, or when activity becomes activity_after
+    double activity_after;          //  (the volume moving to the next month)
 } sim_symbol_t;
 
 typedef struct {
@@ -44,6 +46,12 @@ typedef struct _sim_market_t sim_market_t;
 
 //  The five ofts symbols with plausible prices, starting at start_ns.
 void sim_config_default(sim_config_t *cfg, uint64_t seed, int64_t start_ns, int64_t duration_ns);
+//  Several months per root: GC also trades GCG7 ($20 above GCZ6, thin) and
+//  the calendar spread GCZ6-GCG7 (thin); half way through, the roll: GCZ6
+//  goes thin and GCG7 takes its volume. Call after sim_config_default.
+void sim_config_months(sim_config_t *cfg);
+//  The contract of an instrument id of cfg, or NULL.
+const char *sim_config_contract(const sim_config_t *cfg, uint32_t instrument_id);
 sim_market_t *sim_market_new(const sim_config_t *cfg);
 void sim_market_destroy(sim_market_t **self_p);
 //  Emit every record in ts_recv order; returns how many.

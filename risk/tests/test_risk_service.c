@@ -317,22 +317,30 @@ s_pump(fx_t *f, int ms)
             fail_msg("timed out after %d ms waiting for %s (log: %s)", (ms), what, (f)->log); \
     } while (0)
 
+//  A GCJ6 signal at GC_PRICE, stop 5.0 away, target 10.0.
 static void
-s_signal(fx_t *f, const char *id)
+s_signal_side(fx_t *f, const char *id, Ofts__Side side)
 {
+    int64_t d = side == OFTS__SIDE__SIDE_BUY ? 1 : -1;
     Ofts__Signal s = OFTS__SIGNAL__INIT;
     s.id = (char *) id;
     s.symbol = (char *) "GC";
     s.contract = (char *) "GCJ6";
-    s.direction = OFTS__SIDE__SIDE_BUY;
+    s.direction = side;
     s.entry = GC_PRICE;
-    s.stop = GC_PRICE - 5000000000LL;
-    s.take_profit = GC_PRICE + 10000000000LL;
+    s.stop = GC_PRICE - d * 5000000000LL;
+    s.take_profit = GC_PRICE + d * 10000000000LL;
     s.confidence = 0.8;
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_SIGNAL;
     env.signal = &s;
     s_publish(f->an, "of.signal", "GC", &env);
+}
+
+static void
+s_signal(fx_t *f, const char *id)
+{
+    s_signal_side(f, id, OFTS__SIDE__SIDE_BUY);
 }
 
 //  --- risk's ctl snapshot ---------------------------------------------------------
@@ -343,7 +351,7 @@ typedef struct {
     char coid[64];
     int64_t approval_ns;
     Ofts__TradingState state;
-    int64_t realized_cents;
+    int64_t realized_cents, unrealized_cents;
 } snap_view_t;
 
 static void
@@ -360,6 +368,7 @@ s_snap_item(void *arg, const char *topic, Ofts__Envelope *env)
     else if (strcmp(topic, "risk.account.") == 0) {
         v->state = env->account->state;
         v->realized_cents = env->account->realized_pnl_cents;
+        v->unrealized_cents = env->account->unrealized_pnl_cents;
     }
 }
 
@@ -490,21 +499,9 @@ t_flatten_at_1505(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
-//  With the real paper gateway-order (when it was built): risk's order is
-//  filled by paper, risk sees the fill and the position; `kill` on risk's ctl
-//  reaches gateway-order as CMD_KILL, which flattens; risk ends flat with
-//  the exact P&L: bought 2350.1 (ask + 1 tick slippage), sold 2349.8
-//  (bid - 1 tick) = -3 ticks x $10 = -$30.
 static void
-t_with_paper_gateway_order(void **state)
+s_start_gateway_order(fx_t *f, const char *bin)
 {
-    fx_t *f = *state;
-    char bin[512];
-    snprintf(bin, sizeof bin, "%s/ofts-gateway-order", getenv("OFTS_BIN"));
-    if (access(bin, X_OK) != 0) {
-        print_message("%s not built: skipping the risk + paper gateway-order test\n", bin);
-        skip();
-    }
     f->order_pid = fork();
     assert_true(f->order_pid >= 0);
     if (f->order_pid == 0) {
@@ -515,44 +512,139 @@ t_with_paper_gateway_order(void **state)
         execl(bin, "ofts-gateway-order", "--config", f->cfg, (char *) NULL);
         _exit(127);
     }
+}
+
+//  With the real paper gateway-order (when it was built): risk's order is
+//  filled by paper, risk sees the fill and the position; `kill` on risk's ctl
+//  reaches gateway-order as CMD_KILL, which flattens; risk ends flat with
+//  the exact P&L: bought 2350.1 (ask + 1 tick slippage), sold 2349.8
+//  (bid - 1 tick) = -3 ticks x $10 = -$30.
+//  Risk and the real paper gateway-order as processes (skipped when
+//  gateway-order was not built).
+static void
+s_start_with_paper(fx_t *f)
+{
+    char bin[512];
+    snprintf(bin, sizeof bin, "%s/ofts-gateway-order", getenv("OFTS_BIN"));
+    if (access(bin, X_OK) != 0) {
+        print_message("%s not built: skipping the risk + paper gateway-order test\n", bin);
+        skip();
+    }
+    s_start_gateway_order(f, bin);
     s_start(f);
     WAIT_FOR(f, f->accounts > 0, 20000, "risk to start");
+}
+
+//  Signal until risk approves, then wait for risk's position to be qty.
+static snap_view_t
+s_enter(fx_t *f, const char *id, Ofts__Side side, int32_t qty)
+{
     int64_t deadline = zclock_mono() + 20000;
     while (f->orders == 0 && zclock_mono() < deadline) {
-        s_signal(f, "paper-1");
+        s_signal_side(f, id, side);
         s_pump(f, 300);
     }
     assert_int_equal(f->orders, 1);
-    WAIT_FOR(f, f->exec_fills >= 1, 20000, "paper to fill the entry");
     snap_view_t v = { 0 };
     deadline = zclock_mono() + 20000;
-    while (v.gc_qty != 1 && zclock_mono() < deadline) {
+    while (v.gc_qty != qty && zclock_mono() < deadline) {
         s_pump(f, 200);
         v = s_snapshot(f);
     }
-    assert_int_equal(v.gc_qty, 1);
+    assert_int_equal(v.gc_qty, qty);
+    return v;
+}
 
+//  `kill` on risk's ctl: gateway-order flattens; risk's view once flat.
+static snap_view_t
+s_kill_until_flat(fx_t *f)
+{
     Ofts__Command kill_cmd = OFTS__COMMAND__INIT;
     kill_cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
     kill_cmd.issued_by = (char *) "test";
     assert_int_equal(ofts_ctl_command(f->risk_ctl, &kill_cmd, 3000), 0);
-    WAIT_FOR(f, f->exec_fills >= 2, 20000, "gateway-order to flatten");
-    deadline = zclock_mono() + 20000;
+    snap_view_t v = s_snapshot(f);
+    int64_t deadline = zclock_mono() + 20000;
     while (v.gc_qty != 0 && zclock_mono() < deadline) {
         s_pump(f, 200);
         v = s_snapshot(f);
     }
     assert_int_equal(v.gc_qty, 0);
-    assert_int_equal(v.realized_cents, -3000);
-    assert_int_equal(v.state, OFTS__TRADING_STATE__STATE_HALTED);
+    return v;
+}
 
+static void
+s_stop_both(fx_t *f)
+{
     int status = -1;
     s_stop(f, SIGTERM, &status);
+    assert_true(WIFEXITED(status));
     assert_int_equal(WEXITSTATUS(status), 0);
     kill(f->order_pid, SIGTERM);
     assert_int_equal(waitpid(f->order_pid, &status, 0), f->order_pid);
     f->order_pid = 0;
     assert_true(WIFEXITED(status));
+}
+
+//  With the real paper gateway-order: risk's order is filled by paper, risk
+//  sees the fill and the position; `kill` on risk's ctl reaches
+//  gateway-order as CMD_KILL, which flattens; risk ends flat with the exact
+//  P&L: bought 2350.1 (ask + 1 tick slippage), sold 2349.8 (bid - 1 tick)
+//  = -3 ticks x $10 = -$30.
+static void
+t_with_paper_gateway_order(void **state)
+{
+    fx_t *f = *state;
+    s_start_with_paper(f);
+    s_enter(f, "paper-1", OFTS__SIDE__SIDE_BUY, 1);
+    assert_true(f->exec_fills >= 1);
+    snap_view_t v = s_kill_until_flat(f);
+    WAIT_FOR(f, f->exec_fills >= 2, 20000, "gateway-order to flatten");
+    assert_int_equal(v.realized_cents, -3000);
+    assert_int_equal(v.state, OFTS__TRADING_STATE__STATE_HALTED);
+    s_stop_both(f);
+}
+
+//  Issue 12's case end to end (risk and the real paper gateway-order as
+//  processes): short GCJ6 filled at 2349.8 (bid 2349.9 less a tick) while
+//  GCJ6 trades 2350.0, then one GCM6 print at 2370.0. Before: risk marked
+//  the short with GCM6 (-$2,020), hit the loss limits (HALTED, flatten
+//  all) and rejected the next GCJ6 signal as 200 ticks from "the last
+//  price". Now: -$20 unrealized, ACTIVE, the next signal is refused only
+//  because a position is open, and the flatten ends at -$30 (2350.1).
+static void
+t_other_month_with_paper(void **state)
+{
+    fx_t *f = *state;
+    s_write_config(f, ",\"cooldown_minutes\":0");
+    s_start_with_paper(f);
+    s_enter(f, "month-1", OFTS__SIDE__SIDE_SELL, -1);
+    Ofts__Trade t = OFTS__TRADE__INIT;
+    t.symbol = (char *) "GC";
+    t.contract = (char *) "GCM6";
+    t.price = GC_PRICE + 20000000000LL;         //  2370.0
+    t.size = 1;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+    env.trade = &t;
+    s_publish(f->md, "md.trade", "GC", &env);
+    f->commands = 0;
+    s_pump(f, 1000);                            //  account published every 200 ms
+    snap_view_t v = s_snapshot(f);
+    assert_int_equal(v.state, OFTS__TRADING_STATE__STATE_ACTIVE);
+    assert_int_equal(v.unrealized_cents, -2000);
+    assert_int_equal(f->commands, 0);
+    f->rejects = 0;
+    int64_t deadline = zclock_mono() + 10000;
+    while (f->rejects == 0 && zclock_mono() < deadline) {
+        s_signal_side(f, "month-2", OFTS__SIDE__SIDE_SELL);
+        s_pump(f, 300);
+    }
+    assert_int_equal(f->last_code, OFTS__REJECT_CODE__REJECT_POSITION_OPEN);
+    assert_int_equal(f->orders, 1);
+    v = s_kill_until_flat(f);
+    assert_int_equal(v.realized_cents, -3000);
+    s_stop_both(f);
 }
 
 static int
@@ -630,7 +722,9 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         T(t_restart_keeps_state), T(t_flatten_at_1505),
-        cmocka_unit_test_setup_teardown(t_with_paper_gateway_order, s_setup_real_order, s_teardown), T(t_corrupt_journal_refused), T(t_zero_length_journal_refused), T(t_bad_config_refused),
+        cmocka_unit_test_setup_teardown(t_with_paper_gateway_order, s_setup_real_order, s_teardown),
+        cmocka_unit_test_setup_teardown(t_other_month_with_paper, s_setup_real_order, s_teardown),
+        T(t_corrupt_journal_refused), T(t_zero_length_journal_refused), T(t_bad_config_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
