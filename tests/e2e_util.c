@@ -200,20 +200,34 @@ e2e_pid_alive(pid_t pid)
     return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-char *
-e2e_sim_file(const char *dir, const char *name, double minutes, unsigned seed)
+//  ofts-sim with an optional extra flag (NULL: none).
+static char *
+s_sim_file(const char *dir, const char *name, double minutes, unsigned seed, const char *flag)
 {
     char sim[1024], path[1024], mins[32], seeds[32];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(mins, sizeof mins, "%g", minutes);
     snprintf(seeds, sizeof seeds, "%u", seed);
-    char *argv[] = { (char *) e2e_bin("ofts-sim", sim, sizeof sim), "--minutes", mins, "--seed", seeds, "-o", path, NULL };
+    char *argv[] = { (char *) e2e_bin("ofts-sim", sim, sizeof sim), "--minutes", mins, "--seed", seeds, "-o", path,
+                     (char *) flag, NULL };
     e2e_proc_t p;
     if (e2e_spawn(&p, argv, false, "/dev/null") != 0)
         return NULL;
     int status;
     waitpid(p.pid, &status, 0);
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? strdup(path) : NULL;
+}
+
+char *
+e2e_sim_file(const char *dir, const char *name, double minutes, unsigned seed)
+{
+    return s_sim_file(dir, name, minutes, seed, NULL);
+}
+
+char *
+e2e_sim_months_file(const char *dir, const char *name, double minutes, unsigned seed)
+{
+    return s_sim_file(dir, name, minutes, seed, "--months");
 }
 
 int

@@ -76,12 +76,12 @@ s_price(const char *text)
 static size_t
 s_backtest(const char *config, const char *file, trade_t *trades, long *approved)
 {
-    char bin[1024], out[1024];
+    char bin[1024], err[1024];
     e2e_bin("ofts-backtest", bin, sizeof bin);
-    snprintf(out, sizeof out, "%s.backtest.txt", config);
+    snprintf(err, sizeof err, "%s.backtest.log", config);
     char *argv[] = { bin, "--config", (char *) config, "--trades", (char *) file, NULL };
     e2e_proc_t p;
-    assert_int_equal(e2e_spawn(&p, argv, true, "/dev/null"), 0);
+    assert_int_equal(e2e_spawn(&p, argv, true, err), 0);
     size_t n = 0;
     bool in_list = false;
     char line[8192];
@@ -187,8 +187,11 @@ t_bus_equals_backtest(void **state)
     (void) state;
     char *dir = e2e_tempdir("equiv");
     assert_non_null(dir);
-    //  10 simulated minutes (seed 11): five closed trades on three symbols.
-    char *sim = e2e_sim_file(dir, "market.dbn.zst", 10, 11);
+    //  10 simulated minutes (seed 13) with several months per root: GCZ6,
+    //  a thin GCG7 $20 higher and their spread, and the roll to GCG7 half
+    //  way. Four closed trades, net of fees; the GC one is in GCG7, after
+    //  the roll (roll_trades 300: the lead moves about a minute after it).
+    char *sim = e2e_sim_months_file(dir, "market.dbn.zst", 10, 13);
     assert_non_null(sim);
     //  Paced at 20x (30 s), after a 3 s start delay so every subscriber is
     //  connected before the first record.
@@ -196,7 +199,8 @@ t_bus_equals_backtest(void **state)
     snprintf(extra, sizeof extra,
              "{\"up\":{\"args\":{\"gateway-md\":[\"--replay\",\"%s\",\"--speed\",\"20\"]}},"
              " \"gateway_md\":{\"start_delay_ms\":3000},"
-             " \"risk\":{\"clock\":\"market\",\"cooldown_minutes\":1,\"max_orders_per_minute\":60},"
+             " \"risk\":{\"clock\":\"market\",\"cooldown_minutes\":1,\"max_orders_per_minute\":60,"
+             " \"roll_trades\":300},"
              " \"gateway_order\":{\"broker\":\"paper\"}}",
              sim);
     char *cfg = e2e_write_config(dir, extra);
@@ -232,6 +236,11 @@ t_bus_equals_backtest(void **state)
     assert_int_equal(died, 0);
     assert_true(stops >= 5);
     assert_int_equal(clean, stops);
+    //  The roll happened, once, in the backtest and on the bus.
+    char btlog[1024];
+    snprintf(btlog, sizeof btlog, "%s.backtest.log", cfg);
+    assert_int_equal(e2e_count_lines(btlog, "GC traded contract rolls GCZ6 -> GCG7"), 1);
+    assert_int_equal(e2e_count_lines(log, "GC traded contract rolls GCZ6 -> GCG7"), 1);
 
     char path[1024];
     snprintf(path, sizeof path, "%s/var/gateway-order.db", dir);

@@ -2,15 +2,17 @@
 # `make demo`: the whole system - five services under `ofts up`, talking over
 # ZeroMQ - replays 20 simulated minutes of GC SI PL HG NQ order flow (real DBN
 # format, written by ofts-sim) at 20x pace with the paper broker, shows the
-# signals, orders and fills as they happen, and ends with the P&L summary.
+# signals, orders and fills as they happen, and ends with the P&L summary
+# (net of Topstep's fees). GC has two months and their spread, and rolls
+# from GCZ6 to GCG7 half way (ofts-sim --months).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-build}/bin"
-DATA=data/generated/demo.dbn.zst
+DATA=data/generated/demo-months.dbn.zst
 mkdir -p data/generated logs
 if [ ! -f "$DATA" ]; then
-  echo "== generating $DATA (ofts-sim, seed 42, 20 minutes)"
-  "$BIN/ofts-sim" --minutes 20 --seed 42 -o "$DATA"
+  echo "== generating $DATA (ofts-sim --months, seed 42, 20 minutes)"
+  "$BIN/ofts-sim" --months --minutes 20 --seed 42 -o "$DATA"
 fi
 rm -rf var/demo logs/demo
 mkdir -p var/demo logs/demo
@@ -22,13 +24,13 @@ UP=$!
 trap 'kill -INT "$UP" 2>/dev/null || true' INT TERM
 #  Follow the one log of all activity while `ofts up` runs; tail ends with it.
 tail --pid="$UP" -n +1 -F logs/demo/orderflow_trading.log 2>/dev/null \
-  | grep --line-buffered -E "monitor: (SIGNAL|ORDER|FILL|REJECT)|gateway-md: (replay|progress)|ofts: (started|.* finished|up:)" \
+  | grep --line-buffered -E "monitor: (SIGNAL|ORDER|FILL|REJECT)|gateway-md: (replay|progress)|risk: .* traded contract|ofts: (started|.* finished|up:)" \
   | sed -u -E 's/^[0-9T:.-]+Z //' || true
 rc=0
 wait "$UP" || rc=$?
 
 echo
-echo "== P&L summary (as gateway-order reported it to the monitor)"
+echo "== P&L summary, net of fees (as gateway-order reported it to the monitor)"
 grep "monitor: SUMMARY" logs/demo/orderflow_trading.log | sed -E 's/.*monitor: SUMMARY /  /' || true
 echo
 echo "== the same file through ofts backtest (same cores, one process, no bus)"
