@@ -799,7 +799,7 @@ s_disk_fx_up(disk_fx_t *fx)
     snprintf(fx->path, sizeof(fx->path), "%s/orders.db", fx->dir);
     fx->store = order_store_new(fx->path);
     assert_non_null(fx->store);
-    paper_config_t pcfg = { 0, 0 };
+    paper_config_t pcfg = { .slippage_ticks = 0 };
     fx->pb = paper_broker_new(&pcfg, NULL);
     paper_broker_on_bbo(fx->pb, "GC", "GCZ6", PX(2350, 0), PX(2350, 1), 1);
     order_manager_config_t cfg = s_cfg();
@@ -897,6 +897,8 @@ t_store_read_error_is_not_new(void **state)
     assert_int_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->status, OFTS__ORDER_STATUS__STATUS_REJECTED);
     assert_true(order_manager_reducing(fx.om));
     s_disk_fx_down(&fx);
+}
+
 //  A GCZ6 position is marked by GCZ6 only: a GCG7 print $20 away changes
 //  nothing (it used to mark the root: -$2,000 on one lot).
 static void
