@@ -768,7 +768,7 @@ t_snapshot_fills_two_days(void **state)
         f.ts_ns = at[i];
         assert_int_equal(order_store_fill_add(store, &f), 1);
     }
-    paper_config_t pcfg = { 0, 0 };
+    paper_config_t pcfg = { .slippage_ticks = 0 };
     paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
     order_manager_config_t cfg = s_cfg();
     order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
