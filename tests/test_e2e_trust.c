@@ -238,12 +238,6 @@ t_risk_fills_and_commands(void **state)
         assert_true(e2e_now_ms() < deadline);
         usleep(20000);
     }
-    //  No credential: refused at once (-2), before anything else is tried.
-    Ofts__Command cmd = OFTS__COMMAND__INIT;
-    cmd.type = OFTS__COMMAND_TYPE__CMD_RESUME;
-    assert_int_equal(ofts_ctl_command(ctl_ep, &cmd, 5000), -2);
-    assert_true(s_logged(&rk, "no operator credential"));
-
     //  Fills from the analyzer's and gateway-md's endpoints (signed: a
     //  compromised service) under their topics, and an unsigned rogue on
     //  gateway-order's free endpoint under exec.fill.
@@ -265,6 +259,14 @@ t_risk_fills_and_commands(void **state)
         assert_int_equal(s_count(journal, "SELECT count(*) FROM fills"), 0);
     }
     assert_int_equal(s_count(journal, "SELECT count(*) FROM fills"), 0);
+
+    //  No credential: refused at once (-2).
+    ofts_trust_set_process_secret(NULL);
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_RESUME;
+    assert_int_equal(ofts_ctl_command(ctl_ep, &cmd, 5000), -2);
+    assert_true(s_logged(&rk, "no operator credential"));
+    assert_int_equal(ofts_trust_use_secret_file(secret), 0);
 
     //  `ofts cmd` presents the credential; with another secret it is refused.
     assert_int_equal(s_ofts_cmd(rk.config, "pause", log), 0);
