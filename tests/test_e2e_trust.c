@@ -238,9 +238,15 @@ t_risk_fills_and_commands(void **state)
         assert_true(e2e_now_ms() < deadline);
         usleep(20000);
     }
+    //  The operator kills with `ofts cmd` (it presents the credential).
+    assert_int_equal(s_ofts_cmd(rk.config, "kill", log), 0);
+    assert_true(s_logged(&rk, "kill: forwarding CMD_KILL"));
+    const char *cmd_state = "SELECT value FROM state WHERE key='cmd_state'";
+    assert_int_equal(s_count(journal, cmd_state), OFTS__TRADING_STATE__STATE_HALTED);
     //  Fills from the analyzer's and gateway-md's endpoints (signed: a
     //  compromised service) under their topics, and an unsigned rogue on
-    //  gateway-order's free endpoint under exec.fill.
+    //  gateway-order's free endpoint under exec.fill.; and a RESUME Command
+    //  sent as md.trade.GC. (it undid the kill before).
     ofts_bus_t *fake_go = ofts_bus_new("gateway-order");
     assert_int_equal(ofts_bus_bind(fake_go, go_ep), 0);
     assert_int_equal(ofts_trust_use_secret_file(secret), 0);
@@ -255,8 +261,10 @@ t_risk_fills_and_commands(void **state)
         s_publish_fill(fake_go, "exec.fill.GC.");
         s_publish_fill(an, "of.signal.GC.");
         s_publish_fill(md, "md.trade.GC.");
+        s_publish_command(md, "md.trade.GC.", OFTS__COMMAND_TYPE__CMD_RESUME);
         usleep(50000);
         assert_int_equal(s_count(journal, "SELECT count(*) FROM fills"), 0);
+        assert_int_equal(s_count(journal, cmd_state), OFTS__TRADING_STATE__STATE_HALTED);
     }
     assert_int_equal(s_count(journal, "SELECT count(*) FROM fills"), 0);
 
@@ -268,8 +276,8 @@ t_risk_fills_and_commands(void **state)
     assert_true(s_logged(&rk, "no operator credential"));
     assert_int_equal(ofts_trust_use_secret_file(secret), 0);
 
-    //  `ofts cmd` presents the credential; with another secret it is refused.
-    assert_int_equal(s_ofts_cmd(rk.config, "pause", log), 0);
+    assert_int_equal(s_count(journal, cmd_state), OFTS__TRADING_STATE__STATE_HALTED);
+    //  With another bus secret `ofts cmd` is refused.
     char other_dir[700], other_cfg_text[900];
     snprintf(other_dir, sizeof other_dir, "%s/other", rk.dir);
     mkdir(other_dir, 0700);
