@@ -1,4 +1,5 @@
 /*  broker_projectx - broker_t over the ProjectX REST client; see the header. */
+#include <ctype.h>
 #include <czmq.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -188,6 +189,27 @@ s_contract(broker_projectx_t *self, const char *symbol)
     return &e->contract;
 }
 
+int
+broker_projectx_contract_for(const char *active_id, const char *contract, char *out, size_t size)
+{
+    const ofts_instrument_t *inst = contract ? ofts_instrument_for_contract(contract) : NULL;
+    const char *dot = strrchr(active_id, '.');
+    size_t root = inst ? strlen(inst->root) : 0;
+    if (!inst || !contract[root]) {                         //  no month named: the active one
+        snprintf(out, size, "%s", active_id);
+        return 0;
+    }
+    const char *month = contract + root;                    //  "Z6" / "G7" / "Z26"
+    if (!dot || strlen(dot) != 4 || !isdigit((unsigned char) dot[2]) || !isdigit((unsigned char) dot[3]))
+        return -1;
+    int active_yy = (dot[2] - '0') * 10 + (dot[3] - '0');
+    int yy = strlen(month) == 3 ? atoi(month + 1) : (active_yy / 10) * 10 + (month[1] - '0');
+    if (yy < active_yy - 1)
+        yy += 10;                                           //  GCH0 while Z29 is active: 2030
+    snprintf(out, size, "%.*s.%c%02d", (int) (dot - active_id), active_id, month[0], yy % 100);
+    return 0;
+}
+
 //  ---------------------------------------------------------------------------
 //  broker_ops
 
@@ -199,6 +221,17 @@ s_place(void *impl, broker_order_t *order, int64_t now_ns)
     if (!c) {
         broker_strlcpy(order->text, "no active ProjectX contract for the symbol", sizeof(order->text));
         order->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+        return BROKER_REJECTED;
+    }
+    //  The order goes to the month whose order flow made the signal; ProjectX
+    //  trades one month per root (its active contract): another is refused.
+    char wanted[PROJECTX_CONTRACT_LEN];
+    if (broker_projectx_contract_for(c->id, order->contract, wanted, sizeof(wanted)) != 0
+        || strcmp(wanted, c->id) != 0) {
+        snprintf(order->text, sizeof(order->text), "%s (%s) is not the month ProjectX trades for %s (%s)",
+                 order->contract, wanted, order->symbol, c->id);
+        order->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+        log_warn("projectx: refuse %s: %s", order->client_order_id, order->text);
         return BROKER_REJECTED;
     }
     int64_t tick = c->tick_size > 0 ? c->tick_size : 1;

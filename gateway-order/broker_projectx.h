@@ -47,5 +47,9 @@ broker_projectx_t *broker_projectx_new(projectx_t *client, int poll_ms, const ch
 bool broker_projectx_hub_up(broker_projectx_t *self);
 void broker_projectx_destroy(broker_projectx_t **self_p);
 broker_t *broker_projectx_broker(broker_projectx_t *self);
+//  The ProjectX id of an ofts contract month, from the root's active id:
+//  ("CON.F.US.GCE.Z26", "GCG7") -> "CON.F.US.GCE.G27"; a contract without a
+//  month ("GC", "") -> the active id. -1 when the active id has no month.
+int broker_projectx_contract_for(const char *active_id, const char *contract, char *out, size_t size);
 
 #endif

@@ -509,11 +509,50 @@ t_service_live_against_mock(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+//  ofts contract months to ProjectX ids, from the active id (issue 12).
+static void
+t_contract_month_ids(void **state)
+{
+    (void) state;
+    char id[64];
+    assert_int_equal(broker_projectx_contract_for("CON.F.US.GCE.Z26", "GCZ6", id, sizeof(id)), 0);
+    assert_string_equal(id, "CON.F.US.GCE.Z26");
+    assert_int_equal(broker_projectx_contract_for("CON.F.US.GCE.Z26", "GCG7", id, sizeof(id)), 0);
+    assert_string_equal(id, "CON.F.US.GCE.G27");
+    assert_int_equal(broker_projectx_contract_for("CON.F.US.ENQ.Z29", "NQH0", id, sizeof(id)), 0);
+    assert_string_equal(id, "CON.F.US.ENQ.H30");
+    assert_int_equal(broker_projectx_contract_for("CON.F.US.MGC.Z26", "MGCZ6", id, sizeof(id)), 0);
+    assert_string_equal(id, "CON.F.US.MGC.Z26");
+    assert_int_equal(broker_projectx_contract_for("CON.F.US.GCE.Z26", "", id, sizeof(id)), 0);
+    assert_string_equal(id, "CON.F.US.GCE.Z26");
+}
+
+//  The order goes to its signal's month: GCZ6 is ProjectX's active GC
+//  (Z26) and is placed; GCG7 is refused with a reason, nothing placed.
+static void
+t_order_month_or_refused(void **state)
+{
+    fx_t *f = *state;
+    Ofts__OrderRequest req = s_request("mo-1");
+    req.contract = "GCG7";
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    assert_int_equal(f->rejects, 1);
+    assert_string_equal(f->last_text, "GCG7 (CON.F.US.GCE.G27) is not the month ProjectX trades for GC (CON.F.US.GCE.Z26)");
+    assert_int_equal(mock_counter(&f->mock, "place"), 0);
+    req = s_request("mo-2");
+    req.contract = "GCZ6";
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());
+    WAIT_FOR(f, f->position == 1);
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(t_bracket_fill_oco_and_no_resend, s_setup, s_teardown),
+        cmocka_unit_test(t_contract_month_ids),
+        cmocka_unit_test_setup_teardown(t_order_month_or_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_restart_recovers_from_broker, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_orphan_legs_adopted_and_flattened, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_flatten_closes_contract, s_setup, s_teardown),
