@@ -108,12 +108,35 @@ t_errors(void **state)
     assert_int_equal(risk_config_parse_hhmm("09:07"), 547);
 }
 
+//  risk.traded_contracts pins a month of that root; roll_trades/roll_margin bounded.
+static void
+t_traded_contracts(void **state)
+{
+    (void) state;
+    risk_config_t cfg;
+    char err[256];
+    assert_int_equal(s_read("{}", &cfg, err, sizeof err), 0);
+    assert_null(risk_config_traded_contract(&cfg, "GC"));
+    assert_int_equal(cfg.roll_trades, 2000);
+    assert_true(cfg.roll_margin == 1.25);
+    assert_int_equal(s_read("{\"risk\":{\"traded_contracts\":{\"GC\":\"GCZ6\",\"MGC\":\"MGCG7\"},"
+                            "\"roll_trades\":300,\"roll_margin\":1.5}}", &cfg, err, sizeof err), 0);
+    assert_string_equal(risk_config_traded_contract(&cfg, "GC"), "GCZ6");
+    assert_string_equal(risk_config_traded_contract(&cfg, "MGC"), "MGCG7");
+    assert_null(risk_config_traded_contract(&cfg, "SI"));
+    assert_int_equal(cfg.roll_trades, 300);
+    assert_int_equal(s_read("{\"risk\":{\"traded_contracts\":{\"GC\":\"SIZ6\"}}}", &cfg, err, sizeof err), -1);
+    assert_non_null(strstr(err, "traded_contracts.GC"));
+    assert_int_equal(s_read("{\"risk\":{\"traded_contracts\":{\"GC\":\"GC\"}}}", &cfg, err, sizeof err), -1);
+    assert_int_equal(s_read("{\"risk\":{\"roll_trades\":1}}", &cfg, err, sizeof err), -1);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_topstep_table), cmocka_unit_test(t_defaults),
-        cmocka_unit_test(t_values), cmocka_unit_test(t_errors),
+        cmocka_unit_test(t_values), cmocka_unit_test(t_errors), cmocka_unit_test(t_traded_contracts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
