@@ -219,7 +219,13 @@ of_engine_trade(of_engine_t *self, const Ofts__Trade *trade, int64_t ts_event)
         return s_reject(self);
     self->events++;
     of_metrics_advance(s->metrics, ts_event);
-    of_metrics_on_trade(s->metrics, trade->price, trade->size, s_side(trade->aggressor));
+    //  The book as it stood before this print: the quote an aggressor met.
+    int side = s_side(trade->aggressor);
+    bool buy = side == OF_SIDE_BUY;
+    of_print_t print = { ts_event, trade->price, trade->size, side,
+                         buy ? of_book_ask_px(s->book) : of_book_bid_px(s->book),
+                         buy ? of_book_ask_sz(s->book) : of_book_bid_sz(s->book) };
+    of_metrics_on_trade(s->metrics, &print);
     int64_t now = of_metrics_now(s->metrics);
     //  Without a metrics listener only the rule inputs are needed per trade;
     //  the rest is filled when a signal is actually made.

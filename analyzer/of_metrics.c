@@ -8,6 +8,19 @@
 //  17:00 CT to the next 17:00 CT is 23, 24 or 25 hours (DST changes).
 #define MAX_SESSION_NS (25 * 3600 * OFTS_NS_PER_SEC)
 
+//  The aggressor order being printed: consecutive prints with one ts_event
+//  and side. Its quote is the book it met, taken at its first print.
+typedef struct {
+    int side;                       //  OF_SIDE_BUY / SELL; NONE = no order open
+    int64_t ts_event;
+    int64_t best_px;                //  INT64_MAX = no quote known
+    uint32_t best_sz;
+    int64_t first_px;
+    uint64_t volume;
+    uint32_t prints;                //  its prints in the window (to mark them)
+    bool aggressive;
+} s_order_t;
+
 struct _of_metrics_t {
     const of_params_t *params;
     of_window_t *window;
@@ -16,6 +29,7 @@ struct _of_metrics_t {
     int64_t session_open, next_open;
     int64_t cumulative_delta;
     int64_t last_price;
+    s_order_t order;
     //  intensity average: EMA sampled on a fixed grid of event time
     double alpha;
     bool ema_ready;
@@ -40,8 +54,8 @@ s_refresh(of_metrics_t *self)
     if (s->volume) {
         double vol = (double) s->volume;
         self->imbalance = ((double) s->buy_volume - (double) s->sell_volume) / vol;
-        self->buy_ratio = (double) s->buy_volume / vol;
-        self->sell_ratio = (double) s->sell_volume / vol;
+        self->buy_ratio = (double) s->aggr_buy_volume / vol;
+        self->sell_ratio = (double) s->aggr_sell_volume / vol;
     }
     else
         self->imbalance = self->buy_ratio = self->sell_ratio = 0.0;
@@ -115,8 +129,10 @@ of_metrics_advance(of_metrics_t *self, int64_t ts_ns)
     if (self->now >= self->next_open) {
         s_session_from(self, self->now);
         self->cumulative_delta = 0;
-        if (self->params->reset_window_at_session)
+        if (self->params->reset_window_at_session) {
             of_window_clear(self->window, self->session_open);
+            self->order.side = OF_SIDE_NONE;
+        }
         reset = true;
     }
     of_window_expire(self->window, self->now);
@@ -124,16 +140,62 @@ of_metrics_advance(of_metrics_t *self, int64_t ts_ns)
     return reset;
 }
 
-void
-of_metrics_on_trade(of_metrics_t *self, int64_t price, uint32_t size, int side)
+//  Does this print make its order aggressive? It traded beyond the quote
+//  the order met (a sweep or trade-through), at a second price (a sweep
+//  even when no quote is known), or the order has taken at least the
+//  size displayed at the best (it cleared the level).
+static bool
+s_sweeps(const s_order_t *o, int64_t price)
 {
+    if (price != o->first_px)
+        return true;
+    if (o->best_px == UNDEF || o->best_sz == 0)
+        return false;
+    bool through = o->side == OF_SIDE_BUY ? price > o->best_px : price < o->best_px;
+    return through || o->volume >= o->best_sz;
+}
+
+//  Classify the print within its aggressor order; true when it counts as
+//  aggressive (the order's earlier prints are marked too).
+static bool
+s_order_print(of_metrics_t *self, const of_print_t *p)
+{
+    s_order_t *o = &self->order;
+    if (p->side == OF_SIDE_NONE) {
+        o->side = OF_SIDE_NONE;     //  an unknown side belongs to no order
+        return false;
+    }
+    if (p->side != o->side || p->ts_event != o->ts_event) {
+        o->side = p->side;
+        o->ts_event = p->ts_event;
+        o->best_px = p->best_px;
+        o->best_sz = p->best_sz;
+        o->first_px = p->price;
+        o->volume = 0;
+        o->prints = 0;
+        o->aggressive = false;
+    }
+    o->volume += p->size;
+    o->prints++;
+    if (!o->aggressive && s_sweeps(o, p->price)) {
+        o->aggressive = true;
+        of_window_mark_newest(self->window, o->prints - 1);
+    }
+    return o->aggressive;
+}
+
+void
+of_metrics_on_trade(of_metrics_t *self, const of_print_t *p)
+{
+    uint32_t size = p->size;
     bool block = size >= self->params->block_size && self->params->block_size > 0;
-    of_window_add(self->window, self->now, price, size, side, block);
-    if (side == OF_SIDE_BUY)
+    bool aggressive = s_order_print(self, p);
+    of_window_add(self->window, self->now, p->price, size, p->side, block, aggressive);
+    if (p->side == OF_SIDE_BUY)
         self->cumulative_delta += size;
-    else if (side == OF_SIDE_SELL)
+    else if (p->side == OF_SIDE_SELL)
         self->cumulative_delta -= size;
-    self->last_price = price;
+    self->last_price = p->price;
 }
 
 int64_t of_metrics_now(of_metrics_t *self) { return self->now; }
@@ -148,6 +210,20 @@ of_metrics_imbalance(of_metrics_t *self)
 {
     s_refresh(self);
     return self->imbalance;
+}
+
+double
+of_metrics_aggressive_buy(of_metrics_t *self)
+{
+    s_refresh(self);
+    return self->buy_ratio;
+}
+
+double
+of_metrics_aggressive_sell(of_metrics_t *self)
+{
+    s_refresh(self);
+    return self->sell_ratio;
 }
 
 double

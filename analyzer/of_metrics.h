@@ -25,9 +25,22 @@ void of_metrics_destroy(of_metrics_t **self_p);
 //  open (17:00 CT): cumulative delta is then 0 (and the window empty when
 //  reset_window_at_session).
 bool of_metrics_advance(of_metrics_t *self, int64_t ts_ns);
-//  One trade at the current event time (call advance first). side is the
-//  aggressor, OF_SIDE_*; size must be > 0.
-void of_metrics_on_trade(of_metrics_t *self, int64_t price, uint32_t size, int side);
+//  One print, as the analyzer sees it when it arrives.
+typedef struct {
+    int64_t ts_event;               //  the print's own exchange time: one aggressor order's prints share it
+    int64_t price;
+    uint32_t size;                  //  > 0
+    int side;                       //  aggressor, OF_SIDE_*
+    int64_t best_px;                //  best opposite quote before the print (ask for a buy,
+    uint32_t best_sz;               //  bid for a sell); INT64_MAX / 0 when unknown
+} of_print_t;
+
+//  One trade at the current event time (call advance first). Consecutive
+//  prints with the same ts_event and side (buy or sell) are one aggressor
+//  order; the order is aggressive once it printed beyond the best quote it
+//  met, at a second price, or took at least the displayed size at the best
+//  (docs/analyzer.md "Aggressive-trade ratios").
+void of_metrics_on_trade(of_metrics_t *self, const of_print_t *print);
 
 int64_t of_metrics_now(of_metrics_t *self);
 int64_t of_metrics_session_open(of_metrics_t *self);
@@ -36,6 +49,9 @@ int64_t of_metrics_last_price(of_metrics_t *self);     //  INT64_MAX before any 
 uint64_t of_metrics_window_trades(of_metrics_t *self);
 //  (buy - sell) / total window volume; 0 on an empty window.
 double of_metrics_imbalance(of_metrics_t *self);
+//  Share of window volume from aggressive buy / sell orders; 0 when empty.
+double of_metrics_aggressive_buy(of_metrics_t *self);
+double of_metrics_aggressive_sell(of_metrics_t *self);
 //  Trades per minute over the time the window covers (at least 1 s).
 double of_metrics_intensity(of_metrics_t *self);
 //  intensity / max(average intensity, 1 per minute); 0 before the first sample.

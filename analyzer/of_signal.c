@@ -101,9 +101,11 @@ s_vote_all(const of_params_t *p, const Ofts__Metrics *m, s_votes_t *v)
         return;
     int delta = m->cumulative_delta > p->cumulative_delta_threshold ? 1
               : m->cumulative_delta < -p->cumulative_delta_threshold ? -1 : 0;
-    //  Aggressive ratios are both >= 0: the buy side votes +1, the sell side -1.
-    int aggr = m->aggressive_buy_ratio > p->aggressive_ratio_threshold ? 1
-             : m->aggressive_sell_ratio > p->aggressive_ratio_threshold ? -1 : 0;
+    //  Aggressive ratios are both >= 0 and may both pass a low threshold:
+    //  the side above it and above the other side votes (+1 buy, -1 sell).
+    double ab = m->aggressive_buy_ratio, as = m->aggressive_sell_ratio;
+    double at = p->aggressive_ratio_threshold;
+    int aggr = ab > at && ab > as ? 1 : as > at && as > ab ? -1 : 0;
     int depth = s_vote(m->depth_imbalance, p->depth_imbalance_threshold);
     v->delta = s_relative(p, delta, v->dir);
     v->aggressive = s_relative(p, aggr, v->dir);

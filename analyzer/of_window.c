@@ -9,6 +9,7 @@ typedef struct {
     uint32_t size;
     uint8_t side;
     uint8_t block;
+    uint8_t aggressive;
 } s_entry_t;
 
 struct _of_window_t {
@@ -53,6 +54,19 @@ of_window_destroy(of_window_t **self_p)
     *self_p = NULL;
 }
 
+//  Add (+1) or remove (-1) a marked trade's size from the aggressive sums.
+static void
+s_aggressive(of_window_sums_t *s, const s_entry_t *e, int sign)
+{
+    if (!e->aggressive)
+        return;
+    uint64_t size = sign > 0 ? e->size : 0 - (uint64_t) e->size;
+    if (e->side == OF_SIDE_BUY)
+        s->aggr_buy_volume += size;
+    else if (e->side == OF_SIDE_SELL)
+        s->aggr_sell_volume += size;
+}
+
 static void
 s_drop_oldest(of_window_t *self)
 {
@@ -65,6 +79,7 @@ s_drop_oldest(of_window_t *self)
     else if (e->side == OF_SIDE_SELL)
         s->sell_volume -= e->size;
     s->blocks -= e->block;
+    s_aggressive(s, e, -1);
     s->notional -= (__int128) e->price * e->size;
     //  Everything since this trade is still in: the window covers from here.
     if (e->ts > s->start_ns)
@@ -100,7 +115,8 @@ s_grow(of_window_t *self)
 }
 
 void
-of_window_add(of_window_t *self, int64_t ts_ns, int64_t price, uint32_t size, int side, bool block)
+of_window_add(of_window_t *self, int64_t ts_ns, int64_t price, uint32_t size, int side, bool block,
+              bool aggressive)
 {
     if (self->max_trades && self->count == self->max_trades)
         s_drop_oldest(self);
@@ -112,6 +128,7 @@ of_window_add(of_window_t *self, int64_t ts_ns, int64_t price, uint32_t size, in
     e->size = size;
     e->side = (uint8_t) side;
     e->block = block ? 1 : 0;
+    e->aggressive = aggressive ? 1 : 0;
     self->count++;
     of_window_sums_t *s = &self->sums;
     s->trades++;
@@ -121,8 +138,23 @@ of_window_add(of_window_t *self, int64_t ts_ns, int64_t price, uint32_t size, in
     else if (side == OF_SIDE_SELL)
         s->sell_volume += size;
     s->blocks += e->block;
+    s_aggressive(s, e, 1);
     s->notional += (__int128) price * size;
     s->version++;
+}
+
+void
+of_window_mark_newest(of_window_t *self, uint32_t n)
+{
+    size_t k = n < self->count ? n : self->count;
+    for (size_t i = 1; i <= k; i++) {
+        s_entry_t *e = &self->ring[(self->head + self->count - i) & (self->capacity - 1)];
+        if (e->aggressive)
+            continue;
+        e->aggressive = 1;
+        s_aggressive(&self->sums, e, 1);
+        self->sums.version++;
+    }
 }
 
 void

@@ -7,7 +7,13 @@
     the figures exact and free of floating-point drift over a long session.
 
     Membership: a trade stays while ts > now - span (a trade exactly `span`
-    old has left) and while it is among the newest max_trades.           */
+    old has left) and while it is among the newest max_trades.
+
+    Each trade also carries an "aggressive" mark (it belongs to an aggressor
+    order that swept or cleared the best level, of_metrics.c); the sums keep
+    the marked buy and sell volume. A mark can be set after the trade was
+    added (of_window_mark_newest): an order is known to sweep only at its
+    second print, and then its first print counts too.                     */
 #ifndef OF_WINDOW_H
 #define OF_WINDOW_H
 #include <stdbool.h>
@@ -23,6 +29,8 @@ typedef struct {
     uint64_t volume;                //  every trade, including unknown aggressor
     uint64_t buy_volume;            //  buy aggressor: lifted the ask
     uint64_t sell_volume;           //  sell aggressor: hit the bid
+    uint64_t aggr_buy_volume;       //  buy volume marked aggressive
+    uint64_t aggr_sell_volume;      //  sell volume marked aggressive
     uint64_t blocks;                //  trades flagged as blocks
     __int128 notional;              //  sum of price x size (1e-9 units x contracts)
     int64_t start_ns;               //  the window provably covers (start_ns, now]
@@ -36,7 +44,10 @@ void of_window_destroy(of_window_t **self_p);
 //  Drop trades that are too old for now_ns; then add one (which may push the
 //  oldest out when the count limit is reached). Sizes must be > 0.
 void of_window_expire(of_window_t *self, int64_t now_ns);
-void of_window_add(of_window_t *self, int64_t ts_ns, int64_t price, uint32_t size, int side, bool block);
+void of_window_add(of_window_t *self, int64_t ts_ns, int64_t price, uint32_t size, int side, bool block,
+                   bool aggressive);
+//  Mark the newest n trades (those still in the window) aggressive.
+void of_window_mark_newest(of_window_t *self, uint32_t n);
 //  Forget everything; the window covers time from start_ns on.
 void of_window_clear(of_window_t *self, int64_t start_ns);
 

@@ -14,9 +14,10 @@
     front.
 
     Determinism: the analyzer wants 5 trades in a 1 s window with all
-    volume on one side (imbalance weight 0.4 = min_confidence; the delta
-    rule is switched off), so in every sample the 5th trade of a burst is
-    the one that fires. Samples are 2 s of market time apart (the window
+    volume on one side, each an order that takes the whole 1-lot level it
+    meets (the analyzer thread is given a 1 x 1 book at start): imbalance
+    0.4 + aggressive 0.2 = min_confidence 0.6 (the delta rule is switched
+    off), so in every sample the 5th trade of a burst is the one that fires. Samples are 2 s of market time apart (the window
     empties) and alternate buy / sell bursts (the opposite burst re-arms
     the side that fired). Risk runs with cooldown 0, fixed sizing 1 lot,
     no reconcile, no md heartbeat, the stale guard on market time (the
@@ -102,6 +103,15 @@ s_analyzer(void *arg)
     stage_t *st = arg;
     of_engine_t *engine = of_engine_new(st->acfg);
     of_engine_set_signal_fn(engine, s_analyzer_signal, st);
+    //  The book every 1-lot trade meets: 1 lot each side, so each trade
+    //  clears its level (an aggressive order).
+    Ofts__TopOfBook top = OFTS__TOP_OF_BOOK__INIT;
+    top.symbol = "GC";
+    top.contract = "GCZ6";
+    top.bid_px = PRICE - 100000000;
+    top.ask_px = PRICE;
+    top.bid_sz = top.ask_sz = 1;
+    of_engine_bbo(engine, &top, 0);
     while (!atomic_load(&st->sh->stop)) {
         char topic[64];
         Ofts__Envelope *env = ofts_bus_recv(st->bus, topic, sizeof topic, 50);
@@ -307,8 +317,8 @@ s_percentiles(int64_t *samples, int64_t out[3])
 static of_config_t *
 s_analyzer_config(void)
 {
-    const char *json = "{\"analyzer\": {\"window_seconds\": 1, \"min_trades\": 5, \"min_confidence\": 0.4,"
-                       " \"cumulative_delta_threshold\": 1000000000, \"opposite_subtracts\": false}}";
+    const char *json = "{\"analyzer\": {\"window_seconds\": 1, \"min_trades\": 5,"
+                       " \"cumulative_delta_threshold\": 10000000, \"opposite_subtracts\": false}}";
     char err[256];
     ofts_config_t *cfg = ofts_config_parse(json, "bench-pipeline", err, sizeof err);
     if (!cfg) {

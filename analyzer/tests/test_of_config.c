@@ -41,7 +41,7 @@ t_defaults(void **state)
     assert_int_equal(p->depth_levels, 5);
     assert_true(p->imbalance_threshold == 0.6);
     assert_int_equal(p->cumulative_delta_threshold, 1000);
-    assert_true(p->aggressive_ratio_threshold == 0.7);
+    assert_true(p->aggressive_ratio_threshold == 0.3);
     assert_true(p->depth_imbalance_threshold == 0.2);
     assert_true(p->intensity_ratio_threshold == 1.5);
     assert_int_equal(p->weight_imbalance, 400000);
@@ -66,10 +66,41 @@ t_defaults(void **state)
     assert_int_equal(s_of(cfg, "MNQ")->stop_distance, P("20"));
     assert_int_equal(s_of(cfg, "ES")->stop_distance, P("10"));
     assert_int_equal(s_of(cfg, "MES")->stop_distance, P("10"));
-    assert_int_equal(s_of(cfg, "GC")->block_size, 20);
-    assert_int_equal(s_of(cfg, "SI")->block_size, 10);
     of_config_destroy(&cfg);
     assert_null(cfg);
+}
+
+//  Per-root cumulative-delta thresholds and block sizes (docs/analyzer.md
+//  "Per-symbol defaults"): micros have their own, presets scale the delta.
+static void
+t_symbol_defaults(void **state)
+{
+    (void) state;
+    static const struct {
+        const char *root;
+        int64_t delta;
+        uint32_t block;
+    } rows[] = {
+        { "GC", 1000, 20 }, { "MGC", 600, 50 }, { "SI", 400, 10 }, { "SIL", 200, 25 },
+        { "PL", 250, 10 },  { "HG", 450, 20 },  { "MHG", 100, 50 }, { "NQ", 1000, 20 },
+        { "MNQ", 1800, 50 }, { "ES", 3000, 50 }, { "MES", 1500, 50 },
+    };
+    char err[512];
+    of_config_t *def = of_config_new(NULL);
+    of_config_t *agg = s_load("{\"analyzer\":{\"preset\":\"aggressive\"}}", err, sizeof err);
+    of_config_t *con = s_load("{\"analyzer\":{\"preset\":\"conservative\"}}", err, sizeof err);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(s_of(def, rows[i].root)->cumulative_delta_threshold, rows[i].delta);
+        assert_int_equal(s_of(agg, rows[i].root)->cumulative_delta_threshold, rows[i].delta / 2);
+        assert_int_equal(s_of(con, rows[i].root)->cumulative_delta_threshold, rows[i].delta * 3 / 2);
+        assert_int_equal(s_of(def, rows[i].root)->block_size, rows[i].block);
+        assert_int_equal(s_of(con, rows[i].root)->block_size, rows[i].block);
+    }
+    //  every root of the table has a row
+    assert_int_equal(ofts_instrument_count(), sizeof rows / sizeof rows[0]);
+    of_config_destroy(&def);
+    of_config_destroy(&agg);
+    of_config_destroy(&con);
 }
 
 static void
@@ -93,9 +124,9 @@ t_presets(void **state)
     assert_string_equal(of_config_preset(cfg), "aggressive");
     const of_params_t *p = s_of(cfg, "NQ");
     assert_true(p->imbalance_threshold == 0.5);
-    assert_int_equal(p->cumulative_delta_threshold, 500);
-    assert_int_equal(p->min_confidence, 500000);
-    assert_true(p->aggressive_ratio_threshold == 0.6);
+    assert_int_equal(p->cumulative_delta_threshold, 500);   //  NQ 1000 x 0.5
+    assert_int_equal(p->min_confidence, 600000);            //  risk's floor: 0.6
+    assert_true(p->aggressive_ratio_threshold == 0.2);
     assert_true(p->depth_imbalance_threshold == 0.15);
     assert_true(p->intensity_ratio_threshold == 1.3);
     of_config_destroy(&cfg);
@@ -105,7 +136,7 @@ t_presets(void **state)
     assert_true(p->imbalance_threshold == 0.7);
     assert_int_equal(p->cumulative_delta_threshold, 1500);
     assert_int_equal(p->min_confidence, 700000);
-    assert_true(p->aggressive_ratio_threshold == 0.8);
+    assert_true(p->aggressive_ratio_threshold == 0.4);
     of_config_destroy(&cfg);
 }
 
@@ -136,15 +167,17 @@ t_symbol_overrides(void **state)
     char err[512];
     of_config_t *cfg = s_load("{\"analyzer\":{\"cumulative_delta_threshold\":800,\"symbols\":{"
                               "\"GC\":{\"stop_points\":6.5,\"block_size\":30},"
-                              "\"MNQ\":{\"stop_points\":15,\"cumulative_delta_threshold\":5000},"
+                              "\"MNQ\":{\"stop_points\":15,\"delta_threshold\":5000},"
                               "\"HG\":{\"imbalance_threshold\":0.65}}}}", err, sizeof err);
     assert_non_null(cfg);
     assert_int_equal(s_of(cfg, "GC")->stop_distance, P("6.5"));
     assert_int_equal(s_of(cfg, "GC")->block_size, 30);
     assert_int_equal(s_of(cfg, "GC")->cumulative_delta_threshold, 800);     //  global key
-    //  MGC has no section: it inherits GC's resolved values
+    //  MGC has no section: it inherits GC's resolved stop, keeps its own
+    //  block size (a micro lot is not a GC lot), and the explicit global delta
     assert_int_equal(s_of(cfg, "MGC")->stop_distance, P("6.5"));
-    assert_int_equal(s_of(cfg, "MGC")->block_size, 30);
+    assert_int_equal(s_of(cfg, "MGC")->block_size, 50);
+    assert_int_equal(s_of(cfg, "MGC")->cumulative_delta_threshold, 800);
     //  MNQ's own section on top of NQ
     assert_int_equal(s_of(cfg, "MNQ")->stop_distance, P("15"));
     assert_int_equal(s_of(cfg, "MNQ")->cumulative_delta_threshold, 5000);
@@ -199,6 +232,27 @@ t_errors(void **state)
           "test.json: analyzer.symbols: expected an object" },
         { "{\"analyzer\":{\"risk_reward_ratio\":0}}",
           "test.json: analyzer.risk_reward_ratio: must be between 0.01 and 100" },
+        { "{\"analyzer\":{\"cumulative_delta_threshold\":-1}}",
+          "test.json: analyzer.cumulative_delta_threshold: must be between 0 and 10000000" },
+        { "{\"analyzer\":{\"symbols\":{\"PL\":{\"delta_threshold\":10000001}}}}",
+          "test.json: analyzer.symbols.PL.delta_threshold: must be between 0 and 10000000" },
+        { "{\"analyzer\":{\"symbols\":{\"PL\":{\"delta_threshold\":2.5}}}}",
+          "test.json: analyzer.symbols.PL.delta_threshold: expected an integer" },
+        { "{\"analyzer\":{\"symbols\":{\"MNQ\":{\"cumulative_delta_threshold\":500}}}}",
+          "test.json: analyzer.symbols.MNQ.cumulative_delta_threshold: per symbol the key is delta_threshold" },
+        { "{\"analyzer\":{\"symbols\":{\"MGC\":{\"block_size\":0}}}}",
+          "test.json: analyzer.symbols.MGC.block_size: must be between 1 and 100000" },
+        { "{\"analyzer\":{\"symbols\":{\"NQ\":{\"block_size\":100001}}}}",
+          "test.json: analyzer.symbols.NQ.block_size: must be between 1 and 100000" },
+        { "{\"analyzer\":{\"weight_imbalance\":0.6}}",
+          "test.json: analyzer.weight_imbalance: 0.60 reaches min_confidence 0.60 on its own (a signal must "
+          "need at least two indicators: keep every weight below min_confidence)" },
+        { "{\"analyzer\":{\"min_confidence\":0.4}}",
+          "test.json: analyzer.weight_imbalance: 0.40 reaches min_confidence 0.40 on its own (a signal must "
+          "need at least two indicators: keep every weight below min_confidence)" },
+        { "{\"analyzer\":{\"symbols\":{\"HG\":{\"weight_delta\":0.7}}}}",
+          "test.json: analyzer.symbols.HG.weight_delta: 0.70 reaches min_confidence 0.60 on its own (a signal "
+          "must need at least two indicators: keep every weight below min_confidence)" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char err[512] = "";
@@ -213,6 +267,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_defaults),
+        cmocka_unit_test(t_symbol_defaults),
         cmocka_unit_test(t_empty_section_is_default),
         cmocka_unit_test(t_presets),
         cmocka_unit_test(t_explicit_over_preset),

@@ -198,9 +198,10 @@ t_contracts_kept_apart(void **state)
     of_engine_t *e = s_engine(cfg, &sink);
     s_burst(e, "GCZ6", T0, OFTS__SIDE__SIDE_BUY);
     assert_int_equal(sink.signals, 1);
-    //  20 x 60 = 1200 > 1000: imbalance + delta + aggressive = 0.8
-    assert_string_equal(sink.reasons, "Strong buy imbalance: 1.00; Positive cumulative delta: 1,200; "
-                        "Aggressive buying: 1.00");
+    //  20 x 60 = 1200 > 1000: imbalance + delta = 0.6. No quote was ever
+    //  seen, and each order printed at one price: nothing shows that they
+    //  swept or cleared a level, so no aggressive buying.
+    assert_string_equal(sink.reasons, "Strong buy imbalance: 1.00; Positive cumulative delta: 1,200");
     s_burst(e, "GCG7", T0 + SEC(100), OFTS__SIDE__SIDE_SELL);
     assert_int_equal(sink.signals, 2);
     //  ids count signals per root: the second GC signal is -2
@@ -348,17 +349,26 @@ s_int(json_t *obj, const char *key)
     return (int64_t) json_integer_value(v);
 }
 
+//  $OFTS_SHARED_DBN when it holds EXPECTED/<name>; else the test is skipped
+//  (the samples are never copied into the project).
+static const char *
+s_samples(const char *name)
+{
+    const char *dir = getenv("OFTS_SHARED_DBN");
+    char probe[512];
+    snprintf(probe, sizeof probe, "%s/EXPECTED/%s", dir ? dir : "", name);
+    if (!dir || access(probe, R_OK) != 0) {
+        printf("skipping: OFTS_SHARED_DBN (%s) has no EXPECTED/%s\n", dir ? dir : "unset", name);
+        skip();
+    }
+    return dir;
+}
+
 static void
 t_real_sample(void **state)
 {
     (void) state;
-    const char *dir = getenv("OFTS_SHARED_DBN");
-    char probe[512];
-    snprintf(probe, sizeof probe, "%s/EXPECTED/test_data.trades.dbn.jsonl", dir ? dir : "");
-    if (!dir || access(probe, R_OK) != 0) {
-        printf("skipping: OFTS_SHARED_DBN (%s) has no EXPECTED/test_data.trades.dbn.jsonl\n", dir ? dir : "unset");
-        skip();
-    }
+    const char *dir = s_samples("test_data.trades.dbn.jsonl");
     of_config_t *cfg = of_config_new(NULL);
     s_sink_t sink = { 0 };
     of_engine_t *e = s_engine(cfg, &sink);
@@ -403,13 +413,121 @@ t_real_sample(void **state)
     const Ofts__Metrics *m = &sink.last_metrics;
     assert_int_equal(m->cumulative_delta, -26);         //  -5 - 21
     assert_true(m->imbalance_ratio == -1.0);
-    assert_true(m->aggressive_sell_ratio == 1.0);
+    //  Against the last book fed (MBP-1 record 1: bid 24) neither sell
+    //  order (5, then 21) cleared the bid: imbalance -1, aggressive 0.
+    assert_true(m->aggressive_sell_ratio == 0.0);
     assert_int_equal(m->window_volume, 26);
     assert_int_equal(m->vwap, P("3720.25"));
     //  0.107 s since the first record: the 1 s floor gives 2 trades/min * 60 = 120
     assert_true(m->trade_intensity == 120.0);
     assert_int_equal(m->block_trades, 0);               //  ES block_size 50
     assert_int_equal(sink.signals, 0);                  //  2 trades < min_trades
+    of_engine_destroy(&e);
+    of_config_destroy(&cfg);
+}
+
+//  Real data again: the TBBO sample carries each trade with the quote just
+//  before it (spec/databento.md §11 "Before/after"). Fed as a book and then
+//  the trade: the first sell (5) met a bid of 26 and took part of it; the
+//  second (21) met a bid of exactly 21 and cleared it. Both hit the bid
+//  (imbalance -1), but only 21 of 26 contracts came from an order that
+//  took the whole level.
+static void
+t_real_tbbo(void **state)
+{
+    (void) state;
+    const char *dir = s_samples("test_data.tbbo.dbn.jsonl");
+    of_config_t *cfg = of_config_new(NULL);
+    s_sink_t sink = { 0 };
+    of_engine_t *e = s_engine(cfg, &sink);
+    double aggressive[2];
+    for (size_t r = 0; r < 2; r++) {
+        json_t *rec = s_jsonl(dir, "test_data.tbbo.dbn.jsonl", r);
+        int64_t ts = s_int(rec, "ts_event");
+        Ofts__TopOfBook top = t_bbo("ES", "ESH1", s_int(rec, "bid_px"), (uint32_t) s_int(rec, "bid_sz"),
+                                    s_int(rec, "ask_px"), (uint32_t) s_int(rec, "ask_sz"));
+        assert_int_equal(of_engine_bbo(e, &top, ts), 0);
+        const char *side = json_string_value(json_object_get(rec, "side"));
+        assert_non_null(side);
+        assert_int_equal(side[0], 'A');
+        Ofts__Trade t = t_trade("ES", "ESH1", s_int(rec, "price"), (uint32_t) s_int(rec, "size"),
+                                OFTS__SIDE__SIDE_SELL);
+        assert_int_equal(of_engine_trade(e, &t, ts), 0);
+        aggressive[r] = sink.last_metrics.aggressive_sell_ratio;
+        json_decref(rec);
+    }
+    const Ofts__Metrics *m = &sink.last_metrics;
+    assert_true(aggressive[0] == 0.0);                  //  5 of the 26 bid
+    assert_int_equal(m->window_volume, 26);
+    assert_true(m->imbalance_ratio == -1.0);
+    assert_true(m->aggressive_sell_ratio == 21.0 / 26.0);
+    assert_true(m->aggressive_buy_ratio == 0.0);
+    of_engine_destroy(&e);
+    of_config_destroy(&cfg);
+}
+
+//  Feed one GC aggressor order: a quote (what it meets), then its prints,
+//  all with one ts_event.
+static void
+s_gc_order(of_engine_t *e, int64_t ts, uint32_t bid_sz, uint32_t ask_sz, Ofts__Side side,
+           const char *px1, uint32_t sz1, const char *px2, uint32_t sz2)
+{
+    Ofts__TopOfBook top = t_bbo("GC", "GCZ6", P("2350.0"), bid_sz, P("2350.1"), ask_sz);
+    assert_int_equal(of_engine_bbo(e, &top, ts), 0);
+    Ofts__Trade t = t_trade("GC", "GCZ6", P(px1), sz1, side);
+    assert_int_equal(of_engine_trade(e, &t, ts), 0);
+    if (px2) {
+        t = t_trade("GC", "GCZ6", P(px2), sz2, side);
+        assert_int_equal(of_engine_trade(e, &t, ts), 0);
+    }
+}
+
+//  The two measures disagree, both ways, on windows the engine builds.
+//  Absorption: buyers lift a 40-lot offer that refills (an iceberg) 2 lots
+//  at a time while a few sellers hit a 30-lot bid: a strong buy imbalance,
+//  no aggressive buying, and no signal (the primary alone is 0.4; the
+//  offer outweighs the bid, which subtracts). Sweeps in a balanced market:
+//  half the volume from buy orders that clear a 1-lot offer and go on one
+//  tick up, half from 1-lot sells into a 30-lot bid: aggressive buying
+//  0.5, imbalance 0, no primary and no signal.
+static void
+t_imbalance_vs_aggressive(void **state)
+{
+    (void) state;
+    of_config_t *cfg = of_config_new(NULL);
+    s_sink_t sink = { 0 };
+    of_engine_t *e = s_engine(cfg, &sink);
+    int64_t ts = T0;
+    for (int i = 0; i < 30; i++) {
+        s_gc_order(e, ts += SEC(1) / 4, 30, 40, OFTS__SIDE__SIDE_BUY, "2350.1", 2, NULL, 0);
+        if (i % 5 == 0)
+            s_gc_order(e, ts += SEC(1) / 4, 30, 40, OFTS__SIDE__SIDE_SELL, "2350.0", 2, NULL, 0);
+    }
+    const Ofts__Metrics *m = &sink.last_metrics;
+    //  buy 60, sell 12: (60 - 12) / 72 = 0.667
+    assert_int_equal(m->window_volume, 72);
+    assert_true(fabs(m->imbalance_ratio - 48.0 / 72.0) < 1e-12);
+    assert_true(m->aggressive_buy_ratio == 0.0);
+    assert_true(m->aggressive_sell_ratio == 0.0);
+    assert_true(fabs(m->depth_imbalance + 10.0 / 70.0) < 1e-12);   //  (30 - 40) / 70
+    assert_int_equal(sink.signals, 0);
+    of_engine_destroy(&e);
+
+    sink = (s_sink_t) { 0 };
+    e = s_engine(cfg, &sink);
+    ts = T0;
+    for (int i = 0; i < 12; i++) {
+        //  1 lot at the 1 shown, 2 one tick through: 3 aggressive
+        s_gc_order(e, ts += SEC(1) / 4, 30, 1, OFTS__SIDE__SIDE_BUY, "2350.1", 1, "2350.2", 2);
+        for (int k = 0; k < 3; k++)
+            s_gc_order(e, ts += SEC(1) / 4, 30, 30, OFTS__SIDE__SIDE_SELL, "2350.0", 1, NULL, 0);
+    }
+    assert_int_equal(m->window_volume, 72);
+    assert_int_equal(m->window_trades, 60);
+    assert_true(m->imbalance_ratio == 0.0);
+    assert_true(m->aggressive_buy_ratio == 0.5);
+    assert_true(m->aggressive_sell_ratio == 0.0);
+    assert_int_equal(sink.signals, 0);
     of_engine_destroy(&e);
     of_config_destroy(&cfg);
 }
@@ -448,6 +566,8 @@ main(void)
         cmocka_unit_test(t_contracts_kept_apart),
         cmocka_unit_test(t_many_contracts),
         cmocka_unit_test(t_real_sample),
+        cmocka_unit_test(t_real_tbbo),
+        cmocka_unit_test(t_imbalance_vs_aggressive),
         cmocka_unit_test(t_deterministic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,11 +18,21 @@ s_params(void)
     return p;
 }
 
+//  A print that met the quote best_px x best_sz (the ask for a buy, the bid
+//  for a sell; "" = no quote known).
+static void
+s_print(of_metrics_t *m, int64_t ts, const char *px, uint32_t size, int side, const char *best_px,
+        uint32_t best_sz)
+{
+    of_metrics_advance(m, ts);
+    of_print_t print = { ts, P(px), size, side, *best_px ? P(best_px) : INT64_MAX, best_sz };
+    of_metrics_on_trade(m, &print);
+}
+
 static void
 s_trade(of_metrics_t *m, int64_t ts, const char *px, uint32_t size, int side)
 {
-    of_metrics_advance(m, ts);
-    of_metrics_on_trade(m, P(px), size, side);
+    s_print(m, ts, px, size, side, "", 0);
 }
 
 static void
@@ -33,10 +43,12 @@ t_five_metrics(void **state)
     p.block_size = 10;
     of_metrics_t *m = of_metrics_new(&p);
     of_book_t *book = of_book_new(p.depth_levels);
-    s_trade(m, T0 + SEC(1), "2350.0", 5, OF_SIDE_BUY);
-    s_trade(m, T0 + SEC(2), "2350.1", 3, OF_SIDE_SELL);
+    //  The 5-lot takes all 5 offered at 2350.0 (it cleared the level): an
+    //  aggressive order. The others take part of what is shown.
+    s_print(m, T0 + SEC(1), "2350.0", 5, OF_SIDE_BUY, "2350.0", 5);
+    s_print(m, T0 + SEC(2), "2350.1", 3, OF_SIDE_SELL, "2350.1", 8);
     s_trade(m, T0 + SEC(3), "2350.1", 2, OF_SIDE_NONE);
-    s_trade(m, T0 + SEC(4), "2350.2", 10, OF_SIDE_BUY);
+    s_print(m, T0 + SEC(4), "2350.2", 10, OF_SIDE_BUY, "2350.2", 30);
     of_metrics_advance(m, T0 + SEC(4) + SEC(1) / 2);
     Ofts__TopOfBook top = t_bbo("GC", "GCZ6", P("2350.1"), 4, P("2350.2"), 6);
     of_book_on_top(book, &top);
@@ -49,9 +61,10 @@ t_five_metrics(void **state)
     assert_int_equal(out.window_trades, 4);
     //  imbalance (15 - 3) / 20 = 0.6
     assert_true(fabs(out.imbalance_ratio - 0.6) < 1e-12);
-    //  aggressive buy 15/20 = 0.75, sell 3/20 = 0.15 (unknown 2/20 = 0.10 is neither)
-    assert_true(out.aggressive_buy_ratio == 0.75);
-    assert_true(fabs(out.aggressive_sell_ratio - 0.15) < 1e-12);
+    //  aggressive: only the 5-lot that cleared its level, 5/20 = 0.25 buy, no
+    //  sell (the imbalance is 0.6, the aggressive share much less)
+    assert_true(out.aggressive_buy_ratio == 0.25);
+    assert_true(out.aggressive_sell_ratio == 0.0);
     //  delta +5 -3 +10 = 12 (the unknown 2-lot adds nothing)
     assert_int_equal(out.cumulative_delta, 12);
     //  VWAP (2350.0*5 + 2350.1*3 + 2350.1*2 + 2350.2*10) / 20
@@ -76,6 +89,7 @@ t_five_metrics(void **state)
     of_metrics_fill(m, book, &out);
     assert_int_equal(out.window_volume, 12);
     assert_true(fabs(out.imbalance_ratio - 10.0 / 12.0) < 1e-12);
+    assert_true(out.aggressive_buy_ratio == 0.0);           //  the 5-lot has left
     assert_true(out.aggressive_sell_ratio == 0.0);
     assert_int_equal(out.cumulative_delta, 12);             //  delta is per session, not per window
     assert_true(fabs(out.trade_intensity - 2.0) < 1e-9);    //  2 trades over 60 s
@@ -90,6 +104,59 @@ t_five_metrics(void **state)
     of_book_destroy(&book);
     of_metrics_destroy(&m);
     assert_null(m);
+}
+
+//  Aggressor orders: consecutive prints with one ts_event and side. Book
+//  before them: bid 2350.0 x 6, ask 2350.1 x 4.
+static void
+t_aggressor_orders(void **state)
+{
+    (void) state;
+    of_params_t p = s_params();
+    of_metrics_t *m = of_metrics_new(&p);
+    of_book_t *book = of_book_new(p.depth_levels);
+    //  A: buy 2 + 2 at the ask: the second print makes 4 >= the 4 shown, so
+    //  the order cleared the level; its first print counts too (4 lots).
+    s_print(m, T0 + 1000, "2350.1", 2, OF_SIDE_BUY, "2350.1", 4);
+    assert_true(of_metrics_aggressive_buy(m) == 0.0);      //  not known yet
+    s_print(m, T0 + 1000, "2350.1", 2, OF_SIDE_BUY, "2350.1", 4);
+    assert_true(of_metrics_aggressive_buy(m) == 1.0);      //  4 of 4
+    //  B: buy 1 of the 4 shown: takes part of the best, not aggressive.
+    s_print(m, T0 + 2000, "2350.1", 1, OF_SIDE_BUY, "2350.1", 4);
+    //  C: sell 3 at the bid, then 2 one tick lower: it swept a level (5).
+    s_print(m, T0 + 3000, "2350.0", 3, OF_SIDE_SELL, "2350.0", 6);
+    s_print(m, T0 + 3000, "2349.9", 2, OF_SIDE_SELL, "2350.0", 6);
+    //  D: one sell print below the bid it met: a trade-through (1).
+    s_print(m, T0 + 4000, "2349.8", 1, OF_SIDE_SELL, "2350.0", 6);
+    //  E: an unknown side (3) is never aggressive and belongs to no order.
+    s_trade(m, T0 + 5000, "2350.0", 3, OF_SIDE_NONE);
+    //  F: no quote known, two prints at one price: nothing proves a sweep (3).
+    s_trade(m, T0 + 6000, "2350.0", 2, OF_SIDE_BUY);
+    s_trade(m, T0 + 6000, "2350.0", 1, OF_SIDE_BUY);
+    //  G: one ts_event, two sides: two orders; each takes 1 of 6 shown (2).
+    s_print(m, T0 + 7000, "2350.1", 1, OF_SIDE_BUY, "2350.1", 6);
+    s_print(m, T0 + 7000, "2350.0", 1, OF_SIDE_SELL, "2350.0", 6);
+    //  H: the same buy order's ts again after another order: a new order
+    //  (prints must be consecutive), 1 of 6 (1).
+    s_print(m, T0 + 7000, "2350.1", 1, OF_SIDE_BUY, "2350.1", 6);
+
+    Ofts__Metrics out;
+    ofts__metrics__init(&out);
+    of_metrics_fill(m, book, &out);
+    //  volume 4 + 1 + 5 + 1 + 3 + 3 + 2 + 1 = 20; buy 4+1+3+1+1 = 10, sell 5+1+1 = 7
+    assert_int_equal(out.window_volume, 20);
+    assert_true(fabs(out.imbalance_ratio - 3.0 / 20.0) < 1e-12);
+    //  aggressive buy: A = 4 -> 0.2; aggressive sell: C + D = 6 -> 0.3
+    assert_true(out.aggressive_buy_ratio == 0.2);
+    assert_true(fabs(out.aggressive_sell_ratio - 0.3) < 1e-12);
+    //  the window expires them like any trade: A and B leave at T0 + 60 s + 2 us
+    of_metrics_advance(m, T0 + SEC(60) + 2000);
+    of_metrics_fill(m, book, &out);
+    assert_int_equal(out.window_volume, 15);
+    assert_true(out.aggressive_buy_ratio == 0.0);
+    assert_true(fabs(out.aggressive_sell_ratio - 6.0 / 15.0) < 1e-12);
+    of_book_destroy(&book);
+    of_metrics_destroy(&m);
 }
 
 static void
@@ -249,6 +316,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_five_metrics),
+        cmocka_unit_test(t_aggressor_orders),
         cmocka_unit_test(t_clock_is_monotone),
         cmocka_unit_test(t_count_window_intensity),
         cmocka_unit_test(t_intensity_ratio),

@@ -1,12 +1,24 @@
 /*  of_signal: every confidence combination with the default weights
     (primary 0.4, delta 0.2, aggressive 0.2, depth 0.1, intensity 0.1;
     min_confidence 0.6), opposite confirmations, reasons text, thousands
-    separators, tick rounding of entry/stop/take profit per instrument, and
-    min_trades / re-arm / ids of the decision.                            */
+    separators, tick rounding of entry/stop/take profit per instrument,
+    min_trades / re-arm / ids of the decision, that no indicator reaches
+    min_confidence alone in any preset, and that the presets order.
+
+    The metrics scored here can occur: the imbalance and the aggressive
+    ratios come from a second of GC order flow fed through a real engine
+    (s_flow), where the aggressive share can never exceed its side's share.
+    Only fields that no window constrains are then set by hand: cumulative
+    delta (it counts the whole session since 17:00 CT, of which the window
+    is the last minute), depth imbalance (the resting book, not the trades)
+    and the intensity ratio (against the contract's own history).        */
 #include "of_test.h"
 #include "of_config.h"
+#include "of_engine.h"
 #include "of_signal.h"
 #include "of_window.h"
+
+#define T0 SEC(1796076000)      //  Mon 2026-11-30 10:00 CST
 
 static of_config_t *s_cfg;
 
@@ -16,21 +28,75 @@ s_params(const char *root)
     return of_config_params(s_cfg, ofts_instrument_find(root));
 }
 
-//  Metrics that clear nothing but the primary (buy 0.65 > 0.6): aggressive
-//  buy ratio 0.65 < 0.7, delta 0, depth 0, intensity ratio 1.0 < 1.5.
+static void
+s_quote(of_engine_t *e, int64_t ts, uint32_t bid_sz, uint32_t ask_sz)
+{
+    Ofts__TopOfBook b = t_bbo("GC", "GCZ6", P("2350.0"), bid_sz, P("2350.1"), ask_sz);
+    assert_int_equal(of_engine_bbo(e, &b, ts), 0);
+}
+
+static void
+s_print(of_engine_t *e, int64_t ts, const char *px, uint32_t size, Ofts__Side side)
+{
+    Ofts__Trade t = t_trade("GC", "GCZ6", P(px), size, side);
+    assert_int_equal(of_engine_trade(e, &t, ts), 0);
+}
+
+//  `lots` contracts of one side as aggressor orders. Passive: 1-lot orders
+//  into a best level showing 10. Sweeping: orders of 2 (the last 3 when
+//  lots is odd) that take the 1 lot shown at the best and the rest one
+//  tick through it - one print per price, both with the order's ts_event.
+static void
+s_orders(of_engine_t *e, int64_t *ts, bool buy, bool sweep, int lots)
+{
+    Ofts__Side side = buy ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL;
+    const char *best = buy ? "2350.1" : "2350.0", *next = buy ? "2350.2" : "2349.9";
+    while (lots > 0) {
+        *ts += 10000000;                            //  10 ms apart
+        int size = !sweep ? 1 : lots == 3 ? 3 : 2;
+        s_quote(e, *ts, sweep && !buy ? 1 : 10, sweep && buy ? 1 : 10);
+        s_print(e, *ts, best, 1, side);
+        if (sweep)
+            s_print(e, *ts, next, (uint32_t) size - 1, side);
+        lots -= size;
+    }
+}
+
+//  A window of GC flow: buy / sell contracts from passive and sweeping
+//  orders, ending on a neutral book (10 x 10) and, when there are passive
+//  buys, a last trade at 2350.1. Returns what the engine measured.
+static Ofts__Metrics
+s_flow(int buy, int buy_sweep, int sell, int sell_sweep)
+{
+    of_engine_t *e = of_engine_new(s_cfg);
+    int64_t ts = T0;
+    s_orders(e, &ts, false, true, sell_sweep);
+    s_orders(e, &ts, true, true, buy_sweep);
+    s_orders(e, &ts, false, false, sell);
+    s_orders(e, &ts, true, false, buy);
+    s_quote(e, ts, 10, 10);
+    Ofts__Metrics m;
+    assert_true(of_engine_metrics(e, "GCZ6", &m));
+    of_engine_destroy(&e);
+    m.symbol = "GC";
+    m.contract = "GCZ6";
+    assert_int_equal(m.window_volume, buy + buy_sweep + sell + sell_sweep);
+    assert_true(m.intensity_ratio == 0.0);          //  one second: no intensity sample yet
+    assert_true(m.depth_imbalance == 0.0);
+    return m;
+}
+
+//  Passive flow with this imbalance out of 40 or 50 contracts, so nothing
+//  but the primary can clear: no aggressive orders, delta reset to 0.
 static Ofts__Metrics
 s_base(double imbalance)
 {
-    Ofts__Metrics m;
-    ofts__metrics__init(&m);
-    m.symbol = "GC";
-    m.contract = "GCZ6";
-    m.imbalance_ratio = imbalance;
-    m.aggressive_buy_ratio = imbalance > 0 ? imbalance : 0;
-    m.aggressive_sell_ratio = imbalance < 0 ? -imbalance : 0;
-    m.intensity_ratio = 1.0;
-    m.window_trades = 50;
-    m.last_price = P("2350.13");
+    int n = imbalance == 0.72 || imbalance == -0.72 || imbalance == -0.8 ? 50 : 40;
+    int buy = (int) (n * (1 + imbalance) / 2 + 0.5);
+    Ofts__Metrics m = s_flow(buy, 0, n - buy, 0);
+    assert_true(m.imbalance_ratio == imbalance);
+    assert_true(m.aggressive_buy_ratio == 0.0 && m.aggressive_sell_ratio == 0.0);
+    m.cumulative_delta = 0;
     return m;
 }
 
@@ -80,8 +146,11 @@ t_primary_plus_each(void **state)
     m.cumulative_delta = 1000;                      //  not > 1000
     assert_int_equal(s_score(p, &m).confidence, 400000);
 
-    m = s_base(0.65);
-    m.aggressive_buy_ratio = 0.75;                  //  > 0.7
+    //  33 buys (30 of them from sweeping orders), 7 sells: 30/40 = 0.75 > 0.3
+    m = s_flow(3, 30, 7, 0);
+    assert_true(m.imbalance_ratio == 0.65);
+    assert_true(m.aggressive_buy_ratio == 0.75);
+    m.cumulative_delta = 0;
     s = s_score(p, &m);
     assert_int_equal(s.confidence, 600000);
     assert_string_equal(s.reasons, "Strong buy imbalance: 0.65; Aggressive buying: 0.75");
@@ -101,20 +170,24 @@ t_primary_plus_each(void **state)
     m.depth_imbalance = 0.25;                       //  depth + intensity: 0.4 + 0.1 + 0.1
     assert_int_equal(s_score(p, &m).confidence, 600000);
 
+    m = s_flow(3, 30, 7, 0);
     m.cumulative_delta = 2500;
-    m.aggressive_buy_ratio = 0.9;
+    m.depth_imbalance = 0.25;
+    m.intensity_ratio = 1.75;
     s = s_score(p, &m);
     assert_int_equal(s.confidence, 1000000);        //  everything: 1.0
     assert_string_equal(s.reasons, "Strong buy imbalance: 0.65; Positive cumulative delta: 2,500; "
-                        "Aggressive buying: 0.90; Bid depth imbalance: 0.25; High trade intensity: 1.75x");
+                        "Aggressive buying: 0.75; Bid depth imbalance: 0.25; High trade intensity: 1.75x");
 }
 
 static void
 t_sell_side(void **state)
 {
     (void) state;
-    Ofts__Metrics m = s_base(-0.72);
-    m.aggressive_sell_ratio = 0.8;
+    //  43 sells (40 from sweeping orders), 7 buys: -0.72, aggressive 40/50
+    Ofts__Metrics m = s_flow(7, 0, 3, 40);
+    assert_true(m.imbalance_ratio == -0.72);
+    assert_true(m.aggressive_sell_ratio == 0.8);
     m.cumulative_delta = -1500;
     m.depth_imbalance = -0.3;
     of_score_t s = s_score(s_params("GC"), &m);
@@ -143,10 +216,21 @@ t_opposite_cancels(void **state)
     s = s_score(p, &m);
     assert_int_equal(s.confidence, 200000);
     assert_string_equal(s.reasons, "Strong sell imbalance: -0.65; Opposing positive cumulative delta: 1,500");
-    //  primary with every confirmation against it clamps at 0
+    //  primary with every confirmation against it clamps at 0. The buy side
+    //  holds at most (1 - 0.65) / 2 = 17.5% of the volume here, so its
+    //  aggressive share can oppose only a threshold below that (0.1):
+    //  33 sells, 7 buys of which 6 swept -> 6/40 = 0.15
+    of_params_t low = *p;
+    low.aggressive_ratio_threshold = 0.1;
+    m = s_flow(1, 6, 33, 0);
+    assert_true(m.imbalance_ratio == -0.65);
+    assert_true(m.aggressive_buy_ratio == 0.15);
+    m.cumulative_delta = 1500;
     m.depth_imbalance = 0.5;
-    m.aggressive_buy_ratio = 0.75;                  //  inconsistent, but scored per rule
-    assert_int_equal(s_score(p, &m).confidence, 0);
+    s = s_score(&low, &m);
+    assert_int_equal(s.confidence, 0);              //  0.4 - 0.2 - 0.2 - 0.1
+    assert_string_equal(s.reasons, "Strong sell imbalance: -0.65; Opposing positive cumulative delta: 1,500; "
+                        "Opposing aggressive buying: 0.15; Opposing bid depth imbalance: 0.50");
     //  with opposite_subtracts off, opposing confirmations are ignored
     of_params_t q = *p;
     q.opposite_subtracts = false;
@@ -165,9 +249,11 @@ t_reasons_exact(void **state)
     (void) state;
     of_params_t p = *s_params("GC");
     p.aggressive_ratio_threshold = 0.6;
-    Ofts__Metrics m = s_base(0.72);
+    //  86 buys (65 from sweeping orders), 14 sells
+    Ofts__Metrics m = s_flow(21, 65, 14, 0);
+    assert_true(m.imbalance_ratio == 0.72);
+    assert_true(m.aggressive_buy_ratio == 0.65);
     m.cumulative_delta = 1500;
-    m.aggressive_buy_ratio = 0.65;
     of_score_t s = s_score(&p, &m);
     assert_string_equal(s.reasons,
                         "Strong buy imbalance: 0.72; Positive cumulative delta: 1,500; Aggressive buying: 0.65");
@@ -276,12 +362,11 @@ t_decide_and_rearm(void **state)
     of_params_t p = *s_params("GC");
     of_signal_t *sig = of_signal_new(&p, ofts_instrument_find("GC"));
     Ofts__Signal out;
-    Ofts__Metrics m = s_base(0.72);
-    m.aggressive_buy_ratio = 0.65;                  //  below 0.7: primary + delta = 0.6
+    Ofts__Metrics m = s_base(0.72);                 //  primary + delta = 0.6
     m.cumulative_delta = 1500;
-    m.window_trades = 19;                           //  min_trades 20
+    p.min_trades = (uint32_t) m.window_trades + 1;  //  one trade short
     assert_false(of_signal_decide(sig, &m, SEC(100), 1, &out));
-    m.window_trades = 20;
+    p.min_trades = (uint32_t) m.window_trades;
     assert_true(of_signal_decide(sig, &m, SEC(100), 1, &out));
     assert_string_equal(out.id, "GC-100000000000-1");
     assert_string_equal(out.symbol, "GC");
@@ -291,7 +376,7 @@ t_decide_and_rearm(void **state)
     assert_int_equal(out.stop, P("2345.1"));
     assert_int_equal(out.take_profit, P("2360.1"));
     assert_true(out.confidence == 0.6);
-    assert_int_equal(out.last_price, P("2350.13"));
+    assert_int_equal(out.last_price, P("2350.1"));
     assert_string_equal(out.reasons, "Strong buy imbalance: 0.72; Positive cumulative delta: 1,500");
     assert_non_null(out.metrics);
     assert_int_equal(out.metrics->cumulative_delta, 1500);
@@ -300,7 +385,6 @@ t_decide_and_rearm(void **state)
     //  a sell can still fire (own direction)
     Ofts__Metrics s = s_base(-0.8);
     s.cumulative_delta = -1200;
-    s.window_trades = 30;
     assert_true(of_signal_decide(sig, &s, SEC(102), 2, &out));
     assert_int_equal(out.direction, OFTS__SIDE__SIDE_SELL);
     assert_string_equal(out.id, "GC-102000000000-2");
@@ -323,7 +407,6 @@ t_rearm_timed_and_off(void **state)
     of_signal_t *sig = of_signal_new(&p, ofts_instrument_find("GC"));
     Ofts__Signal out;
     Ofts__Metrics m = s_base(0.72);
-    m.aggressive_buy_ratio = 0.65;
     m.cumulative_delta = 1500;
     assert_true(of_signal_decide(sig, &m, SEC(100), 1, &out));
     assert_false(of_signal_decide(sig, &m, SEC(129), 2, &out));
@@ -338,6 +421,113 @@ t_rearm_timed_and_off(void **state)
     m.cumulative_delta = 0;
     assert_false(of_signal_decide(sig, &m, SEC(200), 9, &out));
     of_signal_destroy(&sig);
+}
+
+static of_config_t *
+s_preset(const char *name)
+{
+    char json[128], err[256];
+    snprintf(json, sizeof json, "{\"analyzer\":{\"preset\":\"%s\"}}", name);
+    ofts_config_t *c = ofts_config_parse(json, "t.json", err, sizeof err);
+    assert_non_null(c);
+    ofts_cfgsec_t *sec = ofts_config_section(c, "analyzer");
+    of_config_t *cfg = of_config_new(sec);
+    assert_int_equal(ofts_cfgsec_finish(&sec, err, sizeof err), 0);
+    ofts_config_destroy(&c);
+    return cfg;
+}
+
+static bool
+s_due(const of_params_t *p, const Ofts__Metrics *m)
+{
+    of_signal_t *sig = of_signal_new(p, ofts_instrument_find("GC"));
+    bool due = of_signal_due(sig, m, T0 + SEC(2));
+    of_signal_destroy(&sig);
+    return due;
+}
+
+static const char *const s_preset_names[] = { "default", "aggressive", "conservative" };
+
+//  No indicator reaches min_confidence on its own, in any preset, for any
+//  root: each weight is below min_confidence, and a window where only one
+//  indicator speaks gives no signal. The primary alone scores its weight;
+//  a confirmation alone has no direction to confirm.
+static void
+t_no_indicator_alone(void **state)
+{
+    (void) state;
+    for (size_t k = 0; k < 3; k++) {
+        of_config_t *cfg = s_preset(s_preset_names[k]);
+        for (size_t i = 0; i < ofts_instrument_count(); i++) {
+            const of_params_t *q = of_config_params(cfg, ofts_instrument_at(i));
+            assert_true(q->weight_imbalance < q->min_confidence);
+            assert_true(q->weight_delta < q->min_confidence);
+            assert_true(q->weight_aggressive < q->min_confidence);
+            assert_true(q->weight_depth < q->min_confidence);
+            assert_true(q->weight_intensity < q->min_confidence);
+        }
+        const of_params_t *p = of_config_params(cfg, ofts_instrument_find("GC"));
+        //  imbalance alone (0.72 clears every preset's primary)
+        Ofts__Metrics m = s_base(0.72);
+        assert_int_equal(s_score(p, &m).confidence, p->weight_imbalance);
+        assert_false(s_due(p, &m));
+        //  each confirmation alone, as strong as it gets, on a balanced window
+        Ofts__Metrics flat = s_flow(20, 0, 20, 0);
+        assert_true(flat.imbalance_ratio == 0.0);
+        m = flat;
+        m.cumulative_delta = 1000000;
+        assert_int_equal(s_score(p, &m).direction, OF_SIDE_NONE);
+        assert_false(s_due(p, &m));
+        //  half the volume from sweeping buy orders, but as many sells
+        m = s_flow(0, 20, 20, 0);
+        assert_true(m.imbalance_ratio == 0.0 && m.aggressive_buy_ratio == 0.5);
+        assert_int_equal(s_score(p, &m).confidence, 0);
+        assert_false(s_due(p, &m));
+        m = flat;
+        m.depth_imbalance = 0.9;
+        assert_int_equal(s_score(p, &m).confidence, 0);
+        assert_false(s_due(p, &m));
+        m = flat;
+        m.intensity_ratio = 9.0;
+        assert_int_equal(s_score(p, &m).confidence, 0);
+        assert_false(s_due(p, &m));
+        of_config_destroy(&cfg);
+    }
+}
+
+//  "aggressive" signals where "default" does not; "conservative" needs more
+//  than "default" does. GC, signals due per preset:
+static void
+t_presets_ordered(void **state)
+{
+    (void) state;
+    of_config_t *cfg[3];
+    const of_params_t *p[3];
+    for (size_t k = 0; k < 3; k++) {
+        cfg[k] = s_preset(s_preset_names[k]);
+        p[k] = of_config_params(cfg[k], ofts_instrument_find("GC"));
+    }
+    //  imbalance 0.55 (31 / 9), delta 600: only "aggressive" (0.5, delta 500)
+    Ofts__Metrics m = s_flow(31, 0, 9, 0);
+    assert_true(m.imbalance_ratio == 0.55);
+    m.cumulative_delta = 600;
+    assert_false(s_due(p[0], &m));
+    assert_true(s_due(p[1], &m));
+    assert_false(s_due(p[2], &m));
+    //  imbalance 0.72 with delta 1,600: default and aggressive (0.6), not
+    //  conservative (0.6 < 0.7)
+    m = s_base(0.72);
+    m.cumulative_delta = 1600;
+    assert_true(s_due(p[0], &m));
+    assert_true(s_due(p[1], &m));
+    assert_false(s_due(p[2], &m));
+    //  ... and with 65% of the volume from sweeping buy orders: all three (0.8)
+    m = s_flow(21, 65, 14, 0);
+    m.cumulative_delta = 1600;
+    for (size_t k = 0; k < 3; k++) {
+        assert_true(s_due(p[k], &m));
+        of_config_destroy(&cfg[k]);
+    }
 }
 
 static int
@@ -372,6 +562,8 @@ main(void)
         cmocka_unit_test(t_prices_custom),
         cmocka_unit_test(t_decide_and_rearm),
         cmocka_unit_test(t_rearm_timed_and_off),
+        cmocka_unit_test(t_no_indicator_alone),
+        cmocka_unit_test(t_presets_ordered),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
