@@ -2,7 +2,7 @@
 
     ofts-monitor [--config F] [--json] [--endpoint E ...] [--count N]
                  [--duration-ms T] [--service] [--dashboard [--refresh-ms N]]
-                 [PREFIX ...]
+                 [--web HOST:PORT [--web-commands]] [PREFIX ...]
 
     Prints every decoded message on the prefixes (all when none): one line
     each, or one JSON object per line with --json (fit for jq). Gaps and
@@ -10,13 +10,16 @@
     --service is how `ofts up` runs it: it heartbeats like any service and
     writes the activity log (signals, orders, fills, positions, health)
     instead of every message. --dashboard shows the live overview instead,
-    redrawn in place.                                                      */
+    redrawn in place. --web serves the live web view (docs/monitor.md)
+    instead of printing; with --service and monitor.web.enabled, `ofts up`
+    runs it beside the activity log.                                       */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "dashboard.h"
 #include "health.h"
+#include "web.h"
 #include "ofts_clock.h"
 #include "ofts_instrument.h"
 #include "ofts_log.h"
@@ -34,6 +37,10 @@ typedef struct {
     dashboard_t *dashboard;
     int refresh_ms;
     int64_t next_render_ns;
+    web_config_t web_cfg;
+    const char *web_listen;         //  --web HOST:PORT
+    bool web_commands;              //  --web-commands
+    web_t *web;
     const char *prefixes[MAX_PREFIXES];
     int nprefixes;
     const char *endpoints[MAX_ENDPOINTS];
@@ -157,7 +164,7 @@ s_on_health(void *arg, health_event_t event, const health_entry_t *e)
     else
         log_info("service %s %s (pid %u, state '%s')", e->service,
                  event == HEALTH_BACK ? "heartbeat back" : "up", e->pid, e->state);
-    if (self->service_mode || self->dashboard || event == HEALTH_SEEN)
+    if (self->service_mode || self->dashboard || self->web || event == HEALTH_SEEN)
         return;
     if (self->json) {
         json_t *o = json_pack("{s:s, s:s, s:i, s:s}", "type", "health", "event", health_event_name(event),
@@ -176,7 +183,9 @@ s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
     monitor_t *self = arg;
     if (self->dashboard)
         dashboard_on_gap(self->dashboard, source, missing);
-    if (self->service_mode || self->dashboard)
+    if (self->web)
+        web_on_gap(self->web, source, missing);
+    if (self->service_mode || self->dashboard || self->web)
         return;                     //  the bus already logged it
     if (self->json)
         s_print_json(json_pack("{s:s, s:s, s:s, s:I}", "type", "gap", "source", source, "topic", topic,
@@ -249,6 +258,8 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
     monitor_t *self = arg;
     if (env->body_case == OFTS__ENVELOPE__BODY_HEARTBEAT && env->heartbeat->service)
         health_on_heartbeat(self->health, env->heartbeat, ofts_clock_now_ns());
+    if (self->web)
+        web_on_message(self->web, topic, env, ofts_clock_now_ns());
     if (self->service_mode) {
         s_count(self, env);
         s_log_activity(topic, env);
@@ -258,6 +269,8 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
         dashboard_on_message(self->dashboard, topic, env, ofts_clock_now_ns());
         return;
     }
+    if (self->web)
+        return;
     if (!s_wanted(self, topic))
         return;
     if (self->json)
@@ -276,6 +289,8 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
 {
     monitor_t *self = arg;
     health_check(self->health, now_ns);
+    if (self->web)
+        web_tick(self->web, now_ns);
     if (self->dashboard && now_ns >= self->next_render_ns) {
         dashboard_render(self->dashboard, stdout, now_ns, isatty(STDOUT_FILENO));
         self->next_render_ns = now_ns + (int64_t) self->refresh_ms * OFTS_NS_PER_MS;
@@ -295,6 +310,10 @@ s_parse_args(monitor_t *self, int argc, char **argv)
             self->service_mode = true;
         else if (strcmp(a, "--dashboard") == 0)
             self->refresh_ms = self->refresh_ms ? self->refresh_ms : 500;
+        else if (strcmp(a, "--web") == 0 && i + 1 < argc)
+            self->web_listen = argv[++i];
+        else if (strcmp(a, "--web-commands") == 0)
+            self->web_commands = true;
         else if (strcmp(a, "--refresh-ms") == 0 && i + 1 < argc)
             self->refresh_ms = atoi(argv[++i]);
         else if (strcmp(a, "--endpoint") == 0 && i + 1 < argc && self->nendpoints < MAX_ENDPOINTS)
@@ -346,6 +365,9 @@ main(int argc, char **argv)
     monitor_t self = { .svc = svc, .started_ns = ofts_clock_now_ns() };
     ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(svc), "monitor");
     int tick_ms = (int) ofts_cfgsec_int_range(sec, "check_ms", 250, 1, 60000);
+    ofts_cfgsec_t *web_sec = ofts_cfgsec_section(sec, "web");
+    web_config_read(&self.web_cfg, web_sec);
+    bool web_enabled = ofts_cfgsec_bool(web_sec, "enabled", false);
     if (ofts_service_config_done(svc, &sec) != 0) {
         ofts_service_destroy(&svc);
         return OFTS_EXIT_CONFIG;
@@ -360,6 +382,13 @@ main(int argc, char **argv)
     }
     if (!self.service_mode)
         ofts_service_no_pub(svc);
+    if (self.web_listen || (web_enabled && self.service_mode)) {
+        if (self.web_listen)
+            snprintf(self.web_cfg.listen, sizeof self.web_cfg.listen, "%s", self.web_listen);
+        self.web_cfg.commands = self.web_cfg.commands || self.web_commands;
+        snprintf(self.web_cfg.config_path, sizeof self.web_cfg.config_path, "%s",
+                 ofts_config_path(ofts_service_config(svc)));
+    }
     if (self.refresh_ms > 0 && !self.service_mode) {
         self.dashboard = dashboard_new((int64_t) ofts_service_heartbeat_timeout_ms(svc) * OFTS_NS_PER_MS);
         if (tick_ms > self.refresh_ms)
@@ -367,6 +396,18 @@ main(int argc, char **argv)
     }
     self.health = health_new((int64_t) ofts_service_heartbeat_timeout_ms(svc) * OFTS_NS_PER_MS, s_on_health, &self);
     ofts_bus_set_gap_handler(ofts_service_bus(svc), s_on_gap, &self);
+    if (*self.web_cfg.config_path) {
+        self.web = web_new(&self.web_cfg, self.health, ofts_service_config(svc));
+        if (!self.web) {
+            health_destroy(&self.health);
+            ofts_service_destroy(&svc);
+            return 2;
+        }
+        //  The update rate bound needs a timer at least as fast.
+        int period_ms = (int) (1000 / self.web_cfg.max_hz);
+        if (tick_ms > period_ms / 2)
+            tick_ms = period_ms / 2 > 10 ? period_ms / 2 : 10;
+    }
     int rc = s_connect(&self);
     if (rc == 0) {
         ofts_service_on_message(svc, s_on_message, &self);
@@ -380,6 +421,7 @@ main(int argc, char **argv)
     if (self.service_mode)
         s_log_summary(&self);
     dashboard_destroy(&self.dashboard);
+    web_destroy(&self.web);
     health_destroy(&self.health);
     ofts_service_destroy(&svc);
     return rc;

@@ -1,0 +1,286 @@
+/*  The web feed alone, through a real socket: a browser's first message is a
+    snapshot of what came before it connected (hand-computed footprint), then
+    updates numbered one after another; a feed of tens of thousands of
+    messages a second reaches the browser at no more than max_hz updates a
+    second; the page's files are served and nothing outside them; commands
+    are refused when read-only; a token, when set, is required.            */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ofts_clock.h"
+#include "web.h"
+#include "ws_client.h"
+
+#define PX(points) ((int64_t) ((points) * 1e9 + 0.5))
+#define T0 ((int64_t) 1764950400 * 1000000000LL)   //  a whole minute
+
+static web_t *
+s_web(double max_hz, const char *token, bool commands)
+{
+    web_config_t cfg;
+    web_config_read(&cfg, NULL);
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    snprintf(cfg.static_dir, sizeof cfg.static_dir, "%s", OFTS_WEB_DIR);
+    snprintf(cfg.token, sizeof cfg.token, "%s", token ? token : "");
+    snprintf(cfg.config_path, sizeof cfg.config_path, "none");
+    cfg.max_hz = max_hz;
+    cfg.commands = commands;
+    web_t *web = web_new(&cfg, NULL, NULL);
+    assert_non_null(web);
+    return web;
+}
+
+static void
+s_trade(web_t *web, int64_t t, double px, uint32_t size, Ofts__Side side)
+{
+    Ofts__Header h = OFTS__HEADER__INIT;
+    Ofts__Trade tr = OFTS__TRADE__INIT;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    h.ts_event = t;
+    tr.symbol = "GC";
+    tr.contract = "GCZ6";
+    tr.price = PX(px);
+    tr.size = size;
+    tr.aggressor = side;
+    env.header = &h;
+    env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+    env.trade = &tr;
+    web_on_message(web, "md.trade.GC", &env, ofts_clock_now_ns());
+}
+
+static json_t *
+s_recv_json(ws_client_t *c, int timeout_ms)
+{
+    char *text = ws_client_recv(c, timeout_ms);
+    if (!text)
+        return NULL;
+    json_t *j = json_loads(text, 0, NULL);
+    free(text);
+    return j;
+}
+
+//  Tick the monitor side until the client has a message.
+static json_t *
+s_pump(web_t *web, ws_client_t *c)
+{
+    for (int i = 0; i < 200; i++) {
+        web_tick(web, ofts_clock_now_ns());
+        json_t *j = s_recv_json(c, 50);
+        if (j)
+            return j;
+    }
+    return NULL;
+}
+
+static void
+test_snapshot_then_updates(void **state)
+{
+    (void) state;
+    web_t *web = s_web(10, NULL, false);
+    s_trade(web, T0 + 1, 100.0, 3, OFTS__SIDE__SIDE_BUY);
+    s_trade(web, T0 + 2, 100.0, 2, OFTS__SIDE__SIDE_SELL);
+    s_trade(web, T0 + 3, 100.25, 5, OFTS__SIDE__SIDE_BUY);
+    web_tick(web, ofts_clock_now_ns());
+    ws_client_t *c = ws_client_connect(web_port(web), "/", 5000, NULL);
+    assert_non_null(c);
+    json_t *snap = s_pump(web, c);
+    assert_non_null(snap);
+    assert_string_equal(json_string_value(json_object_get(snap, "type")), "snapshot");
+    json_t *bars = json_object_get(json_object_get(json_object_get(snap, "contracts"), "GCZ6"), "bars");
+    assert_int_equal(json_array_size(bars), 1);
+    json_t *bar = json_array_get(bars, 0);
+    //  delta = 3 - 2 + 5; VWAP = (100 * 5 + 100.25 * 5) / 10
+    assert_int_equal(json_integer_value(json_object_get(bar, "delta")), 6);
+    assert_int_equal(json_integer_value(json_object_get(bar, "vol")), 10);
+    assert_true(json_real_value(json_object_get(bar, "vwap")) == 100.125);
+    json_t *cell = json_array_get(json_object_get(bar, "cells"), 0);
+    assert_true(json_real_value(json_array_get(cell, 0)) == 100.0);
+    assert_int_equal(json_integer_value(json_array_get(cell, 1)), 2);    //  hit the bid
+    assert_int_equal(json_integer_value(json_array_get(cell, 2)), 3);    //  lifted the ask
+    json_int_t seq = json_integer_value(json_object_get(snap, "seq"));
+    json_decref(snap);
+
+    //  Then updates, each numbered one after the previous.
+    for (int i = 0; i < 3; i++) {
+        s_trade(web, T0 + 10 + i, 100.5, 1, OFTS__SIDE__SIDE_SELL);
+        json_t *u = s_pump(web, c);
+        assert_non_null(u);
+        assert_string_equal(json_string_value(json_object_get(u, "type")), "update");
+        assert_int_equal(json_integer_value(json_object_get(u, "seq")), seq + 1 + i);
+        json_t *b = json_array_get(
+            json_object_get(json_object_get(json_object_get(u, "contracts"), "GCZ6"), "bars"), 0);
+        assert_int_equal(json_integer_value(json_object_get(b, "delta")), 6 - (i + 1));
+        json_decref(u);
+    }
+    ws_client_destroy(&c);
+    web_destroy(&web);
+}
+
+typedef struct {
+    ws_client_t *c;
+    volatile bool stop;
+    int updates;
+    bool in_order;
+    json_int_t last_seq;
+} reader_t;
+
+static void *
+s_reader(void *arg)
+{
+    reader_t *r = arg;
+    r->in_order = true;
+    while (!r->stop) {
+        json_t *j = s_recv_json(r->c, 100);
+        if (!j)
+            continue;
+        json_int_t seq = json_integer_value(json_object_get(j, "seq"));
+        const char *type = json_string_value(json_object_get(j, "type"));
+        if (strcmp(type, "update") == 0) {
+            if (r->last_seq && seq != r->last_seq + 1)
+                r->in_order = false;
+            r->updates++;
+        }
+        r->last_seq = seq;
+        json_decref(j);
+    }
+    return NULL;
+}
+
+static void
+test_rate_bound(void **state)
+{
+    (void) state;
+    web_t *web = s_web(5, NULL, false);
+    ws_client_t *c = ws_client_connect(web_port(web), "/", 5000, NULL);
+    assert_non_null(c);
+    json_t *snap = s_pump(web, c);
+    assert_non_null(snap);
+    json_decref(snap);
+    reader_t r = { .c = c };
+    pthread_t th;
+    pthread_create(&th, NULL, s_reader, &r);
+    //  2 s of a feed far faster than any bound: a trade every few us, and
+    //  the monitor's timer every 10 ms.
+    int64_t start = ofts_clock_now_ns(), now = start, next_tick = start;
+    long fed = 0;
+    while ((now = ofts_clock_now_ns()) - start < 2 * OFTS_NS_PER_MS * 1000) {
+        s_trade(web, T0 + fed * 1000, 100.0 + (fed % 20) * 0.1, 1,
+                fed % 3 ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL);
+        fed++;
+        if (now >= next_tick) {
+            web_tick(web, now);
+            next_tick = now + 10 * OFTS_NS_PER_MS;
+        }
+    }
+    //  Let the last update arrive, then stop reading.
+    nanosleep(&(struct timespec) { 0, 400 * 1000000L }, NULL);
+    r.stop = true;
+    pthread_join(th, NULL);
+    print_message("fed %ld trades in 2 s, browser got %d updates\n", fed, r.updates);
+    assert_true(fed > 5000);
+    assert_true(r.in_order);
+    //  5 Hz for 2 s: 10 updates, +1 for a partial period at either end.
+    assert_true(r.updates >= 5);
+    assert_true(r.updates <= 11);
+    ws_client_destroy(&c);
+    web_destroy(&web);
+}
+
+static void
+test_static_files(void **state)
+{
+    (void) state;
+    web_t *web = s_web(4, NULL, false);
+    char *body = NULL;
+    assert_int_equal(http_get(web_port(web), "/", &body), 200);
+    assert_non_null(strstr(body, "ofts"));
+    free(body);
+    assert_int_equal(http_get(web_port(web), "/app.js", &body), 200);
+    free(body);
+    assert_int_equal(http_get(web_port(web), "/../CMakeLists.txt", &body), 404);
+    free(body);
+    assert_int_equal(http_get(web_port(web), "/nope.js", &body), 404);
+    free(body);
+    web_destroy(&web);
+}
+
+static void
+test_read_only(void **state)
+{
+    (void) state;
+    web_t *web = s_web(4, NULL, false);
+    ws_client_t *c = ws_client_connect(web_port(web), "/", 5000, NULL);
+    assert_non_null(c);
+    json_decref(s_pump(web, c));
+    assert_int_equal(ws_client_send(c, "{\"cmd\":\"kill\",\"token\":\"x\"}"), 0);
+    json_t *reply = NULL;
+    for (int i = 0; i < 100 && !reply; i++) {
+        json_t *j = s_recv_json(c, 50);
+        if (j && strcmp(json_string_value(json_object_get(j, "type")), "cmd") == 0)
+            reply = j;
+        else
+            json_decref(j);
+    }
+    assert_non_null(reply);
+    assert_false(json_boolean_value(json_object_get(reply, "ok")));
+    assert_non_null(strstr(json_string_value(json_object_get(reply, "error")), "read-only"));
+    json_decref(reply);
+    ws_client_destroy(&c);
+    web_destroy(&web);
+}
+
+static void
+test_token(void **state)
+{
+    (void) state;
+    web_t *web = s_web(4, "s3cret", false);
+    int status = 0;
+    ws_client_t *c = ws_client_connect(web_port(web), "/", 5000, &status);
+    assert_null(c);
+    c = ws_client_connect(web_port(web), "/?token=wrong", 5000, &status);
+    assert_null(c);
+    c = ws_client_connect(web_port(web), "/?token=s3cret", 5000, &status);
+    assert_non_null(c);
+    assert_int_equal(status, 101);
+    ws_client_destroy(&c);
+    char *body = NULL;
+    assert_int_equal(http_get(web_port(web), "/", &body), 403);
+    free(body);
+    assert_int_equal(http_get(web_port(web), "/?token=s3cret", &body), 200);
+    free(body);
+    web_destroy(&web);
+}
+
+static void
+test_refuses_open_bind_without_token(void **state)
+{
+    (void) state;
+    web_config_t cfg;
+    web_config_read(&cfg, NULL);
+    snprintf(cfg.listen, sizeof cfg.listen, "0.0.0.0:0");
+    cfg.token[0] = 0;
+    assert_null(web_new(&cfg, NULL, NULL));
+    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
+    cfg.commands = true;
+    assert_null(web_new(&cfg, NULL, NULL));
+}
+
+int
+main(void)
+{
+    unsetenv("OFTS_WEB_TOKEN");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_snapshot_then_updates),
+        cmocka_unit_test(test_rate_bound),
+        cmocka_unit_test(test_static_files),
+        cmocka_unit_test(test_read_only),
+        cmocka_unit_test(test_token),
+        cmocka_unit_test(test_refuses_open_bind_without_token),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

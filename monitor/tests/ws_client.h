@@ -1,0 +1,20 @@
+/*  ws_client - a minimal blocking WebSocket client for tests (RFC 6455:
+    text frames, masked as a client must; no extensions), and a plain HTTP
+    GET. Small on purpose: the test checks the server, not a library.     */
+#ifndef OFTS_WS_CLIENT_H
+#define OFTS_WS_CLIENT_H
+#include <stddef.h>
+
+typedef struct _ws_client_t ws_client_t;
+
+//  Connect to 127.0.0.1:port and upgrade at path (e.g. "/?token=x"). NULL
+//  when the server refuses (status in *status when not NULL).
+ws_client_t *ws_client_connect(int port, const char *path, int timeout_ms, int *status);
+void ws_client_destroy(ws_client_t **self_p);
+//  Next text message (malloc'd, NUL-terminated), NULL on timeout or close.
+char *ws_client_recv(ws_client_t *self, int timeout_ms);
+int ws_client_send(ws_client_t *self, const char *text);
+//  GET path; returns the HTTP status (-1 on failure), body malloc'd in *body.
+int http_get(int port, const char *path, char **body);
+
+#endif
