@@ -9,6 +9,8 @@ DEB_PKGS := build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf
             protobuf-c-compiler libcurl4-openssl-dev libjansson-dev libzstd-dev libsodium-dev \
             libcmocka-dev libsqlite3-dev libmicrohttpd-dev libwebsockets-dev libssl-dev zstd iproute2
 FUZZ_PKGS := clang libclang-rt-14-dev
+# Test-only: the web view's browser test (tests/test_e2e_web.c skips without it).
+TEST_PKGS := chromium
 JOBS ?= $(shell nproc)
 CTEST_JOBS ?= 2
 FUZZ_SECONDS ?= 60
@@ -36,6 +38,7 @@ demo: configure
 	tools/demo.sh build
 
 test: build-test
+	@tools/install-deps.sh $(TEST_PKGS) || echo "make test: chromium not installed; e2e_web will be skipped"
 	cd build-test && ctest -j $(CTEST_JOBS) --output-on-failure --timeout 300
 
 bench: configure

@@ -484,7 +484,10 @@ web_agg_on_message(web_agg_t *self, const char *topic, const Ofts__Envelope *env
 {
     (void) topic;
     int64_t t = env->header && env->header->ts_event ? env->header->ts_event : now_ns;
-    if (t > self->last_event_ns)
+    //  The chart's clock is the market's (a replay runs in the past).
+    bool md = env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_DEPTH
+              || env->body_case == OFTS__ENVELOPE__BODY_BBO;
+    if (md && t > self->last_event_ns)
         self->last_event_ns = t;
     switch (env->body_case) {
     case OFTS__ENVELOPE__BODY_TRADE: s_on_trade(self, env->trade, t); return;
@@ -559,6 +562,14 @@ static json_t *
 s_px_json(int64_t price)
 {
     return price && price != INT64_MAX ? json_real(s_px(price)) : json_null();
+}
+
+//  Digits a price of this contract needs (HG ticks are 0.0005).
+static int
+s_decimals(const char *contract)
+{
+    const ofts_instrument_t *ins = ofts_instrument_for_contract(contract);
+    return ins ? ins->decimals : 2;
 }
 
 static json_t *
@@ -642,8 +653,9 @@ s_contract_json(web_agg_t *self, wa_contract_t *c, bool all)
         json_array_append_new(cols, s_col_json(&c->cols[s % WA_COLS]));
     for (uint64_t s = s_first(all ? 0 : c->trades_pushed, c->ntrades, WA_TRADES); s < c->ntrades; s++)
         json_array_append_new(trades, s_trade_json(&c->trades[s % WA_TRADES]));
-    return json_pack("{s:s, s:s, s:o, s:o, s:o, s:o}", "contract", c->contract, "root", c->root, "bars", bars,
-                     "cols", cols, "trades", trades, "metrics", s_metrics_json(self, c));
+    return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o}", "contract", c->contract, "root", c->root, "decimals",
+                     s_decimals(c->contract), "bars", bars, "cols", cols, "trades", trades, "metrics",
+                     s_metrics_json(self, c));
 }
 
 static json_t *
@@ -653,8 +665,8 @@ s_signals_json(web_agg_t *self)
     for (uint64_t s = s_first(0, self->nsignals, WA_SIGNALS); s < self->nsignals; s++) {
         wa_signal_t *x = &self->signals[s % WA_SIGNALS];
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:o, s:o, s:f, s:s, s:s, s:s}", "id", x->id, "symbol",
-                         x->symbol, "contract", x->contract, "side", s_side(x->side), "t",
+            a, json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:o, s:o, s:o, s:f, s:s, s:s, s:s}", "id", x->id, "symbol",
+                         x->symbol, "contract", x->contract, "decimals", s_decimals(x->contract), "side", s_side(x->side), "t",
                          (json_int_t) (x->t / 1000000), "entry", s_px_json(x->entry), "stop", s_px_json(x->stop),
                          "target", s_px_json(x->target), "confidence", x->confidence, "reasons", x->reasons,
                          "status", x->status, "reject", x->reject));
@@ -728,8 +740,8 @@ s_positions_json(web_agg_t *self)
         if (p->qty == 0)
             stop = target = 0;
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:I, s:I, s:b}", "symbol", p->symbol, "contract",
-                         p->contract, "qty", p->qty, "entry", s_px_json(p->qty ? p->avg : 0), "stop",
+            a, json_pack("{s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:I, s:I, s:b}", "symbol", p->symbol, "contract",
+                         p->contract, "decimals", s_decimals(p->contract), "qty", p->qty, "entry", s_px_json(p->qty ? p->avg : 0), "stop",
                          s_px_json(stop), "target", s_px_json(target), "realized", (json_int_t) p->realized,
                          "unrealized", (json_int_t) p->unrealized, "protected", p->protected_));
     }

@@ -122,13 +122,15 @@ s_http_done(struct lws *wsi)
 static int
 s_serve(web_server_t *self, struct lws *wsi, const char *uri)
 {
-    if (!s_request_token_ok(self, wsi)) {
-        lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "token required");
-        return s_http_done(wsi);
-    }
     const char *name = uri[0] == '/' ? uri + 1 : uri;
     if (!*name)
         name = "index.html";
+    //  The page's code and style hold nothing private; the page itself and
+    //  the WebSocket (every datum, every command) need the token.
+    if (strcmp(name, "index.html") == 0 && !s_request_token_ok(self, wsi)) {
+        lws_return_http_status(wsi, HTTP_STATUS_FORBIDDEN, "token required");
+        return s_http_done(wsi);
+    }
     if (!s_safe_name(name)) {
         lws_return_http_status(wsi, HTTP_STATUS_NOT_FOUND, NULL);
         return s_http_done(wsi);

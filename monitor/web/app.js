@@ -12,6 +12,7 @@ let ws = null, dirty = false;
 const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s == null ? '' : s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' }[c]));
 const fmt = (v, d) => (v == null ? '-' : Number(v).toFixed(d == null ? 2 : d));
+const dec = (c) => (S.contracts[c] ? S.contracts[c].decimals : 2);
 const usd = (cents) => (cents == null ? '-' : (cents < 0 ? '-$' : '$') + (Math.abs(cents) / 100).toFixed(2));
 const hhmmss = (ms) => new Date(ms).toISOString().substr(11, 8);
 
@@ -45,6 +46,7 @@ function apply(m) {
   S.seq = m.seq;
   for (const [name, c] of Object.entries(m.contracts)) {
     const k = S.contracts[name] || (S.contracts[name] = { bars: {}, cols: {}, trades: [], metrics: null, root: c.root });
+    k.decimals = c.decimals;
     for (const b of c.bars) k.bars[b.seq] = b;
     for (const col of c.cols) k.cols[col.seq] = col;
     k.trades = k.trades.concat(c.trades).slice(-TRADES);
@@ -81,7 +83,7 @@ function renderPosition() {
   const rows = S.p.positions.filter((p) => p.qty !== 0);
   $('position').innerHTML = rows.length ? rows.map((p) =>
     `<div class="${p.qty > 0 ? 'BUY' : 'SELL'}">${esc(p.contract)} ${p.qty > 0 ? 'LONG' : 'SHORT'} ${Math.abs(p.qty)}` +
-    ` @ ${fmt(p.entry)} · stop ${fmt(p.stop)} · target ${fmt(p.target)}` +
+    ` @ ${fmt(p.entry, p.decimals)} · stop ${fmt(p.stop, p.decimals)} · target ${fmt(p.target, p.decimals)}` +
     ` · ${p.protected ? 'protected' : '<b class="dead">UNPROTECTED</b>'} · unrealized ${usd(p.unrealized)}</div>`).join('')
     : 'flat' + S.p.positions.map((p) => ` · ${esc(p.symbol)} realized ${usd(p.realized)}`).join('');
 }
@@ -106,13 +108,13 @@ function renderGauges(k) {
     gauge('aggressive ' + (m.aggr_buy >= m.aggr_sell ? 'buy' : 'sell'), aggr, fmt(aggr), t.aggressive) +
     gauge('depth imbal.', m.depth, fmt(m.depth), t.depth) +
     gauge('intensity x', m.intensity_ratio, fmt(m.intensity_ratio), t.intensity_ratio) +
-    `<div>VWAP ${fmt(m.vwap)} · last ${fmt(m.last)} · ${m.window_trades} trades / ${m.window_volume} lots in window</div>`;
+    `<div>VWAP ${fmt(m.vwap, k.decimals)} · last ${fmt(m.last, k.decimals)} · ${m.window_trades} trades / ${m.window_volume} lots in window</div>`;
 }
 
 function renderSignals() {
   $('signals').innerHTML = S.p.signals.slice().reverse().map((s) =>
     `<li class="sig ${s.status}"><span class="tag">${s.status.toUpperCase()}</span> ${hhmmss(s.t)} ` +
-    `<span class="${s.side}">${s.side}</span> ${esc(s.contract)} @ ${fmt(s.entry)} stop ${fmt(s.stop)} target ${fmt(s.target)} ` +
+    `<span class="${s.side}">${s.side}</span> ${esc(s.contract)} @ ${fmt(s.entry, s.decimals)} stop ${fmt(s.stop, s.decimals)} target ${fmt(s.target, s.decimals)} ` +
     `conf ${fmt(s.confidence)}<br><span class="reasons">${esc(s.reasons)}</span>` +
     (s.reject ? `<br><span class="reject">rejected: ${esc(s.reject)}</span>` : '') + '</li>').join('');
 }
@@ -124,7 +126,7 @@ function renderFootprint(k) {
     const cells = b.cells.slice().sort((x, y) => y[0] - x[0]);
     const poc = cells.reduce((best, c) => (c[1] + c[2] > best ? c[1] + c[2] : best), 0);
     return `<table class="fp"><tr><th colspan="3">${hhmmss(b.t)}</th></tr>` +
-      cells.map((c) => `<tr class="${c[1] + c[2] === poc ? 'poc' : ''}"><td class="px">${fmt(c[0])}</td>` +
+      cells.map((c) => `<tr class="${c[1] + c[2] === poc ? 'poc' : ''}"><td class="px">${fmt(c[0], k.decimals)}</td>` +
         `<td class="bid">${c[1]}</td><td class="ask">${c[2]}</td></tr>`).join('') +
       `<tr><td>delta</td><td colspan="2" class="${b.delta >= 0 ? 'BUY' : 'SELL'}">${b.delta}</td></tr></table>`;
   }).join('');
@@ -134,10 +136,10 @@ function renderTables() {
   const work = S.p.orders.slice().reverse();
   $('orders').innerHTML = '<tr><th>order</th><th>role</th><th>side</th><th>qty</th><th>price</th><th>status</th></tr>' +
     work.map((o) => `<tr><td>${esc(o.id.slice(-10))}</td><td>${o.role}</td><td class="${o.side}">${o.side}</td>` +
-      `<td>${o.filled}/${o.qty}</td><td>${fmt(o.price)}</td><td>${o.status}${o.text ? ' ' + esc(o.text) : ''}</td></tr>`).join('');
+      `<td>${o.filled}/${o.qty}</td><td>${fmt(o.price, dec(o.contract))}</td><td>${o.status}${o.text ? ' ' + esc(o.text) : ''}</td></tr>`).join('');
   $('fills').innerHTML = '<tr><th>time</th><th>role</th><th>side</th><th>qty</th><th>price</th></tr>' +
     S.p.fills.slice().reverse().map((f) => `<tr><td>${hhmmss(f.t)}</td><td>${f.role}</td>` +
-      `<td class="${f.side}">${f.side}</td><td>${f.qty}</td><td>${fmt(f.price)}</td></tr>`).join('');
+      `<td class="${f.side}">${f.side}</td><td>${f.qty}</td><td>${fmt(f.price, dec(f.contract))}</td></tr>`).join('');
   $('health').innerHTML = '<tr><th>service</th><th>state</th><th>pid</th><th>restarts</th><th>seen</th></tr>' +
     S.p.health.map((h) => `<tr class="${h.alive ? '' : 'dead'}"><td>${esc(h.service)}</td><td>${esc(h.state)}</td>` +
       `<td>${h.pid}</td><td>${h.restarts}</td><td>${(h.age_ms / 1000).toFixed(1)} s ago</td></tr>`).join('');
@@ -226,7 +228,7 @@ function renderChart(k) {
       if (p == null) return;
       ctx.strokeStyle = color; ctx.setLineDash([6, 4]); ctx.beginPath();
       ctx.moveTo(L, Y(p)); ctx.lineTo(R, Y(p)); ctx.stroke(); ctx.setLineDash([]);
-      ctx.fillStyle = color; ctx.fillText(`${label} ${fmt(p)}`, L + 4, Y(p) - 3);
+      ctx.fillStyle = color; ctx.fillText(`${label} ${fmt(p, k.decimals)}`, L + 4, Y(p) - 3);
     };
     line(pos.entry, '#f0f6fc', (pos.qty > 0 ? 'LONG ' : 'SHORT ') + Math.abs(pos.qty) + ' entry');
     line(pos.stop, '#f85149', 'stop'); line(pos.target, '#3fb950', 'target');
@@ -244,7 +246,7 @@ function renderChart(k) {
   // axes
   ctx.fillStyle = '#8b949e'; ctx.font = '11px monospace';
   for (let i = 0; i <= 6; i++) {
-    const p = lo + (hi - lo) * i / 6; ctx.fillText(fmt(p), R + 4, Y(p) + 4);
+    const p = lo + (hi - lo) * i / 6; ctx.fillText(fmt(p, k.decimals), R + 4, Y(p) + 4);
   }
   for (let i = 0; i <= 4; i++) {
     const t = tmin + (tmax - tmin) * i / 4; ctx.fillText(hhmmss(t), Math.min(X(t), R - 60), h - 4);
@@ -293,8 +295,8 @@ $('chart').addEventListener('mousemove', (e) => {
   if (!hit) { tip.hidden = true; return; }
   const s = hit.s;
   tip.hidden = false; tip.style.left = (x + 14) + 'px'; tip.style.top = (y + 14) + 'px';
-  tip.textContent = `${s.side} ${s.contract} @ ${fmt(s.entry)} conf ${fmt(s.confidence)} ${s.status.toUpperCase()}\n` +
-    `${s.reasons}${s.reject ? '\nrejected: ' + s.reject : ''}\nstop ${fmt(s.stop)} target ${fmt(s.target)}`;
+  tip.textContent = `${s.side} ${s.contract} @ ${fmt(s.entry, s.decimals)} conf ${fmt(s.confidence)} ${s.status.toUpperCase()}\n` +
+    `${s.reasons}${s.reject ? '\nrejected: ' + s.reject : ''}\nstop ${fmt(s.stop, s.decimals)} target ${fmt(s.target, s.decimals)}`;
 });
 window.addEventListener('resize', () => { if (S.p) render(); });
 if (TOKEN) {
