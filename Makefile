@@ -1,6 +1,7 @@
 # ofts top-level entry points. Everything real lives in CMake; this file only
 # installs what a fresh Debian box lacks and picks the build tree.
 #   make demo   - install, build (release), run the whole system on bundled data
+#   make demo-web - the same replay with the live web view, kept running (Ctrl-C)
 #   make test   - install, build (ASan+UBSan), run every test with ctest
 #   make bench  - build (release) and run every build/bin/bench-*
 #   make fuzz   - build the libFuzzer targets with clang and run each for a bounded time
@@ -18,7 +19,7 @@ FUZZ_SECONDS ?= 60
 DEMO_TARGETS := ofts_cli ofts-gateway-md ofts-analyzer ofts-risk ofts-gateway-order ofts-monitor \
                 ofts-sim ofts-backtest
 
-.PHONY: deps configure build build-test demo test bench fuzz clean
+.PHONY: deps configure build build-test demo demo-web test bench fuzz clean
 
 deps:
 	@tools/install-deps.sh $(DEB_PKGS)
@@ -36,6 +37,10 @@ build-test: deps
 demo: configure
 	cmake --build build -j $(JOBS) --target $(DEMO_TARGETS)
 	tools/demo.sh build
+
+demo-web: configure
+	cmake --build build -j $(JOBS) --target $(DEMO_TARGETS)
+	tools/demo-web.sh build
 
 test: build-test
 	@tools/install-deps.sh $(TEST_PKGS) || echo "make test: chromium not installed; e2e_web will be skipped"

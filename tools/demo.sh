@@ -8,14 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="${1:-build}/bin"
-DATA=data/generated/demo-months.dbn.zst
-mkdir -p data/generated logs
-if [ ! -f "$DATA" ]; then
-  echo "== generating $DATA (ofts-sim --months, seed 42, 20 minutes)"
-  "$BIN/ofts-sim" --months --minutes 20 --seed 42 -o "$DATA"
-fi
-rm -rf var/demo logs/demo
-mkdir -p var/demo logs/demo
+. tools/demo-prepare.sh
 : > logs/demo/orderflow_trading.log
 
 echo "== ofts up: replaying $DATA at 20x (about a minute); paper broker; logs in logs/demo/"
@@ -39,4 +32,5 @@ echo
 echo "logs: logs/demo/orderflow_trading.log (all activity) and logs/demo/<service>.log"
 echo "state: var/demo/risk.sqlite (risk journal), var/demo/gateway-order.db (orders, fills)"
 echo "report: logs/demo/backtest.html"
+echo "live web view of the same replay: make demo-web, then http://127.0.0.1:8080/ (docs/monitor.md)"
 exit $rc
