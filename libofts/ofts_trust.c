@@ -34,6 +34,7 @@ static const s_rule_t s_rules[] = {
     { "exec.order.",    "gateway-order", OFTS__ENVELOPE__BODY_ORDER_UPDATE },
     { "exec.fill.",     "gateway-order", OFTS__ENVELOPE__BODY_FILL },
     { "exec.position.", "gateway-order", OFTS__ENVELOPE__BODY_POSITION },
+    { "exec.account.",  "gateway-order", OFTS__ENVELOPE__BODY_ACCOUNT },     //  its own trading state
     { "sys.heartbeat.", NULL,            OFTS__ENVELOPE__BODY_HEARTBEAT },
 };
 

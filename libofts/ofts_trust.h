@@ -6,7 +6,9 @@
     endpoint, its header names the owner as source, and its body is the one
     type its topic carries (an OrderRequest only on risk.order., a Command
     only on risk.command.). ofts_bus applies this to every socket that was
-    connected for a named publisher; see docs/security.md.
+    connected for a named publisher; see docs/security.md. A NEW TOPIC MUST
+    BE ADDED to the table in ofts_trust.c (and docs/security.md), or every
+    subscriber drops it ("topic has no owner").
 
     Without CURVE a publisher also proves who it is with a MAC over each
     message, keyed by a per-installation secret in a 0600 file

@@ -80,6 +80,8 @@ t_check(void **state)
     //  Fills only from gateway-order.
     env = s_env("gateway-order", OFTS__ENVELOPE__BODY_FILL);
     assert_null(ofts_trust_check("gateway-order", "exec.fill.GC.", &env));
+    env = s_env("gateway-order", OFTS__ENVELOPE__BODY_ACCOUNT);
+    assert_null(ofts_trust_check("gateway-order", "exec.account.", &env));
     env = s_env("analyzer", OFTS__ENVELOPE__BODY_FILL);
     assert_non_null(ofts_trust_check("analyzer", "exec.fill.GC.", &env));
     //  A trade is fine on md.trade. from gateway-md, not on md.bbo.
