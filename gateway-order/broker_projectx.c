@@ -213,6 +213,29 @@ broker_projectx_contract_for(const char *active_id, const char *contract, char *
 //  ---------------------------------------------------------------------------
 //  broker_ops
 
+//  A bracket leg's distance from the entry reference in whole ticks. 0 when
+//  the leg is not asked for. A leg under one tick away would round to 0 and
+//  silently go out unprotected on that side: refuse the order instead.
+static int
+s_bracket_ticks(broker_order_t *order, const char *leg, int64_t level, int64_t tick, int32_t *ticks)
+{
+    *ticks = 0;
+    if (!level)
+        return 0;
+    int64_t distance = llabs((long long) (order->price - level));
+    if (distance / tick >= 1) {
+        *ticks = (int32_t) (distance / tick);
+        return 0;
+    }
+    char a[32], b[32], c[32];
+    snprintf(order->text, sizeof(order->text), "%s %s is under one tick (%s) from the reference %s: "
+             "refused", leg, ofts_price_str(level, a, sizeof a), ofts_price_str(tick, b, sizeof b),
+             ofts_price_str(order->price, c, sizeof c));
+    order->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+    log_warn("projectx: %s: %s", order->client_order_id, order->text);
+    return -1;
+}
+
 static broker_result_t
 s_place(void *impl, broker_order_t *order, int64_t now_ns)
 {
@@ -258,10 +281,9 @@ s_place(void *impl, broker_order_t *order, int64_t now_ns)
         order->status = OFTS__ORDER_STATUS__STATUS_REJECTED;
         return BROKER_REJECTED;
     }
-    if (order->stop)
-        px.sl_ticks = (int32_t) (llabs((long long) (order->price - order->stop)) / tick);
-    if (order->take_profit)
-        px.tp_ticks = (int32_t) (llabs((long long) (order->take_profit - order->price)) / tick);
+    if (s_bracket_ticks(order, "stop", order->stop, tick, &px.sl_ticks) != 0
+        || s_bracket_ticks(order, "target", order->take_profit, tick, &px.tp_ticks) != 0)
+        return BROKER_REJECTED;
     broker_strlcpy(px.custom_tag, order->client_order_id, sizeof(px.custom_tag));
     projectx_place_result_t res;
     memset(&res, 0, sizeof(res));

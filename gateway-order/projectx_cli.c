@@ -47,14 +47,15 @@ px(int64_t price, char *buf)
 static void
 print_order(const projectx_order_info_t *o)
 {
-    char a[32], b[32], c[32], t[40];
+    char a[32], b[32], c[32], t[40], parent[40] = "";
     projectx_time_format(o->created_ns, t, sizeof t);
-    printf("%lld %s %-9s type=%d %s %d/%d %s limit=%s stop=%s filled=%s tag=%s%s%lld\n",
+    if (o->parent_id)       //  bracket legs only: no parent prints nothing
+        snprintf(parent, sizeof parent, " parent=%lld", (long long) o->parent_id);
+    printf("%lld %s %-9s type=%d %s %d/%d %s limit=%s stop=%s filled=%s tag=%s%s\n",
            (long long) o->id, t, projectx_status_name(o->status), o->type,
            o->side == PROJECTX_SIDE_BUY ? "BUY " : "SELL", o->fill_volume, o->size,
            o->contract_id, px(o->limit_price, a), px(o->stop_price, b), px(o->filled_price, c),
-           o->custom_tag[0] ? o->custom_tag : "-", o->parent_id ? " parent=" : "",
-           o->parent_id ? (long long) o->parent_id : 0LL);
+           o->custom_tag[0] ? o->custom_tag : "-", parent);
 }
 
 static int
@@ -135,14 +136,21 @@ cmd_trades(projectx_t *client, double hours)
     if (projectx_trades(client, now_ns() - (int64_t) (hours * 3600e9), 0, rows, MAX_ROWS, &count)
         != PROJECTX_OK)
         return 1;
-    char price[32], t[40];
+    char price[32], t[40], pnl[40];
     for (size_t i = 0; i < count && i < MAX_ROWS; i++) {
         projectx_time_format(rows[i].created_ns, t, sizeof t);
-        printf("%lld %s order=%lld %s %s %d @ %s pnl=%s%lld.%02lld fees=%lld.%02lld%s\n",
+        //  A null profitAndLoss is an opening (half-turn) execution: no P&L,
+        //  which is not the same as a P&L of 0.00.
+        if (rows[i].has_pnl)
+            snprintf(pnl, sizeof pnl, "%s%lld.%02lld", rows[i].pnl_cents < 0 ? "-" : "",
+                     (long long) llabs(rows[i].pnl_cents / 100),
+                     (long long) llabs(rows[i].pnl_cents % 100));
+        else
+            snprintf(pnl, sizeof pnl, "-");
+        printf("%lld %s order=%lld %s %s %d @ %s pnl=%s fees=%lld.%02lld%s\n",
                (long long) rows[i].id, t, (long long) rows[i].order_id, rows[i].contract_id,
                rows[i].side == PROJECTX_SIDE_BUY ? "BUY " : "SELL", rows[i].size,
-               px(rows[i].price, price), rows[i].pnl_cents < 0 ? "-" : "",
-               (long long) llabs(rows[i].pnl_cents / 100), (long long) llabs(rows[i].pnl_cents % 100),
+               px(rows[i].price, price), pnl,
                (long long) (rows[i].fees_cents / 100), (long long) (rows[i].fees_cents % 100),
                rows[i].voided ? " VOIDED" : "");
     }

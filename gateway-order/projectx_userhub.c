@@ -155,6 +155,9 @@ struct _projectx_userhub_t {
     bool transport_open;
     bool up, reported;              //  reported: on_state was called at least once
     int failures;
+    bool jitter;
+    uint64_t rng;
+    uint64_t bad_seen;              //  unreadable records already acted on
     int64_t now_ms, next_attempt_ms, connect_started_ms, up_since_ms, max_session_ms;
     char sub_ids[SUBSCRIPTIONS][24];
     int subs_done;
@@ -186,7 +189,17 @@ go_down(projectx_userhub_t *self, const char *reason)
     self->transport_open = false;
     self->phase = HUB_IDLE;
     snprintf(self->reason, sizeof self->reason, "%s", reason);
+    //  Only a connection that stayed up for a while resets the backoff: a
+    //  hub that accepts, subscribes and drops at once must not be hammered
+    //  (931 connections in 50 s before this rule).
+    if (self->up && self->now_ms - self->up_since_ms >= PROJECTX_USERHUB_STABLE_MS)
+        self->failures = 0;
     int64_t wait = projectx_userhub_backoff_ms(self->failures);
+    if (self->jitter && wait > 0) {
+        //  +0..50 %, so many clients dropped together do not return together.
+        self->rng = self->rng * 6364136223846793005ULL + 1442695040888963407ULL;
+        wait += (int64_t) ((self->rng >> 33) % (uint64_t) (wait / 2 + 1));
+    }
     self->failures++;
     self->next_attempt_ms = self->now_ms + wait;
     report(self, false, reason);
@@ -231,7 +244,6 @@ on_completion(void *arg, const char *invocation_id, const char *error)
             return;
         }
         if (++self->subs_done == SUBSCRIPTIONS) {
-            self->failures = 0;
             self->up_since_ms = self->now_ms;
             report(self, true, "subscribed");
         }
@@ -258,6 +270,12 @@ on_invocation(void *arg, const char *target, const json_t *arguments)
     if (bad) {
         self->bad += (uint64_t) bad;
         log_warn("projectx: user hub: %d unreadable %s payload(s)", bad, target);
+    }
+    if (bad && n == 0) {
+        //  Nothing usable arrived: the stream cannot be trusted; say DOWN
+        //  (the caller polls REST) and reconnect.
+        go_down(self, "unreadable events from the hub");
+        return;
     }
     for (int i = 0; i < n; i++) {
         self->events++;
@@ -294,6 +312,8 @@ projectx_userhub_new(const char *hub_url, int64_t account_id, const signalr_opti
     self->transport = *transport;
     self->handler = *handler;
     self->max_session_ms = 20LL * 3600 * 1000;
+    self->jitter = true;
+    self->rng = (uint64_t) (uintptr_t) self ^ (uint64_t) account_id;
     signalr_handler_t h = { on_send, on_open, on_invocation, on_completion, on_closed, self };
     self->session = signalr_session_new(&self->options, &h);
     return self;
@@ -305,6 +325,14 @@ projectx_userhub_destroy(projectx_userhub_t **self_p)
     if (!self_p || !*self_p)
         return;
     projectx_userhub_t *self = *self_p;
+    if (self->transport_open && self->phase == HUB_SESSION
+        && signalr_session_state(self->session) != SIGNALR_CLOSED && self->transport.send) {
+        //  A clean goodbye (SignalR Close), so the server does not wait out
+        //  its client time-out for us.
+        char *bye = signalr_encode_close();
+        self->transport.send(self->transport.arg, bye, strlen(bye));
+        free(bye);
+    }
     if (self->transport_open && self->transport.close)
         self->transport.close(self->transport.arg);
     signalr_session_destroy(&self->session);
@@ -372,8 +400,17 @@ void
 projectx_userhub_received(projectx_userhub_t *self, const void *data, size_t len, int64_t now_ms)
 {
     self->now_ms = now_ms;
-    if (self->phase == HUB_SESSION)
-        signalr_session_receive(self->session, data, len, now_ms);
+    if (self->phase != HUB_SESSION)
+        return;
+    signalr_session_receive(self->session, data, len, now_ms);
+    uint64_t bad = signalr_session_bad_records(self->session);
+    if (bad > self->bad_seen) {
+        //  Frames we cannot read: events may be lost. Not UP with 0 events:
+        //  DOWN (REST polls) and a fresh connection.
+        self->bad_seen = bad;
+        if (self->phase == HUB_SESSION)
+            go_down(self, "unreadable frames from the hub");
+    }
 }
 
 void
@@ -388,6 +425,7 @@ projectx_userhub_lost(projectx_userhub_t *self, const char *reason, int64_t now_
 }
 
 bool projectx_userhub_up(projectx_userhub_t *self) { return self->up; }
+void projectx_userhub_set_jitter(projectx_userhub_t *self, bool on) { self->jitter = on; }
 void projectx_userhub_set_max_session(projectx_userhub_t *self, int64_t ms) { self->max_session_ms = ms; }
 const char *projectx_userhub_reason(projectx_userhub_t *self) { return self->reason; }
 

@@ -54,7 +54,10 @@ int projectx_userhub_parse(const char *target, const json_t *arguments, projectx
 
 //  Reconnect delay after `failures` consecutive failed/lost connections:
 //  0, 1, 2, 5, 10, 30, 30, ... seconds (ASP.NET's default is 0, 2, 10, 30
-//  then gives up; a trading client never gives up).
+//  then gives up; a trading client never gives up). The hub adds a random
+//  0..50 % (jitter), and counts a connection as failed unless it stayed up
+//  PROJECTX_USERHUB_STABLE_MS: subscribing is not enough.
+#define PROJECTX_USERHUB_STABLE_MS 60000
 int64_t projectx_userhub_backoff_ms(int failures);
 
 //  "https://rtc.topstepx.com/hubs/user" + token ->
@@ -101,6 +104,8 @@ void projectx_userhub_lost(projectx_userhub_t *self, const char *reason, int64_t
 //  long, so a rotated token is in use at least daily (spec §7.7: whether an
 //  open socket outlives its token is UNCONFIRMED). Default 20 h; 0 = never.
 void projectx_userhub_set_max_session(projectx_userhub_t *self, int64_t ms);
+//  Jitter on reconnect delays (default on; tests turn it off for exact times).
+void projectx_userhub_set_jitter(projectx_userhub_t *self, bool on);
 bool projectx_userhub_up(projectx_userhub_t *self);
 //  Why the hub is (or last went) down; "" before the first failure.
 const char *projectx_userhub_reason(projectx_userhub_t *self);

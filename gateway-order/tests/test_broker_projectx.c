@@ -390,6 +390,41 @@ t_flatten_closes_contract(void **state)
     WAIT_FOR(f, broker_open_orders(broker_projectx_broker(f->bp), open, 8) == 0);
 }
 
+//  Issue #13 fault 4: a stop 0.05 from a GC reference (tick 0.1) rounded to
+//  0 ticks and the entry went out with no stop; now refused with a reason
+//  and nothing reaches the broker. Same for a target.
+static void
+t_sub_tick_bracket_refused(void **state)
+{
+    fx_t *f = *state;
+    broker_t *b = broker_projectx_broker(f->bp);
+    broker_order_t o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.client_order_id, sizeof o.client_order_id, "subtick-1");
+    snprintf(o.symbol, sizeof o.symbol, "GC");
+    o.role = OFTS__ORDER_ROLE__ROLE_ENTRY;
+    o.side = OFTS__SIDE__SIDE_BUY;
+    o.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+    o.quantity = 1;
+    o.price = PX(2350, 0);
+    o.stop = PX(2350, 0) - 50000000LL;          //  2349.95: half a tick
+    o.take_profit = PX(2352, 0);
+    assert_int_equal(broker_place(b, &o, ofts_clock_now_ns()), BROKER_REJECTED);
+    assert_int_equal(o.status, OFTS__ORDER_STATUS__STATUS_REJECTED);
+    assert_non_null(strstr(o.text, "stop 2349.95 is under one tick (0.1) from the reference 2350"));
+    snprintf(o.client_order_id, sizeof o.client_order_id, "subtick-2");
+    o.stop = PX(2349, 0);
+    o.take_profit = PX(2350, 0) + 90000000LL;   //  2350.09
+    assert_int_equal(broker_place(b, &o, ofts_clock_now_ns()), BROKER_REJECTED);
+    assert_non_null(strstr(o.text, "target 2350.09 is under one tick"));
+    assert_int_equal(mock_counter(&f->mock, "place"), 0);
+    //  Exactly one tick is fine.
+    snprintf(o.client_order_id, sizeof o.client_order_id, "subtick-3");
+    o.take_profit = PX(2350, 1);
+    assert_int_equal(broker_place(b, &o, ofts_clock_now_ns()), BROKER_OK);
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+}
+
 //  Position Brackets mode: rejected, with the operator's fix in the text.
 static void
 t_position_brackets_rejected(void **state)
@@ -556,6 +591,7 @@ main(void)
         cmocka_unit_test_setup_teardown(t_restart_recovers_from_broker, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_orphan_legs_adopted_and_flattened, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_flatten_closes_contract, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_sub_tick_bracket_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_position_brackets_rejected, s_setup_position_brackets,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(t_service_live_against_mock, s_setup, s_teardown),

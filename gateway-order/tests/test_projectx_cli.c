@@ -7,6 +7,8 @@
 #include <cmocka.h>
 
 #include "projectx_harness.h"
+#include "projectx_client.h"
+#include "ofts_instrument.h"
 #include <curl/curl.h>
 #include <poll.h>
 #include <signal.h>
@@ -157,6 +159,41 @@ test_read_commands(void **state)
     assert_non_null(strstr(out, "Position not found"));
 }
 
+//  Issue #13 fault 6: an order without a parent printed a stray "0" after
+//  its tag, and a null P&L (an opening execution) printed as "pnl=0.00".
+static void
+test_orders_and_trades_format(void **state)
+{
+    fixture_t *f = *state;
+    projectx_config_t cfg;
+    projectx_config_defaults(&cfg);
+    cfg.base_url = f->mock.base_url;
+    cfg.account_name = "PRAC-V2-645601-47191819";
+    projectx_t *client = projectx_new(&cfg);
+    assert_non_null(client);
+    assert_int_equal(projectx_login(client), PROJECTX_OK);
+    projectx_order_t o = { .contract_id = "CON.F.US.GCE.Z26", .side = PROJECTX_SIDE_BUY,
+                           .type = PROJECTX_TYPE_MARKET, .size = 1, .sl_ticks = 10, .tp_ticks = 20,
+                           .custom_tag = "cli-fmt-1" };
+    o.limit_price = o.stop_price = OFTS_UNDEF_PRICE;
+    projectx_place_result_t res;
+    assert_int_equal(projectx_place(client, &o, &res), PROJECTX_OK);
+    projectx_destroy(&client);
+
+    static char out[65536];
+    const char *orders[] = { "--account", "PRAC-V2-645601-47191819", "orders", "2", NULL };
+    assert_int_equal(run(f, orders, out, sizeof out), 0);
+    assert_non_null(strstr(out, "tag=cli-fmt-1\n"));
+    char want[64];
+    snprintf(want, sizeof want, "tag=cli-fmt-1-SL parent=%lld\n", (long long) res.order_id);
+    assert_non_null(strstr(out, want));
+    assert_null(strstr(out, "tag=cli-fmt-1 0"));
+    const char *trades[] = { "--account", "PRAC-V2-645601-47191819", "trades", "2", NULL };
+    assert_int_equal(run(f, trades, out, sizeof out), 0);
+    assert_non_null(strstr(out, " pnl=- fees="));
+    assert_null(strstr(out, "pnl=0.00"));
+}
+
 static void
 test_errors(void **state)
 {
@@ -184,6 +221,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_read_commands, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_orders_and_trades_format, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

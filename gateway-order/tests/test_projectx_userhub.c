@@ -163,7 +163,10 @@ hub(fake_t *f)
     f->token = "tok1";
     projectx_hub_transport_t t = { t_open, t_send, t_close, f };
     projectx_hub_handler_t h = { h_event, h_state, h_token, f };
-    return projectx_userhub_new("http://127.0.0.1:9/hubs/user", 26282486, NULL, &t, &h);
+    projectx_userhub_t *self = projectx_userhub_new("http://127.0.0.1:9/hubs/user", 26282486, NULL,
+                                                    &t, &h);
+    projectx_userhub_set_jitter(self, false);       //  exact times below
+    return self;
 }
 
 static void
@@ -237,22 +240,23 @@ test_hub_lifecycle(void **state)
     rx(h, "{\"type\":7,\"error\":\"bye\",\"allowReconnect\":true}" RS, 4000);
     assert_int_equal(f.downs, 2);
     assert_int_equal(f.closes, 1);
-    //  Connect failures back off: 0 s, 1 s, 2 s ...
+    //  The session before lasted 1 s (not stable): the backoff keeps
+    //  growing: 1 s, 2 s, 5 s ...
     f.open_rc = -1;
-    projectx_userhub_tick(h, 4000);          //  attempt (backoff 0) fails
-    assert_int_equal(f.opens, 3);
     projectx_userhub_tick(h, 4999);
+    assert_int_equal(f.opens, 2);
+    projectx_userhub_tick(h, 5000);          //  +1 s, fails
     assert_int_equal(f.opens, 3);
-    projectx_userhub_tick(h, 5000);          //  +1 s
-    assert_int_equal(f.opens, 4);
     projectx_userhub_tick(h, 6999);
+    assert_int_equal(f.opens, 3);
+    projectx_userhub_tick(h, 7000);          //  +2 s, fails
     assert_int_equal(f.opens, 4);
-    projectx_userhub_tick(h, 7000);          //  +2 s
-    assert_int_equal(f.opens, 5);
     assert_int_equal(f.downs, 2);            //  reported once while down
     f.open_rc = 0;
+    projectx_userhub_tick(h, 11999);
+    assert_int_equal(f.opens, 4);
     projectx_userhub_tick(h, 12000);         //  +5 s
-    assert_int_equal(f.opens, 6);
+    assert_int_equal(f.opens, 5);
     projectx_userhub_opened(h, 12001);
     rx(h, "{}" RS, 12002);
     rx(h, "{\"type\":3,\"invocationId\":\"0\"}" RS "{\"type\":3,\"invocationId\":\"1\"}" RS
@@ -260,11 +264,15 @@ test_hub_lifecycle(void **state)
     assert_int_equal(f.ups, 3);
     uint64_t connects, events, bad;
     projectx_userhub_counters(h, &connects, &events, &bad);
-    assert_int_equal(connects, 6);
+    assert_int_equal(connects, 5);
     assert_int_equal(events, 22);
+    int sent = f.nsent;
     projectx_userhub_destroy(&h);
     assert_null(h);
     assert_int_equal(f.closes, 2);           //  destroy closes the live transport
+    //  ... after a SignalR Close (issue #13 fault 5).
+    assert_int_equal(f.nsent, sent + 1);
+    assert_string_equal(f.sent[sent], "{\"type\":7}" RS);
 }
 
 static void
@@ -321,9 +329,83 @@ test_hub_failures(void **state)
     //  Dropped while the REST side has no token: down, no socket.
     projectx_userhub_lost(h, "gone", 400000);
     f.token = NULL;
-    projectx_userhub_tick(h, 400000);
+    projectx_userhub_tick(h, 401000);        //  up 40 s only: 1 s backoff
     assert_int_equal(f.opens, opens);
     assert_non_null(strstr(projectx_userhub_reason(h), "no token"));
+    projectx_userhub_destroy(&h);
+}
+
+//  Issue #13 fault 3: a hub that accepts, subscribes and drops at once was
+//  reconnected at once every time (the count reset on subscribe): 931
+//  connections in 50 s. Now the backoff grows with jitter until a session
+//  lasts PROJECTX_USERHUB_STABLE_MS; a loop ticking every 10 ms for 50 s
+//  makes at most 7 connections (0, 1-1.5, 2-3, 5-7.5, 10-15, 30-45 s).
+static void
+test_hub_flapping_backs_off(void **state)
+{
+    (void) state;
+    fake_t f;
+    projectx_userhub_t *h = hub(&f);
+    projectx_userhub_set_jitter(h, true);
+    int64_t last_open_ms = 0, gaps[16];
+    int ngaps = 0, opens = 0;
+    for (int64_t now = 0; now < 50000; now += 10) {
+        projectx_userhub_tick(h, now);
+        if (f.opens > opens) {
+            opens = f.opens;
+            if (opens > 1 && ngaps < 16)
+                gaps[ngaps++] = now - last_open_ms;
+            last_open_ms = now;
+            projectx_userhub_opened(h, now);
+            rx(h, "{}" RS "{\"type\":3,\"invocationId\":\"0\"}" RS "{\"type\":3,\"invocationId\":\"1\"}" RS
+                  "{\"type\":3,\"invocationId\":\"2\"}" RS "{\"type\":3,\"invocationId\":\"3\"}" RS, now);
+            assert_true(projectx_userhub_up(h));
+            projectx_userhub_lost(h, "dropped after subscribe", now);
+        }
+    }
+    assert_true(opens >= 5 && opens <= 7);
+    //  Each wait within [base, 1.5 x base] of 0, 1, 2, 5, 10 s.
+    static const int64_t base[] = { 0, 1000, 2000, 5000, 10000, 30000 };
+    for (int i = 0; i < ngaps; i++) {
+        assert_true(gaps[i] >= base[i]);
+        assert_true(gaps[i] <= base[i] + base[i] / 2 + 10);
+    }
+    //  A session that lasted a minute resets it: the next reconnect is at once.
+    projectx_userhub_set_jitter(h, false);
+    int64_t t = 200000;
+    projectx_userhub_tick(h, t);
+    projectx_userhub_opened(h, t);
+    rx(h, "{}" RS "{\"type\":3,\"invocationId\":\"0\"}" RS "{\"type\":3,\"invocationId\":\"1\"}" RS
+          "{\"type\":3,\"invocationId\":\"2\"}" RS "{\"type\":3,\"invocationId\":\"3\"}" RS, t);
+    rx(h, "{\"type\":6}" RS, t + 29000);
+    rx(h, "{\"type\":6}" RS, t + 58000);
+    projectx_userhub_lost(h, "dropped after a minute", t + 61000);
+    opens = f.opens;
+    projectx_userhub_tick(h, t + 61000);
+    assert_int_equal(f.opens, opens + 1);
+    projectx_userhub_destroy(&h);
+}
+
+//  Issue #13 fault 5: frames the client cannot read left the hub UP with 0
+//  events (and no REST polling). Now: DOWN (the caller polls) and reconnect.
+static void
+test_hub_unreadable_goes_down(void **state)
+{
+    (void) state;
+    fake_t f;
+    projectx_userhub_t *h = hub(&f);
+    bring_up(h, &f, 1000);
+    rx(h, "{this is not json" RS, 2000);
+    assert_false(projectx_userhub_up(h));
+    assert_int_equal(f.downs, 1);
+    assert_non_null(strstr(f.reason, "unreadable frames"));
+    assert_int_equal(f.closes, 1);
+    //  Events whose payload cannot be read at all: the same.
+    bring_up(h, &f, 5000);
+    rx(h, "{\"type\":1,\"target\":\"GatewayUserOrder\",\"arguments\":[\"garbage\"]}" RS, 6000);
+    assert_false(projectx_userhub_up(h));
+    assert_non_null(strstr(f.reason, "unreadable events"));
+    assert_int_equal(f.events, 0);
     projectx_userhub_destroy(&h);
 }
 
@@ -347,6 +429,8 @@ main(void)
         cmocka_unit_test(test_redact),
         cmocka_unit_test(test_hub_lifecycle),
         cmocka_unit_test(test_hub_failures),
+        cmocka_unit_test(test_hub_flapping_backs_off),
+        cmocka_unit_test(test_hub_unreadable_goes_down),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
