@@ -2,6 +2,7 @@
 #include <ctype.h>
 #include <czmq.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,30 @@
 #include "ofts.pb-c.h"
 
 #define MAX_SYMBOLS 32
-#define MAX_SEARCH 512
+#define MAX_OPEN 512                    //  Order/searchOpen rows a flatten reads
 #define NS_PER_MS ((int64_t) 1000000)
 #define LOOKBACK_NS (12LL * 3600 * 1000000000LL)   //  first search window
+//  The search window starts this far before the oldest order still
+//  working (or before the last poll when none is): clock skew and late
+//  rows. It moves forward as orders finish, so a service that runs for
+//  days never drags its whole history through every poll.
+#define WINDOW_MARGIN_NS (5LL * 60 * 1000000000LL)
+//  Event-driven polls: at most one per this long (a burst is one poll).
+#define DOORBELL_GAP_MS 2000
+//  Trade ids older than the window by this much are forgotten.
+#define TRADES_KEEP_NS (3600LL * 1000000000LL)
+
+//  One poll's answers, made on the I/O thread, applied on the caller's.
+typedef struct {
+    projectx_order_info_t *orders;
+    size_t norders;
+    projectx_trade_t *trades;
+    size_t ntrades;
+    projectx_position_t positions[MAX_SYMBOLS];
+    size_t npositions;
+    bool orders_ok, trades_ok, positions_ok;
+    int64_t as_of_ns;                   //  projectx clock when the poll began
+} snapshot_t;
 
 typedef struct {
     broker_order_t order;
@@ -33,21 +55,33 @@ struct _broker_projectx_t {
     broker_t broker;
     projectx_t *client;
     int poll_ms;
-    int64_t last_poll;
-    int64_t since_ns;                   //  search window start
+    char *hub_url;
+    //  The caller's thread (broker_ops) only:
     tracked_t *orders;
     size_t norders, cap;
+    zhashx_t *by_tag;                   //  client order id -> index + 1
+    zhashx_t *by_px;                    //  ProjectX order id -> index + 1
     contract_entry_t contracts[MAX_SYMBOLS];
     size_t ncontracts;
     broker_position_t positions[MAX_SYMBOLS];
     size_t npositions;
-    zhashx_t *trades_seen;              //  trade ids already reported
+    zhashx_t *trades_seen;              //  trade id -> its time (ns)
+    bool hub_up_seen;
+    //  Shared with the I/O thread, under mx:
+    pthread_mutex_t mx;
+    snapshot_t *ready;                  //  newest poll, not yet applied
+    int64_t since_ns;                   //  search window start (0: first poll)
+    bool poll_soon;                     //  the caller changed something: look
+    bool hub_up, stop;
+    broker_projectx_stats_t stats;
+    //  The I/O thread only: the user hub and the poll clock.
+    pthread_t io;
+    bool io_started;
     projectx_hubws_t *ws;               //  user hub transport (NULL: REST only)
     projectx_userhub_t *hub;
-    bool hub_up;
-    bool poll_now;                      //  the hub rang: poll at the next call
-    projectx_order_info_t *scratch;     //  search results
-    projectx_trade_t *trades;
+    bool doorbell;                      //  the hub rang since the last poll
+    int64_t last_poll_ms;
+    char token[4096];
 };
 
 //  ---------------------------------------------------------------------------
@@ -144,10 +178,29 @@ s_from_info(broker_order_t *o, const projectx_order_info_t *info)
 static tracked_t *
 s_tracked(broker_projectx_t *self, const char *client_order_id)
 {
-    for (size_t i = 0; i < self->norders; i++)
-        if (strcmp(self->orders[i].order.client_order_id, client_order_id) == 0)
-            return &self->orders[i];
-    return NULL;
+    uintptr_t at = (uintptr_t) zhashx_lookup(self->by_tag, client_order_id);
+    return at ? &self->orders[at - 1] : NULL;
+}
+
+static tracked_t *
+s_tracked_px(broker_projectx_t *self, int64_t px_id)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%" PRId64, px_id);
+    uintptr_t at = (uintptr_t) zhashx_lookup(self->by_px, key);
+    return at ? &self->orders[at - 1] : NULL;
+}
+
+static void
+s_index(broker_projectx_t *self, size_t i)
+{
+    tracked_t *t = &self->orders[i];
+    zhashx_update(self->by_tag, t->order.client_order_id, (void *) (uintptr_t) (i + 1));
+    if (t->px_id) {
+        char key[24];
+        snprintf(key, sizeof key, "%" PRId64, t->px_id);
+        zhashx_update(self->by_px, key, (void *) (uintptr_t) (i + 1));
+    }
 }
 
 static tracked_t *
@@ -162,12 +215,25 @@ s_track(broker_projectx_t *self, const broker_order_t *order, int64_t px_id, con
         t = &self->orders[self->norders++];
         memset(t, 0, sizeof(*t));
     }
+    int64_t created = t->order.created_ns;
     t->order = *order;
+    if (!t->order.created_ns)
+        t->order.created_ns = created;
     if (px_id)
         t->px_id = px_id;
     if (contract_id)
         broker_strlcpy(t->contract_id, contract_id, sizeof(t->contract_id));
+    s_index(self, (size_t) (t - self->orders));
     return t;
+}
+
+//  Ask the I/O thread to poll soon (after a place, cancel or close).
+static void
+s_poll_soon(broker_projectx_t *self)
+{
+    pthread_mutex_lock(&self->mx);
+    self->poll_soon = true;
+    pthread_mutex_unlock(&self->mx);
 }
 
 static const projectx_contract_t *
@@ -296,6 +362,7 @@ s_place(void *impl, broker_order_t *order, int64_t now_ns)
         order->text[0] = 0;
         s_track(self, order, res.order_id, c->id);
         broker_emit_order(&self->broker, order);
+        s_poll_soon(self);
         return BROKER_OK;
     }
     if (res.bracket_mode_error)
@@ -322,8 +389,10 @@ s_cancel(void *impl, const char *client_order_id, int64_t now_ns)
         return BROKER_REJECTED;
     projectx_status_t st;
     int rc = projectx_cancel(self->client, t->px_id, &st);
-    if (rc == PROJECTX_OK)
+    if (rc == PROJECTX_OK) {
+        s_poll_soon(self);
         return BROKER_OK;               //  the next poll reports CANCELLED
+    }
     log_warn("projectx: cancel %s: %s", client_order_id, st.text);
     return rc == PROJECTX_UNKNOWN ? BROKER_AMBIGUOUS : BROKER_REJECTED;
 }
@@ -357,15 +426,16 @@ static bool
 s_cancel_working(broker_projectx_t *self, const char *symbol, int64_t now_ns)
 {
     size_t count = 0;
-    bool listed = projectx_open_orders(self->client, self->scratch, MAX_SEARCH, &count) == PROJECTX_OK;
+    projectx_order_info_t *open = calloc(MAX_OPEN, sizeof *open);
+    bool listed = projectx_open_orders(self->client, open, MAX_OPEN, &count) == PROJECTX_OK;
     if (!listed) {
         log_warn("projectx: flatten %s: open orders could not be listed: cancelling the tracked ones", symbol);
         count = 0;
     }
-    if (count > MAX_SEARCH)
-        count = MAX_SEARCH;
+    if (count > MAX_OPEN)
+        count = MAX_OPEN;
     for (size_t i = 0; i < count; i++) {
-        const projectx_order_info_t *info = &self->scratch[i];
+        const projectx_order_info_t *info = &open[i];
         const ofts_instrument_t *inst = s_instrument_of(info->contract_id);
         if (!inst || strcmp(inst->root, symbol) != 0)
             continue;
@@ -379,9 +449,10 @@ s_cancel_working(broker_projectx_t *self, const char *symbol, int64_t now_ns)
     for (size_t i = 0; i < self->norders; i++) {
         tracked_t *t = &self->orders[i];
         if (strcmp(t->order.symbol, symbol) == 0 && t->px_id && !t->flatten
-            && !broker_status_terminal(t->order.status) && !s_listed(self->scratch, count, t->px_id))
+            && !broker_status_terminal(t->order.status) && !s_listed(open, count, t->px_id))
             s_cancel(self, t->order.client_order_id, now_ns);
     }
+    free(open);
     return listed;
 }
 
@@ -417,22 +488,16 @@ s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns
     tracked_t *t = s_track(self, &o, 0, c->id);
     t->flatten = true;
     broker_emit_order(&self->broker, &o);
-    self->last_poll = 0;                //  look again soon
+    s_poll_soon(self);                  //  look again soon
     return rc == PROJECTX_OK ? BROKER_OK : BROKER_AMBIGUOUS;
 }
 
-//  Order/search: new states of our tags.
+//  Order/search rows: new states of our tags, and the legs of our entries.
 static void
-s_poll_orders(broker_projectx_t *self)
+s_apply_orders(broker_projectx_t *self, const snapshot_t *snap)
 {
-    size_t count = 0;
-    if (projectx_search_orders(self->client, self->since_ns, 0, self->scratch, MAX_SEARCH, &count)
-        != PROJECTX_OK)
-        return;
-    if (count > MAX_SEARCH)
-        count = MAX_SEARCH;
-    for (size_t i = 0; i < count; i++) {
-        const projectx_order_info_t *info = &self->scratch[i];
+    for (size_t i = 0; i < snap->norders; i++) {
+        const projectx_order_info_t *info = &snap->orders[i];
         if (!info->custom_tag[0])
             continue;
         broker_order_t o;
@@ -468,11 +533,11 @@ s_poll_orders(broker_projectx_t *self)
 static const char *
 s_coid_for_trade(broker_projectx_t *self, const projectx_trade_t *tr, int *role)
 {
-    for (size_t i = 0; i < self->norders; i++)
-        if (self->orders[i].px_id == tr->order_id) {
-            *role = self->orders[i].order.role;
-            return self->orders[i].order.client_order_id;
-        }
+    tracked_t *mine = s_tracked_px(self, tr->order_id);
+    if (mine) {
+        *role = mine->order.role;
+        return mine->order.client_order_id;
+    }
     //  Not one of ours by id: a closeContract execution for a pending flatten.
     for (size_t i = 0; i < self->norders; i++) {
         tracked_t *t = &self->orders[i];
@@ -487,20 +552,15 @@ s_coid_for_trade(broker_projectx_t *self, const projectx_trade_t *tr, int *role)
 }
 
 static void
-s_poll_trades(broker_projectx_t *self)
+s_apply_trades(broker_projectx_t *self, const snapshot_t *snap)
 {
-    size_t count = 0;
-    if (projectx_trades(self->client, self->since_ns, 0, self->trades, MAX_SEARCH, &count) != PROJECTX_OK)
-        return;
-    if (count > MAX_SEARCH)
-        count = MAX_SEARCH;
-    for (size_t i = 0; i < count; i++) {
-        const projectx_trade_t *tr = &self->trades[i];
+    for (size_t i = 0; i < snap->ntrades; i++) {
+        const projectx_trade_t *tr = &snap->trades[i];
         char id[BROKER_ID_LEN];
         snprintf(id, sizeof(id), "%" PRId64, tr->id);
         if (tr->voided || zhashx_lookup(self->trades_seen, id))
             continue;
-        zhashx_update(self->trades_seen, id, (void *) 1);
+        zhashx_update(self->trades_seen, id, (void *) (intptr_t) (tr->created_ns > 0 ? tr->created_ns : 1));
         broker_fill_t f;
         memset(&f, 0, sizeof(f));
         broker_strlcpy(f.fill_id, id, sizeof(f.fill_id));
@@ -519,14 +579,10 @@ s_poll_trades(broker_projectx_t *self)
 }
 
 static void
-s_poll_positions(broker_projectx_t *self, int64_t now_ns)
+s_apply_positions(broker_projectx_t *self, const snapshot_t *snap, int64_t now_ns)
 {
-    projectx_position_t px[MAX_SYMBOLS];
-    size_t count = 0;
-    if (projectx_open_positions(self->client, px, MAX_SYMBOLS, &count) != PROJECTX_OK)
-        return;
-    if (count > MAX_SYMBOLS)
-        count = MAX_SYMBOLS;
+    size_t count = snap->npositions;
+    const projectx_position_t *px = snap->positions;
     broker_position_t now[MAX_SYMBOLS];
     size_t n = 0;
     for (size_t i = 0; i < count; i++) {
@@ -584,26 +640,82 @@ s_compact(broker_projectx_t *self)
         if (i >= cut || !broker_status_terminal(self->orders[i].order.status))
             self->orders[kept++] = self->orders[i];
     self->norders = kept;
+    zhashx_purge(self->by_tag);
+    zhashx_purge(self->by_px);
+    for (size_t i = 0; i < self->norders; i++)
+        s_index(self, i);
 }
 
+//  Trade ids from before the window can never come back in a reply.
+static void
+s_forget_trades(broker_projectx_t *self, int64_t since_ns)
+{
+    if (zhashx_size(self->trades_seen) < 1024)
+        return;
+    zlistx_t *keys = zhashx_keys(self->trades_seen);
+    for (const char *key = zlistx_first(keys); key; key = zlistx_next(keys))
+        if ((intptr_t) zhashx_lookup(self->trades_seen, key) < since_ns - TRADES_KEEP_NS)
+            zhashx_delete(self->trades_seen, key);
+    zlistx_destroy(&keys);
+}
+
+//  The next window starts before the oldest order still working (it can
+//  still change) and never later than the last poll: a moving window, not
+//  a fixed start with a row cap (issue #13: with a 12 h start and 512 rows,
+//  the newest orders were the ones cut).
+static void
+s_move_window(broker_projectx_t *self, int64_t as_of_ns)
+{
+    int64_t start = as_of_ns;
+    for (size_t i = 0; i < self->norders; i++) {
+        const tracked_t *t = &self->orders[i];
+        if (!broker_status_terminal(t->order.status) && t->order.created_ns > 0
+            && t->order.created_ns < start)
+            start = t->order.created_ns;
+    }
+    start -= WINDOW_MARGIN_NS;
+    pthread_mutex_lock(&self->mx);
+    self->since_ns = start;
+    pthread_mutex_unlock(&self->mx);
+    s_forget_trades(self, start);
+}
+
+static void
+s_snapshot_free(snapshot_t **snap_p)
+{
+    if (*snap_p) {
+        free((*snap_p)->orders);
+        free((*snap_p)->trades);
+        free(*snap_p);
+        *snap_p = NULL;
+    }
+}
+
+//  On the caller's thread: apply the newest poll the I/O thread made, if
+//  any. Without one this is a lock and a pointer test (md handling stays
+//  in microseconds; issue #11 §4).
 static void
 s_poll(void *impl, int64_t now_ns)
 {
     broker_projectx_t *self = impl;
-    if (self->ws)
-        projectx_hubws_service(self->ws, 0);
-    int64_t interval = (int64_t) self->poll_ms * (self->hub_up ? 10 : 1) * NS_PER_MS;
-    if (!self->poll_now && self->last_poll && now_ns - self->last_poll < interval)
+    pthread_mutex_lock(&self->mx);
+    snapshot_t *snap = self->ready;
+    self->ready = NULL;
+    bool up = self->hub_up;
+    pthread_mutex_unlock(&self->mx);
+    self->hub_up_seen = up;
+    if (!snap)
         return;
-    self->poll_now = false;
-    self->last_poll = now_ns;
-    if (!self->since_ns)
-        self->since_ns = now_ns - LOOKBACK_NS;
-    projectx_keepalive(self->client);
-    s_poll_orders(self);
-    s_poll_trades(self);
-    s_poll_positions(self, now_ns);
+    if (snap->orders_ok)
+        s_apply_orders(self, snap);
+    if (snap->trades_ok)
+        s_apply_trades(self, snap);
+    if (snap->positions_ok)
+        s_apply_positions(self, snap, now_ns);
     s_compact(self);
+    if (snap->orders_ok)
+        s_move_window(self, snap->as_of_ns);
+    s_snapshot_free(&snap);
 }
 
 static size_t
@@ -658,33 +770,136 @@ static const broker_ops_t s_ops = {
     .remote = true,
 };
 
+//  ---------------------------------------------------------------------------
+//  The I/O thread: the user hub and every REST read. The caller's thread
+//  never waits on either (issue #11 §4: with the hub serviced from poll(),
+//  every md message waited >= 1 ms).
+
 //  User hub: a doorbell for REST polls (see the header).
 static void
 s_hub_event(void *arg, const projectx_event_t *event)
 {
     (void) event;
-    ((broker_projectx_t *) arg)->poll_now = true;
+    broker_projectx_t *self = arg;
+    self->doorbell = true;
+    pthread_mutex_lock(&self->mx);
+    self->stats.hub_events++;
+    pthread_mutex_unlock(&self->mx);
 }
 
 static void
 s_hub_state(void *arg, bool up, const char *reason)
 {
     broker_projectx_t *self = arg;
-    if (up != self->hub_up) {
+    pthread_mutex_lock(&self->mx);
+    bool was = self->hub_up;
+    self->hub_up = up;
+    if (up && !was)
+        self->stats.hub_ups++;
+    pthread_mutex_unlock(&self->mx);
+    if (up != was) {
         if (up)
             log_info("projectx: user hub up: REST poll every %d ms + on events", self->poll_ms * 10);
         else
             log_warn("projectx: user hub down (%s): REST poll every %d ms", reason ? reason : "?",
                      self->poll_ms);
     }
-    self->hub_up = up;
-    self->poll_now = true;              //  no replay after a reconnect: look now
+    self->doorbell = true;              //  no replay after a reconnect: look now
 }
 
 static const char *
 s_hub_token(void *arg)
 {
-    return projectx_token(((broker_projectx_t *) arg)->client);
+    broker_projectx_t *self = arg;
+    return projectx_token_copy(self->client, self->token, sizeof self->token) ? self->token : NULL;
+}
+
+//  One poll: three reads, coalescing every doorbell since the last one.
+static void
+s_poll_once(broker_projectx_t *self, int64_t since_ns)
+{
+    snapshot_t *snap = calloc(1, sizeof *snap);
+    snap->as_of_ns = projectx_time_now_ms() * NS_PER_MS;
+    if (!since_ns)
+        since_ns = snap->as_of_ns - LOOKBACK_NS;
+    projectx_keepalive(self->client);
+    snap->orders_ok = projectx_search_orders_all(self->client, since_ns, 0, &snap->orders,
+                                                 &snap->norders) == PROJECTX_OK;
+    snap->trades_ok = projectx_trades_all(self->client, since_ns, 0, &snap->trades,
+                                          &snap->ntrades) == PROJECTX_OK;
+    size_t count = 0;
+    snap->positions_ok = projectx_open_positions(self->client, snap->positions, MAX_SYMBOLS,
+                                                 &count) == PROJECTX_OK;
+    snap->npositions = count < MAX_SYMBOLS ? count : MAX_SYMBOLS;
+    pthread_mutex_lock(&self->mx);
+    if (self->ready)
+        self->stats.snapshots_replaced++;
+    s_snapshot_free(&self->ready);      //  the newer one says everything it did
+    self->ready = snap;
+    self->stats.polls++;
+    if (snap->norders > self->stats.max_rows)
+        self->stats.max_rows = snap->norders;
+    pthread_mutex_unlock(&self->mx);
+}
+
+static void *
+s_io_main(void *arg)
+{
+    broker_projectx_t *self = arg;
+    projectx_set_background_thread(self->client);
+    if (self->hub_url) {
+        self->ws = projectx_hubws_new();
+        projectx_hub_transport_t transport;
+        projectx_hubws_transport(self->ws, &transport);
+        projectx_hub_handler_t handler = { s_hub_event, s_hub_state, s_hub_token, self };
+        self->hub = projectx_userhub_new(self->hub_url, projectx_account_id(self->client), NULL,
+                                         &transport, &handler);
+        if (self->hub)
+            projectx_hubws_attach(self->ws, self->hub);
+        else {
+            log_warn("projectx: user hub not started: REST polling only");
+            projectx_hubws_destroy(&self->ws);
+        }
+    }
+    //  Wait at most ~1 s of projectx time per turn (less at accelerated time).
+    int turn_ms = (int) (1000.0 / projectx_time_scale());
+    turn_ms = turn_ms < 1 ? 1 : turn_ms > 20 ? 20 : turn_ms;
+    for (;;) {
+        if (self->ws)
+            projectx_hubws_service(self->ws, turn_ms);
+        else
+            zclock_sleep(turn_ms);
+        pthread_mutex_lock(&self->mx);
+        bool stop = self->stop, soon = self->poll_soon, up = self->hub_up;
+        int64_t since = self->since_ns;
+        pthread_mutex_unlock(&self->mx);
+        if (stop)
+            break;
+        int64_t now = projectx_time_mono_ms();
+        int64_t since_last = now - self->last_poll_ms;
+        int64_t interval = (int64_t) self->poll_ms * (up ? 10 : 1);
+        //  A burst of events (or of our own orders) is one poll: at most
+        //  one per DOORBELL_GAP_MS, however often the doorbell rings
+        //  (3 reads / 2 s = 90 of the 200 a minute, at worst).
+        bool rung = self->doorbell || soon;
+        int64_t gap = self->poll_ms < DOORBELL_GAP_MS ? self->poll_ms : DOORBELL_GAP_MS;
+        if (self->last_poll_ms && since_last < (rung ? gap : interval))
+            continue;
+        pthread_mutex_lock(&self->mx);
+        self->poll_soon = false;
+        pthread_mutex_unlock(&self->mx);
+        self->doorbell = false;
+        self->last_poll_ms = now;
+        s_poll_once(self, since);
+    }
+    projectx_userhub_destroy(&self->hub);       //  sends the SignalR Close
+    if (self->ws) {
+        projectx_hubws_attach(self->ws, NULL);
+        for (int i = 0; i < 3; i++)
+            projectx_hubws_service(self->ws, 5);  //  let the Close leave
+    }
+    projectx_hubws_destroy(&self->ws);
+    return NULL;
 }
 
 broker_projectx_t *
@@ -693,31 +908,34 @@ broker_projectx_new(projectx_t *client, int poll_ms, const char *hub_url)
     broker_projectx_t *self = calloc(1, sizeof(*self));
     self->client = client;
     self->poll_ms = poll_ms > 0 ? poll_ms : BROKER_PROJECTX_DEFAULT_POLL_MS;
+    self->hub_url = hub_url && hub_url[0] ? strdup(hub_url) : NULL;
     self->trades_seen = zhashx_new();
-    self->scratch = calloc(MAX_SEARCH, sizeof(projectx_order_info_t));
-    self->trades = calloc(MAX_SEARCH, sizeof(projectx_trade_t));
+    self->by_tag = zhashx_new();
+    self->by_px = zhashx_new();
+    pthread_mutex_init(&self->mx, NULL);
     broker_init(&self->broker, &s_ops, self);
-    if (hub_url && hub_url[0]) {
-        self->ws = projectx_hubws_new();
-        projectx_hub_transport_t transport;
-        projectx_hubws_transport(self->ws, &transport);
-        projectx_hub_handler_t handler = { s_hub_event, s_hub_state, s_hub_token, self };
-        self->hub = projectx_userhub_new(hub_url, projectx_account_id(client), NULL, &transport,
-                                         &handler);
-        if (self->hub)
-            projectx_hubws_attach(self->ws, self->hub);
-        else {
-            log_warn("projectx: user hub not started: REST polling only");
-            projectx_hubws_destroy(&self->ws);
-        }
-    }
+    self->io_started = pthread_create(&self->io, NULL, s_io_main, self) == 0;
+    if (!self->io_started)
+        log_error("projectx: cannot start the I/O thread: no polling");
     return self;
 }
 
 bool
 broker_projectx_hub_up(broker_projectx_t *self)
 {
-    return self->hub_up;
+    pthread_mutex_lock(&self->mx);
+    bool up = self->hub_up;
+    pthread_mutex_unlock(&self->mx);
+    return up;
+}
+
+void
+broker_projectx_stats(broker_projectx_t *self, broker_projectx_stats_t *out)
+{
+    pthread_mutex_lock(&self->mx);
+    *out = self->stats;
+    pthread_mutex_unlock(&self->mx);
+    out->tracked = self->norders;
 }
 
 void
@@ -726,12 +944,19 @@ broker_projectx_destroy(broker_projectx_t **self_p)
     broker_projectx_t *self = *self_p;
     if (!self)
         return;
-    projectx_userhub_destroy(&self->hub);
-    projectx_hubws_destroy(&self->ws);
+    if (self->io_started) {
+        pthread_mutex_lock(&self->mx);
+        self->stop = true;
+        pthread_mutex_unlock(&self->mx);
+        pthread_join(self->io, NULL);
+    }
+    s_snapshot_free(&self->ready);
+    pthread_mutex_destroy(&self->mx);
     projectx_destroy(&self->client);
     zhashx_destroy(&self->trades_seen);
-    free(self->scratch);
-    free(self->trades);
+    zhashx_destroy(&self->by_tag);
+    zhashx_destroy(&self->by_px);
+    free(self->hub_url);
     free(self->orders);
     free(self);
     *self_p = NULL;

@@ -13,19 +13,29 @@
               named flatten_id that fills when the position reads flat.
               When the open orders cannot be listed the close still goes
               out but the result is BROKER_AMBIGUOUS (retried).
-    poll   -> Order/search (statuses of our tags, incl. legs once they
+    poll   -> applies the newest answers of the I/O thread's last REST
+              poll: Order/search (statuses of our tags, incl. legs once they
               leave Suspended), Trade/search (fills: fill_id = the trade id),
               Position/searchOpen (positions). Events go out only on change.
               Every order whose tag is ofts's (broker_ofts_tag) is adopted
               and followed whatever its parent's state: a restarted
               gateway-order finds the legs an earlier instance never saved.
-              REST is the only source of state. With a user hub URL, the
-              SignalR user hub (projectx_userhub) is a doorbell: any order /
-              position / trade event, and every (re)connect, triggers a REST
-              poll at the next call; while the hub is up the timed poll runs
-              every 10 x poll_ms, while it is down every poll_ms. Nothing is
-              lost when the stream drops (spec §10.12) and the rate budget
-              (200 requests / 60 s, §6) is not spent on idle polling.
+              poll() itself never touches the network: a lock and a pointer
+              test when there is nothing new.
+    I/O thread (one per adapter): owns the SignalR user hub
+              (projectx_userhub) and makes every REST poll. REST is the only
+              source of state; the hub is a doorbell: any event, and every
+              (re)connect, triggers a poll, and so does a place/cancel/close
+              of ours - at most one poll per 2 s (or poll_ms if shorter),
+              however many events (a burst = one poll). While the hub is up
+              the timed poll runs every 10 x poll_ms, while it is down every
+              poll_ms. Its reads come second in the client's request budget
+              (projectx_client.h), so a place never waits behind them.
+              Nothing is lost when the stream drops (spec §10.12).
+    window -> Order/search and Trade/search ask from 5 min before the oldest
+              order still working (else before the last poll) to now, with no
+              row cap: a moving window, so days of orders never push the
+              newest out of the reply.
     find   -> tracked orders, else Order/search by tag (after a restart).
 
     Ambiguous place outcomes are resolved by the client itself (tag search);
@@ -45,6 +55,15 @@ typedef struct _broker_projectx_t broker_projectx_t;
 broker_projectx_t *broker_projectx_new(projectx_t *client, int poll_ms, const char *hub_url);
 //  True while the user hub is connected and subscribed.
 bool broker_projectx_hub_up(broker_projectx_t *self);
+
+typedef struct {
+    uint64_t polls;                 //  REST polls made (3 reads each)
+    uint64_t snapshots_replaced;    //  polls superseded before being applied
+    uint64_t hub_events, hub_ups;   //  doorbells, (re)connections that subscribed
+    uint64_t max_rows;              //  most Order/search rows in one poll
+    size_t tracked;                 //  orders followed now
+} broker_projectx_stats_t;
+void broker_projectx_stats(broker_projectx_t *self, broker_projectx_stats_t *out);
 void broker_projectx_destroy(broker_projectx_t **self_p);
 broker_t *broker_projectx_broker(broker_projectx_t *self);
 //  The ProjectX id of an ofts contract month, from the root's active id:

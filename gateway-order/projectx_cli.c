@@ -224,7 +224,10 @@ cmd_watch(projectx_t *client, const char *hub_url, double seconds)
     projectx_userhub_counters(hub, &connects, &events, &bad);
     printf("%llu event(s), %llu connect(s), %llu unreadable\n", (unsigned long long) events,
            (unsigned long long) connects, (unsigned long long) bad);
-    projectx_userhub_destroy(&hub);
+    projectx_userhub_destroy(&hub);         //  sends the SignalR Close
+    projectx_hubws_attach(ws, NULL);
+    for (int i = 0; i < 3; i++)
+        projectx_hubws_service(ws, 5);      //  ... and lets it leave
     projectx_hubws_destroy(&ws);
     return 0;
 }

@@ -4,9 +4,18 @@
     and why: docs/topstepx.md.
 
     Shape: every call is synchronous and bounded (timeout_ms per HTTP
-    request; reads retry at most read_retries times with backoff), so the
-    gateway-order loop can call it directly. One projectx_t per account; not
-    thread-safe.
+    request; reads retry at most read_retries times with backoff). One
+    projectx_t per account, shared by at most two threads: the owner (the
+    service thread: place, cancel, close, tag lookups) and one background
+    thread that marks itself with projectx_set_background_thread() (the
+    broker's poller). Each has its own HTTP handle; the token, the login and
+    the request budget are shared.
+
+    Request budget: one scheduler for everything this account sends (a
+    smooth token bucket, rate_general per rate_general_window_ms; burst
+    1/20 of it). Background reads keep a reserve for the owner thread's
+    requests and step aside while one waits, and stay off for a while after
+    an HTTP 429, so a place never queues behind polling.
 
     Results (projectx_result_t):
       PROJECTX_OK        done; outputs filled.
@@ -77,7 +86,7 @@ typedef struct {
     int read_retries;               //  extra attempts for reads and login (default 3)
     int backoff_initial_ms;         //  first retry wait, doubles (default 500)
     int backoff_max_ms;             //  cap for waits incl. Retry-After (default 10000)
-    int rate_general;               //  local budget: requests per window (default 180)
+    int rate_general;               //  local budget: at most this many in any window (default 180)
     int rate_general_window_ms;     //  (default 60000; ProjectX: 200 / 60 s)
     int rate_bars;                  //  History/retrieveBars budget (default 45)
     int rate_bars_window_ms;        //  (default 30000; ProjectX: 50 / 30 s)
@@ -113,7 +122,12 @@ int projectx_login(projectx_t *self);
 //  exposed for the service's timer.
 int projectx_keepalive(projectx_t *self);
 //  Current token, for the user hub URL. NULL before login. Never log it.
+//  Owner thread only; other threads use projectx_token_copy.
 const char *projectx_token(projectx_t *self);
+//  Copy the current token into buf; false (buf "") when none or too long.
+bool projectx_token_copy(projectx_t *self, char *buf, size_t size);
+//  The calling thread is the background poller: its requests come second.
+void projectx_set_background_thread(projectx_t *self);
 int64_t projectx_account_id(projectx_t *self);
 //  Text of the last failure ("Order/place: HTTP 500", "errorCode 2: ...").
 const char *projectx_last_error(projectx_t *self);
@@ -177,6 +191,11 @@ int projectx_open_orders(projectx_t *self, projectx_order_info_t *out, size_t ma
 //  Order/search over [start_ns, end_ns] (end 0 = now): every status.
 int projectx_search_orders(projectx_t *self, int64_t start_ns, int64_t end_ns,
                            projectx_order_info_t *out, size_t max, size_t *count);
+//  The same without a cap: *out is malloc'd to fit the reply (caller frees).
+int projectx_search_orders_all(projectx_t *self, int64_t start_ns, int64_t end_ns,
+                               projectx_order_info_t **out, size_t *count);
+int projectx_trades_all(projectx_t *self, int64_t start_ns, int64_t end_ns, projectx_trade_t **out,
+                        size_t *count);
 //  The order whose customTag == tag, searched over the last lookback_s
 //  (since_ns > 0 narrows it). OK / NOT_FOUND / ERROR.
 int projectx_find_order_by_tag(projectx_t *self, const char *tag, int64_t since_ns,
@@ -191,7 +210,9 @@ int projectx_trades(projectx_t *self, int64_t start_ns, int64_t end_ns, projectx
 //  Counters for the service's status line and tests.
 typedef struct {
     uint64_t requests, retries, http_429, http_5xx, timeouts, ambiguous, resolved, logins,
-        refreshes, local_throttle_waits;
+        refreshes, local_throttle_waits,
+        max_per_window;             //  most requests sent in any rate_general_window_ms
+                                    //  (default 60 s; projectx clock)
 } projectx_stats_t;
 void projectx_stats(projectx_t *self, projectx_stats_t *out);
 

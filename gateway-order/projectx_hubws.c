@@ -23,18 +23,25 @@ struct _projectx_hubws_t {
     projectx_userhub_t *hub;
     struct lws *wsi;            //  the current connection (NULL: none)
     frame_t *head, *tail;       //  outbound frames for wsi
+    struct lws *closing;        //  a connection we closed with frames still to send
+    frame_t *closing_head;      //  (the SignalR Close): sent, then the socket closes
     bool in_open;
     bool lost_pending;          //  a failure to report at the next service()
     char lost_reason[160];
     lws_sorted_usec_list_t wake;
 };
 
-static int64_t
-mono_ms(void)
+//  The hub's timers run on the projectx clock (accelerated in the soak).
+static int64_t mono_ms(void) { return projectx_time_mono_ms(); }
+
+static void
+frames_free(frame_t **head)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    while (*head) {
+        frame_t *next = (*head)->next;
+        free(*head);
+        *head = next;
+    }
 }
 
 char *
@@ -65,12 +72,21 @@ log_emit(int level, const char *line)
 static void
 outbox_clear(projectx_hubws_t *self)
 {
-    while (self->head) {
-        frame_t *next = self->head->next;
-        free(self->head);
-        self->head = next;
-    }
+    frames_free(&self->head);
     self->tail = NULL;
+}
+
+//  Write the first queued frame; false on a short write.
+static bool
+write_head(struct lws *wsi, frame_t **head)
+{
+    frame_t *f = *head;
+    int n = lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
+    if (n < (int) f->len)
+        return false;
+    *head = f->next;
+    free(f);
+    return true;
 }
 
 static void
@@ -101,18 +117,24 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, 
             projectx_userhub_received(self->hub, in, len, mono_ms());
         break;
     case LWS_CALLBACK_CLIENT_WRITEABLE: {
+        if (!current && wsi == self->closing && self->closing_head) {
+            //  Our goodbye first, then the socket.
+            if (!write_head(wsi, &self->closing_head) || !self->closing_head) {
+                frames_free(&self->closing_head);
+                self->closing = NULL;
+                return -1;
+            }
+            lws_callback_on_writable(wsi);
+            break;
+        }
         if (!current)
             return -1;      //  a connection we closed: finish it
-        frame_t *f = self->head;
-        if (!f)
+        if (!self->head)
             break;
-        int n = lws_write(wsi, f->data + LWS_PRE, f->len, LWS_WRITE_TEXT);
-        if (n < (int) f->len)
+        if (!write_head(wsi, &self->head))
             return -1;
-        self->head = f->next;
         if (!self->head)
             self->tail = NULL;
-        free(f);
         if (self->head)
             lws_callback_on_writable(wsi);
         break;
@@ -128,6 +150,10 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, 
     case LWS_CALLBACK_CLIENT_CLOSED:
         if (current)
             report_lost(self, "WebSocket closed by the server");
+        if (wsi == self->closing) {
+            frames_free(&self->closing_head);
+            self->closing = NULL;
+        }
         break;
     default:
         break;
@@ -172,6 +198,7 @@ projectx_hubws_destroy(projectx_hubws_t **self_p)
     self->wsi = NULL;
     lws_context_destroy(self->context);
     outbox_clear(self);
+    frames_free(&self->closing_head);
     free(self);
     *self_p = NULL;
 }
@@ -249,7 +276,15 @@ t_close(void *arg)
     projectx_hubws_t *self = arg;
     struct lws *old = self->wsi;
     self->wsi = NULL;
-    outbox_clear(self);
+    //  Frames still queued (the SignalR Close) go out before the socket
+    //  closes; an older closing connection is simply dropped.
+    frames_free(&self->closing_head);
+    self->closing = old && self->head ? old : NULL;
+    if (self->closing)
+        self->closing_head = self->head;
+    else
+        frames_free(&self->head);
+    self->head = self->tail = NULL;
     self->lost_pending = false;     //  the hub asked: nothing to report
     if (old)
         lws_callback_on_writable(old);      //  WRITEABLE on a stale wsi closes it

@@ -24,7 +24,9 @@ void projectx_hubws_destroy(projectx_hubws_t **self_p);
 //  The transport callbacks to give projectx_userhub_new().
 void projectx_hubws_transport(projectx_hubws_t *self, projectx_hub_transport_t *out);
 void projectx_hubws_attach(projectx_hubws_t *self, projectx_userhub_t *hub);
-//  Run the network for at most timeout_ms, then tick the hub.
+//  Run the network for at most timeout_ms, then tick the hub. After the hub
+//  is destroyed, attach NULL and service a little more: a Close the hub
+//  sent on its way out is written before its socket closes.
 void projectx_hubws_service(projectx_hubws_t *self, int timeout_ms);
 //  The filter lws log lines go through: cuts everything after
 //  "access_token=" and trailing newlines, in place. Returns line.

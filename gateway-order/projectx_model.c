@@ -2,6 +2,8 @@
 #include "projectx_model.h"
 #include "ofts_instrument.h"
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -301,4 +303,71 @@ projectx_jwt_exp(const char *token)
         exp = (int64_t) json_real_value(v);
     json_decref(claims);
     return exp;
+}
+
+//  --------------------------------------------------------------------------
+//  Clock (see the header)
+
+static double s_scale = 1.0;
+static int64_t s_epoch_ms, s_mono_epoch_ms;
+static pthread_once_t s_time_once = PTHREAD_ONCE_INIT;
+
+static int64_t
+s_clock_ms(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+s_time_init(void)
+{
+    const char *scale = getenv("OFTS_PROJECTX_TIME_SCALE");
+    const char *epoch = getenv("OFTS_PROJECTX_TIME_EPOCH_MS");
+    double k = scale ? atof(scale) : 1.0;
+    if (k > 1.0 && k <= 100000.0) {
+        s_scale = k;
+        s_epoch_ms = epoch ? strtoll(epoch, NULL, 10) : s_clock_ms(CLOCK_REALTIME);
+        //  The monotonic clock is scaled from the same real moment.
+        s_mono_epoch_ms = s_clock_ms(CLOCK_MONOTONIC) - (s_clock_ms(CLOCK_REALTIME) - s_epoch_ms);
+    }
+}
+
+double
+projectx_time_scale(void)
+{
+    pthread_once(&s_time_once, s_time_init);
+    return s_scale;
+}
+
+int64_t
+projectx_time_now_ms(void)
+{
+    int64_t real = s_clock_ms(CLOCK_REALTIME);
+    if (projectx_time_scale() == 1.0)
+        return real;
+    return s_epoch_ms + (int64_t) ((double) (real - s_epoch_ms) * s_scale);
+}
+
+int64_t
+projectx_time_mono_ms(void)
+{
+    int64_t real = s_clock_ms(CLOCK_MONOTONIC);
+    if (projectx_time_scale() == 1.0)
+        return real;
+    return s_mono_epoch_ms + (int64_t) ((double) (real - s_mono_epoch_ms) * s_scale);
+}
+
+void
+projectx_time_sleep_ms(int64_t sim_ms)
+{
+    if (sim_ms <= 0)
+        return;
+    int64_t us = (int64_t) ((double) sim_ms * 1000.0 / projectx_time_scale());
+    struct timespec ts = { (time_t) (us / 1000000), (long) (us % 1000000) * 1000L };
+    if (ts.tv_sec == 0 && ts.tv_nsec < 1000)
+        ts.tv_nsec = 1000;
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
 }

@@ -136,4 +136,15 @@ int projectx_bracket_tp_ticks(int side, int distance);
 //  Decodes only the payload segment; the token is never logged.
 int64_t projectx_jwt_exp(const char *token);
 
+//  The ProjectX pieces' clock (client limiter and token expiry, broker poll
+//  timers, user-hub timers, the mock). Real time, unless the soak runs at
+//  accelerated time: OFTS_PROJECTX_TIME_SCALE=K and
+//  OFTS_PROJECTX_TIME_EPOCH_MS=T0 in every process make each one read
+//  T0 + (real - T0) x K, so client and mock agree on "60 s" and on
+//  timestamps. Sleeps last sim_ms / K real milliseconds.
+int64_t projectx_time_now_ms(void);         //  wall clock (ms since epoch)
+int64_t projectx_time_mono_ms(void);        //  monotonic
+void projectx_time_sleep_ms(int64_t sim_ms);
+double projectx_time_scale(void);           //  1 unless accelerated
+
 #endif

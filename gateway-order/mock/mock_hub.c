@@ -1,6 +1,7 @@
 /*  mock_hub - see mock_hub.h.                                                */
 #include "mock_hub.h"
 #include "signalr.h"
+#include "projectx_model.h"
 #include <libwebsockets.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -48,13 +49,8 @@ struct _mock_hub_t {
     lws_sorted_usec_list_t tick;
 };
 
-static int64_t
-mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+//  The projectx clock (accelerated in the soak, like the client's).
+static int64_t mono_ms(void) { return projectx_time_mono_ms(); }
 
 static void
 out_append(conn_t *c, const char *text)

@@ -35,6 +35,7 @@
     Everything is in one state struct behind one mutex; MHD runs a thread per
     connection so a delayed response does not block other requests.          */
 #include "mock_hub.h"
+#include "projectx_model.h"
 #include <jansson.h>
 #include <math.h>
 #include <microhttpd.h>
@@ -78,6 +79,7 @@ typedef struct {
     int sl_type, tp_type;
     int trail_ticks;                                 //  on children: signed distance
     uint64_t pushed;                                 //  hash of the state last pushed to the hub
+    bool settled;                                    //  terminal and pushed: skip in emit_changes
 } order_t;
 
 typedef struct {
@@ -153,13 +155,8 @@ typedef struct {
 //  --------------------------------------------------------------------------
 //  Small helpers
 
-static int64_t
-now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+//  The projectx clock: real, or the soak's accelerated one (projectx_model.h).
+static int64_t now_ms(void) { return projectx_time_now_ms(); }
 
 //  ISO-8601 with 7 fractional digits, like the LIVE payloads.
 static json_t *
@@ -1046,9 +1043,13 @@ emit_changes(mock_t *self)
 {
     if (!self->hub)
         return;
-    for (int i = 0; i < self->order_count; i++)
-        push_if_changed(self, &self->orders[i].pushed, self->orders[i].account_id,
-                        "GatewayUserOrder", order_json(&self->orders[i]));
+    for (int i = 0; i < self->order_count; i++) {
+        order_t *o = &self->orders[i];
+        if (o->settled)
+            continue;       //  final and pushed: it never changes again
+        push_if_changed(self, &o->pushed, o->account_id, "GatewayUserOrder", order_json(o));
+        o->settled = o->status >= 2 && o->status <= 5;
+    }
     for (int i = 0; i < self->position_count; i++)
         push_if_changed(self, &self->positions[i].pushed, self->positions[i].account_id,
                         "GatewayUserPosition",
@@ -1117,6 +1118,31 @@ admin(mock_t *self, const char *url, json_t *body)
             json_object_set_new(reply, "applied",
                                 json_integer(mock_hub_admin(self->hub, action)));
         return reply;
+    }
+    if (strcmp(url, "/mock/seed_orders") == 0) {
+        //  History for window tests: count filled market orders of someone
+        //  else (tags prefix0, prefix1 ...), created age_s seconds ago.
+        json_int_t count = json_integer_value(json_object_get(body, "count"));
+        json_int_t age = json_integer_value(json_object_get(body, "age_s"));
+        const char *prefix = json_string_value(json_object_get(body, "prefix"));
+        if (count <= 0 || count > 100000 || !prefix)
+            return envelope(1, "need count (1..100000), age_s, prefix");
+        for (json_int_t i = 0; i < count; i++) {
+            order_t *o = order_new(self);
+            o->account_id = self->accounts[0].id;
+            snprintf(o->contract_id, sizeof o->contract_id, "%s", self->contracts[0].id);
+            snprintf(o->symbol_id, sizeof o->symbol_id, "%s", self->contracts[0].symbol_id);
+            o->created_ms = o->updated_ms = now_ms() - age * 1000;
+            o->status = 2;
+            o->type = 2;
+            o->size = o->fill_volume = 1;
+            o->filled_price = self->contracts[0].price;
+            o->has_fill = true;
+            snprintf(o->custom_tag, sizeof o->custom_tag, "%s%lld", prefix, (long long) i);
+            o->has_tag = true;
+            o->settled = true;  //  history: never pushed to the hub
+        }
+        return envelope(0, NULL);
     }
     if (strcmp(url, "/mock/price") == 0) {
         contract_t *c = contract_find(self, json_string_value(json_object_get(body, "contractId")));

@@ -390,6 +390,24 @@ t_flatten_closes_contract(void **state)
     WAIT_FOR(f, broker_open_orders(broker_projectx_broker(f->bp), open, 8) == 0);
 }
 
+//  A bracketed market buy of 1 GC at 2350.0, stop 2349.0, target 2352.0.
+static broker_order_t
+s_entry(const char *id)
+{
+    broker_order_t o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.client_order_id, sizeof o.client_order_id, "%s", id);
+    snprintf(o.symbol, sizeof o.symbol, "GC");
+    o.role = OFTS__ORDER_ROLE__ROLE_ENTRY;
+    o.side = OFTS__SIDE__SIDE_BUY;
+    o.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
+    o.quantity = 1;
+    o.price = PX(2350, 0);
+    o.stop = PX(2349, 0);
+    o.take_profit = PX(2352, 0);
+    return o;
+}
+
 //  Issue #13 fault 4: a stop 0.05 from a GC reference (tick 0.1) rounded to
 //  0 ticks and the entry went out with no stop; now refused with a reason
 //  and nothing reaches the broker. Same for a target.
@@ -398,17 +416,8 @@ t_sub_tick_bracket_refused(void **state)
 {
     fx_t *f = *state;
     broker_t *b = broker_projectx_broker(f->bp);
-    broker_order_t o;
-    memset(&o, 0, sizeof o);
-    snprintf(o.client_order_id, sizeof o.client_order_id, "subtick-1");
-    snprintf(o.symbol, sizeof o.symbol, "GC");
-    o.role = OFTS__ORDER_ROLE__ROLE_ENTRY;
-    o.side = OFTS__SIDE__SIDE_BUY;
-    o.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
-    o.quantity = 1;
-    o.price = PX(2350, 0);
+    broker_order_t o = s_entry("subtick-1");
     o.stop = PX(2350, 0) - 50000000LL;          //  2349.95: half a tick
-    o.take_profit = PX(2352, 0);
     assert_int_equal(broker_place(b, &o, ofts_clock_now_ns()), BROKER_REJECTED);
     assert_int_equal(o.status, OFTS__ORDER_STATUS__STATUS_REJECTED);
     assert_non_null(strstr(o.text, "stop 2349.95 is under one tick (0.1) from the reference 2350"));
@@ -423,6 +432,82 @@ t_sub_tick_bracket_refused(void **state)
     o.take_profit = PX(2350, 1);
     assert_int_equal(broker_place(b, &o, ofts_clock_now_ns()), BROKER_OK);
     assert_int_equal(mock_counter(&f->mock, "place"), 1);
+}
+
+static void
+s_place_direct(fx_t *f, const char *id)
+{
+    broker_order_t o = s_entry(id);
+    assert_int_equal(broker_place(broker_projectx_broker(f->bp), &o, ofts_clock_now_ns()), BROKER_OK);
+}
+
+static int
+s_open_legs(fx_t *f)
+{
+    static broker_order_t open[64];
+    size_t n = broker_open_orders(broker_projectx_broker(f->bp), open, 64);
+    int legs = 0;
+    for (size_t i = 0; i < n; i++)
+        legs += open[i].role == OFTS__ORDER_ROLE__ROLE_STOP || open[i].role == OFTS__ORDER_ROLE__ROLE_TARGET;
+    return legs;
+}
+
+//  Issue #13 fault 1: with 600+ older orders in the Order/search reply and
+//  a 512-row cap on a fixed window start, 4 new bracket entries got no
+//  status updates and their legs were never tracked. Here the account holds
+//  4,000 other orders (3,000 an hour old, 1,000 a few seconds old, all in
+//  the old 12 h window, returned oldest first): every new entry is seen
+//  filled and all 8 legs are tracked working.
+static void
+t_thousands_of_orders_tracked(void **state)
+{
+    fx_t *f = *state;
+    json_decref(mock_admin(&f->mock, "/mock/seed_orders", "{\"count\":3000,\"age_s\":3600,\"prefix\":\"manual-old-\"}"));
+    json_decref(mock_admin(&f->mock, "/mock/seed_orders", "{\"count\":1000,\"age_s\":2,\"prefix\":\"manual-new-\"}"));
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "many-%d", i);
+        s_place_direct(f, id);
+    }
+    WAIT_FOR(f, s_open_legs(f) == 8);
+    for (int i = 0; i < 4; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "many-%d", i);
+        broker_order_t o;
+        assert_int_equal(broker_find_order(broker_projectx_broker(f->bp), id, &o), 0);
+        assert_int_equal(o.status, OFTS__ORDER_STATUS__STATUS_FILLED);
+    }
+    broker_projectx_stats_t st;
+    broker_projectx_stats(f->bp, &st);
+    assert_true(st.max_rows >= 1000);           //  the recent ones are in the window
+    assert_true(st.tracked <= 12);              //  none of the 4,000 others
+}
+
+//  Issue #11 §4: poll() ran the hub and the REST reads on the caller's
+//  thread - every md message waited >= 1 ms, and a slow read stalled it
+//  for seconds. Now poll() only applies what the I/O thread fetched: with
+//  every Order/search delayed 1.5 s by the mock, 2,000 polls still take
+//  well under a millisecond each, and the fill still arrives.
+static void
+t_poll_never_waits_on_network(void **state)
+{
+    fx_t *f = *state;
+    json_decref(mock_admin(&f->mock, "/mock/fault", "{\"mode\":\"delay\",\"path\":\"/api/Order/search\",\"count\":3,\"delay_ms\":1500}"));
+    s_place_direct(f, "fast-1");
+    broker_t *b = broker_projectx_broker(f->bp);
+    int64_t worst = 0, total = 0;
+    for (int i = 0; i < 2000; i++) {
+        int64_t t0 = ofts_clock_mono_ns();
+        broker_poll(b, ofts_clock_now_ns());
+        int64_t dt = ofts_clock_mono_ns() - t0;
+        total += dt;
+        worst = dt > worst ? dt : worst;
+        if (i % 100 == 0)
+            zclock_sleep(1);
+    }
+    assert_true(total / 2000 < 50000);          //  < 50 us on average (ASan build)
+    assert_true(worst < 20000000);              //  no call waits on the 1.5 s reads
+    WAIT_FOR(f, s_open_legs(f) == 2);
 }
 
 //  Position Brackets mode: rejected, with the operator's fix in the text.
@@ -592,6 +677,8 @@ main(void)
         cmocka_unit_test_setup_teardown(t_orphan_legs_adopted_and_flattened, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_flatten_closes_contract, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_sub_tick_bracket_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_thousands_of_orders_tracked, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_poll_never_waits_on_network, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_position_brackets_rejected, s_setup_position_brackets,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(t_service_live_against_mock, s_setup, s_teardown),

@@ -14,6 +14,7 @@
 #include "projectx_harness.h"
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -556,8 +557,8 @@ static void
 test_local_rate_limiter(void **state)
 {
     fixture_t *f = *state;
-    f->cfg.rate_general = 2;
-    f->cfg.rate_general_window_ms = 1000;       //  2 per second, bucket of 2
+    f->cfg.rate_general = 4;
+    f->cfg.rate_general_window_ms = 1000;       //  <= 4 in any second: burst 2 + 2/s
     projectx_t *px = logged_in(f);              //  Account/search uses 1
     projectx_position_t pos[2];
     size_t count;
@@ -570,6 +571,69 @@ test_local_rate_limiter(void **state)
     projectx_stats(px, &stats);
     assert_int_equal(stats.local_throttle_waits, 2);
     assert_int_equal(mock_counter(&f->mock, "rate_limited"), 0);
+    projectx_destroy(&px);
+}
+
+typedef struct {
+    projectx_t *px;
+    volatile bool stop;
+    int reads, failed;
+} poller_t;
+
+static void *
+poller_main(void *arg)
+{
+    poller_t *p = arg;
+    projectx_set_background_thread(p->px);
+    projectx_position_t pos[4];
+    size_t count;
+    while (!p->stop) {
+        if (projectx_open_positions(p->px, pos, 4, &count) == PROJECTX_OK)
+            p->reads++;
+        else
+            p->failed++;
+    }
+    return NULL;
+}
+
+//  Issue #13 fault 2: reads released the whole budget at once (then a
+//  steady rate), so a busy poller overran the broker's limit (HTTP 429s)
+//  and a place queued behind the reads got 429 -> UNKNOWN. Now one smooth
+//  budget for both threads, under the broker's: a poller reading flat out
+//  for 4 s (mock limit 20 per 2 s, ours 18) gets no 429, no window holds
+//  more than 18 requests, and every place goes first (< 500 ms) and is OK.
+static void
+test_scheduler_places_before_polls(void **state)
+{
+    fixture_t *f = *state;
+    admin(f, "/mock/config", "{\"rate_limit\":20,\"rate_window_ms\":2000}");
+    f->cfg.rate_general = 18;
+    f->cfg.rate_general_window_ms = 2000;
+    f->cfg.clock_ms = NULL;
+    projectx_t *px = logged_in(f);
+    poller_t p = { px, false, 0, 0 };
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, poller_main, &p), 0);
+    for (int i = 0; i < 4; i++) {
+        usleep(700 * 1000);
+        char tag[32];
+        snprintf(tag, sizeof tag, "ofts-sched-%d", i);
+        projectx_order_t o = market("CON.F.US.GCE.Z26", PROJECTX_SIDE_BUY, tag, 0, 0);
+        projectx_place_result_t r;
+        long start = mono_ms();
+        assert_int_equal(projectx_place(px, &o, &r), PROJECTX_OK);
+        assert_true(mono_ms() - start < 500);
+    }
+    p.stop = true;
+    pthread_join(thread, NULL);
+    projectx_stats_t stats;
+    projectx_stats(px, &stats);
+    assert_int_equal(mock_counter(&f->mock, "rate_limited"), 0);
+    assert_int_equal(stats.http_429, 0);
+    assert_true(stats.max_per_window <= 18);
+    assert_true(p.reads >= 10);             //  the poller did get its share
+    assert_int_equal(p.failed, 0);
+    assert_int_equal(mock_counter(&f->mock, "place"), 4);
     projectx_destroy(&px);
 }
 
@@ -698,6 +762,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_malformed_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit_429, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_rate_limiter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scheduler_places_before_polls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_401_on_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_sent_is_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_secrets_in_stderr, setup, teardown),
