@@ -29,6 +29,10 @@ if(TARGET PkgConfig::MHD)
                 SOURCES tests/test_projectx_cli.c tests/projectx_harness.c
                 LIBS ofts_projectx PkgConfig::CURL TIMEOUT 90)
   add_dependencies(test-projectx_cli ofts-mock-projectx ofts-projectx)
+  ofts_add_test(NAME projectx_mock
+                SOURCES tests/test_mock_projectx.c tests/projectx_harness.c
+                LIBS ofts_projectx PkgConfig::CURL TIMEOUT 90)
+  add_dependencies(test-projectx_mock ofts-mock-projectx)
 endif()
 
 ofts_add_test(NAME projectx_model SOURCES tests/test_projectx_model.c LIBS ofts_projectx)

@@ -45,7 +45,7 @@ struct _mock_hub_t {
     event_t *events;
     size_t nevents, cap;
     conn_t *conns;
-    int accepted;
+    int accepted, refused, http_requests;
     lws_sorted_usec_list_t tick;
 };
 
@@ -85,6 +85,29 @@ sub_for(const char *target)
     return 0;
 }
 
+//  What ASP.NET answers when the arguments do not bind to the hub method:
+//  SubscribeAccounts takes none, the others one integer accountId
+//  (UnsubscribeX the same). NULL when they bind.
+static const char *
+argument_error(const char *target, const json_t *arguments, char *text, size_t size)
+{
+    size_t want = strstr(target, "Accounts") ? 0 : 1;
+    size_t got = json_array_size(arguments);
+    if (got != want) {
+        snprintf(text, size, "Failed to invoke '%s' due to an error on the server. "
+                 "InvalidDataException: Invocation provides %zu argument(s) but target expects %zu.",
+                 target, got, want);
+        return text;
+    }
+    if (want && !json_is_integer(json_array_get(arguments, 0))) {
+        snprintf(text, size, "Failed to invoke '%s' due to an error on the server. "
+                 "InvalidDataException: Error binding arguments. Make sure that the types of the "
+                 "provided values match the types of the hub method being invoked.", target);
+        return text;
+    }
+    return NULL;
+}
+
 //  One record from the client. Returns -1 to close the connection.
 static int
 on_record(mock_hub_t *self, conn_t *c, json_t *json)
@@ -104,14 +127,22 @@ on_record(mock_hub_t *self, conn_t *c, json_t *json)
     signalr_msg_t msg;
     if (!signalr_msg_decode(json, &msg))
         return 0;
-    if (msg.type == SIGNALR_CLOSE)
-        return -1;
+    if (msg.type == SIGNALR_CLOSE) {
+        //  A clean goodbye is answered with one (ASP.NET does), then closed.
+        out_append(c, "{\"type\":7}\x1e");
+        c->kill = true;
+        return 0;
+    }
     if (msg.type != SIGNALR_INVOCATION)
         return 0;
     int sub = sub_for(msg.target);
     const char *error = NULL;
-    if (!sub && strncmp(msg.target, "Unsubscribe", 11) != 0)
-        error = "Unknown hub method";
+    char text[256];
+    if (!sub && strncmp(msg.target, "Unsubscribe", 11) != 0) {
+        snprintf(text, sizeof text, "Unknown hub method '%s'", msg.target);
+        error = text;
+    } else if ((error = argument_error(msg.target, msg.arguments, text, sizeof text)))
+        sub = 0;
     if (sub) {
         pthread_mutex_lock(&self->lock);
         c->subs |= sub;
@@ -178,6 +209,53 @@ conn_unlink(mock_hub_t *self, conn_t *c)
     pthread_mutex_unlock(&self->lock);
 }
 
+//  A small complete HTTP answer (the hub port is an HTTP server too).
+//  Returns what the lws callback should return.
+static int
+http_reply(struct lws *wsi, unsigned status, const char *type, const char *body)
+{
+    size_t len = strlen(body);
+    unsigned char head[LWS_PRE + 512];
+    unsigned char *start = head + LWS_PRE, *p = start, *end = head + sizeof head - 1;
+    if (lws_add_http_common_headers(wsi, status, type, len, &p, end)
+        || lws_finalize_write_http_header(wsi, start, &p, end))
+        return -1;
+    unsigned char *buf = malloc(LWS_PRE + len + 1);
+    memcpy(buf + LWS_PRE, body, len);
+    int n = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_HTTP_FINAL);
+    free(buf);
+    if (n < (int) len)
+        return -1;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+//  Plain HTTP on the hub port, as ASP.NET answers it: POST
+//  /hubs/user/negotiate (401 without a valid access_token), a GET of the
+//  hub without an upgrade (400), anything else 404.
+static int
+on_http(mock_hub_t *self, struct lws *wsi, const char *uri)
+{
+    char arg[1024];
+    const char *token = lws_get_urlarg_by_name(wsi, "access_token=", arg, sizeof arg);
+    bool authorized = token && self->check(self->check_arg, token);
+    pthread_mutex_lock(&self->lock);
+    self->http_requests++;
+    pthread_mutex_unlock(&self->lock);
+    if (strcmp(uri, "/hubs/user/negotiate") == 0) {
+        if (!authorized)
+            return http_reply(wsi, 401, "text/plain", "");
+        char body[256];
+        unsigned id = (unsigned) rand();
+        snprintf(body, sizeof body, "{\"negotiateVersion\":1,\"connectionId\":\"c%08x\","
+                 "\"connectionToken\":\"t%08x\",\"availableTransports\":[{\"transport\":"
+                 "\"WebSockets\",\"transferFormats\":[\"Text\",\"Binary\"]}]}", id, id);
+        return http_reply(wsi, 200, "application/json", body);
+    }
+    if (strcmp(uri, "/hubs/user") == 0)
+        return http_reply(wsi, 400, "text/plain", "Connection ID required");
+    return http_reply(wsi, 404, "text/plain", "");
+}
+
 static int
 on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
@@ -191,10 +269,23 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, 
         char uri[256] = "", arg[1024];
         lws_hdr_copy(wsi, uri, sizeof uri, WSI_TOKEN_GET_URI);
         const char *token = lws_get_urlarg_by_name(wsi, "access_token=", arg, sizeof arg);
-        if (strcmp(uri, "/hubs/user") != 0 || !token || !self->check(self->check_arg, token))
-            return -1;      //  refused upgrade (the real hub answers 401)
+        if (strcmp(uri, "/hubs/user") != 0) {
+            http_reply(wsi, 404, "text/plain", "");
+            return -1;
+        }
+        if (!token || !self->check(self->check_arg, token)) {
+            //  Refused upgrade: an HTTP 401 like the real hub, not a
+            //  dropped socket.
+            pthread_mutex_lock(&self->lock);
+            self->refused++;
+            pthread_mutex_unlock(&self->lock);
+            http_reply(wsi, 401, "text/plain", "");
+            return -1;
+        }
         break;
     }
+    case LWS_CALLBACK_HTTP:
+        return on_http(self, wsi, (const char *) in);
     case LWS_CALLBACK_ESTABLISHED:
         memset(c, 0, sizeof *c);
         c->wsi = wsi;
@@ -227,8 +318,14 @@ on_lws(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, 
     case LWS_CALLBACK_SERVER_WRITEABLE:
         if (c->kill && !c->out_len)
             return -1;
-        if (mono_ms() - c->last_received_ms >= self->client_timeout_ms)
-            return -1;      //  client silent too long (ASP.NET ClientTimeoutInterval)
+        if (!c->kill && mono_ms() - c->last_received_ms >= self->client_timeout_ms) {
+            //  Client silent too long (ASP.NET ClientTimeoutInterval): an
+            //  error Close, then the socket (the client reads "Server
+            //  returned an error on close: Connection closed with an error.").
+            out_append(c, "{\"type\":7,\"error\":\"Connection closed with an error.\","
+                          "\"allowReconnect\":true}\x1e");
+            c->kill = true;
+        }
         flush(self, c);
         if (c->kill)
             lws_callback_on_writable(wsi);      //  written; close on the next turn
@@ -320,6 +417,42 @@ mock_hub_set_wrap(mock_hub_t *self, bool wrap)
     pthread_mutex_unlock(&self->lock);
 }
 
+//  Forget events every connection has been sent (a multi-day soak must
+//  not keep them all). Under the lock.
+static void
+events_compact(mock_hub_t *self)
+{
+    size_t done = self->nevents;
+    for (conn_t *c = self->conns; c; c = c->next)
+        done = c->next_event < done ? c->next_event : done;
+    if (done < 1024)
+        return;
+    for (size_t i = 0; i < done; i++)
+        free(self->events[i].text);
+    memmove(self->events, self->events + done, (self->nevents - done) * sizeof(event_t));
+    self->nevents -= done;
+    for (conn_t *c = self->conns; c; c = c->next)
+        c->next_event -= done;
+}
+
+void
+mock_hub_set_client_timeout(mock_hub_t *self, int ms)
+{
+    pthread_mutex_lock(&self->lock);
+    if (ms > 0)
+        self->client_timeout_ms = ms;
+    pthread_mutex_unlock(&self->lock);
+}
+
+int
+mock_hub_refused(mock_hub_t *self)
+{
+    pthread_mutex_lock(&self->lock);
+    int n = self->refused;
+    pthread_mutex_unlock(&self->lock);
+    return n;
+}
+
 void
 mock_hub_publish(mock_hub_t *self, int64_t account, const char *target, int action,
                  json_t *payload)
@@ -343,6 +476,7 @@ mock_hub_publish(mock_hub_t *self, int64_t account, const char *target, int acti
         self->events = realloc(self->events, sizeof(event_t) * self->cap);
     }
     self->events[self->nevents++] = (event_t) { account, sub, text };
+    events_compact(self);
     pthread_mutex_unlock(&self->lock);
     lws_cancel_service(self->context);
 }

@@ -7,6 +7,7 @@
                               [--rate-window-ms MS] [--no-retry-after]
                               [--position-brackets] [--price CONTRACT=PRICE]
                               [--hub-port N] [--hub-ping-ms MS]
+                              [--hub-client-timeout-ms MS]
     Prints the chosen REST port as the first stdout line (port 0 =
     ephemeral) and the user-hub port as the second, then serves
     http://127.0.0.1:PORT/api/... and ws://127.0.0.1:HUBPORT/hubs/user
@@ -30,7 +31,9 @@
       POST /mock/hub     {"action":"drop|close7|stall","wrap":bool}  user-hub faults
       GET  /mock/state   {"counters":{...},"orders":[all, incl. Suspended],
                           "positions":[...],"trades":[...],
-                          "hub":{"open":n,"accepted":n,"subscribed":n}}
+                          "hub":{"open":n,"accepted":n,"subscribed":n,"refused":n}}
+      POST /mock/seed_orders {"count":n,"age_s":s,"prefix":"x-"}  n filled
+                         orders of the account's history (window tests)
 
     Everything is in one state struct behind one mutex; MHD runs a thread per
     connection so a delayed response does not block other requests.          */
@@ -52,7 +55,7 @@
 #include <unistd.h>
 
 #define MAX_TOKENS 256
-#define MAX_CONTRACTS 64
+#define MAX_CONTRACTS 96
 #define MAX_BODY (1 << 20)
 
 typedef struct {
@@ -313,7 +316,11 @@ status_working(int status)
 }
 
 //  --------------------------------------------------------------------------
-//  Catalogue (LIVE 2026-08 ids and ticks, spec §4) plus fuzzy-search extras.
+//  Catalogue: LIVE 2026-08 ids and ticks (spec §4), fuzzy-search extras, and
+//  the rest of a real catalogue's breadth (about 50 active contracts):
+//  energy, FX, rates, grains and livestock with CME Globex's "(Globex)"
+//  descriptions, the 2026 name format (NQU6, 6EZ6), ProjectX roots that
+//  differ from CME's (CPE, TYA, GLE ...). Ticks and values are CME's.
 
 static void
 contracts_init(mock_t *self)
@@ -325,7 +332,7 @@ contracts_init(mock_t *self)
         { "CON.F.US.SIE.U26", "SIU6", "Silver: September 2026", "F.US.SIE", 0.005, 25, true, 30.5 },
         { "CON.F.US.SIL.U26", "SILU6", "Micro Silver: September 2026", "F.US.SIL", 0.005, 5, true, 30.5 },
         { "CON.F.US.PLE.V26", "PLV6", "Platinum: October 2026", "F.US.PLE", 0.1, 5, true, 1000.0 },
-        { "CON.F.US.CPE.U26", "HGU6", "Copper: September 2026", "F.US.CPE", 0.0005, 12.5, true, 4.5 },
+        { "CON.F.US.CPE.U26", "HGU6", "Copper (Globex): September 2026", "F.US.CPE", 0.0005, 12.5, true, 4.5 },
         { "CON.F.US.MHG.U26", "MHGU6", "Micro Copper: September 2026", "F.US.MHG", 0.0005, 1.25, true, 4.5 },
         { "CON.F.US.ENQ.U26", "NQU6", "E-mini NASDAQ-100: September 2026", "F.US.ENQ", 0.25, 5, true, 20000.0 },
         { "CON.F.US.ENQ.Z26", "NQZ6", "E-mini NASDAQ-100: December 2026", "F.US.ENQ", 0.25, 5, false, 20100.0 },
@@ -334,6 +341,43 @@ contracts_init(mock_t *self)
         { "CON.F.US.NQM.U26", "QMU6", "E-Mini Crude Oil: September 2026", "F.US.NQM", 0.025, 12.5, true, 70.0 },
         { "CON.F.US.EP.U26", "ESU6", "E-Mini S&P 500: September 2026", "F.US.EP", 0.25, 12.5, true, 6000.0 },
         { "CON.F.US.MES.U26", "MESU6", "Micro E-mini S&P 500: September 2026", "F.US.MES", 0.25, 1.25, true, 6000.0 },
+        { "CON.F.US.MCLE.V26", "MCLV6", "Micro WTI Crude Oil: October 2026", "F.US.MCLE", 0.01, 1, true, 70.0 },
+        { "CON.F.US.CLE.V26", "CLV6", "Crude Light (Globex): October 2026", "F.US.CLE", 0.01, 10, true, 70.0 },
+        { "CON.F.US.NGE.V26", "NGV6", "Natural Gas (Globex): October 2026", "F.US.NGE", 0.001, 10, true, 3.0 },
+        { "CON.F.US.MNG.V26", "MNGV6", "Micro Henry Hub Natural Gas: October 2026", "F.US.MNG", 0.001, 1, true, 3.0 },
+        { "CON.F.US.RBE.V26", "RBV6", "RBOB Gasoline (Globex): October 2026", "F.US.RBE", 0.0001, 4.2, true, 2.1 },
+        { "CON.F.US.HOE.V26", "HOV6", "NY Harbor ULSD (Globex): October 2026", "F.US.HOE", 0.0001, 4.2, true, 2.4 },
+        { "CON.F.US.BP6.Z26", "6BZ6", "British Pound (Globex): December 2026", "F.US.BP6", 0.0001, 6.25, true, 1.27 },
+        { "CON.F.US.CA6.Z26", "6CZ6", "Canadian Dollar (Globex): December 2026", "F.US.CA6", 0.00005, 5, true, 0.73 },
+        { "CON.F.US.DA6.Z26", "6AZ6", "Australian Dollar (Globex): December 2026", "F.US.DA6", 0.00005, 5, true, 0.66 },
+        { "CON.F.US.EU6.Z26", "6EZ6", "Euro FX (Globex): December 2026", "F.US.EU6", 0.00005, 6.25, true, 1.09 },
+        { "CON.F.US.JY6.Z26", "6JZ6", "Japanese Yen (Globex): December 2026", "F.US.JY6", 0.0000005, 6.25, true, 0.0068 },
+        { "CON.F.US.SF6.Z26", "6SZ6", "Swiss Franc (Globex): December 2026", "F.US.SF6", 0.00005, 6.25, true, 1.13 },
+        { "CON.F.US.MX6.Z26", "6MZ6", "Mexican Peso (Globex): December 2026", "F.US.MX6", 0.00001, 5, true, 0.055 },
+        { "CON.F.US.NE6.Z26", "6NZ6", "New Zealand Dollar (Globex): December 2026", "F.US.NE6", 0.00005, 5, true, 0.6 },
+        { "CON.F.US.M6E.Z26", "M6EZ6", "Micro Euro FX (Globex): December 2026", "F.US.M6E", 0.0001, 1.25, true, 1.09 },
+        { "CON.F.US.M6A.Z26", "M6AZ6", "Micro AUD/USD (Globex): December 2026", "F.US.M6A", 0.0001, 1, true, 0.66 },
+        { "CON.F.US.M6B.Z26", "M6BZ6", "Micro GBP/USD (Globex): December 2026", "F.US.M6B", 0.0001, 0.625, true, 1.27 },
+        { "CON.F.US.TYA.Z26", "ZNZ6", "10-Year U.S. Treasury Note (Globex): December 2026", "F.US.TYA", 0.015625, 15.625, true, 110.0 },
+        { "CON.F.US.FVA.Z26", "ZFZ6", "5-Year U.S. Treasury Note (Globex): December 2026", "F.US.FVA", 0.0078125, 7.8125, true, 107.0 },
+        { "CON.F.US.TUA.Z26", "ZTZ6", "2-Year U.S. Treasury Note (Globex): December 2026", "F.US.TUA", 0.00390625, 7.8125, true, 103.0 },
+        { "CON.F.US.USA.Z26", "ZBZ6", "30-Year U.S. Treasury Bond (Globex): December 2026", "F.US.USA", 0.03125, 31.25, true, 118.0 },
+        { "CON.F.US.ULA.Z26", "UBZ6", "Ultra U.S. Treasury Bond (Globex): December 2026", "F.US.ULA", 0.03125, 31.25, true, 125.0 },
+        { "CON.F.US.TNA.Z26", "TNZ6", "Ultra 10-Year U.S. Treasury Note (Globex): December 2026", "F.US.TNA", 0.015625, 15.625, true, 113.0 },
+        { "CON.F.US.ZCE.Z26", "ZCZ6", "Corn (Globex): December 2026", "F.US.ZCE", 0.25, 12.5, true, 450.0 },
+        { "CON.F.US.ZSE.X26", "ZSX6", "Soybeans (Globex): November 2026", "F.US.ZSE", 0.25, 12.5, true, 1050.0 },
+        { "CON.F.US.ZME.Z26", "ZMZ6", "Soybean Meal (Globex): December 2026", "F.US.ZME", 0.1, 10, true, 310.0 },
+        { "CON.F.US.ZLE.Z26", "ZLZ6", "Soybean Oil (Globex): December 2026", "F.US.ZLE", 0.01, 6, true, 45.0 },
+        { "CON.F.US.ZWA.Z26", "ZWZ6", "Chicago SRW Wheat (Globex): December 2026", "F.US.ZWA", 0.25, 12.5, true, 560.0 },
+        { "CON.F.US.GLE.Z26", "LEZ6", "Live Cattle (Globex): December 2026", "F.US.GLE", 0.025, 10, true, 185.0 },
+        { "CON.F.US.HE.Z26", "HEZ6", "Lean Hogs (Globex): December 2026", "F.US.HE", 0.025, 10, true, 85.0 },
+        { "CON.F.US.YM.U26", "YMU6", "E-mini Dow Jones Industrial Average: September 2026", "F.US.YM", 1, 5, true, 42000.0 },
+        { "CON.F.US.MYM.U26", "MYMU6", "Micro E-mini Dow Jones Industrial Average: September 2026", "F.US.MYM", 1, 0.5, true, 42000.0 },
+        { "CON.F.US.RTY.U26", "RTYU6", "E-mini Russell 2000: September 2026", "F.US.RTY", 0.1, 5, true, 2200.0 },
+        { "CON.F.US.M2K.U26", "M2KU6", "Micro E-mini Russell 2000: September 2026", "F.US.M2K", 0.1, 0.5, true, 2200.0 },
+        { "CON.F.US.NKD.U26", "NKDU6", "Nikkei 225 (Dollar): September 2026", "F.US.NKD", 5, 25, true, 39000.0 },
+        { "CON.F.US.MBT.Z26", "MBTZ6", "Micro Bitcoin: December 2026", "F.US.MBT", 5, 0.5, true, 95000.0 },
+        { "CON.F.US.MET.Z26", "METZ6", "Micro Ether: December 2026", "F.US.MET", 0.5, 0.05, true, 3500.0 },
     };
     self->contract_count = (int) (sizeof table / sizeof table[0]);
     memcpy(self->contracts, table, sizeof table);
@@ -387,6 +431,21 @@ order_json(const order_t *o)
     return j;
 }
 
+//  An order as the hub pushes it: like LIVE, keys whose value is null are
+//  absent (no limitPrice on a market order, no filledPrice before a fill).
+static json_t *
+order_push_json(const order_t *o)
+{
+    json_t *j = order_json(o);
+    const char *key;
+    json_t *value;
+    void *tmp;
+    json_object_foreach_safe(j, tmp, key, value)
+        if (json_is_null(value))
+            json_object_del(j, key);
+    return j;
+}
+
 static position_t *
 position_find(mock_t *self, int32_t account, const char *contract)
 {
@@ -399,6 +458,8 @@ position_find(mock_t *self, int32_t account, const char *contract)
 
 //  Apply a fill of signed qty at price to the position; returns realized P&L
 //  in dollars (NAN when this fill only opened/added).
+static json_t *position_json(const position_t *p, const contract_t *c);
+
 static double
 position_apply(mock_t *self, int32_t account, const contract_t *c, int qty, double price)
 {
@@ -428,11 +489,14 @@ position_apply(mock_t *self, int32_t account, const contract_t *c, int qty, doub
     }
     if (p->qty == 0) {
         //  The hub announces a close as type 0, size 0 (spec §7.1).
-        if (self->hub)
-            mock_hub_publish(self->hub, p->account_id, "GatewayUserPosition", 2,
-                             json_pack("{s:i,s:i,s:s,s:i,s:i,s:f}", "id", p->id, "accountId",
-                                       p->account_id, "contractId", p->contract_id, "type", 0,
-                                       "size", 0, "averagePrice", 0.0));
+        //  Every PositionModel field is there, with type 0 and size 0.
+        if (self->hub) {
+            position_t closed = *p;
+            json_t *j = position_json(&closed, c);
+            json_object_set_new(j, "type", json_integer(0));
+            json_object_set_new(j, "size", json_integer(0));
+            mock_hub_publish(self->hub, p->account_id, "GatewayUserPosition", 2, j);
+        }
         *p = self->positions[--self->position_count];
     }
     return pnl;
@@ -1033,7 +1097,9 @@ push_if_changed(mock_t *self, uint64_t *pushed, int64_t account, const char *tar
         json_decref(json);
         return;
     }
-    int action = *pushed ? 1 : 0;
+    //  LIVE: 1 for every order/position/account push, the first one of an
+    //  order included (0 is a new trade, 2 a position closed).
+    int action = 1;
     *pushed = h;
     mock_hub_publish(self->hub, account, target, action, json);
 }
@@ -1047,7 +1113,7 @@ emit_changes(mock_t *self)
         order_t *o = &self->orders[i];
         if (o->settled)
             continue;       //  final and pushed: it never changes again
-        push_if_changed(self, &o->pushed, o->account_id, "GatewayUserOrder", order_json(o));
+        push_if_changed(self, &o->pushed, o->account_id, "GatewayUserOrder", order_push_json(o));
         o->settled = o->status >= 2 && o->status <= 5;
     }
     for (int i = 0; i < self->position_count; i++)
@@ -1090,8 +1156,9 @@ admin_state(mock_t *self)
     int open = 0, accepted = 0, subscribed = 0;
     if (self->hub)
         mock_hub_counts(self->hub, &open, &accepted, &subscribed);
-    json_t *hub = json_pack("{s:i,s:i,s:i}", "open", open, "accepted", accepted, "subscribed",
-                            subscribed);
+    json_t *hub = json_pack("{s:i,s:i,s:i,s:i}", "open", open, "accepted", accepted,
+                            "subscribed", subscribed, "refused",
+                            self->hub ? mock_hub_refused(self->hub) : 0);
     return json_pack("{s:o,s:o,s:o,s:o,s:o}", "counters", counters, "orders", orders, "trades",
                      trades, "positions", positions, "hub", hub);
 }
@@ -1445,7 +1512,7 @@ usage(void)
             "usage: ofts-mock-projectx [--port N] [--user U] [--key K] [--token-lifetime S]\n"
             "       [--rate-limit N] [--rate-window-ms MS] [--no-retry-after]\n"
             "       [--position-brackets] [--price CONTRACT=PRICE]\n"
-            "       [--hub-port N] [--hub-ping-ms MS]\n");
+            "       [--hub-port N] [--hub-ping-ms MS] [--hub-client-timeout-ms MS]\n");
 }
 
 int
@@ -1467,7 +1534,7 @@ main(int argc, char **argv)
     self->accounts[0] = (account_t) { 26282486, "PRAC-V2-645601-47191819", 150000.0, true, 0 };
     self->accounts[1] = (account_t) { 25775680, "50KTC-V2-DLL-645601-97590973", 50000.0, true, 0 };
     contracts_init(self);
-    int port = 0, hub_port = 0, hub_ping_ms = 15000;
+    int port = 0, hub_port = 0, hub_ping_ms = 15000, hub_client_timeout_ms = 0;
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -1487,6 +1554,8 @@ main(int argc, char **argv)
             hub_port = atoi(argv[++i]);
         else if (!strcmp(arg, "--hub-ping-ms") && val)
             hub_ping_ms = atoi(argv[++i]);
+        else if (!strcmp(arg, "--hub-client-timeout-ms") && val)
+            hub_client_timeout_ms = atoi(argv[++i]);
         else if (!strcmp(arg, "--no-retry-after"))
             self->retry_after = false;
         else if (!strcmp(arg, "--position-brackets"))
@@ -1526,6 +1595,8 @@ main(int argc, char **argv)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
     mock_hub_t *hub = mock_hub_start(hub_port, hub_token_ok, self, hub_ping_ms);
+    if (hub && hub_client_timeout_ms > 0)
+        mock_hub_set_client_timeout(hub, hub_client_timeout_ms);
     pthread_mutex_lock(&self->lock);
     self->hub = hub;
     pthread_mutex_unlock(&self->lock);
