@@ -253,6 +253,21 @@ t_http_on_hub_port(void **state)
     assert_non_null(strstr(out, "HTTP/1.1 404"));
 }
 
+//  Send one invocation with id `id` and return the text of its Completion.
+static const char *
+s_invoke(int fd, const char *id, const char *target, const char *arguments)
+{
+    static char text[8192];
+    char msg[512], want[64];
+    snprintf(msg, sizeof msg, "{\"type\":1,\"invocationId\":\"%s\",\"target\":\"%s\",\"arguments\":%s}\x1e",
+             id, target, arguments);
+    snprintf(want, sizeof want, "\"invocationId\":\"%s\"", id);
+    s_ws_send(fd, msg);
+    bool closed;
+    assert_true(s_ws_until(fd, want, text, sizeof text, 3000, &closed));
+    return text;
+}
+
 static void
 t_subscribe_arguments_and_close(void **state)
 {
@@ -260,18 +275,12 @@ t_subscribe_arguments_and_close(void **state)
     int fd = s_ws_session(f);
     static char text[8192];
     bool closed;
-    s_ws_send(fd, "{\"type\":1,\"invocationId\":\"0\",\"target\":\"SubscribeOrders\",\"arguments\":[]}\x1e");
-    assert_true(s_ws_until(fd, "\"invocationId\":\"0\"", text, sizeof text, 3000, &closed));
-    assert_non_null(strstr(text, "Invocation provides 0 argument(s) but target expects 1."));
-    s_ws_send(fd, "{\"type\":1,\"invocationId\":\"1\",\"target\":\"SubscribeTrades\",\"arguments\":[\"26282486\"]}\x1e");
-    assert_true(s_ws_until(fd, "\"invocationId\":\"1\"", text, sizeof text, 3000, &closed));
-    assert_non_null(strstr(text, "Error binding arguments"));
-    s_ws_send(fd, "{\"type\":1,\"invocationId\":\"2\",\"target\":\"SubscribeAccounts\",\"arguments\":[1]}\x1e");
-    assert_true(s_ws_until(fd, "\"invocationId\":\"2\"", text, sizeof text, 3000, &closed));
-    assert_non_null(strstr(text, "\"error\""));
-    s_ws_send(fd, "{\"type\":1,\"invocationId\":\"3\",\"target\":\"SubscribeOrders\",\"arguments\":[26282486]}\x1e");
-    assert_true(s_ws_until(fd, "\"invocationId\":\"3\"", text, sizeof text, 3000, &closed));
-    assert_null(strstr(text, "\"error\""));
+    assert_non_null(strstr(s_invoke(fd, "0", "SubscribeOrders", "[]"),
+                           "Invocation provides 0 argument(s) but target expects 1."));
+    assert_non_null(strstr(s_invoke(fd, "1", "SubscribeTrades", "[\"26282486\"]"),
+                           "Error binding arguments"));
+    assert_non_null(strstr(s_invoke(fd, "2", "SubscribeAccounts", "[1]"), "\"error\""));
+    assert_null(strstr(s_invoke(fd, "3", "SubscribeOrders", "[26282486]"), "\"error\""));
     //  Our Close is answered with a Close, then the socket ends.
     s_ws_send(fd, "{\"type\":7}\x1e");
     assert_true(s_ws_until(fd, "{\"type\":7}\x1e", text, sizeof text, 3000, &closed));
