@@ -22,8 +22,6 @@
 //  rows. It moves forward as orders finish, so a service that runs for
 //  days never drags its whole history through every poll.
 #define WINDOW_MARGIN_NS (5LL * 60 * 1000000000LL)
-//  Event-driven polls: at most one per this long (a burst is one poll).
-#define DOORBELL_GAP_MS 2000
 //  Trade ids older than the window by this much are forgotten.
 #define TRADES_KEEP_NS (3600LL * 1000000000LL)
 
@@ -467,6 +465,12 @@ s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns
         return all_cancelled ? BROKER_OK : BROKER_AMBIGUOUS;    //  nothing to close
     projectx_status_t st;
     int rc = projectx_close_contract(self->client, c->id, &st);
+    if (rc == PROJECTX_REJECTED && st.error_code == 2) {
+        //  PositionNotFound: it closed (a leg filled) since our last poll.
+        log_info("projectx: close %s: already flat", c->id);
+        s_poll_soon(self);
+        return all_cancelled ? BROKER_OK : BROKER_AMBIGUOUS;
+    }
     if (rc == PROJECTX_REJECTED || rc == PROJECTX_ERROR) {
         log_error("projectx: close %s: %s", c->id, st.text);
         return BROKER_REJECTED;
@@ -879,11 +883,10 @@ s_io_main(void *arg)
         int64_t since_last = now - self->last_poll_ms;
         int64_t interval = (int64_t) self->poll_ms * (up ? 10 : 1);
         //  A burst of events (or of our own orders) is one poll: at most
-        //  one per DOORBELL_GAP_MS, however often the doorbell rings
-        //  (3 reads / 2 s = 90 of the 200 a minute, at worst).
+        //  one per poll_ms, however often the doorbell rings (default
+        //  2 s: 3 reads / 2 s = 90 of the 200 a minute, at worst).
         bool rung = self->doorbell || soon;
-        int64_t gap = self->poll_ms < DOORBELL_GAP_MS ? self->poll_ms : DOORBELL_GAP_MS;
-        if (self->last_poll_ms && since_last < (rung ? gap : interval))
+        if (self->last_poll_ms && since_last < (rung ? self->poll_ms : interval))
             continue;
         pthread_mutex_lock(&self->mx);
         self->poll_soon = false;

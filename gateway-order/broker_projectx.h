@@ -26,8 +26,8 @@
               (projectx_userhub) and makes every REST poll. REST is the only
               source of state; the hub is a doorbell: any event, and every
               (re)connect, triggers a poll, and so does a place/cancel/close
-              of ours - at most one poll per 2 s (or poll_ms if shorter),
-              however many events (a burst = one poll). While the hub is up
+              of ours - at most one poll per poll_ms (default 2 s), however
+              many events (a burst = one poll). While the hub is up
               the timed poll runs every 10 x poll_ms, while it is down every
               poll_ms. Its reads come second in the client's request budget
               (projectx_client.h), so a place never waits behind them.
