@@ -22,6 +22,9 @@
 //  rows. It moves forward as orders finish, so a service that runs for
 //  days never drags its whole history through every poll.
 #define WINDOW_MARGIN_NS (5LL * 60 * 1000000000LL)
+//  An order whose place was ambiguous and that the broker still does not
+//  know by tag this long after is not there.
+#define UNKNOWN_SETTLE_NS (60LL * 1000000000LL)
 //  Trade ids older than the window by this much are forgotten.
 #define TRADES_KEEP_NS (3600LL * 1000000000LL)
 
@@ -555,6 +558,25 @@ s_coid_for_trade(broker_projectx_t *self, const projectx_trade_t *tr, int *role)
     return "";
 }
 
+//  The close's execution is the flatten's fill: done when it is all there.
+//  (Waiting for a poll that reads the position flat could wait for ever
+//  when the next entry opens first, and a flatten left "working" would pin
+//  the search window to its start.)
+static void
+s_flatten_filled(broker_projectx_t *self, const char *flatten_id, uint32_t qty, int64_t ts_ns)
+{
+    tracked_t *t = s_tracked(self, flatten_id);
+    if (!t || !t->flatten || broker_status_terminal(t->order.status))
+        return;
+    t->order.filled_quantity += qty;
+    if (t->order.filled_quantity < t->order.quantity)
+        return;
+    t->order.status = OFTS__ORDER_STATUS__STATUS_FILLED;
+    t->order.updated_ns = ts_ns;
+    broker_order_t copy = t->order;
+    broker_emit_order(&self->broker, &copy);
+}
+
 static void
 s_apply_trades(broker_projectx_t *self, const snapshot_t *snap)
 {
@@ -579,6 +601,8 @@ s_apply_trades(broker_projectx_t *self, const snapshot_t *snap)
         f.fees_cents = tr->fees_cents;
         f.ts_ns = tr->created_ns;
         broker_emit_fill(&self->broker, &f);
+        if (f.role == OFTS__ORDER_ROLE__ROLE_FLATTEN)
+            s_flatten_filled(self, f.client_order_id, f.quantity, f.ts_ns);
     }
 }
 
@@ -736,8 +760,11 @@ s_open_orders(void *impl, broker_order_t *out, size_t max)
 {
     broker_projectx_t *self = impl;
     size_t n = 0;
+    //  Not the UNKNOWN ones: nobody knows they are open; left out, the
+    //  manager asks find_order about them, which asks the broker again.
     for (size_t i = 0; i < self->norders && n < max; i++)
-        if (!broker_status_terminal(self->orders[i].order.status))
+        if (!broker_status_terminal(self->orders[i].order.status)
+            && self->orders[i].order.status != OFTS__ORDER_STATUS__STATUS_UNKNOWN)
             out[n++] = self->orders[i].order;
     return n;
 }
@@ -747,17 +774,37 @@ s_find_order(void *impl, const char *client_order_id, broker_order_t *out)
 {
     broker_projectx_t *self = impl;
     tracked_t *t = s_tracked(self, client_order_id);
-    if (t) {
+    bool unknown = t && t->order.status == OFTS__ORDER_STATUS__STATUS_UNKNOWN;
+    if (t && !unknown) {
         *out = t->order;
         return 0;
     }
+    //  Unknown (an ambiguous place) is asked again by tag: answering our own
+    //  "unknown" for ever left it working here, and the search window
+    //  pinned to it grew without end.
     projectx_order_info_t info;
     int rc = projectx_find_order_by_tag(self->client, client_order_id, 0, &info);
-    if (rc == PROJECTX_NOT_FOUND)
+    if (rc == PROJECTX_NOT_FOUND && unknown
+        && projectx_time_now_ms() * NS_PER_MS - t->order.created_ns < UNKNOWN_SETTLE_NS) {
+        *out = t->order;                //  too early to call it absent
+        return 0;
+    }
+    if (rc == PROJECTX_NOT_FOUND) {
+        if (unknown) {
+            t->order.status = OFTS__ORDER_STATUS__STATUS_REJECTED;
+            broker_strlcpy(t->order.text, "not at the broker after an ambiguous place",
+                           sizeof(t->order.text));
+        }
         return -1;
+    }
     if (rc != PROJECTX_OK)
         return -2;
     s_from_info(out, &info);
+    if (t) {                            //  keep what ProjectX does not echo
+        broker_strlcpy(out->signal_id, t->order.signal_id, sizeof(out->signal_id));
+        out->stop = t->order.stop;
+        out->take_profit = t->order.take_profit;
+    }
     s_track(self, out, info.id, info.contract_id);  //  followed from now on
     return 0;
 }

@@ -8,7 +8,7 @@
         processes read the projectx clock (OFTS_PROJECTX_TIME_SCALE), so
         the mock's 200 requests / 60 s, tokens, pings and time-outs, and
         the client's budget, backoff and poll timers all run on one clock.
-      --short: 40 simulated minutes at x90 (the ctest version, ~35 s).
+      --short: 30 simulated minutes at x60 (the ctest version, ~40 s).
     The scale must leave real request latency small against the simulated
     timers (hub ping 15 s, time-out 30 s, poll 15 s): 400 wants a Release
     build on a quiet machine; under ASan and load use 60-90.
@@ -182,7 +182,7 @@ static void
 s_inject(soak_t *s, int64_t minute)
 {
     if (minute % 4 == 0) {
-        const char *action = minute % 40 == 0 ? "stall" : minute % 12 == 0 ? "close7" : "drop";
+        const char *action = minute % 40 == 24 ? "stall" : minute % 12 == 0 ? "close7" : "drop";
         char body[64];
         snprintf(body, sizeof body, "{\"action\":\"%s\"}", action);
         s_admin(s, "/mock/hub", body);
@@ -196,7 +196,7 @@ s_inject(soak_t *s, int64_t minute)
         s_admin(s, "/mock/fault", "{\"mode\":\"429\",\"path\":\"/api/Order/search\",\"count\":3,\"slot\":1}");
         s->faults++;
     }
-    if (minute % 300 == 25) {
+    if (minute % 300 == 28) {
         s_admin(s, "/mock/fault", "{\"mode\":\"429\",\"path\":\"/api/Order/place\",\"count\":1,\"slot\":2}");
         s->faults++;
     }
@@ -279,8 +279,8 @@ main(int argc, char **argv)
         else if (!strcmp(argv[i], "--scale") && i + 1 < argc)
             scale = atof(argv[++i]);
         else if (!strcmp(argv[i], "--short")) {
-            hours = 40.0 / 60;          //  every kind of fault once
-            scale = 90;
+            hours = 0.5;                //  a 429 on reads, a token revocation,
+            scale = 60;                 //  a sweep, hub drops, a stall
         }
         else
             return s_usage();
@@ -329,7 +329,9 @@ main(int argc, char **argv)
     s.store = order_store_new(":memory:");
     order_manager_config_t ocfg;
     order_manager_config_defaults(&ocfg);
-    ocfg.protect_grace_ms = 3 * poll_ms;
+    //  The legs are seen at the next poll (<= 15 s), which on a loaded
+    //  machine at accelerated time can take several simulated seconds more.
+    ocfg.protect_grace_ms = 8 * poll_ms;
     s.om = order_manager_new(broker_projectx_broker(s.bp), s.store, &ocfg);
     order_manager_start(s.om, now_ms() * NS_PER_MS);
 
@@ -364,6 +366,13 @@ main(int argc, char **argv)
     s_run_until(&s, now_ms() + 5 * MIN_MS);     //  the last polls land
     s_check_books(&s, &b);
     long rss_end = rss_kb();
+    static broker_order_t open[16];
+    size_t nopen = broker_open_orders(broker_projectx_broker(s.bp), open, 16);
+    for (size_t i = 0; i < nopen; i++)
+        printf("still working at the adapter: %s %s %s (created %.0f min before the end)\n",
+               open[i].client_order_id, broker_role_name(open[i].role),
+               broker_status_name(open[i].status),
+               (double) (now_ms() - open[i].created_ns / NS_PER_MS) / 60000.0);
 
     projectx_stats_t px;
     projectx_stats(client, &px);
