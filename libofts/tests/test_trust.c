@@ -24,6 +24,7 @@ s_env(const char *source, Ofts__Envelope__BodyCase body)
     static Ofts__Command cmd = OFTS__COMMAND__INIT;
     static Ofts__Fill fill = OFTS__FILL__INIT;
     static Ofts__Heartbeat hb = OFTS__HEARTBEAT__INIT;
+    static Ofts__AccountState account = OFTS__ACCOUNT_STATE__INIT;
     ofts__header__init(&s_header);
     s_header.source = (char *) source;
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
@@ -34,6 +35,7 @@ s_env(const char *source, Ofts__Envelope__BodyCase body)
     case OFTS__ENVELOPE__BODY_ORDER_REQUEST: env.order_request = &req; break;
     case OFTS__ENVELOPE__BODY_COMMAND:       env.command = &cmd; break;
     case OFTS__ENVELOPE__BODY_FILL:          env.fill = &fill; break;
+    case OFTS__ENVELOPE__BODY_ACCOUNT:       env.account = &account; break;
     case OFTS__ENVELOPE__BODY_HEARTBEAT:     hb.service = (char *) source; env.heartbeat = &hb; break;
     default: break;
     }
@@ -84,6 +86,11 @@ t_check(void **state)
     assert_null(ofts_trust_check("gateway-order", "exec.account.", &env));
     env = s_env("analyzer", OFTS__ENVELOPE__BODY_FILL);
     assert_non_null(ofts_trust_check("analyzer", "exec.fill.GC.", &env));
+    //  gateway-order's trading state (fail closed, issue 11 §3) on exec.account.
+    env = s_env("gateway-order", OFTS__ENVELOPE__BODY_ACCOUNT);
+    assert_null(ofts_trust_check("gateway-order", "exec.account.", &env));
+    env = s_env("analyzer", OFTS__ENVELOPE__BODY_ACCOUNT);
+    assert_non_null(ofts_trust_check("analyzer", "exec.account.", &env));
     //  A trade is fine on md.trade. from gateway-md, not on md.bbo.
     env = s_env("gateway-md", OFTS__ENVELOPE__BODY_TRADE);
     assert_null(ofts_trust_check("gateway-md", "md.trade.GC.", &env));
