@@ -83,6 +83,26 @@ s_request_token_ok(web_server_t *self, struct lws *wsi)
     return s_token_ok(self, lws_get_urlarg_by_name(wsi, "token=", buf, sizeof buf));
 }
 
+//  A browser always sends Origin on a WebSocket: it must be this server's
+//  own page. Otherwise any web site open in the trader's browser could read
+//  the feed from 127.0.0.1 (WebSockets are not bound by CORS). Clients that
+//  are not browsers send no Origin and pass.
+static bool
+s_same_origin(struct lws *wsi)
+{
+    char origin[256], host[256], want[300];
+    if (lws_hdr_total_length(wsi, WSI_TOKEN_ORIGIN) <= 0)
+        return true;
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) < 0
+        || lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) < 0)
+        return false;
+    snprintf(want, sizeof want, "http://%s", host);
+    if (strcmp(origin, want) == 0)
+        return true;
+    log_warn("web: WebSocket from origin '%s' refused (not this page, http://%s)", origin, host);
+    return false;
+}
+
 static const char *
 s_mime(const char *name)
 {
@@ -299,7 +319,7 @@ s_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *
     case LWS_CALLBACK_HTTP:
         return s_serve(self, wsi, in ? (const char *) in : "/");
     case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
-        return s_request_token_ok(self, wsi) ? 0 : -1;
+        return s_request_token_ok(self, wsi) && s_same_origin(wsi) ? 0 : -1;
     case LWS_CALLBACK_ESTABLISHED:
         memset(ss, 0, sizeof *ss);
         ss->is_ws = true;

@@ -256,6 +256,24 @@ test_token(void **state)
     web_destroy(&web);
 }
 
+//  Another web site open in the same browser must not read the feed.
+static void
+test_origin(void **state)
+{
+    (void) state;
+    web_t *web = s_web(4, NULL, false);
+    char own[128];
+    snprintf(own, sizeof own, "Origin: http://127.0.0.1:%d\r\n", web_port(web));
+    int status = 0;
+    ws_client_t *c = ws_client_connect_ex(web_port(web), "/", "Origin: http://evil.example\r\n", 5000, &status);
+    assert_null(c);
+    c = ws_client_connect_ex(web_port(web), "/", own, 5000, &status);
+    assert_non_null(c);
+    assert_int_equal(status, 101);
+    ws_client_destroy(&c);
+    web_destroy(&web);
+}
+
 static void
 test_refuses_open_bind_without_token(void **state)
 {
@@ -280,6 +298,7 @@ main(void)
         cmocka_unit_test(test_static_files),
         cmocka_unit_test(test_read_only),
         cmocka_unit_test(test_token),
+        cmocka_unit_test(test_origin),
         cmocka_unit_test(test_refuses_open_bind_without_token),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,6 +67,12 @@ s_consume(ws_client_t *self, size_t n)
 ws_client_t *
 ws_client_connect(int port, const char *path, int timeout_ms, int *status)
 {
+    return ws_client_connect_ex(port, path, NULL, timeout_ms, status);
+}
+
+ws_client_t *
+ws_client_connect_ex(int port, const char *path, const char *headers, int timeout_ms, int *status)
+{
     ws_client_t *self = calloc(1, sizeof *self);
     self->fd = s_connect(port);
     if (status)
@@ -79,8 +85,8 @@ ws_client_connect(int port, const char *path, int timeout_ms, int *status)
     int n = snprintf(req, sizeof req,
                      "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                     "Sec-WebSocket-Protocol: ofts-web\r\n\r\n",
-                     path, port);
+                     "Sec-WebSocket-Protocol: ofts-web\r\n%s\r\n",
+                     path, port, headers ? headers : "");
     if (write(self->fd, req, (size_t) n) != n) {
         ws_client_destroy(&self);
         return NULL;

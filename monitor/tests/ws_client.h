@@ -10,6 +10,8 @@ typedef struct _ws_client_t ws_client_t;
 //  Connect to 127.0.0.1:port and upgrade at path (e.g. "/?token=x"). NULL
 //  when the server refuses (status in *status when not NULL).
 ws_client_t *ws_client_connect(int port, const char *path, int timeout_ms, int *status);
+//  The same with extra request headers ("Origin: http://x\r\n"), or NULL.
+ws_client_t *ws_client_connect_ex(int port, const char *path, const char *headers, int timeout_ms, int *status);
 void ws_client_destroy(ws_client_t **self_p);
 //  Next text message (malloc'd, NUL-terminated), NULL on timeout or close.
 char *ws_client_recv(ws_client_t *self, int timeout_ms);
