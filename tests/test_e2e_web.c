@@ -231,6 +231,8 @@ typedef struct {
     double stop, target;
     int decimals;
     bool position;
+    char open[8][2][64];            //  "stop X", "target Y" of every open position
+    int nopen;
     bool halted;
     bool cmd_ok;
 } seen_t;
@@ -248,9 +250,19 @@ s_observe(seen_t *seen, json_t *m)
     seen->halted = state && strcmp(state, "HALTED") == 0;
     size_t i;
     json_t *p;
+    //  The latest state: an open, protected position in this message.
+    seen->position = false;
+    seen->nopen = 0;
     json_array_foreach(json_object_get(m, "positions"), i, p) {
-        if (json_integer_value(json_object_get(p, "qty")) != 0 && json_is_real(json_object_get(p, "stop"))
-            && json_is_real(json_object_get(p, "target")) && !seen->position) {
+        bool open = json_integer_value(json_object_get(p, "qty")) != 0 && json_is_real(json_object_get(p, "stop"))
+                 && json_is_real(json_object_get(p, "target"));
+        if (open && seen->nopen < 8) {
+            int d = (int) json_integer_value(json_object_get(p, "decimals"));
+            snprintf(seen->open[seen->nopen][0], 64, "stop %.*f", d, json_real_value(json_object_get(p, "stop")));
+            snprintf(seen->open[seen->nopen][1], 64, "target %.*f", d, json_real_value(json_object_get(p, "target")));
+            seen->nopen++;
+        }
+        if (open && !seen->position) {
             seen->position = true;
             seen->stop = json_real_value(json_object_get(p, "stop"));
             seen->target = json_real_value(json_object_get(p, "target"));
@@ -283,6 +295,13 @@ static bool
 s_traded(seen_t *seen)
 {
     return seen->position && *seen->reasons;
+}
+
+static bool
+s_never(seen_t *seen)
+{
+    (void) seen;
+    return false;
 }
 
 static bool
@@ -328,24 +347,30 @@ t_web_in_chromium(void **state)
     ws_client_t *c = ws_client_connect(port, path, 10000, NULL);
     assert_non_null(c);
     seen_t seen = { 0 };
-    bool traded = s_watch(c, &seen, e2e_now_ms() + 45000, s_traded);
-    //  Freeze the market: the position stays open while the browser looks.
-    pid_t md = e2e_child_pid(up.pid, "ofts-gateway-md");
-    if (md > 0)
-        kill(md, SIGSTOP);
+    //  Freeze the market (SIGSTOP gateway-md) once a position is open, so it
+    //  stays open while the browser looks. It may have closed between the
+    //  update and the freeze: then let the market run again and retry.
+    pid_t md = 0;
+    bool traded = false;
+    for (int64_t deadline = e2e_now_ms() + 60000; !traded && e2e_now_ms() < deadline;) {
+        if (!s_watch(c, &seen, deadline, s_traded))
+            break;
+        md = e2e_child_pid(up.pid, "ofts-gateway-md");
+        if (md > 0)
+            kill(md, SIGSTOP);
+        //  Everything sent before the freeze, then the state it left.
+        s_watch(c, &seen, e2e_now_ms() + 1500, s_never);
+        traded = s_traded(&seen);
+        if (!traded && md > 0)
+            kill(md, SIGCONT);
+    }
     if (!traded)
-        fail_msg("no approved signal with an open, protected position within 45 s (state in %s)", dir);
-    //  The feed may have moved on (a stop hit) between the update and the
-    //  freeze: the page must show what the feed shows now.
-    seen.position = false;
-    s_watch(c, &seen, e2e_now_ms() + 1500, s_traded);
+        fail_msg("no approved signal with an open, protected position within 60 s (state in %s)", dir);
     fprintf(stderr, "feed: signal '%s'; position stop %.2f target %.2f (%lld ms)\n", seen.reasons, seen.stop,
             seen.target, (long long) (e2e_now_ms() - t0));
 
-    char want[1024], pos_want[2][64];
+    char want[1024];
     s_escape(seen.reasons, want, sizeof want);
-    snprintf(pos_want[0], sizeof pos_want[0], "stop %.*f", seen.decimals, seen.stop);
-    snprintf(pos_want[1], sizeof pos_want[1], "target %.*f", seen.decimals, seen.target);
     browser_t br;
     if (!s_browser_start(&br, dir, port))
         fail_msg("headless chromium did not start (see %s/chromium.stderr)", dir);
@@ -359,16 +384,27 @@ t_web_in_chromium(void **state)
         fail_msg("the page does not show the signal's reasons '%s' (DOM in %s)", want, keep);
     }
     free(dom);
-    dom = s_dom_with(&br, pos_want[1], 10000);
-    char *pos = strstr(dom, "id=\"position\"");
-    char *end = pos ? strstr(pos, "<h2>") : NULL;
-    assert_non_null(end);
-    *end = 0;
-    if (!strstr(pos, "LONG") && !strstr(pos, "SHORT"))
-        fail_msg("no open position on the page: %.300s", pos);
-    if (!strstr(pos, pos_want[0]) || !strstr(pos, pos_want[1]))
-        fail_msg("position panel lacks '%s' / '%s': %.300s", pos_want[0], pos_want[1], pos);
-    free(dom);
+    //  The panel must show an open position as the feed has it now (the
+    //  feed read again after each look: a fill may still land after the freeze).
+    bool shown = false;
+    char panel[2048] = "";
+    for (int64_t deadline = e2e_now_ms() + 15000; !shown && e2e_now_ms() < deadline;) {
+        dom = s_dom(&br);
+        s_watch(c, &seen, e2e_now_ms() + 300, s_never);
+        char *pos = strstr(dom, "id=\"position\"");
+        char *end = pos ? strstr(pos, "<h2>") : NULL;
+        if (end) {
+            *end = 0;
+            snprintf(panel, sizeof panel, "%s", pos);
+        }
+        for (int k = 0; k < seen.nopen && end; k++)
+            shown |= (strstr(pos, "LONG") || strstr(pos, "SHORT")) && strstr(pos, seen.open[k][0])
+                   && strstr(pos, seen.open[k][1]);
+        free(dom);
+    }
+    if (!shown)
+        fail_msg("position panel lacks the open position's stop and target (%d open in the feed, first '%s' / '%s'): %.300s",
+                 seen.nopen, seen.open[0][0], seen.open[0][1], panel);
     char shot[1200], cwd[1024];
     snprintf(shot, sizeof shot, "%s/e2e_web.png", getcwd(cwd, sizeof cwd) ? cwd : dir);
     fprintf(stderr, "screenshot: %s (%s)\n", shot, s_screenshot(&br, shot) ? "written" : "FAILED");
