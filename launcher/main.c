@@ -7,6 +7,7 @@
       ofts keys DIR [NAME ...]              make CURVE certificates (default:
                                             every service, and "ofts" for ofts cmd)
       ofts dbn ... | databento ... | monitor ... | backtest ...
+      ofts record ... | replay-bus ... | rerun ... | explain ...
                                             run ofts-<name> with the rest    */
 #include <errno.h>
 #include <libgen.h>
@@ -46,7 +47,8 @@ s_usage(int code)
             "usage: ofts up [--config F] [--log-dir D] [--only a,b] [--until-exit SVC] [--grace-ms N] [--quiet]\n"
             "       ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F]\n"
             "       ofts keys DIR [NAME ...]\n"
-            "       ofts dbn|databento|monitor|backtest ARGS...\n");
+            "       ofts dbn|databento|monitor|backtest ARGS...\n"
+            "       ofts record info|dump | replay-bus | rerun | explain ARGS...  (docs/recorder.md)\n");
     return code;
 }
 
@@ -249,12 +251,13 @@ s_keys(int argc, char **argv)
     if (argc < 1)
         return s_usage(2);
     const char *dir = argv[0];
-    static const char *defaults[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "ofts", NULL };
+    static const char *defaults[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "recorder",
+                                      "ofts", NULL };
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "ofts: cannot create %s: %s\n", dir, strerror(errno));
         return 1;
     }
-    int n = argc > 1 ? argc - 1 : 6;
+    int n = argc > 1 ? argc - 1 : 7;
     for (int i = 0; i < n; i++) {
         const char *name = argc > 1 ? argv[i + 1] : defaults[i];
         if (ofts_curve_generate(dir, name) != 0) {
@@ -299,7 +302,8 @@ main(int argc, char **argv)
         return s_keys(argc - 2, argv + 2);
     if (strcmp(sub, "help") == 0 || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
         return s_usage(0);
-    static const char *tools[] = { "dbn", "databento", "monitor", "backtest", "sim", NULL };
+    static const char *tools[] = { "dbn", "databento", "monitor", "backtest", "sim",
+                                   "record", "replay-bus", "rerun", "explain", NULL };
     for (int i = 0; tools[i]; i++)
         if (strcmp(sub, tools[i]) == 0)
             return s_forward(sub, argc - 2, argv + 2);

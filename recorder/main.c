@@ -1,0 +1,219 @@
+/*  ofts-recorder - the flight recorder: every envelope on the bus, byte for
+    byte, with its receive time, into segmented files (rec_writer.h).
+
+    Connects one SUB socket to every publisher in bus.endpoints (itself
+    excepted) and subscribes to everything. Each drained batch is framed,
+    CRC'd and written with one write(); gaps in a publisher's per-topic
+    sequence become REC_GAP records; the config file it runs with is kept
+    at the head of every segment (REC_CONFIG) for `ofts rerun`.
+
+    config "recorder": dir, segment_mb, fsync (none|interval|every),
+    fsync_interval_ms, retention_days, retention_mb, index_every, hwm.   */
+#include <czmq.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ofts_clock.h"
+#include "ofts_curve.h"
+#include "ofts_log.h"
+#include "ofts_service.h"
+#include "rec_seqs.h"
+#include "rec_writer.h"
+
+#define BATCH 4096
+
+typedef struct {
+    ofts_service_t *svc;
+    rec_writer_t *writer;
+    rec_seqs_t *seqs;
+    zsock_t *sub;
+    uint64_t garbage;               //  messages without a readable header (recorded all the same)
+} s_recorder_t;
+
+//  One message: topic frame, envelope frame, and whatever follows (a MAC
+//  on a signed bus: not recorded, the envelope is). false when nothing queued.
+static bool
+s_record_one(s_recorder_t *self, void *handle)
+{
+    zmq_msg_t t, p;
+    zmq_msg_init(&t);
+    if (zmq_msg_recv(&t, handle, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&t);
+        return false;
+    }
+    int64_t now = ofts_clock_now_ns();
+    zmq_msg_init(&p);
+    bool two = zmq_msg_more(&t) && zmq_msg_recv(&p, handle, 0) >= 0;
+    while (two && zmq_msg_more(&p)) {
+        zmq_msg_t extra;
+        zmq_msg_init(&extra);
+        zmq_msg_recv(&extra, handle, 0);
+        bool more = zmq_msg_more(&extra);
+        zmq_msg_close(&extra);
+        if (!more)
+            break;
+    }
+    const char *topic = zmq_msg_data(&t);
+    size_t tlen = zmq_msg_size(&t);
+    const uint8_t *body = two ? zmq_msg_data(&p) : NULL;
+    size_t blen = two ? zmq_msg_size(&p) : 0;
+    rec_writer_append(self->writer, REC_MESSAGE, now, topic, tlen, body, blen);
+    rec_header_t hdr;
+    char topic_z[256];
+    snprintf(topic_z, sizeof topic_z, "%.*s", (int) (tlen < 255 ? tlen : 255), topic);
+    if (two && rec_parse_header(body, blen, &hdr)) {
+        uint64_t first = 0;
+        uint64_t missing = rec_seqs_check(self->seqs, topic_z, &hdr, &first);
+        if (missing) {
+            log_warn("gap from %s on %s: %llu missing (topic_seq %llu..%llu), recorded", hdr.source, topic_z,
+                     (unsigned long long) missing, (unsigned long long) first,
+                     (unsigned long long) (first + missing - 1));
+            rec_writer_gap(self->writer, now, hdr.source, topic_z, missing, first, hdr.epoch);
+        }
+    }
+    else
+        self->garbage++;
+    zmq_msg_close(&t);
+    zmq_msg_close(&p);
+    return true;
+}
+
+static int
+s_on_sub(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    s_recorder_t *self = arg;
+    void *handle = zsock_resolve(sock);
+    for (int i = 0; i < BATCH && s_record_one(self, handle); i++)
+        ;
+    rec_writer_flush(self->writer);
+    return ofts_service_interrupted() ? -1 : 0;
+}
+
+static void
+s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
+{
+    (void) now_ns;
+    s_recorder_t *self = arg;
+    rec_writer_flush(self->writer);
+    if (rec_writer_sync(self->writer) != 0)
+        log_warn("fdatasync of %s failed: %s", rec_writer_segment_path(self->writer), strerror(errno));
+    ofts_service_set_state(svc, "recording: %llu records, %llu bytes, %llu missing on the bus, %llu errors",
+                           (unsigned long long) rec_writer_records(self->writer),
+                           (unsigned long long) rec_writer_bytes(self->writer),
+                           (unsigned long long) rec_seqs_missing(self->seqs),
+                           (unsigned long long) rec_writer_errors(self->writer));
+}
+
+//  One SUB socket on every publisher but ourselves.
+static int
+s_connect_all(s_recorder_t *self, int hwm)
+{
+    self->sub = zsock_new(ZMQ_SUB);
+    zsock_set_rcvhwm(self->sub, hwm);
+    const char *peers[32];
+    size_t n = ofts_service_peers(self->svc, peers, 32);
+    int connected = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *ep = ofts_service_endpoint(self->svc, peers[i], "pub");
+        if (!ep || strcmp(peers[i], ofts_service_name(self->svc)) == 0)
+            continue;
+        if (ofts_curve_process() && ofts_curve_apply_client(ofts_curve_process(), self->sub, ep) != 0)
+            return -1;
+        if (zsock_connect(self->sub, "%s", ep) < 0) {
+            log_error("cannot connect %s (%s): %s", ep, peers[i], zmq_strerror(zmq_errno()));
+            return -1;
+        }
+        connected++;
+    }
+    zsock_set_subscribe(self->sub, "");
+    log_info("recording %d publishers", connected);
+    return 0;
+}
+
+static char *
+s_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    size_t len = 0, cap = 0, n;
+    char chunk[4096];
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + n + 1 > cap) {
+            cap = (len + n + 1) * 2;
+            text = realloc(text, cap);
+        }
+        memcpy(text + len, chunk, n);
+        len += n;
+    }
+    fclose(f);
+    if (text)
+        text[len] = '\0';
+    return text;
+}
+
+int
+main(int argc, char **argv)
+{
+    ofts_service_t *svc = ofts_service_new("recorder", argc, argv);
+    if (!svc)
+        return ofts_service_exit_code();
+    ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(svc), "recorder");
+    rec_writer_config_t wc = { 0 };
+    wc.dir = ofts_cfgsec_string(sec, "dir", "var/recorder");
+    wc.segment_bytes = (uint64_t) ofts_cfgsec_int_range(sec, "segment_mb", 256, 1, 1 << 20) << 20;
+    const char *fsync = ofts_cfgsec_string(sec, "fsync", "interval");
+    wc.fsync = strcmp(fsync, "every") == 0 ? REC_FSYNC_EVERY
+             : strcmp(fsync, "none") == 0 ? REC_FSYNC_NONE : REC_FSYNC_INTERVAL;
+    if (strcmp(fsync, "every") && strcmp(fsync, "none") && strcmp(fsync, "interval"))
+        ofts_cfgsec_fail(sec, "fsync", "expected \"none\", \"interval\" or \"every\"");
+    wc.fsync_interval_ms = (int) ofts_cfgsec_int_range(sec, "fsync_interval_ms", 1000, 10, 60000);
+    wc.retention_days = (int) ofts_cfgsec_int_range(sec, "retention_days", 0, 0, 100000);
+    wc.retention_bytes = (uint64_t) ofts_cfgsec_int_range(sec, "retention_mb", 0, 0, INT64_MAX >> 20) << 20;
+    wc.index_every = (uint32_t) ofts_cfgsec_int_range(sec, "index_every", 1024, 1, 1 << 20);
+    int hwm = (int) ofts_cfgsec_int_range(sec, "hwm", 1000000, 1000, 100000000);
+    if (ofts_service_config_done(svc, &sec)) {
+        ofts_service_destroy(&svc);
+        return OFTS_EXIT_CONFIG;
+    }
+    if (ofts_service_check_only(svc)) {
+        ofts_service_destroy(&svc);
+        return 0;
+    }
+    char err[512];
+    s_recorder_t self = { .svc = svc };
+    self.writer = rec_writer_new(&wc, err, sizeof err);
+    if (!self.writer) {
+        log_error("%s", err);
+        ofts_service_destroy(&svc);
+        return 1;
+    }
+    char *config_text = s_read_file(ofts_config_path(ofts_service_config(svc)));
+    rec_writer_set_config_text(self.writer, config_text);
+    free(config_text);
+    self.seqs = rec_seqs_new();
+    int rc = 1;
+    if (s_connect_all(&self, hwm) == 0) {
+        zloop_reader(ofts_service_loop(svc), self.sub, s_on_sub, &self);
+        ofts_service_on_tick(svc, wc.fsync == REC_FSYNC_INTERVAL ? wc.fsync_interval_ms : 1000, s_on_tick, &self);
+        log_info("dir %s, segments of %llu MiB, fsync %s%s, retention %d days / %llu MiB (0 = keep)", wc.dir,
+                 (unsigned long long) (wc.segment_bytes >> 20), fsync,
+                 wc.fsync == REC_FSYNC_INTERVAL ? " (interval)" : "", wc.retention_days,
+                 (unsigned long long) (wc.retention_bytes >> 20));
+        rc = ofts_service_run(svc);
+    }
+    //  Whatever is still queued is recorded before we go.
+    if (self.sub)
+        s_on_sub(NULL, self.sub, &self);
+    log_info("recorded %llu records, %llu bytes, %llu missing on the bus, %llu without a header",
+             (unsigned long long) rec_writer_records(self.writer), (unsigned long long) rec_writer_bytes(self.writer),
+             (unsigned long long) rec_seqs_missing(self.seqs), (unsigned long long) self.garbage);
+    rec_writer_destroy(&self.writer);
+    rec_seqs_destroy(&self.seqs);
+    zsock_destroy(&self.sub);
+    ofts_service_destroy(&svc);
+    return rc;
+}

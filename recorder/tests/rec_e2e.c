@@ -1,0 +1,27 @@
+/*  rec_e2e - see rec_e2e.h.                                              */
+#include "rec_e2e.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+char *
+rec_e2e_config(const char *dir, const char *extra_json, const char *recorder_json)
+{
+    char *path = e2e_write_config(dir, extra_json);
+    json_t *root = json_load_file(path, 0, NULL);
+    json_t *eps = json_object_get(json_object_get(root, "bus"), "endpoints");
+    char pub[512], rec_dir[512];
+    snprintf(pub, sizeof pub, "ipc://%s/recorder.pub", dir);
+    snprintf(rec_dir, sizeof rec_dir, "%s/rec", dir);
+    json_object_set_new(eps, "recorder", json_pack("{s:s}", "pub", pub));
+    json_t *rec = json_pack("{s:s, s:s}", "dir", rec_dir, "fsync", "none");
+    if (recorder_json) {
+        json_t *more = json_loads(recorder_json, 0, NULL);
+        json_object_update(rec, more);
+        json_decref(more);
+    }
+    json_object_set_new(root, "recorder", rec);
+    json_dump_file(root, path, JSON_INDENT(2));
+    json_decref(root);
+    return path;
+}
