@@ -39,6 +39,7 @@ typedef struct {
     of_engine_t *engine;
     int64_t interval_ns;            //  0 = publish every update
     int64_t ts_recv;                //  of the envelope being processed
+    uint64_t md_seq;                //  its header seq: stamped on what we publish (Header.md_seq)
     s_slot_t slots[MAX_THROTTLE];
     size_t nslots;
     uint64_t last_rejected;
@@ -63,7 +64,11 @@ s_slot(s_analyzer_t *self, const char *contract)
 static void
 s_publish_metrics(s_analyzer_t *self, const Ofts__Metrics *metrics, int64_t ts_event, int64_t ts_recv)
 {
+    //  How far into gateway-md's stream we are: `ofts rerun` knows what we saw.
+    Ofts__Header header = OFTS__HEADER__INIT;
+    header.md_seq = self->md_seq;
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.header = &header;
     env.body_case = OFTS__ENVELOPE__BODY_METRICS;
     env.metrics = (Ofts__Metrics *) metrics;
     char topic[64];
@@ -102,7 +107,10 @@ s_on_signal(void *arg, const Ofts__Signal *signal, int64_t ts_event)
         slot->last_pub_mono = ofts_clock_mono_ns();
         slot->pending = false;
     }
+    Ofts__Header header = OFTS__HEADER__INIT;
+    header.md_seq = self->md_seq;
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.header = &header;
     env.body_case = OFTS__ENVELOPE__BODY_SIGNAL;
     env.signal = (Ofts__Signal *) signal;
     char topic[64];
@@ -129,6 +137,7 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
     (void) topic;
     s_analyzer_t *self = arg;
     self->ts_recv = env->header ? env->header->ts_recv : 0;
+    self->md_seq = env->header ? env->header->seq : 0;
     of_engine_envelope(self->engine, env);
 }
 

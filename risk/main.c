@@ -32,6 +32,7 @@ typedef struct {
     int64_t shift_ns;               //  --time-shift (tests, demos)
     bool market_clock;              //  risk.clock = "market": time = latest md ts_event
     int64_t market_ns;              //  latest md ts_event seen
+    uint64_t md_seq;                //  seq of the last gateway-md message applied (Header.md_seq)
     int64_t next_md_alive_ns;       //  market time of the next synthetic heartbeat
     uint64_t rewound;               //  md ignored since the market went back in time
     int64_t market_saved_ns;        //  market clock last written to the journal
@@ -95,12 +96,17 @@ s_market_time(app_t *app, const Ofts__Envelope *env)
 static void
 s_publish(app_t *app, const char *kind, const char *symbol, Ofts__Envelope *env)
 {
+    //  What market data this decision saw: `ofts rerun` feeds exactly that.
+    Ofts__Header header = OFTS__HEADER__INIT;
+    header.md_seq = app->md_seq;
+    env->header = &header;
     char topic[96];
     if (symbol)
         ofts_topic(topic, sizeof topic, kind, *symbol ? symbol : "_");
     else
         snprintf(topic, sizeof topic, "%s.", kind);
     ofts_bus_publish_ts(ofts_service_bus(app->svc), topic, env, s_now(app), 0);
+    env->header = NULL;
 }
 
 //  --- engine callbacks: decisions out to the bus -----------------------------
@@ -148,6 +154,17 @@ s_on_command(void *arg, const Ofts__Command *cmd)
     env.body_case = OFTS__ENVELOPE__BODY_COMMAND;
     env.command = (Ofts__Command *) cmd;
     s_publish(arg, "risk.command", NULL, &env);
+}
+
+//  One bus message into the engine (md from the past is ignored on market time).
+static void
+s_apply(app_t *app, const Ofts__Envelope *env)
+{
+    if (!s_market_time(app, env))
+        return;
+    risk_engine_on_envelope(app->eng, env, s_now(app));
+    if (env->header && env->header->source && strcmp(env->header->source, "gateway-md") == 0)
+        app->md_seq = env->header->seq;
 }
 
 //  --- reconcile with gateway-order (Clone pattern) ---------------------------
@@ -240,8 +257,7 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
         }
         app->order_epoch = h->epoch;
     }
-    if (s_market_time(app, env))
-        risk_engine_on_envelope(app->eng, env, s_now(app));
+    s_apply(app, env);
 }
 
 typedef struct {

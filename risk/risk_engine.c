@@ -80,6 +80,8 @@ struct _risk_engine_t {
     int rate_next;
     bool has_md_heartbeat;
     int64_t md_heartbeat_ns;
+    risk_rule_verdict_fn *verdict_fn;   //  explain tools only
+    void *verdict_arg;
     bool reconciled, reconciling;
     //  Account
     int day;                            //  trading day yyyymmdd (17:00 CT roll)
@@ -722,12 +724,21 @@ s_approve(risk_engine_t *self, const Ofts__Signal *sig, const risk_plan_t *plan,
 }
 
 void
+risk_engine_set_verdict_fn(risk_engine_t *self, risk_rule_verdict_fn *fn, void *arg)
+{
+    self->verdict_fn = fn;
+    self->verdict_arg = arg;
+}
+
+void
 risk_engine_on_signal(risk_engine_t *self, const Ofts__Signal *sig, int64_t now)
 {
     s_roll_day(self, now);
     s_evaluate(self, now);              //  the state gate must see `now`
     risk_view_t v;
     s_view(self, sig, now, &v);
+    if (self->verdict_fn)
+        risk_rules_each(&v, sig, self->verdict_fn, self->verdict_arg);
     risk_plan_t plan;
     char text[256];
     Ofts__RejectCode code = risk_rules_check(&v, sig, &plan, text, sizeof text);

@@ -26,6 +26,7 @@
 #include "ofts.pb-c.h"
 #include "risk_config.h"
 #include "risk_journal.h"
+#include "risk_rules.h"
 
 typedef struct _risk_engine_t risk_engine_t;
 
@@ -46,6 +47,10 @@ void risk_engine_destroy(risk_engine_t **self_p);
 //  account figures, latches, cooldowns, seen signal ids, rate window,
 //  working entries, positions, fill ids. 0, or -1 with the reason logged.
 int risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int64_t now);
+
+//  Explain tools (ofts explain): before each decision, every rule's verdict
+//  for the signal (risk_rules_each). Not used by the service.
+void risk_engine_set_verdict_fn(risk_engine_t *self, risk_rule_verdict_fn *fn, void *arg);
 
 //  Events.
 void risk_engine_on_signal(risk_engine_t *self, const Ofts__Signal *sig, int64_t now);

@@ -369,6 +369,22 @@ risk_rules_check(const risk_view_t *v, const Ofts__Signal *sig, risk_plan_t *pla
     return PASS;
 }
 
+void
+risk_rules_each(const risk_view_t *v, const Ofts__Signal *sig, risk_rule_verdict_fn *fn, void *arg)
+{
+    risk_plan_t plan;
+    memset(&plan, 0, sizeof plan);
+    bool past_prices = false;           //  the rules after "prices" need what it and those before establish
+    for (size_t i = 0; i < RULE_COUNT; i++) {
+        char text[256] = "";
+        Ofts__RejectCode code = s_rules[i].fn(v, sig, &plan, text, sizeof text);
+        fn(arg, i, s_rules[i].name, code, text);
+        if (code != PASS && !past_prices)
+            return;
+        past_prices |= strcmp(s_rules[i].name, "prices") == 0;
+    }
+}
+
 const char *
 risk_reject_name(Ofts__RejectCode code)
 {

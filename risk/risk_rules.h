@@ -59,6 +59,12 @@ typedef Ofts__RejectCode (risk_rule_fn)(const risk_view_t *v, const Ofts__Signal
 //  failing rule's code with its text.
 Ofts__RejectCode risk_rules_check(const risk_view_t *v, const Ofts__Signal *sig,
                                   risk_plan_t *plan, char *text, size_t size);
+//  For explain tools: every rule's verdict for this signal, in table order,
+//  not only the first failure. A failure up to "prices" (fields, symbol,
+//  prices) ends the walk: the later rules need what those establish.
+typedef void (risk_rule_verdict_fn)(void *arg, size_t index, const char *name, Ofts__RejectCode code,
+                                    const char *text);
+void risk_rules_each(const risk_view_t *v, const Ofts__Signal *sig, risk_rule_verdict_fn *fn, void *arg);
 size_t risk_rules_count(void);
 const char *risk_rules_name(size_t index);
 //  "REJECT_COOLDOWN" for a code.

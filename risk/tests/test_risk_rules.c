@@ -107,6 +107,49 @@ t_good_signal_passes(void **state)
     assert_int_equal(f->plan.stop_risk_cents, 50000);
 }
 
+typedef struct {
+    int n;
+    char names[24][32];
+    Ofts__RejectCode codes[24];
+} s_verdicts_t;
+
+static void
+s_collect(void *arg, size_t index, const char *name, Ofts__RejectCode code, const char *text)
+{
+    (void) text;
+    s_verdicts_t *v = arg;
+    assert_int_equal(index, (size_t) v->n);
+    snprintf(v->names[v->n], sizeof v->names[v->n], "%s", name);
+    v->codes[v->n++] = code;
+}
+
+//  ofts explain: every rule's verdict, not only the first failure. Low
+//  confidence (rule 5) and stale data (rule 10) both show; the rules after
+//  them still run. An unknown symbol ends the walk (later rules need it).
+static void
+t_each_rule_verdict(void **state)
+{
+    fx_t *f = *state;
+    f->sig.confidence = 0.3;
+    f->v.last_md_ns = f->v.now - 5 * SEC;
+    assert_int_equal(s_check(f), CODE(LOW_CONFIDENCE));     //  the decision: the first failure
+    s_verdicts_t v = { 0 };
+    risk_rules_each(&f->v, &f->sig, s_collect, &v);
+    assert_int_equal(v.n, 18);
+    assert_string_equal(v.names[4], "confidence");
+    assert_int_equal(v.codes[4], CODE(LOW_CONFIDENCE));
+    assert_string_equal(v.names[9], "stale_data");
+    assert_int_equal(v.codes[9], CODE(STALE_DATA));
+    for (int i = 0; i < 18; i++)
+        if (i != 4 && i != 9)
+            assert_int_equal(v.codes[i], CODE(NONE));
+    memset(&v, 0, sizeof v);
+    f->v.ins = NULL;
+    risk_rules_each(&f->v, &f->sig, s_collect, &v);
+    assert_int_equal(v.n, 2);
+    assert_int_equal(v.codes[1], CODE(UNKNOWN_SYMBOL));
+}
+
 //  Cooldown 5 minutes: 4:59 after the last approval rejected, 5:00 approved.
 static void
 t_cooldown_boundary(void **state)
@@ -450,6 +493,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_table_order),
+        T(t_each_rule_verdict),
         T(t_good_signal_passes), T(t_cooldown_boundary), T(t_confidence_boundary),
         T(t_fat_finger_boundary), T(t_traded_contract), T(t_stale_boundary), T(t_rate_limit_boundary),
         T(t_daily_loss_one_tick), T(t_trailing_mll_one_tick), T(t_max_contracts), T(t_size_zero),
