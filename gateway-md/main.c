@@ -37,6 +37,7 @@
 #include "ofts_log.h"
 #include "ofts_service.h"
 #include "replay.h"
+#include "replay_checkpoint.h"
 #include "live_run.h"
 #include "hist_client.h"
 
@@ -57,6 +58,8 @@ typedef struct {
     const char *pending_contract;
     int64_t start_mono, start_after, last_progress;
     uint64_t published, publish_errors, data_errors;
+    replay_checkpoint_t *ckpt;      //  gateway_md.checkpoint: resume after a crash
+    uint64_t records_done;          //  records through the normaliser (the checkpoint's count)
 } app_t;
 
 typedef struct {
@@ -71,6 +74,7 @@ typedef struct {
     double max_gap_s;
     bool bbo_from_depth;
     int trade_source;               //  md_normalizer_trade_source_parse
+    const char *checkpoint;
     live_client_config_t live;
 } settings_t;
 
@@ -115,6 +119,7 @@ static void
 s_finish(app_t *app, int64_t now)
 {
     app->done = true;
+    replay_checkpoint_done(app->ckpt);
     s_progress(app, now, true);
     s_summary(app, now);
     if (!app->linger)
@@ -157,6 +162,7 @@ s_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
             break;                  //  the shell's timer brings us back
         md_normalizer_process(app->norm, app->pending, app->pending_contract, s_emit, app);
         app->have_pending = false;
+        app->records_done++;
         //  (asking replay_pace_due again about a waiting record is idempotent)
         if ((replay_records(app->replay) & 1023) == 0) {
             now = ofts_clock_mono_ns();
@@ -168,6 +174,7 @@ s_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     if (now - app->last_progress >= 1000000000LL) {
         app->last_progress = now;
         s_progress(app, now, false);
+        replay_checkpoint_save(app->ckpt, app->records_done);
     }
 }
 
@@ -210,6 +217,7 @@ s_read_config(ofts_service_t *svc, settings_t *s)
     s->start_delay_ms = ofts_cfgsec_int_range(sec, "start_delay_ms", 500, 0, 600000);
     s->max_gap_s = ofts_cfgsec_double(sec, "max_gap_s", 0);
     s->bbo_from_depth = ofts_cfgsec_bool(sec, "bbo_from_depth", true);
+    s->checkpoint = ofts_cfgsec_string(sec, "checkpoint", "");
     const char *source = ofts_cfgsec_string(sec, "trade_source", "auto");
     s->trade_source = md_normalizer_trade_source_parse(source);
     if (s->trade_source == -3)
@@ -291,6 +299,30 @@ s_read_args(ofts_service_t *svc, settings_t *s, bool *live, char *symbols_buf, s
     return 0;
 }
 
+static void
+s_drop(const char *topic, Ofts__Envelope *env, void *arg)
+{
+    (void) topic;
+    (void) env;
+    (void) arg;
+}
+
+//  A restarted replay: the records an earlier life published go through the
+//  normaliser (its books and held trades are rebuilt) but not to the bus.
+static void
+s_resume(app_t *app, uint64_t skip)
+{
+    const dbn_record_t *rec;
+    const char *contract;
+    while (app->records_done < skip && replay_next(app->replay, &rec, &contract) > 0) {
+        md_normalizer_process(app->norm, rec, contract, s_drop, app);
+        app->records_done++;
+    }
+    if (skip)
+        log_info("replay: resumed from the checkpoint after %" PRIu64 " records (not published again)",
+                 app->records_done);
+}
+
 static int
 s_run_replay(ofts_service_t *svc, settings_t *s)
 {
@@ -320,6 +352,8 @@ s_run_replay(ofts_service_t *svc, settings_t *s)
         md_normalizer_set_trade_rtype(app.norm, trade_rtype);
         log_info("replay: trades from %s records", trade_rtype < 0 ? "any" : dbn_rtype_name((uint8_t) trade_rtype));
         replay_pace_init(&app.pace, s->speed, (int64_t) (s->max_gap_s * 1e9));
+        app.ckpt = replay_checkpoint_new(s->checkpoint, s->files, s->nfiles);
+        s_resume(&app, replay_checkpoint_resume(app.ckpt));
         log_info("replay: %d file(s), speed %s%g, symbols %s, start in %" PRId64 " ms",
                  s->nfiles, s->speed == 0 ? "fast " : "x", s->speed, s->nsymbols ? "filtered" : "all",
                  s->start_delay_ms);
@@ -327,11 +361,14 @@ s_run_replay(ofts_service_t *svc, settings_t *s)
         ofts_service_set_state(svc, "replaying 0%%");
         ofts_service_on_tick(svc, 1, s_tick, &app);
         rc = ofts_service_run(svc);
+        if (rc == 0)                //  a clean stop is not a crash: the next start is from the top
+            replay_checkpoint_done(app.ckpt);
         if (rc == 0 && app.data_errors)
             rc = 1;
     }
     md_normalizer_destroy(&app.norm);
     replay_destroy(&app.replay);
+    replay_checkpoint_destroy(&app.ckpt);
     return rc;
 }
 
