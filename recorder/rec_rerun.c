@@ -278,12 +278,16 @@ s_risk_md(rec_rerun_t *self, const Ofts__Envelope *env)
     }
 }
 
-//  Aligned: the held md up to gateway-md seq `upto` (0: all) into risk.
+//  Aligned: the held md and exec.* (in recorded order) into risk, up to the
+//  first md past gateway-md seq `upto` (0: all).
 static void
 s_feed_md(rec_rerun_t *self, uint64_t upto)
 {
     s_item_t *it;
-    while ((it = zlistx_first(self->risk_md)) && (!upto || it->seq <= upto)) {
+    while ((it = zlistx_first(self->risk_md))) {
+        bool exec = strncmp(it->topic, "exec.", 5) == 0;
+        if (!exec && upto && it->seq > upto)
+            break;
         Ofts__Envelope *env = ofts__envelope__unpack(NULL, it->len, it->bytes);
         if (env)
             s_risk_md(self, env);
@@ -292,6 +296,20 @@ s_feed_md(rec_rerun_t *self, uint64_t upto)
         zlistx_first(self->risk_md);
         zlistx_delete(self->risk_md, zlistx_cursor(self->risk_md));
     }
+}
+
+//  A recorded risk message other than a decision (account state, flatten
+//  command) says how far into the md risk was: catch up to there, unless a
+//  decision still waits for its signal (it must see only its own md).
+static void
+s_risk_progress(rec_rerun_t *self, uint64_t md_seq)
+{
+    if (!md_seq || md_seq > self->md_seen || zlistx_size(self->judge))
+        return;
+    for (s_item_t *r = zlistx_first(self->rec_decisions); r; r = zlistx_next(self->rec_decisions))
+        if (!r->judged)
+            return;
+    s_feed_md(self, md_seq);
 }
 
 //  Aligned: the next waiting signal to risk, after exactly the md the live
@@ -468,9 +486,10 @@ rec_rerun_record(rec_rerun_t *self, const char *path, const rec_record_t *rec)
     snprintf(topic, sizeof topic, "%.*s", (int) (rec->topic_len < 255 ? rec->topic_len : 255), rec->topic);
     bool md = strncmp(topic, "md.", 3) == 0, sig = strncmp(topic, "of.signal.", 10) == 0;
     bool dec = strncmp(topic, "risk.order.", 11) == 0 || strncmp(topic, "risk.reject.", 12) == 0;
+    bool risk_out = strncmp(topic, "risk.account.", 13) == 0 || strncmp(topic, "risk.command.", 13) == 0;
     bool risk_in = strncmp(topic, "md.trade.", 9) == 0 || strncmp(topic, "md.bbo.", 7) == 0
                    || strncmp(topic, "exec.", 5) == 0 || strcmp(topic, "sys.heartbeat.gateway-md.") == 0;
-    if (!md && !sig && !dec && !risk_in && strncmp(topic, "of.metrics.", 11) != 0)
+    if (!md && !sig && !dec && !risk_in && !risk_out && strncmp(topic, "of.metrics.", 11) != 0)
         return;
     Ofts__Envelope *env = ofts__envelope__unpack(NULL, rec->payload_len, rec->payload);
     if (!env || !env->header) {
@@ -493,7 +512,9 @@ rec_rerun_record(rec_rerun_t *self, const char *path, const rec_record_t *rec)
     else if (dec && (env->body_case == OFTS__ENVELOPE__BODY_ORDER_REQUEST
                      || env->body_case == OFTS__ENVELOPE__BODY_RISK_REJECT))
         s_recorded_decision(self, path, rec, topic, env);
-    else if (risk_in && self->aligned && strncmp(topic, "exec.", 5) != 0) {
+    else if (self->aligned && strncmp(topic, "risk.", 5) == 0)
+        s_risk_progress(self, env->header->md_seq);
+    else if (risk_in && self->aligned) {
         s_item_t *it = s_item(topic, NULL, env->header->ts_event, env);
         it->seq = env->header->seq;
         zlistx_add_end(self->risk_md, it);

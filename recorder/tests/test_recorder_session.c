@@ -60,7 +60,7 @@ group_setup(void **state)
              " \"args\":{\"gateway-md\":[\"--replay\",\"%s\",\"--speed\",\"12\"]}},"
              " \"gateway_md\":{\"start_delay_ms\":5000},"
              " \"risk\":{\"clock\":\"market\",\"cooldown_minutes\":1,\"max_orders_per_minute\":60,"
-             "          \"max_entry_ticks\":100},"
+             "          \"max_entry_ticks\":100000},"
              " \"gateway_order\":{\"broker\":\"paper\"}}",
              sim);
     free(sim);
