@@ -21,6 +21,7 @@ typedef struct {
     size_t len;
     uint64_t seq;                   //  header seq (risk-bound md)
     uint64_t md_seq;                //  recorded decision: the md risk had seen (Header.md_seq)
+    uint64_t exec_seq;              //  and the exec.* (Header.exec_seq)
     bool judged;                    //  recorded decision: its signal was handed to risk
     bool recorded;                  //  from the recording: where
     char path[512];
@@ -44,6 +45,7 @@ struct _rec_rerun_t {
     zlistx_t *risk_md;              //  aligned: md for risk, held until a decision says how far
     zlistx_t *judge;                //  aligned: signals (ours) waiting for risk
     uint64_t md_seen;               //  highest gateway-md seq in the recording so far
+    uint64_t exec_seen;             //  and gateway-order seq
     uint64_t md_cur;                //  seq of the md the analyzer core is processing
     uint64_t analyzer_reach;        //  highest md_seq stamped on a recorded analyzer output
     bool finishing;
@@ -278,23 +280,26 @@ s_risk_md(rec_rerun_t *self, const Ofts__Envelope *env)
     }
 }
 
-//  Aligned: the held md and exec.* (in recorded order) into risk, up to the
-//  first md past gateway-md seq `upto` (0: all).
+//  Aligned: the held md and exec.* into risk, in recorded order, each stream
+//  up to the seq risk had applied of it (md_upto, exec_upto; later ones wait).
 static void
-s_feed_md(rec_rerun_t *self, uint64_t upto)
+s_feed_md(rec_rerun_t *self, uint64_t md_upto, uint64_t exec_upto)
 {
-    s_item_t *it;
-    while ((it = zlistx_first(self->risk_md))) {
+    s_item_t *it = zlistx_first(self->risk_md);
+    while (it) {
         bool exec = strncmp(it->topic, "exec.", 5) == 0;
-        if (!exec && upto && it->seq > upto)
-            break;
+        if (it->seq > (exec ? exec_upto : md_upto)) {
+            it = zlistx_next(self->risk_md);
+            continue;
+        }
         Ofts__Envelope *env = ofts__envelope__unpack(NULL, it->len, it->bytes);
         if (env)
             s_risk_md(self, env);
         if (env)
             ofts__envelope__free_unpacked(env, NULL);
-        zlistx_first(self->risk_md);
-        zlistx_delete(self->risk_md, zlistx_cursor(self->risk_md));
+        void *handle = zlistx_cursor(self->risk_md);
+        it = zlistx_next(self->risk_md);
+        zlistx_delete(self->risk_md, handle);
     }
 }
 
@@ -302,14 +307,14 @@ s_feed_md(rec_rerun_t *self, uint64_t upto)
 //  command) says how far into the md risk was: catch up to there, unless a
 //  decision still waits for its signal (it must see only its own md).
 static void
-s_risk_progress(rec_rerun_t *self, uint64_t md_seq)
+s_risk_progress(rec_rerun_t *self, uint64_t md_seq, uint64_t exec_seq)
 {
-    if (!md_seq || md_seq > self->md_seen || zlistx_size(self->judge))
+    if (!md_seq || md_seq > self->md_seen || exec_seq > self->exec_seen || zlistx_size(self->judge))
         return;
     for (s_item_t *r = zlistx_first(self->rec_decisions); r; r = zlistx_next(self->rec_decisions))
         if (!r->judged)
             return;
-    s_feed_md(self, md_seq);
+    s_feed_md(self, md_seq, exec_seq);
 }
 
 //  Aligned: the next waiting signal to risk, after exactly the md the live
@@ -318,7 +323,7 @@ static void
 s_judge_next(rec_rerun_t *self, const s_item_t *decision)
 {
     s_item_t *it = zlistx_first(self->judge);
-    s_feed_md(self, decision ? decision->md_seq : 0);
+    s_feed_md(self, decision ? decision->md_seq : UINT64_MAX, decision ? decision->exec_seq : UINT64_MAX);
     Ofts__Envelope *env = ofts__envelope__unpack(NULL, it->len, it->bytes);
     if (env && env->signal) {
         s_clock(self);
@@ -427,7 +432,7 @@ s_pair(rec_rerun_t *self)
     //  Not before the recording has shown the md it saw (the recorder may
     //  read risk's pipe ahead of gateway-md's).
     for (r = zlistx_first(self->rec_decisions); r && zlistx_size(self->judge); r = zlistx_next(self->rec_decisions))
-        if (!r->judged && (r->md_seq <= self->md_seen || self->finishing)) {
+        if (!r->judged && ((r->md_seq <= self->md_seen && r->exec_seq <= self->exec_seen) || self->finishing)) {
             r->judged = true;
             s_judge_next(self, r);
         }
@@ -471,6 +476,7 @@ s_recorded_decision(rec_rerun_t *self, const char *path, const rec_record_t *rec
     self->result.decisions_recorded++;
     s_item_t *it = s_recorded_item(path, rec, topic, id, env);
     it->md_seq = env->header->md_seq;
+    it->exec_seq = env->header->exec_seq;
     if (self->aligned)
         zlistx_add_end(self->rec_decisions, it);
     else
@@ -500,6 +506,8 @@ rec_rerun_record(rec_rerun_t *self, const char *path, const rec_record_t *rec)
     self->cur_recv = rec->recv_ns;
     if (env->header->source && strcmp(env->header->source, "gateway-md") == 0 && env->header->seq > self->md_seen)
         self->md_seen = env->header->seq;
+    if (env->header->source && strcmp(env->header->source, "gateway-order") == 0 && env->header->seq > self->exec_seen)
+        self->exec_seen = env->header->seq;
     if (strncmp(topic, "of.", 3) == 0 && env->header->md_seq > self->analyzer_reach)
         self->analyzer_reach = env->header->md_seq;
     if (md) {
@@ -513,7 +521,7 @@ rec_rerun_record(rec_rerun_t *self, const char *path, const rec_record_t *rec)
                      || env->body_case == OFTS__ENVELOPE__BODY_RISK_REJECT))
         s_recorded_decision(self, path, rec, topic, env);
     else if (self->aligned && strncmp(topic, "risk.", 5) == 0)
-        s_risk_progress(self, env->header->md_seq);
+        s_risk_progress(self, env->header->md_seq, env->header->exec_seq);
     else if (risk_in && self->aligned) {
         s_item_t *it = s_item(topic, NULL, env->header->ts_event, env);
         it->seq = env->header->seq;
@@ -569,7 +577,7 @@ rec_rerun_finish(rec_rerun_t *self)
         s_pair(self);
     while (zlistx_size(self->judge))
         s_judge_next(self, NULL);
-    s_feed_md(self, 0);
+    s_feed_md(self, UINT64_MAX, UINT64_MAX);
     if (self->aligned)
         s_pair(self);
     if (!self->aligned) {

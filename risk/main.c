@@ -33,6 +33,7 @@ typedef struct {
     bool market_clock;              //  risk.clock = "market": time = latest md ts_event
     int64_t market_ns;              //  latest md ts_event seen
     uint64_t md_seq;                //  seq of the last gateway-md message applied (Header.md_seq)
+    uint64_t exec_seq;              //  and of gateway-order (Header.exec_seq)
     int64_t next_md_alive_ns;       //  market time of the next synthetic heartbeat
     uint64_t rewound;               //  md ignored since the market went back in time
     int64_t market_saved_ns;        //  market clock last written to the journal
@@ -99,6 +100,7 @@ s_publish(app_t *app, const char *kind, const char *symbol, Ofts__Envelope *env)
     //  What market data this decision saw: `ofts rerun` feeds exactly that.
     Ofts__Header header = OFTS__HEADER__INIT;
     header.md_seq = app->md_seq;
+    header.exec_seq = app->exec_seq;
     env->header = &header;
     char topic[96];
     if (symbol)
@@ -165,6 +167,8 @@ s_apply(app_t *app, const Ofts__Envelope *env)
     risk_engine_on_envelope(app->eng, env, s_now(app));
     if (env->header && env->header->source && strcmp(env->header->source, "gateway-md") == 0)
         app->md_seq = env->header->seq;
+    else if (env->header && env->header->source && strcmp(env->header->source, "gateway-order") == 0)
+        app->exec_seq = env->header->seq;
 }
 
 //  --- reconcile with gateway-order (Clone pattern) ---------------------------
