@@ -135,14 +135,15 @@ t_each_rule_verdict(void **state)
     assert_int_equal(s_check(f), CODE(LOW_CONFIDENCE));     //  the decision: the first failure
     s_verdicts_t v = { 0 };
     risk_rules_each(&f->v, &f->sig, s_collect, &v);
-    assert_int_equal(v.n, 18);
-    assert_string_equal(v.names[4], "confidence");
-    assert_int_equal(v.codes[4], CODE(LOW_CONFIDENCE));
-    assert_string_equal(v.names[9], "stale_data");
-    assert_int_equal(v.codes[9], CODE(STALE_DATA));
-    for (int i = 0; i < 18; i++)
-        if (i != 4 && i != 9)
+    assert_int_equal(v.n, (int) risk_rules_count());
+    for (int i = 0; i < v.n; i++) {
+        if (strcmp(v.names[i], "confidence") == 0)
+            assert_int_equal(v.codes[i], CODE(LOW_CONFIDENCE));
+        else if (strcmp(v.names[i], "stale_data") == 0)
+            assert_int_equal(v.codes[i], CODE(STALE_DATA));
+        else
             assert_int_equal(v.codes[i], CODE(NONE));
+    }
     memset(&v, 0, sizeof v);
     f->v.ins = NULL;
     risk_rules_each(&f->v, &f->sig, s_collect, &v);
