@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ofts_clock.h"
+#include "ofts_command.h"
 #include "ofts_fs.h"
 #include "ofts_instrument.h"
 #include "ofts_log.h"
@@ -189,6 +190,35 @@ s_ctl_item(void *arg, const char *topic, Ofts__Envelope *env)
     ofts_ctl_reply(arg, topic, env);
 }
 
+//  The local kill switch: on the trader's own machine gateway-order takes
+//  kill, flatten [SYM] and resume straight from `ofts cmd --to gateway-order`
+//  (risk may run elsewhere). Checked like risk checks them; pause is risk's.
+static void
+s_on_ctl_command(app_t *app, Ofts__Command *cmd, ofts_ctl_t *ctl, uint64_t seq, int64_t now)
+{
+    char sym[OFTS_SYM_LEN], why[320];
+    const char *verb = ofts_command_verb(cmd->type);
+    int rc = ofts_command_check(cmd, sym, why, sizeof why);
+    if (rc == 0 && cmd->type == OFTS__COMMAND_TYPE__CMD_PAUSE) {
+        snprintf(why, sizeof why, "pause is risk's command (gateway-order takes kill, flatten [SYMBOL], resume)");
+        rc = -1;
+    }
+    if (rc != 0) {
+        log_warn("ctl command %s %s refused: %s", verb ? verb : "?", cmd->symbol ? cmd->symbol : "", why);
+        ofts_ctl_reply_refuse(ctl, seq, why);
+        return;
+    }
+    log_warn("ctl command %s %s from %s", verb, sym,
+             cmd->issued_by && *cmd->issued_by ? cmd->issued_by : "?");
+    Ofts__Command checked = *cmd;
+    checked.symbol = sym;
+    s_begin(app);
+    order_manager_on_command(app->om, &checked, now);
+    s_commit(app);
+    s_state(app);
+    ofts_ctl_reply_end(ctl, seq);
+}
+
 static void
 s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
 {
@@ -200,10 +230,8 @@ s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
         log_info("snapshot '%s': %d messages", prefix, n);
     }
     else if (req->body_case == OFTS__ENVELOPE__BODY_COMMAND && req->command) {
-        s_begin(app);
-        order_manager_on_command(app->om, req->command, now);
-        s_commit(app);
-        s_state(app);
+        s_on_ctl_command(app, req->command, ctl, ofts_bus_seq(ofts_service_bus(svc)), now);
+        return;
     }
     else
         log_warn("ctl: request '%s' not handled here", req->body_case == OFTS__ENVELOPE__BODY__NOT_SET
@@ -315,6 +343,15 @@ main(int argc, char **argv)
     settings_t set;
     memset(&set, 0, sizeof(set));
     if (s_read_config(svc, &set) != 0) {
+        ofts_service_destroy(&svc);
+        return OFTS_EXIT_CONFIG;
+    }
+    if (live && strcmp(set.broker, "projectx") != 0) {
+        //  A trader who typed --live expects real orders: paper trading
+        //  quietly instead would be a costly surprise. Refuse.
+        log_error("--live given but gateway_order.broker is \"%s\" in %s: nothing would reach the account; "
+                  "set \"broker\": \"projectx\" or drop --live", set.broker,
+                  ofts_config_path(ofts_service_config(svc)));
         ofts_service_destroy(&svc);
         return OFTS_EXIT_CONFIG;
     }

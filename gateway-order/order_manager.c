@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "order_manager.h"
 #include "ofts_bus.h"
 #include "ofts_clock.h"
@@ -763,6 +764,16 @@ s_flatten_in_flight(order_manager_t *self, const char *symbol, int64_t now_ns)
     return flatten_working;
 }
 
+//  "flatten gc" names a root; what is held may be a contract (GCZ6).
+static bool
+s_symbol_matches(const char *wanted, const char *held)
+{
+    if (strcasecmp(wanted, held) == 0)
+        return true;
+    const ofts_instrument_t *ins = ofts_instrument_for_contract(held);
+    return ins && strcasecmp(ins->root, wanted) == 0;
+}
+
 void
 order_manager_flatten(order_manager_t *self, const char *symbol, const char *reason, int64_t now_ns)
 {
@@ -781,7 +792,7 @@ order_manager_flatten(order_manager_t *self, const char *symbol, const char *rea
             broker_strlcpy(symbols[n++], self->orders[i].symbol, BROKER_SYM_LEN);
     }
     for (size_t i = 0; i < n; i++) {
-        if (symbol && symbol[0] && strcmp(symbol, symbols[i]) != 0)
+        if (symbol && symbol[0] && !s_symbol_matches(symbol, symbols[i]))
             continue;
         if (s_flatten_in_flight(self, symbols[i], now_ns)) {
             log_debug("flatten %s: one is in flight, nothing else working: repeat ignored", symbols[i]);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "ofts_command.h"
 #include "ofts_config.h"
 #include "ofts_ctl.h"
 #include "ofts_curve.h"
@@ -177,72 +178,141 @@ s_up(int argc, char **argv)
 }
 
 static int
+s_cmd_usage(int code)
+{
+    fprintf(code ? stderr : stdout,
+            "usage: ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F] [--to risk|gateway-order]\n"
+            "  pause            risk stops opening positions (REDUCING)\n"
+            "  resume           back to ACTIVE (also lifts gateway-order's halt after a kill)\n"
+            "  flatten [SYMBOL] close every position, or one root (GC, gc, NQ ...)\n"
+            "  kill             HALT and flatten everything\n"
+            "  --config F       the config naming the ctl endpoints (default %s)\n"
+            "  --to SERVICE     risk (default) or gateway-order: the local kill switch on the\n"
+            "                   trader's machine (kill, flatten, resume). When risk does not\n"
+            "                   answer a kill or flatten, ofts cmd sends it to gateway-order itself.\n"
+            "exit: 0 acknowledged, 1 nobody answered, 2 refused or bad arguments\n",
+            ofts_config_default_path());
+    return code;
+}
+
+//  The ctl endpoint of `service` from the config, or NULL (err says why).
+static const char *
+s_ctl_endpoint(ofts_config_t *cfg, const char *service, char *err, size_t errlen)
+{
+    char path[64];
+    snprintf(path, sizeof path, "bus.endpoints.%s", service);
+    ofts_cfgsec_t *sec = ofts_config_section(cfg, path);
+    const char *ctl = ofts_cfgsec_endpoint(sec, "ctl", NULL);
+    ofts_cfgsec_json(sec, "pub");
+    ofts_cfgsec_json(sec, "server");
+    if (ofts_cfgsec_finish(&sec, err, errlen) != 0)
+        return NULL;
+    if (!ctl)
+        snprintf(err, errlen, "%s: no bus.endpoints.%s.ctl", ofts_config_path(cfg), service);
+    return ctl;
+}
+
+//  Send and say what happened; 0 acknowledged, 1 no answer, 2 refused.
+static int
+s_cmd_send(const char *service, const char *ctl, Ofts__Command *cmd, bool quiet_timeout)
+{
+    char why[512];
+    int rc = ofts_ctl_command_ex(ctl, cmd, 3000, why, sizeof why);
+    const char *verb = ofts_command_verb(cmd->type);
+    if (rc == 0) {
+        printf("%s acknowledged %s%s%s\n", service, verb, *cmd->symbol ? " " : "", cmd->symbol);
+        return 0;
+    }
+    if (rc == OFTS_CTL_REFUSED) {
+        fprintf(stderr, "ofts: %s refused %s: %s\n", service, verb, why);
+        return 2;
+    }
+    if (!quiet_timeout)
+        fprintf(stderr, "ofts: %s did not acknowledge %s (is it running? ctl %s)\n", service, verb, ctl);
+    return 1;
+}
+
+static int
 s_cmd(int argc, char **argv)
 {
     const char *config_path = ofts_config_default_path();
-    const char *verb = NULL, *symbol = "";
+    const char *verb = NULL, *symbol = "", *to = "risk";
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return s_cmd_usage(0);
+        if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--to") == 0) && i + 1 >= argc) {
+            fprintf(stderr, "ofts cmd: %s needs a value\n", argv[i]);
+            return s_cmd_usage(2);
+        }
+        if (strcmp(argv[i], "--config") == 0)
             config_path = argv[++i];
+        else if (strcmp(argv[i], "--to") == 0)
+            to = argv[++i];
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "ofts cmd: unknown flag '%s'\n", argv[i]);
+            return s_cmd_usage(2);
+        }
         else if (!verb)
             verb = argv[i];
-        else
+        else if (!*symbol)
             symbol = argv[i];
+        else {
+            fprintf(stderr, "ofts cmd: unexpected argument '%s' (one SYMBOL at most)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!verb)
+        return s_cmd_usage(2);
+    int type = ofts_command_type(verb);
+    if (type < 0) {
+        fprintf(stderr, "ofts cmd: unknown command '%s' (pause, resume, kill, flatten [SYMBOL])\n", verb);
+        return 2;
+    }
+    if (strcmp(to, "risk") != 0 && strcmp(to, "gateway-order") != 0) {
+        fprintf(stderr, "ofts cmd: --to '%s': want risk or gateway-order\n", to);
+        return 2;
     }
     Ofts__Command cmd = OFTS__COMMAND__INIT;
-    if (!verb)
-        return s_usage(2);
-    if (strcmp(verb, "pause") == 0)
-        cmd.type = OFTS__COMMAND_TYPE__CMD_PAUSE;
-    else if (strcmp(verb, "resume") == 0)
-        cmd.type = OFTS__COMMAND_TYPE__CMD_RESUME;
-    else if (strcmp(verb, "flatten") == 0)
-        cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
-    else if (strcmp(verb, "kill") == 0)
-        cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
-    else
-        return s_usage(2);
+    cmd.type = (Ofts__CommandType) type;
     cmd.symbol = (char *) symbol;
     cmd.issued_by = "ofts cmd";
     cmd.reason = "operator";
-    char err[512];
+    //  Same check the services make: refuse here too, before any network.
+    char sym[OFTS_SYM_LEN], err[512];
+    if (ofts_command_check(&cmd, sym, err, sizeof err) != 0) {
+        fprintf(stderr, "ofts cmd: %s refused: %s\n", verb, err);
+        return 2;
+    }
+    cmd.symbol = sym;
     ofts_config_t *cfg = ofts_config_load(config_path, err, sizeof err);
     if (!cfg) {
         fprintf(stderr, "ofts: config error: %s\n", err);
         return OFTS_EXIT_CONFIG;
     }
-    ofts_cfgsec_t *sec = ofts_config_section(cfg, "bus.endpoints.risk");
-    const char *ctl = ofts_cfgsec_endpoint(sec, "ctl", NULL);
-    ofts_cfgsec_json(sec, "pub");
-    if (ofts_cfgsec_finish(&sec, err, sizeof err) != 0 || !ctl) {
-        fprintf(stderr, "ofts: config error: %s\n", *err ? err : "no bus.endpoints.risk.ctl");
-        ofts_config_destroy(&cfg);
-        return OFTS_EXIT_CONFIG;
-    }
+    int rc = OFTS_EXIT_CONFIG;
+    const char *ctl = s_ctl_endpoint(cfg, to, err, sizeof err);
     ofts_curve_t *curve = NULL;
-    if (ofts_curve_from_config(cfg, "ofts", &curve, err, sizeof err) != 0) {
+    if (!ctl || ofts_curve_from_config(cfg, "ofts", &curve, err, sizeof err) != 0)
         fprintf(stderr, "ofts: config error: %s\n", err);
-        ofts_config_destroy(&cfg);
-        return OFTS_EXIT_CONFIG;
-    }
-    ofts_curve_set_process(curve);
     //  The operator credential: our CURVE key, or else the bus secret.
-    if (!curve && ofts_trust_operator_from_config(cfg, err, sizeof err) != 0) {
+    else if (!curve && ofts_trust_operator_from_config(cfg, err, sizeof err) != 0)
         fprintf(stderr, "ofts: %s\n", err);
-        ofts_config_destroy(&cfg);
-        return OFTS_EXIT_CONFIG;
+    else {
+        ofts_curve_set_process(curve);
+        bool may_fall_back = strcmp(to, "risk") == 0 && (cmd.type == OFTS__COMMAND_TYPE__CMD_KILL
+                                                          || cmd.type == OFTS__COMMAND_TYPE__CMD_FLATTEN);
+        rc = s_cmd_send(to, ctl, &cmd, false);
+        const char *go_ctl = may_fall_back && rc == 1 ? s_ctl_endpoint(cfg, "gateway-order", err, sizeof err) : NULL;
+        if (go_ctl) {
+            //  The kill switch must not depend on risk being reachable.
+            fprintf(stderr, "ofts: sending %s straight to gateway-order (ctl %s)\n", verb, go_ctl);
+            rc = s_cmd_send("gateway-order", go_ctl, &cmd, false);
+        }
     }
-    int rc = ofts_ctl_command(ctl, &cmd, 3000);
     ofts_curve_destroy(&curve);
-    if (rc == 0)
-        printf("risk acknowledged %s%s%s\n", verb, *symbol ? " " : "", symbol);
-    else if (rc == -2)
-        fprintf(stderr, "ofts: risk refused %s: not authorized (wrong operator credential)\n", verb);
-    else
-        fprintf(stderr, "ofts: risk did not acknowledge %s (is it running? ctl %s)\n", verb, ctl);
     ofts_config_destroy(&cfg);
     zsys_shutdown();
-    return rc == 0 ? 0 : 1;
+    return rc;
 }
 
 static int

@@ -186,9 +186,17 @@ ofts_ctl_reply(ofts_ctl_t *self, const char *topic, Ofts__Envelope *env)
 int
 ofts_ctl_reply_end(ofts_ctl_t *self, uint64_t seq)
 {
+    return ofts_ctl_reply_refuse(self, seq, NULL);
+}
+
+int
+ofts_ctl_reply_refuse(ofts_ctl_t *self, uint64_t seq, const char *why)
+{
     Ofts__SnapshotEnd end = OFTS__SNAPSHOT_END__INIT;
     end.seq = seq;
     end.epoch = self->epoch;
+    if (why && *why)
+        end.refused = (char *) why;
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_SNAPSHOT_END;
     env.snapshot_end = &end;
@@ -197,9 +205,17 @@ ofts_ctl_reply_end(ofts_ctl_t *self, uint64_t seq)
 }
 
 //  Client: send one request envelope, feed replies to fn until the end marker.
+//  Where a request's answer goes besides the items: the end marker's fields.
+typedef struct {
+    uint64_t seq;
+    uint64_t epoch;
+    char *why;                      //  the refusal, if any (caller's buffer)
+    size_t whylen;
+} s_answer_t;
+
 static int
 s_request(const char *endpoint, Ofts__Envelope *request, int timeout_ms,
-          ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out, uint64_t *epoch_out)
+          ofts_ctl_item_fn *fn, void *arg, s_answer_t *answer)
 {
     zsock_t *dealer = zsock_new(ZMQ_DEALER);
     zsock_set_linger(dealer, 0);
@@ -256,14 +272,20 @@ s_request(const char *endpoint, Ofts__Envelope *request, int timeout_ms,
         else if (denied) {
             log_error("ctl: %s refused the command: not authorized (operator credential missing or wrong)",
                       endpoint);
-            rc = -2;
+            rc = OFTS_CTL_REFUSED;
+            if (answer->why)
+                snprintf(answer->why, answer->whylen, "not authorized (operator credential missing or wrong)");
         }
         else if (end) {
-            if (seq_out)
-                *seq_out = env->snapshot_end ? env->snapshot_end->seq : 0;
-            if (epoch_out)
-                *epoch_out = env->snapshot_end ? env->snapshot_end->epoch : 0;
+            Ofts__SnapshotEnd *se = env->snapshot_end;
+            answer->seq = se ? se->seq : 0;
+            answer->epoch = se ? se->epoch : 0;
             rc = 0;
+            if (se && se->refused && *se->refused) {
+                rc = OFTS_CTL_REFUSED;
+                if (answer->why)
+                    snprintf(answer->why, answer->whylen, "%s", se->refused);
+            }
         }
         else if (fn)
             fn(arg, topic, env);
@@ -298,14 +320,30 @@ ofts_ctl_snapshot_ex(const char *endpoint, const char *prefix, int timeout_ms,
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST;
     env.snapshot_request = &req;
-    return s_request(endpoint, &env, timeout_ms, fn, arg, seq_out, epoch_out);
+    s_answer_t answer = { 0 };
+    int rc = s_request(endpoint, &env, timeout_ms, fn, arg, &answer);
+    if (seq_out && rc == 0)
+        *seq_out = answer.seq;
+    if (epoch_out && rc == 0)
+        *epoch_out = answer.epoch;
+    return rc;
 }
 
 int
 ofts_ctl_command(const char *endpoint, const Ofts__Command *cmd, int timeout_ms)
 {
+    return ofts_ctl_command_ex(endpoint, cmd, timeout_ms, NULL, 0);
+}
+
+int
+ofts_ctl_command_ex(const char *endpoint, const Ofts__Command *cmd, int timeout_ms,
+                    char *why, size_t whylen)
+{
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_COMMAND;
     env.command = (Ofts__Command *) cmd;
-    return s_request(endpoint, &env, timeout_ms, NULL, NULL, NULL, NULL);
+    if (why && whylen)
+        *why = '\0';
+    s_answer_t answer = { .why = why, .whylen = whylen };
+    return s_request(endpoint, &env, timeout_ms, NULL, NULL, &answer);
 }

@@ -22,6 +22,9 @@ Ofts__Envelope *ofts_ctl_recv(ofts_ctl_t *self);
 //  Reply to the request just received: any number of messages, then end.
 int ofts_ctl_reply(ofts_ctl_t *self, const char *topic, Ofts__Envelope *env);
 int ofts_ctl_reply_end(ofts_ctl_t *self, uint64_t seq);
+//  End the reply to a command the service refuses; `why` is one line the
+//  operator reads ("unknown symbol 'ZZ' (known: GC SI PL HG NQ)").
+int ofts_ctl_reply_refuse(ofts_ctl_t *self, uint64_t seq, const char *why);
 //  The epoch of the bus whose seq the replies quote (sent in SnapshotEnd).
 void ofts_ctl_set_epoch(ofts_ctl_t *self, uint64_t epoch);
 //  True once the current request got its end marker.
@@ -39,8 +42,13 @@ int ofts_ctl_snapshot(const char *endpoint, const char *prefix, int timeout_ms,
 int ofts_ctl_snapshot_ex(const char *endpoint, const char *prefix, int timeout_ms,
                          ofts_ctl_item_fn *fn, void *arg, uint64_t *seq_out, uint64_t *epoch_out);
 //  Send a command; 0 when the service acknowledged it within timeout_ms,
-//  -2 when it refused it (not an operator), -1 on time-out. The operator
+//  OFTS_CTL_REFUSED when it refused it (not an operator, or a command it
+//  does not take: the reason comes back), -1 on time-out. The operator
 //  credential is the process secret (ofts_trust) or, under CURVE, our key.
+#define OFTS_CTL_REFUSED (-2)
 int ofts_ctl_command(const char *endpoint, const Ofts__Command *cmd, int timeout_ms);
+//  Same, with the refusal's reason copied into why (empty otherwise).
+int ofts_ctl_command_ex(const char *endpoint, const Ofts__Command *cmd, int timeout_ms,
+                        char *why, size_t whylen);
 
 #endif

@@ -14,6 +14,7 @@
 #include "ofts_fs.h"
 #include "ofts_log.h"
 #include "ofts_service.h"
+#include "ofts_command.h"
 #include "risk_engine.h"
 #include <errno.h>
 #include <stdlib.h>
@@ -280,6 +281,29 @@ s_snapshot_item(void *arg, const char *topic, Ofts__Envelope *env)
     }
 }
 
+//  An operator command: checked here, by risk itself, so that every sender
+//  (ofts cmd, a script, another tool) gets the same refusal for a symbol
+//  risk does not know or an argument the command does not take.
+static void
+s_on_ctl_command(app_t *app, Ofts__Command *cmd, ofts_ctl_t *ctl, uint64_t seq)
+{
+    const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(&ofts__command_type__descriptor,
+                                                                        (int) cmd->type);
+    const char *from = cmd->issued_by && *cmd->issued_by ? cmd->issued_by : "?";
+    char sym[OFTS_SYM_LEN], why[320];
+    if (ofts_command_check(cmd, sym, why, sizeof why) != 0) {
+        log_warn("ctl command %s %s from %s refused: %s", ev ? ev->name : "?",
+                 cmd->symbol ? cmd->symbol : "", from, why);
+        ofts_ctl_reply_refuse(ctl, seq, why);
+        return;
+    }
+    log_info("ctl command %s %s from %s", ev ? ev->name : "?", sym, from);
+    Ofts__Command checked = *cmd;
+    checked.symbol = sym;
+    risk_engine_on_command(app->eng, &checked, s_now(app));
+    ofts_ctl_reply_end(ctl, seq);
+}
+
 static void
 s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
 {
@@ -290,12 +314,8 @@ s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
         log_debug("ctl snapshot '%s': %u messages", r.prefix, r.count);
     }
     else if (req->body_case == OFTS__ENVELOPE__BODY_COMMAND) {
-        const ProtobufCEnumValue *ev = protobuf_c_enum_descriptor_get_value(&ofts__command_type__descriptor,
-                                                                            (int) req->command->type);
-        log_info("ctl command %s %s from %s", ev ? ev->name : "?",
-                 req->command->symbol ? req->command->symbol : "",
-                 req->command->issued_by && *req->command->issued_by ? req->command->issued_by : "?");
-        risk_engine_on_command(app->eng, req->command, s_now(app));
+        s_on_ctl_command(app, req->command, ctl, ofts_bus_seq(ofts_service_bus(svc)));
+        return;
     }
     ofts_ctl_reply_end(ctl, ofts_bus_seq(ofts_service_bus(svc)));
 }

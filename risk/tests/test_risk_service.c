@@ -48,6 +48,7 @@ typedef struct {
     char last_reject_signal[64];
     Ofts__TradingState last_state;
     Ofts__CommandType last_cmd;
+    char last_cmd_symbol[16];
 } fx_t;
 
 static void
@@ -274,6 +275,8 @@ s_on_risk_message(fx_t *f, Ofts__Envelope *env)
     case OFTS__ENVELOPE__BODY_COMMAND:
         f->commands++;
         f->last_cmd = env->command->type;
+        snprintf(f->last_cmd_symbol, sizeof f->last_cmd_symbol, "%s",
+                 env->command->symbol ? env->command->symbol : "");
         break;
     default:
         break;
@@ -499,6 +502,47 @@ t_flatten_at_1505(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+//  Risk itself checks an operator's command (not only ofts cmd): "flatten gc"
+//  reaches gateway-order as GC; "flatten ZZ" and "resume GC" are refused
+//  with the reason, and nothing is forwarded.
+static void
+t_commands_checked_by_risk(void **state)
+{
+    fx_t *f = *state;
+    s_start(f);
+    WAIT_FOR(f, f->accounts > 0, 20000, "risk to start");
+    Ofts__Command c = OFTS__COMMAND__INIT;
+    c.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
+    c.symbol = (char *) "gc";
+    c.issued_by = (char *) "test";
+    char why[256];
+    f->commands = 0;
+    assert_int_equal(ofts_ctl_command_ex(f->risk_ctl, &c, 3000, why, sizeof why), 0);
+    WAIT_FOR(f, f->commands > 0, 10000, "the flatten on risk.command.");
+    assert_int_equal(f->last_cmd, OFTS__COMMAND_TYPE__CMD_FLATTEN);
+    assert_string_equal(f->last_cmd_symbol, "GC");
+
+    f->commands = 0;
+    c.symbol = (char *) "ZZ";
+    assert_int_equal(ofts_ctl_command_ex(f->risk_ctl, &c, 3000, why, sizeof why), OFTS_CTL_REFUSED);
+    assert_non_null(strstr(why, "unknown symbol 'ZZ'"));
+    c.type = OFTS__COMMAND_TYPE__CMD_RESUME;
+    c.symbol = (char *) "GC";
+    assert_int_equal(ofts_ctl_command_ex(f->risk_ctl, &c, 3000, why, sizeof why), OFTS_CTL_REFUSED);
+    assert_string_equal(why, "resume takes no symbol (got 'GC'); it acts on the whole account");
+    s_pump(f, 300);
+    assert_int_equal(f->commands, 0);
+    assert_int_equal(s_snapshot(f).state, OFTS__TRADING_STATE__STATE_ACTIVE);
+    int status = -1;
+    s_stop(f, SIGTERM, &status);
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+//  With the real paper gateway-order (when it was built): risk's order is
+//  filled by paper, risk sees the fill and the position; `kill` on risk's ctl
+//  reaches gateway-order as CMD_KILL, which flattens; risk ends flat with
+//  the exact P&L: bought 2350.1 (ask + 1 tick slippage), sold 2349.8
+//  (bid - 1 tick) = -3 ticks x $10 = -$30.
 static void
 s_start_gateway_order(fx_t *f, const char *bin)
 {
@@ -721,7 +765,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(t_restart_keeps_state), T(t_flatten_at_1505),
+        T(t_restart_keeps_state), T(t_flatten_at_1505), T(t_commands_checked_by_risk),
         cmocka_unit_test_setup_teardown(t_with_paper_gateway_order, s_setup_real_order, s_teardown),
         cmocka_unit_test_setup_teardown(t_other_month_with_paper, s_setup_real_order, s_teardown),
         T(t_corrupt_journal_refused), T(t_zero_length_journal_refused), T(t_bad_config_refused),
