@@ -124,8 +124,13 @@ int live_run(ofts_service_t *svc, const live_client_config_t *cfg, md_normalizer
     s_sync(&app);
     ofts_service_on_tick(svc, 100, s_on_tick, &app);
     int rc = app.failed ? 1 : ofts_service_run(svc);
-    if (app.failed)
-        rc = 1;
+    if (app.failed) {
+        //  The gateway rejected the key, dataset or licence: restarting
+        //  would only hammer it. Tell the supervisor not to.
+        log_error("live: %s; not retrying (exit %d: fix the key or subscription, then start again)",
+                  live_client_error(app.client), OFTS_EXIT_FATAL);
+        rc = OFTS_EXIT_FATAL;
+    }
     if (app.polling)
         zloop_poller_end(ofts_service_loop(svc), &app.item);
     md_normalizer_stats_t ns = md_normalizer_stats(app.norm);

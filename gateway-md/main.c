@@ -31,6 +31,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <errno.h>
 #include "md_normalizer.h"
 #include "ofts_instrument.h"
 #include "ofts_clock.h"
@@ -323,13 +325,27 @@ s_resume(app_t *app, uint64_t skip)
                  app->records_done);
 }
 
+//  Before anything starts (and in --check-config): a replay needs files that
+//  can be opened. A restart cannot create a missing file: exit 3, not 1.
+static int
+s_check_replay_files(const settings_t *s)
+{
+    if (s->nfiles == 0) {
+        log_error("replay: no data to replay: give `ofts up --replay FILE` (make demo writes "
+                  "data/generated/demo.dbn.zst), set gateway_md.files, or go live with --live");
+        return OFTS_EXIT_CONFIG;
+    }
+    for (int i = 0; i < s->nfiles; i++)
+        if (access(s->files[i], R_OK) != 0) {
+            log_error("replay: cannot read %s: %s", s->files[i], strerror(errno));
+            return OFTS_EXIT_FATAL;
+        }
+    return 0;
+}
+
 static int
 s_run_replay(ofts_service_t *svc, settings_t *s)
 {
-    if (s->nfiles == 0) {
-        log_error("replay: no files (give --replay FILE... or gateway_md.files)");
-        return OFTS_EXIT_CONFIG;
-    }
     app_t app = { .svc = svc, .speed = s->speed, .linger = s->linger };
     app.replay = replay_new();
     app.norm = md_normalizer_new();
@@ -338,7 +354,7 @@ s_run_replay(ofts_service_t *svc, settings_t *s)
         char err[600];
         if (replay_add_file(app.replay, s->files[i], err, sizeof(err)) != 0) {
             log_error("replay: %s", err);
-            rc = 1;
+            rc = OFTS_EXIT_FATAL;       //  a bad file stays bad
         }
     }
     for (int i = 0; i < s->nsymbols && rc == 0; i++)
@@ -386,6 +402,8 @@ main(int argc, char **argv)
     bool live = false;
     char symbols_buf[256];
     int rc = s_read_args(svc, &s, &live, symbols_buf, sizeof(symbols_buf));
+    if (rc == 0 && !live)
+        rc = s_check_replay_files(&s);
     if (rc == 0 && ofts_service_check_only(svc)) {
         ofts_service_destroy(&svc);
         return 0;

@@ -1,7 +1,8 @@
 /*  ofts - the one command a trader types.
 
-      ofts up [--config F] [--log-dir D] [--only a,b] [--until-exit SVC]
-              [--grace-ms N] [--quiet]      start and supervise all services
+      ofts up [--config F] [--replay FILE] [--speed N] [--live] [--only a,b]
+              [--log-dir D] [--until-exit SVC] [--grace-ms N] [--quiet]
+                                            start and supervise all services
       ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F]
                                             send a command to risk
       ofts keys DIR [NAME ...]              make CURVE certificates (default:
@@ -20,8 +21,10 @@
 #include "ofts_config.h"
 #include "ofts_ctl.h"
 #include "ofts_curve.h"
+#include "ofts_fs.h"
 #include "ofts_log.h"
 #include "ofts_trust.h"
+#include "instance_lock.h"
 #include "supervisor.h"
 
 #define MAX_SERVICES 16
@@ -45,9 +48,10 @@ static int
 s_usage(int code)
 {
     fprintf(code ? stderr : stdout,
-            "usage: ofts up [--config F] [--log-dir D] [--only a,b] [--until-exit SVC] [--grace-ms N] [--quiet]\n"
-            "       ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F]\n"
-            "       ofts keys DIR [NAME ...]\n"
+            "usage: ofts up [--config F] [--replay FILE] [--speed N] [--live] [--only a,b] [--log-dir D]\n"
+            "               [--until-exit SVC] [--grace-ms N] [--quiet]\n"
+            "       ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F] [--to risk|gateway-order]\n"
+            "       ofts keys [--force] DIR [NAME ...]\n"
             "       ofts dbn|databento|monitor|backtest ARGS...\n"
             "       ofts record info|dump | replay-bus | rerun | explain ARGS...  (docs/recorder.md)\n");
     return code;
@@ -110,29 +114,139 @@ s_read_up(ofts_config_t *cfg, supervisor_config_t *sc, const char **services, in
 }
 
 static int
+s_up_usage(int code)
+{
+    fprintf(code ? stderr : stdout,
+            "usage: ofts up [--config F] [--replay FILE] [--speed N] [--live] [--only a,b]\n"
+            "               [--log-dir D] [--until-exit SVC] [--grace-ms N] [--quiet]\n"
+            "  --config F       your config, layered over config/default.json (default %s)\n"
+            "  --replay FILE    gateway-md replays this DBN file (.dbn or .dbn.zst)\n"
+            "  --speed N        replay pace: 1 = real time, 20 = 20x, 0 = as fast as possible\n"
+            "  --live           real market data and real orders: gateway-md --live and\n"
+            "                   gateway-order --live (needs the keys; docs/going-live.md)\n"
+            "  --only a,b       start only these services (e.g. gateway-order on the trader's machine)\n"
+            "  --log-dir D      logs here instead of up.log_dir\n"
+            "  --until-exit SVC stop everything when SVC finishes (a replay that ran out)\n"
+            "  --grace-ms N     ... this long after it finished (default 2000)\n"
+            "  --quiet          write the logs only, do not echo them here\n"
+            "exit: 0 stopped, 2 bad config / already running / a service cannot run\n",
+            ofts_config_default_path());
+    return code;
+}
+
+typedef struct {
+    const char *config_path;
+    const char *only;
+    const char *replay;
+    const char *speed;
+    bool live;
+} up_args_t;
+
+static int
+s_up_args(int argc, char **argv, up_args_t *a, supervisor_config_t *sc)
+{
+    for (int i = 0; i < argc; i++) {
+        const char *f = argv[i];
+        bool valued = strcmp(f, "--config") == 0 || strcmp(f, "--log-dir") == 0 || strcmp(f, "--only") == 0
+                   || strcmp(f, "--until-exit") == 0 || strcmp(f, "--grace-ms") == 0
+                   || strcmp(f, "--replay") == 0 || strcmp(f, "--speed") == 0;
+        if (valued && i + 1 >= argc) {
+            fprintf(stderr, "ofts up: %s needs a value\n", f);
+            return 2;
+        }
+        if (strcmp(f, "--help") == 0 || strcmp(f, "-h") == 0)
+            return s_up_usage(0) - 1;
+        else if (strcmp(f, "--config") == 0)
+            a->config_path = argv[++i];
+        else if (strcmp(f, "--log-dir") == 0)
+            sc->log_dir = argv[++i];
+        else if (strcmp(f, "--only") == 0)
+            a->only = argv[++i];
+        else if (strcmp(f, "--until-exit") == 0)
+            sc->until_exit = argv[++i];
+        else if (strcmp(f, "--grace-ms") == 0)
+            sc->grace_ms = atoi(argv[++i]);
+        else if (strcmp(f, "--replay") == 0)
+            a->replay = argv[++i];
+        else if (strcmp(f, "--speed") == 0)
+            a->speed = argv[++i];
+        else if (strcmp(f, "--live") == 0)
+            a->live = true;
+        else if (strcmp(f, "--quiet") == 0)
+            sc->quiet = true;
+        else {
+            fprintf(stderr, "ofts up: unknown flag '%s' (see ofts up --help)\n", f);
+            return 2;
+        }
+    }
+    if (a->live && (a->replay || a->speed)) {
+        fprintf(stderr, "ofts up: --live cannot go with --replay or --speed\n");
+        return 2;
+    }
+    return 0;
+}
+
+//  Every resource the started services will own, locked before anything is
+//  touched: a second `ofts up` on them says who holds them and exits 2.
+static int
+s_up_lock(instance_lock_t *lock, ofts_config_t *cfg, const char **services, int nservices, const char *only)
+{
+    json_t *root = ofts_config_root(cfg);
+    json_t *eps = json_object_get(json_object_get(root, "bus"), "endpoints");
+    char held[1200] = "";
+    int rc = 0;
+    for (int i = 0; i < nservices && rc == 0; i++) {
+        if (!s_in_list(only, services[i]))
+            continue;
+        json_t *ep = json_object_get(eps, services[i]);
+        const char *kinds[] = { "pub", "ctl" };
+        for (int k = 0; k < 2 && rc == 0; k++) {
+            const char *e = json_string_value(json_object_get(ep, kinds[k]));
+            if (e)
+                rc = instance_lock_endpoint(lock, e, held, sizeof held);
+        }
+        const char *state = NULL;
+        if (strcmp(services[i], "risk") == 0)
+            state = json_string_value(json_object_get(json_object_get(root, "risk"), "journal"));
+        else if (strcmp(services[i], "gateway-order") == 0)
+            state = json_string_value(json_object_get(json_object_get(root, "gateway_order"), "db_path"));
+        if (state && rc == 0)
+            rc = instance_lock_state_dir(lock, state, held, sizeof held);
+    }
+    if (rc != 0)
+        fprintf(stderr, "ofts: %s\n", held);
+    return rc == 0 ? 0 : OFTS_EXIT_CONFIG;
+}
+
+//  The flags a user gives `ofts up` become the services' own flags, after
+//  the config's up.args (so they win).
+static void
+s_up_flags(const up_args_t *a, const char *service, const char **extra, int *n)
+{
+    if (strcmp(service, "gateway-md") == 0) {
+        if (a->replay) {
+            extra[(*n)++] = "--replay";
+            extra[(*n)++] = a->replay;
+        }
+        if (a->speed) {
+            extra[(*n)++] = "--speed";
+            extra[(*n)++] = a->speed;
+        }
+    }
+    if (a->live && (strcmp(service, "gateway-md") == 0 || strcmp(service, "gateway-order") == 0))
+        extra[(*n)++] = "--live";
+}
+
+static int
 s_up(int argc, char **argv)
 {
     supervisor_config_t sc = { .bin_dir = s_bin_dir, .grace_ms = 2000 };
-    const char *config_path = ofts_config_default_path();
-    const char *only = NULL;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
-            config_path = argv[++i];
-        else if (strcmp(argv[i], "--log-dir") == 0 && i + 1 < argc)
-            sc.log_dir = argv[++i];
-        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
-            only = argv[++i];
-        else if (strcmp(argv[i], "--until-exit") == 0 && i + 1 < argc)
-            sc.until_exit = argv[++i];
-        else if (strcmp(argv[i], "--grace-ms") == 0 && i + 1 < argc)
-            sc.grace_ms = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--quiet") == 0)
-            sc.quiet = true;
-        else
-            return s_usage(2);
-    }
+    up_args_t a = { .config_path = ofts_config_default_path() };
+    int rc = s_up_args(argc, argv, &a, &sc);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
     char real[4096];
-    sc.config_path = realpath(config_path, real) ? real : config_path;
+    sc.config_path = realpath(a.config_path, real) ? real : a.config_path;
     char err[512];
     ofts_config_t *cfg = ofts_config_load(sc.config_path, err, sizeof err);
     if (!cfg) {
@@ -147,32 +261,36 @@ s_up(int argc, char **argv)
         ofts_config_destroy(&cfg);
         return OFTS_EXIT_CONFIG;
     }
-    supervisor_t *sup = supervisor_new(&sc);
-    if (!sup) {
-        ofts_config_destroy(&cfg);
-        return 1;
-    }
-    for (int i = 0; i < nservices; i++) {
-        if (!s_in_list(only, services[i]))
+    instance_lock_t *lock = instance_lock_new(sc.config_path);
+    supervisor_t *sup = NULL;
+    rc = s_up_lock(lock, cfg, services, nservices, a.only);
+    if (rc == 0 && !(sup = supervisor_new(&sc)))
+        rc = 1;
+    for (int i = 0; i < nservices && rc == 0; i++) {
+        if (!s_in_list(a.only, services[i]))
             continue;
-        const char *extra[32] = { NULL };
+        const char *extra[40] = { NULL };
+        int n = 0;
         json_t *list = args ? json_object_get(args, services[i]) : NULL;
         size_t k;
         json_t *v;
         json_array_foreach(list, k, v) {
-            if (k < 31 && json_is_string(v))
-                extra[k] = json_string_value(v);
+            if (n < 32 && json_is_string(v))
+                extra[n++] = json_string_value(v);
         }
         //  Under `ofts up` the monitor is a service: it heartbeats and
         //  writes the activity log rather than printing every message.
         if (!list && strcmp(services[i], "monitor") == 0)
-            extra[0] = "--service";
+            extra[n++] = "--service";
+        s_up_flags(&a, services[i], extra, &n);
         supervisor_add(sup, services[i], extra);
     }
-    int rc = supervisor_check(sup);
+    if (rc == 0)
+        rc = supervisor_check(sup);
     if (rc == 0)
         rc = supervisor_run(sup);
     supervisor_destroy(&sup);
+    instance_lock_destroy(&lock);
     ofts_config_destroy(&cfg);
     return rc;
 }
@@ -316,25 +434,69 @@ s_cmd(int argc, char **argv)
 }
 
 static int
+s_keys_usage(int code)
+{
+    fprintf(code ? stderr : stdout,
+            "usage: ofts keys [--force] DIR [NAME ...]\n"
+            "  make a CURVE certificate per NAME in DIR (created 0700): NAME.cert (public)\n"
+            "  and NAME.cert_secret (secret); both written 0600. Default NAMEs: every\n"
+            "  service and \"ofts\" (the operator's, for ofts cmd).\n"
+            "  --force   replace certificates that already exist (peers holding the old\n"
+            "            public keys will be refused until you copy the new ones)\n");
+    return code;
+}
+
+static int
 s_keys(int argc, char **argv)
 {
-    if (argc < 1)
-        return s_usage(2);
-    const char *dir = argv[0];
     static const char *defaults[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "recorder",
                                       "ofts", NULL };
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        fprintf(stderr, "ofts: cannot create %s: %s\n", dir, strerror(errno));
+    bool force = false;
+    const char *dir = NULL;
+    const char *names[32];
+    int n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return s_keys_usage(0);
+        else if (strcmp(argv[i], "--force") == 0)
+            force = true;
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "ofts keys: unknown flag '%s'\n", argv[i]);
+            return s_keys_usage(2);
+        }
+        else if (!dir)
+            dir = argv[i];
+        else if (n < 32)
+            names[n++] = argv[i];
+    }
+    if (!dir)
+        return s_keys_usage(2);
+    if (n == 0)
+        while (defaults[n]) {
+            names[n] = defaults[n];
+            n++;
+        }
+    //  Check everything before writing anything: a half-replaced key set
+    //  locks services out of each other.
+    for (int i = 0; i < n && !force; i++) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/%s.cert_secret", dir, names[i]);
+        if (access(path, F_OK) == 0) {
+            fprintf(stderr, "ofts keys: %s exists; not overwriting secret keys (use --force to replace them)\n",
+                    path);
+            return 2;
+        }
+    }
+    if (ofts_mkdir_p(dir, 0700) != 0) {
+        fprintf(stderr, "ofts keys: cannot create %s: %s\n", dir, strerror(errno));
         return 1;
     }
-    int n = argc > 1 ? argc - 1 : 7;
     for (int i = 0; i < n; i++) {
-        const char *name = argc > 1 ? argv[i + 1] : defaults[i];
-        if (ofts_curve_generate(dir, name) != 0) {
-            fprintf(stderr, "ofts: cannot write certificate %s/%s.cert\n", dir, name);
+        if (ofts_curve_generate(dir, names[i]) != 0) {
+            fprintf(stderr, "ofts keys: cannot write certificate %s/%s.cert\n", dir, names[i]);
             return 1;
         }
-        printf("%s/%s.cert (public), %s/%s.cert_secret (secret, 0600)\n", dir, name, dir, name);
+        printf("%s/%s.cert (public), %s/%s.cert_secret (secret), both 0600\n", dir, names[i], dir, names[i]);
     }
     return 0;
 }

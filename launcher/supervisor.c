@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "ofts_clock.h"
+#include "ofts_config.h"
 #include "ofts_fs.h"
 #include "ofts_log.h"
 
@@ -196,7 +197,9 @@ supervisor_check(supervisor_t *self)
             ;
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         if (code != 0) {
-            log_error("%s rejected the configuration (exit %d)", c->name, code);
+            log_error("%s: %s (exit %d); nothing started", c->name,
+                      code == OFTS_EXIT_FATAL ? "cannot run (its ERROR line above says why)"
+                                              : "rejected the configuration", code);
             return code == 127 ? 127 : 2;
         }
     }
@@ -377,9 +380,14 @@ s_on_exit(supervisor_t *self, child_t *c, int status, bool stopping)
             self->stop_at_ms = now + self->cfg.grace_ms;
         return;
     }
-    if (WIFEXITED(status) && (WEXITSTATUS(status) == 2 || WEXITSTATUS(status) == 127)) {
-        log_error("%s cannot run (%s); stopping everything", c->name, how);
-        self->exit_code = 2;
+    if (WIFEXITED(status) && (WEXITSTATUS(status) == OFTS_EXIT_CONFIG || WEXITSTATUS(status) == OFTS_EXIT_FATAL
+                              || WEXITSTATUS(status) == 127)) {
+        int code = WEXITSTATUS(status);
+        log_error("%s cannot run (%s: %s; its last ERROR line above says why); a restart cannot fix this: "
+                  "not restarting, stopping everything", c->name, how,
+                  code == OFTS_EXIT_CONFIG ? "configuration refused"
+                  : code == OFTS_EXIT_FATAL ? "fatal error" : "binary not found");
+        self->exit_code = OFTS_EXIT_CONFIG;
         self->stop_at_ms = now;
         return;
     }

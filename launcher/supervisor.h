@@ -7,8 +7,10 @@
     Restart policy: a child that dies is restarted after a backoff that
     doubles from restart_min_ms up to restart_max_ms, and resets once the
     child has stayed up 10 s. Exit code 0 means "finished" (a replay that
-    ran out of data) and is not restarted; exit code 2 means bad config and
-    stops everything, since restarting cannot fix it.                      */
+    ran out of data) and is not restarted; exit codes 2 (bad config,
+    endpoint taken) and 3 (fatal: missing replay file, key rejected, missing
+    secret) - see ofts_config.h - stop everything with one line, since
+    restarting cannot fix them.                                            */
 #ifndef OFTS_SUPERVISOR_H
 #define OFTS_SUPERVISOR_H
 #include <stdbool.h>

@@ -69,8 +69,8 @@ s_config_from_json(json_t *root, const char *name, char *err, size_t errlen)
     return self;
 }
 
-ofts_config_t *
-ofts_config_load(const char *path, char *err, size_t errlen)
+static json_t *
+s_load_json(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -80,10 +80,54 @@ ofts_config_load(const char *path, char *err, size_t errlen)
     json_error_t jerr;
     json_t *root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
     fclose(f);
-    if (!root) {
+    if (!root)
         snprintf(err, errlen, "%s:%d:%d: bad JSON: %s", path, jerr.line, jerr.column, jerr.text);
-        return NULL;
+    return root;
+}
+
+void
+ofts_config_merge(json_t *base, json_t *over)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(over, key, value) {
+        json_t *mine = json_object_get(base, key);
+        if (json_is_object(mine) && json_is_object(value))
+            ofts_config_merge(mine, value);
+        else
+            json_object_set(base, key, value);
     }
+}
+
+const char *
+ofts_config_defaults_path(void)
+{
+    const char *env = getenv("OFTS_DEFAULTS");
+    return env && *env ? env : OFTS_DEFAULT_CONFIG;
+}
+
+ofts_config_t *
+ofts_config_load(const char *path, char *err, size_t errlen)
+{
+    json_t *root = s_load_json(path, err, errlen);
+    if (!root)
+        return NULL;
+    //  Layer the user's file over the defaults, so it holds only what it
+    //  changes. Errors still name the user's file: the defaults are known
+    //  good (a test checks them), so any problem is in what the user wrote.
+    char real_user[4096], real_def[4096];
+    const char *defaults = ofts_config_defaults_path();
+    bool same = strcmp(defaults, "none") == 0
+             || (realpath(path, real_user) && realpath(defaults, real_def) && strcmp(real_user, real_def) == 0);
+    json_t *base = same || !json_is_object(root) ? NULL : s_load_json(defaults, err, errlen);
+    if (base && json_is_object(base)) {
+        ofts_config_merge(base, root);
+        json_decref(root);
+        root = base;
+    }
+    else
+        json_decref(base);          //  no defaults here (an installed binary): the file alone
+    err[0] = '\0';
     return s_config_from_json(root, path, err, errlen);
 }
 

@@ -14,18 +14,30 @@
 #include <stddef.h>
 #include <stdint.h>
 
+//  Exit codes a supervisor never restarts: 2 = the configuration is wrong
+//  (also: an endpoint already taken, another instance running); 3 = an
+//  error a restart cannot fix (missing replay file, gateway rejected the
+//  key, missing secret). Any other non-zero code is restarted with backoff.
 #define OFTS_EXIT_CONFIG 2
 //  A service that cannot take its endpoint (another process holds it) exits
 //  with the same code: the supervisor stops instead of restart-looping, and
 //  nobody else gets to stand in for the service (docs/security.md).
 #define OFTS_EXIT_IN_USE OFTS_EXIT_CONFIG
+#define OFTS_EXIT_FATAL 3
 
 typedef struct _ofts_config_t ofts_config_t;
 typedef struct _ofts_cfgsec_t ofts_cfgsec_t;
 
-//  Load and parse; unknown top-level sections are an error. On failure
-//  returns NULL and writes a one-line message into err.
+//  Load and parse, layered over the defaults (config/default.json, or
+//  $OFTS_DEFAULTS; "none" for no layering): objects merge key by key, anything else in the file
+//  replaces the default, so a user file holds only what it changes. Unknown
+//  sections are an error. On failure returns NULL and writes a one-line
+//  message into err.
 ofts_config_t *ofts_config_load(const char *path, char *err, size_t errlen);
+//  The defaults every loaded file is layered over.
+const char *ofts_config_defaults_path(void);
+//  Merge `over` into `base`: objects recursively, other values replaced.
+void ofts_config_merge(json_t *base, json_t *over);
 //  Parse from a string (tests); `name` stands in for the file name in errors.
 ofts_config_t *ofts_config_parse(const char *text, const char *name, char *err, size_t errlen);
 void ofts_config_destroy(ofts_config_t **self_p);

@@ -181,7 +181,9 @@ ofts_curve_generate(const char *dir, const char *name)
     mode_t old = umask(077);
     int rc = zcert_save(cert, path);
     umask(old);
-    chmod(path, 0644);
+    //  Both 0600: the public half is not secret, but nobody else needs to
+    //  read a key directory, and one rule is easier to check.
+    chmod(path, 0600);
     chmod(secret, 0600);
     zcert_destroy(&cert);
     return rc;

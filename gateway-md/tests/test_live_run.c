@@ -114,7 +114,8 @@ static void test_publishes_trades(void **state)
     mockproc_stop(&m);
 }
 
-static void test_rejected_exits_1(void **state)
+//  A rejected key is fatal (exit 3): `ofts up` must not restart into it.
+static void test_rejected_exits_fatal(void **state)
 {
     (void) state;
     mockproc_t m;
@@ -122,7 +123,7 @@ static void test_rejected_exits_1(void **state)
     assert_int_equal(mockproc_start(&m, margv, 5000), 0);
     s_write_config(m.port);
     pid_t gw = s_spawn_gateway("db-NotTheKeyNotTheKeyNotTheKey00");
-    assert_int_equal(s_wait_exit(gw, 10000), 1);
+    assert_int_equal(s_wait_exit(gw, 10000), OFTS_EXIT_FATAL);
     mockproc_stop(&m);
 }
 
@@ -180,8 +181,8 @@ static void test_binary_live(void **state)
 
     //  --check-config knows both of our sub-sections
     f = fopen(s_cfg, "w");
-    fprintf(f, "{\"gateway_md\": {\"live\": {\"port\": 13000, \"schemas\": [\"trades\"]},"
-               " \"historical\": {\"base_url\": \"http://127.0.0.1:1\", \"max_retries\": 2}}}\n");
+    fprintf(f, "{\"gateway_md\": {\"files\": [\"%s\"], \"live\": {\"port\": 13000, \"schemas\": [\"trades\"]},"
+               " \"historical\": {\"base_url\": \"http://127.0.0.1:1\", \"max_retries\": 2}}}\n", s_cfg);
     fclose(f);
     gw = s_exec_gateway(KEY, "--check-config");
     assert_int_equal(s_wait_exit(gw, 10000), 0);
@@ -213,9 +214,12 @@ static int s_teardown(void **state)
 int main(void)
 {
     ofts_log_init("test-live-run", OFTS_LOG_INFO);
+    //  The in-process child reads only gateway_md.live: no layering over
+    //  the defaults, whose other gateway_md keys it would call unknown.
+    setenv("OFTS_DEFAULTS", "none", 1);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_publishes_trades),
-        cmocka_unit_test(test_rejected_exits_1),
+        cmocka_unit_test(test_rejected_exits_fatal),
         cmocka_unit_test(test_binary_live),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -137,6 +137,50 @@ t_default_config_is_valid(void **state)
     ofts_config_destroy(&cfg);
 }
 
+//  A user file holds only what it changes: three keys, the rest from the
+//  defaults (objects merge key by key, arrays and values replace).
+static void
+t_user_file_layers_over_defaults(void **state)
+{
+    (void) state;
+    char dir[] = "/tmp/ofts-layer-XXXXXX", defaults[128], user[128], err[512] = "";
+    assert_non_null(mkdtemp(dir));
+    snprintf(defaults, sizeof defaults, "%s/defaults.json", dir);
+    snprintf(user, sizeof user, "%s/my.json", dir);
+    FILE *f = fopen(defaults, "w");
+    fputs("{\"risk\": {\"account_size\": 50000, \"cooldown_minutes\": 5},"
+          " \"bus\": {\"endpoints\": {\"risk\": {\"pub\": \"tcp://127.0.0.1:47103\","
+          " \"ctl\": \"tcp://127.0.0.1:47113\"}}},"
+          " \"up\": {\"services\": [\"risk\", \"analyzer\"]}}", f);
+    fclose(f);
+    f = fopen(user, "w");
+    fputs("{\"risk\": {\"cooldown_minutes\": 2}, \"bus\": {\"endpoints\": {\"risk\":"
+          " {\"pub\": \"ipc://x\"}}}, \"up\": {\"services\": [\"risk\"]}}", f);
+    fclose(f);
+    setenv("OFTS_DEFAULTS", defaults, 1);
+    ofts_config_t *cfg = ofts_config_load(user, err, sizeof err);
+    assert_non_null(cfg);
+    json_t *root = ofts_config_root(cfg);
+    json_t *risk = json_object_get(root, "risk");
+    assert_int_equal(json_integer_value(json_object_get(risk, "cooldown_minutes")), 2);
+    assert_int_equal(json_integer_value(json_object_get(risk, "account_size")), 50000);
+    json_t *ep = json_object_get(json_object_get(json_object_get(root, "bus"), "endpoints"), "risk");
+    assert_string_equal(json_string_value(json_object_get(ep, "pub")), "ipc://x");
+    assert_string_equal(json_string_value(json_object_get(ep, "ctl")), "tcp://127.0.0.1:47113");
+    assert_int_equal(json_array_size(json_object_get(json_object_get(root, "up"), "services")), 1);
+    assert_string_equal(ofts_config_path(cfg), user);      //  errors name the user's file
+    ofts_config_destroy(&cfg);
+    //  "none": the file alone.
+    setenv("OFTS_DEFAULTS", "none", 1);
+    cfg = ofts_config_load(user, err, sizeof err);
+    assert_null(json_object_get(json_object_get(ofts_config_root(cfg), "risk"), "account_size"));
+    ofts_config_destroy(&cfg);
+    unsetenv("OFTS_DEFAULTS");
+    remove(defaults);
+    remove(user);
+    rmdir(dir);
+}
+
 static void
 t_secret_from_env_and_file(void **state)
 {
@@ -176,6 +220,7 @@ main(void)
         cmocka_unit_test(t_bad_json_and_missing_file),
         cmocka_unit_test(t_default_config_is_valid),
         cmocka_unit_test(t_secret_from_env_and_file),
+        cmocka_unit_test(t_user_file_layers_over_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
