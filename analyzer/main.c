@@ -214,6 +214,10 @@ main(int argc, char **argv)
     ofts_service_t *svc = ofts_service_new("analyzer", argc, argv);
     if (!svc)
         return ofts_service_exit_code();
+    if (ofts_service_no_args(svc) != 0) {
+        ofts_service_destroy(&svc);
+        return OFTS_EXIT_CONFIG;
+    }
     ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(svc), "analyzer");
     of_config_t *config = of_config_new(sec);
     if (ofts_service_config_done(svc, &sec)) {

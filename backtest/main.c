@@ -1,12 +1,14 @@
-/*  ofts-backtest - `ofts backtest [--config F] [--html OUT] [--trades] FILE...`
+/*  ofts-backtest - `ofts backtest [--config F] [--html OUT] [--trades] [--quiet] FILE...`
 
     Replays DBN files through the same cores the live services run (in one
     process, no bus, market time), prints the report, and writes an HTML
     page with charts when asked. Several files are merged by time.        */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "backtest.h"
+#include "dbn_record.h"
 #include "md_normalizer.h"
 #include "ofts_clock.h"
 #include "ofts_config.h"
@@ -27,10 +29,59 @@ s_emit(const char *topic, Ofts__Envelope *env, void *arg)
 }
 
 static int
-s_usage(void)
+s_usage(int code)
 {
-    fprintf(stderr, "usage: ofts backtest [--config F] [--html OUT.html] [--trades] FILE...\n");
-    return 2;
+    fprintf(code ? stderr : stdout,
+            "usage: ofts backtest [--config F] [--html OUT.html] [--trades] [--quiet | --verbose] FILE...\n"
+            "  FILE...          DBN files (.dbn, .dbn.zst), merged by time\n"
+            "  --config F       analyzer, risk and paper settings, layered over the defaults\n"
+            "  --html OUT.html  also write the report with charts (exit 1 if it cannot be written)\n"
+            "  --trades         list every trade\n"
+            "  --quiet          errors only on stderr (default: warnings and errors)\n"
+            "  --verbose        every INFO line of the cores (rejects, orders, progress)\n"
+            "  --help           this text\n"
+            "exit: 0 ok, 1 a file or the report failed, 2 bad arguments or config\n");
+    return code;
+}
+
+//  Say, before the run, why a file will give nothing: no market-data schema,
+//  or no symbol mappings (records cannot be tied to a contract).
+static void
+s_check_file(replay_t *replay, size_t index, const char *path)
+{
+    const dbn_metadata_t *m = replay_metadata(replay, index);
+    if (!m)
+        return;
+    const char *schema = m->schema == DBN_NULL_SCHEMA ? "mixed" : dbn_schema_name(m->schema);
+    bool market = m->schema == DBN_NULL_SCHEMA
+               || (schema && (strcmp(schema, "trades") == 0 || strncmp(schema, "mbp-", 4) == 0
+                              || strcmp(schema, "tbbo") == 0));
+    if (!market)
+        log_warn("%s: schema %s carries no trades or book: it will yield 0 market events "
+                 "(want trades, mbp-1, mbp-10 or tbbo)", path, schema ? schema : "unknown");
+    else if (m->mapping_count == 0)
+        log_warn("%s: no symbol mappings in its metadata: records cannot be tied to a contract unless the "
+                 "file carries instrument definitions (download with symbols mapped, e.g. stype_out "
+                 "instrument_id)", path);
+}
+
+//  After the run: 0 market events out of N records deserves a reason.
+static void
+s_explain_no_events(md_normalizer_t *norm, replay_t *replay)
+{
+    md_normalizer_stats_t ns = md_normalizer_stats(norm);
+    uint64_t records = replay_records(replay);
+    if (records == 0)
+        log_warn("0 market events: the file(s) hold no records");
+    else if (ns.unknown)
+        log_warn("0 market events from %llu records: %llu belong to contracts with no symbol mapping or not in "
+                 "the instrument table (GC SI PL HG NQ and micros)", (unsigned long long) records,
+                 (unsigned long long) ns.unknown);
+    else if (ns.filtered)
+        log_warn("0 market events from %llu records: every contract was filtered out", (unsigned long long) records);
+    else
+        log_warn("0 market events from %llu records: none is a trade or book record (%llu other records)",
+                 (unsigned long long) records, (unsigned long long) ns.ignored);
 }
 
 //  Read the sections the cores need. Keys of other sections belong to the
@@ -68,25 +119,38 @@ s_load(const char *path, of_config_t **acfg, risk_config_t *rcfg, paper_config_t
 int
 main(int argc, char **argv)
 {
-    ofts_log_init("backtest", OFTS_LOG_INFO);
+    //  Warnings only by default: two hours of data made 1,149 INFO lines.
+    ofts_log_init("backtest", OFTS_LOG_WARN);
     const char *config = ofts_config_default_path(), *html = NULL;
     bool list = false;
     const char *files[64];
     int nfiles = 0;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+        if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--html") == 0) && i + 1 >= argc) {
+            fprintf(stderr, "ofts backtest: %s needs a value\n", argv[i]);
+            return s_usage(2);
+        }
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return s_usage(0);
+        else if (strcmp(argv[i], "--config") == 0)
             config = argv[++i];
-        else if (strcmp(argv[i], "--html") == 0 && i + 1 < argc)
+        else if (strcmp(argv[i], "--html") == 0)
             html = argv[++i];
         else if (strcmp(argv[i], "--trades") == 0)
             list = true;
-        else if (argv[i][0] == '-')
-            return s_usage();
+        else if (strcmp(argv[i], "--quiet") == 0)
+            ofts_log_set_level(OFTS_LOG_ERROR);
+        else if (strcmp(argv[i], "--verbose") == 0)
+            ofts_log_set_level(OFTS_LOG_INFO);
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "ofts backtest: unknown flag '%s'\n", argv[i]);
+            return s_usage(2);
+        }
         else if (nfiles < 64)
             files[nfiles++] = argv[i];
     }
     if (nfiles == 0)
-        return s_usage();
+        return s_usage(2);
     of_config_t *acfg = NULL;
     risk_config_t rcfg;
     paper_config_t pcfg;
@@ -103,6 +167,8 @@ main(int argc, char **argv)
             of_config_destroy(&acfg);
             return 1;
         }
+    for (int i = 0; i < nfiles; i++)
+        s_check_file(replay, (size_t) i, files[i]);
     ctx_t ctx = { backtest_new(acfg, &rcfg, &pcfg) };
     md_normalizer_t *norm = md_normalizer_new();
     //  As gateway-md does: one record type carries the trades, so a stream
@@ -128,6 +194,8 @@ main(int argc, char **argv)
     double secs = (double) (ofts_clock_mono_ns() - t0) / 1e9;
     backtest_finish(ctx.bt);
     uint64_t events = backtest_events(ctx.bt);
+    if (events == 0)
+        s_explain_no_events(norm, replay);
     const bt_trade_t *trades;
     size_t nt = backtest_trades(ctx.bt, &trades);
     report_t *report = report_new(trades, nt);
@@ -150,14 +218,20 @@ main(int argc, char **argv)
         }
     }
     if (html) {
+        //  A report that was asked for and not written is a failure.
         FILE *f = fopen(html, "w");
+        bool written = false;
         if (f) {
             report_html(report, ctx.bt, f);
-            fclose(f);
-            printf("\nHTML report: %s\n", html);
+            written = !ferror(f);
+            written = fclose(f) == 0 && written;
+        }
+        if (!written) {
+            log_error("cannot write the HTML report %s: %s", html, strerror(errno));
+            failed = 1;
         }
         else
-            log_error("cannot write %s", html);
+            printf("\nHTML report: %s\n", html);
     }
     report_destroy(&report);
     md_normalizer_destroy(&norm);

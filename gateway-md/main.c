@@ -238,10 +238,9 @@ s_read_config(ofts_service_t *svc, settings_t *s)
 static int
 s_usage(void)
 {
-    fprintf(stderr,
-            "usage: ofts-gateway-md [--config F] --replay FILE... [--speed N | --realtime | --fast]\n"
-            "                       [--symbols GC,SI,...] [--linger]\n"
-            "       ofts-gateway-md [--config F] --live\n");
+    fprintf(stderr, "usage: ofts-gateway-md [--config F] --replay FILE... [--speed N | --realtime | --fast]\n"
+                    "                       [--symbols GC,SI,...] [--linger]\n"
+                    "       ofts-gateway-md [--config F] --live   (all flags: --help)\n");
     return OFTS_EXIT_CONFIG;
 }
 
@@ -251,13 +250,12 @@ s_read_args(ofts_service_t *svc, settings_t *s, bool *live, char *symbols_buf, s
 {
     int argc = ofts_service_argc(svc);
     char **argv = ofts_service_argv(svc);
-    bool files_from_cli = false;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--replay") == 0) {
-            if (!files_from_cli)
-                s->nfiles = 0;
-            files_from_cli = true;
+            //  Each --replay replaces the files before it: `ofts up --replay X`
+            //  comes after the config's up.args and must win.
+            s->nfiles = 0;
             s->mode = "replay";
             while (i + 1 < argc && strncmp(argv[i + 1], "--", 2) != 0 && s->nfiles < MAX_FILES)
                 s->files[s->nfiles++] = argv[++i];
@@ -391,6 +389,13 @@ s_run_replay(ofts_service_t *svc, settings_t *s)
 int
 main(int argc, char **argv)
 {
+    ofts_service_usage("  --replay FILE...  replay DBN files (.dbn, .dbn.zst); the last --replay wins\n"
+                       "  --speed N         replay pace: 1 real time, 20 = 20x, 0 as fast as possible\n"
+                       "  --realtime        same as --speed 1\n"
+                       "  --fast            same as --speed 0\n"
+                       "  --symbols GC,SI   publish only these roots\n"
+                       "  --linger          stay up after the replay ends\n"
+                       "  --live            Databento live (DATABENTO_API_KEY; gateway_md.live)\n");
     ofts_service_t *svc = ofts_service_new("gateway-md", argc, argv);
     if (!svc)
         return ofts_service_exit_code();

@@ -321,14 +321,11 @@ s_app_destroy(app_t *app)
 int
 main(int argc, char **argv)
 {
+    ofts_service_usage("  --live            trade the real account: needs \"broker\": \"projectx\" (refused on a\n"
+                       "                    paper config), TOPSTEPX_USERNAME and TOPSTEPX_API_KEY\n");
     ofts_service_t *svc = ofts_service_new(SERVICE, argc, argv);
-    if (!svc) {
-        for (int i = 1; i < argc && ofts_service_exit_code() == 0; i++)
-            if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-                printf("  --live            allow \"broker\": \"projectx\" (a real TopstepX account;\n"
-                       "                    also needs TOPSTEPX_USERNAME and TOPSTEPX_API_KEY)\n");
+    if (!svc)
         return ofts_service_exit_code();
-    }
     bool live = false;
     for (int i = 0; i < ofts_service_argc(svc); i++) {
         if (strcmp(ofts_service_argv(svc)[i], "--live") == 0)

@@ -136,11 +136,12 @@ instance_lock_endpoint(instance_lock_t *self, const char *endpoint, char *held_b
 {
     char resource[PATH_MAX + 16];
     if (strncmp(endpoint, "tcp://", 6) == 0) {
-        //  A port is one per host whatever the address text says.
+        //  By address and port: two "hosts" on 127.0.0.2 and 127.0.0.3 may
+        //  use the same port; an ephemeral port (0, *) needs no lock.
         const char *colon = strrchr(endpoint, ':');
         if (!colon || strcmp(colon + 1, "*") == 0 || strcmp(colon + 1, "0") == 0)
             return 0;
-        snprintf(resource, sizeof resource, "tcp-port-%s", colon + 1);
+        snprintf(resource, sizeof resource, "tcp-%s", endpoint + 6);
     }
     else if (strncmp(endpoint, "ipc://", 6) == 0) {
         char abs[PATH_MAX];

@@ -5,7 +5,8 @@
     first stack's sockets with it and the kill switch was lost. Now `ofts
     up` takes an flock for each resource its services will own before it
     touches anything: the folders of risk's journal and gateway-order's
-    store, and each pub/ctl endpoint (tcp by port, ipc by absolute path).
+    store, and each pub/ctl endpoint (tcp by address:port, ipc by absolute
+    path).
     The lock files live in $OFTS_LOCK_DIR, else $XDG_RUNTIME_DIR/ofts, else
     /tmp/ofts-<uid>; each holds "pid N since T config C" for the message a
     second instance prints. flock is released by the kernel when the

@@ -66,13 +66,33 @@ static int s_exit_code = 0;
 int ofts_service_exit_code(void) { return s_exit_code; }
 bool ofts_service_interrupted(void) { return zsys_interrupted != 0; }
 
+static const char *s_usage_own = NULL;
+
+void
+ofts_service_usage(const char *own_flags)
+{
+    s_usage_own = own_flags;
+}
+
 static void
 s_usage(const char *name)
 {
-    printf("usage: ofts-%s [--config FILE] [--log-level debug|info|warn|error] [--check-config] [options]\n"
-           "  --config FILE     configuration (default: $OFTS_CONFIG or %s)\n"
-           "  --check-config    read the configuration as the service would, report, exit 0 or 2\n",
-           name, ofts_config_default_path());
+    printf("usage: ofts-%s [--config FILE] [--log-level debug|info|warn|error] [--check-config] [--help]%s\n"
+           "  --config FILE     configuration, layered over %s\n"
+           "                    (default: $OFTS_CONFIG or that file)\n"
+           "  --log-level L     debug, info, warn or error (default: log.level)\n"
+           "  --check-config    read the configuration as the service would, report, exit 0 or 2\n"
+           "  --help            this text\n%s",
+           name, s_usage_own ? " [options]" : "", ofts_config_defaults_path(), s_usage_own ? s_usage_own : "");
+}
+
+int
+ofts_service_no_args(ofts_service_t *self)
+{
+    if (self->argc == 0)
+        return 0;
+    fprintf(stderr, "ofts-%s: unknown argument '%s' (see --help)\n", self->name, self->argv[0]);
+    return -1;
 }
 
 //  True for tcp:// on a loopback address (127.x, localhost, [::1]) and for

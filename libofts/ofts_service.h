@@ -32,6 +32,12 @@ typedef void (ofts_service_tick_fn)(ofts_service_t *svc, int64_t now_ns, void *a
 //  Also NULL after --help (exit code 0).
 ofts_service_t *ofts_service_new(const char *name, int argc, char **argv);
 int ofts_service_exit_code(void);
+//  The service's own flags for --help (lines "  --flag ARG   what"), set
+//  before ofts_service_new; the shared flags are printed anyway.
+void ofts_service_usage(const char *own_flags);
+//  For services without flags of their own: -1 (and a line naming the
+//  first one) when any argument is left over.
+int ofts_service_no_args(ofts_service_t *self);
 void ofts_service_destroy(ofts_service_t **self_p);
 
 const char *ofts_service_name(ofts_service_t *self);

@@ -323,7 +323,7 @@ s_parse_args(monitor_t *self, int argc, char **argv)
         else if (strcmp(a, "--duration-ms") == 0 && i + 1 < argc)
             self->duration_ms = atol(argv[++i]);
         else if (a[0] == '-' && a[1] == '-') {
-            fprintf(stderr, "ofts-monitor: unknown option %s\n", a);
+            fprintf(stderr, "ofts-monitor: unknown flag '%s' (see --help)\n", a);
             return -1;
         }
         else if (self->nprefixes < MAX_PREFIXES)
@@ -359,6 +359,14 @@ s_connect(monitor_t *self)
 int
 main(int argc, char **argv)
 {
+    ofts_service_usage("  [PREFIX...]       topic prefixes to show (default: everything)\n"
+                       "  --json            one JSON object per line (jq-friendly timestamps)\n"
+                       "  --dashboard       live overview in the terminal (80x24 and up)\n"
+                       "  --refresh-ms N    dashboard refresh (default 500)\n"
+                       "  --endpoint EP     listen to this publisher instead of the config's\n"
+                       "  --count N         stop after N messages\n"
+                       "  --duration-ms N   stop after N ms\n"
+                       "  --service         run as ofts up's monitor: heartbeat, activity log\n");
     ofts_service_t *svc = ofts_service_new("monitor", argc, argv);
     if (!svc)
         return ofts_service_exit_code();

@@ -395,6 +395,7 @@ s_listen(app_t *app)
 int
 main(int argc, char **argv)
 {
+    ofts_service_usage("  --time-shift S    run the clock S seconds ahead (tests of the 15:05 CT flatten)\n");
     app_t app = { 0 };
     app.svc = ofts_service_new("risk", argc, argv);
     if (!app.svc)
