@@ -5,6 +5,7 @@
 #include "of_engine.h"
 #include "ofts_clock.h"
 #include "ofts_instrument.h"
+#include "ofts_msg.h"
 #include "order_manager.h"
 #include "risk_engine.h"
 
@@ -152,16 +153,6 @@ s_on_command(void *arg, const Ofts__Command *cmd)
     order_manager_on_command(self->orders, cmd, self->now);
 }
 
-static const char *
-s_role(Ofts__OrderRole role)
-{
-    switch (role) {
-    case OFTS__ORDER_ROLE__ROLE_STOP: return "STOP";
-    case OFTS__ORDER_ROLE__ROLE_TARGET: return "TARGET";
-    case OFTS__ORDER_ROLE__ROLE_FLATTEN: return "FLATTEN";
-    default: return "ENTRY";
-    }
-}
 
 //  Round trips from fills: a fill that takes the position away from zero
 //  opens one, a fill that brings it back closes it.
@@ -203,7 +194,7 @@ s_on_fill(backtest_t *self, const Ofts__Fill *f)
     t.exit_px = f->price;
     t.fees_cents = o->fees_cents;
     t.pnl_cents = ofts_instrument_pnl_cents(in, o->entry_px, f->price, before) - t.fees_cents;
-    snprintf(t.exit_role, sizeof t.exit_role, "%s", s_role(f->role));
+    snprintf(t.exit_role, sizeof t.exit_role, "%s", ofts_msg_role_name(f->role));
     snprintf(t.reasons, sizeof t.reasons, "%s", o->reasons);
     snprintf(t.signal_id, sizeof t.signal_id, "%s", o->signal_id);
     PUSH(self->trades, self->ntrades, self->cap_trades, t);

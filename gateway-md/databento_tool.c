@@ -30,17 +30,30 @@
 static volatile sig_atomic_t s_stop;
 static void s_on_signal(int sig) { (void) sig; s_stop = 1; }
 
-static int s_usage(void)
+static void s_usage_to(FILE *out)
 {
-    fprintf(stderr,
+    fprintf(out,
             "usage: ofts-databento download --dataset D --symbols S1,S2 --schema SCHEMA --start T [--end T]\n"
             "                               -o FILE [--stype-in parent] [--base-url URL] [--compression zstd|none]\n"
             "                               [--limit N] [--max-retries N] [--timeout S] [--no-verify] [--quiet]\n"
             "       ofts-databento cost|count  (same request flags, no -o): price / record count first\n"
             "       ofts-databento live (--live | --host H [--port P]) [--dataset D] [--symbols S] [--schemas a,b]\n"
             "                               [--stype-in T] [--compression none|zstd] [--count N] [--seconds S]\n"
-            "       common: --config FILE, --log-level LEVEL; key from DATABENTO_API_KEY\n");
+            "       common: --config FILE, --log-level LEVEL, --help; key from DATABENTO_API_KEY\n"
+            "       (also --stype-out T, --output FILE for -o)\n");
+}
+
+static int s_usage(void)
+{
+    s_usage_to(stderr);
     return 2;
+}
+
+//  An argument none of the sub-commands takes: say which.
+static int s_unknown(const char *arg)
+{
+    fprintf(stderr, "ofts-databento: unknown flag '%s'\n", arg);
+    return s_usage();
 }
 
 //  Read our sections of the config; other gateway_md keys belong to other
@@ -74,7 +87,7 @@ static int s_historical(const char *what, int argc, char **argv, hist_request_t 
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--no-verify") == 0) { req->verify = false; continue; }
         if (strcmp(a, "--quiet") == 0) { req->progress = false; continue; }
-        if (!v) return s_usage();
+        if (!v) return s_unknown(a);
         i++;
         if (strcmp(a, "--dataset") == 0) req->dataset = v;
         else if (strcmp(a, "--symbols") == 0) req->symbols = v;
@@ -89,7 +102,7 @@ static int s_historical(const char *what, int argc, char **argv, hist_request_t 
         else if (strcmp(a, "--max-retries") == 0) req->max_retries = atoi(v);
         else if (strcmp(a, "--timeout") == 0) req->timeout_s = atoi(v);
         else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) req->output = v;
-        else return s_usage();
+        else return s_unknown(a);
     }
     if (!req->symbols || !req->schema || !req->start || (download && !req->output)) {
         fprintf(stderr, "ofts-databento %s: --symbols, --schema, --start%s are required\n", what,
@@ -167,7 +180,7 @@ static int s_live(int argc, char **argv, live_client_config_t *cfg)
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--live") == 0) { live_flag = true; continue; }
-        if (!v) return s_usage();
+        if (!v) return s_unknown(a);
         i++;
         if (strcmp(a, "--host") == 0) cfg->host = v;
         else if (strcmp(a, "--port") == 0) cfg->port = atoi(v);
@@ -178,7 +191,7 @@ static int s_live(int argc, char **argv, live_client_config_t *cfg)
         else if (strcmp(a, "--count") == 0) sink.limit = atol(v);
         else if (strcmp(a, "--compression") == 0) cfg->zstd = strcmp(v, "zstd") == 0;
         else if (strcmp(a, "--seconds") == 0) seconds = atol(v);
-        else return s_usage();
+        else return s_unknown(a);
     }
     if (schemas[0]) {
         cfg->n_schemas = 0;
@@ -232,8 +245,15 @@ static int s_live(int argc, char **argv, live_client_config_t *cfg)
 int main(int argc, char **argv)
 {
     ofts_log_init("databento", OFTS_LOG_INFO);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage_to(stdout);
+            return 0;
+        }
+    if (argc < 2)
         return s_usage();
+    if (argv[1][0] == '-')
+        return s_unknown(argv[1]);
     const char *config = NULL;
     //  pull out the common flags, keep the rest in order
     char **rest = calloc((size_t) argc, sizeof *rest);

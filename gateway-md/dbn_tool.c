@@ -17,17 +17,24 @@
 #define EXIT_DATA 1
 #define EXIT_USAGE 2
 
-static int
-s_usage(void)
+static void
+s_usage_to(FILE *out)
 {
-    fprintf(stderr,
+    fprintf(out,
             "usage: ofts-dbn info [--fragment V] FILE\n"
             "       ofts-dbn dump [--json] [--limit N] [--fragment V] FILE\n"
             "       ofts-dbn sample [--version V] [--zstd] OUT   (write a small DBN file\n"
             "                                             with one record of every type)\n"
             "  FILE is .dbn or .dbn.zst (detected by content); --fragment V reads\n"
             "  records without metadata as DBN version V (1-3).\n"
+            "  --help shows this text\n"
             "exit: 0 ok, 1 data error, 2 usage\n");
+}
+
+static int
+s_usage(void)
+{
+    s_usage_to(stderr);
     return EXIT_USAGE;
 }
 
@@ -459,9 +466,14 @@ main(int argc, char **argv)
     if (argc < 2)
         return s_usage();
     const char *cmd = argv[1];
-    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
-        s_usage();
-        return 0;
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0 || strcmp(cmd, "help") == 0) {
+            s_usage_to(stdout);
+            return 0;
+        }
+    if (cmd[0] == '-') {
+        fprintf(stderr, "ofts-dbn: unknown flag '%s' (want info, dump or sample first)\n", cmd);
+        return s_usage();
     }
     bool json = false, zstd = false;
     int version = DBN_VERSION_MAX;
@@ -489,8 +501,10 @@ main(int argc, char **argv)
             if (version < 1 || version > DBN_VERSION_MAX)
                 return s_usage();
         }
-        else if (argv[i][0] == '-' && argv[i][1])
+        else if (argv[i][0] == '-' && argv[i][1]) {
+            fprintf(stderr, "ofts-dbn: unknown flag '%s'\n", argv[i]);
             return s_usage();
+        }
         else if (!path)
             path = argv[i];
         else

@@ -243,13 +243,22 @@ cmd_mutation(projectx_t *client, const char *cmd, const char *arg)
 }
 
 static void
-usage(void)
+usage_to(FILE *out)
 {
-    fprintf(stderr,
+    fprintf(out,
             "usage: ofts-projectx [--config FILE] [--base-url URL] [--hub-url URL] [--account NAME]\n"
             "                     accounts | contracts [ROOT...] | open | orders [HOURS] |\n"
             "                     positions | trades [HOURS] | watch [SECONDS] |\n"
-            "                     cancel ORDER_ID | flatten CONTRACT_ID\n");
+            "                     cancel ORDER_ID | flatten CONTRACT_ID\n"
+            "  talks to the account directly (TOPSTEPX_USERNAME, TOPSTEPX_API_KEY); works with\n"
+            "  nothing else running. `flatten CONTRACT_ID` closes that position at market\n"
+            "  (contract ids from `positions`); --help shows this text.\n");
+}
+
+static void
+usage(void)
+{
+    usage_to(stderr);
 }
 
 int
@@ -258,8 +267,16 @@ main(int argc, char **argv)
     ofts_log_init("ofts-projectx", OFTS_LOG_WARN);
     const char *config_path = NULL, *base_url = NULL, *hub_url = NULL, *account = NULL;
     int i = 1;
+    for (int k = 1; k < argc; k++)
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+            usage_to(stdout);
+            return 0;
+        }
     for (; i < argc && strncmp(argv[i], "--", 2) == 0; i += 2) {
-        if (i + 1 >= argc) {
+        bool known_flag = !strcmp(argv[i], "--config") || !strcmp(argv[i], "--base-url")
+                       || !strcmp(argv[i], "--hub-url") || !strcmp(argv[i], "--account");
+        if (!known_flag || i + 1 >= argc) {
+            fprintf(stderr, "ofts-projectx: %s '%s'\n", known_flag ? "missing value for" : "unknown flag", argv[i]);
             usage();
             return OFTS_EXIT_CONFIG;
         }

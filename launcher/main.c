@@ -52,8 +52,9 @@ s_usage(int code)
             "               [--until-exit SVC] [--grace-ms N] [--quiet]\n"
             "       ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F] [--to risk|gateway-order]\n"
             "       ofts keys [--force] DIR [NAME ...]\n"
-            "       ofts dbn|databento|monitor|backtest ARGS...\n"
-            "       ofts record info|dump | replay-bus | rerun | explain ARGS...  (docs/recorder.md)\n");
+            "       ofts dbn|databento|monitor|backtest|sim ARGS...   (each takes --help)\n"
+            "       ofts record info|dump | replay-bus | rerun | explain ARGS...  (docs/recorder.md)\n"
+            "       ofts --help\n");
     return code;
 }
 

@@ -1,5 +1,6 @@
 /*  ofts_msg - see ofts_msg.h. Generic over protobuf-c descriptors.        */
 #include "ofts_msg.h"
+#include "ofts_clock.h"
 #include "ofts_instrument.h"
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,4 +189,69 @@ ofts_msg_to_line(const Ofts__Envelope *env, const char *topic)
     json_decref(all);
     fclose(out);
     return buf;
+}
+
+static bool
+s_is_time_key(const char *key)
+{
+    size_t n = strlen(key);
+    return strncmp(key, "ts_", 3) == 0 || (n > 3 && strcmp(key + n - 3, "_ns") == 0);
+}
+
+void
+ofts_msg_json_jq_safe(json_t *obj)
+{
+    if (json_is_array(obj)) {
+        size_t i;
+        json_t *v;
+        json_array_foreach(obj, i, v)
+            ofts_msg_json_jq_safe(v);
+        return;
+    }
+    if (!json_is_object(obj))
+        return;
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_t *added = json_object();
+    json_object_foreach_safe(obj, tmp, key, v) {
+        if (json_is_object(v) || json_is_array(v)) {
+            ofts_msg_json_jq_safe(v);
+            continue;
+        }
+        if (!json_is_integer(v))
+            continue;
+        json_int_t n = json_integer_value(v);
+        char digits[32];
+        snprintf(digits, sizeof digits, "%lld", (long long) n);
+        if (s_is_time_key(key)) {
+            char iso[48], name[96];
+            ofts_clock_format((int64_t) n, iso, sizeof iso);
+            size_t len = strlen(key);
+            bool ends_ns = len > 3 && strcmp(key + len - 3, "_ns") == 0;
+            //  "x_ns" keeps its name for the exact string; the ISO goes to "x".
+            snprintf(name, sizeof name, "%.*s", (int) (ends_ns ? len - 3 : len), key);
+            json_object_set_new(added, name, n ? json_string(iso) : json_null());
+            snprintf(name, sizeof name, "%.*s_ns", (int) (ends_ns ? len - 3 : len), key);
+            json_object_set_new(added, name, json_string(digits));
+            if (!ends_ns)
+                continue;           //  "ts_event" itself is replaced by the ISO string
+            json_object_del(obj, key);
+        }
+        else if (n > (1LL << 53) || n < -(1LL << 53))
+            json_object_set_new(obj, key, json_string(digits));
+    }
+    json_object_update(obj, added);
+    json_decref(added);
+}
+
+const char *
+ofts_msg_role_name(Ofts__OrderRole role)
+{
+    switch (role) {
+    case OFTS__ORDER_ROLE__ROLE_STOP:    return "STOP";
+    case OFTS__ORDER_ROLE__ROLE_TARGET:  return "TARGET";
+    case OFTS__ORDER_ROLE__ROLE_FLATTEN: return "FLATTEN";
+    default:                             return "ENTRY";
+    }
 }

@@ -15,4 +15,13 @@ json_t *ofts_msg_to_json(const Ofts__Envelope *env, const char *topic);
 //  One line, no newline: "md.trade.GC. gateway-md#12 trade price=2350.1 size=3 ..."
 char *ofts_msg_to_line(const Ofts__Envelope *env, const char *topic);   //  caller frees
 
+//  "ENTRY", "STOP", "TARGET", "FLATTEN".
+const char *ofts_msg_role_name(Ofts__OrderRole role);
+//  Make obj survive jq (which reads numbers as doubles, exact only to 2^53):
+//  every ns timestamp field (ts_*, *_ns) becomes an ISO-8601 UTC string (null
+//  when 0) with the exact ns as a string beside it under <name>_ns ("ts_event"
+//  -> "ts_event": "2026-11-30T03:26:14.123456789Z", "ts_event_ns":
+//  "1796..."); any other integer beyond 2^53 becomes a decimal string.
+void ofts_msg_json_jq_safe(json_t *obj);
+
 #endif

@@ -1,9 +1,11 @@
 #include "dashboard.h"
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "health.h"
 #include "ofts_clock.h"
 #include "ofts_instrument.h"
+#include "ofts_msg.h"
 
 #define MAX_SYMBOLS 16
 #define MAX_SOURCES 16
@@ -34,6 +36,18 @@ typedef struct {
     uint64_t missing;
 } gap_row_t;
 
+//  A bracket leg or entry still at the broker, from exec.order.*.
+typedef struct {
+    char coid[64];
+    char symbol[16];
+    Ofts__OrderRole role;
+    Ofts__Side side;
+    uint32_t qty;
+    int64_t price;
+} order_row_t;
+
+#define MAX_ORDERS 32
+
 struct _dashboard_t {
     health_t *health;
     sym_row_t rows[MAX_SYMBOLS];
@@ -42,9 +56,15 @@ struct _dashboard_t {
     int ngaps;
     bool has_account;
     int64_t balance_cents, day_pnl_cents, unrealized_cents, floor_cents;
+    int64_t daily_limit_cents;
     int state;
     char state_reason[96];
     uint64_t messages;
+    int64_t market_ns;              //  newest market-data event time seen
+    order_row_t orders[MAX_ORDERS];
+    int norders;
+    int cols, lines;                //  the terminal: 80x24 unless told
+    char hint[160];
 };
 
 dashboard_t *
@@ -52,7 +72,50 @@ dashboard_new(int64_t timeout_ns)
 {
     dashboard_t *self = calloc(1, sizeof *self);
     self->health = health_new(timeout_ns, NULL, NULL);
+    self->cols = 80;
+    self->lines = 24;
     return self;
+}
+
+void
+dashboard_set_size(dashboard_t *self, int cols, int lines)
+{
+    self->cols = cols >= 40 ? (cols > 400 ? 400 : cols) : 80;
+    self->lines = lines >= 10 ? lines : 24;
+}
+
+void
+dashboard_set_hint(dashboard_t *self, const char *hint)
+{
+    snprintf(self->hint, sizeof self->hint, "%s", hint ? hint : "");
+}
+
+//  Working orders: kept while pending/working/partial, dropped when done.
+static void
+s_on_order(dashboard_t *self, const Ofts__OrderUpdate *o)
+{
+    int i = 0;
+    while (i < self->norders && strcmp(self->orders[i].coid, o->client_order_id ? o->client_order_id : "") != 0)
+        i++;
+    bool working = o->status == OFTS__ORDER_STATUS__STATUS_PENDING || o->status == OFTS__ORDER_STATUS__STATUS_WORKING
+                || o->status == OFTS__ORDER_STATUS__STATUS_PARTIAL || o->status == OFTS__ORDER_STATUS__STATUS_UNKNOWN;
+    if (!working) {
+        if (i < self->norders)
+            self->orders[i] = self->orders[--self->norders];
+        return;
+    }
+    if (i == self->norders) {
+        if (self->norders == MAX_ORDERS)
+            return;
+        self->norders++;
+    }
+    order_row_t *r = &self->orders[i];
+    snprintf(r->coid, sizeof r->coid, "%s", o->client_order_id ? o->client_order_id : "");
+    snprintf(r->symbol, sizeof r->symbol, "%s", o->symbol ? o->symbol : "");
+    r->role = o->role;
+    r->side = o->side;
+    r->qty = o->quantity - o->filled_quantity;
+    r->price = o->price;
 }
 
 void
@@ -106,7 +169,12 @@ dashboard_on_message(dashboard_t *self, const char *topic, const Ofts__Envelope 
     case OFTS__ENVELOPE__BODY_HEARTBEAT:
         health_on_heartbeat(self->health, env->heartbeat, now_ns);
         break;
+    case OFTS__ENVELOPE__BODY_ORDER_UPDATE:
+        s_on_order(self, env->order_update);
+        break;
     case OFTS__ENVELOPE__BODY_TRADE:
+        if (env->header && env->header->ts_event > self->market_ns)
+            self->market_ns = env->header->ts_event;
         if ((row = s_row(self, env->trade->symbol))) {
             row->last_price = env->trade->price;
             row->last_size = env->trade->size;
@@ -167,6 +235,7 @@ dashboard_on_message(dashboard_t *self, const char *topic, const Ofts__Envelope 
         self->day_pnl_cents = env->account->realized_pnl_cents;
         self->unrealized_cents = env->account->unrealized_pnl_cents;
         self->floor_cents = env->account->mll_floor_cents;
+        self->daily_limit_cents = env->account->daily_loss_limit_cents;
         self->state = env->account->state;
         snprintf(self->state_reason, sizeof self->state_reason, "%s", env->account->state_reason);
         break;
@@ -183,51 +252,194 @@ s_px(int64_t px, char *buf)
     return ofts_price_str(px, buf, 32);
 }
 
+//  -$510.00, $1,234.50; with plus, +$12.50 for a gain.
+static const char *
+s_money(int64_t cents, bool plus, char *buf, size_t size)
+{
+    uint64_t a = cents < 0 ? (uint64_t) -cents : (uint64_t) cents;
+    char digits[32];
+    snprintf(digits, sizeof digits, "%llu", (unsigned long long) (a / 100));
+    char grouped[48];
+    size_t n = strlen(digits), k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0)
+            grouped[k++] = ',';
+        grouped[k++] = digits[i];
+    }
+    grouped[k] = '\0';
+    snprintf(buf, size, "%s$%s.%02llu", cents < 0 ? "-" : plus && cents > 0 ? "+" : "", grouped,
+             (unsigned long long) (a % 100));
+    return buf;
+}
+
+//  The screen: at most `lines` lines of at most `cols` characters. A long
+//  line is cut, never wrapped: a wrapped line scrolls the table away.
+typedef struct {
+    FILE *out;
+    int cols, left;
+    int dropped;
+} screen_t;
+
+static void
+s_line(screen_t *sc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+s_line(screen_t *sc, const char *fmt, ...)
+{
+    if (sc->left <= 0) {
+        sc->dropped++;
+        return;
+    }
+    char buf[1024];
+    va_list args;
+    va_start(args, fmt);
+    vsnprintf(buf, sizeof buf, fmt, args);
+    va_end(args);
+    buf[sc->cols < (int) sizeof buf ? sc->cols : (int) sizeof buf - 1] = '\0';
+    size_t n = strlen(buf);
+    while (n && buf[n - 1] == ' ')
+        buf[--n] = '\0';
+    fprintf(sc->out, "%s\n", buf);
+    sc->left--;
+}
+
+
+static void
+s_render_header(dashboard_t *self, screen_t *sc, int64_t now_ns)
+{
+    static const char *states[] = { "ACTIVE", "REDUCING", "HALTED" };
+    static const char *days[] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+    char mkt[64] = "no market data yet";
+    if (self->market_ns) {
+        ofts_ct_t ct;
+        ofts_ct_from_utc(self->market_ns, &ct);
+        snprintf(mkt, sizeof mkt, "market %s %04d-%02d-%02d %02d:%02d:%02d CT", days[ct.wday % 7], ct.year, ct.month,
+                 ct.day, ct.hour, ct.minute, ct.second);
+    }
+    ofts_ct_t wall;
+    ofts_ct_from_utc(now_ns, &wall);
+    s_line(sc, "ofts  %-38s now %02d:%02d:%02d CT  %s", mkt, wall.hour, wall.minute, wall.second,
+           self->has_account && self->state >= 0 && self->state <= 2 ? states[self->state] : "");
+    if (!self->has_account) {
+        s_line(sc, "account: no word from risk yet");
+        return;
+    }
+    char a[32], b[32], c[32];
+    s_line(sc, "balance %s  day %s  open %s%s%s", s_money(self->balance_cents, false, a, sizeof a),
+           s_money(self->day_pnl_cents, true, b, sizeof b), s_money(self->unrealized_cents, true, c, sizeof c),
+           *self->state_reason && self->state ? "  " : "", self->state ? self->state_reason : "");
+    //  How far the account is from each Topstep rule, with open P&L counted.
+    char dl[48] = "off", fl[48] = "off";
+    if (self->daily_limit_cents > 0)
+        s_money(self->daily_limit_cents + self->day_pnl_cents + self->unrealized_cents, false, dl, sizeof dl);
+    if (self->floor_cents > 0)
+        s_money(self->balance_cents + self->unrealized_cents - self->floor_cents, false, fl, sizeof fl);
+    s_line(sc, "to daily loss limit %s   to trailing floor %s (floor %s)", dl, fl,
+           self->floor_cents > 0 ? s_money(self->floor_cents, false, a, sizeof a) : "-");
+}
+
+static void
+s_render_table(dashboard_t *self, screen_t *sc)
+{
+    char a[32], b[32], c[32], d[32];
+    s_line(sc, "%-3s %9s %9s %9s %5s %6s %-4s %3s %9s %11s", "SYM", "LAST", "BID", "ASK", "IMB", "DELTA", "SIG",
+           "POS", "AVG", "OPEN P&L");
+    for (int i = 0; i < self->nrows; i++) {
+        sym_row_t *r = &self->rows[i];
+        const char *sig = r->signals == 0 ? "-" : r->signal_dir == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL";
+        char pnl[32];
+        s_line(sc, "%-3.3s %9s %9s %9s %5.2f %6lld %-4s %+3d %9s %11s%s", r->symbol, s_px(r->last_price, a),
+               s_px(r->bid_px, b), s_px(r->ask_px, c), r->imbalance, (long long) r->cum_delta, sig, r->position,
+               r->position ? s_px(r->avg_price, d) : "-",
+               r->position ? s_money(r->unrealized_cents, true, pnl, sizeof pnl) : "-",
+               r->position && !r->protected_ ? " !" : "");
+    }
+}
+
+//  One symbol's legs, stop first, then target: the two a trader looks for.
+static void
+s_legs(dashboard_t *self, const char *symbol, char *legs, size_t size)
+{
+    static const Ofts__OrderRole order[] = { OFTS__ORDER_ROLE__ROLE_ENTRY, OFTS__ORDER_ROLE__ROLE_STOP,
+                                             OFTS__ORDER_ROLE__ROLE_TARGET, OFTS__ORDER_ROLE__ROLE_FLATTEN };
+    size_t used = 0;
+    legs[0] = '\0';
+    for (int k = 0; k < 4; k++)
+        for (int i = 0; i < self->norders && used < size; i++) {
+            const order_row_t *o = &self->orders[i];
+            if (o->role != order[k] || strcmp(o->symbol, symbol) != 0)
+                continue;
+            char px[32];
+            used += (size_t) snprintf(legs + used, size - used, "  %s %s %u @ %s", ofts_msg_role_name(o->role),
+                                      o->side == OFTS__SIDE__SIDE_BUY ? "buy" : "sell", o->qty,
+                                      o->price ? s_px(o->price, px) : "mkt");
+        }
+}
+
+static void
+s_render_orders(dashboard_t *self, screen_t *sc)
+{
+    bool unprotected = false;
+    for (int i = 0; i < self->nrows; i++)
+        unprotected |= self->rows[i].position && !self->rows[i].protected_;
+    if (self->norders == 0 && !unprotected) {
+        s_line(sc, "working orders: none");
+        return;
+    }
+    s_line(sc, "working orders");
+    for (int i = 0; i < self->nrows; i++) {
+        const sym_row_t *r = &self->rows[i];
+        char legs[256];
+        s_legs(self, r->symbol, legs, sizeof legs);
+        if (r->position && !r->protected_)
+            s_line(sc, "  %-4s! UNPROTECTED: no stop at the broker%s", r->symbol, legs);
+        else if (*legs)
+            s_line(sc, "  %-4s%s", r->symbol, legs);
+    }
+}
+
+static void
+s_render_services(dashboard_t *self, screen_t *sc)
+{
+    size_t n = health_count(self->health);
+    char buf[512] = "";
+    size_t used = 0;
+    int down = 0;
+    for (size_t i = 0; i < n && used < sizeof buf; i++) {
+        const health_entry_t *e = health_at(self->health, i);
+        down += !e->alive;
+        used += (size_t) snprintf(buf + used, sizeof buf - used, " %s %s%s", e->service, e->alive ? "ok" : "DOWN",
+                                  e->restarts ? "(restarted)" : "");
+    }
+    if (n)
+        s_line(sc, "services%s", buf);
+    for (int i = 0; i < self->ngaps; i++)
+        s_line(sc, "gaps: %llu messages from %s missing", (unsigned long long) self->gaps[i].missing,
+               self->gaps[i].source);
+    if (n == 0 || down == (int) n)
+        s_line(sc, "%s", *self->hint ? self->hint
+                                     : "nothing is running: start it with `ofts up --replay FILE` or `make demo`");
+}
+
 void
 dashboard_render(dashboard_t *self, FILE *out, int64_t now_ns, bool ansi)
 {
     health_check(self->health, now_ns);
-    char when[48], a[32], b[32], c[32], d[32];
-    ofts_clock_format(now_ns, when, sizeof when);
     if (ansi)
         fputs("\033[H\033[2J", out);
-    fprintf(out, "ofts dashboard  %.19sZ  messages %llu\n\n", when, (unsigned long long) self->messages);
-    fprintf(out, "%-5s %12s %12s %12s %7s %8s %6s %7s  %-4s %5s %6s %12s %10s %10s\n", "SYM", "LAST", "BID", "ASK",
-            "IMB", "CUMDELTA", "DEPTH", "TRD/MIN", "SIG", "CONF", "POS", "AVG", "REAL $", "UNREAL $");
+    //  The last line stays empty: a newline there would scroll the screen.
+    screen_t sc = { out, self->cols, self->lines - 1, 0 };
+    s_render_header(self, &sc, now_ns);
+    s_render_services(self, &sc);
+    s_render_table(self, &sc);
+    s_render_orders(self, &sc);
     for (int i = 0; i < self->nrows; i++) {
         sym_row_t *r = &self->rows[i];
-        const char *sig = r->signals == 0 ? "-" : r->signal_dir == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL";
-        fprintf(out, "%-5s %12s %12s %12s %7.2f %8lld %6.2f %7.1f  %-4s %5.2f %6d %12s %10.2f %10.2f%s\n", r->symbol,
-                s_px(r->last_price, a), s_px(r->bid_px, b), s_px(r->ask_px, c), r->imbalance,
-                (long long) r->cum_delta, r->depth_imbalance, r->intensity, sig, r->confidence, r->position,
-                r->position ? s_px(r->avg_price, d) : "-", r->realized_cents / 100.0, r->unrealized_cents / 100.0,
-                r->position && !r->protected_ ? "  UNPROTECTED" : "");
-    }
-    fprintf(out, "\nlast signals\n");
-    for (int i = 0; i < self->nrows; i++) {
-        sym_row_t *r = &self->rows[i];
+        char a[32], b[32], c[32];
         if (r->signals)
-            fprintf(out, "  %-4s %-4s entry %s stop %s target %s (%llu signals, %llu fills, %llu rejects): %s\n",
-                    r->symbol, r->signal_dir == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", s_px(r->signal_entry, a),
-                    s_px(r->signal_stop, b), s_px(r->signal_tp, c), (unsigned long long) r->signals,
-                    (unsigned long long) r->fills, (unsigned long long) r->rejects, r->signal_text);
+            s_line(&sc, "%-4s %-4s %s stop %s target %s: %s", r->symbol,
+                   r->signal_dir == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", s_px(r->signal_entry, a),
+                   s_px(r->signal_stop, b), s_px(r->signal_tp, c), r->signal_text);
     }
-    if (self->has_account) {
-        static const char *states[] = { "ACTIVE", "REDUCING", "HALTED" };
-        fprintf(out, "\naccount  balance $%.2f  day realized $%.2f  unrealized $%.2f  MLL floor $%.2f  state %s%s%s\n",
-                self->balance_cents / 100.0, self->day_pnl_cents / 100.0, self->unrealized_cents / 100.0,
-                self->floor_cents / 100.0, self->state >= 0 && self->state <= 2 ? states[self->state] : "?",
-                *self->state_reason ? " - " : "", self->state_reason);
-    }
-    fprintf(out, "\nservices\n");
-    for (size_t i = 0; i < health_count(self->health); i++) {
-        const health_entry_t *e = health_at(self->health, i);
-        double ago = (double) (now_ns - e->last_seen_ns) / 1e9;
-        fprintf(out, "  %-14s %-5s pid %-7u up %7.1fs  seen %4.1fs ago  restarts %u  %s\n", e->service,
-                e->alive ? "OK" : "DOWN", e->pid, (double) e->uptime_ms / 1000.0, ago, e->restarts, e->state);
-    }
-    for (int i = 0; i < self->ngaps; i++)
-        fprintf(out, "  gaps from %-10s %llu messages missing\n", self->gaps[i].source,
-                (unsigned long long) self->gaps[i].missing);
     fflush(out);
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 #include "dashboard.h"
 #include "health.h"
@@ -273,8 +274,11 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
         return;
     if (!s_wanted(self, topic))
         return;
-    if (self->json)
-        s_print_json(ofts_msg_to_json(env, topic));
+    if (self->json) {
+        json_t *o = ofts_msg_to_json(env, topic);
+        ofts_msg_json_jq_safe(o);       //  ns timestamps survive jq: ISO + exact string
+        s_print_json(o);
+    }
     else {
         char *line = ofts_msg_to_line(env, topic);
         puts(line);
@@ -399,6 +403,13 @@ main(int argc, char **argv)
     }
     if (self.refresh_ms > 0 && !self.service_mode) {
         self.dashboard = dashboard_new((int64_t) ofts_service_heartbeat_timeout_ms(svc) * OFTS_NS_PER_MS);
+        struct winsize ws;
+        if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
+            dashboard_set_size(self.dashboard, ws.ws_col, ws.ws_row);
+        char hint[160];
+        snprintf(hint, sizeof hint, "nothing is running on %s: start `ofts up --replay FILE` (or `make demo`)",
+                 ofts_config_path(ofts_service_config(svc)));
+        dashboard_set_hint(self.dashboard, hint);
         if (tick_ms > self.refresh_ms)
             tick_ms = self.refresh_ms;
     }

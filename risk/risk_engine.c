@@ -573,6 +573,7 @@ risk_engine_account(risk_engine_t *self, Ofts__AccountState *a)
     for (size_t i = 0; i < self->nslots; i++)
         contracts += (uint32_t) abs(self->slots[i].qty);
     a->open_contracts = contracts;
+    a->daily_loss_limit_cents = self->cfg.daily_loss_limit_cents;
 }
 
 //  Publish on any change except unrealized P&L (which moves with every

@@ -41,8 +41,16 @@ main(int argc, char **argv)
             path = argv[++i];
         else if (strcmp(argv[i], "--check-config") == 0)
             check = true;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: ofts-forwarder [--config F] [--check-config] [--help]\n"
+                   "  republishes bus.forwarder.publishers on bus.forwarder.bind (XSUB -> XPUB)\n"
+                   "  --config F        configuration, layered over the defaults\n"
+                   "  --check-config    check it and exit 0 or 2\n");
+            return 0;
+        }
         else {
-            fprintf(stderr, "usage: ofts-forwarder [--config F] [--check-config]\n");
+            fprintf(stderr, "ofts-forwarder: unknown flag '%s'\nusage: ofts-forwarder [--config F] [--check-config] [--help]\n",
+                    argv[i]);
             return 2;
         }
     }

@@ -79,8 +79,22 @@ main(int argc, char **argv)
             version = 2;
         else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc)
             out = argv[++i];
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            printf("usage: ofts-sim [--seed N] [--minutes M] [--start ISO] [--months] [--plain] [--v2] -o FILE\n"
+                   "  a simulated CME market (GC SI PL HG NQ) written as real DBN\n"
+                   "  --seed N      random seed (same seed, same market)\n"
+                   "  --minutes M   minutes of market\n"
+                   "  --start ISO   first event, YYYY-MM-DDTHH:MM:SSZ\n"
+                   "  --months      several contract months per root (docs/simulator.md)\n"
+                   "  --plain       .dbn instead of zstd\n"
+                   "  --v2          DBN version 2 instead of 3\n"
+                   "  -o FILE       output\n"
+                   "  --help        this text\n");
+            return 0;
+        }
         else {
-            fprintf(stderr, "usage: ofts-sim [--seed N] [--minutes M] [--start ISO] [--months] [--plain] [--v2] -o FILE\n");
+            fprintf(stderr, "ofts-sim: unknown or incomplete flag '%s'\n"
+                            "usage: ofts-sim [--seed N] [--minutes M] [--start ISO] [--months] [--plain] [--v2] -o FILE\n", argv[i]);
             return 2;
         }
     }

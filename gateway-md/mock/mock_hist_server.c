@@ -307,8 +307,17 @@ static int s_load(const char *path)
     return 0;
 }
 
+#define HIST_USAGE "usage: ofts-mock-databento-hist --key KEY [--body FILE | --records N]\n" \
+                   "  [--mode ok|401|422|429|500|slow|truncate] [--fail N] [--retry-after S]\n" \
+                   "  [--slow-ms MS] [--ranges] [--max-seconds S] [--help]\n"
+
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(HIST_USAGE, stdout);
+            return 0;
+        }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--ranges") == 0) { opt.ranges = true; continue; }
@@ -350,8 +359,6 @@ int main(int argc, char **argv)
     for (;;)
         pause();
 usage:
-    fprintf(stderr, "usage: ofts-mock-databento-hist --key KEY [--body FILE | --records N]\n"
-                    "  [--mode ok|401|422|429|500|slow|truncate] [--fail N] [--retry-after S]\n"
-                    "  [--slow-ms MS] [--ranges] [--max-seconds S]\n");
+    fputs(HIST_USAGE, stderr);
     return 2;
 }

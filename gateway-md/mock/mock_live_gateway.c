@@ -983,13 +983,20 @@ static int s_args(int argc, char **argv)
     return opt.n_keys ? 0 : -1;
 }
 
+#define LIVE_USAGE "usage: ofts-mock-databento-live --key KEY [--dataset D] [--records N] [--file PATH]\n" \
+    "  [--greeting LINE]\n" \
+    "  [--heartbeat-ms MS] [--disconnect-after N | --silent-after N | --garbage-after N] [--faults K]\n" \
+    "  [--refuse-auth] [--interval-ms MS] [--max-seconds S] [--help]   (key also from $MOCK_DATABENTO_KEY)\n"
+
 int main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            fputs(LIVE_USAGE, stdout);
+            return 0;
+        }
     if (s_args(argc, argv)) {
-        fprintf(stderr, "usage: ofts-mock-databento-live --key KEY [--dataset D] [--records N] [--file PATH]\n"
-                        "  [--greeting LINE]\n"
-                        "  [--heartbeat-ms MS] [--disconnect-after N | --silent-after N | --garbage-after N] [--faults K]\n"
-                        "  [--refuse-auth] [--interval-ms MS] [--max-seconds S]   (key also from $MOCK_DATABENTO_KEY)\n");
+        fputs(LIVE_USAGE, stderr);
         return 2;
     }
     if (opt.file && s_load_file(opt.file)) {

@@ -1506,18 +1506,29 @@ hub_token_ok(void *arg, const char *token)
 }
 
 static void
-usage(void)
+usage_to(FILE *out)
 {
-    fprintf(stderr,
+    fprintf(out,
             "usage: ofts-mock-projectx [--port N] [--user U] [--key K] [--token-lifetime S]\n"
             "       [--rate-limit N] [--rate-window-ms MS] [--no-retry-after]\n"
             "       [--position-brackets] [--price CONTRACT=PRICE]\n"
-            "       [--hub-port N] [--hub-ping-ms MS] [--hub-client-timeout-ms MS]\n");
+            "       [--hub-port N] [--hub-ping-ms MS] [--hub-client-timeout-ms MS] [--help]\n");
+}
+
+static void
+usage(void)
+{
+    usage_to(stderr);
 }
 
 int
 main(int argc, char **argv)
 {
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage_to(stdout);
+            return 0;
+        }
     mock_t *self = calloc(1, sizeof *self);
     pthread_mutex_init(&self->lock, NULL);
     snprintf(self->user, sizeof self->user, "ofts-user");

@@ -214,6 +214,32 @@ t_json_and_line(void **state)
     assert_string_equal(ofts_msg_body_name(&none), "none");
 }
 
+//  jq reads numbers as doubles: 1796439300046490380 would come back as
+//  1796439300046490400. Timestamps become ISO strings with the exact ns as a
+//  string beside them; other huge integers become strings.
+static void
+t_json_survives_jq(void **state)
+{
+    (void) state;
+    json_t *o = json_pack("{s:{s:I, s:I, s:I, s:I}, s:{s:I, s:i}}", "header", "ts_event",
+                          (json_int_t) 1796439300046490380LL, "ts_recv", (json_int_t) 0, "epoch",
+                          (json_int_t) 1796439296088740963LL, "seq", (json_int_t) 18, "signal", "expires_ns",
+                          (json_int_t) 1796439300000000000LL, "size", 3);
+    ofts_msg_json_jq_safe(o);
+    json_t *h = json_object_get(o, "header");
+    assert_string_equal(json_string_value(json_object_get(h, "ts_event")), "2026-12-05T02:55:00.046490380Z");
+    assert_string_equal(json_string_value(json_object_get(h, "ts_event_ns")), "1796439300046490380");
+    assert_true(json_is_null(json_object_get(h, "ts_recv")));
+    assert_string_equal(json_string_value(json_object_get(h, "ts_recv_ns")), "0");
+    assert_string_equal(json_string_value(json_object_get(h, "epoch")), "1796439296088740963");
+    assert_int_equal(json_integer_value(json_object_get(h, "seq")), 18);
+    json_t *sig = json_object_get(o, "signal");
+    assert_string_equal(json_string_value(json_object_get(sig, "expires")), "2026-12-05T02:55:00.000000000Z");
+    assert_string_equal(json_string_value(json_object_get(sig, "expires_ns")), "1796439300000000000");
+    assert_int_equal(json_integer_value(json_object_get(sig, "size")), 3);
+    json_decref(o);
+}
+
 int
 main(void)
 {
@@ -221,6 +247,7 @@ main(void)
         cmocka_unit_test(t_round_trip_every_type),
         cmocka_unit_test(t_truncated_and_garbage_do_not_decode),
         cmocka_unit_test(t_json_and_line),
+        cmocka_unit_test(t_json_survives_jq),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
