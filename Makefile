@@ -6,6 +6,8 @@
 #   make bench  - build (release) and run every build/bin/bench-*
 #   make fuzz   - build the libFuzzer targets with clang and run each for a bounded time
 SHELL := /bin/bash
+#  No "gmake[N]: Entering directory" lines from cmake's sub-makes.
+MAKEFLAGS += --no-print-directory
 DEB_PKGS := build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
             protobuf-c-compiler libcurl4-openssl-dev libjansson-dev libzstd-dev libsodium-dev \
             libcmocka-dev libsqlite3-dev libmicrohttpd-dev libwebsockets-dev libssl-dev zstd iproute2
@@ -16,8 +18,9 @@ JOBS ?= $(shell nproc)
 CTEST_JOBS ?= 2
 FUZZ_SECONDS ?= 60
 
+#  Everything the README's commands use after `make demo`.
 DEMO_TARGETS := ofts_cli ofts-gateway-md ofts-analyzer ofts-risk ofts-gateway-order ofts-monitor \
-                ofts-sim ofts-backtest
+                ofts-sim ofts-backtest ofts-dbn ofts-databento ofts-forwarder
 
 .PHONY: deps configure build build-test demo demo-web test bench fuzz clean
 
@@ -35,8 +38,10 @@ build-test: deps
 	cmake --build build-test -j $(JOBS)
 
 demo: configure
-	cmake --build build -j $(JOBS) --target $(DEMO_TARGETS)
-	tools/demo.sh build
+	@echo "== building (release) into build/bin"
+	@set -o pipefail; cmake --build build -j $(JOBS) --target $(DEMO_TARGETS) \
+	  | { grep -vE '^\[ *[0-9]+%\] (Building|Linking|Built|Generating)|^Consolidate|^Scanning' || true; }
+	@tools/demo.sh build
 
 demo-web: configure
 	cmake --build build -j $(JOBS) --target $(DEMO_TARGETS)

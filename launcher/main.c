@@ -119,7 +119,7 @@ s_up_usage(int code)
 {
     fprintf(code ? stderr : stdout,
             "usage: ofts up [--config F] [--replay FILE] [--speed N] [--live] [--only a,b]\n"
-            "               [--log-dir D] [--until-exit SVC] [--grace-ms N] [--quiet]\n"
+            "               [--log-dir D] [--until-exit SVC] [--grace-ms N] [--quiet] [--check-config]\n"
             "  --config F       your config, layered over config/default.json (default %s)\n"
             "  --replay FILE    gateway-md replays this DBN file (.dbn or .dbn.zst)\n"
             "  --speed N        replay pace: 1 = real time, 20 = 20x, 0 = as fast as possible\n"
@@ -130,6 +130,8 @@ s_up_usage(int code)
             "  --until-exit SVC stop everything when SVC finishes (a replay that ran out)\n"
             "  --grace-ms N     ... this long after it finished (default 2000)\n"
             "  --quiet          write the logs only, do not echo them here\n"
+            "  --check-config   check the whole merged config (every service's own check and the\n"
+            "                   rules between keys) with these flags, start nothing, exit 0 or 2\n"
             "exit: 0 stopped, 2 bad config / already running / a service cannot run\n",
             ofts_config_default_path());
     return code;
@@ -141,6 +143,7 @@ typedef struct {
     const char *replay;
     const char *speed;
     bool live;
+    bool check;
 } up_args_t;
 
 static int
@@ -173,6 +176,8 @@ s_up_args(int argc, char **argv, up_args_t *a, supervisor_config_t *sc)
             a->speed = argv[++i];
         else if (strcmp(f, "--live") == 0)
             a->live = true;
+        else if (strcmp(f, "--check-config") == 0)
+            a->check = true;
         else if (strcmp(f, "--quiet") == 0)
             sc->quiet = true;
         else {
@@ -183,6 +188,63 @@ s_up_args(int argc, char **argv, up_args_t *a, supervisor_config_t *sc)
     if (a->live && (a->replay || a->speed)) {
         fprintf(stderr, "ofts up: --live cannot go with --replay or --speed\n");
         return 2;
+    }
+    return 0;
+}
+
+//  Rules between keys that no single service can see.
+static int
+s_cross_check(ofts_config_t *cfg, const up_args_t *a, const char **services, int nservices)
+{
+    static const char *known[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "forwarder", NULL };
+    const char *path = ofts_config_path(cfg);
+    json_t *root = ofts_config_root(cfg);
+    for (int i = 0; i < nservices; i++) {
+        bool ok = false;
+        for (int k = 0; known[k]; k++)
+            ok |= strcmp(services[i], known[k]) == 0;
+        if (!ok) {
+            fprintf(stderr, "ofts: config error: %s: up.services: unknown service '%s'\n", path, services[i]);
+            return OFTS_EXIT_CONFIG;
+        }
+    }
+    //  Two sockets on one endpoint: the second service could never start.
+    json_t *eps = json_object_get(json_object_get(root, "bus"), "endpoints");
+    const char *seen[64], *owner[64];
+    int n = 0;
+    const char *svc;
+    json_t *ep;
+    json_object_foreach(eps, svc, ep) {
+        const char *kinds[] = { "pub", "ctl" };
+        for (int k = 0; k < 2; k++) {
+            const char *e = json_string_value(json_object_get(ep, kinds[k]));
+            if (!e || json_object_get(ep, "server"))
+                continue;           //  a forwarder's endpoint is shared on purpose
+            for (int j = 0; j < n; j++)
+                if (strcmp(seen[j], e) == 0) {
+                    fprintf(stderr, "ofts: config error: %s: bus.endpoints.%s.%s: %s is also %s's\n", path, svc,
+                            kinds[k], e, owner[j]);
+                    return OFTS_EXIT_CONFIG;
+                }
+            if (n < 64) {
+                seen[n] = e;
+                owner[n++] = svc;
+            }
+        }
+    }
+    const char *journal = json_string_value(json_object_get(json_object_get(root, "risk"), "journal"));
+    json_t *go = json_object_get(root, "gateway_order");
+    const char *store = json_string_value(json_object_get(go, "db_path"));
+    if (journal && store && strcmp(journal, store) == 0) {
+        fprintf(stderr, "ofts: config error: %s: gateway_order.db_path: the same file as risk.journal (%s)\n",
+                path, store);
+        return OFTS_EXIT_CONFIG;
+    }
+    const char *broker = json_string_value(json_object_get(go, "broker"));
+    if (broker && strcmp(broker, "projectx") == 0 && !a->live && s_in_list(a->only, "gateway-order")) {
+        fprintf(stderr, "ofts: config error: %s: gateway_order.broker is \"projectx\" (a real account): "
+                        "start with `ofts up --live` to confirm\n", path);
+        return OFTS_EXIT_CONFIG;
     }
     return 0;
 }
@@ -262,9 +324,12 @@ s_up(int argc, char **argv)
         ofts_config_destroy(&cfg);
         return OFTS_EXIT_CONFIG;
     }
+    rc = s_cross_check(cfg, &a, services, nservices);
     instance_lock_t *lock = instance_lock_new(sc.config_path);
     supervisor_t *sup = NULL;
-    rc = s_up_lock(lock, cfg, services, nservices, a.only);
+    //  A check takes no lock: checking next to a running stack is fine.
+    if (rc == 0 && !a.check)
+        rc = s_up_lock(lock, cfg, services, nservices, a.only);
     if (rc == 0 && !(sup = supervisor_new(&sc)))
         rc = 1;
     for (int i = 0; i < nservices && rc == 0; i++) {
@@ -288,7 +353,9 @@ s_up(int argc, char **argv)
     }
     if (rc == 0)
         rc = supervisor_check(sup);
-    if (rc == 0)
+    if (rc == 0 && a.check)
+        printf("%s: config OK for ofts up (every service checked it, with these flags)\n", sc.config_path);
+    else if (rc == 0)
         rc = supervisor_run(sup);
     supervisor_destroy(&sup);
     instance_lock_destroy(&lock);

@@ -255,3 +255,34 @@ ofts_msg_role_name(Ofts__OrderRole role)
     default:                             return "ENTRY";
     }
 }
+
+const char *
+ofts_money_fmt(int64_t cents, bool plus, char *buf, size_t size)
+{
+    uint64_t a = cents < 0 ? (uint64_t) -cents : (uint64_t) cents;
+    char digits[32], grouped[48];
+    snprintf(digits, sizeof digits, "%llu", (unsigned long long) (a / 100));
+    size_t n = strlen(digits), k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i && (n - i) % 3 == 0)
+            grouped[k++] = ',';
+        grouped[k++] = digits[i];
+    }
+    grouped[k] = '\0';
+    snprintf(buf, size, "%s$%s.%02llu", cents < 0 ? "-" : plus && cents > 0 ? "+" : "", grouped,
+             (unsigned long long) (a % 100));
+    return buf;
+}
+
+const char *
+ofts_ct_time_fmt(int64_t ts_ns, char *buf, size_t size)
+{
+    if (ts_ns <= 0) {
+        snprintf(buf, size, "--:--:-- CT");
+        return buf;
+    }
+    ofts_ct_t ct;
+    ofts_ct_from_utc(ts_ns, &ct);
+    snprintf(buf, size, "%02d:%02d:%02d CT", ct.hour, ct.minute, ct.second);
+    return buf;
+}

@@ -6,6 +6,9 @@
 #ifndef OFTS_MSG_H
 #define OFTS_MSG_H
 #include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include "ofts.pb-c.h"
 
 //  "trade", "bbo", "signal" ... or "none".
@@ -15,6 +18,11 @@ json_t *ofts_msg_to_json(const Ofts__Envelope *env, const char *topic);
 //  One line, no newline: "md.trade.GC. gateway-md#12 trade price=2350.1 size=3 ..."
 char *ofts_msg_to_line(const Ofts__Envelope *env, const char *topic);   //  caller frees
 
+//  Money for people: -$510.00, $1,234.50 (with plus: +$12.50). buf >= 32.
+const char *ofts_money_fmt(int64_t cents, bool plus, char *buf, size_t size);
+//  Market time for people: "13:30:05 CT" from ns since epoch ("--:--:-- CT"
+//  for 0). buf >= 16.
+const char *ofts_ct_time_fmt(int64_t ts_ns, char *buf, size_t size);
 //  "ENTRY", "STOP", "TARGET", "FLATTEN".
 const char *ofts_msg_role_name(Ofts__OrderRole role);
 //  Make obj survive jq (which reads numbers as doubles, exact only to 2^53):

@@ -252,24 +252,10 @@ s_px(int64_t px, char *buf)
     return ofts_price_str(px, buf, 32);
 }
 
-//  -$510.00, $1,234.50; with plus, +$12.50 for a gain.
 static const char *
 s_money(int64_t cents, bool plus, char *buf, size_t size)
 {
-    uint64_t a = cents < 0 ? (uint64_t) -cents : (uint64_t) cents;
-    char digits[32];
-    snprintf(digits, sizeof digits, "%llu", (unsigned long long) (a / 100));
-    char grouped[48];
-    size_t n = strlen(digits), k = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i && (n - i) % 3 == 0)
-            grouped[k++] = ',';
-        grouped[k++] = digits[i];
-    }
-    grouped[k] = '\0';
-    snprintf(buf, size, "%s$%s.%02llu", cents < 0 ? "-" : plus && cents > 0 ? "+" : "", grouped,
-             (unsigned long long) (a % 100));
-    return buf;
+    return ofts_money_fmt(cents, plus, buf, size);
 }
 
 //  The screen: at most `lines` lines of at most `cols` characters. A long

@@ -102,24 +102,28 @@ s_count(monitor_t *self, const Ofts__Envelope *env)
 }
 
 //  One line per symbol and a total: what the session made, as gateway-order
-//  last reported it.
+//  last reported it, with fees, and why a position is still open.
 static void
 s_log_summary(monitor_t *self)
 {
     int64_t realized = 0, unrealized = 0, fees = 0;
+    char a[32], b[32], c[32];
     log_info("SUMMARY signals %llu, orders %llu, rejects %llu", (unsigned long long) self->signals,
              (unsigned long long) self->orders, (unsigned long long) self->rejects);
     for (int i = 0; i < self->ntally; i++) {
-        log_info("SUMMARY %-3s fills %u, position %d, realized $%.2f net of $%.2f fees, unrealized $%.2f",
-                 self->tally[i].symbol, self->tally[i].fills, self->tally[i].position,
-                 self->tally[i].realized_cents / 100.0, self->tally[i].fees_cents / 100.0,
-                 self->tally[i].unrealized_cents / 100.0);
+        log_info("SUMMARY %-3s fills %u, position %+d, realized %s net of %s fees, unrealized %s%s", self->tally[i].symbol,
+                 self->tally[i].fills, self->tally[i].position,
+                 ofts_money_fmt(self->tally[i].realized_cents, false, a, sizeof a),
+                 ofts_money_fmt(self->tally[i].fees_cents, false, c, sizeof c),
+                 ofts_money_fmt(self->tally[i].unrealized_cents, false, b, sizeof b),
+                 self->tally[i].position ? " - still open: the data ended before its stop or target was hit "
+                                           "(on a live account the bracket stays at the broker)" : "");
         realized += self->tally[i].realized_cents;
         unrealized += self->tally[i].unrealized_cents;
         fees += self->tally[i].fees_cents;
     }
-    log_info("SUMMARY total realized $%.2f net of $%.2f fees, unrealized $%.2f", realized / 100.0, fees / 100.0,
-             unrealized / 100.0);
+    log_info("SUMMARY total realized %s net of %s fees, unrealized %s", ofts_money_fmt(realized, false, a, sizeof a),
+             ofts_money_fmt(fees, false, c, sizeof c), ofts_money_fmt(unrealized, false, b, sizeof b));
 }
 
 static bool
@@ -201,11 +205,13 @@ s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
 static void
 s_log_activity(const char *topic, Ofts__Envelope *env)
 {
-    char a[32], b[32], c[32];
+    char a[32], b[32], c[32], t[24];
+    //  Every event at its market time (CT), not the wall clock of a replay.
+    ofts_ct_time_fmt(env->header ? env->header->ts_event : 0, t, sizeof t);
     switch (env->body_case) {
     case OFTS__ENVELOPE__BODY_SIGNAL: {
         Ofts__Signal *s = env->signal;
-        log_info("SIGNAL %s %s entry %s stop %s target %s confidence %.2f: %s", s->symbol,
+        log_info("%s SIGNAL %s %s entry %s stop %s target %s confidence %.2f: %s", t, s->symbol,
                  s->direction == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", ofts_price_str(s->entry, a, sizeof a),
                  ofts_price_str(s->stop, b, sizeof b), ofts_price_str(s->take_profit, c, sizeof c),
                  s->confidence, s->reasons);
@@ -213,29 +219,31 @@ s_log_activity(const char *topic, Ofts__Envelope *env)
     }
     case OFTS__ENVELOPE__BODY_ORDER_REQUEST: {
         Ofts__OrderRequest *o = env->order_request;
-        log_info("ORDER %s %s %u %s entry %s stop %s target %s%s", o->client_order_id,
+        log_info("%s ORDER %s %s %u %s entry %s stop %s target %s%s", t, o->client_order_id,
                  o->side == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", o->quantity, o->symbol,
                  ofts_price_str(o->entry, a, sizeof a), ofts_price_str(o->stop, b, sizeof b),
                  ofts_price_str(o->take_profit, c, sizeof c), o->reduce_only ? " reduce-only" : "");
         break;
     }
     case OFTS__ENVELOPE__BODY_RISK_REJECT:
-        log_info("REJECT %s signal %s: %s", env->risk_reject->symbol, env->risk_reject->signal_id,
+        log_info("%s REJECT %s signal %s: %s", t, env->risk_reject->symbol, env->risk_reject->signal_id,
                  env->risk_reject->text);
         break;
     case OFTS__ENVELOPE__BODY_FILL: {
         Ofts__Fill *f = env->fill;
-        log_info("FILL %s %s %u %s @ %s (%s)", f->client_order_id,
+        log_info("%s FILL %s %s %u %s @ %s (%s) fees %s", t, f->client_order_id,
                  f->side == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", f->quantity, f->symbol,
                  ofts_price_str(f->price, a, sizeof a),
-                 protobuf_c_enum_descriptor_get_value(&ofts__order_role__descriptor, f->role)->name);
+                 protobuf_c_enum_descriptor_get_value(&ofts__order_role__descriptor, f->role)->name,
+                 ofts_money_fmt(f->fees_cents, false, b, sizeof b));
         break;
     }
     case OFTS__ENVELOPE__BODY_POSITION: {
         Ofts__Position *p = env->position;
-        log_info("POSITION %s %d @ %s realized $%.2f unrealized $%.2f%s", p->symbol, p->quantity,
-                 ofts_price_str(p->avg_price, a, sizeof a), p->realized_pnl_cents / 100.0,
-                 p->unrealized_pnl_cents / 100.0, p->quantity && !p->protected_ ? " UNPROTECTED" : "");
+        log_info("%s POSITION %s %+d @ %s realized %s unrealized %s%s", t, p->symbol, p->quantity,
+                 ofts_price_str(p->avg_price, a, sizeof a), ofts_money_fmt(p->realized_pnl_cents, false, b, sizeof b),
+                 ofts_money_fmt(p->unrealized_pnl_cents, false, c, sizeof c),
+                 p->quantity && !p->protected_ ? " UNPROTECTED" : "");
         break;
     }
     case OFTS__ENVELOPE__BODY_ORDER_UPDATE: {

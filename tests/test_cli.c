@@ -231,6 +231,36 @@ t_up_missing_replay_file(void **state)
     free(cfg);
 }
 
+//  A user file with three keys, layered over the defaults, passes the whole
+//  check; a rule between keys (two services on one endpoint) is caught
+//  before anything starts.
+static void
+t_up_check_config_layered(void **state)
+{
+    (void) state;
+    char bin[1024], out[8192], path[1024], sim[1024];
+    snprintf(path, sizeof path, "%s/my.json", s_dir);
+    snprintf(sim, sizeof sim, "%s/market.dbn", s_dir);
+    FILE *f = fopen(sim, "w");
+    fputs("x", f);
+    fclose(f);
+    f = fopen(path, "w");
+    fprintf(f, "{\"risk\": {\"cooldown_minutes\": 2, \"journal\": \"%s/var/r.sqlite\"},"
+               " \"gateway_order\": {\"db_path\": \"%s/var/o.db\"}}\n", s_dir, s_dir);
+    fclose(f);
+    char *argv[] = { (char *) e2e_bin("ofts", bin, sizeof bin), "up", "--config", path, "--replay", sim,
+                     "--check-config", NULL };
+    int rc = s_run(argv, out, sizeof out);
+    if (rc != 0)
+        fail_msg("ofts up --check-config on a 3-key file: exit %d\n%s", rc, out);
+    assert_non_null(strstr(out, "config OK for ofts up"));
+    f = fopen(path, "w");
+    fputs("{\"bus\": {\"endpoints\": {\"analyzer\": {\"pub\": \"tcp://127.0.0.1:47101\"}}}}\n", f);
+    fclose(f);
+    assert_int_equal(s_run(argv, out, sizeof out), 2);
+    assert_non_null(strstr(out, "bus.endpoints.analyzer.pub: tcp://127.0.0.1:47101 is also gateway-md's"));
+}
+
 static void
 t_gateway_order_live_on_paper_refused(void **state)
 {
@@ -269,6 +299,7 @@ main(void)
         cmocka_unit_test(t_cmd_refusals),
         cmocka_unit_test(t_keys_help_force_and_modes),
         cmocka_unit_test(t_up_missing_replay_file),
+        cmocka_unit_test(t_up_check_config_layered),
         cmocka_unit_test(t_gateway_order_live_on_paper_refused),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -17,18 +17,21 @@ UP=$!
 trap 'kill -INT "$UP" 2>/dev/null || true' INT TERM
 #  Follow the one log of all activity while `ofts up` runs; tail ends with it.
 tail --pid="$UP" -n +1 -F logs/demo/orderflow_trading.log 2>/dev/null \
-  | grep --line-buffered -E "monitor: (SIGNAL|ORDER|FILL|REJECT)|gateway-md: (replay|progress)|risk: .* traded contract|ofts: (started|.* finished|up:)" \
+  | grep --line-buffered -E "monitor: [0-9:-]+ CT (SIGNAL|ORDER|FILL|REJECT)|gateway-md: (replay|progress)|risk: .* traded contract|ofts: (started|.* finished|up:)" \
   | sed -u -E 's/^[0-9T:.-]+Z //' || true
 rc=0
 wait "$UP" || rc=$?
 
 echo
-echo "== P&L summary, net of fees (as gateway-order reported it to the monitor)"
+echo "== P&L summary, net of fees (as gateway-order reported it to the monitor; event times above are market time, CT)"
 grep "monitor: SUMMARY" logs/demo/orderflow_trading.log | sed -E 's/.*monitor: SUMMARY /  /' || true
 echo
 echo "== the same file through ofts backtest (same cores, one process, no bus)"
 "$BIN/ofts-backtest" --config config/demo.json --html logs/demo/backtest.html "$DATA" 2>/dev/null | head -12
 echo
+echo "next: build/bin/ofts dbn info $DATA        (what is in the file)"
+echo "      build/bin/ofts up --config config/demo.json --replay $DATA   (and, in another terminal,"
+echo "      build/bin/ofts-monitor --config config/demo.json --dashboard)"
 echo "logs: logs/demo/orderflow_trading.log (all activity) and logs/demo/<service>.log"
 echo "state: var/demo/risk.sqlite (risk journal), var/demo/gateway-order.db (orders, fills)"
 echo "report: logs/demo/backtest.html"
