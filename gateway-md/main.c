@@ -330,7 +330,7 @@ s_check_replay_files(const settings_t *s)
 {
     if (s->nfiles == 0) {
         log_error("replay: no data to replay: give `ofts up --replay FILE` (make demo writes "
-                  "data/generated/demo.dbn.zst), set gateway_md.files, or go live with --live");
+                  "data/generated/demo-months.dbn.zst), set gateway_md.files, or go live with --live");
         return OFTS_EXIT_CONFIG;
     }
     for (int i = 0; i < s->nfiles; i++)

@@ -403,7 +403,8 @@ static int
 s_cmd_send(const char *service, const char *ctl, Ofts__Command *cmd, bool quiet_timeout)
 {
     char why[512];
-    int rc = ofts_ctl_command_ex(ctl, cmd, 3000, why, sizeof why);
+    //  Generous: a gateway-order busy with the broker (REST) answers late.
+    int rc = ofts_ctl_command_ex(ctl, cmd, 8000, why, sizeof why);
     const char *verb = ofts_command_verb(cmd->type);
     if (rc == 0) {
         printf("%s acknowledged %s%s%s\n", service, verb, *cmd->symbol ? " " : "", cmd->symbol);

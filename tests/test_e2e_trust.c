@@ -293,7 +293,7 @@ t_risk_fills_and_commands(void **state)
                         json_string(ctl_ep));
     json_dump_file(root, other_cfg, JSON_INDENT(2));
     json_decref(root);
-    assert_int_equal(s_ofts_cmd(other_cfg, "resume", log), 1);
+    assert_int_equal(s_ofts_cmd(other_cfg, "resume", log), 2);        //  ofts cmd: 2 = refused
     assert_true(e2e_count_lines(log, "not authorized") > 0);
 
     ofts_bus_destroy(&an);
@@ -463,7 +463,7 @@ t_curve_per_key_powers(void **state)
     json_decref(root);
     const char *verbs[] = { "kill", "resume", "flatten" };
     for (int i = 0; i < 3; i++)
-        assert_int_equal(s_ofts_cmd(mon_cfg, verbs[i], log), 1);
+        assert_int_equal(s_ofts_cmd(mon_cfg, verbs[i], log), 2);       //  refused, not "no answer"
     assert_int_equal(e2e_count_lines(log, "ofts: risk refused"), 3);
     assert_true(s_logged(&rk, "client key is not an operator key"));
     assert_int_equal(s_ofts_cmd(go.config, "pause", log), 0);
