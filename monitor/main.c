@@ -206,8 +206,12 @@ static void
 s_log_activity(const char *topic, Ofts__Envelope *env)
 {
     char a[32], b[32], c[32], t[24];
-    //  Every event at its market time (CT), not the wall clock of a replay.
-    ofts_ct_time_fmt(env->header ? env->header->ts_event : 0, t, sizeof t);
+    //  Every event at its market time (CT), not the wall clock of a replay;
+    //  a fill or position carries none of its own: the market's latest.
+    static int64_t s_market_ns = 0;
+    if (env->header && env->header->ts_event > s_market_ns)
+        s_market_ns = env->header->ts_event;
+    ofts_ct_time_fmt(s_market_ns, t, sizeof t);
     switch (env->body_case) {
     case OFTS__ENVELOPE__BODY_SIGNAL: {
         Ofts__Signal *s = env->signal;
