@@ -379,6 +379,8 @@ main(int argc, char **argv)
                        "  --json            one JSON object per line (jq-friendly timestamps)\n"
                        "  --dashboard       live overview in the terminal (80x24 and up)\n"
                        "  --refresh-ms N    dashboard refresh (default 500)\n"
+                       "  --web HOST:PORT   live web view on this address (docs/monitor.md)\n"
+                       "  --web-commands    let the web view send pause/resume/flatten/kill\n"
                        "  --endpoint EP     listen to this publisher instead of the config's\n"
                        "  --count N         stop after N messages\n"
                        "  --duration-ms N   stop after N ms\n"
