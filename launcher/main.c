@@ -196,7 +196,8 @@ s_up_args(int argc, char **argv, up_args_t *a, supervisor_config_t *sc)
 static int
 s_cross_check(ofts_config_t *cfg, const up_args_t *a, const char **services, int nservices)
 {
-    static const char *known[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "forwarder", NULL };
+    static const char *known[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "forwarder",
+                                   "recorder", NULL };
     const char *path = ofts_config_path(cfg);
     json_t *root = ofts_config_root(cfg);
     for (int i = 0; i < nservices; i++) {
