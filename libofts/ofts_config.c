@@ -92,7 +92,9 @@ ofts_config_merge(json_t *base, json_t *over)
     json_t *value;
     json_object_foreach(over, key, value) {
         json_t *mine = json_object_get(base, key);
-        if (json_is_object(mine) && json_is_object(value))
+        //  An endpoint set is one unit: a file that names endpoints names
+        //  all it wants (a default publisher it did not list is not added).
+        if (json_is_object(mine) && json_is_object(value) && strcmp(key, "endpoints") != 0)
             ofts_config_merge(mine, value);
         else
             json_object_set(base, key, value);

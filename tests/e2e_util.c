@@ -58,9 +58,9 @@ e2e_bin(const char *name, char *buf, size_t size)
 char *
 e2e_write_config(const char *dir, const char *extra_json)
 {
-    static const char *services[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor" };
+    static const char *services[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "recorder" };
     json_t *eps = json_object();
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 6; i++) {
         char pub[512], ctl[512];
         snprintf(pub, sizeof pub, "ipc://%s/%s.pub", dir, services[i]);
         snprintf(ctl, sizeof ctl, "ipc://%s/%s.ctl", dir, services[i]);

@@ -255,7 +255,8 @@ t_up_check_config_layered(void **state)
         fail_msg("ofts up --check-config on a 3-key file: exit %d\n%s", rc, out);
     assert_non_null(strstr(out, "config OK for ofts up"));
     f = fopen(path, "w");
-    fputs("{\"bus\": {\"endpoints\": {\"analyzer\": {\"pub\": \"tcp://127.0.0.1:47101\"}}}}\n", f);
+    fputs("{\"bus\": {\"endpoints\": {\"gateway-md\": {\"pub\": \"tcp://127.0.0.1:47101\"},"
+          " \"analyzer\": {\"pub\": \"tcp://127.0.0.1:47101\"}}}}\n", f);
     fclose(f);
     assert_int_equal(s_run(argv, out, sizeof out), 2);
     assert_non_null(strstr(out, "bus.endpoints.analyzer.pub: tcp://127.0.0.1:47101 is also gateway-md's"));

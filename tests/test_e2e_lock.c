@@ -63,7 +63,7 @@ t_second_up_refused(void **state)
         usleep(200 * 1000);
     assert_int_equal(s_cmd(cfg, "resume"), 0);
     int started = e2e_count_lines(log, "INFO  ofts: started ");
-    assert_int_equal(started, 5);
+    assert_true(started >= 5);
 
     assert_int_equal(e2e_spawn(&up2, argv, false, err2), 0);
     int status = e2e_wait_exit(&up2, 30000);
