@@ -79,7 +79,8 @@ s_backtest(const char *config, const char *file, trade_t *trades, long *approved
     char bin[1024], err[1024];
     e2e_bin("ofts-backtest", bin, sizeof bin);
     snprintf(err, sizeof err, "%s.backtest.log", config);
-    char *argv[] = { bin, "--config", (char *) config, "--trades", (char *) file, NULL };
+    //  --verbose: the roll is an INFO line the test counts below.
+    char *argv[] = { bin, "--config", (char *) config, "--trades", "--verbose", (char *) file, NULL };
     e2e_proc_t p;
     assert_int_equal(e2e_spawn(&p, argv, true, err), 0);
     size_t n = 0;

@@ -415,7 +415,7 @@ t_curve_per_key_powers(void **state)
     svc_t go = { .dir = e2e_tempdir("trust-curve") };
     char certs[600], extra[1024];
     snprintf(certs, sizeof certs, "%s/certs", go.dir);
-    assert_int_equal(s_keys(certs, "gateway-md analyzer risk gateway-order monitor ofts"), 0);
+    assert_int_equal(s_keys(certs, "gateway-md analyzer risk gateway-order monitor recorder ofts"), 0);
     snprintf(extra, sizeof extra,
              "{\"bus\": {\"curve\": {\"enabled\": true, \"cert_dir\": \"%s\"}}, \"gateway_order\": {\"tick_ms\": 50}}",
              certs);
