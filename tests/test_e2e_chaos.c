@@ -352,8 +352,14 @@ s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, chaos_step_fn 
 
     int64_t start = e2e_now_ms();
     e2e_proc_t up;
+#ifdef OFTS_CHAOS_PROJECTX
+    //  A ProjectX config is a real account to `ofts up`: it asks for --live.
+    char *up_argv[] = { ofts, "up", "--config", cfg, "--live", "--until-exit", "gateway-md", "--grace-ms", "5000",
+                        "--quiet", NULL };
+#else
     char *up_argv[] = { ofts, "up", "--config", cfg, "--until-exit", "gateway-md", "--grace-ms", "5000", "--quiet",
                         NULL };
+#endif
     assert_int_equal(e2e_spawn(&up, up_argv, false, errlog), 0);
     pid_t pids[NSERVICES] = { 0 };
     for (int i = 0; i < NSERVICES; i++) {
