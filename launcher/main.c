@@ -192,6 +192,22 @@ s_up_args(int argc, char **argv, up_args_t *a, supervisor_config_t *sc)
     return 0;
 }
 
+//  Does the config itself give gateway-order --live (up.args)? That is a
+//  confirmation written by the operator for gateway-order alone: a replay
+//  of recorded market data against a ProjectX account (a practice account
+//  or the mock) - `ofts up --live` would take gateway-md live as well.
+static bool
+s_config_confirms_live(json_t *root)
+{
+    json_t *args = json_object_get(json_object_get(json_object_get(root, "up"), "args"), "gateway-order");
+    size_t i;
+    json_t *v;
+    json_array_foreach(args, i, v)
+        if (json_is_string(v) && strcmp(json_string_value(v), "--live") == 0)
+            return true;
+    return false;
+}
+
 //  Rules between keys that no single service can see.
 static int
 s_cross_check(ofts_config_t *cfg, const up_args_t *a, const char **services, int nservices)
@@ -242,9 +258,11 @@ s_cross_check(ofts_config_t *cfg, const up_args_t *a, const char **services, int
         return OFTS_EXIT_CONFIG;
     }
     const char *broker = json_string_value(json_object_get(go, "broker"));
-    if (broker && strcmp(broker, "projectx") == 0 && !a->live && s_in_list(a->only, "gateway-order")) {
+    if (broker && strcmp(broker, "projectx") == 0 && !a->live && !s_config_confirms_live(root)
+        && s_in_list(a->only, "gateway-order")) {
         fprintf(stderr, "ofts: config error: %s: gateway_order.broker is \"projectx\" (a real account): "
-                        "start with `ofts up --live` to confirm\n", path);
+                        "start with `ofts up --live` to confirm (or give gateway-order alone --live in "
+                        "up.args)\n", path);
         return OFTS_EXIT_CONFIG;
     }
     return 0;

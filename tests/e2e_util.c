@@ -252,8 +252,12 @@ e2e_wait_exit(e2e_proc_t *proc, int wait_ms)
     return status;
 }
 
-pid_t
-e2e_child_pid(pid_t parent, const char *exe_name)
+//  Calls fn(pid, argv0, arg) for every live (not zombie) direct child of
+//  parent, until fn returns true; returns that pid, or 0.
+typedef bool (child_fn)(pid_t pid, const char *argv0, void *arg);
+
+static pid_t
+s_each_child(pid_t parent, child_fn *fn, void *arg)
 {
     DIR *dir = opendir("/proc");
     if (!dir)
@@ -286,13 +290,53 @@ e2e_child_pid(pid_t parent, const char *exe_name)
         n = fread(buf, 1, sizeof buf - 1, f);
         fclose(f);
         buf[n] = '\0';              //  argv[0] is the first NUL-terminated string
-        const char *base = strrchr(buf, '/');
-        base = base ? base + 1 : buf;
-        if (strcmp(base, exe_name) == 0)
+        if (fn(pid, buf, arg))
             found = pid;
     }
     closedir(dir);
     return found;
+}
+
+static bool
+s_named(pid_t pid, const char *argv0, void *arg)
+{
+    (void) pid;
+    const char *base = strrchr(argv0, '/');
+    base = base ? base + 1 : argv0;
+    return strcmp(base, (const char *) arg) == 0;
+}
+
+pid_t
+e2e_child_pid(pid_t parent, const char *exe_name)
+{
+    return s_each_child(parent, s_named, (void *) exe_name);
+}
+
+static bool
+s_kill_one(pid_t pid, const char *argv0, void *arg)
+{
+    int *count = arg;
+    fprintf(stderr, "e2e: cleanup: kill -9 %s (pid %d)\n", argv0, pid);
+    kill(pid, SIGKILL);
+    (*count)++;
+    return false;
+}
+
+int
+e2e_kill_children(void)
+{
+    int count = 0;
+    s_each_child(getpid(), s_kill_one, &count);
+    //  Reap them all (and any zombie): nothing of ours outlives the test.
+    int64_t deadline = e2e_now_ms() + 5000;
+    while (e2e_now_ms() < deadline) {
+        pid_t r = waitpid(-1, NULL, WNOHANG);
+        if (r < 0)
+            break;                  //  ECHILD: none left
+        if (r == 0)
+            usleep(10000);          //  polling a condition (the children's exit), bounded
+    }
+    return count;
 }
 
 int

@@ -51,6 +51,10 @@ int e2e_wait_exit(e2e_proc_t *proc, int wait_ms);
 //  The pid of a direct child of parent whose argv[0] ends in /exe_name (or
 //  is exe_name), 0 when there is none (scans /proc).
 pid_t e2e_child_pid(pid_t parent, const char *exe_name);
+//  SIGKILL every process still a child of this one (a test's cleanup on any
+//  failure path: with PR_SET_CHILD_SUBREAPER that includes the services of
+//  an `ofts up` that died) and reap them; returns how many were killed.
+int e2e_kill_children(void);
 //  Number of lines of path containing needle (-1 when path cannot be read).
 int e2e_count_lines(const char *path, const char *needle);
 

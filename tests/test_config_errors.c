@@ -171,6 +171,33 @@ t_good_config_checks_clean(void **state)
     free(cfg);
 }
 
+//  A ProjectX config is a real account: `ofts up` wants it confirmed, by
+//  --live (gateway-md and gateway-order live) or by gateway-order's own
+//  --live in up.args (a replay against a ProjectX account: the chaos test).
+static void
+t_projectx_needs_live(void **state)
+{
+    (void) state;
+    char ofts[1024], err[4096];
+    const char *px = "\"gateway_order\":{\"broker\":\"projectx\","
+                     "\"projectx\":{\"base_url\":\"http://127.0.0.1:1\",\"account_name\":\"X\"}}";
+    char extra[1024];
+    snprintf(extra, sizeof extra, "{%s}", px);
+    char *cfg = e2e_write_config(s_dir, extra);
+    char *argv[] = { (char *) e2e_bin("ofts", ofts, sizeof ofts), "up", "--config", cfg, "--only", "gateway-order",
+                     "--check-config", NULL };
+    assert_int_equal(s_run(argv, err, sizeof err), 2);
+    assert_non_null(strstr(err, "start with `ofts up --live` to confirm"));
+    free(cfg);
+    snprintf(extra, sizeof extra, "{\"up\":{\"args\":{\"gateway-order\":[\"--live\"]}},%s}", px);
+    cfg = e2e_write_config(s_dir, extra);
+    argv[3] = cfg;
+    if (s_run(argv, err, sizeof err) != 0)
+        fail_msg("confirmed in up.args, still refused:\n%s", err);
+    assert_null(strstr(err, "a real account"));
+    free(cfg);
+}
+
 static int
 s_setup(void **state)
 {
@@ -198,6 +225,7 @@ main(void)
         cmocka_unit_test(t_bad_endpoint),
         cmocka_unit_test(t_numbers_bounded_and_ctl_exposed),
         cmocka_unit_test(t_good_config_checks_clean),
+        cmocka_unit_test(t_projectx_needs_live),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -64,6 +64,14 @@ s_wait_running(pid_t up, int i, pid_t old, int64_t deadline)
         pid_t pid = e2e_child_pid(up, s_exes[i]);
         if (pid && pid != old)
             return pid;
+        //  `ofts up` gave up (a config it refuses, a fatal exit): fail now,
+        //  not at the deadline. WNOWAIT: the teardown still reaps it.
+        siginfo_t info = { 0 };
+        if (waitid(P_PID, (id_t) up, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == up) {
+            fprintf(stderr, "`ofts up` exited (status %d) while waiting for %s: see up.stderr\n", info.si_status,
+                    s_names[i]);
+            return 0;
+        }
         usleep(20000);              //  polling a condition (the restart), bounded
     }
     return 0;
@@ -341,6 +349,10 @@ typedef void (chaos_step_fn)(void *arg);
 //  `ofts up` over config extra (the gateway-md replay and the rest), with
 //  the seeded kill schedule: each of the five services once, then extra
 //  kills for chaos_ms; waits for the run to end. The state is in dir.
+//  The `ofts up` of the running test: the teardown stops it (and whatever
+//  else this process started) when an assertion ends the test early.
+static e2e_proc_t s_up;
+
 static void
 s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, chaos_step_fn *step, void *step_arg)
 {
@@ -351,19 +363,15 @@ s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, chaos_step_fn 
     snprintf(errlog, sizeof errlog, "%s/up.stderr", dir);
 
     int64_t start = e2e_now_ms();
-    e2e_proc_t up;
-#ifdef OFTS_CHAOS_PROJECTX
-    //  A ProjectX config is a real account to `ofts up`: it asks for --live.
-    char *up_argv[] = { ofts, "up", "--config", cfg, "--live", "--until-exit", "gateway-md", "--grace-ms", "5000",
-                        "--quiet", NULL };
-#else
+    //  A ProjectX config is a real account: this one confirms it with
+    //  gateway-order's own --live in up.args (`ofts up --live` would take
+    //  gateway-md live too, away from the replay).
     char *up_argv[] = { ofts, "up", "--config", cfg, "--until-exit", "gateway-md", "--grace-ms", "5000", "--quiet",
                         NULL };
-#endif
-    assert_int_equal(e2e_spawn(&up, up_argv, false, errlog), 0);
+    assert_int_equal(e2e_spawn(&s_up, up_argv, false, errlog), 0);
     pid_t pids[NSERVICES] = { 0 };
     for (int i = 0; i < NSERVICES; i++) {
-        pids[i] = s_wait_running(up.pid, i, 0, start + 10000);
+        pids[i] = s_wait_running(s_up.pid, i, 0, start + 10000);
         assert_true(pids[i] > 0);
     }
 
@@ -394,7 +402,7 @@ s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, chaos_step_fn 
             if (step)
                 step(step_arg);
         }
-        pid_t pid = e2e_child_pid(up.pid, s_exes[i]);
+        pid_t pid = e2e_child_pid(s_up.pid, s_exes[i]);
         if (!pid) {
             //  gateway-md finished its replay (not restarted: --until-exit).
             assert_true(k >= NSERVICES || i != 0);
@@ -406,7 +414,7 @@ s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, chaos_step_fn 
                 pid);
         assert_int_equal(kill(pid, SIGKILL), 0);
         kills[i]++;
-        pids[i] = s_wait_running(up.pid, i, pid, e2e_now_ms() + 10000);
+        pids[i] = s_wait_running(s_up.pid, i, pid, e2e_now_ms() + 10000);
         assert_true(pids[i] > 0);
     }
     for (int i = 0; i < NSERVICES; i++)
@@ -414,9 +422,9 @@ s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, chaos_step_fn 
 
     //  gateway-md's last pass ends the run; `ofts up` then keeps the rest up
     //  for the grace period (reconciles settle) and stops them.
-    int status = e2e_wait_exit(&up, 90000);
+    int status = e2e_wait_exit(&s_up, 90000);
     if (status == -1) {
-        e2e_stop(&up, SIGINT, 15000);
+        e2e_stop(&s_up, SIGINT, 15000);
         fail_msg("`ofts up` did not finish within 90 s of the last kill");
     }
     fprintf(stderr, "ofts up finished after %.1f s\n", (double) (e2e_now_ms() - start) / 1000.0);
@@ -424,6 +432,30 @@ s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, chaos_step_fn 
     assert_int_equal(WEXITSTATUS(status), 0);
     assert_true(waitpid(-1, NULL, WNOHANG) <= 0);
     free(cfg);
+}
+
+//  After every test, passed or failed (cmocka runs it after a failed
+//  assertion too): stop `ofts up` if it still runs, then kill whatever
+//  else this process started (the mock; services an `ofts up` that died
+//  left to us, the subreaper). A test that fails must fail fast and leave
+//  nothing running: a leftover child holds ctest's output pipe open and
+//  hangs the whole suite.
+static void (*s_cleanup_extra)(void);
+
+static int
+s_teardown(void **state)
+{
+    (void) state;
+    if (s_up.pid > 0) {
+        fprintf(stderr, "cleanup: stopping `ofts up` (pid %d)\n", s_up.pid);
+        e2e_stop(&s_up, SIGINT, 15000);
+    }
+    if (s_cleanup_extra)
+        s_cleanup_extra();
+    int killed = e2e_kill_children();
+    if (killed)
+        fprintf(stderr, "cleanup: %d process(es) still running were killed\n", killed);
+    return 0;
 }
 
 //  The chaos config: sim replayed at 30x, risk on market time; the
@@ -530,14 +562,13 @@ s_run_replay(const char *dir, const char *sim, int speed, const char *risk_extra
     char ofts[1024], errlog[1024];
     e2e_bin("ofts", ofts, sizeof ofts);
     snprintf(errlog, sizeof errlog, "%s/up.stderr", dir);
-    e2e_proc_t up;
     char *up_argv[] = { ofts, "up", "--config", cfg, "--until-exit", "gateway-md", "--grace-ms", "3000", "--quiet",
                         NULL };
-    assert_int_equal(e2e_spawn(&up, up_argv, false, errlog), 0);
+    assert_int_equal(e2e_spawn(&s_up, up_argv, false, errlog), 0);
     //  Generous: a loaded CI machine paces the replay far below 60x.
-    int status = e2e_wait_exit(&up, 100000);
+    int status = e2e_wait_exit(&s_up, 100000);
     if (status == -1) {
-        e2e_stop(&up, SIGINT, 15000);
+        e2e_stop(&s_up, SIGINT, 15000);
         fail_msg("`ofts up` did not finish the replay within 100 s");
     }
     assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -597,16 +628,19 @@ t_fast_replay_keeps_every_fill(void **state)
 #define PX_KEY "k3y-ch40s-1e2f3a"
 #define PX_ACCOUNT "PRAC-V2-645601-47191819"
 
-//  The roots the simulated market trades and their contracts at the mock.
+//  The roots the simulated market trades, their months (ofts-sim's) and
+//  those months' contracts at the mock, which is rolled to them: an order
+//  goes to the month whose order flow made the signal, and ProjectX refuses
+//  a month that is not its active one (issue 12).
 static const struct {
-    const char *root, *contract;
+    const char *root, *month, *contract;
     double price, tick;
 } s_px_markets[] = {
-    { "GC", "CON.F.US.GCE.Z26", 2350.0, 0.1 },
-    { "HG", "CON.F.US.CPE.U26", 4.5, 0.0005 },
-    { "PL", "CON.F.US.PLE.V26", 1000.0, 0.1 },
-    { "SI", "CON.F.US.SIE.U26", 30.5, 0.005 },
-    { "NQ", "CON.F.US.ENQ.U26", 20000.0, 0.25 },
+    { "GC", "GCZ6", "CON.F.US.GCE.Z26", 2350.0, 0.1 },
+    { "HG", "HGZ6", "CON.F.US.CPE.Z26", 4.5, 0.0005 },
+    { "PL", "PLF7", "CON.F.US.PLE.F27", 1000.0, 0.1 },
+    { "SI", "SIZ6", "CON.F.US.SIE.Z26", 30.5, 0.005 },
+    { "NQ", "NQZ6", "CON.F.US.ENQ.Z26", 20000.0, 0.25 },
 };
 #define PX_MARKETS (sizeof s_px_markets / sizeof s_px_markets[0])
 
@@ -615,6 +649,16 @@ typedef struct {
     double price[PX_MARKETS];
     json_t *state;                      //  /mock/state at the end
 } px_t;
+
+static px_t s_px;
+
+static void
+s_px_cleanup(void)
+{
+    mock_stop(&s_px.mock);
+    json_decref(s_px.state);
+    s_px.state = NULL;
+}
 
 //  The mock's market is its own (it does not read the replay): a seeded
 //  walk of up to 5 ticks a step (4 a second) makes its brackets fill.
@@ -718,12 +762,21 @@ t_chaos_projectx(void **state)
 {
     (void) state;
     unsigned seed = s_seed();
-    px_t px;
-    memset(&px, 0, sizeof px);
+    px_t *pxp = &s_px;
+    memset(pxp, 0, sizeof *pxp);
+    s_cleanup_extra = s_px_cleanup;
     const char *args[] = { "--user", PX_USER, "--key", PX_KEY, NULL };
-    assert_int_equal(mock_start(&px.mock, args), 0);
-    for (size_t i = 0; i < PX_MARKETS; i++)
-        px.price[i] = s_px_markets[i].price;
+    assert_int_equal(mock_start(&pxp->mock, args), 0);
+    for (size_t i = 0; i < PX_MARKETS; i++) {
+        pxp->price[i] = s_px_markets[i].price;
+        char body[160];
+        snprintf(body, sizeof body, "{\"contractId\":\"%s\",\"name\":\"%s\"}", s_px_markets[i].contract,
+                 s_px_markets[i].month);
+        json_t *reply = mock_admin(&pxp->mock, "/mock/roll", body);
+        bool rolled = json_is_true(json_object_get(reply, "success"));
+        json_decref(reply);
+        assert_true(rolled);
+    }
     char *dir = e2e_tempdir("chaos-px");
     assert_non_null(dir);
     //  8 simulated minutes at 30x: 16 s per pass, so the replay still runs
@@ -737,21 +790,21 @@ t_chaos_projectx(void **state)
     snprintf(broker, sizeof broker,
              "{\"broker\":\"projectx\",\"reconcile_ms\":1000,\"poll_ms\":200,\"listen_md\":false,"
              " \"projectx\":{\"base_url\":\"%s\",\"user_hub_url\":\"%s\",\"account_name\":\"%s\"}}",
-             px.mock.base_url, px.mock.hub_url, PX_ACCOUNT);
+             pxp->mock.base_url, pxp->mock.hub_url, PX_ACCOUNT);
     s_chaos_config(extra, sizeof extra, sim, ",\"gateway-order\":[\"--live\"]",
                    ",\"max_entry_ticks\":100000,\"daily_loss_limit_dollars\":0,\"max_loss_limit_dollars\":1000000",
                    broker);
     free(sim);
     setenv("TOPSTEPX_USERNAME", PX_USER, 1);
     setenv("TOPSTEPX_API_KEY", PX_KEY, 1);
-    s_chaos_run(dir, extra, 12000, s_px_walk, &px);
+    s_chaos_run(dir, extra, 12000, s_px_walk, pxp);
     unsetenv("TOPSTEPX_USERNAME");
     unsetenv("TOPSTEPX_API_KEY");
-    px.state = mock_admin(&px.mock, "/mock/state", NULL);
-    assert_non_null(px.state);
-    mock_stop(&px.mock);
-    s_chaos_checks(dir, s_px_view, &px, s_px_check_broker);
-    json_decref(px.state);
+    pxp->state = mock_admin(&pxp->mock, "/mock/state", NULL);
+    assert_non_null(pxp->state);
+    mock_stop(&pxp->mock);
+    s_chaos_checks(dir, s_px_view, pxp, s_px_check_broker);
+    s_px_cleanup();
     s_chaos_verdict(dir, seed);
 }
 #endif
@@ -769,10 +822,10 @@ main(int argc, char **argv)
 #endif
     const struct CMUnitTest tests[] = {
 #ifdef OFTS_CHAOS_PROJECTX
-        cmocka_unit_test(t_chaos_projectx),
+        cmocka_unit_test_teardown(t_chaos_projectx, s_teardown),
 #else
-        cmocka_unit_test(t_fast_replay_keeps_every_fill),
-        cmocka_unit_test(t_chaos),
+        cmocka_unit_test_teardown(t_fast_replay_keeps_every_fill, s_teardown),
+        cmocka_unit_test_teardown(t_chaos, s_teardown),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

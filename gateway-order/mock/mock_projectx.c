@@ -130,6 +130,8 @@ typedef struct {
     account_t accounts[2];
     contract_t contracts[MAX_CONTRACTS];
     int contract_count;
+    char rolled_ids[8][48], rolled_names[8][16];  //  contracts /mock/roll added
+    int rolled;
     order_t *orders;
     int order_count, order_cap;
     trade_t *trades;
@@ -381,6 +383,41 @@ contracts_init(mock_t *self)
     };
     self->contract_count = (int) (sizeof table / sizeof table[0]);
     memcpy(self->contracts, table, sizeof table);
+}
+
+//  /mock/roll: contract id (named name when new) becomes the active month of
+//  its root; the month active before stays listed, inactive. A test whose
+//  market data trades another month than the catalogue's (the simulator's
+//  Z6 months) rolls the mock to it.
+static json_t *
+mock_roll(mock_t *self, const char *id, const char *name)
+{
+    const char *dot = id ? strrchr(id, '.') : NULL;
+    if (!dot || strncmp(id, "CON.", 4) != 0)
+        return envelope(1, "need contractId (CON.F.US.<root>.<month>)");
+    size_t root_len = (size_t) (dot - id) - 4;          //  "F.US.SIE"
+    contract_t *c = contract_find(self, id), *sibling = NULL;
+    for (int i = 0; i < self->contract_count; i++) {
+        contract_t *o = &self->contracts[i];
+        if (o->active && strlen(o->symbol_id) == root_len && strncmp(o->symbol_id, id + 4, root_len) == 0)
+            sibling = o;
+    }
+    if (!c) {
+        if (!sibling || !name || self->rolled == 8 || self->contract_count == MAX_CONTRACTS)
+            return envelope(1, "a new month needs a name and an active month of its root");
+        char *new_id = self->rolled_ids[self->rolled], *new_name = self->rolled_names[self->rolled++];
+        snprintf(new_id, sizeof self->rolled_ids[0], "%s", id);
+        snprintf(new_name, sizeof self->rolled_names[0], "%s", name);
+        c = &self->contracts[self->contract_count++];
+        *c = *sibling;
+        c->id = new_id;
+        c->name = new_name;
+    }
+    for (int i = 0; i < self->contract_count; i++)
+        if (strcmp(self->contracts[i].symbol_id, c->symbol_id) == 0)
+            self->contracts[i].active = false;
+    c->active = true;
+    return envelope(0, NULL);
 }
 
 static json_t *
@@ -1211,6 +1248,9 @@ admin(mock_t *self, const char *url, json_t *body)
         }
         return envelope(0, NULL);
     }
+    if (strcmp(url, "/mock/roll") == 0)
+        return mock_roll(self, json_string_value(json_object_get(body, "contractId")),
+                         json_string_value(json_object_get(body, "name")));
     if (strcmp(url, "/mock/price") == 0) {
         contract_t *c = contract_find(self, json_string_value(json_object_get(body, "contractId")));
         if (!c || !json_is_number(json_object_get(body, "price")))

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -38,6 +39,9 @@ mock_start(mock_server_t *mock, const char *const *args)
     if (pid < 0)
         return -1;
     if (pid == 0) {
+        //  Never outlive the test (a test killed at its time-out would leave
+        //  the mock holding ctest's output pipe: the suite hangs).
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
         dup2(fds[1], 1);
         close(fds[0]);
         close(fds[1]);

@@ -363,6 +363,30 @@ t_catalogue_breadth_and_shape(void **state)
     assert_true(gce && enq && cpe && nqu6 && eur);
 }
 
+//  /mock/roll: a test whose data trades another month makes it the root's
+//  active contract (an existing one, or a new one copied from the active
+//  month); the old month stays listed, inactive.
+static void
+t_roll_active_month(void **state)
+{
+    fx_t *f = *state;
+    json_t *r = mock_admin(&f->mock, "/mock/roll", "{\"contractId\":\"CON.F.US.ENQ.Z26\"}");
+    assert_true(json_is_true(json_object_get(r, "success")));
+    json_decref(r);
+    r = mock_admin(&f->mock, "/mock/roll", "{\"contractId\":\"CON.F.US.SIE.Z26\",\"name\":\"SIZ6\"}");
+    assert_true(json_is_true(json_object_get(r, "success")));
+    json_decref(r);
+    r = mock_admin(&f->mock, "/mock/roll", "{\"contractId\":\"CON.F.US.XXX.Z26\",\"name\":\"XXZ6\"}");
+    assert_false(json_is_true(json_object_get(r, "success")));     //  no such root
+    json_decref(r);
+    projectx_contract_t c;
+    assert_int_equal(projectx_resolve_contract(f->px, "NQ", &c), PROJECTX_OK);
+    assert_string_equal(c.id, "CON.F.US.ENQ.Z26");
+    assert_int_equal(projectx_resolve_contract(f->px, "SI", &c), PROJECTX_OK);
+    assert_string_equal(c.id, "CON.F.US.SIE.Z26");
+    assert_int_equal(c.tick_size, 5000000);                         //  0.005, copied from SIU6
+}
+
 //  The first push of an order is action 1 and omits null prices (LIVE);
 //  a position's close push carries every field with type 0 and size 0.
 static void
@@ -410,6 +434,7 @@ main(void)
         cmocka_unit_test_setup_teardown(t_silent_client_gets_error_close, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_catalogue_breadth_and_shape, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_pushed_events_shape, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_roll_active_month, s_setup, s_teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
