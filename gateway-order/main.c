@@ -37,6 +37,7 @@ typedef struct {
     paper_broker_t *paper;
 #ifdef OFTS_WITH_PROJECTX
     broker_projectx_t *projectx;
+    bool hub_expected;              //  a user hub URL was given: its loss is news
 #endif
     broker_t *broker;
     order_manager_t *om;
@@ -139,11 +140,26 @@ s_commit(app_t *app)
         log_error("store commit failed: the change and its messages are dropped; reconcile will repair");
 }
 
+//  " BROKER DISCONNECTED" while the ProjectX user hub is down: the heartbeat
+//  carries it to ofts-alerts and the monitor (docs/alerts.md).
+static const char *
+s_broker_link(app_t *app)
+{
+#ifdef OFTS_WITH_PROJECTX
+    if (app->projectx && app->hub_expected && !broker_projectx_hub_up(app->projectx))
+        return " BROKER DISCONNECTED";
+#else
+    (void) app;
+#endif
+    return "";
+}
+
 static void
 s_state(app_t *app)
 {
-    ofts_service_set_state(app->svc, "%s%s%s: placed %llu, fills %llu, flattens %llu",
-                           broker_name(app->broker), order_manager_halted(app->om) ? " HALTED" : "",
+    ofts_service_set_state(app->svc, "%s%s%s%s: placed %llu, fills %llu, flattens %llu",
+                           broker_name(app->broker), s_broker_link(app),
+                           order_manager_halted(app->om) ? " HALTED" : "",
                            order_manager_reducing(app->om) ? " REDUCING (store failed)" : "",
                            (unsigned long long) order_manager_placed(app->om),
                            (unsigned long long) order_manager_fills(app->om),
@@ -252,6 +268,7 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
         app->marks_published_ns = now_ns;
     }
     s_commit(app);
+    s_state(app);
 }
 
 //  The real account: only with everything an operator has to do on purpose.
@@ -286,6 +303,7 @@ s_open_projectx(app_t *app, settings_t *set, bool live)
                 set->om.protect_grace_ms = 3 * (int64_t) set->poll_ms;
             }
             app->projectx = broker_projectx_new(client, set->poll_ms, set->projectx.user_hub_url);
+            app->hub_expected = set->projectx.user_hub_url && *set->projectx.user_hub_url;
             app->broker = broker_projectx_broker(app->projectx);
             log_warn("LIVE: trading TopstepX account %lld through ProjectX",
                      (long long) projectx_account_id(client));

@@ -107,6 +107,14 @@ s_read_up(ofts_config_t *cfg, supervisor_config_t *sc, const char **services, in
             services[(*nservices)++] = json_string_value(v);
         }
     }
+    //  ofts-alerts is off by default: alerts.enabled adds it (docs/alerts.md).
+    json_t *alerts = json_object_get(ofts_config_root(cfg), "alerts");
+    bool alerts_on = json_is_true(json_object_get(alerts, "enabled"));
+    bool listed = false;
+    for (int i = 0; i < *nservices; i++)
+        listed |= strcmp(services[i], "alerts") == 0;
+    if (alerts_on && !listed && *nservices < MAX_SERVICES)
+        services[(*nservices)++] = "alerts";
     json_t *args = ofts_cfgsec_json(up, "args");
     if (args && !json_is_object(args))
         ofts_cfgsec_fail(up, "args", "expected an object: service -> [arguments]");
@@ -213,7 +221,7 @@ static int
 s_cross_check(ofts_config_t *cfg, const up_args_t *a, const char **services, int nservices)
 {
     static const char *known[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "forwarder",
-                                   "recorder", NULL };
+                                   "recorder", "alerts", NULL };
     const char *path = ofts_config_path(cfg);
     json_t *root = ofts_config_root(cfg);
     for (int i = 0; i < nservices; i++) {
@@ -538,7 +546,7 @@ static int
 s_keys(int argc, char **argv)
 {
     static const char *defaults[] = { "gateway-md", "analyzer", "risk", "gateway-order", "monitor", "recorder",
-                                      "ofts", NULL };
+                                      "alerts", "ofts", NULL };
     bool force = false;
     const char *dir = NULL;
     const char *names[32];

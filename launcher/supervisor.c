@@ -207,9 +207,10 @@ supervisor_check(supervisor_t *self)
 }
 
 //  Secrets reach only the service that needs them (issue 11): the broker
-//  credentials only gateway-order, the market data key only gateway-md.
-//  Any other TOPSTEPX_* / DATABENTO_* variable (and its _FILE form) is
-//  removed from a child's environment before exec.
+//  credentials only gateway-order, the market data key only gateway-md, the
+//  webhooks (OFTS_ALERT_*) only alerts. Any other TOPSTEPX_* / DATABENTO_* /
+//  OFTS_ALERT_* variable (and its _FILE form) is removed from a child's
+//  environment before exec.
 static bool
 s_env_allowed(const char *service, const char *var)
 {
@@ -217,6 +218,8 @@ s_env_allowed(const char *service, const char *var)
         return strcmp(service, "gateway-order") == 0;
     if (strncmp(var, "DATABENTO_", 10) == 0)
         return strcmp(service, "gateway-md") == 0;
+    if (strncmp(var, "OFTS_ALERT_", 11) == 0)         //  webhook URLs and bot tokens
+        return strcmp(service, "alerts") == 0;
     return true;
 }
 

@@ -18,7 +18,7 @@
 //  misspelled "risk" section would silently run with default risk limits.
 static const char *s_sections[] = {
     "bus", "log", "up", "instruments", "gateway_md", "analyzer", "risk",
-    "gateway_order", "monitor", "backtest", "demo", "recorder", NULL
+    "gateway_order", "monitor", "backtest", "demo", "recorder", "alerts", NULL
 };
 
 struct _ofts_config_t {
