@@ -252,15 +252,24 @@ ofts_bus_publish_ts(ofts_bus_t *self, const char *topic, Ofts__Envelope *env,
     if (saved)
         saved->source = NULL;
 
+    return ofts_bus_send_packed(self, topic, strlen(topic), self->buf, size);
+}
+
+//  The one place a message leaves a PUB socket, signed on a signed bus.
+int
+ofts_bus_send_packed(ofts_bus_t *self, const char *topic, size_t topic_len, const void *body, size_t size)
+{
+    if (!self->pub)
+        return -1;
     void *handle = zsock_resolve(self->pub);
     uint8_t mac[OFTS_TRUST_MAC_SIZE];
     if (self->signed_bus)
-        ofts_trust_mac(self->secret, BUS_MAC_DOMAIN, topic, strlen(topic), self->buf, size, mac);
-    if (zmq_send(handle, topic, strlen(topic), ZMQ_SNDMORE) < 0
-        || zmq_send(handle, self->buf, size, self->signed_bus ? ZMQ_SNDMORE : 0) < 0
+        ofts_trust_mac(self->secret, BUS_MAC_DOMAIN, topic, topic_len, body, size, mac);
+    if (zmq_send(handle, topic, topic_len, ZMQ_SNDMORE) < 0
+        || zmq_send(handle, body, size, self->signed_bus ? ZMQ_SNDMORE : 0) < 0
         || (self->signed_bus && zmq_send(handle, mac, sizeof mac, 0) < 0)) {
         self->send_failures++;
-        log_warn("bus: send on %s failed: %s", topic, zmq_strerror(zmq_errno()));
+        log_warn("bus: send on %.*s failed: %s", (int) topic_len, topic, zmq_strerror(zmq_errno()));
         return -1;
     }
     self->published++;

@@ -55,6 +55,11 @@ int ofts_bus_publish(ofts_bus_t *self, const char *topic, Ofts__Envelope *env);
 int ofts_bus_publish_ts(ofts_bus_t *self, const char *topic, Ofts__Envelope *env,
                         int64_t ts_event, int64_t ts_recv);
 
+//  Send a message packed elsewhere (a recording's bytes, its header as it
+//  was) exactly as publish sends one: topic, body, and the MAC on a signed
+//  bus (ofts_bus_set_secret). 0 or -1 (no PUB socket, or the send failed).
+int ofts_bus_send_packed(ofts_bus_t *self, const char *topic, size_t topic_len, const void *body, size_t size);
+
 //  Receive one message. Blocks up to timeout_ms (-1 forever, 0 not at all).
 //  Returns an Envelope the caller frees with ofts__envelope__free_unpacked(e, NULL),
 //  and the topic copied into topic (NUL-terminated). NULL when nothing valid

@@ -21,6 +21,7 @@
 #include "ofts_msg.h"
 #include "rec_rerun.h"
 #include "rec_scan.h"
+#include "rec_seqs.h"
 #include "rec_writer.h"
 #include "risk_order.h"
 
@@ -122,25 +123,37 @@ s_find(void *arg, const char *path, const rec_record_t *rec)
     return 0;
 }
 
-//  Pass 2: the md whose event the signal carries (the analyzer keeps the
-//  input's ts_event and ts_recv): the last such md before the signal.
+//  Pass 2: the md that completed the signal. The analyzer stamps what it
+//  publishes with the header seq of the gateway-md message it was applying
+//  (Header.md_seq) and keeps that message's ts_recv. Receive order is not
+//  causal order: the recorder reads every publisher on one socket, pipe by
+//  pipe, so a signal can be recorded before the backlogged md that made it
+//  (23 of 510 analyzer messages in a quiet 5-minute session). So the md is
+//  looked for on both sides of the signal, and of several candidates (a
+//  restarted gateway-md begins its seq again) the closest in receive time
+//  wins. Without md_seq (older recordings): same ts_event and ts_recv.
+#define MD_WINDOW_NS (60 * OFTS_NS_PER_SEC)
+
 static int
 s_find_md(void *arg, const char *path, const rec_record_t *rec)
 {
     (void) path;
     s_explain_t *self = arg;
     const Ofts__Header *sh = self->signal.env->header;
-    if (rec->recv_ns > self->signal.recv_ns)
-        return 1;
+    rec_header_t hdr;
+    if (!rec_parse_header(rec->payload, rec->payload_len, &hdr) || hdr.ts_recv != sh->ts_recv)
+        return 0;
+    bool match = sh->md_seq ? strcmp(hdr.source, "gateway-md") == 0 && hdr.seq == sh->md_seq
+                            : hdr.ts_event == sh->ts_event;
+    int64_t dist = llabs(rec->recv_ns - self->signal.recv_ns);
+    if (!match || (self->md.env && dist >= llabs(self->md.recv_ns - self->signal.recv_ns)))
+        return 0;
     Ofts__Envelope *env = ofts__envelope__unpack(NULL, rec->payload_len, rec->payload);
-    if (env && env->header && env->header->ts_event == sh->ts_event && env->header->ts_recv == sh->ts_recv) {
+    if (env) {
         char topic[128];
         snprintf(topic, sizeof topic, "%.*s", (int) (rec->topic_len < 127 ? rec->topic_len : 127), rec->topic);
         s_keep(&self->md, topic, rec->recv_ns, env);
-        return 0;
     }
-    if (env)
-        ofts__envelope__free_unpacked(env, NULL);
     return 0;
 }
 
@@ -313,7 +326,8 @@ main(int argc, char **argv)
     }
     else {
         if (ex.signal.env) {
-            rec_filter_t md = { .prefix = "md.", .messages_only = true };
+            rec_filter_t md = { .prefix = "md.", .messages_only = true,
+                                .from_ns = ex.signal.recv_ns - MD_WINDOW_NS, .to_ns = ex.signal.recv_ns + MD_WINDOW_NS };
             rec_scan(paths, n, &md, s_find_md, &ex, NULL);
         }
         if (ex.signal_id[0]) {
