@@ -50,25 +50,6 @@ s_sleep_ms(int ms)
     nanosleep(&(struct timespec) { ms / 1000, (ms % 1000) * 1000000L }, NULL);
 }
 
-//  The port the monitor logged ("web: serving http://127.0.0.1:P/").
-static int
-s_wait_port(const char *log, int64_t deadline)
-{
-    while (e2e_now_ms() < deadline) {
-        FILE *f = fopen(log, "r");
-        char line[1024];
-        while (f && fgets(line, sizeof line, f)) {
-            char *at = strstr(line, "serving http://127.0.0.1:");
-            if (at)
-                return fclose(f), atoi(at + strlen("serving http://127.0.0.1:"));
-        }
-        if (f)
-            fclose(f);
-        s_sleep_ms(100);
-    }
-    return -1;
-}
-
 //  Headless Chromium driven over the DevTools protocol (the same small C
 //  WebSocket client): one browser for the whole test, the DOM read with real
 //  waits (a live page never "finishes loading", so --dump-dom races it).
@@ -339,7 +320,7 @@ t_web_in_chromium(void **state)
     setenv("OFTS_WEB_TOKEN", TOKEN, 1);
     char *web_argv[] = { monitor, "--config", cfg, "--web", "127.0.0.1:0", "--web-commands", NULL };
     assert_int_equal(e2e_spawn(&web, web_argv, false, weblog), 0);
-    int port = s_wait_port(weblog, e2e_now_ms() + 20000);
+    int port = ws_wait_logged_port(weblog, 20000);
     assert_true(port > 0);
 
     char path[128];

@@ -226,3 +226,25 @@ http_get(int port, const char *path, char **body)
     free(c.buf);
     return code;
 }
+
+int
+ws_wait_logged_port(const char *log_path, int timeout_ms)
+{
+    static const char marker[] = "serving http://127.0.0.1:";
+    int64_t deadline = s_now_ms() + timeout_ms;
+    while (s_now_ms() < deadline) {
+        FILE *f = fopen(log_path, "r");
+        char line[1024];
+        while (f && fgets(line, sizeof line, f)) {
+            char *at = strstr(line, marker);
+            if (at) {
+                fclose(f);
+                return atoi(at + strlen(marker));
+            }
+        }
+        if (f)
+            fclose(f);
+        nanosleep(&(struct timespec) { 0, 100000000L }, NULL);
+    }
+    return -1;
+}

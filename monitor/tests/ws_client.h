@@ -18,5 +18,8 @@ char *ws_client_recv(ws_client_t *self, int timeout_ms);
 int ws_client_send(ws_client_t *self, const char *text);
 //  GET path; returns the HTTP status (-1 on failure), body malloc'd in *body.
 int http_get(int port, const char *path, char **body);
+//  The port a monitor logged in log_path ("web: serving http://127.0.0.1:P/"),
+//  waiting up to timeout_ms for the line; -1 when it did not come.
+int ws_wait_logged_port(const char *log_path, int timeout_ms);
 
 #endif
