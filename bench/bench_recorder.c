@@ -289,12 +289,8 @@ int
 main(void)
 {
     ofts_log_init("bench-recorder", OFTS_LOG_ERROR);
-    char exe[1024];
-    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (len <= 0)
+    if (bench_bin_dir(s_bin, sizeof s_bin) != 0)
         return 1;
-    exe[len] = '\0';
-    snprintf(s_bin, sizeof s_bin, "%s", dirname(exe));
     char dir[] = "/tmp/ofts-bench-recorder-XXXXXX";
     if (!mkdtemp(dir))
         return 1;

@@ -1,10 +1,16 @@
 /*  bench_util - what every benchmark shares: a monotonic clock, latency
-    samples with percentiles, and the RESULT line format.                  */
+    samples with percentiles, the RESULT line format, a process's RSS and
+    the folder of this executable (where the services it starts are).     */
 #ifndef OFTS_BENCH_UTIL_H
 #define OFTS_BENCH_UTIL_H
+#include <libgen.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline int64_t
 bench_now_ns(void)
@@ -30,6 +36,38 @@ bench_percentile(int64_t *samples, size_t n, double q)
     qsort(samples, n, sizeof *samples, bench_cmp_i64);
     size_t i = (size_t) (q * (double) (n - 1) + 0.5);
     return samples[i < n ? i : n - 1];
+}
+
+//  VmRSS of pid (0: this process) in kB, -1 when unreadable.
+static inline long
+bench_rss_kb(pid_t pid)
+{
+    char path[64], line[256];
+    if (pid)
+        snprintf(path, sizeof path, "/proc/%d/status", (int) pid);
+    else
+        snprintf(path, sizeof path, "/proc/self/status");
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kb = atol(line + 6);
+    if (f)
+        fclose(f);
+    return kb;
+}
+
+//  The folder this benchmark runs from (build/bin): 0, or -1.
+static inline int
+bench_bin_dir(char *buf, size_t size)
+{
+    char exe[1024];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0)
+        return -1;
+    exe[len] = '\0';
+    snprintf(buf, size, "%s", dirname(exe));
+    return 0;
 }
 
 #endif

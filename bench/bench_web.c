@@ -1,203 +1,398 @@
-/*  bench-web: the monitor's --web work per market-data message, with 10
-    browsers' worth of WebSocket clients attached, against the monitor
-    without --web. Both loops decode every message from its protobuf bytes
-    (what the bus hands the monitor); the web loop also aggregates it and
-    ticks the web view (updates at max_hz = 4) on the monitor's timer.
-    One simulated hour of GC: a trade and a 10-level book update per step,
-    event time advancing 50 ms a step (72 000 steps = 1 h, 144 000 msgs),
-    replayed 10 times as fast as the loop goes. Reports msgs/s both ways, the update
-    rate each client saw (bound: 4/s), and RSS after 10 and after 60
-    simulated minutes (flat: every series is a fixed ring).
+/*  bench-web: the live web view at bus level. The real ofts-monitor
+    process (build/bin, next to this bench) runs with --web and 10
+    WebSocket clients attached (threads here, reading every update); it is
+    fed over the real bus: an ofts bus publisher named gateway-md, signed
+    with the bus secret like the real one, on an ipc:// endpoint.
 
-    In-process: no ZeroMQ hop (bench-throughput measures the bus); this
-    isolates what --web adds.                                               */
+    Market: GC, a trade and a 10-level book per 50 ms of event time (a
+    random walk on the 0.10 tick), so 144 000 messages per simulated hour.
+
+    1. Throughput: 3 simulated hours (432 000 messages) sent as fast as the
+       publisher goes; the time until the web feed shows the last message's
+       event time (the feed's event_t: what the monitor has applied, pushed
+       at most max_hz, so up to 250 ms late) gives msgs/s. Baseline, same
+       run, same publisher code and bytes: the raw ZeroMQ hop - a SUB socket
+       in this process receiving and decoding the same messages on another
+       endpoint. RESULT: the monitor's msgs/s and the ratio to the raw hop.
+    2. Memory: 10 more simulated hours, one at a time: an hour is sent, the
+       feed is waited for, then (600 ms later: the monitor trims malloc
+       after a burst, web.c) the monitor's RSS (/proc/PID/status) is read -
+       so the ZeroMQ queue is empty at every sample and what is left is
+       what the monitor keeps.
+    3. Keeps up: paced at the bench-throughput rate (343 480 msgs/s,
+       docs/benchmarks.md) for 2 s: bus gaps the monitor reports (its gaps
+       panel, from the feed) and how long after the last publish the feed
+       showed the last event.
+    4. The push rate each client saw, against the bound (max_hz 4).       */
+#include <czmq.h>
 #include <pthread.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "bench_util.h"
+#include "ofts_bus.h"
 #include "ofts_clock.h"
-#include "web.h"
+#include "ofts_log.h"
+#include "ofts_trust.h"
 #include "ws_client.h"
 
 #define CLIENTS 10
-#define STEPS 72000                 //  1 h at 50 ms
+#define FAST_HOURS 3
+#define HOURS 10
+#define STEPS_PER_HOUR 72000        //  50 ms steps
 #define STEP_NS (50 * OFTS_NS_PER_MS)
+#define MSGS_PER_HOUR (2 * STEPS_PER_HOUR)
+#define KEEP_UP_RATE 343480.0
+#define KEEP_UP_SEC 2
+#define MAX_HZ 4
 #define T0 ((int64_t) 1764950400 * 1000000000LL)
 
+//  --- the market: a random walk, a trade and a book per step -------------
+
 typedef struct {
-    uint8_t *data;
-    size_t len;
-} blob_t;
-
-static blob_t *s_msgs;
-static size_t s_nmsgs;
+    unsigned seed;
+    int64_t mid;
+    Ofts__Header hdr;
+    Ofts__Trade trade;
+    Ofts__Level lv[10], *lp[10];
+    Ofts__Depth depth;
+    Ofts__Envelope env;
+} s_market_t;
 
 static void
-s_add(Ofts__Envelope *env)
+s_market_init(s_market_t *m)
 {
-    size_t n = ofts__envelope__get_packed_size(env);
-    s_msgs[s_nmsgs].data = malloc(n);
-    s_msgs[s_nmsgs].len = ofts__envelope__pack(env, s_msgs[s_nmsgs].data);
-    s_nmsgs++;
-}
-
-//  A random walk on GC's 0.10 tick, a trade and a book per step.
-static void
-s_generate(void)
-{
-    s_msgs = calloc(2 * STEPS, sizeof *s_msgs);
-    int64_t mid = 2000LL * 1000000000LL, tick = 100000000LL;
-    unsigned seed = 42;
-    for (int i = 0; i < STEPS; i++) {
-        int64_t t = T0 + (int64_t) i * STEP_NS;
-        mid += ((int) (rand_r(&seed) % 3) - 1) * tick;
-        Ofts__Header h = OFTS__HEADER__INIT;
-        h.ts_event = t;
-        Ofts__Trade tr = OFTS__TRADE__INIT;
-        tr.symbol = "GC";
-        tr.contract = "GCZ6";
-        tr.price = mid + (rand_r(&seed) % 2) * tick;
-        tr.size = 1 + rand_r(&seed) % 20;
-        tr.aggressor = rand_r(&seed) % 2 ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL;
-        Ofts__Envelope env = OFTS__ENVELOPE__INIT;
-        env.header = &h;
-        env.body_case = OFTS__ENVELOPE__BODY_TRADE;
-        env.trade = &tr;
-        s_add(&env);
-        Ofts__Level lv[10], *lp[10];
-        for (int k = 0; k < 10; k++) {
-            Ofts__Level l = OFTS__LEVEL__INIT;
-            l.bid_px = mid - k * tick;
-            l.ask_px = mid + (k + 1) * tick;
-            l.bid_sz = 5 + rand_r(&seed) % 100;
-            l.ask_sz = 5 + rand_r(&seed) % 100;
-            lv[k] = l;
-            lp[k] = &lv[k];
-        }
-        Ofts__Depth d = OFTS__DEPTH__INIT;
-        d.symbol = "GC";
-        d.contract = "GCZ6";
-        d.n_levels = 10;
-        d.levels = lp;
-        env.body_case = OFTS__ENVELOPE__BODY_DEPTH;
-        env.depth = &d;
-        s_add(&env);
+    memset(m, 0, sizeof *m);
+    m->seed = 42;
+    m->mid = 2000LL * 1000000000LL;
+    ofts__header__init(&m->hdr);
+    ofts__trade__init(&m->trade);
+    m->trade.symbol = "GC";
+    m->trade.contract = "GCZ6";
+    ofts__depth__init(&m->depth);
+    m->depth.symbol = "GC";
+    m->depth.contract = "GCZ6";
+    for (int k = 0; k < 10; k++) {
+        ofts__level__init(&m->lv[k]);
+        m->lp[k] = &m->lv[k];
     }
+    m->depth.n_levels = 10;
+    m->depth.levels = m->lp;
+    ofts__envelope__init(&m->env);
+    m->env.header = &m->hdr;
 }
 
-static long
-s_rss_kb(void)
+//  Publish step i (its trade, then its book).
+static void
+s_market_step(s_market_t *m, ofts_bus_t *bus, uint64_t i)
 {
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kb = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (strncmp(line, "VmRSS:", 6) == 0)
-            kb = atol(line + 6);
-    if (f)
-        fclose(f);
-    return kb;
+    int64_t t = T0 + (int64_t) i * STEP_NS, tick = 100000000LL;
+    m->mid += ((int) (rand_r(&m->seed) % 3) - 1) * tick;
+    m->trade.price = m->mid + (rand_r(&m->seed) % 2) * tick;
+    m->trade.size = 1 + rand_r(&m->seed) % 20;
+    m->trade.aggressor = rand_r(&m->seed) % 2 ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL;
+    m->env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+    m->env.trade = &m->trade;
+    ofts_bus_publish_ts(bus, "md.trade.GC.", &m->env, t, t);
+    for (int k = 0; k < 10; k++) {
+        m->lv[k].bid_px = m->mid - k * tick;
+        m->lv[k].ask_px = m->mid + (k + 1) * tick;
+        m->lv[k].bid_sz = 5 + rand_r(&m->seed) % 100;
+        m->lv[k].ask_sz = 5 + rand_r(&m->seed) % 100;
+    }
+    m->env.body_case = OFTS__ENVELOPE__BODY_DEPTH;
+    m->env.depth = &m->depth;
+    ofts_bus_publish_ts(bus, "md.book.GC.", &m->env, t, t);
 }
+
+static int64_t
+s_step_ms(uint64_t step)
+{
+    return (T0 + (int64_t) step * STEP_NS) / OFTS_NS_PER_MS;
+}
+
+//  --- the web clients ----------------------------------------------------
 
 typedef struct {
     ws_client_t *c;
-    volatile bool *stop;
+    atomic_bool *stop;
     long updates;
-} reader_t;
+    int64_t first_ms, last_ms;
+} s_client_t;
+
+static atomic_llong s_feed_event_ms;        //  the latest event_t any client saw
+static atomic_llong s_feed_gaps;            //  the most bus gaps the feed reported
+
+static void
+s_seen(const char *text)
+{
+    json_t *j = json_loads(text, 0, NULL);
+    long long t = (long long) json_integer_value(json_object_get(j, "event_t"));
+    long long cur = atomic_load(&s_feed_event_ms);
+    while (t > cur && !atomic_compare_exchange_weak(&s_feed_event_ms, &cur, t))
+        ;
+    long long missing = 0;
+    json_t *gap;
+    size_t i;
+    json_array_foreach(json_object_get(j, "gaps"), i, gap)
+        missing += (long long) json_integer_value(json_object_get(gap, "missing"));
+    if (missing > atomic_load(&s_feed_gaps))
+        atomic_store(&s_feed_gaps, missing);
+    json_decref(j);
+}
 
 static void *
-s_reader(void *arg)
+s_client_run(void *arg)
 {
-    reader_t *r = arg;
-    while (!*r->stop) {
-        char *m = ws_client_recv(r->c, 100);
-        if (m && strstr(m, "\"type\":\"update\""))
-            r->updates++;
+    s_client_t *c = arg;
+    while (!atomic_load(c->stop)) {
+        char *m = ws_client_recv(c->c, 100);
+        if (m && strstr(m, "\"type\":\"update\"")) {
+            int64_t now = ofts_clock_mono_ns() / OFTS_NS_PER_MS;
+            if (!c->updates++)
+                c->first_ms = now;
+            c->last_ms = now;
+        }
+        if (m)
+            s_seen(m);
         free(m);
     }
     return NULL;
 }
 
-#define PASSES 10                   //  the hour replayed 10 times: long enough to time
+//  --- the monitor process ------------------------------------------------
 
-//  PASSES over the hour; web may be NULL (the baseline). Returns msgs/s.
-static double
-s_run(web_t *web, long *rss10, long *rss60)
+static pid_t
+s_monitor_start(const char *bin, const char *config, const char *log)
 {
-    int64_t start = ofts_clock_now_ns(), next_tick = start;
-    volatile uint64_t sink = 0;
-    for (size_t n = 0; n < PASSES * s_nmsgs; n++) {
-        size_t i = n % s_nmsgs;
-        Ofts__Envelope *env = ofts__envelope__unpack(NULL, s_msgs[i].len, s_msgs[i].data);
-        sink += env->body_case;
-        int64_t now = ofts_clock_now_ns();
-        if (web) {
-            web_on_message(web, "md.", env, now);
-            if (now >= next_tick) {
-                web_tick(web, now);
-                next_tick = now + 125 * OFTS_NS_PER_MS;     //  the monitor's timer at max_hz 4
-            }
-        }
-        ofts__envelope__free_unpacked(env, NULL);
-        if (n == s_nmsgs / 6 && rss10)
-            *rss10 = s_rss_kb();
-        if (n == s_nmsgs - 1 && rss60)
-            *rss60 = s_rss_kb();
+    pid_t pid = fork();
+    if (pid == 0) {
+        FILE *out = freopen(log, "w", stderr);
+        (void) out;
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(127);
+        char exe[1100];
+        snprintf(exe, sizeof exe, "%s/ofts-monitor", bin);
+        execl(exe, exe, "--config", config, "--web", "127.0.0.1:0", (char *) NULL);
+        _exit(127);
     }
-    (void) sink;
-    return (double) PASSES * s_nmsgs / ((double) (ofts_clock_now_ns() - start) / 1e9);
+    return pid;
+}
+
+//  Wait until the feed shows event time ms (or the deadline); the time it did.
+static int64_t
+s_wait_feed(int64_t ms, int64_t deadline_ns)
+{
+    while (atomic_load(&s_feed_event_ms) < ms && ofts_clock_mono_ns() < deadline_ns)
+        zclock_sleep(2);
+    return ofts_clock_mono_ns();
+}
+
+//  --- the baseline: the raw ZeroMQ hop ------------------------------------
+
+typedef struct {
+    zsock_t *sub;
+    uint64_t want, got;
+    int64_t done_ns;
+} s_raw_t;
+
+static void *
+s_raw_run(void *arg)
+{
+    s_raw_t *r = arg;
+    void *h = zsock_resolve(r->sub);
+    zmq_msg_t part;
+    zmq_msg_init(&part);
+    while (r->got < r->want) {
+        //  topic, envelope, MAC: decode the envelope as any subscriber must.
+        if (zmq_msg_recv(&part, h, 0) < 0)
+            break;
+        if (zmq_msg_recv(&part, h, 0) < 0)
+            break;
+        Ofts__Envelope *env = ofts__envelope__unpack(NULL, zmq_msg_size(&part), zmq_msg_data(&part));
+        if (env)
+            ofts__envelope__free_unpacked(env, NULL);
+        while (zmq_msg_more(&part) && zmq_msg_recv(&part, h, 0) >= 0)
+            ;
+        r->got++;
+    }
+    zmq_msg_close(&part);
+    r->done_ns = ofts_clock_mono_ns();
+    return NULL;
+}
+
+static double
+s_raw_hop(const char *dir, const uint8_t *secret)
+{
+    char ep[600];
+    snprintf(ep, sizeof ep, "ipc://%s/raw.pub", dir);
+    ofts_bus_t *bus = ofts_bus_new("gateway-md");
+    ofts_bus_set_hwm(bus, 4000000);
+    ofts_bus_set_secret(bus, secret);
+    if (ofts_bus_bind(bus, ep) != 0)
+        return 0;
+    s_raw_t r = { .sub = zsock_new(ZMQ_SUB), .want = (uint64_t) FAST_HOURS * MSGS_PER_HOUR };
+    zsock_set_rcvhwm(r.sub, 4000000);
+    zsock_set_subscribe(r.sub, "md.");
+    zsock_connect(r.sub, "%s", ep);
+    s_market_t m;
+    s_market_init(&m);
+    for (int i = 0; i < 50; i++) {          //  until the subscription is through
+        m.env.body_case = OFTS__ENVELOPE__BODY__NOT_SET;
+        ofts_bus_publish(bus, "sys.warmup.", &m.env);
+        zclock_sleep(10);
+    }
+    pthread_t t;
+    pthread_create(&t, NULL, s_raw_run, &r);
+    int64_t start = ofts_clock_mono_ns();
+    for (uint64_t i = 0; i < (uint64_t) FAST_HOURS * STEPS_PER_HOUR; i++)
+        s_market_step(&m, bus, i);
+    pthread_join(t, NULL);
+    zsock_destroy(&r.sub);
+    ofts_bus_destroy(&bus);
+    return (double) r.got / ((double) (r.done_ns - start) / 1e9);
 }
 
 int
 main(void)
 {
-    s_generate();
-    double base = s_run(NULL, NULL, NULL);
-    base = s_run(NULL, NULL, NULL);         //  warm
-    web_config_t cfg;
-    web_config_read(&cfg, NULL);
-    snprintf(cfg.listen, sizeof cfg.listen, "127.0.0.1:0");
-    snprintf(cfg.config_path, sizeof cfg.config_path, "none");
-    cfg.max_hz = 4;
-    web_t *web = web_new(&cfg, NULL, NULL);
-    if (!web)
+    ofts_log_init("bench-web", OFTS_LOG_ERROR);
+    signal(SIGPIPE, SIG_IGN);
+    char bin[1024];
+    if (bench_bin_dir(bin, sizeof bin) != 0)
         return 1;
-    volatile bool stop = false;
-    reader_t readers[CLIENTS];
+    char dir[] = "/tmp/ofts-bench-web-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char secret[600], config[600], log[600], md_ep[600], cmd[700];
+    snprintf(secret, sizeof secret, "%s/bus.secret", dir);
+    snprintf(config, sizeof config, "%s/config.json", dir);
+    snprintf(log, sizeof log, "%s/monitor.log", dir);
+    snprintf(md_ep, sizeof md_ep, "ipc://%s/md.pub", dir);
+    if (ofts_trust_use_secret_file(secret) != 0)
+        return 1;
+    FILE *f = fopen(config, "w");
+    fprintf(f, "{\"bus\":{\"secret_file\":\"%s\",\"endpoints\":{\"gateway-md\":{\"pub\":\"%s\"},"
+               "\"monitor\":{\"pub\":\"ipc://%s/monitor.pub\"}}},"
+               "\"monitor\":{\"web\":{\"max_hz\":%d}}}\n", secret, md_ep, dir, MAX_HZ);
+    fclose(f);
+
+    double raw = s_raw_hop(dir, ofts_trust_process_secret());
+
+    ofts_bus_t *bus = ofts_bus_new("gateway-md");
+    ofts_bus_set_hwm(bus, 4000000);             //  the whole 10 h fits: a slow monitor shows as time, not loss
+    ofts_bus_set_secret(bus, ofts_trust_process_secret());
+    if (ofts_bus_bind(bus, md_ep) != 0)
+        return 1;
+    pid_t monitor = s_monitor_start(bin, config, log);
+    int port = ws_wait_logged_port(log, 20000);
+    if (port <= 0) {
+        fprintf(stderr, "bench-web: the monitor did not serve (see %s)\n", log);
+        kill(monitor, SIGKILL);
+        return 1;
+    }
+    atomic_bool stop = false;
+    s_client_t clients[CLIENTS];
     pthread_t threads[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
-        readers[i] = (reader_t) { .c = ws_client_connect(web_port(web), "/", 5000, NULL), .stop = &stop };
-        if (!readers[i].c)
+        clients[i] = (s_client_t) { .c = ws_client_connect(port, "/", 5000, NULL), .stop = &stop };
+        if (!clients[i].c)
             return 1;
-        pthread_create(&threads[i], NULL, s_reader, &readers[i]);
+        pthread_create(&threads[i], NULL, s_client_run, &clients[i]);
     }
-    long rss10 = 0, rss60 = 0, rss_end;
-    int64_t start = ofts_clock_now_ns();
-    double rate = s_run(web, &rss10, &rss60);
-    double secs = (double) (ofts_clock_now_ns() - start) / 1e9;
-    rss_end = s_rss_kb();
-    for (int64_t end = ofts_clock_now_ns() + 500 * OFTS_NS_PER_MS; ofts_clock_now_ns() < end;)
-        web_tick(web, ofts_clock_now_ns());
-    stop = true;
+    s_market_t m;
+    s_market_init(&m);
+    //  Until the monitor applies what we publish (its subscription is through).
+    uint64_t step = 0;
+    for (int i = 0; i < 500 && atomic_load(&s_feed_event_ms) < s_step_ms(0); i++) {
+        s_market_step(&m, bus, step++);
+        zclock_sleep(10);
+    }
+    long rss_start = bench_rss_kb(monitor), rss_at_hour[HOURS + 1] = { 0 };
+
+    //  1. Simulated hours as fast as we can publish.
+    uint64_t first = step, last = step + (uint64_t) FAST_HOURS * STEPS_PER_HOUR;
+    int64_t start = ofts_clock_mono_ns();
+    for (; step < last; step++)
+        s_market_step(&m, bus, step);
+    int64_t published = ofts_clock_mono_ns();
+    int64_t done = s_wait_feed(s_step_ms(last - 1), published + 300 * OFTS_NS_PER_SEC);
+    bool finished = atomic_load(&s_feed_event_ms) >= s_step_ms(last - 1);
+    double web = (double) (last - first) * 2 / ((double) (done - start) / 1e9);
+
+    //  2. Hour by hour, the monitor caught up at each sample.
+    rss_at_hour[0] = bench_rss_kb(monitor);
+    for (int h = 1; h <= HOURS && finished; h++) {
+        for (last = step + STEPS_PER_HOUR; step < last; step++)
+            s_market_step(&m, bus, step);
+        s_wait_feed(s_step_ms(last - 1), ofts_clock_mono_ns() + 120 * OFTS_NS_PER_SEC);
+        finished = atomic_load(&s_feed_event_ms) >= s_step_ms(last - 1);
+        zclock_sleep(600);          //  an idle tick or two: the monitor hands the burst's memory back
+        rss_at_hour[h] = bench_rss_kb(monitor);
+    }
+    long long gaps_fast = atomic_load(&s_feed_gaps);
+
+    //  2. Paced at the bench-throughput rate.
+    uint64_t n = (uint64_t) (KEEP_UP_RATE * KEEP_UP_SEC / 2);
+    int64_t t0 = ofts_clock_mono_ns();
+    for (uint64_t i = 0; i < n; i++, step++) {
+        s_market_step(&m, bus, step);
+        if ((i & 127) == 127) {
+            int64_t due = t0 + (int64_t) ((double) (i + 1) * 2 * 1e9 / KEEP_UP_RATE), now = ofts_clock_mono_ns();
+            if (due > now + 20000)
+                nanosleep(&(struct timespec) { 0, due - now }, NULL);
+        }
+    }
+    int64_t paced_end = ofts_clock_mono_ns();
+    int64_t caught = s_wait_feed(s_step_ms(step - 1), paced_end + 60 * OFTS_NS_PER_SEC);
+    double paced_rate = (double) n * 2 / ((double) (paced_end - t0) / 1e9);
+    long long gaps_paced = atomic_load(&s_feed_gaps) - gaps_fast;
+    zclock_sleep(1000);
+    atomic_store(&stop, true);
     long min_u = -1, max_u = 0;
+    double max_rate = 0;
     for (int i = 0; i < CLIENTS; i++) {
         pthread_join(threads[i], NULL);
-        ws_client_destroy(&readers[i].c);
-        min_u = min_u < 0 || readers[i].updates < min_u ? readers[i].updates : min_u;
-        max_u = readers[i].updates > max_u ? readers[i].updates : max_u;
+        ws_client_destroy(&clients[i].c);
+        s_client_t *c = &clients[i];
+        min_u = min_u < 0 || c->updates < min_u ? c->updates : min_u;
+        max_u = c->updates > max_u ? c->updates : max_u;
+        if (c->updates > 1) {
+            double r = (double) (c->updates - 1) / ((double) (c->last_ms - c->first_ms) / 1e3);
+            max_rate = r > max_rate ? r : max_rate;
+        }
     }
-    web_destroy(&web);
-    printf("messages: %zu (1 simulated hour of GC: trade + 10-level book every 50 ms), replayed %d times\n",
-           s_nmsgs, PASSES);
-    printf("monitor without --web (decode only): %.0f msgs/s\n", base);
-    printf("monitor with --web, %d WebSocket clients: %.0f msgs/s over %.2f s\n", CLIENTS, rate, secs);
-    printf("updates per client: %ld..%ld in %.2f s = at most %.2f/s (bound 4/s)\n", min_u, max_u, secs + 0.5,
-           (double) max_u / (secs + 0.5));
-    printf("RSS after 10 simulated minutes %ld kB, after 60 minutes %ld kB, after %d hours %ld kB\n", rss10, rss60,
-           PASSES, rss_end);
-    printf("RESULT web_md_msgs_per_sec %.0f msgs/s ratio=%.2f vs monitor_without_web\n", rate, rate / base);
-    for (size_t i = 0; i < s_nmsgs; i++)
-        free(s_msgs[i].data);
-    free(s_msgs);
-    return 0;
+    kill(monitor, SIGINT);
+    waitpid(monitor, NULL, 0);
+    ofts_bus_destroy(&bus);
+
+    printf("market: GC, trade + 10-level book every 50 ms of event time (%d msgs per simulated hour); "
+           "the real ofts-monitor --web fed over ipc:// by a signed ofts bus publisher, %d WebSocket clients\n",
+           MSGS_PER_HOUR, CLIENTS);
+    printf("raw ZeroMQ hop (same publisher, SUB + decode in this process): %.0f msgs/s\n", raw);
+    printf("monitor --web, %d simulated hours as fast as published: %.0f msgs/s (published in %.2f s, the feed "
+           "showed the last event %.2f s after the first publish)%s\n", FAST_HOURS, web,
+           (double) (published - start) / 1e9, (double) (done - start) / 1e9, finished ? "" : ", NOT FINISHED");
+    printf("monitor RSS (kB, caught up at each sample): at start %ld, after the fast hours %ld; then after each of "
+           "%d more hours:", rss_start, rss_at_hour[0], HOURS);
+    for (int h = 1; h <= HOURS; h++)
+        printf(" %ld", rss_at_hour[h]);
+    printf("\n  growth over the last %d hours (hour 1 -> hour %d): %+ld kB; bus gaps %lld\n", HOURS - 1, HOURS,
+           rss_at_hour[HOURS] - rss_at_hour[1], gaps_fast);
+    printf("keeps up at %.0f msgs/s (paced %.0f msgs/s for %d s): bus gaps %lld, the feed showed the last event "
+           "%.0f ms after the last publish\n", KEEP_UP_RATE, paced_rate, KEEP_UP_SEC, gaps_paced,
+           (double) (caught - paced_end) / 1e6);
+    printf("pushes per client: %ld..%ld, at most %.2f/s over the run (bound: %d/s)\n", min_u, max_u, max_rate,
+           MAX_HZ);
+    printf("RESULT web_bus_md_msgs_per_sec %.0f msgs/s ratio=%.2f vs raw_zmq_hop\n", web, web / raw);
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    zsys_shutdown();
+    return finished && gaps_fast == 0 && gaps_paced == 0 ? 0 : 1;
 }

@@ -7,10 +7,20 @@
     sequence become REC_GAP records; the config file it runs with is kept
     at the head of every segment (REC_CONFIG) for `ofts rerun`.
 
+    Recording never slows trading: the whole process runs at a lower CPU
+    priority (recorder.nice, 10: on a busy machine the trading services
+    get the CPU first, the 1 M-message receive HWM absorbs the wait), and
+    under fsync "interval" the fdatasync runs in its own thread, so a
+    long sync never stops the draining of the socket.
+
     config "recorder": dir, segment_mb, fsync (none|interval|every),
-    fsync_interval_ms, retention_days, retention_mb, index_every, hwm.   */
+    fsync_interval_ms, retention_days, retention_mb, index_every, hwm,
+    nice.                                                                 */
 #include <czmq.h>
+#include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +33,99 @@
 
 #define BATCH 4096
 
+//  fdatasync away from the recording thread. One sync at a time: while it
+//  runs, the next tick leaves the writer dirty and tries again.
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    int fd;                         //  handed over, to sync and close; -1: none
+    bool busy, stop;
+    int error;                      //  errno of the last failed sync, 0 when reported
+} s_syncer_t;
+
+static void *
+s_syncer_run(void *arg)
+{
+    s_syncer_t *self = arg;
+    pthread_mutex_lock(&self->lock);
+    while (true) {
+        while (self->fd < 0 && !self->stop)
+            pthread_cond_wait(&self->cond, &self->lock);
+        if (self->fd < 0)
+            break;
+        int fd = self->fd;
+        self->fd = -1;
+        self->busy = true;
+        pthread_mutex_unlock(&self->lock);
+        int rc = fdatasync(fd);
+        int err = errno;
+        close(fd);
+        pthread_mutex_lock(&self->lock);
+        self->busy = false;
+        if (rc != 0)
+            self->error = err;
+    }
+    pthread_mutex_unlock(&self->lock);
+    return NULL;
+}
+
+static void
+s_syncer_start(s_syncer_t *self)
+{
+    pthread_mutex_init(&self->lock, NULL);
+    pthread_cond_init(&self->cond, NULL);
+    self->fd = -1;
+    pthread_create(&self->thread, NULL, s_syncer_run, self);
+}
+
+//  Hand the writer's pending sync over unless one is still running. The
+//  errno of a failed sync, once (0: none).
+static int
+s_syncer_give(s_syncer_t *self, rec_writer_t *writer)
+{
+    pthread_mutex_lock(&self->lock);
+    if (!self->busy && self->fd < 0) {
+        self->fd = rec_writer_sync_fd(writer);
+        if (self->fd >= 0)
+            pthread_cond_signal(&self->cond);
+    }
+    int error = self->error;
+    self->error = 0;
+    pthread_mutex_unlock(&self->lock);
+    return error;
+}
+
+static void
+s_syncer_stop(s_syncer_t *self)
+{
+    pthread_mutex_lock(&self->lock);
+    self->stop = true;
+    pthread_cond_signal(&self->cond);
+    pthread_mutex_unlock(&self->lock);
+    pthread_join(self->thread, NULL);
+    pthread_mutex_destroy(&self->lock);
+    pthread_cond_destroy(&self->cond);
+}
+
+//  Linux keeps a nice value per thread: every thread we have (ZeroMQ's I/O
+//  thread does the reading), and those made later inherit it.
+static void
+s_renice(int nice)
+{
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (e->d_name[0] != '.' && setpriority(PRIO_PROCESS, (id_t) atoi(e->d_name), nice) != 0)
+            log_warn("cannot lower the priority of thread %s to nice %d: %s", e->d_name, nice, strerror(errno));
+    if (d)
+        closedir(d);
+}
+
 typedef struct {
     ofts_service_t *svc;
+    s_syncer_t syncer;
+    bool threaded_sync;
     rec_writer_t *writer;
     rec_seqs_t *seqs;
     zsock_t *sub;
@@ -97,8 +198,10 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     (void) now_ns;
     s_recorder_t *self = arg;
     rec_writer_flush(self->writer);
-    if (rec_writer_sync(self->writer) != 0)
-        log_warn("fdatasync of %s failed: %s", rec_writer_segment_path(self->writer), strerror(errno));
+    int error = self->threaded_sync ? s_syncer_give(&self->syncer, self->writer)
+                                    : rec_writer_sync(self->writer) != 0 ? errno : 0;
+    if (error)
+        log_warn("fdatasync of %s failed: %s", rec_writer_segment_path(self->writer), strerror(error));
     ofts_service_set_state(svc, "recording: %llu records, %llu bytes, %llu missing on the bus, %llu errors",
                            (unsigned long long) rec_writer_records(self->writer),
                            (unsigned long long) rec_writer_bytes(self->writer),
@@ -175,6 +278,7 @@ main(int argc, char **argv)
     wc.retention_bytes = (uint64_t) ofts_cfgsec_int_range(sec, "retention_mb", 0, 0, INT64_MAX >> 20) << 20;
     wc.index_every = (uint32_t) ofts_cfgsec_int_range(sec, "index_every", 1024, 1, 1 << 20);
     int hwm = (int) ofts_cfgsec_int_range(sec, "hwm", 1000000, 1000, 100000000);
+    int nice = (int) ofts_cfgsec_int_range(sec, "nice", 10, 0, 19);
     if (ofts_service_config_done(svc, &sec)) {
         ofts_service_destroy(&svc);
         return OFTS_EXIT_CONFIG;
@@ -183,14 +287,18 @@ main(int argc, char **argv)
         ofts_service_destroy(&svc);
         return 0;
     }
+    if (nice)
+        s_renice(nice);
     char err[512];
-    s_recorder_t self = { .svc = svc };
+    s_recorder_t self = { .svc = svc, .threaded_sync = wc.fsync == REC_FSYNC_INTERVAL };
     self.writer = rec_writer_new(&wc, err, sizeof err);
     if (!self.writer) {
         log_error("%s", err);
         ofts_service_destroy(&svc);
         return 1;
     }
+    if (self.threaded_sync)
+        s_syncer_start(&self.syncer);
     char *config_text = s_read_file(ofts_config_path(ofts_service_config(svc)));
     rec_writer_set_config_text(self.writer, config_text);
     free(config_text);
@@ -199,10 +307,10 @@ main(int argc, char **argv)
     if (s_connect_all(&self, hwm) == 0) {
         zloop_reader(ofts_service_loop(svc), self.sub, s_on_sub, &self);
         ofts_service_on_tick(svc, wc.fsync == REC_FSYNC_INTERVAL ? wc.fsync_interval_ms : 1000, s_on_tick, &self);
-        log_info("dir %s, segments of %llu MiB, fsync %s%s, retention %d days / %llu MiB (0 = keep)", wc.dir,
-                 (unsigned long long) (wc.segment_bytes >> 20), fsync,
-                 wc.fsync == REC_FSYNC_INTERVAL ? " (interval)" : "", wc.retention_days,
-                 (unsigned long long) (wc.retention_bytes >> 20));
+        log_info("dir %s, segments of %llu MiB, fsync %s%s, retention %d days / %llu MiB (0 = keep), nice %d",
+                 wc.dir, (unsigned long long) (wc.segment_bytes >> 20), fsync,
+                 wc.fsync == REC_FSYNC_INTERVAL ? " (interval, own thread)" : "", wc.retention_days,
+                 (unsigned long long) (wc.retention_bytes >> 20), nice);
         rc = ofts_service_run(svc);
     }
     //  Whatever is still queued is recorded before we go.
@@ -211,6 +319,8 @@ main(int argc, char **argv)
     log_info("recorded %llu records, %llu bytes, %llu missing on the bus, %llu without a header",
              (unsigned long long) rec_writer_records(self.writer), (unsigned long long) rec_writer_bytes(self.writer),
              (unsigned long long) rec_seqs_missing(self.seqs), (unsigned long long) self.garbage);
+    if (self.threaded_sync)
+        s_syncer_stop(&self.syncer);
     rec_writer_destroy(&self.writer);
     rec_seqs_destroy(&self.seqs);
     zsock_destroy(&self.sub);

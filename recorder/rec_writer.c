@@ -510,6 +510,15 @@ rec_writer_sync(rec_writer_t *self)
     return fdatasync(self->seg.fd);
 }
 
+int
+rec_writer_sync_fd(rec_writer_t *self)
+{
+    if (!self->dirty || !self->open)
+        return -1;
+    self->dirty = false;
+    return dup(self->seg.fd);
+}
+
 uint64_t rec_writer_records(rec_writer_t *self) { return self->records; }
 uint64_t rec_writer_bytes(rec_writer_t *self) { return self->bytes; }
 uint64_t rec_writer_errors(rec_writer_t *self) { return self->errors; }

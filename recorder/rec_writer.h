@@ -53,6 +53,12 @@ int rec_writer_flush(rec_writer_t *self);
 //  For the interval policy: fdatasync if something was written since.
 int rec_writer_sync(rec_writer_t *self);
 
+//  The same, done elsewhere: a dup of the open segment's descriptor when
+//  something was written since the last sync (-1: nothing to do), for a
+//  thread that fdatasyncs and closes it, so a long sync never stops the
+//  recording thread (the open file stays valid for it across a rotation).
+int rec_writer_sync_fd(rec_writer_t *self);
+
 uint64_t rec_writer_records(rec_writer_t *self);
 uint64_t rec_writer_bytes(rec_writer_t *self);       //  written by this writer
 uint64_t rec_writer_errors(rec_writer_t *self);
