@@ -36,4 +36,7 @@ echo "logs: logs/demo/orderflow_trading.log (all activity) and logs/demo/<servic
 echo "state: var/demo/risk.sqlite (risk journal), var/demo/gateway-order.db (orders, fills)"
 echo "report: logs/demo/backtest.html"
 echo "live web view of the same replay: make demo-web, then http://127.0.0.1:8080/ (docs/monitor.md)"
+echo "flight recorder (docs/recorder.md), the session just run: $BIN/ofts record info --config config/demo.json"
+echo "      $BIN/ofts explain --config config/demo.json ID   (ID: a signal id or client order id from the log)"
+echo "      $BIN/ofts rerun var/demo/recorder   (exact re-run)     $BIN/ofts replay-bus --config config/demo.json var/demo/recorder"
 exit $rc
