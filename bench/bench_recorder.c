@@ -13,8 +13,11 @@
        this file includes bench_pipeline.c for it), sampled in alternating
        blocks with the recorder process subscribed to all three publishers
        and without it (the process stopped and gone), so both see the same
-       machine load. RESULT: p99 with the recorder, and the ratio to p99
-       without it.                                                        */
+       machine load. A third kind of block runs the recorder with other
+       settings (argv[1], JSON members of the recorder section; default
+       "nice":0, as before recorder.nice existed): what they change.
+       RESULT: p99 with the recorder as configured by default (nice 10),
+       and the ratio to p99 without it.                                   */
 #define main bench_pipeline_main
 #include "bench_pipeline.c"
 #undef main
@@ -26,15 +29,17 @@
 #include "rec_scan.h"
 #include "rec_writer.h"
 
-//  bench_pipeline.c keeps at most MAX_ORDERS (4200) orders per chain: 2 x 4
+//  bench_pipeline.c keeps at most MAX_ORDERS (4200) orders per chain: 3 x 4
 //  blocks of 50 + 350 samples, plus the syncs, stay below it.
 #define BLOCKS 4
-#define BLOCK_SAMPLES 350
+#define BLOCK_SAMPLES 250
 
 static char s_bin[1024];
 
+static const char *s_kind2 = "\"nice\":0";
+
 static pid_t
-s_recorder_start(const char *dir, const char *eps[3])
+s_recorder_start(const char *dir, const char *eps[3], int nice)
 {
     char cfg[600], rec[600], own[600];
     snprintf(cfg, sizeof cfg, "%s/recorder.json", dir);
@@ -44,7 +49,10 @@ s_recorder_start(const char *dir, const char *eps[3])
     fprintf(f, "{\"log\":{\"level\":\"warn\"},\"bus\":{\"endpoints\":{\"gateway-md\":{\"pub\":\"%s\"},", eps[0]);
     if (eps[1])
         fprintf(f, "\"analyzer\":{\"pub\":\"%s\"},\"risk\":{\"pub\":\"%s\"},", eps[1], eps[2]);
-    fprintf(f, "\"recorder\":{\"pub\":\"%s\"}}},\"recorder\":{\"dir\":\"%s\",\"fsync\":\"interval\"}}\n", own, rec);
+    char prio[64];
+    snprintf(prio, sizeof prio, "\"nice\":%d", nice);
+    fprintf(f, "\"recorder\":{\"pub\":\"%s\"}}},\"recorder\":{\"dir\":\"%s\",\"fsync\":\"interval\",%s}}\n",
+            own, rec, nice < 0 ? s_kind2 : prio);
     fclose(f);
     char exe[1100];
     snprintf(exe, sizeof exe, "%s/ofts-recorder", s_bin);
@@ -162,7 +170,7 @@ s_keep_up(const char *dir, double rate, double *bytes_per_msg, double *lag_ms, u
     if (system(cmd) != 0)
         return false;
     const char *eps[3] = { ep, NULL, NULL };
-    pid_t rec = s_recorder_start(dir, eps);
+    pid_t rec = s_recorder_start(dir, eps, 10);
     //  Until it records: a few messages on a warm-up topic.
     s_md_t m;
     s_md_init(&m);
@@ -231,7 +239,7 @@ s_percentiles_n(int64_t *samples, size_t n, int64_t out[3])
 }
 
 static int
-s_cost(const char *dir, int64_t with[3], int64_t without[3])
+s_cost(const char *dir, int64_t with[3], int64_t without[3], int64_t nice0[3])
 {
     char base[600];
     snprintf(base, sizeof base, "ipc://%s/p", dir);
@@ -245,18 +253,23 @@ s_cost(const char *dir, int64_t with[3], int64_t without[3])
         snprintf(epbuf[i], sizeof epbuf[i], "%s", zsock_endpoint(ofts_bus_pub_sock(o->bus[i])));
         eps[i] = epbuf[i];
     }
-    int64_t *sw = calloc(BLOCKS * BLOCK_SAMPLES, sizeof *sw), *so = calloc(BLOCKS * BLOCK_SAMPLES, sizeof *so);
-    size_t nw = 0, no = 0;
+    //  Three kinds of block in turn: the recorder as configured (nice 10),
+    //  no recorder, the recorder at nice 0.
+    int64_t *samples[3];
+    size_t ns[3] = { 0 };
+    for (int k = 0; k < 3; k++)
+        samples[k] = calloc(BLOCKS * BLOCK_SAMPLES, sizeof *samples[k]);
     int lost = 0;
     char cmd[700];
     snprintf(cmd, sizeof cmd, "rm -rf %s/rec", dir);     //  a fresh recording: nothing to recover at each start
     if (system(cmd) != 0)
         rc = -1;
-    for (int b = 0; rc == 0 && b < 2 * BLOCKS; b++) {
-        bool recording = b % 2 == 0;
+    for (int b = 0; rc == 0 && b < 3 * BLOCKS; b++) {
+        int kind = b % 3;
+        bool recording = kind != 1;
         pid_t rec = 0;
         if (recording) {
-            rec = s_recorder_start(dir, eps);
+            rec = s_recorder_start(dir, eps, kind == 0 ? 10 : -1);
             for (int i = 0; i < 300 && s_rec_bytes(dir) < 2048; i++)
                 s_sample(o, 2000, true);        //  until it records (these samples are not kept)
         }
@@ -265,7 +278,7 @@ s_cost(const char *dir, int64_t with[3], int64_t without[3])
             if (t < 0 && ++lost > 20)
                 rc = -1;
             else if (t >= 0 && s >= 50)
-                (recording ? sw : so)[recording ? nw++ : no++] = t;
+                samples[kind][ns[kind]++] = t;
         }
         if (rec)
             s_recorder_stop(rec);
@@ -273,21 +286,24 @@ s_cost(const char *dir, int64_t with[3], int64_t without[3])
     if (lost)
         fprintf(stderr, "bench-recorder: %d samples without an order within 2 s (left out)\n", lost);
     if (rc != 0)
-        fprintf(stderr, "bench-recorder: chain %s\n", nw + no ? "lost too many samples" : "never answered");
+        fprintf(stderr, "bench-recorder: chain %s\n", ns[0] + ns[1] ? "lost too many samples" : "never answered");
     if (rc == 0) {
-        s_percentiles_n(sw, nw, with);
-        s_percentiles_n(so, no, without);
+        s_percentiles_n(samples[0], ns[0], with);
+        s_percentiles_n(samples[1], ns[1], without);
+        s_percentiles_n(samples[2], ns[2], nice0);
     }
-    free(sw);
-    free(so);
+    for (int k = 0; k < 3; k++)
+        free(samples[k]);
     s_chain_stop(o);
     free(o);
     return rc;
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
+    if (argc > 1)
+        s_kind2 = argv[1];          //  the third kind's recorder settings (JSON members)
     ofts_log_init("bench-recorder", OFTS_LOG_ERROR);
     if (bench_bin_dir(s_bin, sizeof s_bin) != 0)
         return 1;
@@ -313,8 +329,8 @@ main(void)
             gaps = g;
         }
     }
-    int64_t with[3] = { 0 }, without[3] = { 0 };
-    int rc = s_cost(dir, with, without);
+    int64_t with[3] = { 0 }, without[3] = { 0 }, nice0[3] = { 0 };
+    int rc = s_cost(dir, with, without, nice0);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
@@ -324,14 +340,17 @@ main(void)
         fprintf(stderr, "bench-recorder: the pipeline did not answer\n");
         return 1;
     }
-    printf("tick-to-order (bench-pipeline's ofts chain, ipc), %d blocks of %d samples each way, alternating (ns):\n",
+    printf("tick-to-order (bench-pipeline's ofts chain, ipc), %d blocks of %d samples of each kind, in turn (ns):\n",
            BLOCKS, BLOCK_SAMPLES);
     printf("  without recorder    p50 %7lld  p99 %7lld  p99.9 %7lld\n", (long long) without[0],
            (long long) without[1], (long long) without[2]);
-    printf("  with recorder       p50 %7lld  p99 %7lld  p99.9 %7lld\n", (long long) with[0], (long long) with[1],
+    printf("  with recorder (10)  p50 %7lld  p99 %7lld  p99.9 %7lld\n", (long long) with[0], (long long) with[1],
            (long long) with[2]);
     printf("  ratio               p50 %7.2f  p99 %7.2f  p99.9 %7.2f\n", (double) with[0] / (double) without[0],
            (double) with[1] / (double) without[1], (double) with[2] / (double) without[2]);
+    printf("  recorder {%s}: p50 %lld  p99 %lld  p99.9 %lld  (ratio p50 %.2f, p99 %.2f)\n", s_kind2,
+           (long long) nice0[0], (long long) nice0[1], (long long) nice0[2], (double) nice0[0] / (double) without[0],
+           (double) nice0[1] / (double) without[1]);
     printf("recorder at %.0f msgs/s: %s (%llu sent, %llu gap records, settled %.1f ms after), %.1f bytes/msg on disk\n",
            rates[0], ok ? "kept up" : "FELL BEHIND", (unsigned long long) sent, (unsigned long long) gaps, lag, bpm);
     printf("RESULT recorder_tick_to_order_p99 %lld ns ratio=%.2f vs no_recorder\n", (long long) with[1],

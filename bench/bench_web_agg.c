@@ -119,7 +119,18 @@ s_reader(void *arg)
 #define PASSES 10                   //  the hour replayed 10 times: long enough to time
 
 //  PASSES over the hour; web may be NULL (the baseline). Returns msgs/s.
-static long s_use60, s_held60;
+static long s_use60, s_held60, s_bufs60;
+static reader_t s_readers[CLIENTS];
+
+//  What the 10 test clients hold for receiving, kB (in this process's heap).
+static long
+s_client_buffers_kb(void)
+{
+    size_t sum = 0;
+    for (int i = 0; i < CLIENTS; i++)
+        sum += s_readers[i].c ? ws_client_buffer_size(s_readers[i].c) : 0;
+    return (long) (sum / 1024);
+}
 
 static double
 s_run(web_t *web, long *rss10, long *rss60)
@@ -144,6 +155,7 @@ s_run(web_t *web, long *rss10, long *rss60)
         if (n == s_nmsgs - 1 && rss60) {
             *rss60 = bench_rss_kb(0);
             s_heap_kb(&s_use60, &s_held60);
+            s_bufs60 = s_client_buffers_kb();
         }
     }
     (void) sink;
@@ -165,7 +177,7 @@ main(void)
     if (!web)
         return 1;
     volatile bool stop = false;
-    reader_t readers[CLIENTS];
+    reader_t *readers = s_readers;
     pthread_t threads[CLIENTS];
     for (int i = 0; i < CLIENTS; i++) {
         readers[i] = (reader_t) { .c = ws_client_connect(web_port(web), "/", 5000, NULL), .stop = &stop };
@@ -178,7 +190,7 @@ main(void)
     double rate = s_run(web, &rss10, &rss60);
     double secs = (double) (ofts_clock_now_ns() - start) / 1e9;
     rss_end = bench_rss_kb(0);
-    long use_end, held_end;
+    long use_end, held_end, bufs_end = s_client_buffers_kb();
     s_heap_kb(&use_end, &held_end);
     for (int64_t end = ofts_clock_now_ns() + 500 * OFTS_NS_PER_MS; ofts_clock_now_ns() < end;)
         web_tick(web, ofts_clock_now_ns());
@@ -199,8 +211,9 @@ main(void)
            (double) max_u / (secs + 0.5));
     printf("RSS after 10 simulated minutes %ld kB, after 60 minutes %ld kB, after %d hours %ld kB\n", rss10, rss60,
            PASSES, rss_end);
-    printf("heap in use after 60 minutes %ld kB, after %d hours %ld kB; held by malloc (all arenas) %ld kB, %ld kB\n",
-           s_use60, PASSES, use_end, s_held60, held_end);
+    printf("heap in use after 60 minutes %ld kB, after %d hours %ld kB; held by malloc (all arenas) %ld kB, %ld kB; "
+           "of the heap, the %d test clients' receive buffers %ld kB, %ld kB\n", s_use60, PASSES, use_end, s_held60,
+           held_end, CLIENTS, s_bufs60, bufs_end);
     printf("RESULT web_md_msgs_per_sec %.0f msgs/s ratio=%.2f vs monitor_without_web\n", rate, rate / base);
     for (size_t i = 0; i < s_nmsgs; i++)
         free(s_msgs[i].data);

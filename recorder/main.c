@@ -20,6 +20,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,16 +109,24 @@ s_syncer_stop(s_syncer_t *self)
     pthread_cond_destroy(&self->cond);
 }
 
-//  Linux keeps a nice value per thread: every thread we have (ZeroMQ's I/O
-//  thread does the reading), and those made later inherit it.
+//  Linux keeps the policy and nice value per thread: every thread we have
+//  (ZeroMQ's I/O thread does the reading), and those made later inherit
+//  them. idle: SCHED_IDLE, run only on CPU time nobody else wants.
 static void
-s_renice(int nice)
+s_renice(int nice, bool idle)
 {
     DIR *d = opendir("/proc/self/task");
     struct dirent *e;
-    while (d && (e = readdir(d)))
-        if (e->d_name[0] != '.' && setpriority(PRIO_PROCESS, (id_t) atoi(e->d_name), nice) != 0)
-            log_warn("cannot lower the priority of thread %s to nice %d: %s", e->d_name, nice, strerror(errno));
+    struct sched_param none = { 0 };
+    while (d && (e = readdir(d))) {
+        pid_t tid = (pid_t) atoi(e->d_name);
+        if (e->d_name[0] == '.')
+            continue;
+        if (idle && sched_setscheduler(tid, SCHED_IDLE, &none) != 0)
+            log_warn("cannot make thread %d SCHED_IDLE: %s", (int) tid, strerror(errno));
+        if (nice && setpriority(PRIO_PROCESS, (id_t) tid, nice) != 0)
+            log_warn("cannot lower the priority of thread %d to nice %d: %s", (int) tid, nice, strerror(errno));
+    }
     if (d)
         closedir(d);
 }
@@ -279,6 +288,7 @@ main(int argc, char **argv)
     wc.index_every = (uint32_t) ofts_cfgsec_int_range(sec, "index_every", 1024, 1, 1 << 20);
     int hwm = (int) ofts_cfgsec_int_range(sec, "hwm", 1000000, 1000, 100000000);
     int nice = (int) ofts_cfgsec_int_range(sec, "nice", 10, 0, 19);
+    bool idle = ofts_cfgsec_bool(sec, "idle", false);
     if (ofts_service_config_done(svc, &sec)) {
         ofts_service_destroy(&svc);
         return OFTS_EXIT_CONFIG;
@@ -287,8 +297,8 @@ main(int argc, char **argv)
         ofts_service_destroy(&svc);
         return 0;
     }
-    if (nice)
-        s_renice(nice);
+    if (nice || idle)
+        s_renice(nice, idle);
     char err[512];
     s_recorder_t self = { .svc = svc, .threaded_sync = wc.fsync == REC_FSYNC_INTERVAL };
     self.writer = rec_writer_new(&wc, err, sizeof err);

@@ -248,3 +248,9 @@ ws_wait_logged_port(const char *log_path, int timeout_ms)
     }
     return -1;
 }
+
+size_t
+ws_client_buffer_size(ws_client_t *self)
+{
+    return self->cap;
+}

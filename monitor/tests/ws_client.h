@@ -16,6 +16,8 @@ void ws_client_destroy(ws_client_t **self_p);
 //  Next text message (malloc'd, NUL-terminated), NULL on timeout or close.
 char *ws_client_recv(ws_client_t *self, int timeout_ms);
 int ws_client_send(ws_client_t *self, const char *text);
+//  Bytes allocated for the receive buffer (grows to the largest backlog).
+size_t ws_client_buffer_size(ws_client_t *self);
 //  GET path; returns the HTTP status (-1 on failure), body malloc'd in *body.
 int http_get(int port, const char *path, char **body);
 //  The port a monitor logged in log_path ("web: serving http://127.0.0.1:P/"),
