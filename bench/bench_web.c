@@ -294,6 +294,8 @@ main(void)
     if (port <= 0) {
         fprintf(stderr, "bench-web: the monitor did not serve (see %s)\n", log);
         kill(monitor, SIGKILL);
+        waitpid(monitor, NULL, 0);
+        ofts_bus_destroy(&bus);
         return 1;
     }
     atomic_bool stop = false;
