@@ -118,17 +118,25 @@ s_begin(app_t *app)
     app->in_tx = true;
 }
 
+//  What the bus hears must not run ahead of the store - while the store
+//  works. Once it has failed for good (disk full, I/O error: REDUCING until
+//  a restart) it is no longer the record of what happened; the bus is. Then
+//  the news goes out anyway: the REDUCING state, the refusals and the fills
+//  of exits, so that risk stops approving entries and counts every fill
+//  against its loss limits (issue 11 §3: they were dropped with the
+//  failed commits, and risk kept approving entries for 45 s).
 static void
 s_commit(app_t *app)
 {
     int rc = order_store_commit(app->store);
     app->in_tx = false;
+    bool publish = rc == 0 || order_store_failed(app->store);
     zmsg_t *msg;
     while ((msg = zlist_pop(app->held))) {
         char *topic = zmsg_popstr(msg);
         zframe_t *frame = zmsg_pop(msg);
         Ofts__Envelope *env = frame ? ofts__envelope__unpack(NULL, zframe_size(frame), zframe_data(frame)) : NULL;
-        if (rc == 0 && env && topic)
+        if (publish && env && topic)
             ofts_service_publish(app->svc, topic, env);
         if (env)
             ofts__envelope__free_unpacked(env, NULL);
@@ -136,7 +144,7 @@ s_commit(app_t *app)
         zstr_free(&topic);
         zmsg_destroy(&msg);
     }
-    if (rc != 0)
+    if (!publish)
         log_error("store commit failed: the change and its messages are dropped; reconcile will repair");
 }
 

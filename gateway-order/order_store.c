@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "order_store.h"
+#include "ofts_clock.h"
 #include "ofts_db.h"
 #include "ofts_log.h"
 #include "ofts.pb-c.h"
@@ -14,6 +15,7 @@ struct _order_store_t {
     bool paused;                        //  depth > 0 but committed: see order_store_pause
     bool failed;                        //  a write failed: sticky (fail closed)
     char failure[160];                  //  the first failed write's message
+    int64_t error_logged_ns;            //  when a failure was last logged
 };
 
 //  Schema version of this build (PRAGMA user_version; ofts_db.h).
@@ -77,7 +79,13 @@ static const char *s_schema =
 static void
 s_write_failed(order_store_t *self, const char *what)
 {
-    log_error("order_store %s: %s", self->path, what);
+    //  Once failed, every later write fails too (a full disk fails each md
+    //  message's transaction): one line a minute.
+    int64_t now = ofts_clock_now_ns();
+    if (!self->failed || now - self->error_logged_ns >= 60 * OFTS_NS_PER_SEC) {
+        log_error("order_store %s: %s%s", self->path, what, self->failed ? " (still failing; said once a minute)" : "");
+        self->error_logged_ns = now;
+    }
     if (!self->failed)
         snprintf(self->failure, sizeof(self->failure), "%s", what);
     self->failed = true;

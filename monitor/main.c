@@ -201,6 +201,31 @@ s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
     }
 }
 
+//  A change of trading state (risk's, or gateway-order's own: its store
+//  failed, a kill holds it) is news for the operator: one line when it
+//  changes, not one per message.
+static void
+s_log_account(const char *topic, const Ofts__AccountState *a)
+{
+    static int s_last[2] = { -1, -1 };
+    bool gateway = strncmp(topic, "exec.", 5) == 0;
+    int *last = &s_last[gateway];
+    if ((int) a->state == *last)
+        return;
+    bool first = *last == -1;
+    *last = (int) a->state;
+    const char *who = gateway ? "gateway-order" : "risk";
+    const char *name = a->state == OFTS__TRADING_STATE__STATE_ACTIVE ? "ACTIVE"
+                     : a->state == OFTS__TRADING_STATE__STATE_REDUCING ? "REDUCING (exits only)" : "HALTED";
+    const char *why = a->state_reason && *a->state_reason ? a->state_reason : "";
+    if (a->state == OFTS__TRADING_STATE__STATE_ACTIVE) {
+        if (!first)
+            log_info("ACCOUNT %s ACTIVE again: entries allowed", who);
+    }
+    else
+        log_warn("ACCOUNT %s %s%s%s", who, name, *why ? ": " : "", why);
+}
+
 //  The activity log: one line per thing a trader cares about.
 static void
 s_log_activity(const char *topic, Ofts__Envelope *env)
@@ -208,8 +233,13 @@ s_log_activity(const char *topic, Ofts__Envelope *env)
     char a[32], b[32], c[32], t[24];
     //  Every event at its market time (CT), not the wall clock of a replay;
     //  a fill or position carries none of its own: the market's latest.
+    //  Only market messages carry market time: heartbeats, states and
+    //  other service news are stamped with the wall clock, which is far
+    //  ahead of a replay's data and would freeze the clock shown.
     static int64_t s_market_ns = 0;
-    if (env->header && env->header->ts_event > s_market_ns)
+    bool market = env->body_case == OFTS__ENVELOPE__BODY_SIGNAL || env->body_case == OFTS__ENVELOPE__BODY_METRICS
+               || env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_BBO;
+    if (market && env->header && env->header->ts_event > s_market_ns)
         s_market_ns = env->header->ts_event;
     ofts_ct_time_fmt(s_market_ns, t, sizeof t);
     switch (env->body_case) {
@@ -258,8 +288,10 @@ s_log_activity(const char *topic, Ofts__Envelope *env)
                      u->text);
         break;
     }
+    case OFTS__ENVELOPE__BODY_ACCOUNT:
+        s_log_account(topic, env->account);
+        break;
     default:
-        (void) topic;
         break;
     }
 }
