@@ -183,6 +183,12 @@ supervisor_check(supervisor_t *self)
         child_t *c = &self->children[i];
         char bin[1024];
         s_binary(self, c->name, bin, sizeof bin);
+        if (access(bin, X_OK) != 0) {
+            //  Not built (or not installed): say which, and what to do.
+            log_error("%s: %s: %s: build it (cmake --build build --target ofts-%s) or leave %s out "
+                      "(up.services, or --only); nothing started", c->name, bin, strerror(errno), c->name, c->name);
+            return 127;
+        }
         char *argv[MAX_ARGS + 8];
         s_argv(self, c, bin, "--check-config", argv);
         pid_t pid = fork();

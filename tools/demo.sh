@@ -12,15 +12,20 @@ BIN="${1:-build}/bin"
 : > logs/demo/orderflow_trading.log
 
 echo "== ofts up: replaying $DATA at 20x (about a minute); paper broker; logs in logs/demo/"
-"$BIN/ofts" up --config config/demo.json --until-exit gateway-md --grace-ms 4000 --quiet 2>/dev/null &
+"$BIN/ofts" up --config config/demo.json --until-exit gateway-md --grace-ms 4000 --quiet 2>logs/demo/up.stderr &
 UP=$!
 trap 'kill -INT "$UP" 2>/dev/null || true' INT TERM
 #  Follow the one log of all activity while `ofts up` runs; tail ends with it.
 tail --pid="$UP" -n +1 -F logs/demo/orderflow_trading.log 2>/dev/null \
-  | grep --line-buffered -E "monitor: [0-9:-]+ CT (SIGNAL|ORDER|FILL|REJECT)|gateway-md: (replay|progress)|risk: .* traded contract|ofts: (started|.* finished|up:)" \
+  | grep --line-buffered -E "monitor: [0-9:-]+ CT (SIGNAL|ORDER|FILL|REJECT)|gateway-md: (replay|progress)|risk: .* traded contract|ofts: (started|.* finished|up:)| ERROR " \
   | sed -u -E 's/^[0-9T:.-]+Z //' || true
 rc=0
 wait "$UP" || rc=$?
+if [ "$rc" -ne 0 ]; then
+  echo
+  echo "== ofts up FAILED (exit $rc): the stack did not run to the end; what it said:"
+  { grep -h " ERROR " logs/demo/orderflow_trading.log; cat logs/demo/up.stderr; } 2>/dev/null | sort -u | head -20 | sed 's/^/  /'
+fi
 
 echo
 echo "== P&L summary, net of fees (as gateway-order reported it to the monitor; event times above are market time, CT)"
