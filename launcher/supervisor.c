@@ -193,6 +193,11 @@ supervisor_check(supervisor_t *self)
         s_argv(self, c, bin, "--check-config", argv);
         pid_t pid = fork();
         if (pid == 0) {
+            //  Only the verdict matters here: a refusal is on stderr; each
+            //  service's "config OK" line would be noise before the start.
+            int devnull = open("/dev/null", O_WRONLY);
+            if (devnull >= 0)
+                dup2(devnull, STDOUT_FILENO);
             s_filter_env(c->name);
             execv(bin, argv);
             fprintf(stderr, "ofts: cannot run %s: %s\n", bin, strerror(errno));

@@ -265,10 +265,11 @@ s_log_activity(const char *topic, Ofts__Envelope *env)
         break;
     case OFTS__ENVELOPE__BODY_FILL: {
         Ofts__Fill *f = env->fill;
+        static const char *roles[] = { "entry", "stop", "target", "flatten" };
         log_info("%s FILL %s %s %u %s @ %s (%s) fees %s", t, f->client_order_id,
                  f->side == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", f->quantity, f->symbol,
                  ofts_price_str(f->price, a, sizeof a),
-                 protobuf_c_enum_descriptor_get_value(&ofts__order_role__descriptor, f->role)->name,
+                 (unsigned) f->role < 4 ? roles[f->role] : "?",
                  ofts_money_fmt(f->fees_cents, false, b, sizeof b));
         break;
     }

@@ -205,7 +205,7 @@ t_disk_full_goes_reducing_on_the_bus(void **state)
     //  or the bracket's when a stop or target came first.
     char *cmd_argv[] = { ofts, "cmd", "--config", cfg, "flatten", NULL };
     assert_int_equal(e2e_run(cmd_argv, up_err), 0);
-    while (s_count_after(log, lines_at_full, " CT FILL ", "(ROLE_", "(ROLE_ENTRY)") < 1) {
+    while (s_count_after(log, lines_at_full, " CT FILL ", NULL, "(entry)") < 1) {
         if (e2e_now_ms() > deadline)
             fail_msg("no exit fill on the bus after the disk filled up");
         usleep(100000);

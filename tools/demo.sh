@@ -15,10 +15,30 @@ echo "== ofts up: replaying $DATA at 20x (about a minute); paper broker; logs in
 "$BIN/ofts" up --config config/demo.json --until-exit gateway-md --grace-ms 4000 --quiet 2>logs/demo/up.stderr &
 UP=$!
 trap 'kill -INT "$UP" 2>/dev/null || true' INT TERM
-#  Follow the one log of all activity while `ofts up` runs; tail ends with it.
+#  Follow the one log of all activity while `ofts up` runs (tail ends with
+#  it), showing what a trader wants to see: orders and fills at market time,
+#  the contract roll, progress every 25%, and anything that went wrong.
+#  Signals and the risk refusals are counted in the summary (all in the log).
+#  mawk (Debian's awk) reads a pipe in blocks unless told to be interactive.
+AWK_LIVE=$(awk -W version 2>&1 | grep -q mawk && echo "-W interactive" || true)
 tail --pid="$UP" -n +1 -F logs/demo/orderflow_trading.log 2>/dev/null \
-  | grep --line-buffered -E "monitor: [0-9:-]+ CT (SIGNAL|ORDER|FILL|REJECT)|gateway-md: (replay|progress)|risk: .* traded contract|ofts: (started|.* finished|up:)| ERROR " \
-  | sed -u -E 's/^[0-9T:.-]+Z //' || true
+  | awk $AWK_LIVE '
+      { sub(/^[0-9T:.-]+Z /, "") }
+      / ofts: started / { started = started (started ? ", " : "") $4; next }
+      started != "" { print "INFO  ofts: started " started; started = "" }
+      /gateway-md: replay: [0-9]+ records \(/ {
+          pct = $0; sub(/.*\(/, "", pct); pct = int(pct)
+          if (int(pct / 25) > quarter) { quarter = int(pct / 25); print "INFO  gateway-md: replayed " pct "%" }
+          next }
+      /gateway-md: replay done/ { sub(/; published.*/, ""); print; next }
+      /risk: .* traded contract/ { market = 1 }
+      # Trading-state changes; not those of risk before the first data (its
+      # clock is not the market yet), nor an "again" for a change not shown.
+      /monitor: ACCOUNT/ {
+          if (!market || (/ACTIVE again/ && !down)) next
+          down = !/ACTIVE again/; print; next }
+      /monitor: [0-9:]+ CT (ORDER|FILL) |monitor: ACCOUNT|risk: .* traded contract|ofts: (.* finished|up:)| ERROR |UNPROTECTED/ { print }' \
+  || true
 rc=0
 wait "$UP" || rc=$?
 if [ "$rc" -ne 0 ]; then
@@ -30,9 +50,13 @@ fi
 echo
 echo "== P&L summary, net of fees (as gateway-order reported it to the monitor; event times above are market time, CT)"
 grep "monitor: SUMMARY" logs/demo/orderflow_trading.log | sed -E 's/.*monitor: SUMMARY /  /' || true
+echo "  (rejects: signals risk refused - cooldown, entry too far from the market, ...: the REJECT lines of"
+echo "   logs/demo/orderflow_trading.log say why for each)"
 echo
 echo "== the same file through ofts backtest (same cores, one process, no bus)"
-"$BIN/ofts-backtest" --config config/demo.json --html logs/demo/backtest.html "$DATA" 2>/dev/null | head -12
+"$BIN/ofts-backtest" --config config/demo.json --html logs/demo/backtest.html "$DATA" 2>/dev/null \
+  | sed '/^by signal reason/,$d'
+echo "  (by signal reason and every trade: logs/demo/backtest.html)"
 echo
 echo "next: build/bin/ofts dbn info $DATA        (what is in the file)"
 echo "      build/bin/ofts up --config config/demo.json --replay $DATA   (and, in another terminal,"
