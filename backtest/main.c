@@ -17,15 +17,112 @@
 #include "replay.h"
 #include "report.h"
 
+//  What each file gave, symbol by symbol: a file or a symbol that decodes
+//  to 0 market events is said once, after the run, with the reason.
+#define MAX_TALLY 256
+typedef struct {
+    size_t file;
+    char contract[32];                  //  "" = no symbol mapping
+    uint64_t records, events, unknown, filtered, ignored;
+} tally_t;
+
 typedef struct {
     backtest_t *bt;
+    tally_t *cur;                       //  the record being normalised
+    uint64_t pending;                   //  events of cur's contract during it
+    tally_t tally[MAX_TALLY];
+    size_t ntally;
 } ctx_t;
+
+static const char *
+s_contract(const Ofts__Envelope *env)
+{
+    switch (env->body_case) {
+    case OFTS__ENVELOPE__BODY_TRADE: return env->trade->contract;
+    case OFTS__ENVELOPE__BODY_BBO: return env->bbo->contract;
+    case OFTS__ENVELOPE__BODY_DEPTH: return env->depth->contract;
+    default: return NULL;
+    }
+}
+
+//  The entry of contract other than skip: the same file as the current
+//  record first, else wherever that contract was seen.
+static tally_t *
+s_other(ctx_t *ctx, const char *contract, const tally_t *skip)
+{
+    tally_t *any = NULL;
+    for (size_t i = 0; i < ctx->ntally; i++) {
+        tally_t *t = &ctx->tally[i];
+        if (t == skip || !contract || strcmp(t->contract, contract) != 0)
+            continue;
+        if (ctx->cur && t->file == ctx->cur->file)
+            return t;
+        any = any ? any : t;
+    }
+    return any;
+}
+
+//  An event counts for its own contract: a book held for its last record
+//  (no F_LAST yet) comes out while another record, maybe of another file
+//  and not market data at all, is processed. Events of the current
+//  record's contract wait (pending) until s_process knows which it was.
+static void
+s_count_event(ctx_t *ctx, const char *contract)
+{
+    if (ctx->cur && (!contract || strcmp(ctx->cur->contract, contract) == 0)) {
+        ctx->pending++;
+        return;
+    }
+    tally_t *t = s_other(ctx, contract, NULL);
+    if (t)
+        t->events++;
+}
 
 static void
 s_emit(const char *topic, Ofts__Envelope *env, void *arg)
 {
     ctx_t *ctx = arg;
+    s_count_event(ctx, s_contract(env));
     backtest_on_md(ctx->bt, topic, env);
+}
+
+static tally_t *
+s_tally(ctx_t *ctx, size_t file, const char *contract)
+{
+    const char *c = contract ? contract : "";
+    tally_t *t = ctx->cur;
+    if (t && t->file == file && strcmp(t->contract, c) == 0)
+        return t;
+    for (size_t i = 0; i < ctx->ntally; i++)
+        if (ctx->tally[i].file == file && strcmp(ctx->tally[i].contract, c) == 0)
+            return &ctx->tally[i];
+    if (ctx->ntally == MAX_TALLY)
+        return NULL;
+    t = &ctx->tally[ctx->ntally++];
+    t->file = file;
+    snprintf(t->contract, sizeof t->contract, "%s", c);
+    return t;
+}
+
+//  Normalise one record, counting for its file and symbol what became of it.
+static void
+s_process(ctx_t *ctx, md_normalizer_t *norm, replay_t *replay, const dbn_record_t *rec, const char *contract)
+{
+    ctx->cur = s_tally(ctx, replay_current_file(replay), contract);
+    md_normalizer_stats_t before = md_normalizer_stats(norm);
+    md_normalizer_process(norm, rec, contract, s_emit, ctx);
+    md_normalizer_stats_t after = md_normalizer_stats(norm);
+    if (!ctx->cur)
+        return;
+    //  A record that is not market data emitted none of its own.
+    tally_t *owner = after.ignored > before.ignored ? s_other(ctx, ctx->cur->contract, ctx->cur) : ctx->cur;
+    if (owner)
+        owner->events += ctx->pending;
+    ctx->pending = 0;
+    ctx->cur->records++;
+    ctx->cur->unknown += after.unknown - before.unknown;
+    ctx->cur->filtered += after.filtered - before.filtered;
+    ctx->cur->ignored += after.ignored - before.ignored;
 }
 
 static int
@@ -65,23 +162,63 @@ s_check_file(replay_t *replay, size_t index, const char *path)
                  "instrument_id)", path);
 }
 
-//  After the run: 0 market events out of N records deserves a reason.
-static void
-s_explain_no_events(md_normalizer_t *norm, replay_t *replay)
+static const char *
+s_why(const tally_t *t)
 {
-    md_normalizer_stats_t ns = md_normalizer_stats(norm);
-    uint64_t records = replay_records(replay);
-    if (records == 0)
-        log_warn("0 market events: the file(s) hold no records");
-    else if (ns.unknown)
-        log_warn("0 market events from %llu records: %llu belong to contracts with no symbol mapping or not in "
-                 "the instrument table (GC SI PL HG NQ and micros)", (unsigned long long) records,
-                 (unsigned long long) ns.unknown);
-    else if (ns.filtered)
-        log_warn("0 market events from %llu records: every contract was filtered out", (unsigned long long) records);
-    else
-        log_warn("0 market events from %llu records: none is a trade or book record (%llu other records)",
-                 (unsigned long long) records, (unsigned long long) ns.ignored);
+    if (t->unknown)
+        return t->contract[0] ? "not in the instrument table" : "no symbol mapping";
+    if (t->filtered)
+        return "filtered out";
+    return "no trade or book record";
+}
+
+//  After the run, once: every file, and every symbol of a file, that gave
+//  0 market events, with the reason (a wrong schema, no symbol mappings,
+//  a contract the instrument table does not know, a spread).
+static void
+s_explain_no_events(const ctx_t *ctx, const char **files, int nfiles)
+{
+    for (int f = 0; f < nfiles; f++) {
+        uint64_t records = 0, events = 0;
+        tally_t sum = { 0 };
+        char list[600] = "";
+        int listed = 0, more = 0;
+        for (size_t i = 0; i < ctx->ntally; i++) {
+            const tally_t *t = &ctx->tally[i];
+            if (t->file != (size_t) f)
+                continue;
+            records += t->records;
+            events += t->events;
+            sum.unknown += t->unknown;
+            sum.filtered += t->filtered;
+            sum.ignored += t->ignored;
+            if (t->events || !t->contract[0])
+                continue;
+            if (listed < 8) {
+                size_t used = strlen(list);
+                snprintf(list + used, sizeof list - used, "%s%s (%llu record%s, %s)", listed ? ", " : "",
+                         t->contract, (unsigned long long) t->records, t->records == 1 ? "" : "s", s_why(t));
+                listed++;
+            }
+            else
+                more++;
+        }
+        if (records == 0)
+            log_warn("%s: 0 market events: the file holds no records", files[f]);
+        else if (events == 0)
+            log_warn("%s: 0 market events from %llu records: %s", files[f], (unsigned long long) records,
+                     sum.unknown ? "its contracts have no symbol mapping or are not in the instrument table "
+                                   "(GC SI PL HG NQ and micros)"
+                     : sum.filtered ? "every contract was filtered out"
+                                    : "none is a trade or book record");
+        else if (listed) {
+            char tail[48] = "";
+            if (more)
+                snprintf(tail, sizeof tail, " and %d more symbols", more);
+            log_warn("%s: 0 market events for %s%s%s", files[f], list, tail,
+                     sum.unknown ? " (the instrument table holds GC SI PL HG NQ and micros)" : "");
+        }
+    }
 }
 
 //  Read the sections the cores need. Keys of other sections belong to the
@@ -169,7 +306,8 @@ main(int argc, char **argv)
         }
     for (int i = 0; i < nfiles; i++)
         s_check_file(replay, (size_t) i, files[i]);
-    ctx_t ctx = { backtest_new(acfg, &rcfg, &pcfg) };
+    ctx_t *ctx = calloc(1, sizeof *ctx);
+    ctx->bt = backtest_new(acfg, &rcfg, &pcfg);
     md_normalizer_t *norm = md_normalizer_new();
     //  As gateway-md does: one record type carries the trades, so a stream
     //  with several schemas never counts a trade twice.
@@ -184,7 +322,7 @@ main(int argc, char **argv)
             failed = 1;
             continue;
         }
-        md_normalizer_process(norm, rec, contract, s_emit, &ctx);
+        s_process(ctx, norm, replay, rec, contract);
         if ((replay_records(replay) & 0xFFFF) == 0 && ofts_clock_mono_ns() >= next_progress) {
             log_info("backtest: %.0f%%, %llu records", replay_progress(replay) * 100.0,
                      (unsigned long long) replay_records(replay));
@@ -192,19 +330,18 @@ main(int argc, char **argv)
         }
     }
     double secs = (double) (ofts_clock_mono_ns() - t0) / 1e9;
-    backtest_finish(ctx.bt);
-    uint64_t events = backtest_events(ctx.bt);
-    if (events == 0)
-        s_explain_no_events(norm, replay);
+    backtest_finish(ctx->bt);
+    uint64_t events = backtest_events(ctx->bt);
+    s_explain_no_events(ctx, files, nfiles);
     const bt_trade_t *trades;
-    size_t nt = backtest_trades(ctx.bt, &trades);
+    size_t nt = backtest_trades(ctx->bt, &trades);
     report_t *report = report_new(trades, nt);
     printf("ofts backtest: %llu records, %llu market events in %.2f s (%.2f M events/s)\n",
            (unsigned long long) replay_records(replay), (unsigned long long) events, secs,
            secs > 0 ? (double) events / secs / 1e6 : 0.0);
     printf("signals %llu, approved %llu, rejected %llu, open P&L $%.2f\n\n",
-           (unsigned long long) backtest_signals(ctx.bt), (unsigned long long) backtest_approved(ctx.bt),
-           (unsigned long long) backtest_rejected(ctx.bt), backtest_open_pnl_cents(ctx.bt) / 100.0);
+           (unsigned long long) backtest_signals(ctx->bt), (unsigned long long) backtest_approved(ctx->bt),
+           (unsigned long long) backtest_rejected(ctx->bt), backtest_open_pnl_cents(ctx->bt) / 100.0);
     report_print(report, stdout);
     if (list) {
         printf("\ntrades\n");
@@ -222,7 +359,7 @@ main(int argc, char **argv)
         FILE *f = fopen(html, "w");
         bool written = false;
         if (f) {
-            report_html(report, ctx.bt, f);
+            report_html(report, ctx->bt, f);
             written = !ferror(f);
             written = fclose(f) == 0 && written;
         }
@@ -235,7 +372,8 @@ main(int argc, char **argv)
     }
     report_destroy(&report);
     md_normalizer_destroy(&norm);
-    backtest_destroy(&ctx.bt);
+    backtest_destroy(&ctx->bt);
+    free(ctx);
     replay_destroy(&replay);
     of_config_destroy(&acfg);
     return failed;

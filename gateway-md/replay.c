@@ -50,6 +50,7 @@ struct _replay_t {
     source_t src[MAX_FILES];
     size_t count;
     dbn_record_t current;
+    size_t current_file;    //  the file `current` came from
     uint64_t records, errors;
     char error[600];
 };
@@ -133,6 +134,7 @@ replay_next(replay_t *self, const dbn_record_t **rec, const char **contract)
     if (!best)
         return 0;
     self->current = best->rec;
+    self->current_file = (size_t) (best - self->src);
     best->have = false;
     self->records++;
     *rec = &self->current;
@@ -147,6 +149,7 @@ replay_error(replay_t *self)
 }
 
 uint64_t replay_records(replay_t *self) { return self->records; }
+size_t replay_current_file(replay_t *self) { return self->current_file; }
 uint64_t replay_errors(replay_t *self) { return self->errors; }
 
 double

@@ -49,6 +49,8 @@ const dbn_metadata_t *replay_metadata(replay_t *self, size_t index);
 //  it is dropped and the next call goes on with the others.
 int replay_next(replay_t *self, const dbn_record_t **rec, const char **contract);
 const char *replay_error(replay_t *self);
+//  Index (order of replay_add_file) of the file the last record came from.
+size_t replay_current_file(replay_t *self);
 uint64_t replay_records(replay_t *self);
 uint64_t replay_errors(replay_t *self);
 //  Fraction of the input bytes read so far, 0..1.

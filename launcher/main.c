@@ -216,6 +216,29 @@ s_config_confirms_live(json_t *root)
     return false;
 }
 
+//  A file that names bus.endpoints replaces the default set: a service ofts
+//  up starts but that file forgot (the recorder, say) could never bind.
+//  Said here, before anything starts, not by a dying service.
+static int
+s_missing_endpoint(const char *path, json_t *eps, const up_args_t *a, const char **services, int nservices)
+{
+    for (int i = 0; i < nservices; i++) {
+        if (!s_in_list(a->only, services[i]) || strcmp(services[i], "forwarder") == 0)
+            continue;               //  not started here / the forwarder's own config
+        bool ctl = strcmp(services[i], "risk") == 0 || strcmp(services[i], "gateway-order") == 0;
+        json_t *mine = json_object_get(eps, services[i]);
+        const char *kind = !json_is_string(json_object_get(mine, "pub")) ? "pub"
+                         : ctl && !json_is_string(json_object_get(mine, "ctl")) ? "ctl" : NULL;
+        if (kind) {
+            fprintf(stderr, "ofts: config error: %s: bus.endpoints.%s.%s: missing, but ofts up starts %s "
+                            "(a file naming bus.endpoints replaces the default set: name %s's too, or leave it "
+                            "out of up.services)\n", path, services[i], kind, services[i], services[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 //  Rules between keys that no single service can see.
 static int
 s_cross_check(ofts_config_t *cfg, const up_args_t *a, const char **services, int nservices)
@@ -257,6 +280,8 @@ s_cross_check(ofts_config_t *cfg, const up_args_t *a, const char **services, int
             }
         }
     }
+    if (s_missing_endpoint(path, eps, a, services, nservices) != 0)
+        return OFTS_EXIT_CONFIG;
     const char *journal = json_string_value(json_object_get(json_object_get(root, "risk"), "journal"));
     json_t *go = json_object_get(root, "gateway_order");
     const char *store = json_string_value(json_object_get(go, "db_path"));

@@ -5,6 +5,7 @@
 #include <ftw.h>
 #include <poll.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,4 +366,129 @@ e2e_run(char *const argv[], const char *log_path)
         if (errno != EINTR)
             return -1;
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+e2e_capture(char *const argv[], const char *dir, bool with_stdout, char *out, size_t size)
+{
+    char log[1024];
+    snprintf(log, sizeof log, "%s/capture.txt", dir);
+    remove(log);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            dup2(fd, STDERR_FILENO);
+            if (with_stdout)
+                dup2(fd, STDOUT_FILENO);
+        }
+        execv(argv[0], argv);
+        fprintf(stderr, "e2e: cannot exec %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    int status = 0;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    FILE *f = fopen(log, "r");
+    size_t n = f ? fread(out, 1, size - 1, f) : 0;
+    out[n] = '\0';
+    if (f)
+        fclose(f);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+e2e_lines(const char *text)
+{
+    int n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    return n;
+}
+
+void
+e2e_write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+int
+e2e_up_until_replayed(const char *dir, const char *cfg, int grace_ms, int wait_ms)
+{
+    char ofts[1024], errlog[1024], grace[16];
+    e2e_bin("ofts", ofts, sizeof ofts);
+    snprintf(errlog, sizeof errlog, "%s/up.stderr", dir);
+    snprintf(grace, sizeof grace, "%d", grace_ms);
+    e2e_proc_t up;
+    char *argv[] = { ofts, "up", "--config", (char *) cfg, "--until-exit", "gateway-md", "--grace-ms", grace,
+                     "--quiet", NULL };
+    if (e2e_spawn(&up, argv, false, errlog) != 0)
+        return -1;
+    int status = e2e_wait_exit(&up, wait_ms);
+    if (status == -1) {
+        fprintf(stderr, "e2e: `ofts up` did not finish the replay within %d ms: stopping it\n", wait_ms);
+        e2e_stop(&up, SIGINT, 15000);
+        return -1;
+    }
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int
+e2e_sql_int(const char *db_path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    int n = -1;
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 1000);
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+    }
+    sqlite3_close(db);
+    return n;
+}
+
+int
+e2e_run_with_config(const char *dir, const char *extra_json, const char *bin, const char *sub, const char *flag,
+                    bool with_stdout, char *out, size_t size)
+{
+    char path[1024];
+    char *cfg = e2e_write_config(dir, extra_json);
+    char *argv[6];
+    int n = 0;
+    argv[n++] = (char *) e2e_bin(bin, path, sizeof path);
+    if (sub)
+        argv[n++] = (char *) sub;
+    argv[n++] = "--config";
+    argv[n++] = cfg;
+    if (flag)
+        argv[n++] = (char *) flag;
+    argv[n] = NULL;
+    int rc = e2e_capture(argv, dir, with_stdout, out, size);
+    free(cfg);
+    return rc;
+}
+
+int
+e2e_dir_setup(char **dir, const char *tag)
+{
+    *dir = e2e_tempdir(tag);
+    return *dir ? 0 : -1;
+}
+
+int
+e2e_dir_teardown(char **dir)
+{
+    e2e_rmtree(*dir);
+    free(*dir);
+    *dir = NULL;
+    return 0;
 }

@@ -57,5 +57,29 @@ pid_t e2e_child_pid(pid_t parent, const char *exe_name);
 int e2e_kill_children(void);
 //  Number of lines of path containing needle (-1 when path cannot be read).
 int e2e_count_lines(const char *path, const char *needle);
+//  Run argv to the end with what it writes in out: stderr, and stdout too
+//  when with_stdout (else stdout is inherited); dir holds the capture file.
+//  Returns its exit code, or -1 when it did not exit normally.
+int e2e_capture(char *const argv[], const char *dir, bool with_stdout, char *out, size_t size);
+//  Write extra_json as the test config of dir (e2e_write_config) and run
+//  `BIN [SUB] --config CFG [FLAG]` (sub and flag may be NULL) to the end,
+//  its output in out as e2e_capture. Returns its exit code.
+int e2e_run_with_config(const char *dir, const char *extra_json, const char *bin, const char *sub, const char *flag,
+                        bool with_stdout, char *out, size_t size);
+//  A test group's temp dir: setup makes it (0, or -1), teardown removes it.
+int e2e_dir_setup(char **dir, const char *tag);
+int e2e_dir_teardown(char **dir);
+//  Newlines in text (a refusal is one line).
+int e2e_lines(const char *text);
+//  Write text to path, replacing it.
+void e2e_write_text(const char *path, const char *text);
+//  `ofts up --config cfg --until-exit gateway-md --grace-ms grace_ms --quiet`
+//  (stderr to dir/up.stderr), waited for up to wait_ms; stopped (SIGINT)
+//  when it has not finished by then. Returns its exit code, -1 when it did
+//  not finish in time or did not exit normally.
+int e2e_up_until_replayed(const char *dir, const char *cfg, int grace_ms, int wait_ms);
+//  The first column of the first row of sql on the SQLite file db_path
+//  (read-only), or -1 when it cannot be read.
+int e2e_sql_int(const char *db_path, const char *sql);
 
 #endif

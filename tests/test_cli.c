@@ -22,25 +22,7 @@ static char *s_dir;
 static int
 s_run(char *const argv[], char *out, size_t size)
 {
-    char log[1024];
-    snprintf(log, sizeof log, "%s/out.txt", s_dir);
-    remove(log);
-    pid_t pid = fork();
-    if (pid == 0) {
-        FILE *f = freopen(log, "w", stdout);
-        (void) f;
-        dup2(STDOUT_FILENO, STDERR_FILENO);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status = 0;
-    waitpid(pid, &status, 0);
-    FILE *f = fopen(log, "r");
-    size_t n = f ? fread(out, 1, size - 1, f) : 0;
-    out[n] = '\0';
-    if (f)
-        fclose(f);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return e2e_capture(argv, s_dir, true, out, size);
 }
 
 static char *
@@ -238,57 +220,102 @@ static void
 t_up_check_config_layered(void **state)
 {
     (void) state;
-    char bin[1024], out[8192], path[1024], sim[1024];
+    char bin[1024], out[8192], path[1024], sim[1024], text[2048];
     snprintf(path, sizeof path, "%s/my.json", s_dir);
     snprintf(sim, sizeof sim, "%s/market.dbn", s_dir);
-    FILE *f = fopen(sim, "w");
-    fputs("x", f);
-    fclose(f);
-    f = fopen(path, "w");
-    fprintf(f, "{\"risk\": {\"cooldown_minutes\": 2, \"journal\": \"%s/var/r.sqlite\"},"
-               " \"gateway_order\": {\"db_path\": \"%s/var/o.db\"}}\n", s_dir, s_dir);
-    fclose(f);
+    e2e_write_text(sim, "x");
+    snprintf(text, sizeof text, "{\"risk\": {\"cooldown_minutes\": 2, \"journal\": \"%s/var/r.sqlite\"},"
+             " \"gateway_order\": {\"db_path\": \"%s/var/o.db\"}}\n", s_dir, s_dir);
+    e2e_write_text(path, text);
     char *argv[] = { (char *) e2e_bin("ofts", bin, sizeof bin), "up", "--config", path, "--replay", sim,
-                     "--check-config", NULL };
+                     "--check-config", NULL, NULL, NULL };
     int rc = s_run(argv, out, sizeof out);
     if (rc != 0)
         fail_msg("ofts up --check-config on a 3-key file: exit %d\n%s", rc, out);
     assert_non_null(strstr(out, "config OK for ofts up"));
-    f = fopen(path, "w");
-    fputs("{\"bus\": {\"endpoints\": {\"gateway-md\": {\"pub\": \"tcp://127.0.0.1:47101\"},"
-          " \"analyzer\": {\"pub\": \"tcp://127.0.0.1:47101\"}}}}\n", f);
-    fclose(f);
+    e2e_write_text(path, "{\"bus\": {\"endpoints\": {\"gateway-md\": {\"pub\": \"tcp://127.0.0.1:47101\"},"
+                         " \"analyzer\": {\"pub\": \"tcp://127.0.0.1:47101\"}}}}\n");
     assert_int_equal(s_run(argv, out, sizeof out), 2);
     assert_non_null(strstr(out, "bus.endpoints.analyzer.pub: tcp://127.0.0.1:47101 is also gateway-md's"));
+
+    //  The file's endpoint set replaces the defaults and forgets the
+    //  recorder, which ofts up starts: refused, one line naming both. It
+    //  used to pass the check and then the recorder could not bind.
+    static const char *five =
+        "{\"bus\": {\"endpoints\": {\"gateway-md\": {\"pub\": \"ipc://%s/md\"},"
+        " \"analyzer\": {\"pub\": \"ipc://%s/an\"}, \"monitor\": {\"pub\": \"ipc://%s/mon\"},"
+        " \"risk\": {\"pub\": \"ipc://%s/risk\"%s},"
+        " \"gateway-order\": {\"pub\": \"ipc://%s/go\", \"ctl\": \"ipc://%s/go.ctl\"}}}}\n";
+    snprintf(text, sizeof text, five, s_dir, s_dir, s_dir, s_dir, ", \"ctl\": \"ipc:///tmp/r.ctl\"", s_dir, s_dir);
+    e2e_write_text(path, text);
+    assert_int_equal(s_run(argv, out, sizeof out), 2);
+    assert_int_equal(e2e_lines(out), 1);
+    assert_non_null(strstr(out, "my.json: bus.endpoints.recorder.pub: missing, but ofts up starts recorder"));
+    //  Not started here (--only): nothing to refuse.
+    argv[7] = "--only";
+    argv[8] = "gateway-md,analyzer,risk,gateway-order,monitor";
+    rc = s_run(argv, out, sizeof out);
+    if (rc != 0)
+        fail_msg("--only without the recorder: exit %d\n%s", rc, out);
+    //  risk without its control socket (ofts cmd, the kill switch).
+    snprintf(text, sizeof text, five, s_dir, s_dir, s_dir, s_dir, "", s_dir, s_dir);
+    e2e_write_text(path, text);
+    assert_int_equal(s_run(argv, out, sizeof out), 2);
+    assert_non_null(strstr(out, "bus.endpoints.risk.ctl: missing, but ofts up starts risk"));
+}
+
+//  Issue 14: a run that decodes 0 market events for a file, or for a
+//  symbol of a file, says so once, after the run, with the reason. Two
+//  files: the simulator's months (its calendar spread GCZ6-GCG7 is not an
+//  instrument ofts trades) and one of 0.00001 minutes: its 5 symbol
+//  mappings and no market record.
+static void
+t_backtest_zero_events_said_once(void **state)
+{
+    (void) state;
+    char bin[1024], out[16384];
+    char *months = e2e_sim_months_file(s_dir, "months.dbn.zst", 2, 7);
+    char *empty = e2e_sim_file(s_dir, "empty.dbn.zst", 0.00001, 7);
+    assert_non_null(months);
+    assert_non_null(empty);
+    char *argv[] = { (char *) e2e_bin("ofts-backtest", bin, sizeof bin), months, empty, NULL };
+    assert_int_equal(e2e_capture(argv, s_dir, false, out, sizeof out), 0);
+    fprintf(stderr, "%s", out);
+    char want[1200];
+    snprintf(want, sizeof want, "%s: 0 market events for GCZ6-GCG7 (", months);
+    assert_non_null(strstr(out, want));
+    assert_non_null(strstr(out, "records, not in the instrument table)"));
+    snprintf(want, sizeof want, "%s: 0 market events from 5 records: none is a trade or book record", empty);
+    assert_non_null(strstr(out, want));
+    //  Once per run, not per record; the healthy symbols are not named.
+    assert_int_equal(e2e_lines(out), 2);
+    assert_null(strstr(out, "GCZ6 ("));
+    free(months);
+    free(empty);
 }
 
 static void
 t_gateway_order_live_on_paper_refused(void **state)
 {
     (void) state;
-    char bin[1024], out[4096];
-    char *cfg = e2e_write_config(s_dir, "{\"gateway_order\":{\"broker\":\"paper\"}}");
-    char *argv[] = { (char *) e2e_bin("ofts-gateway-order", bin, sizeof bin), "--config", cfg, "--live", NULL };
-    assert_int_equal(s_run(argv, out, sizeof out), 2);
+    char out[4096];
+    assert_int_equal(e2e_run_with_config(s_dir, "{\"gateway_order\":{\"broker\":\"paper\"}}", "ofts-gateway-order",
+                                         NULL, "--live", true, out, sizeof out), 2);
     assert_non_null(strstr(out, "--live given but gateway_order.broker is \"paper\""));
-    free(cfg);
 }
 
 static int
 s_setup(void **state)
 {
     (void) state;
-    s_dir = e2e_tempdir("cli");
-    return s_dir ? 0 : -1;
+    return e2e_dir_setup(&s_dir, "cli");
 }
 
 static int
 s_teardown(void **state)
 {
     (void) state;
-    e2e_rmtree(s_dir);
-    free(s_dir);
-    return 0;
+    return e2e_dir_teardown(&s_dir);
 }
 
 int
@@ -301,6 +328,7 @@ main(void)
         cmocka_unit_test(t_keys_help_force_and_modes),
         cmocka_unit_test(t_up_missing_replay_file),
         cmocka_unit_test(t_up_check_config_layered),
+        cmocka_unit_test(t_backtest_zero_events_said_once),
         cmocka_unit_test(t_gateway_order_live_on_paper_refused),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -17,36 +17,7 @@ static char *s_dir;
 static int
 s_run(char *const argv[], char *err, size_t size)
 {
-    char log[1024];
-    snprintf(log, sizeof log, "%s/stderr.txt", s_dir);
-    remove(log);
-    e2e_proc_t p;
-    assert_int_equal(e2e_spawn(&p, argv, false, log), 0);
-    int status;
-    waitpid(p.pid, &status, 0);
-    FILE *f = fopen(log, "r");
-    size_t n = f ? fread(err, 1, size - 1, f) : 0;
-    err[n] = '\0';
-    if (f)
-        fclose(f);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static int
-s_lines(const char *text)
-{
-    int n = 0;
-    for (const char *p = text; *p; p++)
-        n += *p == '\n';
-    return n;
-}
-
-static void
-s_write(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    fputs(text, f);
-    fclose(f);
+    return e2e_capture(argv, s_dir, false, err, size);
 }
 
 static void
@@ -56,7 +27,7 @@ t_missing_file(void **state)
     char ofts[1024], err[4096];
     char *argv[] = { (char *) e2e_bin("ofts", ofts, sizeof ofts), "up", "--config", "/nonexistent/ofts.json", NULL };
     assert_int_equal(s_run(argv, err, sizeof err), 2);
-    assert_int_equal(s_lines(err), 1);
+    assert_int_equal(e2e_lines(err), 1);
     assert_non_null(strstr(err, "/nonexistent/ofts.json: cannot open"));
 }
 
@@ -66,51 +37,47 @@ t_bad_json(void **state)
     (void) state;
     char path[1024], ofts[1024], err[4096];
     snprintf(path, sizeof path, "%s/bad.json", s_dir);
-    s_write(path, "{\n  \"bus\": {\n    \"hwm\": 10,\n  }\n}\n");
+    e2e_write_text(path, "{\n  \"bus\": {\n    \"hwm\": 10,\n  }\n}\n");
     char *argv[] = { (char *) e2e_bin("ofts", ofts, sizeof ofts), "up", "--config", path, NULL };
     assert_int_equal(s_run(argv, err, sizeof err), 2);
-    assert_int_equal(s_lines(err), 1);
+    assert_int_equal(e2e_lines(err), 1);
     assert_non_null(strstr(err, "bad.json:4:"));
     assert_non_null(strstr(err, "bad JSON"));
+}
+
+//  `BIN [SUB] --config <extra over the test config> [FLAG]`: exit code,
+//  stderr in err.
+static int
+s_check(const char *bin, const char *sub, const char *extra, const char *flag, char *err, size_t size)
+{
+    return e2e_run_with_config(s_dir, extra, bin, sub, flag, false, err, size);
 }
 
 static void
 t_unknown_keys(void **state)
 {
     (void) state;
-    char ofts[1024], mon[1024], err[4096];
-    char *cfg = e2e_write_config(s_dir, "{\"up\":{\"servics\":[]}}");
-    char *argv[] = { (char *) e2e_bin("ofts", ofts, sizeof ofts), "up", "--config", cfg, NULL };
-    assert_int_equal(s_run(argv, err, sizeof err), 2);
-    assert_int_equal(s_lines(err), 1);
+    char err[4096];
+    assert_int_equal(s_check("ofts", "up", "{\"up\":{\"servics\":[]}}", NULL, err, sizeof err), 2);
+    assert_int_equal(e2e_lines(err), 1);
     assert_non_null(strstr(err, "config.json: up.servics: unknown key"));
-    free(cfg);
-
-    cfg = e2e_write_config(s_dir, "{\"monitor\":{\"check_mss\":5}}");
-    char *argv2[] = { (char *) e2e_bin("ofts-monitor", mon, sizeof mon), "--config", cfg, "--check-config", NULL };
-    assert_int_equal(s_run(argv2, err, sizeof err), 2);
-    assert_int_equal(s_lines(err), 1);
+    assert_int_equal(s_check("ofts-monitor", NULL, "{\"monitor\":{\"check_mss\":5}}", "--check-config", err,
+                             sizeof err), 2);
+    assert_int_equal(e2e_lines(err), 1);
     assert_non_null(strstr(err, "config.json: monitor.check_mss: unknown key"));
-    free(cfg);
-
-    cfg = e2e_write_config(s_dir, "{\"riks\":{}}");
-    argv2[2] = cfg;
-    assert_int_equal(s_run(argv2, err, sizeof err), 2);
+    assert_int_equal(s_check("ofts-monitor", NULL, "{\"riks\":{}}", "--check-config", err, sizeof err), 2);
     assert_non_null(strstr(err, "config.json: riks: unknown key"));
-    free(cfg);
 }
 
 static void
 t_bad_endpoint(void **state)
 {
     (void) state;
-    char mon[1024], err[4096];
-    char *cfg = e2e_write_config(s_dir, "{\"bus\":{\"endpoints\":{\"risk\":{\"pub\":\"tcp://nowhere\"}}}}");
-    char *argv[] = { (char *) e2e_bin("ofts-monitor", mon, sizeof mon), "--config", cfg, "--check-config", NULL };
-    assert_int_equal(s_run(argv, err, sizeof err), 2);
-    assert_int_equal(s_lines(err), 1);
+    char err[4096];
+    assert_int_equal(s_check("ofts-monitor", NULL, "{\"bus\":{\"endpoints\":{\"risk\":{\"pub\":\"tcp://nowhere\"}}}}",
+                             "--check-config", err, sizeof err), 2);
+    assert_int_equal(e2e_lines(err), 1);
     assert_non_null(strstr(err, "config.json: bus.endpoints.risk.pub: bad endpoint 'tcp://nowhere'"));
-    free(cfg);
 }
 
 //  Issue 11 §5: numbers that passed --check-config and then broke the
@@ -141,34 +108,24 @@ t_numbers_bounded_and_ctl_exposed(void **state)
           "{\"bus\":{\"endpoints\":{\"risk\":{\"pub\":\"tcp://127.0.0.1:47103\",\"ctl\":\"tcp://10.1.2.3:47113\"}}}}",
           "bus.endpoints.risk.ctl: tcp://10.1.2.3:47113 is reachable from the network without CURVE" },
     };
+    char err[4096];
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char bin[1024], err[4096];
-        char *cfg = e2e_write_config(s_dir, cases[i].extra);
-        char *argv[] = { (char *) e2e_bin(cases[i].bin, bin, sizeof bin), "--config", cfg, "--check-config", NULL };
-        int rc = s_run(argv, err, sizeof err);
-        if (rc != 2 || s_lines(err) != 1 || !strstr(err, cases[i].want))
+        int rc = s_check(cases[i].bin, NULL, cases[i].extra, "--check-config", err, sizeof err);
+        if (rc != 2 || e2e_lines(err) != 1 || !strstr(err, cases[i].want))
             fail_msg("%s with %s: exit %d, stderr '%s'", cases[i].bin, cases[i].extra, rc, err);
-        free(cfg);
     }
     //  `ofts up` refuses it too, before starting anything.
-    char ofts[1024], err[4096];
-    char *cfg = e2e_write_config(s_dir, "{\"bus\":{\"hwm\":-1}}");
-    char *argv[] = { (char *) e2e_bin("ofts", ofts, sizeof ofts), "up", "--config", cfg, NULL };
-    assert_int_equal(s_run(argv, err, sizeof err), 2);
+    assert_int_equal(s_check("ofts", "up", "{\"bus\":{\"hwm\":-1}}", NULL, err, sizeof err), 2);
     assert_non_null(strstr(err, "bus.hwm: must be between 1 and 10000000"));
-    free(cfg);
 }
 
 static void
 t_good_config_checks_clean(void **state)
 {
     (void) state;
-    char mon[1024], err[4096];
-    char *cfg = e2e_write_config(s_dir, NULL);
-    char *argv[] = { (char *) e2e_bin("ofts-monitor", mon, sizeof mon), "--config", cfg, "--check-config", NULL };
-    assert_int_equal(s_run(argv, err, sizeof err), 0);
+    char err[4096];
+    assert_int_equal(s_check("ofts-monitor", NULL, NULL, "--check-config", err, sizeof err), 0);
     assert_string_equal(err, "");
-    free(cfg);
 }
 
 //  A ProjectX config is a real account: `ofts up` wants it confirmed, by
@@ -202,17 +159,14 @@ static int
 s_setup(void **state)
 {
     (void) state;
-    s_dir = e2e_tempdir("cfg");
-    return s_dir ? 0 : -1;
+    return e2e_dir_setup(&s_dir, "cfg");
 }
 
 static int
 s_teardown(void **state)
 {
     (void) state;
-    e2e_rmtree(s_dir);
-    free(s_dir);
-    return 0;
+    return e2e_dir_teardown(&s_dir);
 }
 
 int

@@ -559,19 +559,8 @@ s_run_replay(const char *dir, const char *sim, int speed, const char *risk_extra
              " \"gateway_order\":{\"broker\":\"paper\"}}",
              sim, speed, risk_extra);
     char *cfg = e2e_write_config(dir, extra);
-    char ofts[1024], errlog[1024];
-    e2e_bin("ofts", ofts, sizeof ofts);
-    snprintf(errlog, sizeof errlog, "%s/up.stderr", dir);
-    char *up_argv[] = { ofts, "up", "--config", cfg, "--until-exit", "gateway-md", "--grace-ms", "3000", "--quiet",
-                        NULL };
-    assert_int_equal(e2e_spawn(&s_up, up_argv, false, errlog), 0);
     //  Generous: a loaded CI machine paces the replay far below 60x.
-    int status = e2e_wait_exit(&s_up, 100000);
-    if (status == -1) {
-        e2e_stop(&s_up, SIGINT, 15000);
-        fail_msg("`ofts up` did not finish the replay within 100 s");
-    }
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(e2e_up_until_replayed(dir, cfg, 3000, 100000), 0);
     free(cfg);
 }
 

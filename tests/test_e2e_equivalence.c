@@ -212,22 +212,12 @@ t_bus_equals_backtest(void **state)
     fprintf(stderr, "backtest: %zu trades, %ld approvals\n", nbt, bt_approved);
     assert_true(nbt >= 3);
 
-    char ofts[1024], errlog[1024], log[1024];
-    e2e_bin("ofts", ofts, sizeof ofts);
-    snprintf(errlog, sizeof errlog, "%s/up.stderr", dir);
+    char log[1024];
     snprintf(log, sizeof log, "%s/logs/orderflow_trading.log", dir);
     int64_t start = e2e_now_ms();
-    e2e_proc_t up;
-    char *up_argv[] = { ofts, "up", "--config", cfg, "--until-exit", "gateway-md", "--grace-ms", "2000", "--quiet",
-                        NULL };
-    assert_int_equal(e2e_spawn(&up, up_argv, false, errlog), 0);
-    int status = e2e_wait_exit(&up, 100000);
-    if (status == -1) {
-        e2e_stop(&up, SIGINT, 15000);
-        fail_msg("`ofts up` did not finish the replay within 100 s");
-    }
+    int rc = e2e_up_until_replayed(dir, cfg, 2000, 100000);
     fprintf(stderr, "ofts up: replay and stop in %.1f s\n", (double) (e2e_now_ms() - start) / 1000.0);
-    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_int_equal(rc, 0);
     //  Nothing was lost on the way: no service saw a sequence gap or died.
     //  (Each service's stop line counts its gaps: ", gaps 0,".)
     int stops = e2e_count_lines(log, ", gaps ");

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,23 +25,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "e2e_util.h"
-
-//  One integer from a read-only look at a store; -1 when it cannot.
-static int
-s_count(const char *db_path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int n = -1;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_busy_timeout(db, 1000);
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
-}
 
 //  Write zeros until the file system says it is full.
 static void
@@ -174,7 +156,7 @@ t_disk_full_goes_reducing_on_the_bus(void **state)
 
     //  An entry has filled: a position is open. Then the disk is full.
     int64_t deadline = e2e_now_ms() + 120000;
-    while (s_count(store, "SELECT (SELECT count(*) FROM fills WHERE role = 0)"
+    while (e2e_sql_int(store, "SELECT (SELECT count(*) FROM fills WHERE role = 0)"
                           " - (SELECT count(*) FROM fills WHERE role <> 0)") < 1) {
         if (e2e_now_ms() > deadline) {
             e2e_stop(&up, SIGINT, 15000);
@@ -185,7 +167,7 @@ t_disk_full_goes_reducing_on_the_bus(void **state)
     s_fill_disk(filler);
     int lines_at_full = e2e_count_lines(log, "");
     fprintf(stderr, "disk full; entries filled so far: %d\n",
-            s_count(store, "SELECT count(*) FROM fills WHERE role = 0"));
+            e2e_sql_int(store, "SELECT count(*) FROM fills WHERE role = 0"));
 
     //  gateway-order says it, risk hears it over the bus, the activity log
     //  tells the operator.
@@ -216,9 +198,9 @@ t_disk_full_goes_reducing_on_the_bus(void **state)
     char journal[700];
     snprintf(journal, sizeof journal, "%s/var/risk.sqlite", dir);
     int64_t until = e2e_now_ms() + 10000;
-    while (s_count(journal, "SELECT count(*) FROM fills") != e2e_count_lines(log, " CT FILL ")) {
+    while (e2e_sql_int(journal, "SELECT count(*) FROM fills") != e2e_count_lines(log, " CT FILL ")) {
         if (e2e_now_ms() > until)
-            fail_msg("risk's journal holds %d fills, the bus carried %d", s_count(journal, "SELECT count(*) FROM fills"),
+            fail_msg("risk's journal holds %d fills, the bus carried %d", e2e_sql_int(journal, "SELECT count(*) FROM fills"),
                      e2e_count_lines(log, " CT FILL "));
         usleep(100000);
     }

@@ -14,7 +14,6 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,21 +35,6 @@ typedef struct {
     char log[600];
     e2e_proc_t proc;
 } svc_t;
-
-static int
-s_count(const char *db_path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    int n = -1;
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
-    }
-    sqlite3_close(db);
-    return n;
-}
 
 static void
 s_start(svc_t *s, const char *name, const char *config)
@@ -158,7 +142,7 @@ t_rogue_md_publisher(void **state)
     ofts_bus_t *risk = ofts_bus_new("risk");
     ofts_bus_set_secret(risk, ofts_trust_process_secret());
     assert_int_equal(ofts_bus_bind(risk, risk_ep), 0);
-    while (s_count(store, "SELECT count(*) FROM orders WHERE client_order_id LIKE 'legit-1%'") < 1) {
+    while (e2e_sql_int(store, "SELECT count(*) FROM orders WHERE client_order_id LIKE 'legit-1%'") < 1) {
         assert_true(e2e_now_ms() < deadline);
         s_publish_order(risk, "risk.order.GC.", "legit-1", "GC");
         usleep(50000);
@@ -185,7 +169,7 @@ t_rogue_md_publisher(void **state)
             s_publish_command(rogue, "md.trade.GC.", OFTS__COMMAND_TYPE__CMD_RESUME);
             s_publish_order(rogue, "risk.order.NQ.", "rogue-2", "NQ");
             usleep(50000);
-            assert_int_equal(s_count(store, "SELECT count(*) FROM orders WHERE client_order_id LIKE 'rogue%'"), 0);
+            assert_int_equal(e2e_sql_int(store, "SELECT count(*) FROM orders WHERE client_order_id LIKE 'rogue%'"), 0);
             assert_false(s_logged(&go, "entries accepted again"));
         }
     }
@@ -196,7 +180,7 @@ t_rogue_md_publisher(void **state)
         usleep(50000);
     }
     assert_false(s_logged(&go, "entries accepted again"));
-    assert_int_equal(s_count(store, "SELECT count(*) FROM orders WHERE client_order_id LIKE 'rogue%'"), 0);
+    assert_int_equal(e2e_sql_int(store, "SELECT count(*) FROM orders WHERE client_order_id LIKE 'rogue%'"), 0);
     ofts_bus_destroy(&rogue);
     ofts_bus_destroy(&risk);
     ofts_trust_set_process_secret(NULL);
@@ -242,7 +226,7 @@ t_risk_fills_and_commands(void **state)
     assert_int_equal(s_ofts_cmd(rk.config, "kill", log), 0);
     assert_true(s_logged(&rk, "kill: forwarding CMD_KILL"));
     const char *cmd_state = "SELECT value FROM state WHERE key='cmd_state'";
-    assert_int_equal(s_count(journal, cmd_state), OFTS__TRADING_STATE__STATE_HALTED);
+    assert_int_equal(e2e_sql_int(journal, cmd_state), OFTS__TRADING_STATE__STATE_HALTED);
     //  Fills from the analyzer's and gateway-md's endpoints (signed: a
     //  compromised service) under their topics, and an unsigned rogue on
     //  gateway-order's free endpoint under exec.fill.; and a RESUME Command
@@ -263,10 +247,10 @@ t_risk_fills_and_commands(void **state)
         s_publish_fill(md, "md.trade.GC.");
         s_publish_command(md, "md.trade.GC.", OFTS__COMMAND_TYPE__CMD_RESUME);
         usleep(50000);
-        assert_int_equal(s_count(journal, "SELECT count(*) FROM fills"), 0);
-        assert_int_equal(s_count(journal, cmd_state), OFTS__TRADING_STATE__STATE_HALTED);
+        assert_int_equal(e2e_sql_int(journal, "SELECT count(*) FROM fills"), 0);
+        assert_int_equal(e2e_sql_int(journal, cmd_state), OFTS__TRADING_STATE__STATE_HALTED);
     }
-    assert_int_equal(s_count(journal, "SELECT count(*) FROM fills"), 0);
+    assert_int_equal(e2e_sql_int(journal, "SELECT count(*) FROM fills"), 0);
 
     //  No credential: refused at once (-2).
     ofts_trust_set_process_secret(NULL);
@@ -276,7 +260,7 @@ t_risk_fills_and_commands(void **state)
     assert_true(s_logged(&rk, "no operator credential"));
     assert_int_equal(ofts_trust_use_secret_file(secret), 0);
 
-    assert_int_equal(s_count(journal, cmd_state), OFTS__TRADING_STATE__STATE_HALTED);
+    assert_int_equal(e2e_sql_int(journal, cmd_state), OFTS__TRADING_STATE__STATE_HALTED);
     //  With another bus secret `ofts cmd` is refused.
     char other_dir[700], other_cfg_text[900];
     snprintf(other_dir, sizeof other_dir, "%s/other", rk.dir);
@@ -387,9 +371,9 @@ t_risk_port_hijack(void **state)
         assert_true(e2e_now_ms() < deadline);
         s_publish_order(rogue, "risk.order.GC.", "rogue-hijack", "GC");
         usleep(50000);
-        assert_int_equal(s_count(store, "SELECT count(*) FROM orders"), 0);
+        assert_int_equal(e2e_sql_int(store, "SELECT count(*) FROM orders"), 0);
     }
-    assert_int_equal(s_count(store, "SELECT count(*) FROM orders"), 0);
+    assert_int_equal(e2e_sql_int(store, "SELECT count(*) FROM orders"), 0);
     zsock_destroy(&rogue_ctl);
     ofts_bus_destroy(&rogue);
     assert_int_equal(e2e_stop(&go.proc, SIGTERM, 10000), 0);
@@ -445,9 +429,9 @@ t_curve_per_key_powers(void **state)
         s_publish_order(md, "md.trade.NQ.", "md-key-1", "NQ");
         s_publish_order(md, "risk.order.NQ.", "md-key-2", "NQ");
         usleep(50000);
-        assert_int_equal(s_count(store, "SELECT count(*) FROM orders"), 0);
+        assert_int_equal(e2e_sql_int(store, "SELECT count(*) FROM orders"), 0);
     }
-    assert_int_equal(s_count(store, "SELECT count(*) FROM orders"), 0);
+    assert_int_equal(e2e_sql_int(store, "SELECT count(*) FROM orders"), 0);
     ofts_bus_destroy(&md);
     ofts_curve_set_process(NULL);
     ofts_curve_destroy(&curve);
