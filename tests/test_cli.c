@@ -294,6 +294,29 @@ t_backtest_zero_events_said_once(void **state)
     free(empty);
 }
 
+//  `make demo` stopped at once when ofts-recorder was not built: exit 127
+//  and "rejected the configuration", the cause hidden. A missing service
+//  binary is named, with what to do.
+static void
+t_up_names_missing_binary(void **state)
+{
+    (void) state;
+    char bin[1024], lonely[1024], out[8192], sim[1024];
+    snprintf(lonely, sizeof lonely, "%s/lonely", s_dir);
+    assert_int_equal(mkdir(lonely, 0700), 0);
+    snprintf(lonely, sizeof lonely, "%s/lonely/ofts", s_dir);
+    char *cp[] = { "/bin/cp", (char *) e2e_bin("ofts", bin, sizeof bin), lonely, NULL };
+    assert_int_equal(e2e_run(cp, NULL), 0);
+    snprintf(sim, sizeof sim, "%s/lonely.dbn", s_dir);
+    e2e_write_text(sim, "x");
+    char *cfg = e2e_write_config(s_dir, NULL);
+    char *argv[] = { lonely, "up", "--config", cfg, "--replay", sim, "--check-config", NULL };
+    assert_int_equal(s_run(argv, out, sizeof out), 127);
+    assert_non_null(strstr(out, "lonely/ofts-recorder: No such file or directory: build it (cmake --build build "
+                                "--target ofts-recorder)"));
+    free(cfg);
+}
+
 static void
 t_gateway_order_live_on_paper_refused(void **state)
 {
@@ -329,6 +352,7 @@ main(void)
         cmocka_unit_test(t_up_missing_replay_file),
         cmocka_unit_test(t_up_check_config_layered),
         cmocka_unit_test(t_backtest_zero_events_said_once),
+        cmocka_unit_test(t_up_names_missing_binary),
         cmocka_unit_test(t_gateway_order_live_on_paper_refused),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
