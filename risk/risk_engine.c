@@ -52,6 +52,9 @@ typedef struct {
     size_t nmonths;
     bool has_lead;
     char lead[32];                      //  the traded contract: entries only here
+    int64_t lead_hold;                  //  trades of the root before a lead the
+                                        //  journal gave back may roll (volume
+                                        //  is not journaled: it is re-learnt)
     bool has_approval;                  //  cooldown start and the last order
     int64_t last_approval_ns;
     Ofts__OrderRequest last;
@@ -329,6 +332,21 @@ s_remember_approval(risk_engine_t *self, risk_slot_t *sl, const Ofts__OrderReque
     sl->last.reasons = (char *) "";
 }
 
+//  The traded contract risk had chosen before the restart (a pin in the
+//  config wins: it may have changed on purpose).
+static void
+s_replay_lead(risk_engine_t *self, const char *root, const char *contract)
+{
+    risk_slot_t *sl = s_slot(self, root);
+    if (!sl || !contract || !contract[0] || risk_config_traded_contract(&self->cfg, root))
+        return;
+    sl->has_lead = true;
+    snprintf(sl->lead, sizeof sl->lead, "%s", contract);
+    sl->lead_hold = self->cfg.roll_trades;
+    log_info("%s traded contract is %s (journal; held for the next %d trades while volume is re-learnt)", root,
+             contract, self->cfg.roll_trades);
+}
+
 static void
 s_replay_state(void *arg, const char *key, int64_t value, const char *text)
 {
@@ -349,6 +367,8 @@ s_replay_state(void *arg, const char *key, int64_t value, const char *text)
         self->cmd_state = (Ofts__TradingState) value;
         snprintf(self->cmd_reason, sizeof self->cmd_reason, "%s", text);
     }
+    else if (strncmp(key, "lead.", 5) == 0)
+        s_replay_lead(self, key + 5, text);
 }
 
 static void
@@ -757,8 +777,12 @@ risk_engine_on_signal(risk_engine_t *self, const Ofts__Signal *sig, int64_t now)
 //  trades, exponentially weighted - what Databento's volume-ranked
 //  continuous symbol (GC.v.0) names. A challenger must lead by roll_margin
 //  to take over, so two months trading alike do not flap.
+//  The decision is journaled (state "lead.<ROOT>"): a restarted risk keeps
+//  trading the same contract, and holds it until it has seen roll_trades
+//  trades of the root again - the weights it decides by start from zero,
+//  and the first print of a thin month must not become the traded contract.
 static void
-s_rank_volume(risk_engine_t *self, risk_slot_t *sl, risk_month_t *m, uint32_t size)
+s_rank_volume(risk_engine_t *self, risk_slot_t *sl, risk_month_t *m, uint32_t size, int64_t now)
 {
     int64_t keep = self->cfg.roll_trades;
     for (size_t i = 0; i < sl->nmonths; i++)
@@ -766,6 +790,10 @@ s_rank_volume(risk_engine_t *self, risk_slot_t *sl, risk_month_t *m, uint32_t si
     m->volume += (int64_t) size * VOLUME_ONE;
     if (risk_config_traded_contract(&self->cfg, sl->ins->root))
         return;                         //  pinned: set at start, never rolls by itself
+    if (sl->lead_hold > 0) {
+        sl->lead_hold--;
+        return;
+    }
     if (sl->has_lead && strcmp(sl->lead, m->contract) == 0)
         return;
     const risk_month_t *lead = sl->has_lead ? s_month(sl, sl->lead, false) : NULL;
@@ -778,6 +806,9 @@ s_rank_volume(risk_engine_t *self, risk_slot_t *sl, risk_month_t *m, uint32_t si
         log_info("%s traded contract is %s (the most volume so far)", sl->ins->root, m->contract);
     sl->has_lead = true;
     snprintf(sl->lead, sizeof sl->lead, "%s", m->contract);
+    char key[48];
+    snprintf(key, sizeof key, "lead.%s", sl->ins->root);
+    s_save_state(self, key, 0, sl->lead, now);
 }
 
 void
@@ -792,7 +823,7 @@ risk_engine_on_trade(risk_engine_t *self, const Ofts__Trade *t, int64_t now)
     m->has_price = true;
     m->last_price = t->price;
     m->last_md_ns = now;
-    s_rank_volume(self, sl, m, t->size ? t->size : 1);
+    s_rank_volume(self, sl, m, t->size ? t->size : 1, now);
     //  Only the position's own month moves its unrealized P&L.
     if (sl->qty != 0 && strcmp(m->contract, sl->contract) == 0) {
         s_roll_day(self, now);

@@ -886,6 +886,58 @@ t_pinned_contract(void **state)
     assert_int_equal(f->orders, 1);
 }
 
+static const char *
+s_lead(fx_t *f)
+{
+    const char *lead = risk_engine_traded_contract(f->eng, "GC");
+    return lead ? lead : "(none)";
+}
+
+//  issue 12: the traded contract is journaled. Restarted mid-session, risk
+//  keeps trading GCZ6: the first print after the restart (a thin GCG7
+//  one) must not become the traded contract, and a GCZ6 signal is approved.
+//  The volume rule still rolls once GCG7 really leads, after the hold.
+static void
+t_lead_survives_restart(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.roll_trades = 50;
+    s_reconfigure(f);
+    char err[256];
+    risk_journal_t *j = risk_journal_open(f->path, err, sizeof err);
+    assert_non_null(j);
+    assert_int_equal(risk_engine_attach_journal(f->eng, j, f->t0), 0);
+    for (int i = 0; i < 40; i++)
+        s_print(f, "GCZ6", "2350.0", 4, f->t0 + i * MS);
+    assert_string_equal(s_lead(f), "GCZ6");
+    risk_engine_destroy(&f->eng);
+    risk_journal_destroy(&j);
+
+    s_new_engine(f);
+    j = risk_journal_open(f->path, err, sizeof err);
+    assert_int_equal(risk_engine_attach_journal(f->eng, j, f->t0 + SEC), 0);
+    assert_string_equal(s_lead(f), "GCZ6");
+    s_print(f, "GCG7", "2360.0", 1, f->t0 + 2 * SEC);
+    s_print(f, "GCZ6", "2350.0", 1, f->t0 + 2 * SEC + MS);
+    assert_string_equal(s_lead(f), "GCZ6");
+    s_month_signal(f, "z-1", "GCZ6", OFTS__SIDE__SIDE_BUY, "2350.0", f->t0 + 2 * SEC + 2 * MS);
+    assert_int_equal(f->orders, 1);
+    assert_string_equal(f->last_order.contract, "GCZ6");
+    //  A real roll: GCG7 takes the volume; after the 50-trade hold it leads.
+    int i = 0;
+    while (strcmp(s_lead(f), "GCZ6") == 0 && i < 1000)
+        s_print(f, "GCG7", "2360.0", 6, f->t0 + 3 * SEC + i++ * MS);
+    assert_string_equal(s_lead(f), "GCG7");
+    assert_true(i >= 45);               //  not before the hold (50 trades) is over
+    risk_engine_destroy(&f->eng);
+    //  ... and that decision is the one the next restart keeps.
+    s_new_engine(f);
+    assert_int_equal(risk_engine_attach_journal(f->eng, j, f->t0 + 4 * SEC), 0);
+    assert_string_equal(s_lead(f), "GCG7");
+    risk_engine_destroy(&f->eng);
+    risk_journal_destroy(&j);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 int
 main(void)
@@ -896,6 +948,7 @@ main(void)
         T(t_order_gateway_reducing),
         T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_quotes_refresh_staleness), T(t_bad_events),
         T(t_other_month_never_prices), T(t_roll), T(t_pinned_contract),
+        T(t_lead_survives_restart),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
