@@ -45,6 +45,8 @@ typedef struct {
     int64_t px_id;                      //  ProjectX order id; 0 until known
     char contract_id[PROJECTX_CONTRACT_LEN];
     bool flatten;                       //  a closeContract stand-in
+    int64_t tif_deadline_ns;            //  limit entry: cancel unfilled after (0: none)
+    bool tif_lapsed;                    //  we cancelled it for its time in force
 } tracked_t;
 
 typedef struct {
@@ -56,6 +58,7 @@ struct _broker_projectx_t {
     broker_t broker;
     projectx_t *client;
     int poll_ms;
+    int64_t entry_tif_ns;               //  limit entries' time in force (0: none)
     char *hub_url;
     //  The caller's thread (broker_ops) only:
     tracked_t *orders;
@@ -278,6 +281,64 @@ broker_projectx_contract_for(const char *active_id, const char *contract, char *
 }
 
 //  ---------------------------------------------------------------------------
+//  Time in force of limit entries (issue 12: like paper, an entry limit not
+//  filled within entry_tif_ms is cancelled and reported EXPIRED). ProjectX
+//  has no time in force of its own for our orders; with Auto OCO brackets
+//  the legs exist only once the entry fills, so a lapsed entry never gets
+//  its bracket. The clock is the caller's (place and poll get the same).
+
+static bool
+s_tif_applies(const broker_projectx_t *self, const broker_order_t *o)
+{
+    return self->entry_tif_ns > 0 && o->role == OFTS__ORDER_ROLE__ROLE_ENTRY
+        && o->type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT && !broker_status_terminal(o->status);
+}
+
+//  From now (our place) or from the broker's creation time (an entry found
+//  at the broker after a restart).
+static void
+s_tif_start(broker_projectx_t *self, tracked_t *t, int64_t from_ns)
+{
+    if (t && !t->tif_deadline_ns && s_tif_applies(self, &t->order) && from_ns > 0)
+        t->tif_deadline_ns = from_ns + self->entry_tif_ns;
+}
+
+static broker_result_t s_cancel(void *impl, const char *client_order_id, int64_t now_ns);
+
+//  Cancel the limit entries whose time in force lapsed. A cancel refused
+//  (it filled meanwhile) is left to the polls; an ambiguous one is tried
+//  again a second later.
+static void
+s_tif_check(broker_projectx_t *self, int64_t now_ns)
+{
+    for (size_t i = 0; i < self->norders; i++) {
+        tracked_t *t = &self->orders[i];
+        if (!t->tif_deadline_ns || t->tif_lapsed || now_ns < t->tif_deadline_ns || !s_tif_applies(self, &t->order))
+            continue;
+        log_info("projectx: %s: time in force %lld ms lapsed unfilled: cancelling", t->order.client_order_id,
+                 (long long) (self->entry_tif_ns / NS_PER_MS));
+        broker_result_t rc = s_cancel(self, t->order.client_order_id, now_ns);
+        t = &self->orders[i];
+        if (rc == BROKER_AMBIGUOUS)
+            t->tif_deadline_ns = now_ns + 1000 * NS_PER_MS;
+        else
+            t->tif_lapsed = rc == BROKER_OK;
+    }
+}
+
+//  Our cancel for the time in force shows as CANCELLED at the broker: say
+//  EXPIRED and why, as paper does.
+static void
+s_tif_report(const broker_projectx_t *self, const tracked_t *t, broker_order_t *o)
+{
+    if (!t || !t->tif_lapsed || o->status != OFTS__ORDER_STATUS__STATUS_CANCELLED)
+        return;
+    o->status = OFTS__ORDER_STATUS__STATUS_EXPIRED;
+    snprintf(o->text, sizeof(o->text), "time in force %lld ms lapsed %s", (long long) (self->entry_tif_ns / NS_PER_MS),
+             o->filled_quantity ? "partly filled: rest cancelled" : "unfilled");
+}
+
+//  ---------------------------------------------------------------------------
 //  broker_ops
 
 //  A bracket leg's distance from the entry reference in whole ticks. 0 when
@@ -361,7 +422,7 @@ s_place(void *impl, broker_order_t *order, int64_t now_ns)
     if (rc == PROJECTX_OK) {
         order->status = OFTS__ORDER_STATUS__STATUS_WORKING;
         order->text[0] = 0;
-        s_track(self, order, res.order_id, c->id);
+        s_tif_start(self, s_track(self, order, res.order_id, c->id), now_ns);
         broker_emit_order(&self->broker, order);
         s_poll_soon(self);
         return BROKER_OK;
@@ -524,6 +585,7 @@ s_apply_orders(broker_projectx_t *self, const snapshot_t *snap)
         }
         if (!ours)
             continue;
+        s_tif_report(self, t, &o);
         if (t && t->order.status == o.status && t->order.filled_quantity == o.filled_quantity
             && t->order.price == o.price)
             continue;
@@ -532,7 +594,8 @@ s_apply_orders(broker_projectx_t *self, const snapshot_t *snap)
             o.stop = t->order.stop;
             o.take_profit = t->order.take_profit;
         }
-        s_track(self, &o, info->id, info->contract_id);
+        t = s_track(self, &o, info->id, info->contract_id);
+        s_tif_start(self, t, info->created_ns);
         broker_emit_order(&self->broker, &o);
     }
 }
@@ -732,6 +795,7 @@ s_poll(void *impl, int64_t now_ns)
     bool up = self->hub_up;
     pthread_mutex_unlock(&self->mx);
     self->hub_up_seen = up;
+    s_tif_check(self, now_ns);
     if (!snap)
         return;
     if (snap->orders_ok)
@@ -865,8 +929,35 @@ s_hub_token(void *arg)
     return projectx_token_copy(self->client, self->token, sizeof self->token) ? self->token : NULL;
 }
 
-//  One poll: three reads, coalescing every doorbell since the last one.
+//  A poll not yet applied is replaced by a newer one; a read the newer one
+//  could not make keeps the older answer (the legs an earlier Order/search
+//  saw must not vanish because the next one got a 429).
 static void
+s_snapshot_keep(snapshot_t *newer, snapshot_t *older)
+{
+    if (!newer->orders_ok && older->orders_ok) {
+        newer->orders = older->orders;
+        newer->norders = older->norders;
+        newer->orders_ok = true;
+        newer->as_of_ns = older->as_of_ns;  //  the window moves by what was read
+        older->orders = NULL;
+    }
+    if (!newer->trades_ok && older->trades_ok) {
+        newer->trades = older->trades;
+        newer->ntrades = older->ntrades;
+        newer->trades_ok = true;
+        older->trades = NULL;
+    }
+    if (!newer->positions_ok && older->positions_ok) {
+        memcpy(newer->positions, older->positions, sizeof newer->positions);
+        newer->npositions = older->npositions;
+        newer->positions_ok = true;
+    }
+}
+
+//  One poll: three reads, coalescing every doorbell since the last one.
+//  False when a read failed: what it would have said is still unknown.
+static bool
 s_poll_once(broker_projectx_t *self, int64_t since_ns)
 {
     snapshot_t *snap = calloc(1, sizeof *snap);
@@ -883,14 +974,20 @@ s_poll_once(broker_projectx_t *self, int64_t since_ns)
                                                  &count) == PROJECTX_OK;
     snap->npositions = count < MAX_SYMBOLS ? count : MAX_SYMBOLS;
     pthread_mutex_lock(&self->mx);
-    if (self->ready)
+    if (self->ready) {
         self->stats.snapshots_replaced++;
+        s_snapshot_keep(snap, self->ready);
+    }
     s_snapshot_free(&self->ready);      //  the newer one says everything it did
     self->ready = snap;
     self->stats.polls++;
     if (snap->norders > self->stats.max_rows)
         self->stats.max_rows = snap->norders;
+    bool complete = snap->orders_ok && snap->trades_ok && snap->positions_ok;
+    if (!complete)
+        self->stats.polls_incomplete++;
     pthread_mutex_unlock(&self->mx);
+    return complete;
 }
 
 static void *
@@ -940,7 +1037,15 @@ s_io_main(void *arg)
         pthread_mutex_unlock(&self->mx);
         self->doorbell = false;
         self->last_poll_ms = now;
-        s_poll_once(self, since);
+        //  A read that failed (a 429, a time-out) is asked again at the next
+        //  doorbell slot, not at the timed poll: the events that rang were
+        //  consumed by this poll, and with the hub up the timed poll is 10 x
+        //  poll_ms away - longer than the protection grace. (The soak's
+        //  unprotected positions: an entry filled, Order/search got 429s,
+        //  the legs stayed unseen until the timed poll, and the manager
+        //  flattened a position whose stop and target were working.)
+        if (!s_poll_once(self, since))
+            self->doorbell = true;
     }
     projectx_userhub_destroy(&self->hub);       //  sends the SignalR Close
     if (self->ws) {
@@ -968,6 +1073,12 @@ broker_projectx_new(projectx_t *client, int poll_ms, const char *hub_url)
     if (!self->io_started)
         log_error("projectx: cannot start the I/O thread: no polling");
     return self;
+}
+
+void
+broker_projectx_set_entry_tif(broker_projectx_t *self, int64_t entry_tif_ms)
+{
+    self->entry_tif_ns = entry_tif_ms > 0 ? entry_tif_ms * NS_PER_MS : 0;
 }
 
 bool

@@ -53,12 +53,17 @@ typedef struct _broker_projectx_t broker_projectx_t;
 //  Takes ownership of client, which must be logged in (projectx_login).
 //  hub_url ("https://rtc.topstepx.com/hubs/user") may be NULL: REST only.
 broker_projectx_t *broker_projectx_new(projectx_t *client, int poll_ms, const char *hub_url);
+//  Limit entries not filled within entry_tif_ms (of the clock place and
+//  poll are given) are cancelled and reported EXPIRED; 0 = good till
+//  cancelled (the default). gateway-order passes gateway_order.entry_tif_ms.
+void broker_projectx_set_entry_tif(broker_projectx_t *self, int64_t entry_tif_ms);
 //  True while the user hub is connected and subscribed.
 bool broker_projectx_hub_up(broker_projectx_t *self);
 
 typedef struct {
     uint64_t polls;                 //  REST polls made (3 reads each)
     uint64_t snapshots_replaced;    //  polls superseded before being applied
+    uint64_t polls_incomplete;      //  polls with a read that failed (asked again soon)
     uint64_t hub_events, hub_ups;   //  doorbells, (re)connections that subscribed
     uint64_t max_rows;              //  most Order/search rows in one poll
     size_t tracked;                 //  orders followed now

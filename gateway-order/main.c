@@ -312,6 +312,7 @@ s_open_projectx(app_t *app, settings_t *set, bool live)
             }
             app->projectx = broker_projectx_new(client, set->poll_ms, set->projectx.user_hub_url);
             app->hub_expected = set->projectx.user_hub_url && *set->projectx.user_hub_url;
+            broker_projectx_set_entry_tif(app->projectx, set->paper.entry_tif_ms);
             app->broker = broker_projectx_broker(app->projectx);
             log_warn("LIVE: trading TopstepX account %lld through ProjectX",
                      (long long) projectx_account_id(client));
