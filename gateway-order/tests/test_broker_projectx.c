@@ -102,11 +102,11 @@ s_setup_with(void **state, const char *extra)
 
 static int s_setup(void **state) { return s_setup_with(state, NULL); }
 
-//  Same, with the user hub as the doorbell: the timed poll (10 x 3 s while
-//  the hub is up) is so slow that only hub events can make the test pass
-//  in time; a doorbell poll comes at most every 3 s.
+//  The user hub as the doorbell: a new adapter and manager (poll_ms, grace)
+//  on the fixture's store; a client with fast retries when fast (backoff 50
+//  ms, one read retry), else the defaults.
 static int
-s_setup_hub(void **state)
+s_setup_hub_with(void **state, int poll_ms, int64_t grace_ms, bool fast)
 {
     if (s_setup_with(state, NULL) != 0)
         return -1;
@@ -119,52 +119,33 @@ s_setup_hub(void **state)
     cfg.username = USER;
     cfg.api_key = KEY;
     cfg.account_name = ACCOUNT;
+    if (fast) {
+        cfg.backoff_initial_ms = 50;
+        cfg.read_retries = 1;
+    }
     projectx_t *client = projectx_new(&cfg);
     if (!client || projectx_login(client) != PROJECTX_OK)
         return -1;
-    f->bp = broker_projectx_new(client, 3000, f->mock.hub_url);
+    f->bp = broker_projectx_new(client, poll_ms, f->mock.hub_url);
     order_manager_config_t ocfg;
     order_manager_config_defaults(&ocfg);
     ocfg.reconcile_ms = 0;
-    ocfg.protect_grace_ms = 5000;
+    ocfg.protect_grace_ms = grace_ms;
     f->om = order_manager_new(broker_projectx_broker(f->bp), f->store, &ocfg);
     order_manager_set_publisher(f->om, s_publish, f);
     order_manager_start(f->om, ofts_clock_now_ns());
     return 0;
 }
-//  The hub as doorbell, one read retry: a poll whose Order/search the mock
-//  refuses twice takes a few seconds (Retry-After 1 s, then the other reads
-//  wait out the client's cool-down). Timed poll 20 s (hub up), doorbell
-//  polls at most every 2 s, protection grace 8 s.
-static int
-s_setup_hub_fast(void **state)
-{
-    if (s_setup_with(state, NULL) != 0)
-        return -1;
-    fx_t *f = *state;
-    order_manager_destroy(&f->om);
-    broker_projectx_destroy(&f->bp);
-    projectx_config_t cfg;
-    projectx_config_defaults(&cfg);
-    cfg.base_url = f->mock.base_url;
-    cfg.username = USER;
-    cfg.api_key = KEY;
-    cfg.account_name = ACCOUNT;
-    cfg.backoff_initial_ms = 50;
-    cfg.read_retries = 1;
-    projectx_t *client = projectx_new(&cfg);
-    if (!client || projectx_login(client) != PROJECTX_OK)
-        return -1;
-    f->bp = broker_projectx_new(client, 2000, f->mock.hub_url);
-    order_manager_config_t ocfg;
-    order_manager_config_defaults(&ocfg);
-    ocfg.reconcile_ms = 0;
-    ocfg.protect_grace_ms = 8000;
-    f->om = order_manager_new(broker_projectx_broker(f->bp), f->store, &ocfg);
-    order_manager_set_publisher(f->om, s_publish, f);
-    order_manager_start(f->om, ofts_clock_now_ns());
-    return 0;
-}
+
+//  The timed poll (10 x 3 s while the hub is up) is so slow that only hub
+//  events can make the test pass in time; a doorbell poll comes at most
+//  every 3 s.
+static int s_setup_hub(void **state) { return s_setup_hub_with(state, 3000, 5000, false); }
+
+//  A poll whose Order/search the mock refuses twice takes a few seconds
+//  (Retry-After 1 s, then the other reads wait out the client's cool-down).
+//  Timed poll 20 s (hub up), doorbell polls at most every 2 s, grace 8 s.
+static int s_setup_hub_fast(void **state) { return s_setup_hub_with(state, 2000, 8000, true); }
 
 static int s_setup_position_brackets(void **state) { return s_setup_with(state, "--position-brackets"); }
 
