@@ -112,9 +112,19 @@ s_seen(order_manager_t *self, const char *client_order_id)
     return self->store ? order_store_order_get(self->store, client_order_id, NULL) : 0;
 }
 
+//  Ids seen this run, kept in memory for a fast answer. With a healthy store
+//  (which holds every id before it is placed) the set is dropped when it
+//  grows past SEEN_MAX: a service running for days must not keep every id
+//  it ever saw (issue 13); the store answers for the older ones. Without a
+//  store (backtests) or once it failed, memory is the only guard: kept.
+#define SEEN_MAX 4096
+
 static void
 s_mark_seen(order_manager_t *self, const char *client_order_id)
 {
+    if (zhashx_size(self->seen) >= SEEN_MAX && self->store && !self->reducing
+        && !order_store_failed(self->store))
+        zhashx_purge(self->seen);
     zhashx_update(self->seen, client_order_id, (void *) 1);
 }
 
@@ -1207,3 +1217,4 @@ uint64_t order_manager_placed(order_manager_t *self) { return self->placed; }
 uint64_t order_manager_duplicates(order_manager_t *self) { return self->duplicates; }
 uint64_t order_manager_flattens(order_manager_t *self) { return self->flattens; }
 uint64_t order_manager_fills(order_manager_t *self) { return self->fills; }
+size_t order_manager_ids_in_memory(order_manager_t *self) { return zhashx_size(self->seen); }

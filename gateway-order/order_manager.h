@@ -107,5 +107,6 @@ uint64_t order_manager_placed(order_manager_t *self);       //  broker place cal
 uint64_t order_manager_duplicates(order_manager_t *self);   //  requests ignored as seen
 uint64_t order_manager_flattens(order_manager_t *self);     //  broker flatten calls
 uint64_t order_manager_fills(order_manager_t *self);        //  new fills published
+size_t order_manager_ids_in_memory(order_manager_t *self);  //  ids cached for "seen"
 
 #endif

@@ -326,7 +326,16 @@ main(int argc, char **argv)
     }
     const int poll_ms = 15000;          //  doorbell polls at most every 15 s
     s.bp = broker_projectx_new(client, poll_ms, s.mock.hub_url);
-    s.store = order_store_new(":memory:");
+    //  A store on disk, as the service has: its history is on disk, not in
+    //  this process's memory (an in-memory SQLite database held every order
+    //  of the run and was most of the RSS growth the first soak measured).
+    char store_dir[] = "/tmp/ofts-soak-XXXXXX", store_path[64];
+    if (!mkdtemp(store_dir)) {
+        fprintf(stderr, "soak-projectx: cannot make a temp dir\n");
+        return 1;
+    }
+    snprintf(store_path, sizeof store_path, "%s/gateway-order.db", store_dir);
+    s.store = order_store_new(store_path);
     order_manager_config_t ocfg;
     order_manager_config_defaults(&ocfg);
     //  The legs are seen at the next poll (<= 15 s), which on a loaded
@@ -347,10 +356,16 @@ main(int argc, char **argv)
         if (minute == 60 || (!rss_start && start + (minute + 1) * MIN_MS > end))
             rss_start = rss_kb();       //  after the first hour: warmed up
         if (minute % (23 * 60) == 0) {
-            printf("  day %lld done: %" PRIu64 " entries\n", (long long) (minute / (23 * 60)), s.entries);
+            printf("  day %lld done: %" PRIu64 " entries, RSS %ld kB\n", (long long) (minute / (23 * 60)),
+                   s.entries, rss_kb());
             fflush(stdout);
         }
     }
+    //  The end of trading: what gateway-order's own code grew to. The close
+    //  out below reads the mock's whole book (every order of the run, as
+    //  JSON) into this process to check it - that is the soak's checking,
+    //  not the service's memory - so RSS is taken here, and after it too.
+    long rss_end = rss_kb();
     //  Close out: flatten everything, wait until nothing works.
     Ofts__Command cmd = OFTS__COMMAND__INIT;
     cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
@@ -365,7 +380,7 @@ main(int argc, char **argv)
     } while (b.working && now_ms() < settle_end);
     s_run_until(&s, now_ms() + 5 * MIN_MS);     //  the last polls land
     s_check_books(&s, &b);
-    long rss_end = rss_kb();
+    long rss_checked = rss_kb();
     static broker_order_t open[16];
     size_t nopen = broker_open_orders(broker_projectx_broker(s.bp), open, 16);
     for (size_t i = 0; i < nopen; i++)
@@ -405,8 +420,11 @@ main(int argc, char **argv)
     printf("polls                        %" PRIu64 " (%" PRIu64 " hub events, most rows %" PRIu64 ")\n",
            bs.polls, bs.hub_events, bs.max_rows);
     printf("price sweeps (bursts)        %" PRIu64 "\n", s.sweeps);
-    printf("RSS                          %ld kB after 1 h, %ld kB at the end (bound +%d kB)\n",
-           rss_start, rss_end, RSS_BOUND_KB);
+    printf("RSS                          %ld kB after 1 h, %ld kB at the end of trading (bound +%d kB); "
+           "%ld kB after the close-out read the mock's whole book\n", rss_start, rss_end, RSS_BOUND_KB,
+           rss_checked);
+    printf("ids cached for resends       %zu (the store holds the rest); orders the adapter tracks %zu\n",
+           order_manager_ids_in_memory(s.om), bs.tracked);
 #if defined(__SANITIZE_ADDRESS__)
     //  ASan keeps freed memory in quarantine: RSS says nothing here.
     bool rss_ok = true;
@@ -424,5 +442,9 @@ main(int argc, char **argv)
     broker_projectx_destroy(&s.bp);
     order_store_destroy(&s.store);
     mock_stop(&s.mock);
+    char rm[96];
+    snprintf(rm, sizeof rm, "rm -rf %s", store_dir);
+    if (system(rm) != 0)
+        fprintf(stderr, "soak-projectx: could not remove %s\n", store_dir);
     return ok ? 0 : 1;
 }

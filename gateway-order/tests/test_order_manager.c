@@ -899,6 +899,40 @@ t_store_read_error_is_not_new(void **state)
     s_disk_fx_down(&fx);
 }
 
+//  issue 13 (a service running for days): the ids kept in memory for the
+//  "seen before" answer are bounded when a store holds them all; an id
+//  dropped from memory is still refused as a resend (the store answers).
+static void
+t_seen_ids_bounded(void **state)
+{
+    (void) state;
+    fake_t fake;
+    s_fake_init(&fake);
+    order_store_t *store = order_store_new(":memory:");
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(&fake.broker, store, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    Ofts__OrderRequest keep = s_request("keep-1", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &keep, 2);
+    assert_int_equal(fake.places, 1);
+    for (int i = 0; i < 5000; i++) {           //  refused (no stop), each one stored and seen
+        char id[32];
+        snprintf(id, sizeof id, "bad-%d", i);
+        Ofts__OrderRequest req = s_request(id, OFTS__SIDE__SIDE_BUY);
+        req.stop = 0;
+        s_npubs = 0;
+        order_manager_on_request(om, &req, 3 + i);
+    }
+    assert_true(order_manager_ids_in_memory(om) <= 4096);
+    s_npubs = 0;
+    order_manager_on_request(om, &keep, 10000);
+    assert_int_equal(fake.places, 1);
+    assert_int_equal(order_manager_duplicates(om), 1);
+    order_manager_destroy(&om);
+    order_store_destroy(&store);
+}
+
 //  A GCZ6 position is marked by GCZ6 only: a GCG7 print $20 away changes
 //  nothing (it used to mark the root: -$2,000 on one lot).
 static void
@@ -946,6 +980,7 @@ main(void)
         cmocka_unit_test_setup(t_disk_full_fails_closed, s_reset),
         cmocka_unit_test_setup(t_store_read_error_is_not_new, s_reset),
         cmocka_unit_test_setup(t_marks_per_contract, s_reset),
+        cmocka_unit_test_setup(t_seen_ids_bounded, s_reset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
