@@ -518,14 +518,48 @@ s_cancel_working(broker_projectx_t *self, const char *symbol, int64_t now_ns)
     return listed;
 }
 
+//  The position on symbol at the broker now: 1 read, 0 flat, -1 unreadable.
+//  A flatten never decides by the last poll: an entry that filled since
+//  (found when its cancel said "already filled") would be left open with
+//  its legs just cancelled - naked (found by the soak: a flatten all right
+//  after a place closed nothing, the position waited for the grace).
+static int
+s_position_now(broker_projectx_t *self, const char *symbol, broker_position_t *out)
+{
+    projectx_position_t px[MAX_SYMBOLS];
+    size_t count = 0;
+    if (projectx_open_positions(self->client, px, MAX_SYMBOLS, &count) != PROJECTX_OK)
+        return -1;
+    memset(out, 0, sizeof(*out));
+    broker_strlcpy(out->symbol, symbol, sizeof(out->symbol));
+    for (size_t i = 0; i < count && i < MAX_SYMBOLS; i++) {
+        const ofts_instrument_t *inst = s_instrument_of(px[i].contract_id);
+        if (inst && strcmp(inst->root, symbol) == 0 && px[i].size != 0) {
+            out->quantity += px[i].type == PROJECTX_POSITION_SHORT ? -px[i].size : px[i].size;
+            broker_strlcpy(out->contract, px[i].contract_id, sizeof(out->contract));
+        }
+    }
+    return out->quantity != 0;
+}
+
 static broker_result_t
 s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns)
 {
     broker_projectx_t *self = impl;
     bool all_cancelled = s_cancel_working(self, symbol, now_ns);
-    broker_position_t *pos = s_position(self, symbol);
+    broker_position_t now_pos, *pos = &now_pos;
+    int open = s_position_now(self, symbol, &now_pos);
+    if (open < 0) {
+        //  Unreadable: trust the last poll, and close anyway (a flat
+        //  contract answers PositionNotFound, handled below).
+        broker_position_t *last = s_position(self, symbol);
+        memset(&now_pos, 0, sizeof(now_pos));
+        if (last)
+            now_pos = *last;
+        log_warn("projectx: flatten %s: positions could not be read: closing anyway", symbol);
+    }
     const projectx_contract_t *c = s_contract(self, symbol);
-    if (!pos || pos->quantity == 0 || !c)
+    if (open == 0 || !c)
         return all_cancelled ? BROKER_OK : BROKER_AMBIGUOUS;    //  nothing to close
     projectx_status_t st;
     int rc = projectx_close_contract(self->client, c->id, &st);

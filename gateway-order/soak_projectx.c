@@ -3,6 +3,7 @@
     ofts-mock-projectx for days of simulated trading at accelerated time.
 
     Usage: soak-projectx [--days D] [--hours H] [--scale K] [--short]
+      (OFTS_SOAK_LOG=info|warn: more log lines on stderr; errors only by default)
       --days 3 (default): three 23-hour trading days; --hours: other length
       --scale 400 (default): 400 simulated seconds per real second; both
         processes read the projectx clock (OFTS_PROJECTX_TIME_SCALE), so
@@ -300,7 +301,11 @@ main(int argc, char **argv)
         snprintf(self_path, sizeof self_path, "%s", argv[0]);
         setenv("OFTS_BIN", dirname(self_path), 1);
     }
-    ofts_log_init("soak-projectx", OFTS_LOG_ERROR);
+    //  OFTS_SOAK_LOG=info: every order, fill, poll problem and hub change on
+    //  stderr (to find what led to a finding); errors only by default.
+    const char *level = getenv("OFTS_SOAK_LOG");
+    ofts_log_init("soak-projectx", level && !strcmp(level, "info") ? OFTS_LOG_INFO
+                                   : level && !strcmp(level, "warn") ? OFTS_LOG_WARN : OFTS_LOG_ERROR);
     soak_t s;
     memset(&s, 0, sizeof s);
     s.rng = 20261205;

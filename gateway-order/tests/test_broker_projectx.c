@@ -478,6 +478,43 @@ t_flatten_closes_contract(void **state)
     WAIT_FOR(f, broker_open_orders(broker_projectx_broker(f->bp), open, 8) == 0);
 }
 
+//  issue 13, found by the soak's close-out: a flatten right after an entry
+//  filled, before a poll told the adapter about the position. The flatten
+//  cancelled the legs and then, by its last poll, found nothing to close:
+//  the position stayed open and naked until the protection grace. A
+//  flatten reads the broker's position itself.
+static void
+t_flatten_right_after_fill(void **state)
+{
+    fx_t *f = *state;
+    Ofts__OrderRequest req = s_request("race-1");
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());    //  the mock fills it at once
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
+    cmd.symbol = "GC";
+    cmd.issued_by = "test";
+    order_manager_on_command(f->om, &cmd, ofts_clock_now_ns());    //  no poll in between
+    json_t *st = mock_admin(&f->mock, "/mock/state", NULL);
+    size_t open = 0, i;
+    json_t *row;
+    json_array_foreach(json_object_get(st, "positions"), i, row)
+        open += json_integer_value(json_object_get(row, "size")) != 0;
+    json_decref(st);
+    assert_int_equal(open, 0);                  //  closed by the flatten itself
+    //  The entry fill and the close arrive with the polls (the flatten's
+    //  requests used the budget: a few seconds).
+    int64_t deadline = ofts_clock_mono_ns() + 30LL * 1000000000LL;
+    while (!(f->fills_entry == 1 && order_store_fill_count(f->store) == 2) && ofts_clock_mono_ns() < deadline) {
+        order_manager_tick(f->om, ofts_clock_now_ns());
+        zclock_sleep(20);
+    }
+    assert_int_equal(f->fills_entry, 1);
+    assert_int_equal(order_store_fill_count(f->store), 2);     //  the entry and the close
+    assert_int_equal(order_manager_position(f->om, "GC"), 0);
+    assert_int_equal(order_manager_flattens(f->om), 1);
+}
+
 //  A bracketed market buy of 1 GC at 2350.0, stop 2349.0, target 2352.0.
 static broker_order_t
 s_entry(const char *id)
@@ -766,6 +803,7 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(t_restart_recovers_from_broker, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_orphan_legs_adopted_and_flattened, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_flatten_closes_contract, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_flatten_right_after_fill, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_sub_tick_bracket_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_thousands_of_orders_tracked, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_poll_never_waits_on_network, s_setup, s_teardown),
