@@ -561,16 +561,18 @@ s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns
     const projectx_contract_t *c = s_contract(self, symbol);
     if (open == 0 || !c)
         return all_cancelled ? BROKER_OK : BROKER_AMBIGUOUS;    //  nothing to close
+    //  The month the position is in (an old month after a roll), else the active one.
+    const char *contract_id = pos->contract[0] && !strncmp(pos->contract, "CON.", 4) ? pos->contract : c->id;
     projectx_status_t st;
-    int rc = projectx_close_contract(self->client, c->id, &st);
+    int rc = projectx_close_contract(self->client, contract_id, &st);
     if (rc == PROJECTX_REJECTED && st.error_code == 2) {
         //  PositionNotFound: it closed (a leg filled) since our last poll.
-        log_info("projectx: close %s: already flat", c->id);
+        log_info("projectx: close %s: already flat", contract_id);
         s_poll_soon(self);
         return all_cancelled ? BROKER_OK : BROKER_AMBIGUOUS;
     }
     if (rc == PROJECTX_REJECTED || rc == PROJECTX_ERROR) {
-        log_error("projectx: close %s: %s", c->id, st.text);
+        log_error("projectx: close %s: %s", contract_id, st.text);
         return BROKER_REJECTED;
     }
     if (!all_cancelled)
@@ -579,7 +581,7 @@ s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns
     memset(&o, 0, sizeof(o));
     broker_strlcpy(o.client_order_id, flatten_id, sizeof(o.client_order_id));
     broker_strlcpy(o.symbol, symbol, sizeof(o.symbol));
-    broker_strlcpy(o.contract, c->id, sizeof(o.contract));
+    broker_strlcpy(o.contract, contract_id, sizeof(o.contract));
     o.role = OFTS__ORDER_ROLE__ROLE_FLATTEN;
     o.side = pos->quantity > 0 ? OFTS__SIDE__SIDE_SELL : OFTS__SIDE__SIDE_BUY;
     o.type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
@@ -587,7 +589,7 @@ s_flatten(void *impl, const char *symbol, const char *flatten_id, int64_t now_ns
     o.status = OFTS__ORDER_STATUS__STATUS_WORKING;
     o.created_ns = o.updated_ns = now_ns;
     broker_strlcpy(o.text, "Position/closeContract", sizeof(o.text));
-    tracked_t *t = s_track(self, &o, 0, c->id);
+    tracked_t *t = s_track(self, &o, 0, contract_id);
     t->flatten = true;
     broker_emit_order(&self->broker, &o);
     s_poll_soon(self);                  //  look again soon
