@@ -24,39 +24,60 @@ typedef struct {
     const of_params_t *params;
     of_book_t *book;
     of_metrics_t *metrics;
-    of_signal_t *signal;
+    of_signal_t **signals;          //  one decision state per rule set
     Ofts__Metrics out;
 } s_state_t;
 
-struct _of_engine_t {
+//  A rule set: one analyzer config's signal rules and where its signals go.
+//  Rule sets of one engine share the book and the metrics (a sweep fans
+//  one metrics computation out to every configuration that agrees on it).
+typedef struct {
     of_config_t *config;
+    uint64_t seq[MAX_ROOTS];        //  signals per root, for ids
+    of_engine_signal_fn *fn;
+    void *arg;
+} s_rules_t;
+
+struct _of_engine_t {
+    of_config_t *config;            //  the first rule set's: metrics, book, rewind
     s_state_t **states;
     int32_t hash[HASH_SIZE];        //  state index by key prefix, -1 = empty
     size_t count, capacity;
-    uint64_t seq[MAX_ROOTS];        //  signals per root, for ids
+    s_rules_t *rules;
+    size_t nrules;
     of_engine_metrics_fn *metrics_fn;
     void *metrics_arg;
-    of_engine_signal_fn *signal_fn;
-    void *signal_arg;
     uint64_t events, signals, rejected, unknown, rewound;
 };
 
 of_engine_t *
 of_engine_new(of_config_t *config)
 {
+    return of_engine_new_multi(&config, 1);
+}
+
+of_engine_t *
+of_engine_new_multi(of_config_t **configs, size_t n)
+{
     of_engine_t *self = calloc(1, sizeof *self);
-    self->config = config;
+    self->config = configs[0];
+    self->rules = calloc(n, sizeof *self->rules);
+    self->nrules = n;
+    for (size_t k = 0; k < n; k++)
+        self->rules[k].config = configs[k];
     for (size_t i = 0; i < HASH_SIZE; i++)
         self->hash[i] = -1;
     return self;
 }
 
 static void
-s_state_destroy(s_state_t *s)
+s_state_destroy(of_engine_t *self, s_state_t *s)
 {
     of_book_destroy(&s->book);
     of_metrics_destroy(&s->metrics);
-    of_signal_destroy(&s->signal);
+    for (size_t k = 0; k < self->nrules; k++)
+        of_signal_destroy(&s->signals[k]);
+    free(s->signals);
     free(s);
 }
 
@@ -67,8 +88,9 @@ of_engine_destroy(of_engine_t **self_p)
         return;
     of_engine_t *self = *self_p;
     for (size_t i = 0; i < self->count; i++)
-        s_state_destroy(self->states[i]);
+        s_state_destroy(self, self->states[i]);
     free(self->states);
+    free(self->rules);
     free(self);
     *self_p = NULL;
 }
@@ -83,8 +105,16 @@ of_engine_set_metrics_fn(of_engine_t *self, of_engine_metrics_fn *fn, void *arg)
 void
 of_engine_set_signal_fn(of_engine_t *self, of_engine_signal_fn *fn, void *arg)
 {
-    self->signal_fn = fn;
-    self->signal_arg = arg;
+    of_engine_set_signal_fn_at(self, 0, fn, arg);
+}
+
+void
+of_engine_set_signal_fn_at(of_engine_t *self, size_t index, of_engine_signal_fn *fn, void *arg)
+{
+    if (index < self->nrules) {
+        self->rules[index].fn = fn;
+        self->rules[index].arg = arg;
+    }
 }
 
 //  Keys are short ("GCZ6"): comparing their first 8 bytes as one integer
@@ -110,7 +140,9 @@ s_state_new(of_engine_t *self, const char *key, const char *contract,
     s->params = of_config_params(self->config, ins);
     s->book = of_book_new(s->params->depth_levels);
     s->metrics = of_metrics_new(s->params);
-    s->signal = of_signal_new(s->params, ins);
+    s->signals = calloc(self->nrules, sizeof *s->signals);
+    for (size_t k = 0; k < self->nrules; k++)
+        s->signals[k] = of_signal_new(of_config_params(self->rules[k].config, ins), ins);
     ofts__metrics__init(&s->out);
     s->out.symbol = s->symbol;
     s->out.contract = s->contract;
@@ -236,15 +268,20 @@ of_engine_trade(of_engine_t *self, const Ofts__Trade *trade, int64_t ts_event)
     }
     else
         of_metrics_fill_rules(s->metrics, s->book, &s->out);
-    if (of_signal_due(s->signal, &s->out, now)) {
-        if (!full)
+    for (size_t k = 0; k < self->nrules; k++) {
+        if (!of_signal_due(s->signals[k], &s->out, now))
+            continue;
+        if (!full) {
             of_metrics_fill(s->metrics, s->book, &s->out);
+            full = true;
+        }
+        s_rules_t *rules = &self->rules[k];
         int root = of_config_index(s->instrument);
         Ofts__Signal signal;
-        of_signal_emit(s->signal, &s->out, now, ++self->seq[root], &signal);
+        of_signal_emit(s->signals[k], &s->out, now, ++rules->seq[root], &signal);
         self->signals++;
-        if (self->signal_fn)
-            self->signal_fn(self->signal_arg, &signal, now);
+        if (rules->fn)
+            rules->fn(rules->arg, &signal, now);
     }
     return 0;
 }
@@ -253,7 +290,9 @@ of_engine_trade(of_engine_t *self, const Ofts__Trade *trade, int64_t ts_event)
 static void
 s_after_book(of_engine_t *self, s_state_t *s)
 {
-    of_signal_observe(s->signal, of_metrics_imbalance(s->metrics), of_metrics_now(s->metrics));
+    double imbalance = of_metrics_imbalance(s->metrics);
+    for (size_t k = 0; k < self->nrules; k++)
+        of_signal_observe(s->signals[k], imbalance, of_metrics_now(s->metrics));
     s_emit_metrics(self, s);
 }
 

@@ -36,9 +36,17 @@ typedef void (of_engine_signal_fn)(void *arg, const Ofts__Signal *signal, int64_
 
 //  config is borrowed and must outlive the engine.
 of_engine_t *of_engine_new(of_config_t *config);
+//  n rule sets over one book and one set of metrics per contract: the
+//  configs must agree on everything the metrics read (window, levels,
+//  intensity sampling, block size, rewind; sweep_metrics_key() in
+//  backtest/). configs[0] drives the metrics; rule set k has its own
+//  re-arm state, signal ids and callback (of_engine_set_signal_fn_at), so
+//  each sees exactly the signals a one-config engine would make.
+of_engine_t *of_engine_new_multi(of_config_t **configs, size_t n);
 void of_engine_destroy(of_engine_t **self_p);
 void of_engine_set_metrics_fn(of_engine_t *self, of_engine_metrics_fn *fn, void *arg);
 void of_engine_set_signal_fn(of_engine_t *self, of_engine_signal_fn *fn, void *arg);
+void of_engine_set_signal_fn_at(of_engine_t *self, size_t index, of_engine_signal_fn *fn, void *arg);
 
 //  One event each. 0 = applied; -1 = rejected and counted (unknown
 //  instrument, size 0, no price). Metrics / signals arrive via callbacks.

@@ -14,14 +14,20 @@
 
 typedef struct {
     char symbol[16];
+    char contract[32];
     int32_t position;
     int64_t entry_px, entry_ts;
     uint32_t quantity;
     int64_t fees_cents;             //  of the fills so far
+    int64_t low_px, high_px;        //  traded range while held (MAE / MFE)
     char reasons[256];
     char signal_id[64];
+    int64_t stop_px, target_px;
+    double confidence;
     char pending_reasons[256];      //  from the last approved order
     char pending_signal[64];
+    int64_t pending_stop, pending_target;
+    double pending_confidence;
 } open_t;
 
 struct _backtest_t {
@@ -31,6 +37,11 @@ struct _backtest_t {
     order_manager_t *orders;
     paper_config_t pcfg;
     int64_t now;
+    bool driven;                    //  no analyzer, no chart data (sweep)
+    int held;                       //  positions open now (MAE / MFE tracking)
+    int64_t *days;                  //  session opens seen
+    size_t ndays, cap_days;
+    int64_t day_end;                //  the current session's earliest possible end
     uint64_t events, signals;
     bt_trade_t *trades;
     size_t ntrades, cap_trades;
@@ -86,6 +97,8 @@ s_open(backtest_t *self, const char *symbol)
 static void
 s_mark(backtest_t *self, const char *symbol, char kind, int direction, int64_t price)
 {
+    if (self->driven)
+        return;
     bt_series_t *s = s_series(self, symbol);
     if (s) {
         bt_mark_t m = { self->now, direction, price, kind };
@@ -95,13 +108,18 @@ s_mark(backtest_t *self, const char *symbol, char kind, int direction, int64_t p
 
 //  --- wiring: analyzer -> risk -> orders -> (fills) -> risk ---------------
 
-static void
-s_on_signal(void *arg, const Ofts__Signal *sig, int64_t ts_event)
+void
+backtest_on_signal(backtest_t *self, const Ofts__Signal *sig, int64_t ts_event)
 {
-    backtest_t *self = arg;
     self->signals++;
     s_mark(self, sig->symbol, 'S', sig->direction == OFTS__SIDE__SIDE_BUY ? 1 : -1, sig->entry);
     risk_engine_on_signal(self->risk, sig, ts_event);
+}
+
+static void
+s_on_signal(void *arg, const Ofts__Signal *sig, int64_t ts_event)
+{
+    backtest_on_signal(arg, sig, ts_event);
 }
 
 static void
@@ -112,6 +130,9 @@ s_on_order(void *arg, const Ofts__OrderRequest *req)
     if (o && !req->reduce_only) {
         snprintf(o->pending_reasons, sizeof o->pending_reasons, "%s", req->reasons);
         snprintf(o->pending_signal, sizeof o->pending_signal, "%s", req->signal_id);
+        o->pending_stop = req->stop;
+        o->pending_target = req->take_profit;
+        o->pending_confidence = req->confidence;
     }
     //  Not placed yet: the md event that caused the signal may be followed
     //  by others with the same ts_event (a trade, then the book it left),
@@ -154,6 +175,45 @@ s_on_command(void *arg, const Ofts__Command *cmd)
 }
 
 
+//  The traded range while a position is held: its worst and best prices.
+static void
+s_extend(open_t *o, int64_t price)
+{
+    if (price < o->low_px)
+        o->low_px = price;
+    if (price > o->high_px)
+        o->high_px = price;
+}
+
+static void
+s_trade_extras(const open_t *o, const ofts_instrument_t *in, bt_trade_t *t)
+{
+    snprintf(t->contract, sizeof t->contract, "%s", o->contract);
+    t->stop_px = o->stop_px;
+    t->target_px = o->target_px;
+    t->confidence = o->confidence;
+    int32_t pos = t->direction * (int32_t) t->quantity;
+    int64_t a = ofts_instrument_pnl_cents(in, o->entry_px, o->low_px, pos);
+    int64_t b = ofts_instrument_pnl_cents(in, o->entry_px, o->high_px, pos);
+    t->mae_cents = a < b ? a : b;
+    t->mfe_cents = a < b ? b : a;
+    if (t->mae_cents > 0)
+        t->mae_cents = 0;
+    if (t->mfe_cents < 0)
+        t->mfe_cents = 0;
+}
+
+//  Every trade print of a held contract widens its range.
+static void
+s_track_held(backtest_t *self, const Ofts__Trade *tr)
+{
+    for (size_t i = 0; i < self->nopen; i++) {
+        open_t *o = &self->open[i];
+        if (o->position && tr->contract && strcmp(o->contract, tr->contract) == 0)
+            s_extend(o, tr->price);
+    }
+}
+
 //  Round trips from fills: a fill that takes the position away from zero
 //  opens one, a fill that brings it back closes it.
 static void
@@ -175,14 +235,23 @@ s_on_fill(backtest_t *self, const Ofts__Fill *f)
         o->entry_px = f->price;
         o->entry_ts = self->now;
         o->quantity = f->quantity;
+        o->low_px = o->high_px = f->price;
+        snprintf(o->contract, sizeof o->contract, "%s", f->contract ? f->contract : "");
         snprintf(o->reasons, sizeof o->reasons, "%s", o->pending_reasons);
         snprintf(o->signal_id, sizeof o->signal_id, "%s", o->pending_signal);
+        o->stop_px = o->pending_stop;
+        o->target_px = o->pending_target;
+        o->confidence = o->pending_confidence;
+        self->held++;
         s_mark(self, f->symbol, 'E', dir, f->price);
         return;
     }
     s_mark(self, f->symbol, 'X', dir, f->price);
+    if (o->position == 0)
+        self->held--;
     if (o->position != 0 || !in)
         return;                     //  partial exits are not produced by the paper broker
+    s_extend(o, f->price);
     bt_trade_t t;
     memset(&t, 0, sizeof t);
     snprintf(t.symbol, sizeof t.symbol, "%s", f->symbol);
@@ -197,6 +266,7 @@ s_on_fill(backtest_t *self, const Ofts__Fill *f)
     snprintf(t.exit_role, sizeof t.exit_role, "%s", ofts_msg_role_name(f->role));
     snprintf(t.reasons, sizeof t.reasons, "%s", o->reasons);
     snprintf(t.signal_id, sizeof t.signal_id, "%s", o->signal_id);
+    s_trade_extras(o, in, &t);
     PUSH(self->trades, self->ntrades, self->cap_trades, t);
     self->realized += t.pnl_cents;
     bt_point_t p = { self->now, self->realized };
@@ -216,10 +286,19 @@ s_on_exec(void *arg, const char *topic, Ofts__Envelope *env)
 backtest_t *
 backtest_new(of_config_t *acfg, const risk_config_t *rcfg, const paper_config_t *pcfg)
 {
-    backtest_t *self = calloc(1, sizeof *self);
-    self->pcfg = *pcfg;
+    backtest_t *self = backtest_new_driven(rcfg, pcfg);
+    self->driven = false;
     self->analyzer = of_engine_new(acfg);
     of_engine_set_signal_fn(self->analyzer, s_on_signal, self);
+    return self;
+}
+
+backtest_t *
+backtest_new_driven(const risk_config_t *rcfg, const paper_config_t *pcfg)
+{
+    backtest_t *self = calloc(1, sizeof *self);
+    self->driven = true;
+    self->pcfg = *pcfg;
     risk_config_t rc = *rcfg;
     rc.require_reconcile = false;       //  nothing to reconcile with: one process
     rc.journal[0] = '\0';
@@ -253,6 +332,7 @@ backtest_destroy(backtest_t **self_p)
     }
     free(self->trades);
     free(self->equity);
+    free(self->days);
     free(self);
     *self_p = NULL;
 }
@@ -280,12 +360,24 @@ s_sample(backtest_t *self, const Ofts__Trade *tr)
     else if (tr->aggressor == OFTS__SIDE__SIDE_SELL)
         s->cum_delta -= tr->size;
     s->last_price = tr->price;
-    if (self->now - s->last_sample >= SAMPLE_NS) {
+    if (!self->driven && self->now - s->last_sample >= SAMPLE_NS) {
         s->last_sample = self->now;
         bt_point_t p = { self->now, tr->price }, d = { self->now, s->cum_delta };
         PUSH(s->prices, s->nprices, s->cap_prices, p);
         PUSH(s->deltas, s->ndeltas, s->cap_deltas, d);
     }
+}
+
+//  Market time reached the earliest end of the session: note the session
+//  it is in now (the CT calendar once a session, not once an event).
+static void
+s_new_day(backtest_t *self)
+{
+    int64_t open = ofts_session_open_ns(self->now);
+    if (self->ndays == 0 || open != self->days[self->ndays - 1])
+        PUSH(self->days, self->ndays, self->cap_days, open);
+    //  Sessions last 23 to 25 h (DST): look again 23 h after this open.
+    self->day_end = open + 23 * 3600 * OFTS_NS_PER_SEC;
 }
 
 void
@@ -298,6 +390,8 @@ backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
     if (ts > self->now)
         self->now = ts;
     self->events++;
+    if (self->now >= self->day_end)
+        s_new_day(self);
     //  gateway-md is "alive" as long as data flows: the stale-data guard
     //  sees market time only.
     if (self->now >= self->next_heartbeat) {
@@ -316,13 +410,16 @@ backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
     paper_broker_on_md(self->paper, env, ts ? ts : self->now);
     if (env->body_case == OFTS__ENVELOPE__BODY_TRADE) {
         s_sample(self, env->trade);
+        if (self->held)
+            s_track_held(self, env->trade);
         order_manager_mark(self->orders, env->trade->symbol, env->trade->contract, env->trade->price);
         risk_engine_on_trade(self->risk, env->trade, self->now);
     }
     else if (env->body_case == OFTS__ENVELOPE__BODY_BBO)
         risk_engine_on_bbo(self->risk, env->bbo, self->now);
     order_manager_tick(self->orders, self->now);
-    of_engine_envelope(self->analyzer, env);
+    if (self->analyzer)
+        of_engine_envelope(self->analyzer, env);
 }
 
 void
@@ -359,4 +456,34 @@ backtest_open_pnl_cents(backtest_t *self)
             total += ofts_instrument_pnl_cents(in, o->entry_px, s->last_price, o->position);
     }
     return total;
+}
+
+size_t backtest_days(backtest_t *self, const int64_t **opens) { *opens = self->days; return self->ndays; }
+
+bt_trade_t *
+backtest_open_trades(backtest_t *self, size_t *n)
+{
+    bt_trade_t *out = calloc(self->nopen ? self->nopen : 1, sizeof *out);
+    *n = 0;
+    for (size_t i = 0; i < self->nopen; i++) {
+        open_t *o = &self->open[i];
+        bt_series_t *s = s_series(self, o->symbol);
+        const ofts_instrument_t *in = ofts_instrument_find(o->symbol);
+        if (!o->position || !s || !in)
+            continue;
+        bt_trade_t *t = &out[(*n)++];
+        snprintf(t->symbol, sizeof t->symbol, "%s", o->symbol);
+        t->direction = o->position > 0 ? 1 : -1;
+        t->quantity = (uint32_t) (o->position > 0 ? o->position : -o->position);
+        t->entry_ts = o->entry_ts;
+        t->entry_px = o->entry_px;
+        t->exit_px = s->last_price;
+        t->fees_cents = o->fees_cents;
+        t->pnl_cents = ofts_instrument_pnl_cents(in, o->entry_px, s->last_price, o->position) - o->fees_cents;
+        snprintf(t->exit_role, sizeof t->exit_role, "OPEN");
+        snprintf(t->reasons, sizeof t->reasons, "%s", o->reasons);
+        snprintf(t->signal_id, sizeof t->signal_id, "%s", o->signal_id);
+        s_trade_extras(o, in, t);
+    }
+    return out;
 }

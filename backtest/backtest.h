@@ -29,6 +29,11 @@ typedef struct {
     char exit_role[16];             //  STOP / TARGET / FLATTEN
     char reasons[256];
     char signal_id[64];
+    //  Added for the journal (docs/research.md):
+    char contract[32];
+    int64_t stop_px, target_px;     //  the approved order's bracket (0 = none)
+    double confidence;              //  the signal's, [0, 1]
+    int64_t mae_cents, mfe_cents;   //  worst / best open P&L while held (gross)
 } bt_trade_t;
 
 typedef struct {
@@ -61,7 +66,14 @@ typedef struct _backtest_t backtest_t;
 
 //  Configs are copied / borrowed as noted: acfg must outlive the backtest.
 backtest_t *backtest_new(of_config_t *acfg, const risk_config_t *rcfg, const paper_config_t *pcfg);
+//  Without an analyzer of its own: signals come in through
+//  backtest_on_signal() (a sweep shares one analyzer's metrics between
+//  many configurations), and nothing is kept for charts (series, marks).
+backtest_t *backtest_new_driven(const risk_config_t *rcfg, const paper_config_t *pcfg);
 void backtest_destroy(backtest_t **self_p);
+//  A signal, as the analyzer's callback would deliver it (after the md
+//  event that made it went through backtest_on_md).
+void backtest_on_signal(backtest_t *self, const Ofts__Signal *sig, int64_t ts_event);
 //  One market-data envelope (md.trade / md.bbo / md.book) at its ts_event.
 void backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env);
 //  End of data: open positions are marked to the last price (not closed).
@@ -77,5 +89,11 @@ uint64_t backtest_approved(backtest_t *self);
 uint64_t backtest_rejected(backtest_t *self);
 int64_t backtest_open_pnl_cents(backtest_t *self);
 int32_t backtest_open_position(backtest_t *self, const char *symbol);
+//  Session opens (17:00 CT) of every session market data was seen in, in
+//  order: the days of daily P&L, Sharpe and trades per day.
+size_t backtest_days(backtest_t *self, const int64_t **opens);
+//  Positions still open at the end, as trades with exit_ts 0 marked to the
+//  last price (exit_px), exit_role "OPEN"; *n set, caller frees.
+bt_trade_t *backtest_open_trades(backtest_t *self, size_t *n);
 
 #endif

@@ -16,6 +16,7 @@
 #include "ofts_log.h"
 #include "replay.h"
 #include "report.h"
+#include "research.h"
 
 //  What each file gave, symbol by symbol: a file or a symbol that decodes
 //  to 0 market events is said once, after the run, with the reason.
@@ -129,9 +130,13 @@ static int
 s_usage(int code)
 {
     fprintf(code ? stderr : stdout,
-            "usage: ofts backtest [--config F] [--html OUT.html] [--trades] [--quiet | --verbose] FILE...\n"
+            "usage: ofts backtest [--config F] [--set KEY=VALUE]... [--html OUT.html] [--trades]\n"
+            "                     [--trades-csv OUT.csv] [--summary-csv OUT.csv] [--quiet | --verbose] FILE...\n"
             "  FILE...          DBN files (.dbn, .dbn.zst), merged by time\n"
             "  --config F       analyzer, risk and paper settings, layered over the defaults\n"
+            "  --set KEY=VALUE  one analyzer.*, risk.* or gateway_order.* key over the config\n"
+            "  --trades-csv F   the journal: one row per round trip, open positions last\n"
+            "  --summary-csv F  the one-row summary `ofts sweep` writes per configuration\n"
             "  --html OUT.html  also write the report with charts (exit 1 if it cannot be written)\n"
             "  --trades         list every trade\n"
             "  --quiet          errors only on stderr (default: warnings and errors)\n"
@@ -221,36 +226,79 @@ s_explain_no_events(const ctx_t *ctx, const char **files, int nfiles)
     }
 }
 
-//  Read the sections the cores need. Keys of other sections belong to the
-//  services and are checked by their --check-config.
+//  The config file with the --set overrides over it; the sections the
+//  cores need (other sections belong to the services' --check-config).
 static int
-s_load(const char *path, of_config_t **acfg, risk_config_t *rcfg, paper_config_t *pcfg)
+s_load(const char *path, char **sets, int nsets, of_config_t **acfg, risk_config_t *rcfg, paper_config_t *pcfg)
 {
     char err[512];
     ofts_config_t *cfg = ofts_config_load(path, err, sizeof err);
-    if (!cfg) {
-        fprintf(stderr, "ofts-backtest: config error: %s\n", err);
-        return -1;
+    int rc = cfg ? 0 : -1;
+    for (int i = 0; i < nsets && rc == 0; i++) {
+        char *eq = strchr(sets[i], '=');
+        if (!eq) {
+            snprintf(err, sizeof err, "--set %s: want key=value", sets[i]);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        rc = research_config_set(ofts_config_root(cfg), sets[i], eq + 1, err, sizeof err);
+        *eq = '=';
     }
-    ofts_cfgsec_t *a = ofts_config_section(cfg, "analyzer");
-    *acfg = of_config_new(a);
-    ofts_cfgsec_t *r = ofts_config_section(cfg, "risk");
-    risk_config_defaults(rcfg);
-    risk_config_read(rcfg, r);
-    ofts_cfgsec_string(r, "clock", NULL);  //  the backtest always runs on market time
-    paper_config_defaults(pcfg);
-    ofts_cfgsec_t *g = ofts_config_section(cfg, "gateway_order");
-    paper_config_read(pcfg, g);
-    int rc = 0;
-    if (ofts_cfgsec_finish(&a, err, sizeof err) != 0 || ofts_cfgsec_finish(&r, err, sizeof err) != 0) {
+    if (rc == 0)
+        rc = research_config_read(cfg, acfg, rcfg, pcfg, err, sizeof err);
+    if (rc != 0)
         fprintf(stderr, "ofts-backtest: config error: %s\n", err);
-        rc = -1;
-    }
-    ofts_cfgsec_finish(&a, NULL, 0);
-    ofts_cfgsec_finish(&r, NULL, 0);
-    ofts_cfgsec_finish(&g, NULL, 0);      //  gateway-order checks its own keys
     ofts_config_destroy(&cfg);
     return rc;
+}
+
+//  A CSV file written by fn, or a failure logged.
+static int
+s_write_csv(const char *path, void (*fn)(FILE *, void *), void *arg)
+{
+    FILE *f = fopen(path, "w");
+    bool written = false;
+    if (f) {
+        fn(f, arg);
+        written = !ferror(f);
+        written = fclose(f) == 0 && written;
+    }
+    if (!written)
+        log_error("cannot write %s: %s", path, strerror(errno));
+    return written ? 0 : -1;
+}
+
+typedef struct {
+    backtest_t *bt;
+    risk_config_t *rcfg;
+} s_out_t;
+
+static void
+s_summary_csv(FILE *f, void *arg)
+{
+    s_out_t *o = arg;
+    research_summary_t sum;
+    research_summary_of(o->bt, o->rcfg, &sum);
+    research_csv_header(f);
+    fputc('\n', f);
+    research_csv_row(f, &sum);
+    fputc('\n', f);
+}
+
+static void
+s_trades_csv(FILE *f, void *arg)
+{
+    s_out_t *o = arg;
+    const bt_trade_t *trades;
+    size_t nt = backtest_trades(o->bt, &trades), nopen;
+    bt_trade_t *open = backtest_open_trades(o->bt, &nopen);
+    research_trades_header(f);
+    for (size_t i = 0; i < nt; i++)
+        research_trades_row(f, &trades[i]);
+    for (size_t i = 0; i < nopen; i++)
+        research_trades_row(f, &open[i]);
+    free(open);
 }
 
 int
@@ -258,12 +306,17 @@ main(int argc, char **argv)
 {
     //  Warnings only by default: two hours of data made 1,149 INFO lines.
     ofts_log_init("backtest", OFTS_LOG_WARN);
-    const char *config = ofts_config_default_path(), *html = NULL;
+    const char *config = ofts_config_default_path(), *html = NULL, *trades_csv = NULL, *summary_csv = NULL;
+    char *sets[64];
+    int nsets = 0;
     bool list = false;
     const char *files[64];
     int nfiles = 0;
     for (int i = 1; i < argc; i++) {
-        if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--html") == 0) && i + 1 >= argc) {
+        bool valued = strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--html") == 0
+                   || strcmp(argv[i], "--set") == 0 || strcmp(argv[i], "--trades-csv") == 0
+                   || strcmp(argv[i], "--summary-csv") == 0;
+        if (valued && i + 1 >= argc) {
             fprintf(stderr, "ofts backtest: %s needs a value\n", argv[i]);
             return s_usage(2);
         }
@@ -273,6 +326,14 @@ main(int argc, char **argv)
             config = argv[++i];
         else if (strcmp(argv[i], "--html") == 0)
             html = argv[++i];
+        else if (strcmp(argv[i], "--trades-csv") == 0)
+            trades_csv = argv[++i];
+        else if (strcmp(argv[i], "--summary-csv") == 0)
+            summary_csv = argv[++i];
+        else if (strcmp(argv[i], "--set") == 0) {
+            if (nsets < 64)
+                sets[nsets++] = argv[++i];
+        }
         else if (strcmp(argv[i], "--trades") == 0)
             list = true;
         else if (strcmp(argv[i], "--quiet") == 0)
@@ -291,7 +352,7 @@ main(int argc, char **argv)
     of_config_t *acfg = NULL;
     risk_config_t rcfg;
     paper_config_t pcfg;
-    if (s_load(config, &acfg, &rcfg, &pcfg) != 0) {
+    if (s_load(config, sets, nsets, &acfg, &rcfg, &pcfg) != 0) {
         of_config_destroy(&acfg);
         return 2;
     }
@@ -370,6 +431,11 @@ main(int argc, char **argv)
         else
             printf("\nHTML report: %s\n", html);
     }
+    s_out_t out = { ctx.bt, &rcfg };
+    if (trades_csv && s_write_csv(trades_csv, s_trades_csv, &out) != 0)
+        failed = 1;
+    if (summary_csv && s_write_csv(summary_csv, s_summary_csv, &out) != 0)
+        failed = 1;
     report_destroy(&report);
     md_normalizer_destroy(&norm);
     backtest_destroy(&ctx->bt);
