@@ -31,6 +31,12 @@ typedef struct {
     uint8_t kind, aggressor;
 } s_event_t;
 
+//  A book level as the cores read it (counts are carried too).
+typedef struct {
+    int64_t bid_px, ask_px;
+    uint32_t bid_sz, ask_sz, bid_ct, ask_ct;
+} s_level_t;
+
 struct _sweep_data_t {
     struct {
         char symbol[16];
@@ -39,14 +45,23 @@ struct _sweep_data_t {
     size_t nnames;
     s_event_t *events;
     size_t nevents, cap_events;
-    Ofts__Level *levels;
+    s_level_t *levels;
     size_t nlevels, cap_levels;
+    size_t max_levels;
 };
 
 sweep_data_t *
 sweep_data_new(void)
 {
-    return calloc(1, sizeof(sweep_data_t));
+    sweep_data_t *self = calloc(1, sizeof(sweep_data_t));
+    self->max_levels = MAX_LEVELS;
+    return self;
+}
+
+void
+sweep_data_set_levels(sweep_data_t *self, size_t levels)
+{
+    self->max_levels = levels < 1 ? 1 : levels > MAX_LEVELS ? MAX_LEVELS : levels;
 }
 
 void
@@ -113,15 +128,18 @@ sweep_data_add(sweep_data_t *self, const Ofts__Envelope *env)
         ev.kind = EV_DEPTH;
         ev.name = s_name(self, d->symbol, d->contract);
         ev.instrument_id = d->instrument_id;
-        size_t n = d->n_levels > MAX_LEVELS ? MAX_LEVELS : d->n_levels;
+        size_t n = d->n_levels > self->max_levels ? self->max_levels : d->n_levels;
         ev.a = (int64_t) self->nlevels;
         ev.c = (uint32_t) n;
         if (self->nlevels + n > self->cap_levels) {
             self->cap_levels = self->cap_levels ? self->cap_levels * 2 : 4096;
             self->levels = realloc(self->levels, self->cap_levels * sizeof *self->levels);
         }
-        for (size_t i = 0; i < n; i++)
-            self->levels[self->nlevels++] = *d->levels[i];
+        for (size_t i = 0; i < n; i++) {
+            const Ofts__Level *l = d->levels[i];
+            s_level_t c = { l->bid_px, l->ask_px, l->bid_sz, l->ask_sz, l->bid_ct, l->ask_ct };
+            self->levels[self->nlevels++] = c;
+        }
         break;
     }
     default:
@@ -178,6 +196,7 @@ typedef struct {
     Ofts__Trade trade;
     Ofts__TopOfBook bbo;
     Ofts__Depth depth;
+    Ofts__Level levels[MAX_LEVELS];
     Ofts__Level *ptrs[MAX_LEVELS];
 } s_msg_t;
 
@@ -192,6 +211,10 @@ s_msg_init(s_msg_t *m)
     m->header.source = "gateway-md";
     m->env.header = &m->header;
     m->env.trade = &m->trade;
+    for (size_t i = 0; i < MAX_LEVELS; i++) {
+        ofts__level__init(&m->levels[i]);
+        m->ptrs[i] = &m->levels[i];
+    }
 }
 
 static Ofts__Envelope *
@@ -231,8 +254,16 @@ s_msg_fill(s_msg_t *m, sweep_data_t *d, const s_event_t *ev)
         m->depth.contract = contract;
         m->depth.instrument_id = ev->instrument_id;
         m->depth.n_levels = ev->c;
-        for (uint32_t i = 0; i < ev->c; i++)
-            m->ptrs[i] = &d->levels[ev->a + i];
+        for (uint32_t i = 0; i < ev->c; i++) {
+            const s_level_t *l = &d->levels[ev->a + i];
+            Ofts__Level *out = &m->levels[i];
+            out->bid_px = l->bid_px;
+            out->ask_px = l->ask_px;
+            out->bid_sz = l->bid_sz;
+            out->ask_sz = l->ask_sz;
+            out->bid_ct = l->bid_ct;
+            out->ask_ct = l->ask_ct;
+        }
         m->depth.levels = m->ptrs;
     }
     return &m->env;
@@ -518,6 +549,19 @@ sweep_destroy(sweep_t **self_p)
 }
 
 size_t sweep_groups(sweep_t *self) { return self->ngroups; }
+
+size_t
+sweep_depth_levels(sweep_t *self)
+{
+    size_t most = 1;
+    for (size_t i = 0; i < self->count; i++)
+        for (size_t k = 0; k < ofts_instrument_count(); k++) {
+            const of_params_t *p = of_config_params(self->configs[i].acfg, ofts_instrument_at(k));
+            if ((size_t) p->depth_levels > most)
+                most = (size_t) p->depth_levels;
+        }
+    return most;
+}
 size_t sweep_count(sweep_t *self) { return self->count; }
 const sweep_result_t *sweep_result(sweep_t *self, size_t i) { return &self->results[i]; }
 const risk_config_t *sweep_risk_config(sweep_t *self, size_t i) { return &self->configs[i].rcfg; }
@@ -839,7 +883,7 @@ sweep_merge(const char *const *paths, size_t n, FILE *out, char *err, size_t err
             }
     }
     if (rc == 0) {
-        fprintf(out, "%s\n", json ? "[" : header);
+        fprintf(out, "%s\n", json ? "[" : header ? header : "");
         for (size_t i = 0; i < nrows; i++)
             fprintf(out, "%s%s\n", rows[i].line, json && i + 1 < nrows ? "," : "");
         if (json)

@@ -23,6 +23,9 @@ typedef struct _sweep_data_t sweep_data_t;
 
 sweep_data_t *sweep_data_new(void);
 void sweep_data_destroy(sweep_data_t **self_p);
+//  Keep at most this many book levels of a depth event (default 10): the
+//  analyzer reads only its depth_levels (sweep_depth_levels()).
+void sweep_data_set_levels(sweep_data_t *self, size_t levels);
 //  Copy one market-data envelope (trade, bbo, depth; others ignored).
 void sweep_data_add(sweep_data_t *self, const Ofts__Envelope *env);
 //  Decode and normalise DBN files (merged by time) into self. -1 with err.
@@ -65,6 +68,8 @@ sweep_t *sweep_new(json_t *base, sweep_grid_t *grid, size_t first, size_t count,
 void sweep_destroy(sweep_t **self_p);
 //  Metrics groups formed (distinct metrics configurations).
 size_t sweep_groups(sweep_t *self);
+//  The most book levels any configuration's analyzer reads.
+size_t sweep_depth_levels(sweep_t *self);
 //  Run everything on jobs threads; progress on stderr when asked.
 void sweep_run(sweep_t *self, sweep_data_t *data, int jobs, bool progress);
 size_t sweep_count(sweep_t *self);

@@ -22,7 +22,7 @@ s_usage(int code)
             "usage: ofts sweep [--config F] [--set KEY=SPEC]... [--grid FILE] [--jobs N] [--shard I/N]\n"
             "                  [--csv OUT.csv] [--json OUT.json] [--walk-forward train=5d,test=1d[,step=1d]]\n"
             "                  [--objective net|sharpe] [--wf-csv OUT.csv] [--quiet] FILE...\n"
-            "       ofts sweep merge [-o OUT] SHARD...\n"
+            "       ofts sweep merge [-o|--out OUT] SHARD...   (shards' CSV or JSON files)\n"
             "  KEY=SPEC         analyzer.*, risk.* or gateway_order.* key; SPEC is from:to:step (to\n"
             "                   included) or v1,v2,... (e.g. analyzer.preset=default,aggressive)\n"
             "  --grid FILE      one KEY=SPEC a line (# comments)\n"
@@ -32,7 +32,9 @@ s_usage(int code)
             "  --walk-forward   choose the best configuration on each train window by --objective\n"
             "                   (default net: net P&L), trade it on the next test window, stitch\n"
             "  --wf-csv OUT     the walk-forward folds and the stitched out-of-sample equity\n"
-            "  --quiet          no progress line\n"
+            "  --quiet          no progress line, no timing line\n"
+            "  --verbose        the cores' warnings and errors for every configuration (default: none;\n"
+            "                   rule breaches are columns of the table)\n"
             "exit: 0 ok, 1 a file failed, 2 bad arguments or config\n");
     return code;
 }
@@ -72,7 +74,7 @@ typedef struct {
     size_t nfiles;
     int jobs;
     size_t shard, shards;
-    bool quiet;
+    bool quiet, verbose;
 } s_args_t;
 
 static int
@@ -121,6 +123,8 @@ s_parse(int argc, char **argv, s_args_t *a, sweep_grid_t *grid)
             a->wf_csv = v;
         else if (strcmp(arg, "--quiet") == 0)
             a->quiet = true;
+        else if (strcmp(arg, "--verbose") == 0)
+            a->verbose = true;
         else if (arg[0] == '-') {
             fprintf(stderr, "ofts sweep: unknown flag '%s'\n", arg);
             return -1;
@@ -227,6 +231,7 @@ main(int argc, char **argv)
         return 2;
     }
     sweep_data_t *data = sweep_data_new();
+    sweep_data_set_levels(data, sweep_depth_levels(sweep));
     int64_t t0 = ofts_clock_mono_ns();
     int rc = 0;
     if (sweep_data_load(data, a.files, a.nfiles, err, sizeof err) != 0) {
@@ -236,7 +241,12 @@ main(int argc, char **argv)
     double decode = (double) (ofts_clock_mono_ns() - t0) / 1e9;
     if (rc == 0) {
         t0 = ofts_clock_mono_ns();
+        //  Each configuration's risk engine would log its own limit hits:
+        //  thousands of lines in a large grid, and the table has them.
+        if (!a.verbose)
+            ofts_log_set_level((ofts_log_level_t) (OFTS_LOG_ERROR + 1));
         sweep_run(sweep, data, a.jobs, !a.quiet && isatty(2));
+        ofts_log_set_level(OFTS_LOG_WARN);
         double secs = (double) (ofts_clock_mono_ns() - t0) / 1e9;
         double ce = (double) sweep_data_events(data) * (double) sweep_count(sweep);
         if (!a.quiet)

@@ -53,6 +53,7 @@ static const binary_t s_binaries[] = {
     { "ofts-gateway-order", "gateway-order/main.c", NULL },
     { "ofts-monitor", "monitor/main.c", NULL },
     { "ofts-backtest", "backtest/main.c", NULL },
+    { "ofts-sweep", "backtest/sweep_main.c", NULL },
     { "ofts-dbn", "gateway-md/dbn_tool.c", NULL },
     { "ofts-databento", "gateway-md/databento_tool.c", NULL },
     { "ofts-sim", "tools/sim.c", NULL },
@@ -126,7 +127,7 @@ t_unknown_flag_named(void **state)
 {
     (void) state;
     static const char *bins[] = { "ofts", "ofts-gateway-md", "ofts-analyzer", "ofts-risk", "ofts-gateway-order",
-                                  "ofts-monitor", "ofts-backtest", "ofts-dbn", "ofts-databento", "ofts-sim",
+                                  "ofts-monitor", "ofts-backtest", "ofts-sweep", "ofts-dbn", "ofts-databento", "ofts-sim",
                                   "ofts-forwarder", "ofts-projectx" };
     for (size_t i = 0; i < sizeof bins / sizeof bins[0]; i++) {
         char bin[1024], out[8192];

@@ -6,5 +6,10 @@ if [ ! -f "$DATA" ]; then
   echo "== generating $DATA (ofts-sim --months, seed 42, 20 minutes)"
   "$BIN/ofts-sim" --months --minutes 20 --seed 42 -o "$DATA"
 fi
+# Seven trading days for `ofts sweep --walk-forward` (docs/research.md).
+for d in 01 02 03 04 07 08 09; do
+  f=data/generated/day-$d.dbn.zst
+  [ -f "$f" ] || "$BIN/ofts-sim" --minutes 20 --seed "1$d" --start "2026-12-${d}T14:30:00Z" -o "$f" 2>/dev/null
+done
 rm -rf var/demo logs/demo
 mkdir -p var/demo logs/demo
