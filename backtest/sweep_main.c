@@ -35,6 +35,7 @@ s_usage(int code)
             "  --quiet          no progress line, no timing line\n"
             "  --verbose        the cores' warnings and errors for every configuration (default: none;\n"
             "                   rule breaches are columns of the table)\n"
+            "  --help           this text\n"
             "exit: 0 ok, 1 a file failed, 2 bad arguments or config\n");
     return code;
 }
