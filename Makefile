@@ -10,7 +10,8 @@ SHELL := /bin/bash
 MAKEFLAGS += --no-print-directory
 DEB_PKGS := build-essential cmake pkg-config libzmq3-dev libczmq-dev libprotobuf-c-dev \
             protobuf-c-compiler libcurl4-openssl-dev libjansson-dev libzstd-dev libsodium-dev \
-            libcmocka-dev libsqlite3-dev libmicrohttpd-dev libwebsockets-dev libssl-dev zstd iproute2
+            libcmocka-dev libsqlite3-dev libmicrohttpd-dev libwebsockets-dev libssl-dev zstd iproute2 \
+            libjs-chart.js
 FUZZ_PKGS := clang libclang-rt-14-dev
 # Test-only: the web view's browser test (tests/test_e2e_web.c skips without it).
 TEST_PKGS := chromium

@@ -38,6 +38,7 @@ struct _backtest_t {
     paper_config_t pcfg;
     int64_t now;
     bool driven;                    //  no analyzer, no chart data (sweep)
+    bool approved_now;              //  risk approved the signal being handled
     int held;                       //  positions open now (MAE / MFE tracking)
     int64_t *days;                  //  session opens seen
     size_t ndays, cap_days;
@@ -112,8 +113,11 @@ void
 backtest_on_signal(backtest_t *self, const Ofts__Signal *sig, int64_t ts_event)
 {
     self->signals++;
-    s_mark(self, sig->symbol, 'S', sig->direction == OFTS__SIDE__SIDE_BUY ? 1 : -1, sig->entry);
+    //  Risk answers at once (an order, or a reject): the chart tells the two apart.
+    self->approved_now = false;
     risk_engine_on_signal(self->risk, sig, ts_event);
+    s_mark(self, sig->symbol, self->approved_now ? 'A' : 'R', sig->direction == OFTS__SIDE__SIDE_BUY ? 1 : -1,
+           sig->entry);
 }
 
 static void
@@ -133,6 +137,7 @@ s_on_order(void *arg, const Ofts__OrderRequest *req)
         o->pending_stop = req->stop;
         o->pending_target = req->take_profit;
         o->pending_confidence = req->confidence;
+        self->approved_now = true;
     }
     //  Not placed yet: the md event that caused the signal may be followed
     //  by others with the same ts_event (a trade, then the book it left),

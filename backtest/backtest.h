@@ -45,7 +45,7 @@ typedef struct {
     int64_t ts;
     int direction;
     int64_t price;
-    char kind;                      //  'S' signal, 'E' entry fill, 'X' exit fill
+    char kind;                      //  'A' approved / 'R' rejected signal, 'E' entry fill, 'X' exit fill
 } bt_mark_t;
 
 typedef struct {

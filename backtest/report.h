@@ -33,6 +33,9 @@ void report_destroy(report_t **self_p);
 //  "0.75" or "inf"; profit factor = gross wins / gross losses.
 double report_profit_factor(const report_row_t *row);
 void report_print(report_t *self, FILE *out);
+//  One self-contained page: tables, and charts drawn by Chart.js inlined
+//  from report_chartjs_path() (Debian libjs-chart.js; $OFTS_CHARTJS).
 void report_html(report_t *self, backtest_t *bt, FILE *out);
+const char *report_chartjs_path(void);
 
 #endif

@@ -417,6 +417,16 @@ sweep_grid_load(sweep_grid_t *self, const char *path, char *err, size_t errlen)
 }
 
 size_t sweep_grid_axes(sweep_grid_t *self) { return self->naxes; }
+const char *sweep_grid_value_at(sweep_grid_t *self, size_t axis, size_t index) { return self->axes[axis].values[index]; }
+
+int
+sweep_grid_find(sweep_grid_t *self, const char *key)
+{
+    for (size_t a = 0; a < self->naxes; a++)
+        if (strcmp(self->axes[a].key, key) == 0)
+            return (int) a;
+    return -1;
+}
 const char *sweep_grid_key(sweep_grid_t *self, size_t axis) { return self->axes[axis].key; }
 size_t sweep_grid_values(sweep_grid_t *self, size_t axis) { return self->axes[axis].n; }
 
@@ -563,6 +573,7 @@ sweep_depth_levels(sweep_t *self)
     return most;
 }
 size_t sweep_count(sweep_t *self) { return self->count; }
+size_t sweep_first(sweep_t *self) { return self->first; }
 const sweep_result_t *sweep_result(sweep_t *self, size_t i) { return &self->results[i]; }
 const risk_config_t *sweep_risk_config(sweep_t *self, size_t i) { return &self->configs[i].rcfg; }
 

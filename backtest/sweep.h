@@ -52,6 +52,10 @@ size_t sweep_grid_values(sweep_grid_t *self, size_t axis);
 //  Configurations: every combination, the last axis varying fastest.
 size_t sweep_grid_size(sweep_grid_t *self);
 const char *sweep_grid_value(sweep_grid_t *self, size_t config, size_t axis);
+//  The index-th value of an axis.
+const char *sweep_grid_value_at(sweep_grid_t *self, size_t axis, size_t index);
+//  The axis with this key, or -1.
+int sweep_grid_find(sweep_grid_t *self, const char *key);
 
 //  --- running ----------------------------------------------------------------
 
@@ -73,6 +77,7 @@ size_t sweep_depth_levels(sweep_t *self);
 //  Run everything on jobs threads; progress on stderr when asked.
 void sweep_run(sweep_t *self, sweep_data_t *data, int jobs, bool progress);
 size_t sweep_count(sweep_t *self);
+size_t sweep_first(sweep_t *self);                               //  grid index of result 0
 const sweep_result_t *sweep_result(sweep_t *self, size_t i);     //  i in 0 .. count-1
 size_t sweep_days(sweep_t *self, const int64_t **opens);
 const risk_config_t *sweep_risk_config(sweep_t *self, size_t i);
@@ -80,6 +85,9 @@ const risk_config_t *sweep_risk_config(sweep_t *self, size_t i);
 //  Outputs: one row per configuration, index = grid index.
 void sweep_write_csv(sweep_t *self, FILE *out);
 void sweep_write_json(sweep_t *self, FILE *out);
+//  The page: a heatmap of axes ax x ay (best net P&L over the other axes)
+//  and the table, sortable by any column.
+void sweep_write_html(sweep_t *self, sweep_grid_t *grid, size_t ax, size_t ay, FILE *out);
 
 //  Join shard outputs (CSV or JSON, all of one kind) into out: rows sorted
 //  by configuration, each exactly once. -1 with err.

@@ -20,7 +20,8 @@ s_usage(int code)
 {
     fprintf(code ? stderr : stdout,
             "usage: ofts sweep [--config F] [--set KEY=SPEC]... [--grid FILE] [--jobs N] [--shard I/N]\n"
-            "                  [--csv OUT.csv] [--json OUT.json] [--walk-forward train=5d,test=1d[,step=1d]]\n"
+            "                  [--csv OUT.csv] [--json OUT.json] [--html OUT.html] [--heatmap X,Y]\n"
+            "                  [--walk-forward train=5d,test=1d[,step=1d]]\n"
             "                  [--objective net|sharpe] [--wf-csv OUT.csv] [--quiet] FILE...\n"
             "       ofts sweep merge [-o|--out OUT] SHARD...   (shards' CSV or JSON files)\n"
             "  KEY=SPEC         analyzer.*, risk.* or gateway_order.* key; SPEC is from:to:step (to\n"
@@ -29,6 +30,8 @@ s_usage(int code)
             "  --jobs N         threads (default: every core); the output is the same for any N\n"
             "  --shard I/N      run only slice I (0 .. N-1) of the grid; join with `ofts sweep merge`\n"
             "  --csv / --json   the per-configuration table (default: CSV on stdout)\n"
+            "  --html OUT.html  the table as a sortable page with a heatmap of two axes\n"
+            "  --heatmap X,Y    the heatmap's axes (keys; default the first two)\n"
             "  --walk-forward   choose the best configuration on each train window by --objective\n"
             "                   (default net: net P&L), trade it on the next test window, stitch\n"
             "  --wf-csv OUT     the walk-forward folds and the stitched out-of-sample equity\n"
@@ -70,7 +73,7 @@ s_merge(int argc, char **argv)
 }
 
 typedef struct {
-    const char *config, *csv, *json, *wf, *wf_csv, *objective;
+    const char *config, *csv, *json, *html, *heatmap, *wf, *wf_csv, *objective;
     const char *files[MAX_FILES];
     size_t nfiles;
     int jobs;
@@ -87,7 +90,8 @@ s_parse(int argc, char **argv, s_args_t *a, sweep_grid_t *grid)
         bool valued = strcmp(arg, "--config") == 0 || strcmp(arg, "--set") == 0 || strcmp(arg, "--grid") == 0
                    || strcmp(arg, "--jobs") == 0 || strcmp(arg, "--shard") == 0 || strcmp(arg, "--csv") == 0
                    || strcmp(arg, "--json") == 0 || strcmp(arg, "--walk-forward") == 0
-                   || strcmp(arg, "--objective") == 0 || strcmp(arg, "--wf-csv") == 0;
+                   || strcmp(arg, "--objective") == 0 || strcmp(arg, "--wf-csv") == 0
+                   || strcmp(arg, "--html") == 0 || strcmp(arg, "--heatmap") == 0;
         if (valued && i + 1 >= argc) {
             fprintf(stderr, "ofts sweep: %s needs a value\n", arg);
             return -1;
@@ -116,6 +120,10 @@ s_parse(int argc, char **argv, s_args_t *a, sweep_grid_t *grid)
             a->csv = v;
         else if (strcmp(arg, "--json") == 0)
             a->json = v;
+        else if (strcmp(arg, "--html") == 0)
+            a->html = v;
+        else if (strcmp(arg, "--heatmap") == 0)
+            a->heatmap = v;
         else if (strcmp(arg, "--walk-forward") == 0)
             a->wf = v;
         else if (strcmp(arg, "--objective") == 0)
@@ -154,6 +162,37 @@ s_write(const char *path, s_writer_fn *fn, sweep_t *sweep)
     if (!ok)
         log_error("cannot write %s: %s", path ? path : "stdout", strerror(errno));
     return ok ? 0 : -1;
+}
+
+//  The page, with the heatmap's axes from --heatmap X,Y (keys).
+static int
+s_write_html(s_args_t *a, sweep_t *sweep, sweep_grid_t *grid)
+{
+    size_t ax = 0, ay = 1;
+    if (a->heatmap) {
+        char keys[256];
+        snprintf(keys, sizeof keys, "%s", a->heatmap);
+        char *comma = strchr(keys, ',');
+        if (comma)
+            *comma = '\0';
+        int x = sweep_grid_find(grid, keys), y = comma ? sweep_grid_find(grid, comma + 1) : x;
+        if (x < 0 || y < 0) {
+            fprintf(stderr, "ofts sweep: --heatmap %s: not axes of the grid\n", a->heatmap);
+            return 2;
+        }
+        ax = (size_t) x;
+        ay = (size_t) y;
+    }
+    FILE *f = fopen(a->html, "w");
+    bool ok = f != NULL;
+    if (f) {
+        sweep_write_html(sweep, grid, ax, ay, f);
+        ok = !ferror(f);
+        ok = fclose(f) == 0 && ok;
+    }
+    if (!ok)
+        log_error("cannot write %s: %s", a->html, strerror(errno));
+    return ok ? 0 : 1;
 }
 
 static int
@@ -259,6 +298,10 @@ main(int argc, char **argv)
             rc = 1;
         if (a.json && s_write(a.json, sweep_write_json, sweep) != 0)
             rc = 1;
+        if (a.html) {
+            int hrc = s_write_html(&a, sweep, grid);
+            rc = hrc ? hrc : rc;
+        }
         if (a.wf) {
             int wrc = s_walk_forward(&a, sweep, total);
             rc = wrc ? wrc : rc;

@@ -1,0 +1,179 @@
+/*  The HTML reports (issue 16) as a user sees them: ofts-backtest --html
+    and ofts-sweep --html on simulated data, loaded in headless Chromium
+    (the page's own script runs, Chart.js inlined from libjs-chart.js),
+    the resulting DOM read back. Skipped (77) without Chromium.          */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "e2e_util.h"
+
+static char *g_dir, *g_data, g_chromium[512];
+
+static bool
+s_find_chromium(void)
+{
+    const char *names[] = { "chromium", "chromium-browser", "google-chrome" };
+    const char *dirs[] = { "/usr/bin", "/usr/local/bin", "/snap/bin" };
+    for (size_t d = 0; d < 3; d++)
+        for (size_t n = 0; n < 3; n++) {
+            snprintf(g_chromium, sizeof g_chromium, "%s/%s", dirs[d], names[n]);
+            if (access(g_chromium, X_OK) == 0)
+                return true;
+        }
+    return false;
+}
+
+static char *
+s_read(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = calloc(1, (size_t) n + 1);
+    if (fread(text, 1, (size_t) n, f) != (size_t) n)
+        text[0] = '\0';
+    fclose(f);
+    return text;
+}
+
+//  The DOM after the page's scripts ran (--dump-dom waits for load; the
+//  charts are drawn synchronously by then).
+static char *
+s_dom(const char *html, const char *name)
+{
+    char cmd[4096], out[1024];
+    snprintf(out, sizeof out, "%s/%s.dom", g_dir, name);
+    snprintf(cmd, sizeof cmd, "'%s' --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
+             "--user-data-dir='%s/chromium' --virtual-time-budget=5000 --dump-dom 'file://%s' > '%s' 2>/dev/null",
+             g_chromium, g_dir, html, out);
+    char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+    assert_int_equal(e2e_run(argv, "/dev/null"), 0);
+    return s_read(out);
+}
+
+//  The value of attribute name="..." in the element with id.
+static char *
+s_attr(const char *dom, const char *id, const char *name)
+{
+    char key[128];
+    snprintf(key, sizeof key, "id=\"%s\"", id);
+    const char *el = strstr(dom, key);
+    if (!el)
+        return NULL;
+    const char *end = strchr(el, '>');
+    snprintf(key, sizeof key, "%s=\"", name);
+    const char *at = strstr(el, key);
+    if (!at || at > end)
+        return NULL;
+    at += strlen(key);
+    return strndup(at, strcspn(at, "\""));
+}
+
+static void
+t_backtest_report(void **state)
+{
+    (void) state;
+    char bin[1024], html[1024], trades[1024];
+    snprintf(html, sizeof html, "%s/report.html", g_dir);
+    snprintf(trades, sizeof trades, "%s/trades.csv", g_dir);
+    char *argv[] = { (char *) e2e_bin("ofts-backtest", bin, sizeof bin), "--quiet", "--html", html,
+                     "--trades-csv", trades, g_data, NULL };
+    assert_int_equal(e2e_run(argv, "/dev/null"), 0);
+    char *dom = s_dom(html, "report");
+    assert_non_null(dom);
+    //  Five symbols: price + delta each, equity, drawdown, days, hours.
+    char *charts = s_attr(dom, "status", "data-charts");
+    assert_non_null(charts);
+    assert_string_equal(charts, "14");
+    //  A time axis in Central Time, and prices as plain decimals.
+    char *xticks = s_attr(dom, "status", "data-xticks"), *yticks = s_attr(dom, "status", "data-yticks");
+    assert_non_null(xticks);
+    assert_non_null(strstr(xticks, " CT|"));
+    assert_non_null(yticks);
+    assert_null(strstr(yticks, "e+"));
+    assert_non_null(strchr(yticks, '.'));
+    //  The trades table: one row per line of the journal (closed + open).
+    const char *table = strstr(dom, "id=\"trades\"");
+    assert_non_null(table);
+    int rows = 0;
+    for (const char *p = strstr(table, "</tr>"); p && p < strstr(table, "</table>"); p = strstr(p + 5, "<tr"))
+        rows++;
+    assert_int_equal(rows - 1, e2e_count_lines(trades, ",") - 1);
+    assert_null(strstr(table, "e+0"));
+    assert_non_null(strstr(table, " CST<") ? strstr(table, " CST<") : strstr(table, " CDT<"));
+    //  Rejected signals are a legend entry of their own, canvases are drawn.
+    assert_non_null(strstr(dom, "canvas id=\"price-GC\""));
+    assert_non_null(strstr(dom, "rejected signal"));
+    free(charts), free(xticks), free(yticks), free(dom);
+}
+
+static void
+t_sweep_page(void **state)
+{
+    (void) state;
+    char bin[1024], html[1024];
+    snprintf(html, sizeof html, "%s/sweep.html", g_dir);
+    char *argv[] = { (char *) e2e_bin("ofts-sweep", bin, sizeof bin), "--quiet", "--set",
+                     "analyzer.imbalance_threshold=0.55,0.65", "--set", "risk.cooldown_minutes=1,3,5",
+                     "--html", html, "--csv", "/dev/null", g_data, NULL };
+    assert_int_equal(e2e_run(argv, "/dev/null"), 0);
+    char *dom = s_dom(html, "sweep");
+    assert_non_null(dom);
+    char *rows = s_attr(dom, "status", "data-rows"), *sorted = s_attr(dom, "status", "data-sorted");
+    assert_non_null(rows);
+    assert_string_equal(rows, "6");
+    //  The page sorts itself by net P&L (a click on the header) and checks
+    //  the column is in order afterwards.
+    assert_non_null(sorted);
+    assert_string_equal(sorted, "net_pnl desc ok");
+    //  The heatmap: 2 x 3 cells of the first two axes.
+    const char *heat = strstr(dom, "id=\"heatmap\"");
+    assert_non_null(heat);
+    int cells = 0;
+    for (const char *p = strstr(heat, "class=\"cell\""); p && p < strstr(heat, "</table>"); p = strstr(p + 1, "class=\"cell\""))
+        cells++;
+    assert_int_equal(cells, 6);
+    free(rows), free(sorted), free(dom);
+}
+
+static int
+s_setup(void **state)
+{
+    (void) state;
+    g_dir = e2e_tempdir("report-html");
+    g_data = e2e_sim_file(g_dir, "market.dbn.zst", 5, 42);
+    return g_data ? 0 : -1;
+}
+
+static int
+s_teardown(void **state)
+{
+    (void) state;
+    e2e_rmtree(g_dir);
+    free(g_dir);
+    free(g_data);
+    return 0;
+}
+
+int
+main(void)
+{
+    if (!s_find_chromium()) {
+        printf("SKIP backtest_html: chromium is not installed (tools/install-deps.sh chromium, part of make test)\n");
+        return 77;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(t_backtest_report),
+        cmocka_unit_test(t_sweep_page),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
