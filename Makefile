@@ -21,7 +21,8 @@ FUZZ_SECONDS ?= 60
 
 #  Everything the README's commands use after `make demo`.
 DEMO_TARGETS := ofts_cli ofts-gateway-md ofts-analyzer ofts-risk ofts-gateway-order ofts-monitor \
-                ofts-recorder ofts-sim ofts-backtest ofts-sweep ofts-dbn ofts-databento ofts-forwarder
+                ofts-recorder ofts-sim ofts-backtest ofts-sweep ofts-journal ofts-dbn ofts-databento \
+                ofts-forwarder
 
 .PHONY: deps configure build build-test demo demo-web test bench fuzz clean
 

@@ -317,12 +317,18 @@ research_trades_row(FILE *out, const bt_trade_t *t)
     s_price(out, t->stop_px);
     fputc(',', out);
     s_price(out, t->target_px);
-    fprintf(out, ",%s,%.2f,%.2f,%.2f,%.2f,%.2f,", t->exit_role, s_dollars(t->fees_cents),
-            s_dollars(t->pnl_cents + t->fees_cents), s_dollars(t->pnl_cents), s_dollars(t->mae_cents),
-            s_dollars(t->mfe_cents));
+    fprintf(out, ",%s,%.2f,%.2f,%.2f,", t->exit_role, s_dollars(t->fees_cents),
+            s_dollars(t->pnl_cents + t->fees_cents), s_dollars(t->pnl_cents));
+    if (t->mae_cents != RESEARCH_UNKNOWN)
+        fprintf(out, "%.2f,%.2f,", s_dollars(t->mae_cents), s_dollars(t->mfe_cents));
+    else
+        fputs(",,", out);
     if (!open)                      //  an open position has no duration yet
         fprintf(out, "%.3f", (double) (t->exit_ts - t->entry_ts) / 1e9);
-    fprintf(out, ",%.4f,", t->confidence);
+    if (isnan(t->confidence))
+        fputs(",,", out);
+    else
+        fprintf(out, ",%.4f,", t->confidence);
     research_csv_text(out, t->reasons);
     fputc('\n', out);
 }

@@ -55,6 +55,10 @@ void research_csv_row(FILE *out, const research_summary_t *s);
 void research_json_fields(FILE *out, const research_summary_t *s);
 
 //  Journal: one line per round trip, open positions last (exit empty).
+//  mae/mfe RESEARCH_UNKNOWN and confidence NAN print as empty fields (a
+//  broker's store has no market data, a store without risk's journal no
+//  confidence).
+#define RESEARCH_UNKNOWN INT64_MIN
 void research_trades_header(FILE *out);
 void research_trades_row(FILE *out, const bt_trade_t *t);
 //  A text field quoted for CSV when it needs to be.

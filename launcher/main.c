@@ -52,7 +52,7 @@ s_usage(int code)
             "               [--until-exit SVC] [--grace-ms N] [--quiet]\n"
             "       ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F] [--to risk|gateway-order]\n"
             "       ofts keys [--force] DIR [NAME ...]\n"
-            "       ofts dbn|databento|monitor|backtest|sweep|sim ARGS...   (each takes --help)\n"
+            "       ofts dbn|databento|monitor|backtest|sweep|journal|sim ARGS...   (each takes --help)\n"
             "       ofts record info|dump | replay-bus | rerun | explain ARGS...  (docs/recorder.md)\n"
             "       ofts --help\n");
     return code;
@@ -655,7 +655,7 @@ main(int argc, char **argv)
         return s_keys(argc - 2, argv + 2);
     if (strcmp(sub, "help") == 0 || strcmp(sub, "--help") == 0 || strcmp(sub, "-h") == 0)
         return s_usage(0);
-    static const char *tools[] = { "dbn", "databento", "monitor", "backtest", "sweep", "sim",
+    static const char *tools[] = { "dbn", "databento", "monitor", "backtest", "sweep", "journal", "sim",
                                    "record", "replay-bus", "rerun", "explain", NULL };
     for (int i = 0; tools[i]; i++)
         if (strcmp(sub, tools[i]) == 0)

@@ -54,6 +54,7 @@ static const binary_t s_binaries[] = {
     { "ofts-monitor", "monitor/main.c", NULL },
     { "ofts-backtest", "backtest/main.c", NULL },
     { "ofts-sweep", "backtest/sweep_main.c", NULL },
+    { "ofts-journal", "backtest/journal_main.c", NULL },
     { "ofts-dbn", "gateway-md/dbn_tool.c", NULL },
     { "ofts-databento", "gateway-md/databento_tool.c", NULL },
     { "ofts-sim", "tools/sim.c", NULL },
