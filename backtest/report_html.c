@@ -36,19 +36,6 @@ s_decimals(const char *symbol)
 
 static double s_ms(int64_t ns) { return (double) (ns / 1000000); }
 
-static void
-s_text(FILE *out, const char *text)
-{
-    for (const char *p = text; *p; p++) {
-        if (*p == '<')
-            fputs("&lt;", out);
-        else if (*p == '&')
-            fputs("&amp;", out);
-        else
-            fputc(*p, out);
-    }
-}
-
 //  "2026-12-01 08:31:05 CST"
 static void
 s_ct(int64_t ts, char *buf, size_t size)
@@ -177,7 +164,7 @@ s_html_table(FILE *out, const char *title, const report_row_t *rows, size_t n)
         else
             snprintf(pfs, sizeof pfs, "%.2f", pf);
         fputs("<tr><td>", out);
-        s_text(out, rows[i].key);
+        research_html_text(out, rows[i].key);
         fprintf(out, "</td><td>%d</td><td>%.1f%%</td><td>%.2f</td><td>%.2f</td><td>%s</td></tr>\n", rows[i].trades,
                 rows[i].trades ? 100.0 * rows[i].wins / rows[i].trades : 0.0, rows[i].pnl_cents / 100.0,
                 rows[i].fees_cents / 100.0, pfs);
@@ -233,7 +220,7 @@ s_trades_table(FILE *out, const bt_trade_t *trades, size_t nt, const bt_trade_t 
                      "<td style='text-align:left'>", t->exit_role, t->fees_cents / 100.0,
                 (t->pnl_cents + t->fees_cents) / 100.0, t->pnl_cents / 100.0, t->mae_cents / 100.0,
                 t->mfe_cents / 100.0, t->confidence);
-        s_text(out, t->reasons);
+        research_html_text(out, t->reasons);
         fputs("</td></tr>\n", out);
     }
     fputs("</table>\n", out);

@@ -271,6 +271,18 @@ research_csv_text(FILE *out, const char *text)
 }
 
 void
+research_html_text(FILE *out, const char *text)
+{
+    for (const char *p = text; *p; p++)
+        if (*p == '<')
+            fputs("&lt;", out);
+        else if (*p == '&')
+            fputs("&amp;", out);
+        else
+            fputc(*p, out);
+}
+
+void
 research_trades_header(FILE *out)
 {
     fputs("signal_id,contract,symbol,side,qty,entry_time_utc,entry_time_ct,exit_time_utc,exit_time_ct,"

@@ -63,5 +63,7 @@ void research_trades_header(FILE *out);
 void research_trades_row(FILE *out, const bt_trade_t *t);
 //  A text field quoted for CSV when it needs to be.
 void research_csv_text(FILE *out, const char *text);
+//  Text for an HTML page: < and & escaped.
+void research_html_text(FILE *out, const char *text);
 
 #endif

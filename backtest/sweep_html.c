@@ -28,18 +28,6 @@ s_values(const research_summary_t *s, double *v)
     memcpy(v, vals, sizeof vals);
 }
 
-static void
-s_esc(FILE *out, const char *text)
-{
-    for (const char *p = text; *p; p++)
-        if (*p == '<')
-            fputs("&lt;", out);
-        else if (*p == '&')
-            fputs("&amp;", out);
-        else
-            fputc(*p, out);
-}
-
 //  Green for the best net P&L, red for the worst, white at zero.
 static void
 s_color(double v, double lo, double hi, char *buf, size_t size)
@@ -75,21 +63,21 @@ s_heatmap(sweep_t *sweep, sweep_grid_t *grid, size_t ax, size_t ay, FILE *out)
     }
     fputs("<h2>Heatmap: best net P&amp;L $ over the other axes</h2><table id='heatmap'><tr><th>", out);
     if (ay != ax) {
-        s_esc(out, sweep_grid_key(grid, ay));
+        research_html_text(out, sweep_grid_key(grid, ay));
         fputs(" \\ ", out);
     }
-    s_esc(out, sweep_grid_key(grid, ax));
+    research_html_text(out, sweep_grid_key(grid, ax));
     fputs("</th>", out);
     for (size_t x = 0; x < nx; x++) {
         fputs("<th>", out);
-        s_esc(out, sweep_grid_value_at(grid, ax, x));
+        research_html_text(out, sweep_grid_value_at(grid, ax, x));
         fputs("</th>", out);
     }
     fputs("</tr>\n", out);
     for (size_t y = 0; y < ny; y++) {
         fputs("<tr><th>", out);
         if (ay != ax)
-            s_esc(out, sweep_grid_value_at(grid, ay, y));
+            research_html_text(out, sweep_grid_value_at(grid, ay, y));
         fputs("</th>", out);
         for (size_t x = 0; x < nx; x++) {
             double v = best[y * nx + x];
@@ -147,7 +135,7 @@ sweep_write_html(sweep_t *self, sweep_grid_t *grid, size_t ax, size_t ay, FILE *
     fputs("<h2>Every configuration</h2><table id='grid'><thead><tr><th data-key='config'>config</th>", out);
     for (size_t a = 0; a < naxes; a++) {
         fputs("<th data-key='axis'>", out);
-        s_esc(out, sweep_grid_key(grid, a));
+        research_html_text(out, sweep_grid_key(grid, a));
         fputs("</th>", out);
     }
     for (size_t c = 0; c < NCOLUMNS; c++)
@@ -158,7 +146,7 @@ sweep_write_html(sweep_t *self, sweep_grid_t *grid, size_t ax, size_t ay, FILE *
         fprintf(out, "<tr><td>%zu</td>", config);
         for (size_t a = 0; a < naxes; a++) {
             fputs("<td>", out);
-            s_esc(out, sweep_grid_value(grid, config, a));
+            research_html_text(out, sweep_grid_value(grid, config, a));
             fputs("</td>", out);
         }
         double v[NCOLUMNS];

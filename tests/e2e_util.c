@@ -491,4 +491,18 @@ e2e_dir_teardown(char **dir)
     free(*dir);
     *dir = NULL;
     return 0;
+char *
+e2e_read_file(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = calloc(1, n > 0 ? (size_t) n + 1 : 1);
+    if (n > 0 && fread(text, 1, (size_t) n, f) != (size_t) n)
+        text[0] = '\0';
+    fclose(f);
+    return text;
 }

@@ -55,6 +55,8 @@ pid_t e2e_child_pid(pid_t parent, const char *exe_name);
 //  failure path: with PR_SET_CHILD_SUBREAPER that includes the services of
 //  an `ofts up` that died) and reap them; returns how many were killed.
 int e2e_kill_children(void);
+//  The whole file as a string (malloc'd), NULL when it cannot be read.
+char *e2e_read_file(const char *path);
 //  Number of lines of path containing needle (-1 when path cannot be read).
 int e2e_count_lines(const char *path, const char *needle);
 //  Run argv to the end with what it writes in out: stderr, and stdout too

@@ -29,22 +29,6 @@ s_find_chromium(void)
     return false;
 }
 
-static char *
-s_read(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = calloc(1, (size_t) n + 1);
-    if (fread(text, 1, (size_t) n, f) != (size_t) n)
-        text[0] = '\0';
-    fclose(f);
-    return text;
-}
-
 //  The DOM after the page's scripts ran (--dump-dom waits for load; the
 //  charts are drawn synchronously by then).
 static char *
@@ -57,7 +41,7 @@ s_dom(const char *html, const char *name)
              g_chromium, g_dir, html, out);
     char *argv[] = { "/bin/sh", "-c", cmd, NULL };
     assert_int_equal(e2e_run(argv, "/dev/null"), 0);
-    return s_read(out);
+    return e2e_read_file(out);
 }
 
 //  The value of attribute name="..." in the element with id.

@@ -131,22 +131,6 @@ t_deflated_sharpe(void **state)
 //  --- the binaries ----------------------------------------------------------
 
 static char *
-s_read(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *text = calloc(1, (size_t) n + 1);
-    if (fread(text, 1, (size_t) n, f) != (size_t) n)
-        n = 0;
-    fclose(f);
-    return text;
-}
-
-static char *
 s_path(const char *name)
 {
     char buf[1024];
@@ -176,7 +160,7 @@ s_sweep(const char *a1, const char *a2, const char *a3, const char *a4, const ch
 static void
 s_assert_same_file(const char *a, const char *b)
 {
-    char *x = s_read(a), *y = s_read(b);
+    char *x = e2e_read_file(a), *y = e2e_read_file(b);
     assert_non_null(x);
     assert_non_null(y);
     assert_true(strlen(x) > 100);
@@ -213,7 +197,7 @@ t_row_equals_backtest(void **state)
                      "--set", "analyzer.window_seconds=60", "--set", "analyzer.imbalance_threshold=0.55",
                      "--set", "risk.cooldown_minutes=3", "--summary-csv", one, g_data, NULL };
     assert_int_equal(e2e_run(argv, "/dev/null"), 0);
-    char *sweep = s_read(csv), *bt = s_read(one);
+    char *sweep = e2e_read_file(csv), *bt = e2e_read_file(one);
     char *row = strstr(sweep, "\n5,60,0.55,3,");
     assert_non_null(row);
     row += strlen("\n5,60,0.55,3,");
@@ -297,7 +281,7 @@ t_trades_csv(void **state)
         }
     }
     fclose(f);
-    char *s = s_read(sum);
+    char *s = e2e_read_file(sum);
     const char *row = strchr(s, '\n') + 1;
     assert_int_equal(closed, atoi(row));
     assert_true(closed > 0);
@@ -335,7 +319,7 @@ t_walk_forward_cli(void **state)
     char *argv_first[] = { bbin, "--quiet", "--set", "analyzer.imbalance_threshold=0.55", "--summary-csv", first,
                            files[0], NULL };
     assert_int_equal(e2e_run(argv_first, "/dev/null"), 0);
-    char *a = s_read(all), *b = s_read(first), *w = s_read(wf);
+    char *a = e2e_read_file(all), *b = e2e_read_file(first), *w = e2e_read_file(wf);
     double net_all = atof(strchr(strchr(a, '\n') + 1, ',') + 1);
     double net_first = atof(strchr(strchr(b, '\n') + 1, ',') + 1);
     //  Two folds; the stitched equity's last row holds the total.
