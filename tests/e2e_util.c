@@ -491,6 +491,8 @@ e2e_dir_teardown(char **dir)
     free(*dir);
     *dir = NULL;
     return 0;
+}
+
 char *
 e2e_read_file(const char *path)
 {
