@@ -431,7 +431,7 @@ main(int argc, char **argv)
         else
             printf("\nHTML report: %s\n", html);
     }
-    s_out_t out = { ctx.bt, &rcfg };
+    s_out_t out = { ctx->bt, &rcfg };
     if (trades_csv && s_write_csv(trades_csv, s_trades_csv, &out) != 0)
         failed = 1;
     if (summary_csv && s_write_csv(summary_csv, s_summary_csv, &out) != 0)
