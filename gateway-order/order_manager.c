@@ -599,6 +599,11 @@ s_validate(const Ofts__OrderRequest *req)
         return "unknown symbol";
     if (req->side != OFTS__SIDE__SIDE_BUY && req->side != OFTS__SIDE__SIDE_SELL)
         return "side must be buy or sell";
+    //  risk.accounts (docs/accounts.md): orders for named accounts need a
+    //  gateway-order that routes by account, which is not built yet; placing
+    //  them all in this one account would multiply its exposure.
+    if (req->account && req->account[0])
+        return "an order for a named account (risk.accounts): this gateway-order serves one account only";
     if (req->reduce_only)
         return NULL;
     if (req->quantity == 0)

@@ -419,11 +419,14 @@ static int
 s_cmd_usage(int code)
 {
     fprintf(code ? stderr : stdout,
-            "usage: ofts cmd pause|resume|kill|flatten [SYMBOL] [--config F] [--to risk|gateway-order]\n"
+            "usage: ofts cmd pause|resume|kill|flatten [SYMBOL] [--account ID | --all] [--config F]\n"
+            "                [--to risk|gateway-order]\n"
             "  pause            risk stops opening positions (REDUCING)\n"
             "  resume           back to ACTIVE (also lifts gateway-order's halt after a kill)\n"
             "  flatten [SYMBOL] close every position, or one root (GC, gc, NQ ...)\n"
             "  kill             HALT and flatten everything\n"
+            "  --account ID     only this account of risk.accounts (docs/accounts.md)\n"
+            "  --all            every account (the default)\n"
             "  --config F       the config naming the ctl endpoints (default %s)\n"
             "  --to SERVICE     risk (default) or gateway-order: the local kill switch on the\n"
             "                   trader's machine (kill, flatten, resume). When risk does not\n"
@@ -475,11 +478,12 @@ static int
 s_cmd(int argc, char **argv)
 {
     const char *config_path = ofts_config_default_path();
-    const char *verb = NULL, *symbol = "", *to = "risk";
+    const char *verb = NULL, *symbol = "", *to = "risk", *account = "";
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
             return s_cmd_usage(0);
-        if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--to") == 0) && i + 1 >= argc) {
+        if ((strcmp(argv[i], "--config") == 0 || strcmp(argv[i], "--to") == 0
+             || strcmp(argv[i], "--account") == 0) && i + 1 >= argc) {
             fprintf(stderr, "ofts cmd: %s needs a value\n", argv[i]);
             return s_cmd_usage(2);
         }
@@ -487,6 +491,10 @@ s_cmd(int argc, char **argv)
             config_path = argv[++i];
         else if (strcmp(argv[i], "--to") == 0)
             to = argv[++i];
+        else if (strcmp(argv[i], "--account") == 0)
+            account = argv[++i];
+        else if (strcmp(argv[i], "--all") == 0)
+            account = "";
         else if (argv[i][0] == '-') {
             fprintf(stderr, "ofts cmd: unknown flag '%s'\n", argv[i]);
             return s_cmd_usage(2);
@@ -515,6 +523,7 @@ s_cmd(int argc, char **argv)
     cmd.type = (Ofts__CommandType) type;
     cmd.symbol = (char *) symbol;
     cmd.issued_by = "ofts cmd";
+    cmd.account = (char *) account;
     cmd.reason = "operator";
     //  Same check the services make: refuse here too, before any network.
     char sym[OFTS_SYM_LEN], err[512];

@@ -15,7 +15,7 @@
 #include "ofts_log.h"
 #include "ofts_service.h"
 #include "ofts_command.h"
-#include "risk_engine.h"
+#include "risk_accounts.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,9 +26,15 @@
 
 typedef struct {
     ofts_service_t *svc;
-    risk_engine_t *eng;
-    risk_journal_t *journal;
+    risk_engine_t *eng;             //  the first account's (the only one, usually)
+    risk_journal_t *journal;        //  ... and its journal (holds the market clock)
     risk_config_t cfg;
+    //  Several accounts (risk.accounts, docs/accounts.md): one engine and one
+    //  journal each; with none listed, one account from the risk section.
+    risk_accounts_t *ra;
+    risk_account_config_t accounts[RISK_MAX_ACCOUNTS];
+    int naccounts;
+    risk_journal_t *journals[RISK_MAX_ACCOUNTS];
     const char *order_ctl;          //  gateway-order's ctl endpoint
     int64_t shift_ns;               //  --time-shift (tests, demos)
     bool market_clock;              //  risk.clock = "market": time = latest md ts_event
@@ -89,7 +95,8 @@ s_market_time(app_t *app, const Ofts__Envelope *env)
     if (app->market_ns >= app->next_md_alive_ns) {
         Ofts__Heartbeat hb = OFTS__HEARTBEAT__INIT;
         hb.service = "gateway-md";
-        risk_engine_on_heartbeat(app->eng, &hb, app->market_ns);
+        for (int i = 0; i < app->naccounts; i++)
+            risk_engine_on_heartbeat(risk_accounts_engine(app->ra, i), &hb, app->market_ns);
         app->next_md_alive_ns = app->market_ns + 100 * OFTS_NS_PER_MS;
     }
     return true;
@@ -165,7 +172,7 @@ s_apply(app_t *app, const Ofts__Envelope *env)
 {
     if (!s_market_time(app, env))
         return;
-    risk_engine_on_envelope(app->eng, env, s_now(app));
+    risk_accounts_on_envelope(app->ra, env, s_now(app));
     if (env->header && env->header->source && strcmp(env->header->source, "gateway-md") == 0)
         app->md_seq = env->header->seq;
     else if (env->header && env->header->source && strcmp(env->header->source, "gateway-order") == 0)
@@ -297,10 +304,16 @@ s_on_ctl_command(app_t *app, Ofts__Command *cmd, ofts_ctl_t *ctl, uint64_t seq)
         ofts_ctl_reply_refuse(ctl, seq, why);
         return;
     }
-    log_info("ctl command %s %s from %s", ev ? ev->name : "?", sym, from);
     Ofts__Command checked = *cmd;
     checked.symbol = sym;
-    risk_engine_on_command(app->eng, &checked, s_now(app));
+    if (risk_accounts_on_command(app->ra, &checked, s_now(app)) != 0) {
+        snprintf(why, sizeof why, "no account '%s' here (risk.accounts)", cmd->account);
+        log_warn("ctl command %s from %s refused: %s", ev ? ev->name : "?", from, why);
+        ofts_ctl_reply_refuse(ctl, seq, why);
+        return;
+    }
+    log_info("ctl command %s %s%s%s from %s", ev ? ev->name : "?", sym, cmd->account && *cmd->account ? " account " : "",
+             cmd->account ? cmd->account : "", from);
     ofts_ctl_reply_end(ctl, seq);
 }
 
@@ -310,7 +323,8 @@ s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
     app_t *app = arg;
     if (req->body_case == OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST) {
         s_reply_t r = { ctl, req->snapshot_request->prefix ? req->snapshot_request->prefix : "", 0 };
-        risk_engine_snapshot(app->eng, s_snapshot_item, &r);
+        for (int i = 0; i < app->naccounts; i++)
+            risk_engine_snapshot(risk_accounts_engine(app->ra, i), s_snapshot_item, &r);
         log_debug("ctl snapshot '%s': %u messages", r.prefix, r.count);
     }
     else if (req->body_case == OFTS__ENVELOPE__BODY_COMMAND) {
@@ -331,7 +345,7 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     }
     if (app->order_ctl && (app->reconcile_due || ofts_clock_mono_ns() >= app->next_reconcile_ns))
         s_reconcile(app);
-    risk_engine_tick(app->eng, app->market_clock && app->market_ns ? app->market_ns : now_ns + app->shift_ns);
+    risk_accounts_tick(app->ra, app->market_clock && app->market_ns ? app->market_ns : now_ns + app->shift_ns);
     //  The market clock survives a restart of risk: a restarted risk that
     //  met rewound replay data first would otherwise take it for "now".
     if (app->market_clock && app->market_ns > app->market_saved_ns + 250 * OFTS_NS_PER_MS
@@ -348,6 +362,52 @@ s_replay_market_clock(void *arg, const char *key, int64_t value, const char *tex
     app_t *app = arg;
     if (strcmp(key, "market_clock_ns") == 0 && value > app->market_ns)
         app->market_ns = app->market_saved_ns = value;
+}
+
+//  One journal per account, each its own file: a halt, a loss, a cooldown
+//  of one account is remembered apart from the others'.
+static int
+s_open_journals(app_t *app)
+{
+    char err[512];
+    for (int i = 0; i < app->naccounts; i++) {
+        const char *path = app->accounts[i].cfg.journal;
+        if (ofts_mkdir_parent(path, 0700) != 0)
+            log_warn("cannot create the folder of %s: %s", path, strerror(errno));
+        app->journals[i] = risk_journal_open(path, err, sizeof err);
+        if (!app->journals[i]) {
+            log_error("journal unusable: %s", err);
+            fprintf(stderr, "ofts-risk: journal error: %s (refusing to start: move the file aside to begin a "
+                    "new journal, or restore a backup)\n", err);
+            return -1;
+        }
+    }
+    app->journal = app->journals[0];
+    return 0;
+}
+
+static void
+s_close_journals(app_t *app)
+{
+    for (int i = 0; i < app->naccounts; i++)
+        risk_journal_destroy(&app->journals[i]);
+    app->journal = NULL;
+}
+
+static int
+s_attach_journals(app_t *app)
+{
+    for (int i = 0; i < app->naccounts; i++) {
+        if (risk_engine_attach_journal(risk_accounts_engine(app->ra, i), app->journals[i], s_now(app)) != 0)
+            return -1;
+        if (app->naccounts > 1)
+            log_info("account %s (%s $%lld%s): journal %s, max %d contracts, sizing %s", app->accounts[i].cfg.account_id,
+                     app->accounts[i].type, (long long) app->accounts[i].cfg.account_size,
+                     app->accounts[i].enabled ? "" : ", DISABLED", app->accounts[i].cfg.journal,
+                     app->accounts[i].cfg.max_contracts,
+                     app->accounts[i].cfg.sizing == RISK_SIZING_RISK ? "risk" : "fixed");
+    }
+    return 0;
 }
 
 static int
@@ -404,6 +464,16 @@ main(int argc, char **argv)
     app.cfg.heartbeat_timeout_ns = ofts_service_heartbeat_timeout_ms(app.svc) * OFTS_NS_PER_MS;
     ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(app.svc), "risk");
     risk_config_read(&app.cfg, sec);
+    json_t *accounts = ofts_cfgsec_json(sec, "accounts");
+    char err[512];
+    app.naccounts = risk_accounts_read(&app.cfg, accounts, app.accounts, RISK_MAX_ACCOUNTS, err, sizeof err);
+    if (app.naccounts < 0)
+        ofts_cfgsec_fail(sec, "accounts", "%s", err);
+    //  gateway-order's snapshot has no account yet: a reconcile would take
+    //  every account's positions for each one's (docs/accounts.md).
+    if (accounts && app.cfg.require_reconcile)
+        ofts_cfgsec_fail(sec, "accounts", "several accounts need risk.require_reconcile false (gateway-order "
+                         "does not report positions per account yet; docs/accounts.md)");
     const char *clock = ofts_cfgsec_string(sec, "clock", "wall");
     if (strcmp(clock, "market") == 0)
         app.market_clock = true;
@@ -428,14 +498,8 @@ main(int argc, char **argv)
     if (app.shift_ns)
         log_warn("--time-shift %lld s: the risk clock is NOT the wall clock (tests and demos only)",
                  (long long) (app.shift_ns / OFTS_NS_PER_SEC));
-    char err[512];
-    if (ofts_mkdir_parent(app.cfg.journal, 0700) != 0)
-        log_warn("cannot create the folder of %s: %s", app.cfg.journal, strerror(errno));
-    app.journal = risk_journal_open(app.cfg.journal, err, sizeof err);
-    if (!app.journal) {
-        log_error("journal unusable: %s", err);
-        fprintf(stderr, "ofts-risk: journal error: %s (refusing to start: move the file aside to begin a "
-                "new journal, or restore a backup)\n", err);
+    if (s_open_journals(&app) != 0) {
+        s_close_journals(&app);
         ofts_service_destroy(&app.svc);
         return EXIT_JOURNAL;
     }
@@ -444,11 +508,12 @@ main(int argc, char **argv)
         risk_journal_replay(app.journal, &fns, &app);
     }
     risk_engine_callbacks_t cb = { s_on_order, s_on_reject, s_on_account, s_on_command };
-    app.eng = risk_engine_new(&app.cfg, &cb, &app);
+    app.ra = risk_accounts_new(app.accounts, app.naccounts, &cb, &app);
+    app.eng = risk_accounts_engine(app.ra, 0);
     int rc = OFTS_EXIT_IN_USE;          //  endpoint taken (or missing): do not restart-loop
     if (s_listen(&app) == 0) {
         rc = 1;
-        if (risk_engine_attach_journal(app.eng, app.journal, s_now(&app)) == 0) {
+        if (s_attach_journals(&app) == 0) {
             log_info("journal %s, account %s ($%lld), sizing %s, cooldown %lld min, gateway-order ctl %s",
                      app.cfg.journal, app.cfg.account_id, (long long) app.cfg.account_size,
                      app.cfg.sizing == RISK_SIZING_RISK ? "risk" : "fixed",
@@ -458,8 +523,8 @@ main(int argc, char **argv)
             rc = ofts_service_run(app.svc);
         }
     }
-    risk_engine_destroy(&app.eng);
-    risk_journal_destroy(&app.journal);
+    risk_accounts_destroy(&app.ra);
+    s_close_journals(&app);
     ofts_service_destroy(&app.svc);
     return rc;
 }

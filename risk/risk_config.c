@@ -258,4 +258,5 @@ risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec)
     const char *journal = ofts_cfgsec_string(sec, "journal", NULL);
     if (journal)
         snprintf(cfg->journal, sizeof cfg->journal, "%s", journal);
+    ofts_cfgsec_json(sec, "accounts");          //  several accounts: risk_accounts_read()
 }

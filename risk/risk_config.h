@@ -21,6 +21,10 @@ typedef enum { RISK_SIZING_FIXED = 0, RISK_SIZING_RISK = 1 } risk_sizing_mode_t;
 typedef struct {
     //  Account (Topstep Trading Combine, spec/topstepx.md §8.1)
     char account_id[64];
+    //  One of several accounts (docs/accounts.md): the account goes into the
+    //  client order id (signal id + account) and into each OrderRequest and
+    //  RiskReject. false for a single account: ids exactly as before.
+    bool multi_account;
     int64_t account_size;               //  50000 / 100000 / 150000 (dollars)
     int64_t start_balance_cents;
     int64_t daily_loss_limit_cents;     //  0 = rule off

@@ -85,6 +85,8 @@ struct _risk_engine_t {
     int64_t md_heartbeat_ns;
     risk_rule_verdict_fn *verdict_fn;   //  explain tools only
     void *verdict_arg;
+    risk_engine_peers_fn *peers_fn;     //  several accounts: the others' exposure
+    void *peers_arg;
     bool reconciled, reconciling;
     //  Account
     int day;                            //  trading day yyyymmdd (17:00 CT roll)
@@ -496,6 +498,8 @@ s_forward(risk_engine_t *self, Ofts__CommandType type, const char *symbol, const
     cmd.symbol = (char *) (symbol ? symbol : "");
     cmd.reason = (char *) reason;
     cmd.issued_by = (char *) "risk";
+    if (self->cfg.multi_account)
+        cmd.account = self->cfg.account_id;     //  gateway-order: this account only
     if (self->cb.command)
         self->cb.command(self->arg, &cmd);
 }
@@ -512,6 +516,8 @@ s_flatten(risk_engine_t *self, const char *symbol, const char *reason, int64_t n
     log_warn("flatten %s: %s", *cmd.symbol ? cmd.symbol : "all", reason);
     if (!*cmd.symbol)
         self->last_flatten_ns = now;
+    if (self->cfg.multi_account)
+        cmd.account = self->cfg.account_id;     //  gateway-order: this account only
     if (self->cb.command)
         self->cb.command(self->arg, &cmd);
 }
@@ -691,6 +697,8 @@ s_view(risk_engine_t *self, const Ofts__Signal *sig, int64_t now, risk_view_t *v
     v->reconciled = self->reconciled;
     v->state = self->state;
     v->state_reason = self->state_reason;
+    if (self->peers_fn && sl)
+        self->peers_fn(self->peers_arg, self, sl->ins->root, &v->other_long, &v->other_short, &v->other_account);
 }
 
 static void
@@ -702,6 +710,8 @@ s_reject(risk_engine_t *self, const Ofts__Signal *sig, Ofts__RejectCode code, co
     rej.symbol = sig->symbol;
     rej.code = code;
     rej.text = (char *) text;
+    if (self->cfg.multi_account)
+        rej.account = self->cfg.account_id;
     self->rejected++;
     log_info("reject %s %s %s: %s", sig->symbol ? sig->symbol : "", sig->id ? sig->id : "",
              risk_reject_name(code), text);
@@ -716,7 +726,10 @@ s_approve(risk_engine_t *self, const Ofts__Signal *sig, const risk_plan_t *plan,
 {
     risk_slot_t *sl = s_slot(self, sig->symbol);
     char coid[RISK_CLIENT_ID_SIZE];
-    risk_order_client_id(sig->id, coid, sizeof coid);
+    if (self->cfg.multi_account)
+        risk_order_account_client_id(sig->id, self->cfg.account_id, coid, sizeof coid);
+    else
+        risk_order_client_id(sig->id, coid, sizeof coid);
     Ofts__OrderRequest req;
     risk_order_from_signal(&req, sig, plan, &self->cfg, coid);
     //  Durable first: an order we publish and then forget could be doubled.
@@ -1271,6 +1284,45 @@ risk_engine_position(risk_engine_t *self, const char *symbol)
 {
     risk_slot_t *sl = s_slot(self, symbol);
     return sl ? sl->qty : 0;
+}
+
+void
+risk_engine_set_peers(risk_engine_t *self, risk_engine_peers_fn *fn, void *arg)
+{
+    self->peers_fn = fn;
+    self->peers_arg = arg;
+}
+
+int32_t
+risk_engine_exposure(risk_engine_t *self, const char *root)
+{
+    risk_slot_t *sl = s_slot(self, root);
+    if (!sl)
+        return 0;
+    if (sl->qty != 0)
+        return sl->qty;
+    if (sl->work_qty == 0)
+        return 0;
+    return sl->last.side == OFTS__SIDE__SIDE_SELL ? -(int32_t) sl->work_qty : (int32_t) sl->work_qty;
+}
+
+const char *risk_engine_account_id(risk_engine_t *self) { return self->cfg.account_id; }
+
+bool
+risk_engine_owns(risk_engine_t *self, const char *coid)
+{
+    if (!coid || !*coid)
+        return false;
+    for (size_t i = 0; i < self->nslots; i++) {
+        const risk_slot_t *sl = &self->slots[i];
+        const char *ids[] = { sl->work_coid, sl->pos_coid, sl->last_coid };
+        for (size_t k = 0; k < 3; k++) {
+            size_t len = strlen(ids[k]);
+            if (len && strncmp(coid, ids[k], len) == 0 && (coid[len] == '\0' || coid[len] == '-'))
+                return true;
+        }
+    }
+    return false;
 }
 
 const char *

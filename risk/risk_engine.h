@@ -52,6 +52,20 @@ int risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int
 //  for the signal (risk_rules_each). Not used by the service.
 void risk_engine_set_verdict_fn(risk_engine_t *self, risk_rule_verdict_fn *fn, void *arg);
 
+//  Several accounts (risk_accounts.h): before each decision the engine asks
+//  fn for the other accounts' exposure in root (or its micro/full twin), to
+//  refuse a hedge (REJECT_HEDGE). Not set with one account.
+typedef void (risk_engine_peers_fn)(void *arg, risk_engine_t *self, const char *root, int *other_long,
+                                    int *other_short, const char **other_account);
+void risk_engine_set_peers(risk_engine_t *self, risk_engine_peers_fn *fn, void *arg);
+//  Signed exposure in root: the position, else a working entry's quantity
+//  with the sign of its side; 0 when flat and nothing works.
+int32_t risk_engine_exposure(risk_engine_t *self, const char *root);
+const char *risk_engine_account_id(risk_engine_t *self);
+//  Did this engine approve client order id coid (an entry, or its "-SL" /
+//  "-TP" children)? Routes fills and order updates between accounts.
+bool risk_engine_owns(risk_engine_t *self, const char *coid);
+
 //  Events.
 void risk_engine_on_signal(risk_engine_t *self, const Ofts__Signal *sig, int64_t now);
 //  Prices, data age and the traded-contract ranking are per contract month

@@ -23,6 +23,14 @@ risk_order_client_id(const char *signal_id, char *buf, size_t size)
 }
 
 void
+risk_order_account_client_id(const char *signal_id, const char *account, char *buf, size_t size)
+{
+    char key[256];
+    snprintf(key, sizeof key, "%s@%s", signal_id, account);
+    risk_order_client_id(key, buf, size);
+}
+
+void
 risk_order_from_signal(Ofts__OrderRequest *req, const Ofts__Signal *sig, const risk_plan_t *plan,
                        const risk_config_t *cfg, const char *coid)
 {
@@ -38,6 +46,8 @@ risk_order_from_signal(Ofts__OrderRequest *req, const Ofts__Signal *sig, const r
     req->stop = plan->stop;
     req->take_profit = plan->take_profit;
     req->confidence = sig->confidence;
+    if (cfg->multi_account)
+        req->account = (char *) cfg->account_id;
     req->reasons = sig->reasons;
     req->reduce_only = false;
 }

@@ -16,6 +16,9 @@
 //  leaves room for gateway-order's "-SL" / "-TP" suffixes under 36.
 #define RISK_CLIENT_ID_SIZE 40
 void risk_order_client_id(const char *signal_id, char *buf, size_t size);
+//  The same for one of several accounts: a function of (signal id, account),
+//  so each account's order of one signal has its own id.
+void risk_order_account_client_id(const char *signal_id, const char *account, char *buf, size_t size);
 
 //  Fill req (initialised here) from the signal and its plan. Strings are
 //  borrowed from sig and coid: use req before either goes away.

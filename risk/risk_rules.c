@@ -234,6 +234,23 @@ s_position_open(const risk_view_t *v, const Ofts__Signal *sig, risk_plan_t *plan
     return PASS;
 }
 
+//  Topstep forbids hedging across one's own accounts (long in one, short the
+//  same or a correlated instrument in another; spec/topstepx.md §8.6,
+//  TS-HEDGE): with several accounts, an entry against another account's
+//  position or working entry in this root (or its micro/full twin) is refused.
+static Ofts__RejectCode
+s_hedge(const risk_view_t *v, const Ofts__Signal *sig, risk_plan_t *plan, char *t, size_t n)
+{
+    (void) sig;
+    bool buy = plan->side == OFTS__SIDE__SIDE_BUY;
+    int against = buy ? v->other_short : v->other_long;
+    if (against > 0)
+        return s_fail(OFTS__REJECT_CODE__REJECT_HEDGE, t, n, "%s %s here would hedge account %s, %s %s: "
+                      "no opposite positions across accounts", buy ? "long" : "short", v->ins->root,
+                      v->other_account ? v->other_account : "?", buy ? "short" : "long", v->ins->root);
+    return PASS;
+}
+
 static Ofts__RejectCode
 s_max_positions(const risk_view_t *v, const Ofts__Signal *sig, risk_plan_t *plan, char *t, size_t n)
 {
@@ -343,6 +360,7 @@ static const struct {
     { "traded_contract", s_traded_contract }, //  REJECT_NOT_TRADED_CONTRACT
     { "fat_finger",     s_fat_finger },     //  REJECT_FAT_FINGER
     { "position_open",  s_position_open },  //  REJECT_POSITION_OPEN
+    { "hedge",          s_hedge },          //  REJECT_HEDGE
     { "max_positions",  s_max_positions },  //  REJECT_MAX_POSITIONS
     { "sizing",         s_sizing },         //  REJECT_SIZE_ZERO / REJECT_MAX_CONTRACTS
     { "daily_loss",     s_daily_loss },     //  REJECT_DAILY_LOSS

@@ -42,6 +42,11 @@ typedef struct {
     bool reconciled;                    //  positions agreed with gateway-order
     Ofts__TradingState state;
     const char *state_reason;
+    //  Several accounts (docs/accounts.md): the other accounts' exposure in
+    //  this root or its full-size/micro twin, by side (positions and
+    //  working entries). Always 0 with one account.
+    int other_long, other_short;
+    const char *other_account;          //  one of them, for the reason text
 } risk_view_t;
 
 //  The order being shaped: prices rounded to the tick exactly once.

@@ -341,6 +341,31 @@ t_dedup_in_memory(void **state)
     paper_broker_destroy(&pb);
 }
 
+//  An order risk made for one of several accounts (risk.accounts) is
+//  refused, not placed in the one account this gateway-order serves.
+static void
+t_named_account_refused(void **state)
+{
+    (void) state;
+    paper_config_t pcfg = { .slippage_ticks = 0 };
+    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
+    order_manager_config_t cfg = s_cfg();
+    order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
+    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_start(om, 1);
+    paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
+    Ofts__OrderRequest req = s_request("sig-acct", OFTS__SIDE__SIDE_BUY);
+    req.account = (char *) "TC-150K";
+    order_manager_on_request(om, &req, 2);
+    assert_int_equal(order_manager_placed(om), 0);
+    assert_int_equal(paper_broker_position(pb, "GC"), 0);
+    const pub_t *last = s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE);
+    assert_non_null(last);
+    assert_int_equal(last->status, OFTS__ORDER_STATUS__STATUS_REJECTED);
+    order_manager_destroy(&om);
+    paper_broker_destroy(&pb);
+}
+
 //  A restarted manager over the same store: the known id is not placed
 //  again, fills are not counted twice, the position is still reported.
 static void
@@ -966,6 +991,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(t_dedup_in_memory, s_reset),
+        cmocka_unit_test_setup(t_named_account_refused, s_reset),
         cmocka_unit_test_setup(t_restart_no_replacement, s_reset),
         cmocka_unit_test_setup(t_rejected_stop_flattens, s_reset),
         cmocka_unit_test_setup(t_missing_legs_flatten_after_grace, s_reset),

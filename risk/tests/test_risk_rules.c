@@ -89,12 +89,33 @@ static void
 t_table_order(void **state)
 {
     (void) state;
-    assert_int_equal(risk_rules_count(), 19);
+    assert_int_equal(risk_rules_count(), 20);
     assert_string_equal(risk_rules_name(0), "signal_fields");
     assert_string_equal(risk_rules_name(5), "cooldown");
+    assert_string_equal(risk_rules_name(13), "hedge");
     assert_string_equal(risk_rules_name(risk_rules_count() - 1), "state_gate");
     assert_null(risk_rules_name(risk_rules_count()));
     assert_string_equal(risk_reject_name(CODE(COOLDOWN)), "REJECT_COOLDOWN");
+}
+
+//  Several accounts: another account short GC refuses a buy (REJECT_HEDGE),
+//  not a sell; another account long refuses the sell.
+static void
+t_hedge(void **state)
+{
+    fx_t *f = *state;
+    f->v.other_short = 1;
+    f->v.other_account = "TC-150K";
+    assert_int_equal(s_check(f), CODE(HEDGE));
+    assert_string_equal(f->text, "long GC here would hedge account TC-150K, short GC: no opposite positions "
+                                 "across accounts");
+    f->v.other_short = 0;
+    f->v.other_long = 2;
+    assert_int_equal(s_check(f), CODE(NONE));
+    f->sig.direction = OFTS__SIDE__SIDE_SELL;
+    f->sig.stop = px("2355.0");
+    f->sig.take_profit = px("2340.0");
+    assert_int_equal(s_check(f), CODE(HEDGE));
 }
 
 static void
@@ -499,7 +520,7 @@ main(void)
         T(t_fat_finger_boundary), T(t_traded_contract), T(t_stale_boundary), T(t_rate_limit_boundary),
         T(t_daily_loss_one_tick), T(t_trailing_mll_one_tick), T(t_max_contracts), T(t_size_zero),
         T(t_positions), T(t_bad_signals), T(t_tick_rounding), T(t_session_dst), T(t_equity_halt), T(t_daily_break),
-        T(t_entry_cutoff_and_flatten_dst), T(t_state_gate_last),
+        T(t_entry_cutoff_and_flatten_dst), T(t_state_gate_last), T(t_hedge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

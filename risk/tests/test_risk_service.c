@@ -49,6 +49,11 @@ typedef struct {
     Ofts__TradingState last_state;
     Ofts__CommandType last_cmd;
     char last_cmd_symbol[16];
+    char last_cmd_account[32];
+    //  several accounts: what risk said for each
+    struct { char account[32], coid[64]; uint32_t qty; } order_log[8];
+    struct { char account[32]; Ofts__TradingState state; } states[4];
+    int nstates;
 } fx_t;
 
 static void
@@ -257,6 +262,11 @@ s_on_risk_message(fx_t *f, Ofts__Envelope *env)
 {
     switch (env->body_case) {
     case OFTS__ENVELOPE__BODY_ORDER_REQUEST:
+        if (f->orders < 8) {
+            snprintf(f->order_log[f->orders].account, 32, "%s", env->order_request->account);
+            snprintf(f->order_log[f->orders].coid, 64, "%s", env->order_request->client_order_id);
+            f->order_log[f->orders].qty = env->order_request->quantity;
+        }
         f->orders++;
         snprintf(f->coid, sizeof f->coid, "%s", env->order_request->client_order_id);
         break;
@@ -265,10 +275,19 @@ s_on_risk_message(fx_t *f, Ofts__Envelope *env)
         f->last_code = env->risk_reject->code;
         snprintf(f->last_reject_signal, sizeof f->last_reject_signal, "%s", env->risk_reject->signal_id);
         break;
-    case OFTS__ENVELOPE__BODY_ACCOUNT:
+    case OFTS__ENVELOPE__BODY_ACCOUNT: {
         f->accounts++;
         f->last_state = env->account->state;
+        int i = 0;
+        while (i < f->nstates && strcmp(f->states[i].account, env->account->account_id) != 0)
+            i++;
+        if (i < 4) {
+            snprintf(f->states[i].account, 32, "%s", env->account->account_id);
+            f->states[i].state = env->account->state;
+            f->nstates = i == f->nstates ? i + 1 : f->nstates;
+        }
         break;
+    }
     case OFTS__ENVELOPE__BODY_FILL:
         f->exec_fills++;
         break;
@@ -277,6 +296,8 @@ s_on_risk_message(fx_t *f, Ofts__Envelope *env)
         f->last_cmd = env->command->type;
         snprintf(f->last_cmd_symbol, sizeof f->last_cmd_symbol, "%s",
                  env->command->symbol ? env->command->symbol : "");
+        snprintf(f->last_cmd_account, sizeof f->last_cmd_account, "%s",
+                 env->command->account ? env->command->account : "");
         break;
     default:
         break;
@@ -538,6 +559,63 @@ t_commands_checked_by_risk(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+static int
+s_state_of(fx_t *f, const char *account)
+{
+    for (int i = 0; i < f->nstates; i++)
+        if (strcmp(f->states[i].account, account) == 0)
+            return (int) f->states[i].state;
+    return -1;
+}
+
+//  risk.accounts (docs/accounts.md): two accounts, one signal -> two orders
+//  with their own ids, accounts and sizes (1 and 3), each account journaled
+//  in its own file; `kill --account TC-50K` halts that one only (and tells
+//  gateway-order which account); an unknown account is refused.
+static void
+t_two_accounts(void **state)
+{
+    fx_t *f = *state;
+    s_write_config(f, ",\"require_reconcile\":false,\"accounts\":[{\"id\":\"TC-50K\",\"size\":50000},"
+                      "{\"id\":\"TC-150K\",\"size\":150000,\"fixed_contracts\":3}]");
+    s_start(f);
+    WAIT_FOR(f, s_state_of(f, "TC-50K") >= 0 && s_state_of(f, "TC-150K") >= 0, 20000, "both accounts");
+    s_pump(f, 300);
+    s_signal(f, "sig-two");
+    WAIT_FOR(f, f->orders == 2, 10000, "two orders");
+    assert_string_equal(f->order_log[0].account, "TC-50K");
+    assert_int_equal(f->order_log[0].qty, 1);
+    assert_string_equal(f->order_log[1].account, "TC-150K");
+    assert_int_equal(f->order_log[1].qty, 3);
+    char want[64];
+    risk_order_account_client_id("sig-two", "TC-50K", want, sizeof want);
+    assert_string_equal(f->order_log[0].coid, want);
+    risk_order_account_client_id("sig-two", "TC-150K", want, sizeof want);
+    assert_string_equal(f->order_log[1].coid, want);
+    char journal[200];
+    snprintf(journal, sizeof journal, "%s/var/risk-TC-150K.sqlite", f->dir);
+    assert_int_equal(access(journal, F_OK), 0);
+    Ofts__Command c = OFTS__COMMAND__INIT;
+    c.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    c.symbol = (char *) "";
+    c.account = (char *) "TC-50K";
+    c.issued_by = (char *) "test";
+    char why[256];
+    f->commands = 0;
+    assert_int_equal(ofts_ctl_command_ex(f->risk_ctl, &c, 3000, why, sizeof why), 0);
+    WAIT_FOR(f, s_state_of(f, "TC-50K") == OFTS__TRADING_STATE__STATE_HALTED && f->commands > 0, 10000,
+             "TC-50K halted");
+    assert_string_equal(f->last_cmd_account, "TC-50K");
+    s_pump(f, 500);
+    assert_int_equal(s_state_of(f, "TC-150K"), OFTS__TRADING_STATE__STATE_ACTIVE);
+    c.account = (char *) "NOPE";
+    assert_int_equal(ofts_ctl_command_ex(f->risk_ctl, &c, 3000, why, sizeof why), OFTS_CTL_REFUSED);
+    assert_string_equal(why, "no account 'NOPE' here (risk.accounts)");
+    int status = -1;
+    s_stop(f, SIGTERM, &status);
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 //  With the real paper gateway-order (when it was built): risk's order is
 //  filled by paper, risk sees the fill and the position; `kill` on risk's ctl
 //  reaches gateway-order as CMD_KILL, which flattens; risk ends flat with
@@ -765,7 +843,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(t_restart_keeps_state), T(t_flatten_at_1505), T(t_commands_checked_by_risk),
+        T(t_restart_keeps_state), T(t_flatten_at_1505), T(t_commands_checked_by_risk), T(t_two_accounts),
         cmocka_unit_test_setup_teardown(t_with_paper_gateway_order, s_setup_real_order, s_teardown),
         cmocka_unit_test_setup_teardown(t_other_month_with_paper, s_setup_real_order, s_teardown),
         T(t_corrupt_journal_refused), T(t_zero_length_journal_refused), T(t_bad_config_refused),
