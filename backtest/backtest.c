@@ -54,6 +54,8 @@ struct _backtest_t {
     open_t open[MAX_OPEN];
     size_t nopen;
     int64_t next_heartbeat;
+    int64_t halted_ts;              //  first HALTED, market time (0: never)
+    char halted_reason[160];
     //  Approvals wait here until market time moves past the event that
     //  caused them (see s_place_queued).
     struct {
@@ -288,6 +290,24 @@ s_on_exec(void *arg, const char *topic, Ofts__Envelope *env)
     risk_engine_on_envelope(self->risk, env, self->now);
 }
 
+static void
+s_on_account(void *arg, const Ofts__AccountState *acct)
+{
+    backtest_t *self = arg;
+    if (acct->state == OFTS__TRADING_STATE__STATE_HALTED && !self->halted_ts) {
+        self->halted_ts = self->now;
+        snprintf(self->halted_reason, sizeof self->halted_reason, "%s", acct->state_reason ? acct->state_reason : "");
+    }
+}
+
+bool
+backtest_first_halt(backtest_t *self, int64_t *ts, const char **reason)
+{
+    *ts = self->halted_ts;
+    *reason = self->halted_reason;
+    return self->halted_ts != 0;
+}
+
 backtest_t *
 backtest_new(of_config_t *acfg, const risk_config_t *rcfg, const paper_config_t *pcfg)
 {
@@ -307,7 +327,7 @@ backtest_new_driven(const risk_config_t *rcfg, const paper_config_t *pcfg)
     risk_config_t rc = *rcfg;
     rc.require_reconcile = false;       //  nothing to reconcile with: one process
     rc.journal[0] = '\0';
-    risk_engine_callbacks_t cb = { .order = s_on_order, .command = s_on_command };
+    risk_engine_callbacks_t cb = { .order = s_on_order, .account = s_on_account, .command = s_on_command };
     self->risk = risk_engine_new(&rc, &cb, self);
     self->paper = paper_broker_new(pcfg, NULL);
     order_manager_config_t ocfg;

@@ -88,6 +88,10 @@ uint64_t backtest_signals(backtest_t *self);
 uint64_t backtest_approved(backtest_t *self);
 uint64_t backtest_rejected(backtest_t *self);
 int64_t backtest_open_pnl_cents(backtest_t *self);
+//  When risk first went HALTED (a loss limit broken, in market time) and
+//  why: false when it never did. Several accounts (docs/accounts.md): the
+//  account that breaches first is the one with the earliest.
+bool backtest_first_halt(backtest_t *self, int64_t *ts, const char **reason);
 int32_t backtest_open_position(backtest_t *self, const char *symbol);
 //  Session opens (17:00 CT) of every session market data was seen in, in
 //  order: the days of daily P&L, Sharpe and trades per day.

@@ -17,6 +17,7 @@
 #include "replay.h"
 #include "report.h"
 #include "research.h"
+#include "risk_accounts.h"
 
 //  What each file gave, symbol by symbol: a file or a symbol that decodes
 //  to 0 market events is said once, after the run, with the reason.
@@ -27,8 +28,13 @@ typedef struct {
     uint64_t records, events, unknown, filtered, ignored;
 } tally_t;
 
+//  bt is the first (or only) account's; with risk.accounts every account
+//  has its own chain on the same market data (docs/accounts.md).
 typedef struct {
     backtest_t *bt;
+    backtest_t *more[RISK_MAX_ACCOUNTS];
+    risk_account_config_t accounts[RISK_MAX_ACCOUNTS];
+    int naccounts;
     tally_t *cur;                       //  the record being normalised
     uint64_t pending;                   //  events of cur's contract during it
     tally_t tally[MAX_TALLY];
@@ -85,6 +91,46 @@ s_emit(const char *topic, Ofts__Envelope *env, void *arg)
     ctx_t *ctx = arg;
     s_count_event(ctx, s_contract(env));
     backtest_on_md(ctx->bt, topic, env);
+    for (int i = 1; i < ctx->naccounts; i++)
+        backtest_on_md(ctx->more[i], topic, env);
+}
+
+//  Several accounts: each one's result, the total, and which broke a rule
+//  (went HALTED) first in market time.
+static void
+s_print_accounts(ctx_t *ctx)
+{
+    int64_t total = 0, first_ts = 0;
+    int first = -1;
+    printf("\naccounts (each its own risk and paper broker on the same data)\n");
+    for (int i = 0; i < ctx->naccounts; i++) {
+        backtest_t *bt = i == 0 ? ctx->bt : ctx->more[i];
+        const bt_trade_t *trades;
+        size_t nt = backtest_trades(bt, &trades);
+        int64_t net = 0;
+        for (size_t k = 0; k < nt; k++)
+            net += trades[k].pnl_cents;
+        total += net;
+        int64_t ts;
+        const char *why;
+        char when[48] = "";
+        bool halted = backtest_first_halt(bt, &ts, &why);
+        if (halted)
+            ofts_clock_format(ts, when, sizeof when);
+        const risk_config_t *c = &ctx->accounts[i].cfg;
+        printf("  %-16s %-7s $%-7lld trades %3zu, net %+10.2f, %s%.19s%s%s\n", c->account_id, ctx->accounts[i].type,
+               (long long) c->account_size, nt, net / 100.0, halted ? "BREACHED " : "no rule broken",
+               when, halted ? ": " : "", halted ? why : "");
+        if (halted && (first < 0 || ts < first_ts)) {
+            first = i;
+            first_ts = ts;
+        }
+    }
+    printf("  %-16s %-7s %-8s                   net %+10.2f\n", "total", "", "", total / 100.0);
+    if (first >= 0)
+        printf("first to break a rule: %s\n", ctx->accounts[first].cfg.account_id);
+    else
+        printf("no account broke a rule\n");
 }
 
 static tally_t *
@@ -229,7 +275,7 @@ s_explain_no_events(const ctx_t *ctx, const char **files, int nfiles)
 //  The config file with the --set overrides over it; the sections the
 //  cores need (other sections belong to the services' --check-config).
 static int
-s_load(const char *path, char **sets, int nsets, of_config_t **acfg, risk_config_t *rcfg, paper_config_t *pcfg)
+s_load(const char *path, char **sets, int nsets, of_config_t **acfg, risk_config_t *rcfg, paper_config_t *pcfg, ctx_t *ctx)
 {
     char err[512];
     ofts_config_t *cfg = ofts_config_load(path, err, sizeof err);
@@ -246,7 +292,7 @@ s_load(const char *path, char **sets, int nsets, of_config_t **acfg, risk_config
         *eq = '=';
     }
     if (rc == 0)
-        rc = research_config_read(cfg, acfg, rcfg, pcfg, err, sizeof err);
+        rc = research_config_read(cfg, acfg, rcfg, pcfg, ctx->accounts, &ctx->naccounts, err, sizeof err);
     if (rc != 0)
         fprintf(stderr, "ofts-backtest: config error: %s\n", err);
     ofts_config_destroy(&cfg);
@@ -352,8 +398,10 @@ main(int argc, char **argv)
     of_config_t *acfg = NULL;
     risk_config_t rcfg;
     paper_config_t pcfg;
-    if (s_load(config, sets, nsets, &acfg, &rcfg, &pcfg) != 0) {
+    ctx_t *ctx = calloc(1, sizeof *ctx);
+    if (s_load(config, sets, nsets, &acfg, &rcfg, &pcfg, ctx) != 0) {
         of_config_destroy(&acfg);
+        free(ctx);
         return 2;
     }
     replay_t *replay = replay_new();
@@ -363,12 +411,23 @@ main(int argc, char **argv)
             fprintf(stderr, "ofts-backtest: %s\n", err);
             replay_destroy(&replay);
             of_config_destroy(&acfg);
+            free(ctx);
             return 1;
         }
     for (int i = 0; i < nfiles; i++)
         s_check_file(replay, (size_t) i, files[i]);
-    ctx_t *ctx = calloc(1, sizeof *ctx);
-    ctx->bt = backtest_new(acfg, &rcfg, &pcfg);
+    //  Each account simulated alone: its own rules, sizing and paper broker
+    //  (the orders name no account here; hedging across accounts is not
+    //  simulated: every account takes the same signals).
+    for (int i = 0; i < ctx->naccounts; i++) {
+        risk_config_t one = ctx->naccounts > 1 ? ctx->accounts[i].cfg : rcfg;
+        one.multi_account = false;
+        backtest_t *bt = backtest_new(acfg, &one, &pcfg);
+        if (i == 0)
+            ctx->bt = bt;
+        else
+            ctx->more[i] = bt;
+    }
     md_normalizer_t *norm = md_normalizer_new();
     //  As gateway-md does: one record type carries the trades, so a stream
     //  with several schemas never counts a trade twice.
@@ -403,7 +462,11 @@ main(int argc, char **argv)
     printf("signals %llu, approved %llu, rejected %llu, open P&L $%.2f\n\n",
            (unsigned long long) backtest_signals(ctx->bt), (unsigned long long) backtest_approved(ctx->bt),
            (unsigned long long) backtest_rejected(ctx->bt), backtest_open_pnl_cents(ctx->bt) / 100.0);
+    if (ctx->naccounts > 1)
+        printf("account %s (the first of %d; all of them below):\n", ctx->accounts[0].cfg.account_id, ctx->naccounts);
     report_print(report, stdout);
+    if (ctx->naccounts > 1)
+        s_print_accounts(ctx);
     if (list) {
         printf("\ntrades\n");
         for (size_t i = 0; i < nt; i++) {
@@ -439,6 +502,8 @@ main(int argc, char **argv)
     report_destroy(&report);
     md_normalizer_destroy(&norm);
     backtest_destroy(&ctx->bt);
+    for (int i = 1; i < ctx->naccounts; i++)
+        backtest_destroy(&ctx->more[i]);
     free(ctx);
     replay_destroy(&replay);
     of_config_destroy(&acfg);

@@ -41,7 +41,7 @@ research_config_set(json_t *root, const char *key, const char *value, char *err,
 
 int
 research_config_read(ofts_config_t *cfg, of_config_t **acfg, risk_config_t *rcfg, paper_config_t *pcfg,
-                     char *err, size_t errlen)
+                     risk_account_config_t *accounts, int *naccounts, char *err, size_t errlen)
 {
     ofts_cfgsec_t *a = ofts_config_section(cfg, "analyzer");
     *acfg = of_config_new(a);
@@ -49,6 +49,15 @@ research_config_read(ofts_config_t *cfg, of_config_t **acfg, risk_config_t *rcfg
     risk_config_defaults(rcfg);
     risk_config_read(rcfg, r);
     ofts_cfgsec_string(r, "clock", NULL);  //  a backtest always runs on market time
+    json_t *list = ofts_cfgsec_json(r, "accounts");
+    if (accounts) {
+        char why[256];
+        *naccounts = risk_accounts_read(rcfg, list, accounts, RISK_MAX_ACCOUNTS, why, sizeof why);
+        if (*naccounts < 0)
+            ofts_cfgsec_fail(r, "accounts", "%s", why);
+    }
+    else if (list)
+        ofts_cfgsec_fail(r, "accounts", "a sweep runs one account per configuration: leave risk.accounts out");
     paper_config_defaults(pcfg);
     ofts_cfgsec_t *g = ofts_config_section(cfg, "gateway_order");
     paper_config_read(pcfg, g);
@@ -71,7 +80,7 @@ research_config_from_json(json_t *root, const char *name, of_config_t **acfg, ri
     *acfg = NULL;
     if (!cfg)
         return -1;
-    int rc = research_config_read(cfg, acfg, rcfg, pcfg, err, errlen);
+    int rc = research_config_read(cfg, acfg, rcfg, pcfg, NULL, NULL, err, errlen);
     ofts_config_destroy(&cfg);
     return rc;
 }

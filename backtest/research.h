@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include "backtest.h"
 #include "ofts_config.h"
+#include "risk_accounts.h"
 
 //  Set a dotted key ("analyzer.imbalance_threshold") in a config root to
 //  value, read as JSON when it parses ("0.5", "3", "true") and as a string
@@ -16,8 +17,12 @@
 int research_config_set(json_t *root, const char *key, const char *value, char *err, size_t errlen);
 //  The cores' configs from a loaded config (its analyzer, risk and
 //  gateway_order sections). *acfg is the caller's. -1 with err on a bad key.
+//  accounts (RISK_MAX_ACCOUNTS of them) gets risk.accounts, and *naccounts
+//  how many (1 without a list); with accounts NULL a list is refused (a
+//  sweep runs one account per configuration).
 int research_config_read(ofts_config_t *cfg, of_config_t **acfg, risk_config_t *rcfg,
-                         paper_config_t *pcfg, char *err, size_t errlen);
+                         paper_config_t *pcfg, risk_account_config_t *accounts, int *naccounts,
+                         char *err, size_t errlen);
 //  Same, from a JSON root (a sweep's configuration); name is for errors.
 int research_config_from_json(json_t *root, const char *name, of_config_t **acfg, risk_config_t *rcfg,
                               paper_config_t *pcfg, char *err, size_t errlen);

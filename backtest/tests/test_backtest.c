@@ -52,10 +52,10 @@ s_emit(const char *topic, Ofts__Envelope *env, void *arg)
 //  The records of a and b (either may be empty), merged in ts_recv order as
 //  a parent subscription (GC.FUT) delivers them, through the backtest.
 static backtest_t *
-s_backtest(const sim_config_t *ca, const recs_t *a, const sim_config_t *cb, const recs_t *b, of_config_t *acfg)
+s_backtest_with(const sim_config_t *ca, const recs_t *a, const sim_config_t *cb, const recs_t *b, of_config_t *acfg,
+                const risk_config_t *rcfg_in)
 {
-    risk_config_t rcfg;
-    risk_config_defaults(&rcfg);
+    risk_config_t rcfg = *rcfg_in;
     paper_config_t pcfg;
     paper_config_defaults(&pcfg);
     backtest_t *bt = backtest_new(acfg, &rcfg, &pcfg);
@@ -69,6 +69,53 @@ s_backtest(const sim_config_t *ca, const recs_t *a, const sim_config_t *cb, cons
     backtest_finish(bt);
     md_normalizer_destroy(&norm);
     return bt;
+}
+
+static backtest_t *
+s_backtest(const sim_config_t *ca, const recs_t *a, const sim_config_t *cb, const recs_t *b, of_config_t *acfg)
+{
+    risk_config_t rcfg;
+    risk_config_defaults(&rcfg);
+    return s_backtest_with(ca, a, cb, b, acfg, &rcfg);
+}
+
+//  docs/accounts.md: several account types on the same data, each its own
+//  risk and paper broker; the one with a $150 daily loss limit (and no
+//  projected-loss guard) breaks it, with its reason; a 150K account with
+//  its $3,000 limit does not, on the same trades.
+static void
+t_accounts_first_breach(void **state)
+{
+    (void) state;
+    sim_config_t cfg;
+    sim_config_default(&cfg, 1, ofts_ct_to_utc(2026, 11, 30, 8, 30, 0), 60 * 60 * OFTS_NS_PER_SEC);
+    recs_t a, none = { 0 };
+    s_simulate(&cfg, &a);
+    of_config_t *acfg = of_config_new(NULL);
+    risk_config_t small, big;
+    risk_config_defaults(&small);
+    small.daily_loss_limit_cents = 15000;
+    small.projected_loss = false;
+    risk_config_defaults(&big);
+    risk_config_account_defaults(150000, &big.max_loss_limit_cents, &big.daily_loss_limit_cents, &big.max_contracts);
+    big.start_balance_cents = 150000 * 100;
+    backtest_t *x = s_backtest_with(&cfg, &a, &cfg, &none, acfg, &small);
+    backtest_t *y = s_backtest_with(&cfg, &a, &cfg, &none, acfg, &big);
+    int64_t ts;
+    const char *why;
+    const bt_trade_t *tx, *ty;
+    assert_true(backtest_first_halt(x, &ts, &why));
+    assert_true(ts >= cfg.start_ns && ts <= cfg.start_ns + cfg.duration_ns);
+    assert_non_null(strstr(why, "daily loss"));
+    assert_false(backtest_first_halt(y, &ts, &why));
+    //  Measured with `ofts backtest` on the same market (seed 1, 60 min from
+    //  08:30 CT): the $150 account breaks its limit at 08:41:20 CT after 5
+    //  trades; the 150K trades on (29 trades).
+    assert_true(backtest_trades(y, &ty) > backtest_trades(x, &tx));
+    backtest_destroy(&x);
+    backtest_destroy(&y);
+    of_config_destroy(&acfg);
+    free(a.recs);
 }
 
 //  The backtest: a thin second month $20 away (GCG7) and the
@@ -218,6 +265,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_thin_month_changes_nothing),
         cmocka_unit_test(t_risk_never_sees_flat_between),
+        cmocka_unit_test(t_accounts_first_breach),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
