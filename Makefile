@@ -22,7 +22,7 @@ FUZZ_SECONDS ?= 60
 #  Everything the README's commands use after `make demo`.
 DEMO_TARGETS := ofts_cli ofts-gateway-md ofts-analyzer ofts-risk ofts-gateway-order ofts-monitor \
                 ofts-recorder ofts-sim ofts-backtest ofts-sweep ofts-journal ofts-dbn ofts-databento \
-                ofts-forwarder
+                ofts-forwarder ofts-record ofts-replay-bus ofts-rerun ofts-explain ofts-alerts ofts-projectx
 
 .PHONY: deps configure build build-test demo demo-web test bench fuzz clean
 
