@@ -317,11 +317,7 @@ main(int argc, char **argv)
     if (mock_start(&s.mock, margs) != 0)
         return 1;
     projectx_config_t cfg;
-    projectx_config_defaults(&cfg);
-    cfg.base_url = s.mock.base_url;
-    cfg.username = USER;
-    cfg.api_key = KEY;
-    cfg.account_name = ACCOUNT;
+    mock_client_config(&s.mock, &cfg, USER, KEY, ACCOUNT);
     cfg.timeout_ms = 10000;
     projectx_t *client = projectx_new(&cfg);
     if (!client || projectx_login(client) != PROJECTX_OK) {

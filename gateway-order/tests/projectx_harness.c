@@ -157,3 +157,14 @@ mock_counter(mock_server_t *mock, const char *name)
     json_decref(state);
     return value;
 }
+
+void
+mock_client_config(const mock_server_t *mock, projectx_config_t *cfg, const char *user,
+                   const char *key, const char *account)
+{
+    projectx_config_defaults(cfg);
+    cfg->base_url = mock->base_url;
+    cfg->username = user;
+    cfg->api_key = key;
+    cfg->account_name = account;
+}

@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <sys/types.h>
+#include "projectx_client.h"
 
 typedef struct {
     pid_t pid;
@@ -26,5 +27,9 @@ json_t *mock_admin(mock_server_t *mock, const char *path, const char *body);
 int mock_tag_count(mock_server_t *mock, const char *tag);
 //  A counter from /mock/state ("login", "validate", "place", ...).
 long mock_counter(mock_server_t *mock, const char *name);
+//  A client config for the mock's account: the defaults, the mock's URL
+//  and these credentials (borrowed strings); callers tune the rest.
+void mock_client_config(const mock_server_t *mock, projectx_config_t *cfg, const char *user,
+                        const char *key, const char *account);
 
 #endif

@@ -73,11 +73,7 @@ s_setup_with(void **state, const char *extra)
         return -1;
     }
     projectx_config_t cfg;
-    projectx_config_defaults(&cfg);
-    cfg.base_url = f->mock.base_url;
-    cfg.username = USER;
-    cfg.api_key = KEY;
-    cfg.account_name = ACCOUNT;
+    mock_client_config(&f->mock, &cfg, USER, KEY, ACCOUNT);
     cfg.timeout_ms = 5000;                      //  a loaded machine, 2,000-row replies
     cfg.backoff_initial_ms = 20;
     projectx_t *client = projectx_new(&cfg);
@@ -114,11 +110,7 @@ s_setup_hub_with(void **state, int poll_ms, int64_t grace_ms, bool fast)
     order_manager_destroy(&f->om);
     broker_projectx_destroy(&f->bp);
     projectx_config_t cfg;
-    projectx_config_defaults(&cfg);
-    cfg.base_url = f->mock.base_url;
-    cfg.username = USER;
-    cfg.api_key = KEY;
-    cfg.account_name = ACCOUNT;
+    mock_client_config(&f->mock, &cfg, USER, KEY, ACCOUNT);
     if (fast) {
         cfg.backoff_initial_ms = 50;
         cfg.read_retries = 1;
@@ -313,11 +305,7 @@ t_restart_recovers_from_broker(void **state)
     f->position = -99;
 
     projectx_config_t cfg;
-    projectx_config_defaults(&cfg);
-    cfg.base_url = f->mock.base_url;
-    cfg.username = USER;
-    cfg.api_key = KEY;
-    cfg.account_name = ACCOUNT;
+    mock_client_config(&f->mock, &cfg, USER, KEY, ACCOUNT);
     projectx_t *client = projectx_new(&cfg);
     assert_non_null(client);
     assert_int_equal(projectx_login(client), PROJECTX_OK);
@@ -341,11 +329,7 @@ static projectx_t *
 s_client(fx_t *f)
 {
     projectx_config_t cfg;
-    projectx_config_defaults(&cfg);
-    cfg.base_url = f->mock.base_url;
-    cfg.username = USER;
-    cfg.api_key = KEY;
-    cfg.account_name = ACCOUNT;
+    mock_client_config(&f->mock, &cfg, USER, KEY, ACCOUNT);
     projectx_t *client = projectx_new(&cfg);
     assert_non_null(client);
     assert_int_equal(projectx_login(client), PROJECTX_OK);

@@ -44,11 +44,7 @@ s_setup(void **state)
         return -1;
     }
     projectx_config_t cfg;
-    projectx_config_defaults(&cfg);
-    cfg.base_url = f->mock.base_url;
-    cfg.username = USER;
-    cfg.api_key = KEY;
-    cfg.account_name = ACCOUNT;
+    mock_client_config(&f->mock, &cfg, USER, KEY, ACCOUNT);
     f->px = projectx_new(&cfg);
     if (!f->px || projectx_login(f->px) != PROJECTX_OK)
         return -1;

@@ -55,11 +55,7 @@ setup_with(void **state, const char *const *extra)
         free(f);
         return -1;
     }
-    projectx_config_defaults(&f->cfg);
-    f->cfg.base_url = f->mock.base_url;
-    f->cfg.username = USER;
-    f->cfg.api_key = KEY;
-    f->cfg.account_name = ACCOUNT;
+    mock_client_config(&f->mock, &f->cfg, USER, KEY, ACCOUNT);
     f->cfg.timeout_ms = 1500;
     f->cfg.backoff_initial_ms = 20;
     f->cfg.backoff_max_ms = 1500;

@@ -74,11 +74,7 @@ setup(void **state)
         return -1;
     }
     projectx_config_t cfg;
-    projectx_config_defaults(&cfg);
-    cfg.base_url = f->mock.base_url;
-    cfg.username = "ofts-user";
-    cfg.api_key = "ofts-test-key";
-    cfg.account_name = "PRAC-V2-645601-47191819";
+    mock_client_config(&f->mock, &cfg, "ofts-user", "ofts-test-key", "PRAC-V2-645601-47191819");
     f->px = projectx_new(&cfg);
     if (!f->px || projectx_login(f->px) != PROJECTX_OK)
         return -1;
