@@ -239,7 +239,9 @@ main(int argc, char **argv)
     int rc = 0;
     //  The snapshot endpoint is optional: only when bus.endpoints.analyzer.ctl is set.
     bool with_ctl = ofts_service_endpoint(svc, "analyzer", "ctl") != NULL;
+    static const char *const upstream[] = { "gateway-md" };
     if (ofts_service_listen(svc, "gateway-md", "md.") != 0
+        || ofts_service_lockstep(svc, upstream, 1, true) != 0
         || (with_ctl && ofts_service_on_ctl(svc, s_on_ctl, &self) != 0))
         rc = OFTS_EXIT_CONFIG;
     else {

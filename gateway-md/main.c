@@ -62,6 +62,14 @@ typedef struct {
     uint64_t published, publish_errors, data_errors;
     replay_checkpoint_t *ckpt;      //  gateway_md.checkpoint: resume after a crash
     uint64_t records_done;          //  records through the normaliser (the checkpoint's count)
+    //  bus.lockstep (ofts_lockstep.h): each market time is published, marked
+    //  and handled by the trading path before the next one.
+    bool lockstep;
+    bool waiting;                   //  for gateway-order's mark of wait_mark
+    uint64_t group_ts;              //  newest ts_event published (the mark)
+    uint64_t marked_published;      //  app->published when the last mark completed
+    uint64_t wait_mark;
+    int64_t mark_sent, wait_since, wait_warned;
 } app_t;
 
 typedef struct {
@@ -130,13 +138,66 @@ s_finish(app_t *app, int64_t now)
         log_info("replay done; lingering (heartbeats continue) until stopped");
 }
 
-//  Publish every record that is due; the rest waits for the next tick.
+//  Lockstep: true while the trading path has not finished with what was
+//  published. Before the first record of a newer market time (or the end),
+//  mark everything before it and wait for the mark to come back; the first
+//  mark (1, before any data) proves the chain is connected.
+static bool
+s_lockstep_hold(app_t *app, uint64_t next_ts, int64_t now)
+{
+    if (!app->lockstep)
+        return false;
+    if (app->waiting) {
+        if (now - app->mark_sent >= 200000000LL) {     //  lost on the way, or a relay restarted
+            ofts_service_publish_mark(app->svc, app->wait_mark);
+            app->mark_sent = now;
+        }
+        if (now - app->wait_warned >= 5000000000LL) {
+            app->wait_warned = now;
+            log_warn("lockstep: waited %.1f s for the trading path to finish market time %" PRIu64
+                     " (is gateway-order running with bus.lockstep?)",
+                     (double) (now - app->wait_since) / 1e9, app->wait_mark);
+        }
+        return true;
+    }
+    if (app->group_ts == 0)
+        app->group_ts = 1;
+    else if (next_ts <= app->group_ts || app->published == app->marked_published)
+        return false;
+    app->waiting = true;
+    app->wait_mark = app->group_ts;
+    app->mark_sent = app->wait_since = app->wait_warned = now;
+    ofts_service_publish_mark(app->svc, app->wait_mark);
+    return true;
+}
+
+static void s_pump(app_t *app);
+
+//  gateway-order's mark: the market time it vouches for is done.
+static void
+s_on_sync(ofts_service_t *svc, uint64_t mark, void *arg)
+{
+    (void) svc;
+    app_t *app = arg;
+    if (!app->waiting || mark < app->wait_mark)
+        return;
+    app->waiting = false;
+    app->marked_published = app->published;
+    s_pump(app);
+}
+
 static void
 s_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
 {
     (void) svc;
     (void) now_ns;
-    app_t *app = arg;
+    s_pump(arg);
+}
+
+//  Publish every record that is due; the rest waits for the next tick.
+static void
+s_pump(app_t *app)
+{
     if (app->done)
         return;
     int64_t now = ofts_clock_mono_ns();
@@ -154,15 +215,23 @@ s_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
                 continue;
             }
             if (rc == 0) {
+                //  (lockstep: "replay done" only once the last market
+                //  time has been handled downstream too)
+                if (s_lockstep_hold(app, UINT64_MAX, now))
+                    break;
                 s_finish(app, ofts_clock_mono_ns());
                 return;
             }
             app->have_pending = true;
         }
+        if (s_lockstep_hold(app, app->pending->ts_event, now))
+            break;
         int64_t due = replay_pace_due(&app->pace, (int64_t) dbn_record_ts_index(app->pending), now);
         if (due > now)
             break;                  //  the shell's timer brings us back
         md_normalizer_process(app->norm, app->pending, app->pending_contract, s_emit, app);
+        if (app->pending->ts_event > app->group_ts)
+            app->group_ts = app->pending->ts_event;
         app->have_pending = false;
         app->records_done++;
         //  (asking replay_pace_due again about a waiting record is idempotent)
@@ -372,6 +441,13 @@ s_run_replay(ofts_service_t *svc, settings_t *s)
                  s->nfiles, s->speed == 0 ? "fast " : "x", s->speed, s->nsymbols ? "filtered" : "all",
                  s->start_delay_ms);
         app.start_after = ofts_clock_mono_ns() + s->start_delay_ms * 1000000LL;
+        static const char *const upstream[] = { "risk" };
+        app.lockstep = ofts_service_lockstep_enabled(svc);
+        ofts_service_on_sync(svc, s_on_sync, &app);
+        if (ofts_service_lockstep(svc, upstream, 1, false) != 0) {
+            rc = OFTS_EXIT_CONFIG;
+            goto out;
+        }
         ofts_service_set_state(svc, "replaying 0%%");
         ofts_service_on_tick(svc, 1, s_tick, &app);
         rc = ofts_service_run(svc);
@@ -380,6 +456,7 @@ s_run_replay(ofts_service_t *svc, settings_t *s)
         if (rc == 0 && app.data_errors)
             rc = 1;
     }
+out:
     md_normalizer_destroy(&app.norm);
     replay_destroy(&app.replay);
     replay_checkpoint_destroy(&app.ckpt);
@@ -412,6 +489,10 @@ main(int argc, char **argv)
     if (rc == 0 && ofts_service_check_only(svc)) {
         ofts_service_destroy(&svc);
         return 0;
+    }
+    if (rc == 0 && live && ofts_service_lockstep_enabled(svc)) {
+        log_error("bus.lockstep is for replays: the exchange does not wait for the trading path");
+        rc = OFTS_EXIT_CONFIG;
     }
     if (rc == 0 && live) {
         md_normalizer_t *norm = md_normalizer_new();

@@ -180,12 +180,52 @@ s_event_time(const Ofts__Envelope *env, int64_t now)
     return env->header && env->header->ts_event ? env->header->ts_event : now;
 }
 
+//  Lockstep replays (bus.lockstep, libofts/ofts_lockstep.h), as `ofts
+//  backtest` orders them: the approvals risk made on one market time are
+//  placed before the market data of the next one is applied (and before we
+//  vouch for the next one), so they fill at the price the backtest fills.
+static void
+s_lockstep_catch_up(ofts_service_t *svc)
+{
+    ofts_service_lockstep_await(svc, "risk", ofts_service_lockstep_mark(svc));
+}
+
+//  gateway-md finished a market time: risk's approvals of the one before
+//  (the mark we relayed last) come first. Not this one's: risk waits for
+//  our mark before it gives its own.
+static void
+s_on_sync(ofts_service_t *svc, uint64_t mark, void *arg)
+{
+    uint64_t *relayed = arg;
+    ofts_service_lockstep_await(svc, "risk", *relayed);
+    *relayed = mark;
+}
+
+static int
+s_lockstep(ofts_service_t *svc, const settings_t *set)
+{
+    if (!ofts_service_lockstep_enabled(svc))
+        return 0;
+    if (!set->listen_md || strcmp(set->broker, "paper") != 0) {
+        log_error("bus.lockstep replays need the paper broker reading market data "
+                  "(gateway_order.broker paper, listen_md true)");
+        return -1;
+    }
+    static const char *const upstream[] = { "gateway-md" };
+    static uint64_t relayed;
+    ofts_service_on_sync(svc, s_on_sync, &relayed);
+    return ofts_service_lockstep(svc, upstream, 1, true) || ofts_service_lockstep_watch(svc, "risk");
+}
+
 static void
 s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *arg)
 {
-    (void) svc;
     (void) topic;
     app_t *app = arg;
+    //  (before our transaction: risk's approvals are handled in their own)
+    bool md = env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_BBO;
+    if (md && env->header && (uint64_t) env->header->ts_event > ofts_service_lockstep_mark(svc))
+        s_lockstep_catch_up(svc);
     int64_t now = ofts_clock_now_ns();
     //  One transaction per message: the paper broker's state and the
     //  manager's records change together or not at all (kill -9 safe).
@@ -426,6 +466,7 @@ main(int argc, char **argv)
     if (ofts_service_listen(svc, "risk", "risk.order.") || ofts_service_listen(svc, "risk", "risk.command.")
         || (set.listen_md && ofts_service_listen(svc, "gateway-md", "md.trade."))
         || (set.listen_md && ofts_service_listen(svc, "gateway-md", "md.bbo."))
+        || s_lockstep(svc, &set)
         || ofts_service_on_ctl(svc, s_on_ctl, &app)) {
         rc = OFTS_EXIT_CONFIG;
         goto done;

@@ -4,9 +4,11 @@
 #include "ofts_clock.h"
 #include "ofts_curve.h"
 #include "ofts_fs.h"
+#include "ofts_lockstep.h"
 #include "ofts_log.h"
 #include "ofts_trust.h"
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -32,6 +34,7 @@ typedef struct {
 typedef struct {
     ofts_service_t *svc;
     char publisher[48];
+    uint64_t mark;                  //  its last lockstep mark (sys.sync.<publisher>.)
 } s_reader_t;
 
 struct _ofts_service_t {
@@ -60,6 +63,11 @@ struct _ofts_service_t {
     size_t nticks;
     int argc;
     char **argv;
+    bool lockstep_on;               //  bus.lockstep
+    ofts_lockstep_t *lockstep;      //  set by ofts_service_lockstep()
+    bool relay;
+    ofts_service_sync_fn *sync_fn;
+    void *sync_arg;
 };
 
 static int s_exit_code = 0;
@@ -169,6 +177,7 @@ s_read_shared_config(ofts_service_t *self)
     if (curve_on && !cert_dir)
         ofts_cfgsec_fail(curve, "cert_dir", "required when CURVE is enabled");
     ofts_cfgsec_json(bus, "forwarder");
+    self->lockstep_on = ofts_cfgsec_bool(bus, "lockstep", false);
     if (ofts_cfgsec_finish(&bus, err, sizeof err)) {
         fprintf(stderr, "ofts-%s: config error: %s\n", self->name, err);
         return -1;
@@ -286,6 +295,7 @@ ofts_service_destroy(ofts_service_t **self_p)
     ofts_bus_destroy(&self->bus);
     ofts_curve_destroy(&self->curve);
     ofts_config_destroy(&self->config);
+    ofts_lockstep_destroy(&self->lockstep);
     free(self->argv);
     free(self);
     *self_p = NULL;
@@ -328,25 +338,100 @@ ofts_service_endpoint(ofts_service_t *self, const char *service, const char *kin
     return strcmp(kind, "ctl") == 0 ? ep->ctl : ep->pub;
 }
 
+int
+ofts_service_publish_mark(ofts_service_t *self, uint64_t mark)
+{
+    if (!self->lockstep_on)
+        return 0;
+    Ofts__SyncMark sm = OFTS__SYNC_MARK__INIT;
+    sm.mark = mark;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_SYNC;
+    env.sync = &sm;
+    char topic[128];
+    return ofts_bus_publish(self->bus, ofts_topic(topic, sizeof topic, "sys.sync", self->name), &env);
+}
+
+static s_reader_t *
+s_find_reader(ofts_service_t *self, const char *publisher)
+{
+    for (size_t i = 0; i < self->nreaders; i++)
+        if (strcmp(self->readers[i].publisher, publisher) == 0)
+            return &self->readers[i];
+    return NULL;
+}
+
+//  A publisher's mark. The message handler has already seen everything
+//  that publisher sent before it (same socket, in order), so relaying now
+//  vouches for all of it.
+static void
+s_on_mark(ofts_service_t *self, const char *publisher, uint64_t mark)
+{
+    s_reader_t *reader = s_find_reader(self, publisher);
+    if (reader && mark > reader->mark)
+        reader->mark = mark;
+    if (!ofts_lockstep_is_upstream(self->lockstep, publisher))
+        return;
+    uint64_t done = ofts_lockstep_on_mark(self->lockstep, publisher, mark);
+    if (!done)
+        return;
+    if (self->sync_fn)
+        self->sync_fn(self, done, self->sync_arg);
+    if (self->relay)
+        ofts_service_publish_mark(self, done);
+}
+
+//  Receive one message of publisher's socket, waiting up to timeout_ms
+//  (0: only what is queued), and hand it on. False when nothing is left.
+static bool
+s_take(ofts_service_t *self, const char *publisher, int timeout_ms)
+{
+    char topic[256];
+    Ofts__Envelope *env = ofts_bus_recv_from(self->bus, publisher, topic, sizeof topic, timeout_ms);
+    if (!env)                       //  none, or garbage, rejected or below floor: go on if more
+        return zsock_events(ofts_bus_sub_sock_for(self->bus, publisher)) & ZMQ_POLLIN;
+    if (self->lockstep && env->body_case == OFTS__ENVELOPE__BODY_SYNC)
+        s_on_mark(self, publisher, env->sync->mark);
+    else if (self->msg_fn)
+        self->msg_fn(self, topic, env, self->msg_arg);
+    ofts__envelope__free_unpacked(env, NULL);
+    return true;
+}
+
+bool
+ofts_service_lockstep_await(ofts_service_t *self, const char *publisher, uint64_t mark)
+{
+    s_reader_t *reader = self->lockstep ? s_find_reader(self, publisher) : NULL;
+    if (!reader || reader->mark >= mark)
+        return true;
+    int64_t deadline = ofts_clock_mono_ns() + 10 * OFTS_NS_PER_SEC;
+    while (reader->mark < mark && !self->stopping) {
+        int64_t left_ms = (deadline - ofts_clock_mono_ns()) / OFTS_NS_PER_MS;
+        if (left_ms <= 0) {
+            log_warn("lockstep: %s did not reach market time %" PRIu64 " in 10 s (at %" PRIu64
+                     "); going on without it", publisher, mark, reader->mark);
+            return false;
+        }
+        s_take(self, publisher, (int) left_ms);
+    }
+    return reader->mark >= mark;
+}
+
+uint64_t
+ofts_service_lockstep_mark(ofts_service_t *self)
+{
+    return self->lockstep ? ofts_lockstep_complete(self->lockstep) : 0;
+}
+
 //  Hand up to max queued messages of one publisher's socket to msg_fn.
 //  Returns how many were read (accepted or not).
 static int
 s_drain(ofts_service_t *self, const char *publisher, int max)
 {
-    zsock_t *sock = ofts_bus_sub_sock_for(self->bus, publisher);
     int n = 0;
-    for (; n < max && !self->stopping; n++) {
-        char topic[256];
-        Ofts__Envelope *env = ofts_bus_recv_from(self->bus, publisher, topic, sizeof topic, 0);
-        if (!env) {
-            if (!(zsock_events(sock) & ZMQ_POLLIN))
-                break;
-            continue;               //  garbage, rejected or below floor: keep draining
-        }
-        if (self->msg_fn)
-            self->msg_fn(self, topic, env, self->msg_arg);
-        ofts__envelope__free_unpacked(env, NULL);
-    }
+    for (; n < max && !self->stopping; n++)
+        if (!s_take(self, publisher, 0))
+            break;
     return n;
 }
 
@@ -412,6 +497,46 @@ ofts_service_listen(ofts_service_t *self, const char *publisher, const char *pre
     ofts_bus_subscribe_to(self->bus, publisher, prefix);
     s_ensure_reader(self, publisher);
     return 0;
+}
+
+static int
+s_listen_marks(ofts_service_t *self, const char *publisher)
+{
+    char prefix[96];
+    return ofts_service_listen(self, publisher, ofts_topic(prefix, sizeof prefix, "sys.sync", publisher));
+}
+
+int
+ofts_service_lockstep_watch(ofts_service_t *self, const char *publisher)
+{
+    return self->lockstep ? s_listen_marks(self, publisher) : 0;
+}
+
+int
+ofts_service_lockstep(ofts_service_t *self, const char *const *upstreams, size_t n, bool relay)
+{
+    if (!self->lockstep_on || self->lockstep)
+        return 0;
+    self->lockstep = ofts_lockstep_new(upstreams, n);
+    if (!self->lockstep)
+        return -1;
+    self->relay = relay;
+    for (size_t i = 0; i < n; i++)
+        if (s_listen_marks(self, upstreams[i]) != 0)
+            return -1;
+    log_info("lockstep replay: waiting for %s%s%s%s%s before %s", upstreams[0], n > 1 ? ", " : "",
+             n > 1 ? upstreams[1] : "", n > 2 ? ", " : "", n > 2 ? upstreams[2] : "",
+             relay ? "relaying each mark" : "publishing the next market time");
+    return 0;
+}
+
+bool ofts_service_lockstep_enabled(ofts_service_t *self) { return self->lockstep_on; }
+
+void
+ofts_service_on_sync(ofts_service_t *self, ofts_service_sync_fn *fn, void *arg)
+{
+    self->sync_fn = fn;
+    self->sync_arg = arg;
 }
 
 void

@@ -82,6 +82,28 @@ int ofts_service_heartbeat_timeout_ms(ofts_service_t *self);
 //  Names of the services in bus.endpoints (for tools that listen to all).
 size_t ofts_service_peers(ofts_service_t *self, const char **names, size_t max);
 
+//  Replay in lockstep (bus.lockstep; see ofts_lockstep.h). Without it these
+//  do nothing. upstreams: the services whose marks this one waits for
+//  (listened to on sys.sync.). relay: publish our own mark once every
+//  upstream reached it (analyzer, risk, gateway-order); the origin
+//  (gateway-md) passes false. on_sync is called with each completed mark
+//  (before a relay publishes it).
+typedef void (ofts_service_sync_fn)(ofts_service_t *svc, uint64_t mark, void *arg);
+int ofts_service_lockstep(ofts_service_t *self, const char *const *upstreams, size_t n, bool relay);
+bool ofts_service_lockstep_enabled(ofts_service_t *self);
+void ofts_service_on_sync(ofts_service_t *self, ofts_service_sync_fn *fn, void *arg);
+int ofts_service_publish_mark(ofts_service_t *self, uint64_t mark);
+//  Also follow publisher's marks without waiting for them to relay (for
+//  ofts_service_lockstep_await). Call after ofts_service_lockstep.
+int ofts_service_lockstep_watch(ofts_service_t *self, const char *publisher);
+//  Hand publisher's messages to the handler now, waiting for them (up to
+//  10 s, then a warning), until its mark reaches mark: what it published
+//  for that market time comes before what we do next. True at once
+//  without lockstep.
+bool ofts_service_lockstep_await(ofts_service_t *self, const char *publisher, uint64_t mark);
+//  The last mark this service relayed (0: none, or no lockstep).
+uint64_t ofts_service_lockstep_mark(ofts_service_t *self);
+
 //  Run until SIGINT/SIGTERM or ofts_service_stop(). 0 on a clean stop.
 int ofts_service_run(ofts_service_t *self);
 void ofts_service_stop(ofts_service_t *self);

@@ -14,7 +14,7 @@
 
 typedef struct {
     const char *prefix;
-    const char *owner;                  //  NULL: sys.heartbeat.<owner>.
+    const char *owner;                  //  NULL: sys.<kind>.<owner>.
     Ofts__Envelope__BodyCase body;
 } s_rule_t;
 
@@ -36,6 +36,7 @@ static const s_rule_t s_rules[] = {
     { "exec.position.", "gateway-order", OFTS__ENVELOPE__BODY_POSITION },
     { "exec.account.",  "gateway-order", OFTS__ENVELOPE__BODY_ACCOUNT },     //  its own trading state
     { "sys.heartbeat.", NULL,            OFTS__ENVELOPE__BODY_HEARTBEAT },
+    { "sys.sync.",      NULL,            OFTS__ENVELOPE__BODY_SYNC },        //  bus.lockstep replays
 };
 
 static const s_rule_t *
@@ -57,7 +58,8 @@ ofts_trust_owner(const char *topic, char *buf, size_t size)
         snprintf(buf, size, "%s", rule->owner);
         return buf;
     }
-    //  sys.heartbeat.<svc>. : the owner is the one name between the dots.
+    //  sys.heartbeat.<svc>. / sys.sync.<svc>. : the owner is the one name
+    //  between the dots.
     const char *name = topic + strlen(rule->prefix);
     const char *dot = strchr(name, '.');
     size_t len = dot ? (size_t) (dot - name) : 0;

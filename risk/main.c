@@ -255,12 +255,32 @@ s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
 
 //  --- service hooks ------------------------------------------------------------
 
+//  Lockstep replays (bus.lockstep, libofts/ofts_lockstep.h): before the
+//  first message of a newer market time, take in what gateway-order did on
+//  it (fills on that market data, orders placed for our last approvals),
+//  and before a signal the market data it was computed from - the order
+//  `ofts backtest` applies them in, whichever socket is read first.
+static void
+s_lockstep_catch_up(ofts_service_t *svc, const Ofts__Envelope *env)
+{
+    bool md = env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_BBO;
+    bool signal = env->body_case == OFTS__ENVELOPE__BODY_SIGNAL;
+    if (!ofts_service_lockstep_enabled(svc) || !env->header || !(md || signal))
+        return;
+    uint64_t t = (uint64_t) env->header->ts_event;
+    if (t <= ofts_service_lockstep_mark(svc))
+        return;                     //  a late record of a market time already done
+    if (signal)
+        ofts_service_lockstep_await(svc, "gateway-md", t);
+    ofts_service_lockstep_await(svc, "gateway-order", t);
+}
+
 static void
 s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *arg)
 {
-    (void) svc;
     (void) topic;
     app_t *app = arg;
+    s_lockstep_catch_up(svc, env);
     const Ofts__Header *h = env->header;
     if (h && h->source && strcmp(h->source, "gateway-order") == 0) {
         if (app->order_epoch && h->epoch != app->order_epoch) {
@@ -441,6 +461,12 @@ s_listen(app_t *app)
         || ofts_service_listen(svc, "gateway-md", "md.bbo.")
         || ofts_service_listen(svc, "gateway-md", "sys.heartbeat.gateway-md.")
         || ofts_service_listen(svc, "gateway-order", "exec."))
+        return -1;
+    //  Lockstep replays: our mark follows the analyzer's and gateway-order's,
+    //  so it vouches for every approval of the signals of that market time,
+    //  made knowing the fills of it. gateway-md waits for it.
+    static const char *const upstream[] = { "gateway-md", "analyzer", "gateway-order" };
+    if (ofts_service_lockstep(svc, upstream, 3, true))
         return -1;
     ofts_service_on_message(svc, s_on_message, app);
     ofts_bus_set_gap_handler(ofts_service_bus(svc), s_on_gap, app);

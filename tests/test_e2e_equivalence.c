@@ -2,19 +2,19 @@
     the same file.
 
     One simulated market goes through `ofts-backtest --trades` (the cores in
-    one process, market time) and through the whole system under `ofts up`
-    (five processes on ipc://, risk.clock = market, paced replay, paper
-    broker). The round trips gateway-order stored (fills in order, by
-    role) must be the backtest's: same symbols, directions and exit roles
-    in the same order, the same number of approvals, and the same P&L
-    distance per trade (brackets are placed from the fill price).
+    one process, market time) and through the trading path under `ofts up`
+    (four processes on ipc://, risk.clock = market, paper broker) replayed
+    in lockstep (bus.lockstep, libofts/ofts_lockstep.h): gateway-md
+    publishes the next market time only when risk has finished the last
+    one, and each service takes in the others' output for a market time in
+    the backtest's order. The round trips gateway-order stored (fills in
+    order, by role) must be the backtest's exactly: same symbols,
+    directions, entry and exit prices and exit roles in the same order, and
+    the same number of approvals - on any machine, at any load.
 
-    Entry prices may differ by the market's move during the bus path's
-    latency: the backtest places an approved order at the signal's market
-    time, while gateway-order receives the approval a few milliseconds of
-    wall time later and has read the md published meanwhile (at N x pace,
-    N times as much market time). The test prints every such difference in
-    ticks; OFTS_EQUIV_STRICT=1 makes any price difference fail.            */
+    (Before lockstep, a paced replay raced the trading path: on a loaded
+    machine approvals reached the paper broker after newer market data, and
+    CI saw the bus take a different SI trade and one more GC trade.)      */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -188,17 +188,21 @@ t_bus_equals_backtest(void **state)
     (void) state;
     char *dir = e2e_tempdir("equiv");
     assert_non_null(dir);
-    //  10 simulated minutes (seed 13) with several months per root: GCZ6,
-    //  a thin GCG7 $20 higher and their spread, and the roll to GCG7 half
-    //  way. Four closed trades, net of fees; the GC one is in GCG7, after
-    //  the roll (roll_trades 300: the lead moves about a minute after it).
-    char *sim = e2e_sim_months_file(dir, "market.dbn.zst", 10, 13);
+    //  5 simulated minutes (seed 13, 56k records) with several months per
+    //  root: GCZ6, a thin GCG7 $20 higher and their spread, and the roll to
+    //  GCG7 half way (roll_trades 300). Four closed trades, six approvals.
+    char *sim = e2e_sim_months_file(dir, "market.dbn.zst", 5, 13);
     assert_non_null(sim);
-    //  Paced at 20x (30 s), after a 3 s start delay so every subscriber is
-    //  connected before the first record.
+    //  In lockstep (bus.lockstep): gateway-md publishes the next market time
+    //  only after gateway-order has handled the last one and everything it
+    //  caused, so the bus sees what the backtest sees on any machine at any
+    //  load. As fast as that allows (--speed 0); the start delay lets the
+    //  services outside the chain (risk's fills from gateway-order) connect.
     char extra[4096];
     snprintf(extra, sizeof extra,
-             "{\"up\":{\"args\":{\"gateway-md\":[\"--replay\",\"%s\",\"--speed\",\"20\"]}},"
+             "{\"up\":{\"services\":[\"gateway-order\",\"risk\",\"analyzer\",\"gateway-md\"],"
+             "  \"args\":{\"gateway-md\":[\"--replay\",\"%s\",\"--speed\",\"0\"]}},"
+             " \"bus\":{\"lockstep\":true},"
              " \"gateway_md\":{\"start_delay_ms\":3000},"
              " \"risk\":{\"clock\":\"market\",\"cooldown_minutes\":1,\"max_orders_per_minute\":60,"
              " \"roll_trades\":300},"
@@ -210,12 +214,12 @@ t_bus_equals_backtest(void **state)
     long bt_approved;
     size_t nbt = s_backtest(cfg, sim, bt, &bt_approved);
     fprintf(stderr, "backtest: %zu trades, %ld approvals\n", nbt, bt_approved);
-    assert_true(nbt >= 3);
+    assert_true(nbt >= 4);
 
     char log[1024];
     snprintf(log, sizeof log, "%s/logs/orderflow_trading.log", dir);
     int64_t start = e2e_now_ms();
-    int rc = e2e_up_until_replayed(dir, cfg, 2000, 100000);
+    int rc = e2e_up_until_replayed(dir, cfg, 2000, 200000);
     fprintf(stderr, "ofts up: replay and stop in %.1f s\n", (double) (e2e_now_ms() - start) / 1000.0);
     assert_int_equal(rc, 0);
     //  Nothing was lost on the way: no service saw a sequence gap or died.
@@ -225,7 +229,7 @@ t_bus_equals_backtest(void **state)
     int died = e2e_count_lines(log, " died ");
     fprintf(stderr, "log: %d of %d services stopped without a gap, %d deaths\n", clean, stops, died);
     assert_int_equal(died, 0);
-    assert_true(stops >= 5);
+    assert_true(stops >= 4);
     assert_int_equal(clean, stops);
     //  The roll happened, once, in the backtest and on the bus.
     char btlog[1024];
@@ -258,21 +262,22 @@ t_bus_equals_backtest(void **state)
         }
         else if (a->entry != b->entry) {
             int64_t tick = s_tick(a->symbol);
-            fprintf(stderr, "  entry %+lld ticks on the bus (market moved during the approval's trip)\n",
-                    (long long) ((b->entry - a->entry) / tick));
+            fprintf(stderr, "  entry %+lld ticks on the bus\n", (long long) ((b->entry - a->entry) / tick));
             price_diffs++;
         }
     }
     fprintf(stderr, "%zu trades compared; %d with a different entry price\n", nbt, price_diffs);
-    if (!same)
-        fail_msg("the bus and the backtest traded differently (state in %s)", dir);
-    const char *strict = getenv("OFTS_EQUIV_STRICT");
-    if (strict && *strict == '1' && price_diffs)
-        fail_msg("%d trades at different prices (OFTS_EQUIV_STRICT; state in %s)", price_diffs, dir);
-    e2e_rmtree(dir);
+    //  Freed before any failure (cmocka's fail jumps out): the state stays
+    //  on disk for a look.
+    if (same && price_diffs == 0)
+        e2e_rmtree(dir);
+    else
+        fprintf(stderr, "state in %s\n", dir);
     free(sim);
     free(cfg);
     free(dir);
+    assert_true(same);
+    assert_int_equal(price_diffs, 0);
 }
 
 int
