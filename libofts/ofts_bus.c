@@ -340,9 +340,16 @@ s_admit(ofts_bus_t *self, const char *topic, Ofts__Envelope *env)
     //  A fill is an event with its own key (fill_id) that subscribers
     //  de-duplicate: a floor never drops one, even if the snapshot it
     //  crossed may have held it (issue 11: a snapshot that did not lost it).
-    if (floor && env->body_case != OFTS__ENVELOPE__BODY_FILL && env->header->seq <= floor->seq
+    //  A lockstep mark is no part of any snapshot either: dropping one
+    //  stalled a lockstep replay for 10 s after a reconcile.
+    bool kept = env->body_case == OFTS__ENVELOPE__BODY_FILL || env->body_case == OFTS__ENVELOPE__BODY_SYNC;
+    if (floor && !kept && env->header->seq <= floor->seq
         && (!floor->epoch || floor->epoch == env->header->epoch)) {
         self->dropped++;
+        //  Held by the snapshot, so not missing: count it as seen, or the
+        //  next message on its topic reports a gap (and risk reconciles
+        //  again, and drops again).
+        s_check_sequence(self, topic, env->header);
         ofts__envelope__free_unpacked(env, NULL);
         return NULL;
     }

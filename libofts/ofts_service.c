@@ -404,15 +404,22 @@ ofts_service_lockstep_await(ofts_service_t *self, const char *publisher, uint64_
     s_reader_t *reader = self->lockstep ? s_find_reader(self, publisher) : NULL;
     if (!reader || reader->mark >= mark)
         return true;
-    int64_t deadline = ofts_clock_mono_ns() + 10 * OFTS_NS_PER_SEC;
+    int64_t start = ofts_clock_mono_ns(), resent = start;
     while (reader->mark < mark && !self->stopping) {
-        int64_t left_ms = (deadline - ofts_clock_mono_ns()) / OFTS_NS_PER_MS;
-        if (left_ms <= 0) {
+        int64_t now = ofts_clock_mono_ns();
+        if (now - start >= 10 * OFTS_NS_PER_SEC) {
             log_warn("lockstep: %s did not reach market time %" PRIu64 " in 10 s (at %" PRIu64
                      "); going on without it", publisher, mark, reader->mark);
             return false;
         }
-        s_take(self, publisher, (int) left_ms);
+        //  The one we wait for may be waiting for a mark of ours that was
+        //  lost: say it again now and then (a repeat is harmless).
+        if (now - resent >= 200 * OFTS_NS_PER_MS) {
+            resent = now;
+            if (self->relay && ofts_lockstep_complete(self->lockstep))
+                ofts_service_publish_mark(self, ofts_lockstep_complete(self->lockstep));
+        }
+        s_take(self, publisher, 200);
     }
     return reader->mark >= mark;
 }

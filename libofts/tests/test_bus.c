@@ -197,6 +197,54 @@ t_gap_reports_exact_missing_count(void **state)
     ofts_bus_destroy(&bus);
 }
 
+//  Reconcile crossing an update: the update is in the snapshot, dropped
+//  under the floor, and the next one on its topic is no gap (it was one,
+//  and risk re-reconciled every time: seen in a lockstep replay).
+static void
+t_floor_drop_is_not_a_gap(void **state)
+{
+    (void) state;
+    ofts_bus_t *bus = ofts_bus_new("risk");
+    gap_seen_t seen = { 0 };
+    ofts_bus_set_gap_handler(bus, s_on_gap, &seen);
+    s_decode(bus, "exec.position.PL.", "gateway-order", 1, 5, 21, true);
+    ofts_bus_set_floor_epoch(bus, "gateway-order", 10, 1);
+    s_decode(bus, "exec.position.PL.", "gateway-order", 1, 8, 22, false);
+    s_decode(bus, "exec.position.PL.", "gateway-order", 1, 11, 23, true);
+    assert_int_equal(ofts_bus_dropped(bus), 1);
+    assert_int_equal(ofts_bus_gaps(bus), 0);
+    assert_int_equal(seen.calls, 0);
+    ofts_bus_destroy(&bus);
+}
+
+//  A lockstep mark under the floor is not snapshot state: it comes
+//  through (a dropped mark stalled the replay).
+static void
+t_floor_keeps_marks(void **state)
+{
+    (void) state;
+    ofts_bus_t *bus = ofts_bus_new("risk");
+    ofts_bus_set_floor_epoch(bus, "gateway-order", 10, 1);
+    uint8_t buf[256];
+    Ofts__Header hdr = OFTS__HEADER__INIT;
+    hdr.source = "gateway-order";
+    hdr.epoch = 1;
+    hdr.seq = 9;
+    hdr.topic_seq = 1;
+    Ofts__SyncMark mark = OFTS__SYNC_MARK__INIT;
+    mark.mark = 1796049193712934380ULL;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.header = &hdr;
+    env.body_case = OFTS__ENVELOPE__BODY_SYNC;
+    env.sync = &mark;
+    Ofts__Envelope *got = ofts_bus_decode(bus, "sys.sync.gateway-order.", buf, ofts__envelope__pack(&env, buf));
+    assert_non_null(got);
+    assert_int_equal(got->sync->mark, 1796049193712934380ULL);
+    ofts__envelope__free_unpacked(got, NULL);
+    assert_int_equal(ofts_bus_dropped(bus), 0);
+    ofts_bus_destroy(&bus);
+}
+
 static void
 t_floor_drops_snapshotted_updates(void **state)
 {
@@ -372,6 +420,8 @@ main(void)
         cmocka_unit_test(t_garbage_is_counted_and_survived),
         cmocka_unit_test(t_gap_reports_exact_missing_count),
         cmocka_unit_test(t_floor_drops_snapshotted_updates),
+        cmocka_unit_test(t_floor_drop_is_not_a_gap),
+        cmocka_unit_test(t_floor_keeps_marks),
         cmocka_unit_test(t_ctl_snapshot_and_command),
         cmocka_unit_test(t_ctl_times_out_without_server),
         cmocka_unit_test(t_ctl_command_needs_credential),
