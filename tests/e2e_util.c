@@ -201,16 +201,16 @@ e2e_pid_alive(pid_t pid)
     return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
 }
 
-//  ofts-sim with an optional extra flag (NULL: none).
+//  ofts-sim with an optional extra flag and its value (NULL: none).
 static char *
-s_sim_file(const char *dir, const char *name, double minutes, unsigned seed, const char *flag)
+s_sim_file(const char *dir, const char *name, double minutes, unsigned seed, const char *flag, const char *value)
 {
     char sim[1024], path[1024], mins[32], seeds[32];
     snprintf(path, sizeof path, "%s/%s", dir, name);
     snprintf(mins, sizeof mins, "%g", minutes);
     snprintf(seeds, sizeof seeds, "%u", seed);
     char *argv[] = { (char *) e2e_bin("ofts-sim", sim, sizeof sim), "--minutes", mins, "--seed", seeds, "-o", path,
-                     (char *) flag, NULL };
+                     (char *) flag, (char *) value, NULL };
     e2e_proc_t p;
     if (e2e_spawn(&p, argv, false, "/dev/null") != 0)
         return NULL;
@@ -222,13 +222,19 @@ s_sim_file(const char *dir, const char *name, double minutes, unsigned seed, con
 char *
 e2e_sim_file(const char *dir, const char *name, double minutes, unsigned seed)
 {
-    return s_sim_file(dir, name, minutes, seed, NULL);
+    return s_sim_file(dir, name, minutes, seed, NULL, NULL);
+}
+
+char *
+e2e_sim_file_at(const char *dir, const char *name, double minutes, unsigned seed, const char *start_iso)
+{
+    return s_sim_file(dir, name, minutes, seed, "--start", start_iso);
 }
 
 char *
 e2e_sim_months_file(const char *dir, const char *name, double minutes, unsigned seed)
 {
-    return s_sim_file(dir, name, minutes, seed, "--months");
+    return s_sim_file(dir, name, minutes, seed, "--months", NULL);
 }
 
 int

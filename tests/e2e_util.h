@@ -39,6 +39,8 @@ int64_t e2e_now_ms(void);
 //  Write a simulated market of `minutes` to dir/name with ofts-sim; returns
 //  the path (malloc'd) or NULL.
 char *e2e_sim_file(const char *dir, const char *name, double minutes, unsigned seed);
+//  The same from start_iso on (`ofts-sim --start YYYY-MM-DDTHH:MM:SSZ`).
+char *e2e_sim_file_at(const char *dir, const char *name, double minutes, unsigned seed, const char *start_iso);
 //  The same with `ofts-sim --months`: GCZ6, GCG7, their spread, a roll half way.
 char *e2e_sim_months_file(const char *dir, const char *name, double minutes, unsigned seed);
 bool e2e_pid_alive(pid_t pid);
