@@ -291,6 +291,14 @@ struct _sweep_grid_t {
     size_t naxes;
 };
 
+static void
+s_axis_free(s_axis_t *axis)
+{
+    for (size_t i = 0; i < axis->n; i++)
+        free(axis->values[i]);
+    free(axis->values);
+}
+
 sweep_grid_t *
 sweep_grid_new(void)
 {
@@ -303,11 +311,8 @@ sweep_grid_destroy(sweep_grid_t **self_p)
     if (!self_p || !*self_p)
         return;
     sweep_grid_t *self = *self_p;
-    for (size_t a = 0; a < self->naxes; a++) {
-        for (size_t i = 0; i < self->axes[a].n; i++)
-            free(self->axes[a].values[i]);
-        free(self->axes[a].values);
-    }
+    for (size_t a = 0; a < self->naxes; a++)
+        s_axis_free(&self->axes[a]);
     free(self);
     *self_p = NULL;
 }
@@ -319,15 +324,28 @@ s_axis_push(s_axis_t *axis, const char *value)
     axis->values[axis->n++] = strdup(value);
 }
 
+//  One number of a range and the character that must end it: true when the
+//  number at *p is followed by `end` (':' between, '\0' last); *p then
+//  points past it.
+static bool
+s_range_part(const char **p, char end, double *value)
+{
+    char *stop;
+    *value = strtod(*p, &stop);
+    if (*stop != end)
+        return false;
+    *p = stop + 1;
+    return true;
+}
+
 //  from:to:step with to included. Each value is from + i x step printed
 //  with 10 significant digits, so 0.5 + 3 x 0.1 is "0.8", not
 //  0.80000000000000004; integers stay integers.
 static int
 s_axis_range(s_axis_t *axis, const char *spec, char *err, size_t errlen)
 {
-    char *end;
-    double from = strtod(spec, &end), to, step;
-    if (*end != ':' || (to = strtod(end + 1, &end), *end != ':') || (step = strtod(end + 1, &end), *end)) {
+    double from, to, step;
+    if (!s_range_part(&spec, ':', &from) || !s_range_part(&spec, ':', &to) || !s_range_part(&spec, '\0', &step)) {
         snprintf(err, errlen, "%s: a range is from:to:step", axis->key);
         return -1;
     }
@@ -383,9 +401,7 @@ sweep_grid_add(sweep_grid_t *self, const char *spec, char *err, size_t errlen)
         rc = -1;
     }
     if (rc != 0) {
-        for (size_t i = 0; i < axis->n; i++)
-            free(axis->values[i]);
-        free(axis->values);
+        s_axis_free(axis);
         return -1;
     }
     self->naxes++;

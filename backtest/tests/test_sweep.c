@@ -39,6 +39,11 @@ t_grid_values(void **state)
     assert_string_equal(sweep_grid_value(g, 4, 1), "3");
     assert_int_not_equal(sweep_grid_add(g, "risk.cooldown_minutes=2", err, sizeof err), 0);    //  twice
     assert_int_not_equal(sweep_grid_add(g, "analyzer.x=1:0:1", err, sizeof err), 0);
+    //  A range is exactly three numbers.
+    assert_int_not_equal(sweep_grid_add(g, "analyzer.x=1:2", err, sizeof err), 0);
+    assert_string_equal(err, "analyzer.x: a range is from:to:step");
+    assert_int_not_equal(sweep_grid_add(g, "analyzer.x=1:2:0.5x", err, sizeof err), 0);
+    assert_string_equal(err, "analyzer.x: a range is from:to:step");
     assert_int_not_equal(sweep_grid_add(g, "novalue", err, sizeof err), 0);
     sweep_grid_destroy(&g);
 
