@@ -499,6 +499,64 @@ e2e_dir_teardown(char **dir)
     return 0;
 }
 
+int
+e2e_sim_setup(char **dir, char **data, const char *tag, const char *name, double minutes, unsigned seed)
+{
+    *data = NULL;
+    if (e2e_dir_setup(dir, tag) != 0)
+        return -1;
+    *data = e2e_sim_file(*dir, name, minutes, seed);
+    return *data ? 0 : -1;
+}
+
+int
+e2e_sim_teardown(char **dir, char **data)
+{
+    free(*data);
+    *data = NULL;
+    return e2e_dir_teardown(dir);
+}
+
+static bool
+s_executable_in(const char *dirs, char sep, const char *name, char *path, size_t size)
+{
+    char copy[4096];
+    snprintf(copy, sizeof copy, "%s", dirs);
+    char seps[2] = { sep, '\0' }, *save = NULL;
+    for (char *dir = strtok_r(copy, seps, &save); dir; dir = strtok_r(NULL, seps, &save)) {
+        snprintf(path, size, "%s/%s", dir, name);
+        if (access(path, X_OK) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool
+e2e_find_chromium(char *path, size_t size)
+{
+    const char *names[] = { "chromium", "chromium-browser", "google-chrome" };
+    const char *env = getenv("PATH");
+    for (size_t n = 0; n < 3; n++)
+        if ((env && s_executable_in(env, ':', names[n], path, size))
+            || s_executable_in("/usr/bin:/usr/local/bin:/snap/bin", ':', names[n], path, size))
+            return true;
+    return false;
+}
+
+char *
+e2e_dump_dom(const char *chromium, const char *dir, const char *html, const char *name)
+{
+    char cmd[4096], out[1024];
+    snprintf(out, sizeof out, "%s/%s.dom", dir, name);
+    snprintf(cmd, sizeof cmd, "'%s' --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
+             "--user-data-dir='%s/chromium' --virtual-time-budget=5000 --dump-dom 'file://%s' > '%s' 2>/dev/null",
+             chromium, dir, html, out);
+    char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+    if (e2e_run(argv, "/dev/null") != 0)
+        return NULL;
+    return e2e_read_file(out);
+}
+
 char *
 e2e_read_file(const char *path)
 {

@@ -73,6 +73,18 @@ int e2e_run_with_config(const char *dir, const char *extra_json, const char *bin
 //  A test group's temp dir: setup makes it (0, or -1), teardown removes it.
 int e2e_dir_setup(char **dir, const char *tag);
 int e2e_dir_teardown(char **dir);
+//  A test group's temp dir with a simulated market in it (e2e_sim_file):
+//  setup makes both (0, or -1), teardown removes the dir and frees both.
+int e2e_sim_setup(char **dir, char **data, const char *tag, const char *name, double minutes, unsigned seed);
+int e2e_sim_teardown(char **dir, char **data);
+//  Headless Chromium's path into path (chromium, chromium-browser or
+//  google-chrome on $PATH, /usr/bin, /usr/local/bin or /snap/bin); false
+//  when there is none (the test then skips).
+bool e2e_find_chromium(char *path, size_t size);
+//  The DOM of file html after its scripts ran (`chromium --dump-dom`, which
+//  waits for the load; a 5 s virtual time budget), saved as dir/<name>.dom
+//  with the browser profile in dir/chromium; malloc'd, NULL on failure.
+char *e2e_dump_dom(const char *chromium, const char *dir, const char *html, const char *name);
 //  Newlines in text (a refusal is one line).
 int e2e_lines(const char *text);
 //  Write text to path, replacing it.

@@ -27,23 +27,6 @@
 
 static char s_chromium[512];
 
-static bool
-s_find_chromium(void)
-{
-    const char *names[] = { "chromium", "chromium-browser", "google-chrome" };
-    const char *path = getenv("PATH");
-    for (size_t n = 0; n < 3; n++) {
-        char copy[4096];
-        snprintf(copy, sizeof copy, "%s", path ? path : "/usr/bin:/bin");
-        for (char *dir = strtok(copy, ":"); dir; dir = strtok(NULL, ":")) {
-            snprintf(s_chromium, sizeof s_chromium, "%s/%s", dir, names[n]);
-            if (access(s_chromium, X_OK) == 0)
-                return true;
-        }
-    }
-    return false;
-}
-
 static void
 s_sleep_ms(int ms)
 {
@@ -414,7 +397,7 @@ t_web_in_chromium(void **state)
 int
 main(void)
 {
-    if (!s_find_chromium()) {
+    if (!e2e_find_chromium(s_chromium, sizeof s_chromium)) {
         printf("SKIP e2e_web: chromium is not installed (tools/install-deps.sh chromium, part of make test)\n");
         return 77;
     }

@@ -15,35 +15,6 @@
 
 static char *g_dir, *g_data, g_chromium[512];
 
-static bool
-s_find_chromium(void)
-{
-    const char *names[] = { "chromium", "chromium-browser", "google-chrome" };
-    const char *dirs[] = { "/usr/bin", "/usr/local/bin", "/snap/bin" };
-    for (size_t d = 0; d < 3; d++)
-        for (size_t n = 0; n < 3; n++) {
-            snprintf(g_chromium, sizeof g_chromium, "%s/%s", dirs[d], names[n]);
-            if (access(g_chromium, X_OK) == 0)
-                return true;
-        }
-    return false;
-}
-
-//  The DOM after the page's scripts ran (--dump-dom waits for load; the
-//  charts are drawn synchronously by then).
-static char *
-s_dom(const char *html, const char *name)
-{
-    char cmd[4096], out[1024];
-    snprintf(out, sizeof out, "%s/%s.dom", g_dir, name);
-    snprintf(cmd, sizeof cmd, "'%s' --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run "
-             "--user-data-dir='%s/chromium' --virtual-time-budget=5000 --dump-dom 'file://%s' > '%s' 2>/dev/null",
-             g_chromium, g_dir, html, out);
-    char *argv[] = { "/bin/sh", "-c", cmd, NULL };
-    assert_int_equal(e2e_run(argv, "/dev/null"), 0);
-    return e2e_read_file(out);
-}
-
 //  The value of attribute name="..." in the element with id.
 static char *
 s_attr(const char *dom, const char *id, const char *name)
@@ -72,7 +43,7 @@ t_backtest_report(void **state)
     char *argv[] = { (char *) e2e_bin("ofts-backtest", bin, sizeof bin), "--quiet", "--html", html,
                      "--trades-csv", trades, g_data, NULL };
     assert_int_equal(e2e_run(argv, "/dev/null"), 0);
-    char *dom = s_dom(html, "report");
+    char *dom = e2e_dump_dom(g_chromium, g_dir, html, "report");
     assert_non_null(dom);
     //  Five symbols: price + delta each, equity, drawdown, days, hours.
     char *charts = s_attr(dom, "status", "data-charts");
@@ -110,7 +81,7 @@ t_sweep_page(void **state)
                      "analyzer.imbalance_threshold=0.55,0.65", "--set", "risk.cooldown_minutes=1,3,5",
                      "--html", html, "--csv", "/dev/null", g_data, NULL };
     assert_int_equal(e2e_run(argv, "/dev/null"), 0);
-    char *dom = s_dom(html, "sweep");
+    char *dom = e2e_dump_dom(g_chromium, g_dir, html, "sweep");
     assert_non_null(dom);
     char *rows = s_attr(dom, "status", "data-rows"), *sorted = s_attr(dom, "status", "data-sorted");
     assert_non_null(rows);
@@ -133,25 +104,20 @@ static int
 s_setup(void **state)
 {
     (void) state;
-    g_dir = e2e_tempdir("report-html");
-    g_data = e2e_sim_file(g_dir, "market.dbn.zst", 5, 42);
-    return g_data ? 0 : -1;
+    return e2e_sim_setup(&g_dir, &g_data, "report-html", "market.dbn.zst", 5, 42);
 }
 
 static int
 s_teardown(void **state)
 {
     (void) state;
-    e2e_rmtree(g_dir);
-    free(g_dir);
-    free(g_data);
-    return 0;
+    return e2e_sim_teardown(&g_dir, &g_data);
 }
 
 int
 main(void)
 {
-    if (!s_find_chromium()) {
+    if (!e2e_find_chromium(g_chromium, sizeof g_chromium)) {
         printf("SKIP backtest_html: chromium is not installed (tools/install-deps.sh chromium, part of make test)\n");
         return 77;
     }

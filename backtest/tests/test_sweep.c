@@ -346,19 +346,14 @@ static int
 s_setup(void **state)
 {
     (void) state;
-    g_dir = e2e_tempdir("sweep");
-    g_data = e2e_sim_file(g_dir, "five.dbn", 5, 42);
-    return g_data ? 0 : -1;
+    return e2e_sim_setup(&g_dir, &g_data, "sweep", "five.dbn", 5, 42);
 }
 
 static int
 s_teardown(void **state)
 {
     (void) state;
-    e2e_rmtree(g_dir);
-    free(g_dir);
-    free(g_data);
-    return 0;
+    return e2e_sim_teardown(&g_dir, &g_data);
 }
 
 int
