@@ -304,18 +304,42 @@ s_cfg(void)
     return cfg;
 }
 
+//  A manager over broker (and store, may be NULL) with cfg (NULL: s_cfg()),
+//  publishing into s_pubs.
+static order_manager_t *
+s_om(broker_t *broker, order_store_t *store, const order_manager_config_t *cfg)
+{
+    order_manager_config_t defaults = s_cfg();
+    order_manager_t *om = order_manager_new(broker, store, cfg ? cfg : &defaults);
+    order_manager_set_publisher(om, s_publish, NULL);
+    return om;
+}
+
+//  The same, started at now_ns.
+static order_manager_t *
+s_om_start(broker_t *broker, order_store_t *store, const order_manager_config_t *cfg, int64_t now_ns)
+{
+    order_manager_t *om = s_om(broker, store, cfg);
+    order_manager_start(om, now_ns);
+    return om;
+}
+
+//  The paper broker without slippage (on store, may be NULL).
+static paper_broker_t *
+s_paper(order_store_t *store)
+{
+    paper_config_t pcfg = { .slippage_ticks = 0 };
+    return paper_broker_new(&pcfg, store);
+}
+
 //  Same client order id twice: one placement, the resend answered with
 //  the order's state.
 static void
 t_dedup_in_memory(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { .slippage_ticks = 0 };
-    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    paper_broker_t *pb = s_paper(NULL);
+    order_manager_t *om = s_om_start(paper_broker_broker(pb), NULL, NULL, 1);
     paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("sig-A", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
@@ -347,12 +371,8 @@ static void
 t_named_account_refused(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { .slippage_ticks = 0 };
-    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    paper_broker_t *pb = s_paper(NULL);
+    order_manager_t *om = s_om_start(paper_broker_broker(pb), NULL, NULL, 1);
     paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("sig-acct", OFTS__SIDE__SIDE_BUY);
     req.account = (char *) "TC-150K";
@@ -375,10 +395,7 @@ t_restart_no_replacement(void **state)
     order_store_t *store = order_store_new(":memory:");
     paper_config_t pcfg = { .slippage_ticks = 1 };
     paper_broker_t *pb = paper_broker_new(&pcfg, store);
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    order_manager_t *om = s_om_start(paper_broker_broker(pb), store, NULL, 1);
     paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("sig-B", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
@@ -388,9 +405,7 @@ t_restart_no_replacement(void **state)
 
     s_npubs = 0;
     pb = paper_broker_new(&pcfg, store);
-    om = order_manager_new(paper_broker_broker(pb), store, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 10);
+    om = s_om_start(paper_broker_broker(pb), store, NULL, 10);
     //  Start says where we stand.
     const pub_t *pos = s_last(OFTS__ENVELOPE__BODY_POSITION);
     assert_non_null(pos);
@@ -432,10 +447,7 @@ t_rejected_stop_flattens(void **state)
     fake_t fake;
     s_fake_init(&fake);
     fake.reject_stop = true;
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(&fake.broker, NULL, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    order_manager_t *om = s_om_start(&fake.broker, NULL, NULL, 1);
     Ofts__OrderRequest req = s_request("sig-C", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 100 * MS);
     assert_int_equal(fake.places, 1);
@@ -463,9 +475,7 @@ t_missing_legs_flatten_after_grace(void **state)
     fake.no_legs = true;
     order_manager_config_t cfg = s_cfg();
     cfg.protect_grace_ms = 2000;
-    order_manager_t *om = order_manager_new(&fake.broker, NULL, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    order_manager_t *om = s_om_start(&fake.broker, NULL, &cfg, 1);
     Ofts__OrderRequest req = s_request("sig-D", OFTS__SIDE__SIDE_SELL);
     order_manager_on_request(om, &req, 1000 * MS);
     assert_int_equal(fake.pos.quantity, -1);
@@ -488,11 +498,8 @@ t_fill_once(void **state)
     fake_t fake;
     s_fake_init(&fake);
     fake.duplicate_fills = true;
-    order_manager_config_t cfg = s_cfg();
     order_store_t *store = order_store_new(":memory:");
-    order_manager_t *om = order_manager_new(&fake.broker, store, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    order_manager_t *om = s_om_start(&fake.broker, store, NULL, 1);
     Ofts__OrderRequest req = s_request("sig-E", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_FILL, "exec.fill."), 1);
@@ -507,13 +514,9 @@ static void
 t_kill_flatten_resume(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { .slippage_ticks = 0 };
     order_store_t *store = order_store_new(":memory:");
-    paper_broker_t *pb = paper_broker_new(&pcfg, store);
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    paper_broker_t *pb = s_paper(store);
+    order_manager_t *om = s_om_start(paper_broker_broker(pb), store, NULL, 1);
     paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("k-1", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
@@ -534,9 +537,7 @@ t_kill_flatten_resume(void **state)
     assert_int_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->status, OFTS__ORDER_STATUS__STATUS_REJECTED);
     //  The halt survives a restart.
     order_manager_destroy(&om);
-    om = order_manager_new(paper_broker_broker(pb), store, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 5);
+    om = s_om_start(paper_broker_broker(pb), store, NULL, 5);
     assert_true(order_manager_halted(om));
     cmd.type = OFTS__COMMAND_TYPE__CMD_RESUME;
     order_manager_on_command(om, &cmd, 6);
@@ -570,8 +571,6 @@ static void
 t_flatten_repeats(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { .slippage_ticks = 0 };
-    order_manager_config_t cfg = s_cfg();
     Ofts__Command cmd = OFTS__COMMAND__INIT;
     cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
     paper_broker_t *pb;
@@ -579,11 +578,9 @@ t_flatten_repeats(void **state)
     order_manager_t *om;
     Ofts__OrderRequest req;
     //  No bid, no ask, no trade: the flatten order has to wait.
-    pb = paper_broker_new(&pcfg, NULL);
+    pb = s_paper(NULL);
     b = paper_broker_broker(pb);
-    om = order_manager_new(b, NULL, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    om = s_om_start(b, NULL, NULL, 1);
     paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     req = s_request("rep-2", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
@@ -612,9 +609,7 @@ t_bad_requests(void **state)
     (void) state;
     fake_t fake;
     s_fake_init(&fake);
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(&fake.broker, NULL, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_t *om = s_om(&fake.broker, NULL, NULL);
     Ofts__OrderRequest req = s_request("bad-1", OFTS__SIDE__SIDE_BUY);
     req.stop = 0;
     order_manager_on_request(om, &req, 1);
@@ -658,10 +653,7 @@ t_reconcile_broker_wins(void **state)
     (void) state;
     fake_t fake;
     s_fake_init(&fake);
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(&fake.broker, NULL, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    order_manager_t *om = s_om_start(&fake.broker, NULL, NULL, 1);
     strcpy(fake.pos.symbol, "GC");
     fake.pos.quantity = 3;
     fake.pos.avg_price = PX(2351, 0);
@@ -696,9 +688,7 @@ t_ambiguous_place_never_landed(void **state)
     order_manager_config_t cfg = s_cfg();
     cfg.unknown_timeout_ms = 30000;
     order_store_t *store = order_store_new(":memory:");
-    order_manager_t *om = order_manager_new(&fake.broker, store, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    order_manager_t *om = s_om_start(&fake.broker, store, &cfg, 1);
     Ofts__OrderRequest req = s_request("amb-1", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 1000 * MS);
     assert_int_equal(s_last(OFTS__ENVELOPE__BODY_ORDER_UPDATE)->status, OFTS__ORDER_STATUS__STATUS_UNKNOWN);
@@ -724,11 +714,8 @@ static void
 t_snapshot(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { .slippage_ticks = 0 };
-    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
-    order_manager_start(om, 1);
+    paper_broker_t *pb = s_paper(NULL);
+    order_manager_t *om = s_om_start(paper_broker_broker(pb), NULL, NULL, 1);
     paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("snap-1", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
@@ -793,10 +780,8 @@ t_snapshot_fills_two_days(void **state)
         f.ts_ns = at[i];
         assert_int_equal(order_store_fill_add(store, &f), 1);
     }
-    paper_config_t pcfg = { .slippage_ticks = 0 };
-    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(paper_broker_broker(pb), store, &cfg);
+    paper_broker_t *pb = s_paper(NULL);
+    order_manager_t *om = s_om(paper_broker_broker(pb), store, NULL);
     s_npubs = 0;
     assert_int_equal(order_manager_snapshot(om, "exec.fill.", s_publish, NULL), 2);
     assert_string_equal(s_pubs[0].id, "F1");
@@ -824,12 +809,9 @@ s_disk_fx_up(disk_fx_t *fx)
     snprintf(fx->path, sizeof(fx->path), "%s/orders.db", fx->dir);
     fx->store = order_store_new(fx->path);
     assert_non_null(fx->store);
-    paper_config_t pcfg = { .slippage_ticks = 0 };
-    fx->pb = paper_broker_new(&pcfg, NULL);
+    fx->pb = s_paper(NULL);
     paper_broker_on_bbo(fx->pb, "GC", "GCZ6", PX(2350, 0), PX(2350, 1), 1);
-    order_manager_config_t cfg = s_cfg();
-    fx->om = order_manager_new(paper_broker_broker(fx->pb), fx->store, &cfg);
-    order_manager_set_publisher(fx->om, s_publish, NULL);
+    fx->om = s_om(paper_broker_broker(fx->pb), fx->store, NULL);
 }
 
 //  gateway-order restarts: a new store handle and manager, same file.
@@ -840,10 +822,7 @@ s_disk_fx_restart(disk_fx_t *fx, int64_t now)
     order_store_destroy(&fx->store);
     fx->store = order_store_new(fx->path);
     assert_non_null(fx->store);
-    order_manager_config_t cfg = s_cfg();
-    fx->om = order_manager_new(paper_broker_broker(fx->pb), fx->store, &cfg);
-    order_manager_set_publisher(fx->om, s_publish, NULL);
-    order_manager_start(fx->om, now);
+    fx->om = s_om_start(paper_broker_broker(fx->pb), fx->store, NULL, now);
 }
 
 static void
@@ -934,10 +913,7 @@ t_seen_ids_bounded(void **state)
     fake_t fake;
     s_fake_init(&fake);
     order_store_t *store = order_store_new(":memory:");
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(&fake.broker, store, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    order_manager_t *om = s_om_start(&fake.broker, store, NULL, 1);
     Ofts__OrderRequest keep = s_request("keep-1", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &keep, 2);
     assert_int_equal(fake.places, 1);
@@ -964,12 +940,8 @@ static void
 t_marks_per_contract(void **state)
 {
     (void) state;
-    paper_config_t pcfg = { .slippage_ticks = 0 };
-    paper_broker_t *pb = paper_broker_new(&pcfg, NULL);
-    order_manager_config_t cfg = s_cfg();
-    order_manager_t *om = order_manager_new(paper_broker_broker(pb), NULL, &cfg);
-    order_manager_set_publisher(om, s_publish, NULL);
-    order_manager_start(om, 1);
+    paper_broker_t *pb = s_paper(NULL);
+    order_manager_t *om = s_om_start(paper_broker_broker(pb), NULL, NULL, 1);
     paper_broker_on_bbo(pb, "GC", "GCZ6", PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("sig-M", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
