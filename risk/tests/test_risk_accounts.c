@@ -12,10 +12,10 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ofts_clock.h"
-#include "ofts_instrument.h"
 #include "ofts_log.h"
 #include "risk_accounts.h"
 #include "risk_order.h"
+#include "risk_fixture.h"
 
 #define SEC 1000000000LL
 #define MIN (60 * SEC)
@@ -101,27 +101,15 @@ s_teardown(void **state)
     return 0;
 }
 
-static int64_t
-px(const char *text)
-{
-    int64_t v = 0;
-    assert_true(ofts_price_parse(text, &v));
-    return v;
-}
-
 static void
 s_market(fx_t *f, const char *symbol, const char *price, int64_t now)
 {
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
-    Ofts__Trade t = OFTS__TRADE__INIT;
-    t.symbol = (char *) symbol;
-    t.price = px(price);
-    t.size = 1;
+    Ofts__Trade t = risk_fx_trade(symbol, NULL, price, 1);
     env.body_case = OFTS__ENVELOPE__BODY_TRADE;
     env.trade = &t;
     risk_accounts_on_envelope(f->ra, &env, now);
-    Ofts__Heartbeat hb = OFTS__HEARTBEAT__INIT;
-    hb.service = (char *) "gateway-md";
+    Ofts__Heartbeat hb = risk_fx_md_heartbeat();
     env.body_case = OFTS__ENVELOPE__BODY_HEARTBEAT;
     env.heartbeat = &hb;
     risk_accounts_on_envelope(f->ra, &env, now);
@@ -132,14 +120,7 @@ s_signal(fx_t *f, const char *id, const char *symbol, const char *entry, const c
          int64_t now)
 {
     s_market(f, symbol, entry, now);
-    Ofts__Signal s = OFTS__SIGNAL__INIT;
-    s.id = (char *) id;
-    s.symbol = (char *) symbol;
-    s.direction = px(stop) < px(entry) ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL;
-    s.entry = px(entry);
-    s.stop = px(stop);
-    s.take_profit = px(tp);
-    s.confidence = 0.8;
+    Ofts__Signal s = risk_fx_signal(id, symbol, entry, stop, tp);
     risk_accounts_on_signal(f->ra, &s, now);
 }
 
@@ -148,14 +129,7 @@ s_fill(fx_t *f, const char *id, const char *coid, const char *symbol, Ofts__Side
        uint32_t qty, Ofts__OrderRole role, int64_t now)
 {
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
-    Ofts__Fill fl = OFTS__FILL__INIT;
-    fl.fill_id = (char *) id;
-    fl.client_order_id = (char *) coid;
-    fl.symbol = (char *) symbol;
-    fl.side = side;
-    fl.price = px(price);
-    fl.quantity = qty;
-    fl.role = role;
+    Ofts__Fill fl = risk_fx_fill(id, coid, symbol, side, price, qty, role);
     env.body_case = OFTS__ENVELOPE__BODY_FILL;
     env.fill = &fl;
     risk_accounts_on_envelope(f->ra, &env, now);

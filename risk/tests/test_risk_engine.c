@@ -10,9 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 #include "ofts_clock.h"
-#include "ofts_instrument.h"
 #include "ofts_log.h"
 #include "risk_engine.h"
+#include "risk_fixture.h"
 
 #define MS 1000000LL
 #define SEC 1000000000LL
@@ -75,13 +75,7 @@ cb_command(void *arg, const Ofts__Command *c)
 
 static const risk_engine_callbacks_t s_cb = { cb_order, cb_reject, cb_account, cb_command };
 
-static int64_t
-px(const char *text)
-{
-    int64_t v = 0;
-    assert_true(ofts_price_parse(text, &v));
-    return v;
-}
+#define px risk_fx_px
 
 static void
 s_new_engine(fx_t *f)
@@ -122,16 +116,9 @@ s_teardown(void **state)
 static void
 s_md(fx_t *f, const char *symbol, const char *contract, const char *price, uint32_t size, int64_t now)
 {
-    Ofts__Trade t;
-    ofts__trade__init(&t);
-    t.symbol = (char *) symbol;
-    t.contract = (char *) contract;
-    t.price = px(price);
-    t.size = size;
+    Ofts__Trade t = risk_fx_trade(symbol, contract, price, size);
     risk_engine_on_trade(f->eng, &t, now);
-    Ofts__Heartbeat hb;
-    ofts__heartbeat__init(&hb);
-    hb.service = (char *) "gateway-md";
+    Ofts__Heartbeat hb = risk_fx_md_heartbeat();
     risk_engine_on_heartbeat(f->eng, &hb, now);
 }
 
@@ -146,15 +133,7 @@ static void
 s_signal(fx_t *f, const char *id, const char *symbol, const char *entry, const char *stop, const char *tp,
          int64_t now)
 {
-    Ofts__Signal s;
-    ofts__signal__init(&s);
-    s.id = (char *) id;
-    s.symbol = (char *) symbol;
-    s.direction = px(stop) < px(entry) ? OFTS__SIDE__SIDE_BUY : OFTS__SIDE__SIDE_SELL;
-    s.entry = px(entry);
-    s.stop = px(stop);
-    s.take_profit = px(tp);
-    s.confidence = 0.8;
+    Ofts__Signal s = risk_fx_signal(id, symbol, entry, stop, tp);
     risk_engine_on_signal(f->eng, &s, now);
 }
 
@@ -169,15 +148,7 @@ static void
 s_fill(fx_t *f, const char *id, const char *coid, const char *symbol, Ofts__Side side, const char *price,
        uint32_t qty, Ofts__OrderRole role, int64_t now)
 {
-    Ofts__Fill fl;
-    ofts__fill__init(&fl);
-    fl.fill_id = (char *) id;
-    fl.client_order_id = (char *) coid;
-    fl.symbol = (char *) symbol;
-    fl.side = side;
-    fl.price = px(price);
-    fl.quantity = qty;
-    fl.role = role;
+    Ofts__Fill fl = risk_fx_fill(id, coid, symbol, side, price, qty, role);
     risk_engine_on_fill(f->eng, &fl, now);
 }
 
@@ -227,16 +198,9 @@ t_fills_pnl_and_cooldown(void **state)
     assert_int_equal(risk_engine_position(f->eng, "GC"), 1);
     s_fill(f, "T1", coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + SEC);
     assert_int_equal(risk_engine_position(f->eng, "GC"), 1);        //  duplicate fill ignored
-    Ofts__Fill stop;
-    ofts__fill__init(&stop);
-    stop.fill_id = (char *) "T2";
-    stop.client_order_id = (char *) "x-SL";
-    stop.symbol = (char *) "GC";
-    stop.side = OFTS__SIDE__SIDE_SELL;
-    stop.price = px("2347.0");
-    stop.quantity = 1;
+    Ofts__Fill stop = risk_fx_fill("T2", "x-SL", "GC", OFTS__SIDE__SIDE_SELL, "2347.0", 1,
+                                   OFTS__ORDER_ROLE__ROLE_STOP);
     stop.fees_cents = 420;
-    stop.role = OFTS__ORDER_ROLE__ROLE_STOP;
     risk_engine_on_fill(f->eng, &stop, f->t0 + 2 * MIN);
     assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
     Ofts__AccountState a;
@@ -770,16 +734,8 @@ static void
 s_month_fill(fx_t *f, const char *id, const char *coid, const char *contract, Ofts__Side side,
              const char *price, Ofts__OrderRole role, int64_t now)
 {
-    Ofts__Fill fl;
-    ofts__fill__init(&fl);
-    fl.fill_id = (char *) id;
-    fl.client_order_id = (char *) coid;
-    fl.symbol = (char *) "GC";
+    Ofts__Fill fl = risk_fx_fill(id, coid, "GC", side, price, 1, role);
     fl.contract = (char *) contract;
-    fl.side = side;
-    fl.price = px(price);
-    fl.quantity = 1;
-    fl.role = role;
     risk_engine_on_fill(f->eng, &fl, now);
 }
 
