@@ -22,6 +22,7 @@
 #include "order_store.h"
 #include "paper_broker.h"
 #ifdef OFTS_WITH_PROJECTX
+#include "broker_async.h"
 #include "broker_projectx.h"
 #endif
 
@@ -37,6 +38,7 @@ typedef struct {
     paper_broker_t *paper;
 #ifdef OFTS_WITH_PROJECTX
     broker_projectx_t *projectx;
+    broker_async_t *async;          //  projectx's calls, off the service thread
     bool hub_expected;              //  a user hub URL was given: its loss is news
 #endif
     broker_t *broker;
@@ -319,6 +321,26 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     s_state(app);
 }
 
+#ifdef OFTS_WITH_PROJECTX
+//  The broker's worker has news (a place's outcome, fills, positions):
+//  hand it to the manager now rather than at the next tick.
+static int
+s_on_broker_news(zloop_t *loop, zsock_t *sock, void *arg)
+{
+    (void) loop;
+    app_t *app = arg;
+    while (zsock_events(sock) & ZMQ_POLLIN) {
+        char *news = zstr_recv(sock);
+        zstr_free(&news);
+    }
+    s_begin(app);
+    order_manager_tick(app->om, ofts_clock_now_ns());
+    s_commit(app);
+    s_state(app);
+    return 0;
+}
+#endif
+
 //  The real account: only with everything an operator has to do on purpose.
 static int
 s_open_projectx(app_t *app, settings_t *set, bool live)
@@ -353,7 +375,10 @@ s_open_projectx(app_t *app, settings_t *set, bool live)
             app->projectx = broker_projectx_new(client, set->poll_ms, set->projectx.user_hub_url);
             app->hub_expected = set->projectx.user_hub_url && *set->projectx.user_hub_url;
             broker_projectx_set_entry_tif(app->projectx, set->paper.entry_tif_ms);
-            app->broker = broker_projectx_broker(app->projectx);
+            //  Its REST calls may take seconds: a worker makes them, the
+            //  service thread keeps reading the bus (docs/gateway-order.md).
+            app->async = broker_async_new(broker_projectx_broker(app->projectx));
+            app->broker = broker_async_broker(app->async);
             log_warn("LIVE: trading TopstepX account %lld through ProjectX",
                      (long long) projectx_account_id(client));
         }
@@ -380,6 +405,7 @@ s_app_destroy(app_t *app)
     order_manager_destroy(&app->om);
     paper_broker_destroy(&app->paper);
 #ifdef OFTS_WITH_PROJECTX
+    broker_async_destroy(&app->async);
     broker_projectx_destroy(&app->projectx);
 #endif
     order_store_destroy(&app->store);
@@ -472,6 +498,10 @@ main(int argc, char **argv)
         goto done;
     }
     ofts_service_on_message(svc, s_on_message, &app);
+#ifdef OFTS_WITH_PROJECTX
+    if (app.async)
+        zloop_reader(ofts_service_loop(svc), broker_async_signal(app.async), s_on_broker_news, &app);
+#endif
     ofts_service_on_tick(svc, set.tick_ms, s_on_tick, &app);
     log_info("broker %s, store %s, slippage %d ticks, fees %s (GC $%.2f a side), entry time in force %lld ms, "
              "reconcile every %lld ms", broker_name(app.broker), set.db_path, set.paper.slippage_ticks,

@@ -40,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "broker_async.h"
 #include "broker_projectx.h"
 #include "ofts_clock.h"
 #include "ofts_log.h"
@@ -65,6 +66,7 @@ typedef struct {
 typedef struct {
     mock_server_t mock;
     broker_projectx_t *bp;
+    broker_async_t *async;      //  as the service: the adapter's calls on a worker
     order_store_t *store;
     order_manager_t *om;
     sym_t sym[NSYM];
@@ -342,7 +344,8 @@ main(int argc, char **argv)
     //  The legs are seen at the next poll (<= 15 s), which on a loaded
     //  machine at accelerated time can take several simulated seconds more.
     ocfg.protect_grace_ms = 8 * poll_ms;
-    s.om = order_manager_new(broker_projectx_broker(s.bp), s.store, &ocfg);
+    s.async = broker_async_new(broker_projectx_broker(s.bp));
+    s.om = order_manager_new(broker_async_broker(s.async), s.store, &ocfg);
     order_manager_start(s.om, now_ms() * NS_PER_MS);
 
     int64_t start = now_ms(), end = start + (int64_t) (hours * 3600 * 1000);
@@ -383,7 +386,7 @@ main(int argc, char **argv)
     s_check_books(&s, &b);
     long rss_checked = rss_kb();
     static broker_order_t open[16];
-    size_t nopen = broker_open_orders(broker_projectx_broker(s.bp), open, 16);
+    size_t nopen = broker_open_orders(broker_async_broker(s.async), open, 16);
     for (size_t i = 0; i < nopen; i++)
         printf("still working at the adapter: %s %s %s (created %.0f min before the end)\n",
                open[i].client_order_id, broker_role_name(open[i].role),
@@ -440,6 +443,7 @@ main(int argc, char **argv)
     printf("RESULT soak_projectx %" PRIu64 " req/60s ratio=%.2f vs documented_limit_200_per_60s\n",
            px.max_per_window, (double) px.max_per_window / 200.0);
     order_manager_destroy(&s.om);
+    broker_async_destroy(&s.async);
     broker_projectx_destroy(&s.bp);
     order_store_destroy(&s.store);
     mock_stop(&s.mock);

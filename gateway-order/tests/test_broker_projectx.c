@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <czmq.h>
+#include "broker_async.h"
 #include "broker_projectx.h"
 #include "ofts_clock.h"
 #include "ofts_instrument.h"
@@ -34,11 +35,13 @@
 typedef struct {
     mock_server_t mock;
     broker_projectx_t *bp;
+    broker_async_t *async;              //  the service's way: calls off the caller's thread
     order_store_t *store;
     order_manager_t *om;
     int fills_tp, fills_entry, rejects;
     char last_text[BROKER_TEXT_LEN];
     int32_t position;
+    pid_t service;                      //  a gateway-order we started (0: none)
 } fx_t;
 
 static void
@@ -60,6 +63,19 @@ s_publish(void *arg, const char *topic, Ofts__Envelope *env)
         if (env->order_update->status == OFTS__ORDER_STATUS__STATUS_REJECTED)
             f->rejects++;
     }
+}
+
+//  A manager over broker b and store, publishing to the fixture, started.
+static void
+s_manager(fx_t *f, broker_t *b, order_store_t *store, int64_t reconcile_ms, int64_t grace_ms)
+{
+    order_manager_config_t ocfg;
+    order_manager_config_defaults(&ocfg);
+    ocfg.reconcile_ms = reconcile_ms;
+    ocfg.protect_grace_ms = grace_ms;
+    f->om = order_manager_new(b, store, &ocfg);
+    order_manager_set_publisher(f->om, s_publish, f);
+    order_manager_start(f->om, ofts_clock_now_ns());
 }
 
 static int
@@ -85,13 +101,7 @@ s_setup_with(void **state, const char *extra)
     }
     f->bp = broker_projectx_new(client, 100, NULL);
     f->store = order_store_new(":memory:");
-    order_manager_config_t ocfg;
-    order_manager_config_defaults(&ocfg);
-    ocfg.reconcile_ms = 500;
-    ocfg.protect_grace_ms = 3000;
-    f->om = order_manager_new(broker_projectx_broker(f->bp), f->store, &ocfg);
-    order_manager_set_publisher(f->om, s_publish, f);
-    order_manager_start(f->om, ofts_clock_now_ns());
+    s_manager(f, broker_projectx_broker(f->bp), f->store, 500, 3000);
     *state = f;
     return 0;
 }
@@ -119,13 +129,7 @@ s_setup_hub_with(void **state, int poll_ms, int64_t grace_ms, bool fast)
     if (!client || projectx_login(client) != PROJECTX_OK)
         return -1;
     f->bp = broker_projectx_new(client, poll_ms, f->mock.hub_url);
-    order_manager_config_t ocfg;
-    order_manager_config_defaults(&ocfg);
-    ocfg.reconcile_ms = 0;
-    ocfg.protect_grace_ms = grace_ms;
-    f->om = order_manager_new(broker_projectx_broker(f->bp), f->store, &ocfg);
-    order_manager_set_publisher(f->om, s_publish, f);
-    order_manager_start(f->om, ofts_clock_now_ns());
+    s_manager(f, broker_projectx_broker(f->bp), f->store, 0, grace_ms);
     return 0;
 }
 
@@ -139,13 +143,44 @@ static int s_setup_hub(void **state) { return s_setup_hub_with(state, 3000, 5000
 //  Timed poll 20 s (hub up), doorbell polls at most every 2 s, grace 8 s.
 static int s_setup_hub_fast(void **state) { return s_setup_hub_with(state, 2000, 8000, true); }
 
+//  The manager over broker_async over the adapter, as gateway-order runs
+//  it; the client gives up on a request after timeout_ms.
+static int
+s_setup_async_with(void **state, int timeout_ms)
+{
+    if (s_setup_with(state, NULL) != 0)
+        return -1;
+    fx_t *f = *state;
+    order_manager_destroy(&f->om);
+    broker_projectx_destroy(&f->bp);
+    projectx_config_t cfg;
+    mock_client_config(&f->mock, &cfg, USER, KEY, ACCOUNT);
+    cfg.timeout_ms = timeout_ms;
+    cfg.backoff_initial_ms = 20;
+    projectx_t *client = projectx_new(&cfg);
+    if (!client || projectx_login(client) != PROJECTX_OK)
+        return -1;
+    f->bp = broker_projectx_new(client, 100, NULL);
+    f->async = broker_async_new(broker_projectx_broker(f->bp));
+    s_manager(f, broker_async_broker(f->async), f->store, 500, 3000);
+    return 0;
+}
+
+static int s_setup_async(void **state) { return s_setup_async_with(state, 5000); }
+static int s_setup_async_short(void **state) { return s_setup_async_with(state, 1000); }
+
 static int s_setup_position_brackets(void **state) { return s_setup_with(state, "--position-brackets"); }
 
 static int
 s_teardown(void **state)
 {
     fx_t *f = *state;
+    if (f->service > 0) {               //  a failed assertion left it running
+        kill(f->service, SIGKILL);
+        waitpid(f->service, NULL, 0);
+    }
     order_manager_destroy(&f->om);
+    broker_async_destroy(&f->async);
     broker_projectx_destroy(&f->bp);
     order_store_destroy(&f->store);
     mock_stop(&f->mock);
@@ -310,12 +345,7 @@ t_restart_recovers_from_broker(void **state)
     assert_non_null(client);
     assert_int_equal(projectx_login(client), PROJECTX_OK);
     f->bp = broker_projectx_new(client, 100, NULL);
-    order_manager_config_t ocfg;
-    order_manager_config_defaults(&ocfg);
-    ocfg.reconcile_ms = 500;
-    f->om = order_manager_new(broker_projectx_broker(f->bp), f->store, &ocfg);
-    order_manager_set_publisher(f->om, s_publish, f);
-    order_manager_start(f->om, ofts_clock_now_ns());
+    s_manager(f, broker_projectx_broker(f->bp), f->store, 500, OM_DEFAULT_PROTECT_GRACE_MS);
     WAIT_FOR(f, f->position == 1 && order_manager_protected(f->om, "GC"));
     order_manager_on_request(f->om, &req, ofts_clock_now_ns());
     assert_int_equal(mock_counter(&f->mock, "place"), 1);
@@ -343,13 +373,7 @@ s_restart(fx_t *f, order_store_t *store, int64_t protect_grace_ms)
     order_manager_destroy(&f->om);
     broker_projectx_destroy(&f->bp);
     f->bp = broker_projectx_new(s_client(f), 100, NULL);
-    order_manager_config_t ocfg;
-    order_manager_config_defaults(&ocfg);
-    ocfg.reconcile_ms = 300;
-    ocfg.protect_grace_ms = protect_grace_ms;
-    f->om = order_manager_new(broker_projectx_broker(f->bp), store, &ocfg);
-    order_manager_set_publisher(f->om, s_publish, f);
-    order_manager_start(f->om, ofts_clock_now_ns());
+    s_manager(f, broker_projectx_broker(f->bp), store, 300, protect_grace_ms);
 }
 
 //  Orders at the mock that are still working (Open or Suspended) on GC.
@@ -621,6 +645,108 @@ t_poll_never_waits_on_network(void **state)
     WAIT_FOR(f, s_open_legs(f) == 2);
 }
 
+//  Positions the mock holds (any contract, size != 0).
+static int
+s_mock_positions(fx_t *f)
+{
+    json_t *st = mock_admin(&f->mock, "/mock/state", NULL);
+    assert_non_null(st);
+    int n = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(st, "positions"), i, p)
+        n += json_integer_value(json_object_get(p, "size")) != 0;
+    json_decref(st);
+    return n;
+}
+
+static int
+s_stored_status(fx_t *f, const char *id)
+{
+    broker_order_t o;
+    return order_store_order_get(f->store, id, &o) == 1 ? o.status : -1;
+}
+
+//  Milliseconds one manager call took.
+#define TIMED_MS(call) ({ int64_t t0_ = ofts_clock_mono_ns(); call; (ofts_clock_mono_ns() - t0_) / 1000000; })
+
+//  issue 13: the broker answers Order/place only after 3 s (the order is on
+//  its books at once). Before, the place was made on the service thread:
+//  the request, every tick and a kill command all waited the 3 s. Now the
+//  request returns at once, ticks stay short, a kill is taken at once and
+//  acts right after the place (never before it): the entry is placed once,
+//  fills once, and the kill's flatten closes it and cancels its legs.
+static void
+t_slow_place_never_blocks(void **state)
+{
+    fx_t *f = *state;
+    json_decref(mock_admin(&f->mock, "/mock/fault",
+                           "{\"mode\":\"delay\",\"path\":\"/api/Order/place\",\"count\":1,\"delay_ms\":3000}"));
+    Ofts__OrderRequest req = s_request("slow-1");
+    int64_t request_ms = TIMED_MS(order_manager_on_request(f->om, &req, ofts_clock_now_ns()));
+    assert_true(request_ms < 500);
+    assert_int_equal(s_stored_status(f, "slow-1"), OFTS__ORDER_STATUS__STATUS_PENDING);
+    //  The mock has it, and holds the reply: meanwhile the manager ticks.
+    int64_t worst_tick_ms = 0;
+    while (mock_tag_count(&f->mock, "slow-1") == 0 || worst_tick_ms == 0) {
+        int64_t ms = TIMED_MS(order_manager_tick(f->om, ofts_clock_now_ns()));
+        worst_tick_ms = ms > worst_tick_ms ? ms : worst_tick_ms ? worst_tick_ms : 1;
+        zclock_sleep(20);
+    }
+    for (int i = 0; i < 25; i++) {
+        int64_t ms = TIMED_MS(order_manager_tick(f->om, ofts_clock_now_ns()));
+        worst_tick_ms = ms > worst_tick_ms ? ms : worst_tick_ms;
+        zclock_sleep(20);
+    }
+    assert_true(worst_tick_ms < 500);
+    assert_int_equal(s_stored_status(f, "slow-1"), OFTS__ORDER_STATUS__STATUS_PENDING);   //  reply held
+    Ofts__Command kill = OFTS__COMMAND__INIT;
+    kill.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    int64_t kill_ms = TIMED_MS(order_manager_on_command(f->om, &kill, ofts_clock_now_ns()));
+    printf("slow place: request %lld ms, worst tick %lld ms, kill %lld ms (reply held 3000 ms)\n",
+           (long long) request_ms, (long long) worst_tick_ms, (long long) kill_ms);
+    assert_true(kill_ms < 500);
+    assert_true(order_manager_halted(f->om));
+    //  The held place ends, then the kill's flatten: closed, nothing working.
+    WAIT_FOR(f, s_stored_status(f, "FL-GC-1") == OFTS__ORDER_STATUS__STATUS_FILLED);
+    WAIT_FOR(f, s_mock_positions(f) == 0 && s_mock_working(f) == 0 && f->fills_entry == 1);
+    assert_int_equal(s_stored_status(f, "slow-1"), OFTS__ORDER_STATUS__STATUS_FILLED);
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+    assert_int_equal(mock_tag_count(&f->mock, "slow-1"), 1);
+    assert_int_equal(order_store_fill_count(f->store), 2);     //  the entry, the close
+    WAIT_FOR(f, f->position == 0);
+    order_manager_on_request(f->om, &req, ofts_clock_now_ns());   //  a resend: never placed
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+}
+
+//  issue 13: a place that never answers (the mock holds the reply 4 s, the
+//  client gives up after 1 s) while Order/search fails too, so the client's
+//  own tag lookup cannot settle it: the order is UNKNOWN. The polls find it
+//  by its tag once the reads work again: working, filled once, protected,
+//  never placed a second time.
+static void
+t_place_unanswered_found_by_tag(void **state)
+{
+    fx_t *f = *state;
+    json_decref(mock_admin(&f->mock, "/mock/fault",
+                           "{\"mode\":\"delay\",\"path\":\"/api/Order/place\",\"count\":1,\"delay_ms\":4000}"));
+    json_decref(mock_admin(&f->mock, "/mock/fault",
+                           "{\"mode\":\"500\",\"path\":\"/api/Order/search\",\"count\":100000,\"slot\":1}"));
+    Ofts__OrderRequest req = s_request("lost-1");
+    int64_t request_ms = TIMED_MS(order_manager_on_request(f->om, &req, ofts_clock_now_ns()));
+    assert_true(request_ms < 500);
+    WAIT_FOR(f, s_stored_status(f, "lost-1") == OFTS__ORDER_STATUS__STATUS_UNKNOWN);
+    assert_int_equal(mock_tag_count(&f->mock, "lost-1"), 1);    //  it is there
+    json_decref(mock_admin(&f->mock, "/mock/fault",
+                           "{\"mode\":\"500\",\"path\":\"/api/Order/search\",\"count\":0,\"slot\":1}"));
+    WAIT_FOR(f, f->position == 1 && order_manager_protected(f->om, "GC"));
+    WAIT_FOR(f, s_stored_status(f, "lost-1") == OFTS__ORDER_STATUS__STATUS_FILLED);
+    assert_int_equal(f->fills_entry, 1);
+    assert_int_equal(order_manager_flattens(f->om), 0);
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+    assert_int_equal(mock_tag_count(&f->mock, "lost-1"), 1);
+}
+
 //  Position Brackets mode: rejected, with the operator's fix in the text.
 static void
 t_position_brackets_rejected(void **state)
@@ -671,15 +797,14 @@ s_wait_exit(pid_t pid)
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+//  A gateway-order config for the mock's account in a new temp dir (poll
+//  200 ms, tick 50 ms, no md); we stand in for risk at risk_ep.
 static void
-t_service_live_against_mock(void **state)
+s_service_config(fx_t *f, char *dir, char *config, size_t csize, char *risk_ep, size_t rsize)
 {
-    fx_t *f = *state;
-    char dir[] = "/tmp/ofts-go-px-XXXXXX";
     assert_non_null(mkdtemp(dir));
-    char config[128], risk_ep[160];
-    snprintf(config, sizeof(config), "%s/config.json", dir);
-    snprintf(risk_ep, sizeof(risk_ep), "ipc://%s/risk.ipc", dir);
+    snprintf(config, csize, "%s/config.json", dir);
+    snprintf(risk_ep, rsize, "ipc://%s/risk.ipc", dir);
     FILE *cf = fopen(config, "w");
     assert_non_null(cf);
     fprintf(cf, "{ \"bus\": { \"heartbeat_ms\": 200, \"secret_file\": \"%s/bus.secret\", \"endpoints\": {\n"
@@ -692,6 +817,63 @@ t_service_live_against_mock(void **state)
                 "                   \"account_name\": \"%s\" } } }\n",
             dir, risk_ep, dir, dir, dir, dir, f->mock.base_url, f->mock.hub_url, ACCOUNT);
     fclose(cf);
+}
+
+//  The service, live, with credentials; we stand in for risk and sign with
+//  the bus secret the service uses.
+static pid_t
+s_service_start(fx_t *f, const char *dir, const char *config, const char *risk_ep, ofts_bus_t **risk)
+{
+    char secret[160];
+    snprintf(secret, sizeof(secret), "%s/bus.secret", dir);
+    assert_int_equal(ofts_trust_use_secret_file(secret), 0);
+    *risk = ofts_bus_new("risk");
+    ofts_bus_set_secret(*risk, ofts_trust_process_secret());
+    assert_int_equal(ofts_bus_bind(*risk, risk_ep), 0);
+    setenv("TOPSTEPX_USERNAME", USER, 1);
+    setenv("TOPSTEPX_API_KEY", KEY, 1);
+    f->service = s_spawn(dir, config, true);
+    unsetenv("TOPSTEPX_USERNAME");
+    unsetenv("TOPSTEPX_API_KEY");
+    return f->service;
+}
+
+//  Publish req as risk until the mock has its tag.
+static void
+s_service_order(fx_t *f, pid_t pid, ofts_bus_t *risk, Ofts__OrderRequest *req)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_ORDER_REQUEST;
+    env.order_request = req;
+    int64_t deadline = ofts_clock_mono_ns() + 10LL * 1000000000LL;
+    while (mock_tag_count(&f->mock, req->client_order_id) == 0) {
+        assert_true(ofts_clock_mono_ns() < deadline);
+        assert_int_equal(waitpid(pid, NULL, WNOHANG), 0);       //  still running
+        ofts_bus_publish(risk, "risk.order.GC.", &env);
+        zclock_sleep(50);
+    }
+}
+
+static void
+s_service_stop(fx_t *f, ofts_bus_t **risk, const char *dir)
+{
+    kill(f->service, SIGTERM);
+    int rc = s_wait_exit(f->service);
+    f->service = 0;
+    assert_int_equal(rc, 0);
+    ofts_bus_destroy(risk);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void
+t_service_live_against_mock(void **state)
+{
+    fx_t *f = *state;
+    char dir[] = "/tmp/ofts-go-px-XXXXXX";
+    char config[128], risk_ep[160];
+    s_service_config(f, dir, config, sizeof(config), risk_ep, sizeof(risk_ep));
     long logins = mock_counter(&f->mock, "login");
     //  Credentials but no --live: refused before any network call.
     setenv("TOPSTEPX_USERNAME", USER, 1);
@@ -703,41 +885,60 @@ t_service_live_against_mock(void **state)
     assert_int_equal(s_wait_exit(s_spawn(dir, config, true)), 2);
     assert_int_equal(mock_counter(&f->mock, "login"), logins);
     //  Both: it logs in and trades.
-    setenv("TOPSTEPX_USERNAME", USER, 1);
-    setenv("TOPSTEPX_API_KEY", KEY, 1);
-    //  We stand in for risk: sign with the bus secret the service uses.
-    char secret[160];
-    snprintf(secret, sizeof(secret), "%s/bus.secret", dir);
-    assert_int_equal(ofts_trust_use_secret_file(secret), 0);
-    ofts_bus_t *risk = ofts_bus_new("risk");
-    ofts_bus_set_secret(risk, ofts_trust_process_secret());
-    assert_int_equal(ofts_bus_bind(risk, risk_ep), 0);
-    pid_t pid = s_spawn(dir, config, true);
-    unsetenv("TOPSTEPX_USERNAME");
-    unsetenv("TOPSTEPX_API_KEY");
+    ofts_bus_t *risk = NULL;
+    pid_t pid = s_service_start(f, dir, config, risk_ep, &risk);
     Ofts__OrderRequest req = s_request("svc-1");
+    s_service_order(f, pid, risk, &req);
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_ORDER_REQUEST;
     env.order_request = &req;
-    int64_t deadline = ofts_clock_mono_ns() + 10LL * 1000000000LL;
-    while (mock_tag_count(&f->mock, "svc-1") == 0) {
-        assert_true(ofts_clock_mono_ns() < deadline);
-        assert_int_equal(waitpid(pid, NULL, WNOHANG), 0);       //  still running
-        ofts_bus_publish(risk, "risk.order.GC.", &env);
-        zclock_sleep(50);
-    }
     for (int i = 0; i < 10; i++) {                              //  resends
         ofts_bus_publish(risk, "risk.order.GC.", &env);
         zclock_sleep(20);
     }
     assert_int_equal(mock_tag_count(&f->mock, "svc-1"), 1);
     assert_int_equal(mock_counter(&f->mock, "place"), 1);
-    kill(pid, SIGTERM);
-    assert_int_equal(s_wait_exit(pid), 0);
-    ofts_bus_destroy(&risk);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    assert_int_equal(system(cmd), 0);
+    s_service_stop(f, &risk, dir);
+}
+
+//  issue 13, the service end to end: the broker holds the reply to
+//  Order/place for 3 s. Before, gateway-order's one thread waited in the
+//  place and a kill from the operator was answered only after it (~3 s).
+//  Now the kill is answered at once, and acts after the place (never
+//  before it): the entry placed once, its position closed, nothing left
+//  working at the broker.
+static void
+t_service_kill_during_slow_place(void **state)
+{
+    fx_t *f = *state;
+    char dir[] = "/tmp/ofts-go-px-XXXXXX";
+    char config[128], risk_ep[160], ctl_ep[160];
+    s_service_config(f, dir, config, sizeof(config), risk_ep, sizeof(risk_ep));
+    snprintf(ctl_ep, sizeof(ctl_ep), "ipc://%s/ctl.ipc", dir);
+    ofts_bus_t *risk = NULL;
+    pid_t pid = s_service_start(f, dir, config, risk_ep, &risk);
+    json_decref(mock_admin(&f->mock, "/mock/fault",
+                           "{\"mode\":\"delay\",\"path\":\"/api/Order/place\",\"count\":1,\"delay_ms\":3000}"));
+    Ofts__OrderRequest req = s_request("svc-slow");
+    s_service_order(f, pid, risk, &req);                        //  at the mock: the reply is held
+    assert_int_equal(s_mock_positions(f), 1);
+    Ofts__Command kill = OFTS__COMMAND__INIT;
+    kill.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    kill.issued_by = "test";
+    kill.reason = "broker slow";
+    int64_t t0 = ofts_clock_mono_ns();
+    assert_int_equal(ofts_ctl_command(ctl_ep, &kill, 5000), 0);
+    int64_t kill_ms = (ofts_clock_mono_ns() - t0) / 1000000;
+    printf("service: ctl kill answered in %lld ms while the place reply was held\n", (long long) kill_ms);
+    assert_true(kill_ms < 500);
+    int64_t deadline = ofts_clock_mono_ns() + 20LL * 1000000000LL;
+    while (s_mock_positions(f) != 0 || s_mock_working(f) != 0) {
+        assert_true(ofts_clock_mono_ns() < deadline);
+        zclock_sleep(50);
+    }
+    assert_int_equal(mock_counter(&f->mock, "place"), 1);
+    assert_int_equal(mock_tag_count(&f->mock, "svc-slow"), 1);
+    s_service_stop(f, &risk, dir);
 }
 
 //  ofts contract months to ProjectX ids, from the active id (issue 12).
@@ -796,9 +997,12 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(t_position_brackets_rejected, s_setup_position_brackets,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(t_service_live_against_mock, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_service_kill_during_slow_place, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_hub_doorbell, s_setup_hub, s_teardown),
         cmocka_unit_test_setup_teardown(t_failed_read_polled_again, s_setup_hub_fast, s_teardown),
         cmocka_unit_test_setup_teardown(t_limit_entry_time_in_force, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_slow_place_never_blocks, s_setup_async, s_teardown),
+        cmocka_unit_test_setup_teardown(t_place_unanswered_found_by_tag, s_setup_async_short, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
