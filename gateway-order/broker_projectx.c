@@ -45,6 +45,7 @@ typedef struct {
     int64_t px_id;                      //  ProjectX order id; 0 until known
     char contract_id[PROJECTX_CONTRACT_LEN];
     bool flatten;                       //  a closeContract stand-in
+    uint32_t executed;                  //  flatten: contracts of close trades seen
     int64_t tif_deadline_ns;            //  limit entry: cancel unfilled after (0: none)
     bool tif_lapsed;                    //  we cancelled it for its time in force
 } tracked_t;
@@ -636,6 +637,26 @@ s_apply_orders(broker_projectx_t *self, const snapshot_t *snap)
     }
 }
 
+//  A closeContract execution belongs to the flatten on its contract still
+//  waiting for it: one still working, else one a poll already saw flat
+//  (Trade/search read before the close, Position/searchOpen after it:
+//  the flatten was finished by the position and its trade came a poll
+//  later - it was counted as an entry fill with no order id).
+static tracked_t *
+s_flatten_for_trade(broker_projectx_t *self, const projectx_trade_t *tr)
+{
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < self->norders; i++) {
+            tracked_t *t = &self->orders[i];
+            if (!t->flatten || strcmp(t->contract_id, tr->contract_id) != 0
+                || broker_status_terminal(t->order.status) != (pass == 1))
+                continue;
+            if (pass == 0 || (t->executed < t->order.quantity && tr->created_ns >= t->order.created_ns - WINDOW_MARGIN_NS))
+                return t;
+        }
+    return NULL;
+}
+
 static const char *
 s_coid_for_trade(broker_projectx_t *self, const projectx_trade_t *tr, int *role)
 {
@@ -644,14 +665,12 @@ s_coid_for_trade(broker_projectx_t *self, const projectx_trade_t *tr, int *role)
         *role = mine->order.role;
         return mine->order.client_order_id;
     }
-    //  Not one of ours by id: a closeContract execution for a pending flatten.
-    for (size_t i = 0; i < self->norders; i++) {
-        tracked_t *t = &self->orders[i];
-        if (t->flatten && !broker_status_terminal(t->order.status)
-            && strcmp(t->contract_id, tr->contract_id) == 0) {
-            *role = OFTS__ORDER_ROLE__ROLE_FLATTEN;
-            return t->order.client_order_id;
-        }
+    //  Not one of ours by id: a closeContract execution for a flatten.
+    tracked_t *t = s_flatten_for_trade(self, tr);
+    if (t) {
+        t->executed += (uint32_t) tr->size;
+        *role = OFTS__ORDER_ROLE__ROLE_FLATTEN;
+        return t->order.client_order_id;
     }
     *role = OFTS__ORDER_ROLE__ROLE_ENTRY;
     return "";
