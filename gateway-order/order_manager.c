@@ -26,6 +26,7 @@ typedef struct {
     int64_t published_mark;             //  mark the last exec.position carried
     char entry_id[BROKER_COID_LEN];     //  entry that opened the position
     int64_t unprotected_since;          //  0: protected or flat
+    size_t leg_hint[2];                 //  where the stop and the target were last found
     bool protect_failed;                //  a leg was rejected: flatten now
     char protect_why[BROKER_TEXT_LEN];
     bool published_protected;
@@ -46,6 +47,7 @@ struct _order_manager_t {
     size_t ndone;                       //  when there is no store)
     om_pos_t pos[MAX_SYMBOLS];
     size_t npos;
+    size_t held;                        //  positions not flat
     bool halted;
     bool reducing;                      //  the store failed: protect and close only
     char reducing_why[BROKER_TEXT_LEN];
@@ -64,7 +66,7 @@ static om_pos_t *
 s_pos(order_manager_t *self, const char *symbol, bool create)
 {
     for (size_t i = 0; i < self->npos; i++)
-        if (strcmp(self->pos[i].symbol, symbol) == 0)
+        if (ofts_same_name(self->pos[i].symbol, symbol))
             return &self->pos[i];
     if (!create || self->npos == MAX_SYMBOLS)
         return NULL;
@@ -175,7 +177,7 @@ s_send_order(order_manager_t *self, const broker_order_t *o, order_manager_publi
         s_emit(self, "exec.order", o->symbol, &env);
 }
 
-static bool s_protected(order_manager_t *self, const om_pos_t *p);
+static bool s_protected(order_manager_t *self, om_pos_t *p);
 
 static void
 s_send_position(order_manager_t *self, om_pos_t *p, order_manager_publish_fn *fn, void *arg)
@@ -420,6 +422,7 @@ s_set_position(order_manager_t *self, om_pos_t *p, const broker_position_t *bp)
 {
     if (bp->contract[0])
         broker_strlcpy(p->contract, bp->contract, sizeof(p->contract));
+    self->held += (bp->quantity != 0) - (p->quantity != 0);
     p->quantity = bp->quantity;
     p->avg_price = bp->avg_price;
     p->realized_pnl_cents = bp->realized_pnl_cents;
@@ -429,7 +432,6 @@ s_set_position(order_manager_t *self, om_pos_t *p, const broker_position_t *bp)
         p->protect_why[0] = 0;
         p->flatten_sent_ns = 0;
     }
-    (void) self;
 }
 
 static void
@@ -450,26 +452,36 @@ s_on_position(void *arg, const broker_position_t *bp)
 //  Protection
 
 static bool
-s_leg_working(order_manager_t *self, const char *symbol, int role)
+s_leg_is(const broker_order_t *o, const char *symbol, int role)
 {
-    for (size_t i = 0; i < self->norders; i++) {
-        const broker_order_t *o = &self->orders[i];
-        //  Integer tests before the string compare: this runs for every
-        //  open position on every tick (every event in a backtest).
-        if (o->role == role
-            && (o->status == OFTS__ORDER_STATUS__STATUS_WORKING
-                || o->status == OFTS__ORDER_STATUS__STATUS_PARTIAL)
-            && strcmp(o->symbol, symbol) == 0)
+    //  Integer tests before the name: this runs for every open position on
+    //  every tick (every event in a backtest).
+    return o->role == role
+        && (o->status == OFTS__ORDER_STATUS__STATUS_WORKING || o->status == OFTS__ORDER_STATUS__STATUS_PARTIAL)
+        && ofts_same_name(o->symbol, symbol);
+}
+
+//  A working leg of symbol? Looked for first where it was found last time
+//  (legs stay put while their position is open), then everywhere: the hint
+//  changes only the order of the search, never the answer.
+static bool
+s_leg_working(order_manager_t *self, const char *symbol, int role, size_t *hint)
+{
+    if (*hint < self->norders && s_leg_is(&self->orders[*hint], symbol, role))
+        return true;
+    for (size_t i = 0; i < self->norders; i++)
+        if (s_leg_is(&self->orders[i], symbol, role)) {
+            *hint = i;
             return true;
-    }
+        }
     return false;
 }
 
 static bool
-s_protected(order_manager_t *self, const om_pos_t *p)
+s_protected(order_manager_t *self, om_pos_t *p)
 {
-    return p->quantity != 0 && s_leg_working(self, p->symbol, OFTS__ORDER_ROLE__ROLE_STOP)
-        && s_leg_working(self, p->symbol, OFTS__ORDER_ROLE__ROLE_TARGET);
+    return p->quantity != 0 && s_leg_working(self, p->symbol, OFTS__ORDER_ROLE__ROLE_STOP, &p->leg_hint[0])
+        && s_leg_working(self, p->symbol, OFTS__ORDER_ROLE__ROLE_TARGET, &p->leg_hint[1]);
 }
 
 static void
@@ -542,8 +554,14 @@ s_flatten_symbol(order_manager_t *self, const char *symbol, const char *id, cons
 static void
 s_check_protection(order_manager_t *self, int64_t now_ns)
 {
+    //  All flat: nothing to check (a flat position's unprotected_since is
+    //  already 0). The common case, on every event of a backtest.
+    if (self->held == 0)
+        return;
     for (size_t i = 0; i < self->npos; i++) {
         om_pos_t *p = &self->pos[i];
+        if (p->quantity == 0)
+            continue;                   //  flat: unprotected_since is 0 already
         bool ok = s_protected(self, p);
         if (p->quantity != 0 && ok != p->published_protected)
             s_send_position(self, p, NULL, NULL);
@@ -866,17 +884,36 @@ order_manager_on_envelope(order_manager_t *self, const Ofts__Envelope *env, int6
         order_manager_on_command(self, env->command, now_ns);
 }
 
-void
-order_manager_mark(order_manager_t *self, const char *symbol, const char *contract, int64_t price)
+static void
+s_mark(om_pos_t *p, const char *contract, int64_t price)
 {
-    om_pos_t *p = s_pos(self, symbol, false);
     if (!contract)
         contract = "";
     //  Another month of the root never marks this position (GCG7 is not GCZ6).
-    if (!p || price <= 0 || price == INT64_MAX || (p->contract[0] && strcmp(p->contract, contract) != 0))
+    if (!p || price <= 0 || price == INT64_MAX || (p->contract[0] && !ofts_same_name(p->contract, contract)))
         return;
     p->mark = price;
     broker_strlcpy(p->mark_contract, contract, sizeof(p->mark_contract));
+}
+
+void
+order_manager_mark(order_manager_t *self, const char *symbol, const char *contract, int64_t price)
+{
+    s_mark(s_pos(self, symbol, false), contract, price);
+}
+
+void
+order_manager_mark_memo(order_manager_t *self, om_mark_memo_t *memo, const char *symbol, const char *contract,
+                        int64_t price)
+{
+    //  Positions are only ever added: while none was added since the last
+    //  look, symbol still has none.
+    if (!memo->pos && memo->npos != self->npos) {
+        om_pos_t *p = s_pos(self, symbol, false);
+        memo->pos = p ? (size_t) (p - self->pos) + 1 : 0;
+        memo->npos = self->npos;
+    }
+    s_mark(memo->pos ? &self->pos[memo->pos - 1] : NULL, contract, price);
 }
 
 void

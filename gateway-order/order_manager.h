@@ -77,6 +77,15 @@ void order_manager_on_envelope(order_manager_t *self, const Ofts__Envelope *env,
 //  Last price for unrealized P&L in published positions (optional). Only a
 //  price of the position's own contract marks it; other months are ignored.
 void order_manager_mark(order_manager_t *self, const char *symbol, const char *contract, int64_t price);
+//  The same for a caller that marks millions of times (a sweep): one memo
+//  per symbol, zeroed to start, remembers its position (looked up by name
+//  only while there is none). Same results.
+typedef struct {
+    size_t pos;                         //  position + 1; 0 none yet
+    size_t npos;                        //  positions there were at the last look
+} om_mark_memo_t;
+void order_manager_mark_memo(order_manager_t *self, om_mark_memo_t *memo, const char *symbol,
+                             const char *contract, int64_t price);
 
 //  Publish exec.position again for open positions whose mark moved since the
 //  last one, so monitors show live unrealized P&L. The service calls it on a

@@ -16,6 +16,7 @@ typedef struct {
     int64_t bid, ask, last;             //  0 = unknown
     uint64_t touched;                   //  recency, for orders without a contract
     int64_t ts;                         //  newest event time applied
+    int64_t tick;                       //  the symbol's tick (1 unknown), found once
 } quote_t;
 
 typedef order_store_paper_t porder_t;   //  order + bracket bookkeeping
@@ -34,19 +35,22 @@ struct _paper_broker_t {
     broker_t broker;
     paper_config_t cfg;
     order_store_t *store;               //  borrowed, may be NULL
-    quote_t quotes[MAX_SYMBOLS * 2];
+    //  Read on every md event, kept on one cache line (a sweep runs many
+    //  brokers side by side): the quote count and clock, and whether any
+    //  order or time in force needs the event at all.
     size_t nquotes;
     uint64_t quote_clock;
     uint64_t rewound;                   //  md ignored: older than its contract's newest
-    broker_position_t positions[MAX_SYMBOLS];
-    size_t npositions;
     porder_t *orders;                   //  working and waiting orders only
     size_t norders, cap;
+    size_t ntif;                        //  tif[] in use
+    quote_t quotes[MAX_SYMBOLS * 2];
+    broker_position_t positions[MAX_SYMBOLS];
+    size_t npositions;
     porder_t done[KEEP_TERMINAL];       //  recently finished (ring)
     size_t ndone;
     int64_t seq;                        //  order and fill id counter
     tif_t tif[MAX_TIF];                 //  limit entries with a time in force
-    size_t ntif;
     uint64_t expired;
 };
 
@@ -54,6 +58,13 @@ static const broker_ops_t s_ops;
 
 //  ---------------------------------------------------------------------------
 //  Small lookups
+
+static int64_t
+s_tick(const char *symbol)
+{
+    const ofts_instrument_t *inst = ofts_instrument_find(symbol);
+    return inst ? inst->tick : 1;
+}
 
 //  Quotes are per contract: a root's feed may carry several months (GCZ6
 //  and GCG7 both arrive as GC) and a fill must not mix their prices.
@@ -63,7 +74,7 @@ s_quote(paper_broker_t *self, const char *symbol, const char *contract, bool cre
     if (!contract)
         contract = "";
     for (size_t i = 0; i < self->nquotes; i++)
-        if (strcmp(self->quotes[i].symbol, symbol) == 0 && strcmp(self->quotes[i].contract, contract) == 0)
+        if (ofts_same_name(self->quotes[i].symbol, symbol) && ofts_same_name(self->quotes[i].contract, contract))
             return &self->quotes[i];
     if (!create || self->nquotes == MAX_SYMBOLS * 2)
         return NULL;
@@ -71,6 +82,7 @@ s_quote(paper_broker_t *self, const char *symbol, const char *contract, bool cre
     memset(q, 0, sizeof(*q));
     broker_strlcpy(q->symbol, symbol, sizeof(q->symbol));
     broker_strlcpy(q->contract, contract, sizeof(q->contract));
+    q->tick = s_tick(symbol);
     return q;
 }
 
@@ -96,7 +108,7 @@ s_order_quote(paper_broker_t *self, const broker_order_t *o)
 static bool
 s_same_contract(const broker_order_t *o, const char *contract)
 {
-    return !o->contract[0] || !contract || !contract[0] || strcmp(o->contract, contract) == 0;
+    return !o->contract[0] || !contract || !contract[0] || ofts_same_name(o->contract, contract);
 }
 
 static broker_position_t *
@@ -120,13 +132,6 @@ s_find(paper_broker_t *self, const char *client_order_id)
         if (strcmp(self->orders[i].order.client_order_id, client_order_id) == 0)
             return (int) i;
     return -1;
-}
-
-static int64_t
-s_tick(const char *symbol)
-{
-    const ofts_instrument_t *inst = ofts_instrument_find(symbol);
-    return inst ? inst->tick : 1;
 }
 
 static int64_t
@@ -362,7 +367,7 @@ s_fill_markets(paper_broker_t *self, const char *symbol, int64_t now_ns)
     for (size_t i = 0; i < self->norders; i++) {
         porder_t *row = &self->orders[i];
         if (!s_working(row) || row->order.type != OFTS__ORDER_TYPE__ORDER_TYPE_MARKET
-            || strcmp(row->order.symbol, symbol) != 0)
+            || !ofts_same_name(row->order.symbol, symbol))
             continue;
         int64_t px = s_market_price(self, &row->order);
         const quote_t *q = s_order_quote(self, &row->order);
@@ -373,15 +378,15 @@ s_fill_markets(paper_broker_t *self, const char *symbol, int64_t now_ns)
 
 //  Stops and limits of symbol against one trade price.
 static void
-s_match_trade(paper_broker_t *self, const char *symbol, const char *contract, int64_t trade,
-              int64_t now_ns)
+s_match_trade(paper_broker_t *self, const quote_t *q, const char *symbol, const char *contract,
+              int64_t trade, int64_t now_ns)
 {
-    int64_t slip = (int64_t) self->cfg.slippage_ticks * s_tick(symbol);
+    int64_t slip = (int64_t) self->cfg.slippage_ticks * q->tick;
     //  Index loop: children activated by an entry fill are later in the
     //  array and get their chance against this same trade.
     for (size_t i = 0; i < self->norders; i++) {
         porder_t *row = &self->orders[i];
-        if (!s_working(row) || strcmp(row->order.symbol, symbol) != 0
+        if (!s_working(row) || !ofts_same_name(row->order.symbol, symbol)
             || !s_same_contract(&row->order, contract))
             continue;
         bool buy = row->order.side == OFTS__SIDE__SIDE_BUY;
@@ -428,7 +433,7 @@ s_tif_check(paper_broker_t *self, const char *symbol, const char *contract, int6
         if (index < 0 || broker_status_terminal(self->orders[index].order.status))
             continue;                   //  filled or cancelled: forget it
         broker_order_t *o = &self->orders[index].order;
-        if (strcmp(o->symbol, symbol) != 0 || !s_same_contract(o, contract)) {
+        if (!ofts_same_name(o->symbol, symbol) || !s_same_contract(o, contract)) {
             self->tif[kept++] = t;
             continue;
         }
@@ -819,7 +824,7 @@ s_adopt_contract(paper_broker_t *self, const char *symbol, const char *contract)
         return;
     for (size_t i = 0; i < self->norders; i++) {
         broker_order_t *o = &self->orders[i].order;
-        if (!o->contract[0] && strcmp(o->symbol, symbol) == 0)
+        if (!o->contract[0] && ofts_same_name(o->symbol, symbol))
             broker_strlcpy(o->contract, contract, sizeof(o->contract));
     }
 }
@@ -840,36 +845,54 @@ s_rewound(paper_broker_t *self, quote_t *q, int64_t ts_ns)
     return false;
 }
 
-void
-paper_broker_on_bbo(paper_broker_t *self, const char *symbol, const char *contract, int64_t bid,
-                    int64_t ask, int64_t ts_ns)
+//  symbol and contract are the caller's (contract may be NULL) or the
+//  quote's own copies (by slot): the same text either way.
+static void
+s_on_bbo(paper_broker_t *self, quote_t *q, const char *symbol, const char *contract, int64_t bid,
+         int64_t ask, int64_t ts_ns)
 {
-    quote_t *q = s_quote(self, symbol, contract, true);
     if (!q || s_rewound(self, q, ts_ns))
         return;
     q->bid = s_side_px(bid);
     q->ask = s_side_px(ask);
     q->touched = ++self->quote_clock;
+    if (self->norders == 0 && self->ntif == 0)
+        return;                         //  nothing working: nothing to adopt, expire, fill or compact
     s_adopt_contract(self, symbol, contract);
     s_tif_check(self, symbol, contract, ts_ns);
     s_fill_markets(self, symbol, ts_ns);
     s_compact(self);
 }
 
-void
-paper_broker_on_trade(paper_broker_t *self, const char *symbol, const char *contract, int64_t price,
-                      int64_t ts_ns)
+static void
+s_on_trade(paper_broker_t *self, quote_t *q, const char *symbol, const char *contract, int64_t price,
+           int64_t ts_ns)
 {
-    quote_t *q = s_quote(self, symbol, contract, true);
     if (!q || s_side_px(price) == 0 || s_rewound(self, q, ts_ns))
         return;
     q->last = price;
     q->touched = ++self->quote_clock;
+    if (self->norders == 0 && self->ntif == 0)
+        return;
     s_adopt_contract(self, symbol, contract);
     s_tif_check(self, symbol, contract, ts_ns);
     s_fill_markets(self, symbol, ts_ns);
-    s_match_trade(self, symbol, contract, price, ts_ns);
+    s_match_trade(self, q, symbol, contract, price, ts_ns);
     s_compact(self);
+}
+
+void
+paper_broker_on_bbo(paper_broker_t *self, const char *symbol, const char *contract, int64_t bid,
+                    int64_t ask, int64_t ts_ns)
+{
+    s_on_bbo(self, s_quote(self, symbol, contract, true), symbol, contract, bid, ask, ts_ns);
+}
+
+void
+paper_broker_on_trade(paper_broker_t *self, const char *symbol, const char *contract, int64_t price,
+                      int64_t ts_ns)
+{
+    s_on_trade(self, s_quote(self, symbol, contract, true), symbol, contract, price, ts_ns);
 }
 
 void
@@ -880,6 +903,25 @@ paper_broker_on_md(paper_broker_t *self, const Ofts__Envelope *env, int64_t ts_n
     else if (env->body_case == OFTS__ENVELOPE__BODY_BBO && env->bbo)
         paper_broker_on_bbo(self, env->bbo->symbol, env->bbo->contract, env->bbo->bid_px,
                             env->bbo->ask_px, ts_ns);
+}
+
+int
+paper_broker_quote_slot(paper_broker_t *self, const char *symbol, const char *contract)
+{
+    quote_t *q = s_quote(self, symbol, contract, true);
+    return q ? (int) (q - self->quotes) : -1;
+}
+
+void
+paper_broker_on_md_at(paper_broker_t *self, int slot, const Ofts__Envelope *env, int64_t ts_ns)
+{
+    quote_t *q = slot >= 0 && (size_t) slot < self->nquotes ? &self->quotes[slot] : NULL;
+    if (!q)
+        return;
+    if (env->body_case == OFTS__ENVELOPE__BODY_TRADE && env->trade)
+        s_on_trade(self, q, q->symbol, q->contract, env->trade->price, ts_ns);
+    else if (env->body_case == OFTS__ENVELOPE__BODY_BBO && env->bbo)
+        s_on_bbo(self, q, q->symbol, q->contract, env->bbo->bid_px, env->bbo->ask_px, ts_ns);
 }
 
 uint64_t paper_broker_rewound(paper_broker_t *self) { return self->rewound; }

@@ -89,6 +89,12 @@ void paper_broker_on_trade(paper_broker_t *self, const char *symbol, const char 
                            int64_t price, int64_t ts_ns);
 //  Convenience: an Envelope carrying a trade or bbo (anything else ignored).
 void paper_broker_on_md(paper_broker_t *self, const Ofts__Envelope *env, int64_t ts_ns);
+//  The same by quote slot, for a caller that feeds millions of events of a
+//  few contracts (ofts sweep): paper_broker_quote_slot() names symbol/contract
+//  once (made on first use; a slot never moves; -1 when the table is full),
+//  paper_broker_on_md_at() then skips the lookup by name. Same results.
+int paper_broker_quote_slot(paper_broker_t *self, const char *symbol, const char *contract);
+void paper_broker_on_md_at(paper_broker_t *self, int slot, const Ofts__Envelope *env, int64_t ts_ns);
 
 //  Market data ignored because it was older than its contract's newest
 //  (a replay that restarted from the start of its file).

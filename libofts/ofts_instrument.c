@@ -29,7 +29,7 @@ const ofts_instrument_t *
 ofts_instrument_find(const char *root)
 {
     for (size_t i = 0; root && i < TABLE_SIZE; i++)
-        if (strcmp(s_table[i].root, root) == 0)
+        if (ofts_same_name(s_table[i].root, root))
             return &s_table[i];
     return NULL;
 }

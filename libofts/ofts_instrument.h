@@ -30,6 +30,18 @@ typedef struct {
 } ofts_instrument_t;
 
 const ofts_instrument_t *ofts_instrument_find(const char *root);
+//  Two short names (roots, contract months) equal? In line: the cores
+//  compare these on every market event, where a call to strcmp cost more
+//  than the compare itself.
+static inline bool
+ofts_same_name(const char *a, const char *b)
+{
+    while (*a && *a == *b) {
+        a++;
+        b++;
+    }
+    return *a == *b;
+}
 //  Root of a CME contract symbol: "GCZ6", "GCZ26", "MNQH7" -> that root's row.
 //  Also accepts a bare root and parent/continuous forms ("GC.FUT", "GC.c.0").
 const ofts_instrument_t *ofts_instrument_for_contract(const char *contract);

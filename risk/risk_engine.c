@@ -37,6 +37,7 @@ typedef struct {
     int64_t last_price, last_md_ns;
     int64_t volume;                     //  exponentially weighted over the root's
                                         //  last cfg.roll_trades trades, x VOLUME_ONE
+    uint32_t gen;                       //  which month this place holds (a caller's memo)
 } risk_month_t;
 
 //  Everything risk knows about one root symbol.
@@ -50,6 +51,7 @@ typedef struct {
     int64_t broker_upnl;
     risk_month_t months[MAX_MONTHS];
     size_t nmonths;
+    uint32_t month_gen;                 //  months made so far: each a new gen
     bool has_lead;
     char lead[32];                      //  the traded contract: entries only here
     int64_t lead_hold;                  //  trades of the root before a lead the
@@ -108,6 +110,8 @@ struct _risk_engine_t {
     char published_reason[192];
     bool has_published;
     uint64_t approved, rejected;
+    int64_t window_minute;              //  UTC minute the flatten window was worked out for (-1 none)
+    bool window_flatten;
 };
 
 static void s_evaluate(risk_engine_t *self, int64_t now);
@@ -136,7 +140,7 @@ s_month(risk_slot_t *sl, const char *contract, bool create)
     if (!contract)
         contract = "";
     for (size_t i = 0; i < sl->nmonths; i++)
-        if (strcmp(sl->months[i].contract, contract) == 0)
+        if (ofts_same_name(sl->months[i].contract, contract))
             return &sl->months[i];
     if (!create || strlen(contract) >= sizeof sl->months[0].contract)
         return NULL;
@@ -152,6 +156,7 @@ s_month(risk_slot_t *sl, const char *contract, bool create)
         return NULL;
     memset(m, 0, sizeof *m);
     snprintf(m->contract, sizeof m->contract, "%s", contract);
+    m->gen = ++sl->month_gen;
     return m;
 }
 
@@ -297,6 +302,7 @@ risk_engine_new(const risk_config_t *cfg, const risk_engine_callbacks_t *cb, voi
     self->last_flatten_ns = INT64_MIN;
     self->flatten_every_ns = cfg->flatten_repeat_ns;
     self->last_account_ns = INT64_MIN;
+    self->window_minute = -1;
     return self;
 }
 
@@ -522,14 +528,30 @@ s_flatten(risk_engine_t *self, const char *symbol, const char *reason, int64_t n
         self->cb.command(self->arg, &cmd);
 }
 
+//  In the flatten window (or the weekend) at now? Worked out once a UTC
+//  minute: CT is whole hours off UTC and changes on the hour, so the CT
+//  minute - all the window depends on - is the same through a UTC minute,
+//  and this runs on every trade while a position is open.
+static bool
+s_flatten_window(risk_engine_t *self, int64_t now)
+{
+    int64_t minute = now >= 0 ? now / (60 * OFTS_NS_PER_SEC) : -1;
+    if (minute >= 0 && minute == self->window_minute)
+        return self->window_flatten;
+    bool flatten = false;
+    risk_rules_entry_window_closed(&self->cfg, now, &flatten);
+    self->window_minute = minute;
+    self->window_flatten = flatten;
+    return flatten;
+}
+
 //  The strongest of every reason to be less than ACTIVE.
 static Ofts__TradingState
 s_effective(risk_engine_t *self, int64_t now, char *why, size_t size, bool *must_flatten)
 {
     Ofts__TradingState st = OFTS__TRADING_STATE__STATE_ACTIVE;
     snprintf(why, size, "ok");
-    bool flatten_window = false;
-    risk_rules_entry_window_closed(&self->cfg, now, &flatten_window);
+    bool flatten_window = s_flatten_window(self, now);
     if (flatten_window) {
         st = OFTS__TRADING_STATE__STATE_REDUCING;
         snprintf(why, size, "flatten window %02d:%02d-17:00 CT / weekend (Topstep: flat before 15:10 CT)",
@@ -807,7 +829,7 @@ s_rank_volume(risk_engine_t *self, risk_slot_t *sl, risk_month_t *m, uint32_t si
         sl->lead_hold--;
         return;
     }
-    if (sl->has_lead && strcmp(sl->lead, m->contract) == 0)
+    if (sl->has_lead && ofts_same_name(sl->lead, m->contract))
         return;
     const risk_month_t *lead = sl->has_lead ? s_month(sl, sl->lead, false) : NULL;
     if (lead && (double) m->volume <= (double) lead->volume * self->cfg.roll_margin)
@@ -824,24 +846,35 @@ s_rank_volume(risk_engine_t *self, risk_slot_t *sl, risk_month_t *m, uint32_t si
     s_save_state(self, key, 0, sl->lead, now);
 }
 
-void
-risk_engine_on_trade(risk_engine_t *self, const Ofts__Trade *t, int64_t now)
+static void
+s_on_trade(risk_engine_t *self, risk_slot_t *sl, risk_month_t *m, const Ofts__Trade *t, int64_t now)
 {
-    risk_slot_t *sl = s_slot(self, t->symbol);
-    if (!sl || t->price <= 0 || t->price == OFTS_UNDEF_PRICE)
-        return;
-    risk_month_t *m = s_month(sl, t->contract, true);
-    if (!m)
-        return;
     m->has_price = true;
     m->last_price = t->price;
     m->last_md_ns = now;
     s_rank_volume(self, sl, m, t->size ? t->size : 1, now);
     //  Only the position's own month moves its unrealized P&L.
-    if (sl->qty != 0 && strcmp(m->contract, sl->contract) == 0) {
+    if (sl->qty != 0 && ofts_same_name(m->contract, sl->contract)) {
         s_roll_day(self, now);
         s_evaluate(self, now);          //  unrealized moved: loss limits
     }
+}
+
+static bool
+s_price_ok(int64_t price)
+{
+    return price > 0 && price != OFTS_UNDEF_PRICE;
+}
+
+void
+risk_engine_on_trade(risk_engine_t *self, const Ofts__Trade *t, int64_t now)
+{
+    risk_slot_t *sl = s_slot(self, t->symbol);
+    if (!sl || !s_price_ok(t->price))
+        return;
+    risk_month_t *m = s_month(sl, t->contract, true);
+    if (m)
+        s_on_trade(self, sl, m, t, now);
 }
 
 //  Quotes keep the data fresh between trades (quiet overnight metals), but
@@ -851,6 +884,54 @@ risk_engine_on_bbo(risk_engine_t *self, const Ofts__TopOfBook *bbo, int64_t now)
 {
     risk_slot_t *sl = s_slot(self, bbo->symbol);
     risk_month_t *m = sl ? s_month(sl, bbo->contract, true) : NULL;
+    if (m)
+        m->last_md_ns = now;
+}
+
+//  The month memo names, found again by name (and made, as by name) when it
+//  is new or its place now holds another month.
+static risk_month_t *
+s_memo_month(risk_engine_t *self, risk_market_memo_t *memo, const char *symbol, const char *contract,
+             risk_slot_t **sl_out)
+{
+    if (memo->slot < 0)
+        return NULL;                    //  not a symbol risk knows (slots never change)
+    if (memo->slot > 0) {
+        risk_slot_t *sl = &self->slots[memo->slot - 1];
+        if (memo->month < sl->nmonths && sl->months[memo->month].gen == memo->gen) {
+            *sl_out = sl;
+            return &sl->months[memo->month];
+        }
+    }
+    risk_slot_t *sl = s_slot(self, symbol);
+    if (!sl) {
+        memo->slot = -1;
+        return NULL;
+    }
+    memo->slot = (int32_t) (sl - self->slots) + 1;
+    risk_month_t *m = s_month(sl, contract, true);
+    memo->month = m ? (uint32_t) (m - sl->months) : 0;
+    memo->gen = m ? m->gen : 0;         //  gens start at 1: 0 never matches
+    *sl_out = sl;
+    return m;
+}
+
+void
+risk_engine_on_trade_memo(risk_engine_t *self, risk_market_memo_t *memo, const Ofts__Trade *t, int64_t now)
+{
+    risk_slot_t *sl = NULL;
+    if (!s_price_ok(t->price))
+        return;                         //  before the month: by name, no month is made either
+    risk_month_t *m = s_memo_month(self, memo, t->symbol, t->contract, &sl);
+    if (m)
+        s_on_trade(self, sl, m, t, now);
+}
+
+void
+risk_engine_on_bbo_memo(risk_engine_t *self, risk_market_memo_t *memo, const Ofts__TopOfBook *bbo, int64_t now)
+{
+    risk_slot_t *sl = NULL;
+    risk_month_t *m = s_memo_month(self, memo, bbo->symbol, bbo->contract, &sl);
     if (m)
         m->last_md_ns = now;
 }

@@ -73,6 +73,18 @@ void risk_engine_on_signal(risk_engine_t *self, const Ofts__Signal *sig, int64_t
 void risk_engine_on_trade(risk_engine_t *self, const Ofts__Trade *trade, int64_t now);
 //  Quotes only refresh the symbol's data age (stale_ms); trades set the price.
 void risk_engine_on_bbo(risk_engine_t *self, const Ofts__TopOfBook *bbo, int64_t now);
+//  The same for a caller that feeds millions of events of a few contracts
+//  (ofts sweep): one memo per symbol/contract, zeroed to start, remembers
+//  where that month lives in the engine and is checked on every use (found
+//  again by name if its place was given to another month). Same results.
+typedef struct {
+    int32_t slot;                       //  slot + 1; 0 not looked up; -1 unknown symbol
+    uint32_t month, gen;
+} risk_market_memo_t;
+void risk_engine_on_trade_memo(risk_engine_t *self, risk_market_memo_t *memo, const Ofts__Trade *trade,
+                               int64_t now);
+void risk_engine_on_bbo_memo(risk_engine_t *self, risk_market_memo_t *memo, const Ofts__TopOfBook *bbo,
+                             int64_t now);
 void risk_engine_on_heartbeat(risk_engine_t *self, const Ofts__Heartbeat *hb, int64_t now);
 void risk_engine_on_fill(risk_engine_t *self, const Ofts__Fill *fill, int64_t now);
 void risk_engine_on_position(risk_engine_t *self, const Ofts__Position *pos, int64_t now);

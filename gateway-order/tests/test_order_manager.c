@@ -958,11 +958,47 @@ t_marks_per_contract(void **state)
     paper_broker_destroy(&pb);
 }
 
+//  The same marks through memos (ofts sweep's path): a memo made before
+//  the position existed finds it once it does; another month still never
+//  marks it; a symbol without a position stays without one.
+static void
+t_marks_by_memo(void **state)
+{
+    (void) state;
+    paper_broker_t *pb = s_paper(NULL);
+    order_manager_t *om = s_om_start(paper_broker_broker(pb), NULL, NULL, 1);
+    om_mark_memo_t z6, g7, nq;
+    memset(&z6, 0, sizeof z6);
+    memset(&g7, 0, sizeof g7);
+    memset(&nq, 0, sizeof nq);
+    order_manager_mark_memo(om, &z6, "GC", "GCZ6", PX(2349, 0));    //  no position yet
+    assert_int_equal(z6.pos, 0);
+    paper_broker_on_bbo(pb, "GC", "GCZ6", PX(2350, 0), PX(2350, 1), 1);
+    Ofts__OrderRequest req = s_request("sig-M", OFTS__SIDE__SIDE_BUY);
+    order_manager_on_request(om, &req, 2);
+    assert_int_equal(order_manager_position(om, "GC"), 1);
+    s_npubs = 0;
+    order_manager_mark_memo(om, &g7, "GC", "GCG7", PX(2370, 0));
+    order_manager_mark_memo(om, &nq, "NQ", "NQZ6", PX(21000, 0));
+    order_manager_publish_marks(om);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_POSITION, "exec.position."), 0);
+    assert_int_equal(nq.pos, 0);
+    assert_int_equal(nq.npos, g7.npos);
+    order_manager_mark_memo(om, &z6, "GC", "GCZ6", PX(2351, 1));
+    order_manager_publish_marks(om);
+    assert_int_equal(s_count(OFTS__ENVELOPE__BODY_POSITION, "exec.position.GC."), 1);
+    assert_int_equal(s_last(OFTS__ENVELOPE__BODY_POSITION)->upnl, 10000);  //  2350.1 -> 2351.1
+    assert_int_not_equal(z6.pos, 0);
+    order_manager_destroy(&om);
+    paper_broker_destroy(&pb);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(t_dedup_in_memory, s_reset),
+        cmocka_unit_test_setup(t_marks_by_memo, s_reset),
         cmocka_unit_test_setup(t_named_account_refused, s_reset),
         cmocka_unit_test_setup(t_restart_no_replacement, s_reset),
         cmocka_unit_test_setup(t_rejected_stop_flattens, s_reset),

@@ -670,6 +670,90 @@ t_default_fees(void **state)
     assert_int_equal(paper_config_fee_cents(&cfg, "GC"), 250);
 }
 
+//  One md event to a broker by name, or by quote slot (slots found once per
+//  symbol/contract, on its first trade or bbo, as ofts sweep does).
+static void
+s_feed(paper_broker_t *pb, int *slots, int key, const char *contract, bool trade, int64_t a, int64_t b,
+       int64_t ts)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__Trade t = OFTS__TRADE__INIT;
+    Ofts__TopOfBook q = OFTS__TOP_OF_BOOK__INIT;
+    t.symbol = q.symbol = "GC";
+    t.contract = q.contract = (char *) contract;
+    t.price = a;
+    q.bid_px = a;
+    q.ask_px = b;
+    env.body_case = trade ? OFTS__ENVELOPE__BODY_TRADE : OFTS__ENVELOPE__BODY_BBO;
+    if (trade)
+        env.trade = &t;
+    else
+        env.bbo = &q;
+    if (!slots) {
+        paper_broker_on_md(pb, &env, ts);
+        return;
+    }
+    if (slots[key] < 0)
+        slots[key] = paper_broker_quote_slot(pb, "GC", contract);
+    paper_broker_on_md_at(pb, slots[key], &env, ts);
+}
+
+//  The same market by quote slot gives the same fills as by name: a market
+//  order waiting for its first price, a bracket on GCZ6 that GCG7 prints
+//  never touch, a limit entry that expires, an older (rewound) event.
+static void
+t_by_slot_same_as_by_name(void **state)
+{
+    (void) state;
+    events_t ev[2];
+    paper_broker_t *pb[2];
+    for (int k = 0; k < 2; k++) {
+        memset(&ev[k], 0, sizeof(ev[k]));
+        paper_config_t cfg = { .slippage_ticks = 1, .fees_cents = 0, .entry_tif_ms = 5000 };
+        pb[k] = paper_broker_new(&cfg, NULL);
+        broker_events_t events = { s_on_order, s_on_fill, s_on_position, &ev[k] };
+        broker_set_events(paper_broker_broker(pb[k]), &events);
+    }
+    int slots[2] = { -1, -1 };
+    for (int k = 0; k < 2; k++) {
+        int *sl = k ? slots : NULL;
+        broker_t *b = paper_broker_broker(pb[k]);
+        broker_order_t o = s_order("w1", BUY, OFTS__ORDER_TYPE__ORDER_TYPE_MARKET, 1, PX(2350, 2), PX(2340, 0),
+                                   PX(2360, 0));
+        assert_int_equal(broker_place(b, &o, 1), BROKER_OK);
+        s_feed(pb[k], sl, 1, "GCG7", false, PX(2370, 0), PX(2370, 1), 2 * SEC_NS);     //  another month
+        s_feed(pb[k], sl, 0, "GCZ6", false, PX(2350, 0), PX(2350, 1), 3 * SEC_NS);     //  w1 fills: 2350.2
+        s_feed(pb[k], sl, 1, "GCG7", true, PX(2361, 0), 0, 4 * SEC_NS);               //  not GCZ6's target
+        s_feed(pb[k], sl, 0, "GCZ6", true, PX(2339, 0), 0, 1 * SEC_NS);               //  rewound: ignored
+        s_feed(pb[k], sl, 0, "GCZ6", true, PX(2360, 1), 0, 5 * SEC_NS);               //  target through
+        o = s_order("l1", SELL, OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT, 2, PX(2365, 0), 0, 0);
+        assert_int_equal(broker_place(b, &o, 6 * SEC_NS), BROKER_OK);
+        s_feed(pb[k], sl, 0, "GCZ6", true, PX(2364, 0), 0, 7 * SEC_NS);
+        s_feed(pb[k], sl, 0, "GCZ6", false, PX(2364, 0), PX(2364, 1), 20 * SEC_NS);   //  l1 expired
+        s_feed(pb[k], sl, 0, "GCZ6", true, PX(2366, 0), 0, 21 * SEC_NS);               //  too late for l1
+    }
+    assert_int_equal(ev[0].nfills, 2);
+    assert_int_equal(ev[0].fills[0].price, PX(2350, 2));
+    assert_int_equal(ev[0].fills[1].price, PX(2360, 0));
+    assert_int_equal(paper_broker_expired(pb[0]), 1);
+    assert_int_equal(paper_broker_rewound(pb[0]), 1);
+    assert_int_equal(paper_broker_realized_cents(pb[0], "GC"), 98000);             //  98 ticks x $10
+    assert_int_equal(ev[1].nfills, ev[0].nfills);
+    for (int i = 0; i < ev[0].nfills; i++) {
+        assert_int_equal(ev[1].fills[i].price, ev[0].fills[i].price);
+        assert_int_equal(ev[1].fills[i].ts_ns, ev[0].fills[i].ts_ns);
+        assert_int_equal(ev[1].fills[i].role, ev[0].fills[i].role);
+    }
+    assert_string_equal(ev[1].trail, ev[0].trail);
+    assert_int_equal(paper_broker_expired(pb[1]), 1);
+    assert_int_equal(paper_broker_rewound(pb[1]), 1);
+    assert_int_equal(paper_broker_realized_cents(pb[1], "GC"), 98000);
+    assert_int_equal(slots[0], 1);                                                 //  GCG7 came first
+    assert_int_equal(slots[1], 0);
+    for (int k = 0; k < 2; k++)
+        paper_broker_destroy(&pb[k]);
+}
+
 int
 main(void)
 {
@@ -694,6 +778,7 @@ main(void)
         cmocka_unit_test(t_envelope_md),
         cmocka_unit_test(t_contract_months_not_mixed),
         cmocka_unit_test(t_rewound_md_ignored),
+        cmocka_unit_test(t_by_slot_same_as_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

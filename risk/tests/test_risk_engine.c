@@ -895,6 +895,66 @@ t_lead_survives_restart(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
+//  A trade of GC contract by memo (ofts sweep's path) or, memo NULL, by name.
+static void
+s_memo_print(risk_engine_t *eng, risk_market_memo_t *memo, const char *symbol, const char *contract, const char *price,
+             uint32_t size, int64_t now)
+{
+    Ofts__Trade t = risk_fx_trade(symbol, contract, price, size);
+    if (memo)
+        risk_engine_on_trade_memo(eng, memo, &t, now);
+    else
+        risk_engine_on_trade(eng, &t, now);
+}
+
+//  Seven months of GC through six places: the seventh takes GCG7's place.
+//  GCG7's memo still names that place; its next trades must make a new
+//  GCG7 month, never add to GCX7 - so when GCG7
+//  takes the volume lead, the traded contract is GCG7 (by name the same).
+//  A memo found stale by its month's gen is looked up again by name.
+static void
+t_memo_follows_a_month_that_moved(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.roll_trades = 50;
+    s_reconfigure(f);
+    risk_engine_t *by_name = risk_engine_new(&f->cfg, NULL, NULL);
+    static const char *months[] = { "GCZ6", "GCG7", "GCJ7", "GCM7", "GCQ7", "GCV7", "GCX7" };
+    risk_market_memo_t memo[7], unknown, bad;
+    memset(memo, 0, sizeof memo);
+    memset(&unknown, 0, sizeof unknown);
+    memset(&bad, 0, sizeof bad);
+    int64_t t = f->t0;
+    const char *p = "2350.0";
+    uint32_t first_gen = 0;
+    for (int k = 0; k < 2; k++) {
+        risk_engine_t *eng = k ? by_name : f->eng;
+        risk_market_memo_t *m = k ? NULL : memo;
+        for (int i = 0; i < 30; i++)
+            s_memo_print(eng, m ? &m[0] : NULL, "GC", months[0], p, 10, t + i * MS);
+        for (int c = 1; c < 7; c++)
+            s_memo_print(eng, m ? &m[c] : NULL, "GC", months[c], p, 1, t + (40 + c) * MS);
+        assert_string_equal(risk_engine_traded_contract(eng, "GC"), "GCZ6");
+        if (!k)
+            first_gen = memo[1].gen;
+        for (int i = 0; i < 200; i++)
+            s_memo_print(eng, m ? &m[1] : NULL, "GC", "GCG7", p, 20, t + (100 + i) * MS);
+        assert_string_equal(risk_engine_traded_contract(eng, "GC"), "GCG7");
+    }
+    //  GCX7 took GCG7's place (the first month that is not the lead), then
+    //  the new GCG7 took it back from GCX7: same place, another gen.
+    assert_int_equal(memo[6].month, 1);
+    assert_int_equal(memo[1].month, 1);
+    assert_int_not_equal(memo[1].gen, first_gen);
+    //  A symbol risk does not know is remembered as such; a bad price
+    //  looks nothing up (by name it would make no month either).
+    s_memo_print(f->eng, &unknown, "ZZ", "ZZZ6", p, 1, t + SEC);
+    assert_int_equal(unknown.slot, -1);
+    s_memo_print(f->eng, &bad, "GC", "GCF7", "0", 1, t + SEC);
+    assert_int_equal(bad.slot, 0);
+    risk_engine_destroy(&by_name);
+}
+
 int
 main(void)
 {
@@ -904,7 +964,7 @@ main(void)
         T(t_order_gateway_reducing),
         T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_quotes_refresh_staleness), T(t_bad_events),
         T(t_other_month_never_prices), T(t_roll), T(t_pinned_contract),
-        T(t_lead_survives_restart),
+        T(t_lead_survives_restart), T(t_memo_follows_a_month_that_moved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
