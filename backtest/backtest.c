@@ -11,6 +11,18 @@
 
 #define SAMPLE_NS (5 * OFTS_NS_PER_SEC)
 #define MAX_OPEN 16
+#define MAX_MARKETS 4096
+
+//  Where one market (a caller's key: one symbol/contract) lives in each
+//  core, found on its first event and reused for every later one: the
+//  per-event path of a sweep then does no lookup by name.
+typedef struct {
+    bool has_quote, has_series;
+    int quote;                      //  paper broker quote slot
+    bt_series_t *series;            //  NULL: no room (stays so)
+    risk_market_memo_t risk;
+    om_mark_memo_t mark;
+} market_t;
 
 typedef struct {
     char symbol[16];
@@ -31,19 +43,26 @@ typedef struct {
 } open_t;
 
 struct _backtest_t {
+    //  What every event reads comes first, together: a sweep runs many
+    //  backtests side by side, and this way one event costs each a line
+    //  or two of cache, not one per field.
     of_engine_t *analyzer;
     risk_engine_t *risk;
     paper_broker_t *paper;
     order_manager_t *orders;
-    paper_config_t pcfg;
     int64_t now;
-    bool driven;                    //  no analyzer, no chart data (sweep)
-    bool approved_now;              //  risk approved the signal being handled
-    int held;                       //  positions open now (MAE / MFE tracking)
-    int64_t *days;                  //  session opens seen
-    size_t ndays, cap_days;
+    int64_t next_heartbeat;
     int64_t day_end;                //  the current session's earliest possible end
     uint64_t events, signals;
+    market_t *markets;              //  by key (backtest_on_md_key)
+    size_t nmarkets;
+    size_t nqueued;
+    int held;                       //  positions open now (MAE / MFE tracking)
+    bool driven;                    //  no analyzer, no chart data (sweep)
+    bool approved_now;              //  risk approved the signal being handled
+    paper_config_t pcfg;
+    int64_t *days;                  //  session opens seen
+    size_t ndays, cap_days;
     bt_trade_t *trades;
     size_t ntrades, cap_trades;
     bt_series_t series[BT_MAX_SYMBOLS];
@@ -53,7 +72,6 @@ struct _backtest_t {
     int64_t realized;
     open_t open[MAX_OPEN];
     size_t nopen;
-    int64_t next_heartbeat;
     int64_t halted_ts;              //  first HALTED, market time (0: never)
     char halted_reason[160];
     //  Approvals wait here until market time moves past the event that
@@ -62,7 +80,6 @@ struct _backtest_t {
         uint8_t *bytes;
         size_t len;
     } queued[MAX_OPEN];
-    size_t nqueued;
 };
 
 #define PUSH(arr, n, cap, item) do { \
@@ -73,7 +90,7 @@ static bt_series_t *
 s_series(backtest_t *self, const char *symbol)
 {
     for (size_t i = 0; i < self->nseries; i++)
-        if (strcmp(self->series[i].symbol, symbol) == 0)
+        if (ofts_same_name(self->series[i].symbol, symbol))
             return &self->series[i];
     if (self->nseries == BT_MAX_SYMBOLS)
         return NULL;
@@ -216,7 +233,7 @@ s_track_held(backtest_t *self, const Ofts__Trade *tr)
 {
     for (size_t i = 0; i < self->nopen; i++) {
         open_t *o = &self->open[i];
-        if (o->position && tr->contract && strcmp(o->contract, tr->contract) == 0)
+        if (o->position && tr->contract && ofts_same_name(o->contract, tr->contract))
             s_extend(o, tr->price);
     }
 }
@@ -358,15 +375,15 @@ backtest_destroy(backtest_t **self_p)
     free(self->trades);
     free(self->equity);
     free(self->days);
+    free(self->markets);
     free(self);
     *self_p = NULL;
 }
 
 //  Price and cumulative delta, sampled every 5 s of market time for the chart.
 static void
-s_sample(backtest_t *self, const Ofts__Trade *tr)
+s_sample(backtest_t *self, bt_series_t *s, const Ofts__Trade *tr)
 {
-    bt_series_t *s = s_series(self, tr->symbol);
     if (!s)
         return;
     //  The open moves only at the next 17:00 CT, at least 23 h later (DST
@@ -405,10 +422,10 @@ s_new_day(backtest_t *self)
     self->day_end = open + 23 * 3600 * OFTS_NS_PER_SEC;
 }
 
-void
-backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
+//  mk: the event's market when the caller keys its markets, else NULL (by name).
+static void
+s_on_md(backtest_t *self, Ofts__Envelope *env, market_t *mk)
 {
-    (void) topic;
     int64_t ts = env->header ? env->header->ts_event : 0;
     if (self->nqueued && ts > self->now)
         s_place_queued(self);
@@ -432,19 +449,70 @@ backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
     //  that caused it.
     //  Its own event time, not the backtest's monotone clock: the paper
     //  broker applies one rule to out-of-order md, live and here.
-    paper_broker_on_md(self->paper, env, ts ? ts : self->now);
-    if (env->body_case == OFTS__ENVELOPE__BODY_TRADE) {
-        s_sample(self, env->trade);
-        if (self->held)
-            s_track_held(self, env->trade);
-        order_manager_mark(self->orders, env->trade->symbol, env->trade->contract, env->trade->price);
-        risk_engine_on_trade(self->risk, env->trade, self->now);
+    if (!mk)
+        paper_broker_on_md(self->paper, env, ts ? ts : self->now);
+    else if (env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_BBO) {
+        if (!mk->has_quote) {           //  made when by name it would be: at its first trade or bbo
+            const char *symbol = env->body_case == OFTS__ENVELOPE__BODY_TRADE ? env->trade->symbol : env->bbo->symbol;
+            const char *contract = env->body_case == OFTS__ENVELOPE__BODY_TRADE ? env->trade->contract
+                                                                                 : env->bbo->contract;
+            mk->quote = paper_broker_quote_slot(self->paper, symbol, contract);
+            mk->has_quote = true;
+        }
+        paper_broker_on_md_at(self->paper, mk->quote, env, ts ? ts : self->now);
     }
-    else if (env->body_case == OFTS__ENVELOPE__BODY_BBO)
-        risk_engine_on_bbo(self->risk, env->bbo, self->now);
+    if (env->body_case == OFTS__ENVELOPE__BODY_TRADE) {
+        const Ofts__Trade *tr = env->trade;
+        if (mk && !mk->has_series) {
+            mk->series = s_series(self, tr->symbol);
+            mk->has_series = true;
+        }
+        s_sample(self, mk ? mk->series : s_series(self, tr->symbol), tr);
+        if (self->held)
+            s_track_held(self, tr);
+        if (mk)
+            order_manager_mark_memo(self->orders, &mk->mark, tr->symbol, tr->contract, tr->price);
+        else
+            order_manager_mark(self->orders, tr->symbol, tr->contract, tr->price);
+        if (mk)
+            risk_engine_on_trade_memo(self->risk, &mk->risk, tr, self->now);
+        else
+            risk_engine_on_trade(self->risk, tr, self->now);
+    }
+    else if (env->body_case == OFTS__ENVELOPE__BODY_BBO) {
+        if (mk)
+            risk_engine_on_bbo_memo(self->risk, &mk->risk, env->bbo, self->now);
+        else
+            risk_engine_on_bbo(self->risk, env->bbo, self->now);
+    }
     order_manager_tick(self->orders, self->now);
     if (self->analyzer)
         of_engine_envelope(self->analyzer, env);
+}
+
+void
+backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env)
+{
+    (void) topic;
+    s_on_md(self, env, NULL);
+}
+
+void
+backtest_on_md_key(backtest_t *self, Ofts__Envelope *env, size_t key)
+{
+    if (key >= MAX_MARKETS) {
+        s_on_md(self, env, NULL);
+        return;
+    }
+    if (key >= self->nmarkets) {
+        size_t n = self->nmarkets ? self->nmarkets : 16;
+        while (n <= key)
+            n *= 2;
+        self->markets = realloc(self->markets, n * sizeof *self->markets);
+        memset(self->markets + self->nmarkets, 0, (n - self->nmarkets) * sizeof *self->markets);
+        self->nmarkets = n;
+    }
+    s_on_md(self, env, &self->markets[key]);
 }
 
 void

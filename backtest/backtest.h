@@ -76,6 +76,11 @@ void backtest_destroy(backtest_t **self_p);
 void backtest_on_signal(backtest_t *self, const Ofts__Signal *sig, int64_t ts_event);
 //  One market-data envelope (md.trade / md.bbo / md.book) at its ts_event.
 void backtest_on_md(backtest_t *self, const char *topic, Ofts__Envelope *env);
+//  The same, for a caller that numbers its markets: key (small, from 0) stands
+//  for the event's symbol and contract, always the same pair for the same key.
+//  The cores' lookups by name are done once per key, not once per event
+//  (ofts sweep: millions of events x many configurations). Same results.
+void backtest_on_md_key(backtest_t *self, Ofts__Envelope *env, size_t key);
 //  End of data: open positions are marked to the last price (not closed).
 void backtest_finish(backtest_t *self);
 

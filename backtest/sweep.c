@@ -660,10 +660,11 @@ s_run_chunk(sweep_t *self, const s_chunk_t *chunk)
     s_msg_init(&m);
     for (size_t i = 0; i < d->nevents; i++) {
         Ofts__Envelope *env = s_msg_fill(&m, d, &d->events[i]);
-        //  Each backtest exactly as backtest_on_md runs it, the analyzer
-        //  last: once for all, its signals to their own configuration.
+        //  Each backtest exactly as backtest_on_md runs it (keyed by the
+        //  event's name: no lookup by name per event), the analyzer last:
+        //  once for all, its signals to their own configuration.
         for (size_t k = 0; k < chunk->n; k++)
-            backtest_on_md(bts[k], "md", env);
+            backtest_on_md_key(bts[k], env, d->events[i].name);
         of_engine_envelope(engine, env);
         if ((i + 1) % PROGRESS_EVERY == 0)
             atomic_fetch_add(&self->done, (uint64_t) PROGRESS_EVERY * chunk->n);

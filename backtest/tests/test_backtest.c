@@ -43,28 +43,56 @@ s_simulate(const sim_config_t *cfg, recs_t *out)
     sim_market_destroy(&sim);
 }
 
+//  The backtest fed by name, or (keyed) by a number per symbol/contract as
+//  ofts sweep feeds it.
+typedef struct {
+    backtest_t *bt;
+    bool keyed;
+    char names[16][48];
+    size_t nnames;
+} feed_t;
+
 static void
 s_emit(const char *topic, Ofts__Envelope *env, void *arg)
 {
-    backtest_on_md(arg, topic, env);
+    feed_t *f = arg;
+    if (!f->keyed) {
+        backtest_on_md(f->bt, topic, env);
+        return;
+    }
+    const char *sym = env->body_case == OFTS__ENVELOPE__BODY_TRADE ? env->trade->symbol
+                    : env->body_case == OFTS__ENVELOPE__BODY_BBO ? env->bbo->symbol : env->depth->symbol;
+    const char *con = env->body_case == OFTS__ENVELOPE__BODY_TRADE ? env->trade->contract
+                    : env->body_case == OFTS__ENVELOPE__BODY_BBO ? env->bbo->contract : env->depth->contract;
+    char name[48];
+    snprintf(name, sizeof name, "%s/%s", sym, con ? con : "");
+    size_t key = 0;
+    while (key < f->nnames && strcmp(f->names[key], name) != 0)
+        key++;
+    if (key == f->nnames) {
+        assert_true(f->nnames < 16);
+        snprintf(f->names[f->nnames++], sizeof f->names[0], "%s", name);
+    }
+    backtest_on_md_key(f->bt, env, key);
 }
 
 //  The records of a and b (either may be empty), merged in ts_recv order as
 //  a parent subscription (GC.FUT) delivers them, through the backtest.
 static backtest_t *
 s_backtest_with(const sim_config_t *ca, const recs_t *a, const sim_config_t *cb, const recs_t *b, of_config_t *acfg,
-                const risk_config_t *rcfg_in)
+                const risk_config_t *rcfg_in, bool keyed)
 {
     risk_config_t rcfg = *rcfg_in;
     paper_config_t pcfg;
     paper_config_defaults(&pcfg);
-    backtest_t *bt = backtest_new(acfg, &rcfg, &pcfg);
+    feed_t feed = { .bt = backtest_new(acfg, &rcfg, &pcfg), .keyed = keyed };
+    backtest_t *bt = feed.bt;
     md_normalizer_t *norm = md_normalizer_new();
     size_t i = 0, j = 0;
     while (i < a->n || j < b->n) {
         bool from_a = j >= b->n || (i < a->n && a->recs[i].mbp.ts_recv <= b->recs[j].mbp.ts_recv);
         const dbn_record_t *rec = from_a ? &a->recs[i++] : &b->recs[j++];
-        md_normalizer_process(norm, rec, sim_config_contract(from_a ? ca : cb, rec->instrument_id), s_emit, bt);
+        md_normalizer_process(norm, rec, sim_config_contract(from_a ? ca : cb, rec->instrument_id), s_emit, &feed);
     }
     backtest_finish(bt);
     md_normalizer_destroy(&norm);
@@ -72,11 +100,12 @@ s_backtest_with(const sim_config_t *ca, const recs_t *a, const sim_config_t *cb,
 }
 
 static backtest_t *
-s_backtest(const sim_config_t *ca, const recs_t *a, const sim_config_t *cb, const recs_t *b, of_config_t *acfg)
+s_backtest(const sim_config_t *ca, const recs_t *a, const sim_config_t *cb, const recs_t *b, of_config_t *acfg,
+           bool keyed)
 {
     risk_config_t rcfg;
     risk_config_defaults(&rcfg);
-    return s_backtest_with(ca, a, cb, b, acfg, &rcfg);
+    return s_backtest_with(ca, a, cb, b, acfg, &rcfg, keyed);
 }
 
 //  docs/accounts.md: several account types on the same data, each its own
@@ -99,8 +128,8 @@ t_accounts_first_breach(void **state)
     risk_config_defaults(&big);
     risk_config_account_defaults(150000, &big.max_loss_limit_cents, &big.daily_loss_limit_cents, &big.max_contracts);
     big.start_balance_cents = 150000 * 100;
-    backtest_t *x = s_backtest_with(&cfg, &a, &cfg, &none, acfg, &small);
-    backtest_t *y = s_backtest_with(&cfg, &a, &cfg, &none, acfg, &big);
+    backtest_t *x = s_backtest_with(&cfg, &a, &cfg, &none, acfg, &small, false);
+    backtest_t *y = s_backtest_with(&cfg, &a, &cfg, &none, acfg, &big, false);
     int64_t ts;
     const char *why;
     const bt_trade_t *tx, *ty;
@@ -116,6 +145,20 @@ t_accounts_first_breach(void **state)
     backtest_destroy(&y);
     of_config_destroy(&acfg);
     free(a.recs);
+}
+
+//  Every trade, the counters and the open P&L of x and y the same.
+static void
+s_same_trades(backtest_t *x, backtest_t *y)
+{
+    const bt_trade_t *tx, *ty;
+    size_t nx = backtest_trades(x, &tx), ny = backtest_trades(y, &ty);
+    assert_int_equal(nx, ny);
+    assert_true(memcmp(tx, ty, nx * sizeof *tx) == 0);
+    assert_int_equal(backtest_signals(x), backtest_signals(y));
+    assert_int_equal(backtest_approved(x), backtest_approved(y));
+    assert_int_equal(backtest_rejected(x), backtest_rejected(y));
+    assert_int_equal(backtest_open_pnl_cents(x), backtest_open_pnl_cents(y));
 }
 
 //  The backtest: a thin second month $20 away (GCG7) and the
@@ -143,8 +186,12 @@ t_thin_month_changes_nothing(void **state)
     s_simulate(&thin, &b);
     assert_true(b.n > 100);
     of_config_t *acfg = of_config_new(NULL);
-    backtest_t *alone = s_backtest(&front, &a, &thin, &none, acfg);
-    backtest_t *mixed = s_backtest(&front, &a, &thin, &b, acfg);
+    backtest_t *alone = s_backtest(&front, &a, &thin, &none, acfg, false);
+    backtest_t *mixed = s_backtest(&front, &a, &thin, &b, acfg, false);
+    //  The same mixed feed keyed by symbol/contract (ofts sweep's path):
+    //  the very same trades.
+    backtest_t *keyed = s_backtest(&front, &a, &thin, &b, acfg, true);
+    s_same_trades(keyed, mixed);
     const bt_trade_t *ta, *tm;
     size_t na = backtest_trades(alone, &ta), nm = backtest_trades(mixed, &tm);
     fprintf(stderr, "front month alone: %zu trades, %llu approvals; with GCG7 and the spread: %zu trades, "
@@ -163,6 +210,7 @@ t_thin_month_changes_nothing(void **state)
     }
     backtest_destroy(&alone);
     backtest_destroy(&mixed);
+    backtest_destroy(&keyed);
     of_config_destroy(&acfg);
     free(a.recs);
     free(b.recs);
