@@ -57,6 +57,9 @@ struct _backtest_t {
     market_t *markets;              //  by key (backtest_on_md_key)
     size_t nmarkets;
     size_t nqueued;
+    uint64_t changes;               //  gateway-order published, or risk asked it something
+    int64_t tick_now;               //  market time of the last order_manager_tick ...
+    uint64_t tick_changes;          //  ... and `changes` before it
     int held;                       //  positions open now (MAE / MFE tracking)
     bool driven;                    //  no analyzer, no chart data (sweep)
     bool approved_now;              //  risk approved the signal being handled
@@ -149,6 +152,7 @@ static void
 s_on_order(void *arg, const Ofts__OrderRequest *req)
 {
     backtest_t *self = arg;
+    self->changes++;
     open_t *o = s_open(self, req->symbol);
     if (o && !req->reduce_only) {
         snprintf(o->pending_reasons, sizeof o->pending_reasons, "%s", req->reasons);
@@ -195,6 +199,7 @@ static void
 s_on_command(void *arg, const Ofts__Command *cmd)
 {
     backtest_t *self = arg;
+    self->changes++;
     order_manager_on_command(self->orders, cmd, self->now);
 }
 
@@ -302,6 +307,7 @@ s_on_exec(void *arg, const char *topic, Ofts__Envelope *env)
 {
     (void) topic;
     backtest_t *self = arg;
+    self->changes++;
     if (env->body_case == OFTS__ENVELOPE__BODY_FILL)
         s_on_fill(self, env->fill);
     risk_engine_on_envelope(self->risk, env, self->now);
@@ -340,6 +346,7 @@ backtest_new_driven(const risk_config_t *rcfg, const paper_config_t *pcfg)
 {
     backtest_t *self = calloc(1, sizeof *self);
     self->driven = true;
+    self->tick_now = INT64_MIN;
     self->pcfg = *pcfg;
     risk_config_t rc = *rcfg;
     rc.require_reconcile = false;       //  nothing to reconcile with: one process
@@ -485,7 +492,15 @@ s_on_md(backtest_t *self, Ofts__Envelope *env, market_t *mk)
         else
             risk_engine_on_bbo(self->risk, env->bbo, self->now);
     }
-    order_manager_tick(self->orders, self->now);
+    //  A tick at the market time of the last one, with nothing published
+    //  or asked since, finds what that one found and does nothing (no
+    //  order, position or time moved; the paper broker polls nothing):
+    //  skipped. A trade and the book it left share their time.
+    if (self->now != self->tick_now || self->changes != self->tick_changes) {
+        self->tick_now = self->now;
+        self->tick_changes = self->changes;
+        order_manager_tick(self->orders, self->now);
+    }
     if (self->analyzer)
         of_engine_envelope(self->analyzer, env);
 }
