@@ -18,7 +18,7 @@
 #include "ofts_instrument.h"
 #include "ofts_log.h"
 #include "ofts_service.h"
-#include "order_manager.h"
+#include "order_accounts.h"
 #include "order_store.h"
 #include "paper_broker.h"
 #ifdef OFTS_WITH_PROJECTX
@@ -32,17 +32,26 @@
 //  minute (spec §6), leaving room for places and cancels.
 #define BROKER_POLL_MS_DEFAULT 2000
 
+//  One account: its store and (paper) its own simulated broker. Without
+//  risk.accounts there is one, unnamed, at gateway_order.db_path.
 typedef struct {
-    ofts_service_t *svc;
+    const char *name;               //  "" = the only one
+    char db_path[1024];             //  db_path, "-<name>" before the extension
     order_store_t *store;
     paper_broker_t *paper;
+} app_account_t;
+
+typedef struct {
+    ofts_service_t *svc;
+    app_account_t acct[ORDER_ACCOUNTS_MAX];
+    size_t nacct;
 #ifdef OFTS_WITH_PROJECTX
     broker_projectx_t *projectx;
     broker_async_t *async;          //  projectx's calls, off the service thread
     bool hub_expected;              //  a user hub URL was given: its loss is news
 #endif
-    broker_t *broker;
-    order_manager_t *om;
+    broker_t *broker;               //  the first account's (its name for the logs)
+    order_accounts_t *oa;
     bool in_tx;                     //  inside a store transaction: hold publications
     int64_t marks_published_ns;
     zlist_t *held;                  //  of zmsg_t (topic, packed envelope)
@@ -59,7 +68,31 @@ typedef struct {
 #ifdef OFTS_WITH_PROJECTX
     projectx_config_t projectx;         //  gateway_order.projectx (docs/topstepx.md)
 #endif
+    const char *accounts[ORDER_ACCOUNTS_MAX];   //  risk.accounts ids; none: one unnamed
+    size_t naccounts;
 } settings_t;
+
+//  The accounts are risk's list (risk.accounts, docs/accounts.md): one list
+//  for the whole stack, so gateway-order serves exactly the accounts risk
+//  sends orders for. risk checks the list itself (ids, sizes, duplicates).
+static void
+s_read_accounts(ofts_service_t *svc, ofts_cfgsec_t *sec, settings_t *set)
+{
+    json_t *risk = json_object_get(ofts_config_root(ofts_service_config(svc)), "risk");
+    json_t *list = json_object_get(risk, "accounts");
+    size_t i;
+    json_t *one;
+    json_array_foreach(list, i, one) {
+        const char *id = json_string_value(json_object_get(one, "id"));
+        if (set->naccounts == ORDER_ACCOUNTS_MAX)
+            ofts_cfgsec_fail(sec, "broker", "risk.accounts: at most %d accounts", ORDER_ACCOUNTS_MAX);
+        else if (!id || !*id || strlen(id) >= OM_ACCOUNT_LEN || strchr(id, '/'))
+            ofts_cfgsec_fail(sec, "broker", "risk.accounts[%zu].id: a name of 1..%d characters without '/'", i,
+                             OM_ACCOUNT_LEN - 1);
+        else
+            set->accounts[set->naccounts++] = id;
+    }
+}
 
 static int
 s_read_config(ofts_service_t *svc, settings_t *set)
@@ -90,6 +123,10 @@ s_read_config(ofts_service_t *svc, settings_t *set)
         ofts_cfgsec_fail(sec, "broker", "expected \"paper\" or \"projectx\"");
     if (!set->db_path[0])
         ofts_cfgsec_fail(sec, "db_path", "must not be empty");
+    s_read_accounts(svc, sec, set);
+    if (set->naccounts && strcmp(set->broker, "projectx") == 0)
+        ofts_cfgsec_fail(sec, "broker", "several accounts (risk.accounts) are served on paper only for now "
+                         "(docs/accounts.md)");
     return ofts_service_config_done(svc, &sec);
 }
 
@@ -116,7 +153,8 @@ s_publish(void *arg, const char *topic, Ofts__Envelope *env)
 static void
 s_begin(app_t *app)
 {
-    order_store_begin(app->store);
+    for (size_t i = 0; i < app->nacct; i++)
+        order_store_begin(app->acct[i].store);
     app->in_tx = true;
 }
 
@@ -130,9 +168,12 @@ s_begin(app_t *app)
 static void
 s_commit(app_t *app)
 {
-    int rc = order_store_commit(app->store);
+    bool publish = true;
+    for (size_t i = 0; i < app->nacct; i++) {
+        int rc = order_store_commit(app->acct[i].store);
+        publish = publish && (rc == 0 || order_store_failed(app->acct[i].store));
+    }
     app->in_tx = false;
-    bool publish = rc == 0 || order_store_failed(app->store);
     zmsg_t *msg;
     while ((msg = zlist_pop(app->held))) {
         char *topic = zmsg_popstr(msg);
@@ -164,16 +205,31 @@ s_broker_link(app_t *app)
     return "";
 }
 
+//  " HALTED", or with several accounts " HALTED (TC-50K,XFA-1)".
+static void
+s_flag(char *out, size_t size, const char *word, int count, const char *names, bool named)
+{
+    if (!count)
+        out[0] = 0;
+    else if (named)
+        snprintf(out, size, " %s (%s)", word, names);
+    else
+        snprintf(out, size, " %s", word);
+}
+
 static void
 s_state(app_t *app)
 {
+    char names[256], halted[300], reducing[300];
+    bool named = app->acct[0].name[0] != 0;
+    s_flag(halted, sizeof(halted), "HALTED", order_accounts_halted(app->oa, names, sizeof(names)), names, named);
+    s_flag(reducing, sizeof(reducing), "REDUCING (store failed)",
+           order_accounts_reducing(app->oa, names, sizeof(names)), names, named);
     ofts_service_set_state(app->svc, "%s%s%s%s: placed %llu, fills %llu, flattens %llu",
-                           broker_name(app->broker), s_broker_link(app),
-                           order_manager_halted(app->om) ? " HALTED" : "",
-                           order_manager_reducing(app->om) ? " REDUCING (store failed)" : "",
-                           (unsigned long long) order_manager_placed(app->om),
-                           (unsigned long long) order_manager_fills(app->om),
-                           (unsigned long long) order_manager_flattens(app->om));
+                           broker_name(app->broker), s_broker_link(app), halted, reducing,
+                           (unsigned long long) order_accounts_placed(app->oa),
+                           (unsigned long long) order_accounts_fills(app->oa),
+                           (unsigned long long) order_accounts_flattens(app->oa));
 }
 
 static int64_t
@@ -235,17 +291,19 @@ s_on_message(ofts_service_t *svc, const char *topic, Ofts__Envelope *env, void *
     if (env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_BBO) {
         //  A price the paper broker refuses as from the past (a restarted
         //  replay) must not mark positions either.
-        uint64_t rewound = app->paper ? paper_broker_rewound(app->paper) : 0;
-        if (app->paper)
-            paper_broker_on_md(app->paper, env, s_event_time(env, now));
-        bool current = !app->paper || paper_broker_rewound(app->paper) == rewound;
+        //  Every account's paper broker sees the same market.
+        paper_broker_t *first = app->acct[0].paper;
+        uint64_t rewound = first ? paper_broker_rewound(first) : 0;
+        for (size_t i = 0; i < app->nacct; i++)
+            if (app->acct[i].paper)
+                paper_broker_on_md(app->acct[i].paper, env, s_event_time(env, now));
+        bool current = !first || paper_broker_rewound(first) == rewound;
         if (current && env->body_case == OFTS__ENVELOPE__BODY_TRADE && env->trade)
-            order_manager_mark(app->om, env->trade->symbol, env->trade->contract,
-                               env->trade->price);
-        order_manager_tick(app->om, now);
+            order_accounts_mark(app->oa, env->trade->symbol, env->trade->contract, env->trade->price);
+        order_accounts_tick(app->oa, now);
     }
     else
-        order_manager_on_envelope(app->om, env, now);
+        order_accounts_on_envelope(app->oa, env, now);
     s_commit(app);
     s_state(app);
 }
@@ -269,17 +327,21 @@ s_on_ctl_command(app_t *app, Ofts__Command *cmd, ofts_ctl_t *ctl, uint64_t seq, 
         snprintf(why, sizeof why, "pause is risk's command (gateway-order takes kill, flatten [SYMBOL], resume)");
         rc = -1;
     }
+    if (rc == 0 && cmd->account && cmd->account[0] && !order_accounts_find(app->oa, cmd->account)) {
+        snprintf(why, sizeof why, "no account '%s' here (risk.accounts)", cmd->account);
+        rc = -1;
+    }
     if (rc != 0) {
         log_warn("ctl command %s %s refused: %s", verb ? verb : "?", cmd->symbol ? cmd->symbol : "", why);
         ofts_ctl_reply_refuse(ctl, seq, why);
         return;
     }
-    log_warn("ctl command %s %s from %s", verb, sym,
-             cmd->issued_by && *cmd->issued_by ? cmd->issued_by : "?");
+    log_warn("ctl command %s %s%s%s from %s", verb, sym, cmd->account && *cmd->account ? " account " : "",
+             cmd->account ? cmd->account : "", cmd->issued_by && *cmd->issued_by ? cmd->issued_by : "?");
     Ofts__Command checked = *cmd;
     checked.symbol = sym;
     s_begin(app);
-    order_manager_on_command(app->om, &checked, now);
+    order_accounts_on_command(app->oa, &checked, now);
     s_commit(app);
     s_state(app);
     ofts_ctl_reply_end(ctl, seq);
@@ -292,7 +354,7 @@ s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
     int64_t now = ofts_clock_now_ns();
     if (req->body_case == OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST && req->snapshot_request) {
         const char *prefix = req->snapshot_request->prefix ? req->snapshot_request->prefix : "";
-        int n = order_manager_snapshot(app->om, prefix, s_ctl_item, ctl);
+        int n = order_accounts_snapshot(app->oa, prefix, s_ctl_item, ctl);
         log_info("snapshot '%s': %d messages", prefix, n);
     }
     else if (req->body_case == OFTS__ENVELOPE__BODY_COMMAND && req->command) {
@@ -311,10 +373,10 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     (void) svc;
     app_t *app = arg;
     s_begin(app);
-    order_manager_tick(app->om, now_ns);
+    order_accounts_tick(app->oa, now_ns);
     //  Live unrealized P&L for monitors, at most once a second.
     if (now_ns - app->marks_published_ns >= OFTS_NS_PER_SEC) {
-        order_manager_publish_marks(app->om);
+        order_accounts_publish_marks(app->oa);
         app->marks_published_ns = now_ns;
     }
     s_commit(app);
@@ -402,13 +464,43 @@ s_app_destroy(app_t *app)
     while (app->held && (msg = zlist_pop(app->held)))
         zmsg_destroy(&msg);
     zlist_destroy(&app->held);
-    order_manager_destroy(&app->om);
-    paper_broker_destroy(&app->paper);
+    order_accounts_destroy(&app->oa);
+    for (size_t i = 0; i < app->nacct; i++)
+        paper_broker_destroy(&app->acct[i].paper);
 #ifdef OFTS_WITH_PROJECTX
     broker_async_destroy(&app->async);
     broker_projectx_destroy(&app->projectx);
 #endif
-    order_store_destroy(&app->store);
+    for (size_t i = 0; i < app->nacct; i++)
+        order_store_destroy(&app->acct[i].store);
+}
+
+//  Each account's store: never recreated behind the operator's back (what
+//  it held - ids already placed, working brackets - would be forgotten).
+static int
+s_open_stores(app_t *app, const settings_t *set)
+{
+    app->nacct = set->naccounts ? set->naccounts : 1;
+    for (size_t i = 0; i < app->nacct; i++) {
+        app_account_t *a = &app->acct[i];
+        a->name = set->naccounts ? set->accounts[i] : "";
+        if (a->name[0])
+            ofts_path_with_tag(set->db_path, a->name, a->db_path, sizeof(a->db_path));
+        else
+            snprintf(a->db_path, sizeof(a->db_path), "%s", set->db_path);
+        //  The store's folder must exist (a fresh checkout has none).
+        if (ofts_mkdir_parent(a->db_path, 0700) != 0)
+            log_warn("cannot create the folder of %s: %s", a->db_path, strerror(errno));
+        char err[512];
+        a->store = order_store_open(a->db_path, err, sizeof(err));
+        if (!a->store) {
+            log_error("order store unusable: %s", err);
+            fprintf(stderr, "ofts-gateway-order: store error: %s (refusing to start: restore a backup, or move "
+                    "the file aside to begin a new store once the broker account is flat)\n", err);
+            return -1;
+        }
+    }
+    return 0;
 }
 
 int
@@ -455,18 +547,9 @@ main(int argc, char **argv)
     memset(&app, 0, sizeof(app));
     app.svc = svc;
     app.held = zlist_new();
-    //  The store's folder must exist (a fresh checkout has none).
-    if (ofts_mkdir_parent(set.db_path, 0700) != 0)
-        log_warn("cannot create the folder of %s: %s", set.db_path, strerror(errno));
-    char err[512];
-    app.store = order_store_open(set.db_path, err, sizeof(err));
+    app.oa = order_accounts_new(s_publish, &app);
     int rc = 1;
-    if (!app.store) {
-        //  Never recreated behind the operator's back: what it held (ids
-        //  already placed, working brackets) would be forgotten.
-        log_error("order store unusable: %s", err);
-        fprintf(stderr, "ofts-gateway-order: store error: %s (refusing to start: restore a backup, or move "
-                "the file aside to begin a new store once the broker account is flat)\n", err);
+    if (s_open_stores(&app, &set) != 0) {
         rc = EXIT_STORE;
         goto done;
     }
@@ -475,13 +558,18 @@ main(int argc, char **argv)
             rc = OFTS_EXIT_CONFIG;
             goto done;
         }
+        order_accounts_add(app.oa, "", app.broker, app.acct[0].store, &set.om);
     }
-    else {
-        app.paper = paper_broker_new(&set.paper, app.store);
-        app.broker = paper_broker_broker(app.paper);
-    }
-    app.om = order_manager_new(app.broker, app.store, &set.om);
-    order_manager_set_publisher(app.om, s_publish, &app);
+    else
+        for (size_t i = 0; i < app.nacct; i++) {
+            app_account_t *a = &app.acct[i];
+            a->paper = paper_broker_new(&set.paper, a->store);
+            paper_broker_set_account(a->paper, a->name);
+            order_accounts_add(app.oa, a->name, paper_broker_broker(a->paper), a->store, &set.om);
+            if (a->name[0])
+                log_info("account %s: paper broker, store %s", a->name, a->db_path);
+        }
+    app.broker = app.broker ? app.broker : paper_broker_broker(app.acct[0].paper);
     //  Bind now, so what start() publishes (positions) is not lost.
     const char *pub = ofts_service_endpoint(svc, SERVICE, "pub");
     if (!pub || ofts_bus_bind(ofts_service_bus(svc), pub) != 0) {
@@ -508,7 +596,7 @@ main(int argc, char **argv)
              set.paper.fees_cents >= 0 ? "flat" : "Topstep table", paper_config_fee_cents(&set.paper, "GC") / 100.0,
              (long long) set.paper.entry_tif_ms, (long long) set.om.reconcile_ms);
     s_begin(&app);
-    order_manager_start(app.om, ofts_clock_now_ns());
+    order_accounts_start(app.oa, ofts_clock_now_ns());
     s_commit(&app);
     s_state(&app);
     rc = ofts_service_run(svc);

@@ -39,6 +39,7 @@ struct _order_manager_t {
     order_manager_config_t cfg;
     order_manager_publish_fn *publish;
     void *publish_arg;
+    char account[OM_ACCOUNT_LEN];       //  "" = the only one (no risk.accounts)
     zhashx_t *seen;                     //  client order ids seen this run
     zhashx_t *fills_seen;               //  fill ids, only without a store
     broker_order_t *orders;             //  orders not yet finished
@@ -144,8 +145,9 @@ s_emit(order_manager_t *self, const char *kind, const char *symbol, Ofts__Envelo
 }
 
 static void
-s_fill_update(Ofts__OrderUpdate *up, const broker_order_t *o)
+s_fill_update(Ofts__OrderUpdate *up, const broker_order_t *o, const char *account)
 {
+    up->account = (char *) account;
     up->client_order_id = (char *) o->client_order_id;
     up->broker_order_id = (char *) o->broker_order_id;
     up->symbol = (char *) o->symbol;
@@ -166,7 +168,7 @@ s_send_order(order_manager_t *self, const broker_order_t *o, order_manager_publi
 {
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     Ofts__OrderUpdate up = OFTS__ORDER_UPDATE__INIT;
-    s_fill_update(&up, o);
+    s_fill_update(&up, o, self->account);
     env.body_case = OFTS__ENVELOPE__BODY_ORDER_UPDATE;
     env.order_update = &up;
     if (fn) {
@@ -196,6 +198,7 @@ s_send_position(order_manager_t *self, om_pos_t *p, order_manager_publish_fn *fn
         p->published_mark = p->mark;
     msg.protected_ = s_protected(self, p);
     msg.client_order_id = p->entry_id;
+    msg.account = self->account;
     env.body_case = OFTS__ENVELOPE__BODY_POSITION;
     env.position = &msg;
     if (fn) {
@@ -215,7 +218,7 @@ s_send_state(order_manager_t *self, order_manager_publish_fn *fn, void *arg)
 {
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     Ofts__AccountState msg = OFTS__ACCOUNT_STATE__INIT;
-    msg.account_id = (char *) broker_name(self->broker);
+    msg.account_id = self->account[0] ? self->account : (char *) broker_name(self->broker);
     msg.state = self->reducing || self->halted ? OFTS__TRADING_STATE__STATE_REDUCING
                                                : OFTS__TRADING_STATE__STATE_ACTIVE;
     msg.state_reason = self->reducing ? self->reducing_why
@@ -367,8 +370,9 @@ s_on_order(void *arg, const broker_order_t *incoming)
 }
 
 static void
-s_fill_msg(Ofts__Fill *msg, const broker_fill_t *fill)
+s_fill_msg(Ofts__Fill *msg, const broker_fill_t *fill, const char *account)
 {
+    msg->account = (char *) account;
     msg->fill_id = (char *) fill->fill_id;
     msg->client_order_id = (char *) fill->client_order_id;
     msg->broker_order_id = (char *) fill->broker_order_id;
@@ -411,7 +415,7 @@ s_on_fill(void *arg, const broker_fill_t *fill)
         broker_strlcpy(p->entry_id, fill->client_order_id, sizeof(p->entry_id));
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     Ofts__Fill msg = OFTS__FILL__INIT;
-    s_fill_msg(&msg, fill);
+    s_fill_msg(&msg, fill, self->account);
     env.body_case = OFTS__ENVELOPE__BODY_FILL;
     env.fill = &msg;
     s_emit(self, "exec.fill", fill->symbol, &env);
@@ -583,7 +587,7 @@ s_check_protection(order_manager_t *self, int64_t now_ns)
         char reason[BROKER_TEXT_LEN], id[BROKER_COID_LEN];
         snprintf(reason, sizeof(reason), "UNPROTECTED %s %d: %s -> flattening at market",
                  p->symbol, p->quantity, p->protect_why);
-        log_error("%s", reason);
+        log_error("%s%s%s", reason, self->account[0] ? " in account " : "", self->account);
         s_next_flatten_id(self, p->symbol, id, sizeof(id));
         s_flatten_symbol(self, p->symbol, id, reason, now_ns);
     }
@@ -607,7 +611,7 @@ s_reject_request(order_manager_t *self, broker_order_t *o, const char *why, int6
 }
 
 static const char *
-s_validate(const Ofts__OrderRequest *req)
+s_validate(order_manager_t *self, const Ofts__OrderRequest *req)
 {
     if (!req->client_order_id || !req->client_order_id[0])
         return "client_order_id missing";
@@ -617,11 +621,13 @@ s_validate(const Ofts__OrderRequest *req)
         return "unknown symbol";
     if (req->side != OFTS__SIDE__SIDE_BUY && req->side != OFTS__SIDE__SIDE_SELL)
         return "side must be buy or sell";
-    //  risk.accounts (docs/accounts.md): orders for named accounts need a
-    //  gateway-order that routes by account, which is not built yet; placing
-    //  them all in this one account would multiply its exposure.
-    if (req->account && req->account[0])
-        return "an order for a named account (risk.accounts): this gateway-order serves one account only";
+    //  risk.accounts (docs/accounts.md): an order is placed only in the
+    //  account it names (order_accounts routes it here); never in another,
+    //  which would multiply that account's exposure.
+    if (strcmp(req->account ? req->account : "", self->account) != 0)
+        return self->account[0] ? "an order for another account: not placed here"
+                                : "an order for a named account (risk.accounts): gateway-order has no "
+                                  "accounts list, it serves one unnamed account";
     if (req->reduce_only)
         return NULL;
     if (req->quantity == 0)
@@ -695,7 +701,7 @@ order_manager_on_request(order_manager_t *self, const Ofts__OrderRequest *req, i
     }
     broker_order_t o;
     s_from_request(&o, req, now_ns);
-    const char *why = s_validate(req);
+    const char *why = s_validate(self, req);
     bool store_ok = s_store_ok(self);
     if (!why && seen < 0)
         why = "order store read failed: cannot tell whether this id was placed before: not placed";
@@ -1118,6 +1124,18 @@ order_manager_destroy(order_manager_t **self_p)
 }
 
 void
+order_manager_set_account(order_manager_t *self, const char *account)
+{
+    broker_strlcpy(self->account, account ? account : "", sizeof(self->account));
+}
+
+const char *
+order_manager_account(order_manager_t *self)
+{
+    return self->account;
+}
+
+void
 order_manager_set_publisher(order_manager_t *self, order_manager_publish_fn *fn, void *arg)
 {
     self->publish = fn;
@@ -1165,6 +1183,7 @@ typedef struct {
     order_manager_publish_fn *fn;
     void *arg;
     int count;
+    const char *account;
 } snap_t;
 
 static void
@@ -1177,7 +1196,7 @@ s_snap_fill(void *arg, const broker_fill_t *fill)
         return;
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     Ofts__Fill msg = OFTS__FILL__INIT;
-    s_fill_msg(&msg, fill);
+    s_fill_msg(&msg, fill, snap->account);
     env.body_case = OFTS__ENVELOPE__BODY_FILL;
     env.fill = &msg;
     snap->fn(snap->arg, topic, &env);
@@ -1200,7 +1219,7 @@ int
 order_manager_snapshot(order_manager_t *self, const char *prefix, order_manager_publish_fn *fn,
                        void *arg)
 {
-    snap_t snap = { prefix ? prefix : "", fn, arg, 0 };
+    snap_t snap = { prefix ? prefix : "", fn, arg, 0, self->account };
     char topic[64];
     size_t plen = strlen(snap.prefix);
     if (strncmp(ORDER_MANAGER_STATE_TOPIC, snap.prefix, plen) == 0) {

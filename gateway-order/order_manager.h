@@ -64,6 +64,13 @@ order_manager_t *order_manager_new(broker_t *broker, order_store_t *store,
                                    const order_manager_config_t *cfg);
 void order_manager_destroy(order_manager_t **self_p);
 void order_manager_set_publisher(order_manager_t *self, order_manager_publish_fn *fn, void *arg);
+//  The account this manager serves (risk.accounts, docs/accounts.md): every
+//  OrderUpdate, Fill and Position it publishes carries it, its AccountState
+//  is that account's, and a request naming any other account is refused.
+//  "" (the default) = the only account: requests naming none.
+#define OM_ACCOUNT_LEN 64
+void order_manager_set_account(order_manager_t *self, const char *account);
+const char *order_manager_account(order_manager_t *self);
 
 //  Reload open orders from the store and reconcile with the broker. Call
 //  once, after set_publisher, before feeding anything.

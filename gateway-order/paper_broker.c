@@ -50,6 +50,7 @@ struct _paper_broker_t {
     porder_t done[KEEP_TERMINAL];       //  recently finished (ring)
     size_t ndone;
     int64_t seq;                        //  order and fill id counter
+    char id_tag[16];                    //  in every id: one broker per account
     tif_t tif[MAX_TIF];                 //  limit entries with a time in force
     uint64_t expired;
 };
@@ -303,7 +304,7 @@ s_fill(paper_broker_t *self, size_t index, int64_t price, int64_t now_ns)
     o->avg_fill_price = price;
     broker_fill_t fill;
     memset(&fill, 0, sizeof(fill));
-    snprintf(fill.fill_id, sizeof(fill.fill_id), "PF%" PRId64, s_next_seq(self));
+    snprintf(fill.fill_id, sizeof(fill.fill_id), "PF%s%" PRId64, self->id_tag, s_next_seq(self));
     broker_strlcpy(fill.client_order_id, o->client_order_id, sizeof(fill.client_order_id));
     broker_strlcpy(fill.broker_order_id, o->broker_order_id, sizeof(fill.broker_order_id));
     broker_strlcpy(fill.symbol, o->symbol, sizeof(fill.symbol));
@@ -519,7 +520,7 @@ s_add_child(paper_broker_t *self, const broker_order_t *entry, int role, int64_t
     snprintf(c->client_order_id, sizeof(c->client_order_id), "%s-%s", entry->client_order_id,
              role == OFTS__ORDER_ROLE__ROLE_STOP ? "SL" : "TP");
     broker_strlcpy(c->parent_id, entry->client_order_id, sizeof(c->parent_id));
-    snprintf(c->broker_order_id, sizeof(c->broker_order_id), "P%" PRId64, s_next_seq(self));
+    snprintf(c->broker_order_id, sizeof(c->broker_order_id), "P%s%" PRId64, self->id_tag, s_next_seq(self));
     broker_strlcpy(c->signal_id, entry->signal_id, sizeof(c->signal_id));
     broker_strlcpy(c->symbol, entry->symbol, sizeof(c->symbol));
     broker_strlcpy(c->contract, entry->contract, sizeof(c->contract));
@@ -550,7 +551,7 @@ s_place(void *impl, broker_order_t *order, int64_t now_ns)
     row.stop_off = stop_off;
     row.target_off = target_off;
     broker_order_t *o = &row.order;
-    snprintf(o->broker_order_id, sizeof(o->broker_order_id), "P%" PRId64, s_next_seq(self));
+    snprintf(o->broker_order_id, sizeof(o->broker_order_id), "P%s%" PRId64, self->id_tag, s_next_seq(self));
     o->status = OFTS__ORDER_STATUS__STATUS_WORKING;
     o->filled_quantity = 0;
     o->avg_fill_price = 0;
@@ -801,6 +802,20 @@ paper_broker_destroy(paper_broker_t **self_p)
     free(self->orders);
     free(self);
     *self_p = NULL;
+}
+
+void
+paper_broker_set_account(paper_broker_t *self, const char *account)
+{
+    //  FNV-1a: short, and the same for an account whatever its place in
+    //  the list, so ids stay unique across restarts and reorderings.
+    uint32_t h = 2166136261u;
+    for (const char *c = account ? account : ""; *c; c++)
+        h = (h ^ (uint8_t) *c) * 16777619u;
+    if (account && *account)
+        snprintf(self->id_tag, sizeof(self->id_tag), "%06x-", h & 0xffffff);
+    else
+        self->id_tag[0] = 0;
 }
 
 broker_t *

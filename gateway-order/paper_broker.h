@@ -75,6 +75,10 @@ int64_t paper_config_fee_cents(const paper_config_t *cfg, const char *root);
 //  store may be NULL (state in memory only). The store is borrowed.
 paper_broker_t *paper_broker_new(const paper_config_t *cfg, order_store_t *store);
 void paper_broker_destroy(paper_broker_t **self_p);
+//  One paper broker per account (risk.accounts): its order and fill ids
+//  carry a tag of the account's name ("PF1a2b3c-7" instead of "PF7"), so
+//  fill ids, the de-duplication key, are unique across the accounts.
+void paper_broker_set_account(paper_broker_t *self, const char *account);
 //  The broker_t view, owned by the paper broker.
 broker_t *paper_broker_broker(paper_broker_t *self);
 

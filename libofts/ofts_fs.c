@@ -33,3 +33,13 @@ ofts_mkdir_parent(const char *file, mode_t mode)
     *slash = '\0';
     return ofts_mkdir_p(dir, mode);
 }
+
+void
+ofts_path_with_tag(const char *base, const char *tag, char *out, size_t size)
+{
+    const char *dot = strrchr(base, '.');
+    const char *slash = strrchr(base, '/');
+    if (!dot || (slash && dot < slash))
+        dot = base + strlen(base);
+    snprintf(out, size, "%.*s-%s%s", (int) (dot - base), base, tag, dot);
+}
