@@ -150,7 +150,7 @@ s_on_account(void *arg, const Ofts__AccountState *acct)
     const char *name = acct->state == OFTS__TRADING_STATE__STATE_HALTED ? "HALTED"
                      : acct->state == OFTS__TRADING_STATE__STATE_REDUCING ? "REDUCING" : "ACTIVE";
     bool active = acct->state == OFTS__TRADING_STATE__STATE_ACTIVE;
-    ofts_service_set_state(app->svc, "%s%s%s%s", risk_engine_reconciled(app->eng) ? "" : "unreconciled, ",
+    ofts_service_set_state(app->svc, "%s%s%s%s", risk_accounts_reconciled(app->ra) ? "" : "unreconciled, ",
                            name, active ? "" : ": ", active ? "" : acct->state_reason);
 }
 
@@ -186,23 +186,9 @@ s_on_order_snapshot(void *arg, const char *topic, Ofts__Envelope *env)
 {
     app_t *app = arg;
     (void) topic;
-    int64_t now = s_now(app);
-    switch (env->body_case) {
-    case OFTS__ENVELOPE__BODY_POSITION:
-        risk_engine_reconcile_position(app->eng, env->position, now);
-        break;
-    case OFTS__ENVELOPE__BODY_ORDER_UPDATE: //  a working order (or one that died meanwhile)
-        risk_engine_reconcile_order(app->eng, env->order_update, now);
-        break;
-    case OFTS__ENVELOPE__BODY_FILL:         //  a fill we missed while down
-        risk_engine_on_fill(app->eng, env->fill, now);
-        break;
-    case OFTS__ENVELOPE__BODY_ACCOUNT:      //  gateway-order's trading state
-        risk_engine_on_order_state(app->eng, env->account, now);
-        break;
-    default:
-        break;
-    }
+    //  Positions, working orders, missed fills and trading state, each to
+    //  the account it names (risk_accounts.h).
+    risk_accounts_reconcile_item(app->ra, env, s_now(app));
 }
 
 //  Apply what already waits in the SUB queue first: those fills then meet
@@ -220,23 +206,23 @@ s_reconcile(app_t *app)
 {
     uint64_t seq = 0, epoch = 0;
     s_drain(app);
-    risk_engine_reconcile_begin(app->eng);
+    risk_accounts_reconcile_begin(app->ra);
     if (ofts_ctl_snapshot_ex(app->order_ctl, "exec.", app->cfg.reconcile_timeout_ms, s_on_order_snapshot, app,
                              &seq, &epoch) == 0) {
         //  The floor holds for this life of gateway-order only: after its
         //  restart (new epoch, seq from 1) nothing new is mistaken for old.
         ofts_bus_set_floor_epoch(ofts_service_bus(app->svc), "gateway-order", seq, epoch);
         app->floor_clear_ns = ofts_clock_mono_ns() + FLOOR_HOLD_NS;
-        risk_engine_reconcile_end(app->eng, s_now(app));
+        risk_accounts_reconcile_end(app->ra, s_now(app));
         log_info("reconciled with gateway-order at %s (seq %llu)", app->order_ctl, (unsigned long long) seq);
         app->reconcile_due = false;
         app->next_reconcile_ns = app->cfg.reconcile_interval_ms > 0
             ? ofts_clock_mono_ns() + app->cfg.reconcile_interval_ms * OFTS_NS_PER_MS : INT64_MAX;
     }
     else {
-        risk_engine_reconcile_abort(app->eng);
+        risk_accounts_reconcile_abort(app->ra);
         log_warn("gateway-order snapshot from %s failed: %s (retry in 5 s)", app->order_ctl,
-                 risk_engine_reconciled(app->eng) ? "keeping the last reconciled view"
+                 risk_accounts_reconciled(app->ra) ? "keeping the last reconciled view"
                                                   : "no new entries until it answers");
         app->next_reconcile_ns = ofts_clock_mono_ns() + RECONCILE_RETRY_NS;
     }
@@ -495,11 +481,6 @@ main(int argc, char **argv)
     app.naccounts = risk_accounts_read(&app.cfg, accounts, app.accounts, RISK_MAX_ACCOUNTS, err, sizeof err);
     if (app.naccounts < 0)
         ofts_cfgsec_fail(sec, "accounts", "%s", err);
-    //  gateway-order's snapshot has no account yet: a reconcile would take
-    //  every account's positions for each one's (docs/accounts.md).
-    if (accounts && app.cfg.require_reconcile)
-        ofts_cfgsec_fail(sec, "accounts", "several accounts need risk.require_reconcile false (gateway-order "
-                         "does not report positions per account yet; docs/accounts.md)");
     const char *clock = ofts_cfgsec_string(sec, "clock", "wall");
     if (strcmp(clock, "market") == 0)
         app.market_clock = true;

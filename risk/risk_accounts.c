@@ -1,5 +1,6 @@
 /*  risk_accounts - see risk_accounts.h.                                   */
 #include "risk_accounts.h"
+#include "ofts_fs.h"
 #include "ofts_instrument.h"
 #include "ofts_log.h"
 #include <stdio.h>
@@ -11,17 +12,6 @@ struct _risk_accounts_t {
     risk_engine_t *engines[RISK_MAX_ACCOUNTS];
     int n;
 };
-
-//  "var/risk.sqlite" + "xfa-1" -> "var/risk-xfa-1.sqlite".
-static void
-s_journal_for(const char *base, const char *id, char *out, size_t size)
-{
-    const char *dot = strrchr(base, '.');
-    const char *slash = strrchr(base, '/');
-    if (!dot || (slash && dot < slash))
-        dot = base + strlen(base);
-    snprintf(out, size, "%.*s-%s%s", (int) (dot - base), base, id, dot);
-}
 
 static int64_t
 s_dollars(json_t *obj, const char *key, int64_t def_cents)
@@ -102,7 +92,7 @@ s_read_one(const risk_config_t *base, json_t *one, risk_account_config_t *a, cha
     if (journal)
         snprintf(a->cfg.journal, sizeof a->cfg.journal, "%s", journal);
     else
-        s_journal_for(base->journal, id, a->cfg.journal, sizeof a->cfg.journal);
+        ofts_path_with_tag(base->journal, id, a->cfg.journal, sizeof a->cfg.journal);
     size_t i;
     json_array_foreach(json_object_get(one, "symbols"), i, v) {
         const char *sym = json_string_value(v);
@@ -254,36 +244,83 @@ s_owner(risk_accounts_t *self, const char *coid)
     return NULL;
 }
 
-static void
-s_route(risk_accounts_t *self, const Ofts__Envelope *env, const char *coid, const char *account, int64_t now)
+//  The engine a message from gateway-order is for. gateway-order names the
+//  account on every fill, order update and position (order_accounts.h):
+//  that account's, even for ids risk did not make (its flattens "FL-...").
+//  Unnamed (a gateway-order serving one account): the engine that made the
+//  client order id; a position (no such id) only when there is one account.
+static const char *
+s_kind(const Ofts__Envelope *env)
 {
-    risk_engine_t *e = account && *account ? risk_accounts_find(self, account) : s_owner(self, coid);
-    if (e)
-        risk_engine_on_envelope(e, env, now);
-    else
-        log_warn("%s for %s: no account of ours owns it; ignored", env->body_case == OFTS__ENVELOPE__BODY_FILL
-                 ? "fill" : "order update", coid ? coid : "?");
+    return env->body_case == OFTS__ENVELOPE__BODY_FILL ? "fill"
+         : env->body_case == OFTS__ENVELOPE__BODY_POSITION ? "position" : "order update";
+}
+
+static risk_engine_t *
+s_engine_for(risk_accounts_t *self, const Ofts__Envelope *env)
+{
+    const char *account = NULL, *coid = NULL;
+    switch (env->body_case) {
+    case OFTS__ENVELOPE__BODY_FILL:
+        account = env->fill->account;
+        coid = env->fill->client_order_id;
+        break;
+    case OFTS__ENVELOPE__BODY_ORDER_UPDATE:
+        account = env->order_update->account;
+        coid = env->order_update->client_order_id;
+        break;
+    case OFTS__ENVELOPE__BODY_POSITION:
+        account = env->position->account;
+        break;
+    default:
+        return NULL;
+    }
+    if (account && *account) {
+        risk_engine_t *e = risk_accounts_find(self, account);
+        if (!e)
+            log_warn("%s for account '%s': not one of ours; ignored", s_kind(env), account);
+        return e;
+    }
+    if (coid && *coid) {
+        risk_engine_t *e = s_owner(self, coid);
+        if (!e)
+            log_warn("%s for %s: no account of ours owns it; ignored", s_kind(env), coid);
+        return e;
+    }
+    return self->n == 1 ? self->engines[0] : NULL;
+}
+
+//  gateway-order's trading state: the account it names, else (a gateway
+//  serving one account, named after its broker) every account.
+static void
+s_order_state(risk_accounts_t *self, const Ofts__Envelope *env, int64_t now, bool reconcile)
+{
+    risk_engine_t *e = self->n > 1 ? risk_accounts_find(self, env->account->account_id) : NULL;
+    for (int i = 0; i < self->n; i++)
+        if (!e || e == self->engines[i]) {
+            if (reconcile)
+                risk_engine_on_order_state(self->engines[i], env->account, now);
+            else
+                risk_engine_on_envelope(self->engines[i], env, now);
+        }
 }
 
 void
 risk_accounts_on_envelope(risk_accounts_t *self, const Ofts__Envelope *env, int64_t now)
 {
+    risk_engine_t *e;
     switch (env->body_case) {
     case OFTS__ENVELOPE__BODY_SIGNAL:
         risk_accounts_on_signal(self, env->signal, now);
         break;
     case OFTS__ENVELOPE__BODY_FILL:
-        s_route(self, env, env->fill->client_order_id, NULL, now);
-        break;
     case OFTS__ENVELOPE__BODY_ORDER_UPDATE:
-        s_route(self, env, env->order_update->client_order_id, NULL, now);
-        break;
     case OFTS__ENVELOPE__BODY_POSITION:
-        //  gateway-order's positions are per contract, not yet per account
-        //  (docs/accounts.md): with several accounts each engine keeps the
-        //  position its own fills made.
-        if (self->n == 1)
-            risk_engine_on_envelope(self->engines[0], env, now);
+        if ((e = s_engine_for(self, env)))
+            risk_engine_on_envelope(e, env, now);
+        break;
+    case OFTS__ENVELOPE__BODY_ACCOUNT:
+        s_order_state(self, env, now, false);
         break;
     case OFTS__ENVELOPE__BODY_COMMAND:
         risk_accounts_on_command(self, env->command, now);
@@ -309,6 +346,61 @@ risk_accounts_on_command(risk_accounts_t *self, const Ofts__Command *cmd, int64_
     for (int i = 0; i < self->n; i++)
         risk_engine_on_command(self->engines[i], cmd, now);
     return 0;
+}
+
+void
+risk_accounts_reconcile_begin(risk_accounts_t *self)
+{
+    for (int i = 0; i < self->n; i++)
+        risk_engine_reconcile_begin(self->engines[i]);
+}
+
+void
+risk_accounts_reconcile_item(risk_accounts_t *self, const Ofts__Envelope *env, int64_t now)
+{
+    if (env->body_case == OFTS__ENVELOPE__BODY_ACCOUNT) {
+        s_order_state(self, env, now, true);
+        return;
+    }
+    risk_engine_t *e = s_engine_for(self, env);
+    if (!e)
+        return;
+    switch (env->body_case) {
+    case OFTS__ENVELOPE__BODY_POSITION:
+        risk_engine_reconcile_position(e, env->position, now);
+        break;
+    case OFTS__ENVELOPE__BODY_ORDER_UPDATE:     //  a working order (or one that died meanwhile)
+        risk_engine_reconcile_order(e, env->order_update, now);
+        break;
+    case OFTS__ENVELOPE__BODY_FILL:             //  a fill missed while down
+        risk_engine_on_fill(e, env->fill, now);
+        break;
+    default:
+        break;
+    }
+}
+
+void
+risk_accounts_reconcile_end(risk_accounts_t *self, int64_t now)
+{
+    for (int i = 0; i < self->n; i++)
+        risk_engine_reconcile_end(self->engines[i], now);
+}
+
+void
+risk_accounts_reconcile_abort(risk_accounts_t *self)
+{
+    for (int i = 0; i < self->n; i++)
+        risk_engine_reconcile_abort(self->engines[i]);
+}
+
+bool
+risk_accounts_reconciled(risk_accounts_t *self)
+{
+    for (int i = 0; i < self->n; i++)
+        if (!risk_engine_reconciled(self->engines[i]))
+            return false;
+    return true;
 }
 
 void

@@ -10,9 +10,13 @@
                          (client order id from signal id + account, its own
                          size and bracket); a refusal is that account's alone
       md, heartbeats  -> every account
-      fill, order update -> the account whose client order id it is (a
-                         message naming an account goes to that account)
+      fill, order update -> the account it names (gateway-order names it
+                         with risk.accounts); unnamed: the account whose
+                         client order id it is
       position        -> the account it names; unnamed only with one account
+      gateway-order's AccountState -> the account it names, else all
+      reconcile       -> gateway-order's snapshot, item by item, the same
+                         way: a reconcile per account
       command         -> the account it names, or all ("" = --all)
 
     Before each decision an engine asks for the other accounts' exposure in
@@ -59,5 +63,14 @@ void risk_accounts_on_signal(risk_accounts_t *self, const Ofts__Signal *sig, int
 //  0, or -1 when cmd names an account we do not have (refused, nothing done).
 int risk_accounts_on_command(risk_accounts_t *self, const Ofts__Command *cmd, int64_t now);
 void risk_accounts_tick(risk_accounts_t *self, int64_t now);
+//  Reconcile every account from gateway-order's snapshot (risk_engine.h):
+//  begin, each item (position, order update, fill, AccountState) routed as
+//  above, then end (an account the snapshot shows no position for is flat)
+//  or abort.
+void risk_accounts_reconcile_begin(risk_accounts_t *self);
+void risk_accounts_reconcile_item(risk_accounts_t *self, const Ofts__Envelope *env, int64_t now);
+void risk_accounts_reconcile_end(risk_accounts_t *self, int64_t now);
+void risk_accounts_reconcile_abort(risk_accounts_t *self);
+bool risk_accounts_reconciled(risk_accounts_t *self);
 
 #endif

@@ -124,15 +124,97 @@ s_signal(fx_t *f, const char *id, const char *symbol, const char *entry, const c
     risk_accounts_on_signal(f->ra, &s, now);
 }
 
+//  A fill as gateway-order publishes it: naming its account (account
+//  NULL: an unnamed one, routed by the owner of the client order id).
+static void
+s_fill_at(fx_t *f, const char *account, const char *id, const char *coid, const char *symbol, Ofts__Side side,
+          const char *price, uint32_t qty, Ofts__OrderRole role, int64_t now)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__Fill fl = risk_fx_fill(id, coid, symbol, side, price, qty, role);
+    if (account)
+        fl.account = (char *) account;
+    env.body_case = OFTS__ENVELOPE__BODY_FILL;
+    env.fill = &fl;
+    risk_accounts_on_envelope(f->ra, &env, now);
+}
+
 static void
 s_fill(fx_t *f, const char *id, const char *coid, const char *symbol, Ofts__Side side, const char *price,
        uint32_t qty, Ofts__OrderRole role, int64_t now)
 {
+    s_fill_at(f, NULL, id, coid, symbol, side, price, qty, role, now);
+}
+
+static Ofts__Envelope
+s_position_env(Ofts__Position *p, const char *account, const char *symbol, int32_t qty, const char *avg)
+{
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
-    Ofts__Fill fl = risk_fx_fill(id, coid, symbol, side, price, qty, role);
-    env.body_case = OFTS__ENVELOPE__BODY_FILL;
-    env.fill = &fl;
-    risk_accounts_on_envelope(f->ra, &env, now);
+    ofts__position__init(p);
+    p->account = (char *) account;
+    p->symbol = (char *) symbol;
+    p->quantity = qty;
+    p->avg_price = risk_fx_px(avg);
+    env.body_case = OFTS__ENVELOPE__BODY_POSITION;
+    env.position = p;
+    return env;
+}
+
+//  gateway-order's own orders (a kill's flatten "FL-GC-1") belong to no
+//  risk account by id: the account they name routes them. Before issue 19's
+//  gateway-order routing, such a fill was ignored and the account kept a
+//  position the broker had closed.
+static void
+t_named_fill_routed(void **state)
+{
+    fx_t *f = *state;
+    s_signal(f, "sig-1", "GC", "2350.0", "2345.0", "2360.0", f->t0);
+    s_fill_at(f, "TC-50K", "PF1", f->order[0].coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1,
+              OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + SEC);
+    s_fill_at(f, "TC-150K", "PF2", f->order[1].coid, "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 3,
+              OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + SEC);
+    s_fill_at(f, "TC-150K", "PF3", "FL-GC-1", "GC", OFTS__SIDE__SIDE_SELL, "2349.0", 3,
+              OFTS__ORDER_ROLE__ROLE_FLATTEN, f->t0 + 2 * SEC);
+    assert_int_equal(risk_engine_position(risk_accounts_find(f->ra, "TC-150K"), "GC"), 0);
+    assert_int_equal(risk_engine_position(risk_accounts_find(f->ra, "TC-50K"), "GC"), 1);
+    //  A fill naming an account we do not have goes nowhere.
+    s_fill_at(f, "XFA-9", "PF4", "FL-GC-1", "GC", OFTS__SIDE__SIDE_SELL, "2349.0", 1,
+              OFTS__ORDER_ROLE__ROLE_FLATTEN, f->t0 + 3 * SEC);
+    assert_int_equal(risk_engine_position(risk_accounts_find(f->ra, "TC-50K"), "GC"), 1);
+}
+
+//  Reconcile per account: each position in gateway-order's snapshot goes to
+//  the account it names; an account the snapshot shows flat is flat.
+static void
+t_reconcile_per_account(void **state)
+{
+    fx_t *f = *state;
+    Ofts__Position pa, pb;
+    risk_accounts_reconcile_begin(f->ra);
+    Ofts__Envelope ea = s_position_env(&pa, "TC-50K", "GC", 1, "2350.0");
+    Ofts__Envelope eb = s_position_env(&pb, "TC-150K", "GC", 3, "2351.0");
+    risk_accounts_reconcile_item(f->ra, &ea, f->t0);
+    risk_accounts_reconcile_item(f->ra, &eb, f->t0);
+    risk_accounts_reconcile_end(f->ra, f->t0);
+    assert_true(risk_accounts_reconciled(f->ra));
+    risk_engine_t *a = risk_accounts_find(f->ra, "TC-50K"), *b = risk_accounts_find(f->ra, "TC-150K");
+    assert_int_equal(risk_engine_position(a, "GC"), 1);
+    assert_int_equal(risk_engine_position(b, "GC"), 3);
+    //  Next snapshot: TC-150K was stopped out while risk was away.
+    risk_accounts_reconcile_begin(f->ra);
+    risk_accounts_reconcile_item(f->ra, &ea, f->t0 + MIN);
+    risk_accounts_reconcile_end(f->ra, f->t0 + MIN);
+    assert_int_equal(risk_engine_position(a, "GC"), 1);
+    assert_int_equal(risk_engine_position(b, "GC"), 0);
+    //  An unnamed position (a gateway-order without the list) is nobody's
+    //  with several accounts.
+    Ofts__Envelope en = s_position_env(&pb, "", "GC", -2, "2351.0");
+    risk_accounts_reconcile_begin(f->ra);
+    risk_accounts_reconcile_item(f->ra, &ea, f->t0 + 2 * MIN);
+    risk_accounts_reconcile_item(f->ra, &en, f->t0 + 2 * MIN);
+    risk_accounts_reconcile_end(f->ra, f->t0 + 2 * MIN);
+    assert_int_equal(risk_engine_position(a, "GC"), 1);
+    assert_int_equal(risk_engine_position(b, "GC"), 0);
 }
 
 static void
@@ -302,6 +384,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(t_one_signal_two_orders, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_named_fill_routed, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_reconcile_per_account, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_loss_limit_halts_only_its_account, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_hedge_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_kill_one_account, s_setup, s_teardown),
