@@ -102,14 +102,18 @@ s_int(sqlite3 *db, const char *sql, const char *arg)
     return v;
 }
 
-//  risk's journal and gateway-order's store of a run in dir.
+//  risk's journal and gateway-order's store of a run in dir: of account
+//  (risk.accounts: one of each per account, "-<id>" before the extension),
+//  or of the only one (NULL).
 static void
-s_open_stores(const char *dir, sqlite3 **rj, sqlite3 **go)
+s_open_stores(const char *dir, const char *account, sqlite3 **rj, sqlite3 **go)
 {
-    char path[1024];
-    snprintf(path, sizeof path, "%s/var/risk.sqlite", dir);
+    char path[1024], tag[80] = "";
+    if (account)
+        snprintf(tag, sizeof tag, "-%s", account);
+    snprintf(path, sizeof path, "%s/var/risk%s.sqlite", dir, tag);
     *rj = s_open(path);
-    snprintf(path, sizeof path, "%s/var/gateway-order.db", dir);
+    snprintf(path, sizeof path, "%s/var/gateway-order%s.db", dir, tag);
     *go = s_open(path);
 }
 
@@ -297,17 +301,20 @@ s_check_fills_and_positions(sqlite3 *rj, sqlite3 *go, broker_view_fn *view, void
 }
 
 //  Every UNPROTECTED line names a symbol that was then flattened (a
-//  flatten order exists for it) or ends flat.
+//  flatten order exists for it) or ends flat. With an account, that
+//  account's lines ("... in account <id>").
 static void
-s_check_unprotected(const char *log, sqlite3 *go, broker_view_fn *view, void *view_arg)
+s_check_unprotected(const char *log, const char *account, sqlite3 *go, broker_view_fn *view, void *view_arg)
 {
     FILE *f = fopen(log, "r");
     assert_non_null(f);
-    char line[8192];
+    char line[8192], mine[96] = "";
+    if (account)
+        snprintf(mine, sizeof mine, "in account %s", account);
     int n = 0;
     while (fgets(line, sizeof line, f)) {
         char *u = strstr(line, "UNPROTECTED ");
-        if (!u)
+        if (!u || (account && !strstr(line, mine)))
             continue;
         n++;
         char sym[16] = "";
@@ -476,20 +483,21 @@ s_chaos_config(char *buf, size_t size, const char *sim, const char *order_args, 
 //  The invariants after a run, on the stores in dir and the broker's view;
 //  more (may be NULL) checks the broker itself.
 static void
-s_chaos_checks(const char *dir, broker_view_fn *view, void *arg,
+s_chaos_checks(const char *dir, const char *account, broker_view_fn *view, void *arg,
                void (*more)(void *arg, sqlite3 *rj, sqlite3 *go))
 {
     char log[1024];
     snprintf(log, sizeof log, "%s/logs/orderflow_trading.log", dir);
     sqlite3 *rj, *go;
-    s_open_stores(dir, &rj, &go);
-    s_failures = 0;
+    s_open_stores(dir, account, &rj, &go);
+    if (account)
+        fprintf(stderr, "--- account %s\n", account);
     s_print_rejects(rj);
     s_check_orders(rj, go, log);
     if (more)
         more(arg, rj, go);
     s_check_fills_and_positions(rj, go, view, arg);
-    s_check_unprotected(log, go, view, arg);
+    s_check_unprotected(log, account, go, view, arg);
     fprintf(stderr, "restarts logged: %d\n", e2e_count_lines(log, "died (killed by signal 9"));
     sqlite3_close(rj);
     sqlite3_close(go);
@@ -526,23 +534,77 @@ s_chaos_verdict(char *dir, unsigned seed)
 }
 
 #ifndef OFTS_CHAOS_PROJECTX
-//  The paper broker's chaos.
+//  Fill ids (the de-dup key) are unique across the accounts: each account's
+//  paper broker tags its ids, so no fill is taken for another's.
 static void
-t_chaos(void **state)
+s_check_fill_ids_apart(const char *dir, const char *a, const char *b)
 {
-    (void) state;
+    sqlite3 *rj, *go;
+    s_open_stores(dir, a, &rj, &go);
+    char path[1024], attach[1200];
+    snprintf(path, sizeof path, "%s/var/gateway-order-%s.db", dir, b);
+    snprintf(attach, sizeof attach, "ATTACH DATABASE '%s' AS other", path);
+    CHECK(sqlite3_exec(go, attach, NULL, NULL, NULL) == SQLITE_OK, "cannot attach %s", path);
+    int64_t shared = s_int(go, "SELECT count(*) FROM fills f JOIN other.fills g ON f.fill_id = g.fill_id", NULL);
+    int64_t both = s_int(go, "SELECT count(*) FROM orders f JOIN other.orders g "
+                             "ON f.client_order_id = g.client_order_id AND f.role = 0 AND f.parent_id = ''", NULL);
+    int64_t na = s_int(rj, "SELECT count(*) FROM approvals", NULL);
+    fprintf(stderr, "fill ids in both accounts: %lld, entry ids in both: %lld, approvals of %s: %lld\n",
+            (long long) shared, (long long) both, a, (long long) na);
+    CHECK(shared == 0, "%lld fill ids in both accounts' stores", (long long) shared);
+    CHECK(na > 0, "account %s traded nothing: the run tests nothing", a);
+    CHECK(both == 0, "%lld entry client order ids placed in both accounts", (long long) both);
+    sqlite3_close(rj);
+    sqlite3_close(go);
+}
+
+//  The paper broker's chaos: risk_extra (risk keys), chaos_ms of extra
+//  kills; the invariants per account (naccounts 0: the only one).
+static void
+s_paper_chaos(const char *name, const char *risk_extra, int64_t chaos_ms, const char **accounts, int naccounts)
+{
     unsigned seed = s_seed();
-    char *dir = e2e_tempdir("chaos");
+    char *dir = e2e_tempdir(name);
     assert_non_null(dir);
     //  6 simulated minutes at 30x: 12 s per pass; a gateway-md kill starts the pass over.
     char *sim = e2e_sim_file(dir, "market.dbn.zst", 6, 11);
     assert_non_null(sim);
     char extra[4096];
-    s_chaos_config(extra, sizeof extra, sim, "", "", "{\"broker\":\"paper\",\"reconcile_ms\":1000}");
+    s_chaos_config(extra, sizeof extra, sim, "", risk_extra, "{\"broker\":\"paper\",\"reconcile_ms\":1000}");
     free(sim);
-    s_chaos_run(dir, extra, 22000, NULL, NULL);
-    s_chaos_checks(dir, s_paper_view, NULL, NULL);
+    s_chaos_run(dir, extra, chaos_ms, NULL, NULL);
+    s_failures = 0;
+    for (int i = 0; i < (naccounts ? naccounts : 1); i++)
+        s_chaos_checks(dir, naccounts ? accounts[i] : NULL, s_paper_view, NULL, NULL);
+    if (naccounts == 2)
+        s_check_fill_ids_apart(dir, accounts[0], accounts[1]);
     s_chaos_verdict(dir, seed);
+}
+
+static void
+t_chaos(void **state)
+{
+    (void) state;
+    s_paper_chaos("chaos", "", 22000, NULL, 0);
+}
+
+//  The same chaos with two accounts (issue 19): risk approves each signal
+//  for both (1 and 2 contracts), gateway-order places each on its own
+//  account's paper broker, and reconciles run per account with
+//  require_reconcile on. Per account: nothing lost or placed twice, fills
+//  = risk's, positions agree and are protected; across the accounts no id
+//  is shared.
+static void
+t_chaos_two_accounts(void **state)
+{
+    (void) state;
+    static const char *accounts[] = { "TC-50K", "XFA-150K" };
+    s_paper_chaos("chaos2",
+                  ",\"require_reconcile\":true,\"accounts\":["
+                  "{\"id\":\"TC-50K\",\"size\":50000,\"sizing\":\"fixed\",\"fixed_contracts\":1},"
+                  "{\"id\":\"XFA-150K\",\"type\":\"xfa\",\"size\":150000,\"sizing\":\"fixed\","
+                  "\"fixed_contracts\":2}]",
+                  12000, accounts, 2);
 }
 #endif
 
@@ -590,7 +652,7 @@ t_fast_replay_keeps_every_fill(void **state)
     s_run_replay(dir, sim, 1, "");
     free(sim);
     sqlite3 *rj, *go;
-    s_open_stores(dir, &rj, &go);
+    s_open_stores(dir, NULL, &rj, &go);
     s_failures = 0;
     int64_t fills = s_int(go, "SELECT count(*) FROM fills", NULL);
     int64_t days = s_int(go, "SELECT count(DISTINCT ts_ns / 86400000000000) FROM fills", NULL);
@@ -792,7 +854,8 @@ t_chaos_projectx(void **state)
     pxp->state = mock_admin(&pxp->mock, "/mock/state", NULL);
     assert_non_null(pxp->state);
     mock_stop(&pxp->mock);
-    s_chaos_checks(dir, s_px_view, pxp, s_px_check_broker);
+    s_failures = 0;
+    s_chaos_checks(dir, NULL, s_px_view, pxp, s_px_check_broker);
     s_px_cleanup();
     s_chaos_verdict(dir, seed);
 }
@@ -815,6 +878,7 @@ main(int argc, char **argv)
 #else
         cmocka_unit_test_teardown(t_fast_replay_keeps_every_fill, s_teardown),
         cmocka_unit_test_teardown(t_chaos, s_teardown),
+        cmocka_unit_test_teardown(t_chaos_two_accounts, s_teardown),
 #endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
