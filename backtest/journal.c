@@ -29,7 +29,7 @@ typedef struct {
     s_open_t open[MAX_OPEN];
     size_t nopen;
     FILE *out;
-    size_t rows;
+    journal_totals_t totals;
 } s_ctx_t;
 
 static s_open_t *
@@ -113,7 +113,8 @@ s_fill(s_ctx_t *c, sqlite3_stmt *st)
     o->t.pnl_cents = (in ? ofts_instrument_pnl_cents(in, o->t.entry_px, price, before) : 0) - o->t.fees_cents;
     snprintf(o->t.exit_role, sizeof o->t.exit_role, "%s", ofts_msg_role_name((Ofts__OrderRole) role));
     research_trades_row(c->out, &o->t);
-    c->rows++;
+    c->totals.rows++;
+    c->totals.net_cents += o->t.pnl_cents;
 }
 
 static sqlite3 *
@@ -129,7 +130,8 @@ s_open_db(const char *path, char *err, size_t errlen)
 }
 
 int
-journal_export(const char *store_path, const char *risk_path, FILE *out, size_t *rows, char *err, size_t errlen)
+journal_export(const char *store_path, const char *risk_path, FILE *out, journal_totals_t *totals, char *err,
+               size_t errlen)
 {
     s_ctx_t c;
     memset(&c, 0, sizeof c);
@@ -163,7 +165,9 @@ journal_export(const char *store_path, const char *risk_path, FILE *out, size_t 
             snprintf(c.open[i].t.exit_role, sizeof c.open[i].t.exit_role, "OPEN");
             c.open[i].t.pnl_cents = -c.open[i].t.fees_cents;
             research_trades_row(out, &c.open[i].t);
-            c.rows++;
+            c.totals.rows++;
+            c.totals.open++;
+            c.totals.net_cents += c.open[i].t.pnl_cents;
         }
     sqlite3_close(c.store);
     sqlite3_close(c.risk);
@@ -171,7 +175,7 @@ journal_export(const char *store_path, const char *risk_path, FILE *out, size_t 
         snprintf(err, errlen, "%s: read failed", store_path);
         return -1;
     }
-    if (rows)
-        *rows = c.rows;
+    if (totals)
+        *totals = c.totals;
     return 0;
 }

@@ -8,10 +8,17 @@
 
 #define JOURNAL_UNKNOWN RESEARCH_UNKNOWN
 
+//  What an export wrote: rows (round trips, open ones included), how many
+//  are still open, and the net P&L of the rows (open ones: their fees).
+typedef struct {
+    size_t rows, open;
+    int64_t net_cents;
+} journal_totals_t;
+
 //  store_path: gateway-order's SQLite store; risk_path (may be NULL):
-//  risk's journal, for the signals' reasons and confidence. Rows written
-//  -> *rows. -1 with err when a file cannot be read.
-int journal_export(const char *store_path, const char *risk_path, FILE *out, size_t *rows, char *err,
+//  risk's journal, for the signals' reasons and confidence. What was
+//  written -> *totals (may be NULL). -1 with err when a file cannot be read.
+int journal_export(const char *store_path, const char *risk_path, FILE *out, journal_totals_t *totals, char *err,
                    size_t errlen);
 
 #endif

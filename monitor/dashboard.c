@@ -9,6 +9,23 @@
 
 #define MAX_SYMBOLS 16
 #define MAX_SOURCES 16
+#define MAX_ACCOUNTS 8              //  risk.accounts (docs/accounts.md)
+
+//  One account's position in a symbol (several accounts: each its own).
+typedef struct {
+    char account[48];
+    int32_t qty;
+    int64_t avg_price, realized_cents, unrealized_cents;
+    bool protected_;
+} acct_pos_t;
+
+//  An account as risk last described it (risk.account.).
+typedef struct {
+    char id[48];
+    int64_t balance_cents, day_pnl_cents, unrealized_cents, floor_cents, daily_limit_cents;
+    int state;
+    char state_reason[96];
+} acct_row_t;
 
 typedef struct {
     char symbol[16];
@@ -29,6 +46,8 @@ typedef struct {
     bool protected_;
     uint64_t trades, signals, fills, rejects;
     char last_reject[96];
+    acct_pos_t acc[MAX_ACCOUNTS];       //  per account; the fields above: their sum
+    int nacc;
 } sym_row_t;
 
 typedef struct {
@@ -39,6 +58,7 @@ typedef struct {
 //  A bracket leg or entry still at the broker, from exec.order.*.
 typedef struct {
     char coid[64];
+    char account[48];               //  ids are unique per account only (FL-GC-1)
     char symbol[16];
     Ofts__OrderRole role;
     Ofts__Side side;
@@ -63,6 +83,8 @@ struct _dashboard_t {
     int64_t market_ns;              //  newest market-data event time seen
     order_row_t orders[MAX_ORDERS];
     int norders;
+    acct_row_t accts[MAX_ACCOUNTS];     //  risk's accounts, when it has several
+    int naccts;
     int cols, lines;                //  the terminal: 80x24 unless told
     char hint[160];
 };
@@ -94,8 +116,10 @@ dashboard_set_hint(dashboard_t *self, const char *hint)
 static void
 s_on_order(dashboard_t *self, const Ofts__OrderUpdate *o)
 {
+    const char *account = o->account ? o->account : "";
     int i = 0;
-    while (i < self->norders && strcmp(self->orders[i].coid, o->client_order_id ? o->client_order_id : "") != 0)
+    while (i < self->norders && (strcmp(self->orders[i].coid, o->client_order_id ? o->client_order_id : "") != 0
+                                 || strcmp(self->orders[i].account, account) != 0))
         i++;
     bool working = o->status == OFTS__ORDER_STATUS__STATUS_PENDING || o->status == OFTS__ORDER_STATUS__STATUS_WORKING
                 || o->status == OFTS__ORDER_STATUS__STATUS_PARTIAL || o->status == OFTS__ORDER_STATUS__STATUS_UNKNOWN;
@@ -111,6 +135,7 @@ s_on_order(dashboard_t *self, const Ofts__OrderUpdate *o)
     }
     order_row_t *r = &self->orders[i];
     snprintf(r->coid, sizeof r->coid, "%s", o->client_order_id ? o->client_order_id : "");
+    snprintf(r->account, sizeof r->account, "%s", account);
     snprintf(r->symbol, sizeof r->symbol, "%s", o->symbol ? o->symbol : "");
     r->role = o->role;
     r->side = o->side;
@@ -159,10 +184,68 @@ dashboard_on_gap(dashboard_t *self, const char *source, uint64_t missing)
     }
 }
 
+//  A position names its account (several accounts: gateway-order per
+//  account); the row shows the sum over the accounts, protected only when
+//  every account's part is.
+static void
+s_on_position(sym_row_t *row, const Ofts__Position *p)
+{
+    const char *account = p->account ? p->account : "";
+    int i = 0;
+    while (i < row->nacc && strcmp(row->acc[i].account, account) != 0)
+        i++;
+    if (i == row->nacc && row->nacc < MAX_ACCOUNTS)
+        row->nacc++;
+    if (i == MAX_ACCOUNTS)
+        return;
+    acct_pos_t *a = &row->acc[i];
+    snprintf(a->account, sizeof a->account, "%s", account);
+    a->qty = p->quantity;
+    a->avg_price = p->avg_price;
+    a->realized_cents = p->realized_pnl_cents;
+    a->unrealized_cents = p->unrealized_pnl_cents;
+    a->protected_ = p->protected_;
+    row->position = 0;
+    row->realized_cents = row->unrealized_cents = 0;
+    row->protected_ = true;
+    row->avg_price = 0;
+    for (int k = 0; k < row->nacc; k++) {
+        row->position += row->acc[k].qty;
+        row->realized_cents += row->acc[k].realized_cents;
+        row->unrealized_cents += row->acc[k].unrealized_cents;
+        if (row->acc[k].qty) {
+            row->protected_ = row->protected_ && row->acc[k].protected_;
+            row->avg_price = row->acc[k].avg_price;     //  the same fills, near enough: the last
+        }
+    }
+}
+
+//  risk's AccountState, one per account (account_id names it).
+static void
+s_on_account(dashboard_t *self, const Ofts__AccountState *a)
+{
+    const char *id = a->account_id ? a->account_id : "";
+    int i = 0;
+    while (i < self->naccts && strcmp(self->accts[i].id, id) != 0)
+        i++;
+    if (i == MAX_ACCOUNTS)
+        return;
+    if (i == self->naccts)
+        self->naccts++;
+    acct_row_t *r = &self->accts[i];
+    snprintf(r->id, sizeof r->id, "%s", id);
+    r->balance_cents = a->balance_cents;
+    r->day_pnl_cents = a->realized_pnl_cents;
+    r->unrealized_cents = a->unrealized_pnl_cents;
+    r->floor_cents = a->mll_floor_cents;
+    r->daily_limit_cents = a->daily_loss_limit_cents;
+    r->state = a->state;
+    snprintf(r->state_reason, sizeof r->state_reason, "%s", a->state_reason ? a->state_reason : "");
+}
+
 void
 dashboard_on_message(dashboard_t *self, const char *topic, const Ofts__Envelope *env, int64_t now_ns)
 {
-    (void) topic;
     self->messages++;
     sym_row_t *row = NULL;
     switch (env->body_case) {
@@ -221,15 +304,12 @@ dashboard_on_message(dashboard_t *self, const char *topic, const Ofts__Envelope 
             row->fills++;
         break;
     case OFTS__ENVELOPE__BODY_POSITION:
-        if ((row = s_row(self, env->position->symbol))) {
-            row->position = env->position->quantity;
-            row->avg_price = env->position->avg_price;
-            row->realized_cents = env->position->realized_pnl_cents;
-            row->unrealized_cents = env->position->unrealized_pnl_cents;
-            row->protected_ = env->position->protected_;
-        }
+        if ((row = s_row(self, env->position->symbol)))
+            s_on_position(row, env->position);
         break;
     case OFTS__ENVELOPE__BODY_ACCOUNT:
+        if (topic && strncmp(topic, "risk.", 5) == 0)
+            s_on_account(self, env->account);
         self->has_account = true;
         self->balance_cents = env->account->balance_cents;
         self->day_pnl_cents = env->account->realized_pnl_cents;
@@ -290,6 +370,44 @@ s_line(screen_t *sc, const char *fmt, ...)
 }
 
 
+//  Distances to the daily loss limit and to the trailing floor, open P&L
+//  counted ("off" when the rule is off).
+static void
+s_distances(const acct_row_t *r, char *dl, size_t dl_size, char *fl, size_t fl_size)
+{
+    snprintf(dl, dl_size, "off");
+    snprintf(fl, fl_size, "off");
+    if (r->daily_limit_cents > 0)
+        s_money(r->daily_limit_cents + r->day_pnl_cents + r->unrealized_cents, false, dl, dl_size);
+    if (r->floor_cents > 0)
+        s_money(r->balance_cents + r->unrealized_cents - r->floor_cents, false, fl, fl_size);
+}
+
+//  Several accounts: a line each (state, balance, day, open, distances to
+//  its own limits), then the total.
+static void
+s_render_accounts(dashboard_t *self, screen_t *sc)
+{
+    static const char *states[] = { "ACTIVE", "REDUCING", "HALTED" };
+    char a[32], b[32], c[32], dl[48], fl[48];
+    acct_row_t sum;
+    memset(&sum, 0, sizeof sum);
+    s_line(sc, "%-12s %-8s %12s %11s %9s %10s %10s", "ACCOUNT", "STATE", "BALANCE", "DAY", "OPEN", "TO DLL",
+           "TO FLOOR");
+    for (int i = 0; i < self->naccts; i++) {
+        const acct_row_t *r = &self->accts[i];
+        s_distances(r, dl, sizeof dl, fl, sizeof fl);
+        s_line(sc, "%-12.12s %-8s %12s %11s %9s %10s %10s", r->id,
+               r->state >= 0 && r->state <= 2 ? states[r->state] : "?", s_money(r->balance_cents, false, a, sizeof a),
+               s_money(r->day_pnl_cents, true, b, sizeof b), s_money(r->unrealized_cents, true, c, sizeof c), dl, fl);
+        sum.balance_cents += r->balance_cents;
+        sum.day_pnl_cents += r->day_pnl_cents;
+        sum.unrealized_cents += r->unrealized_cents;
+    }
+    s_line(sc, "%-12s %-8s %12s %11s %9s", "total", "", s_money(sum.balance_cents, false, a, sizeof a),
+           s_money(sum.day_pnl_cents, true, b, sizeof b), s_money(sum.unrealized_cents, true, c, sizeof c));
+}
+
 static void
 s_render_header(dashboard_t *self, screen_t *sc, int64_t now_ns)
 {
@@ -304,8 +422,15 @@ s_render_header(dashboard_t *self, screen_t *sc, int64_t now_ns)
     }
     ofts_ct_t wall;
     ofts_ct_from_utc(now_ns, &wall);
+    int state = self->state;
+    for (int i = 0; self->naccts > 1 && i < self->naccts; i++)
+        state = i == 0 || self->accts[i].state > state ? self->accts[i].state : state;   //  the worst
     s_line(sc, "ofts  %-38s now %02d:%02d:%02d CT  %s", mkt, wall.hour, wall.minute, wall.second,
-           self->has_account && self->state >= 0 && self->state <= 2 ? states[self->state] : "");
+           self->has_account && state >= 0 && state <= 2 ? states[state] : "");
+    if (self->naccts > 1) {
+        s_render_accounts(self, sc);
+        return;
+    }
     if (!self->has_account) {
         s_line(sc, "account: no word from risk yet");
         return;
@@ -315,11 +440,10 @@ s_render_header(dashboard_t *self, screen_t *sc, int64_t now_ns)
            s_money(self->day_pnl_cents, true, b, sizeof b), s_money(self->unrealized_cents, true, c, sizeof c),
            *self->state_reason && self->state ? "  " : "", self->state ? self->state_reason : "");
     //  How far the account is from each Topstep rule, with open P&L counted.
-    char dl[48] = "off", fl[48] = "off";
-    if (self->daily_limit_cents > 0)
-        s_money(self->daily_limit_cents + self->day_pnl_cents + self->unrealized_cents, false, dl, sizeof dl);
-    if (self->floor_cents > 0)
-        s_money(self->balance_cents + self->unrealized_cents - self->floor_cents, false, fl, sizeof fl);
+    char dl[48], fl[48];
+    acct_row_t one = { "", self->balance_cents, self->day_pnl_cents, self->unrealized_cents, self->floor_cents,
+                       self->daily_limit_cents, self->state, "" };
+    s_distances(&one, dl, sizeof dl, fl, sizeof fl);
     s_line(sc, "to daily loss limit %s   to trailing floor %s (floor %s)", dl, fl,
            self->floor_cents > 0 ? s_money(self->floor_cents, false, a, sizeof a) : "-");
 }

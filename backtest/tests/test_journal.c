@@ -15,7 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/wait.h>
 #include "e2e_util.h"
+#include "ofts_fs.h"
 #include "order_store.h"
 #include "research.h"
 #include "risk_journal.h"
@@ -62,14 +64,11 @@ s_fill(order_store_t *store, const char *fill_id, const char *order, const char 
     assert_int_equal(order_store_fill_add(store, &f), 1);     //  1: a new fill
 }
 
+//  The store and risk journal of the header's comment.
 static void
-t_export(void **state)
+s_stores_gc_nq(const char *db, const char *rj)
 {
-    (void) state;
-    char *dir = e2e_tempdir("journal"), db[1024], rj[1024], out[1024], err[256];
-    snprintf(db, sizeof db, "%s/gateway-order.db", dir);
-    snprintf(rj, sizeof rj, "%s/risk.sqlite", dir);
-    snprintf(out, sizeof out, "%s/journal.csv", dir);
+    char err[256];
     order_store_t *store = order_store_open(db, err, sizeof err);
     assert_non_null(store);
     const int BUY = 1, SELL = 2, ENTRY = 0, TARGET = 2;
@@ -93,6 +92,17 @@ t_export(void **state)
     req.reasons = "Strong buy imbalance: 0.72; Positive cumulative delta: 1,500";
     assert_int_equal(risk_journal_approval(journal, &req, T0, 20261201), 0);
     risk_journal_destroy(&journal);
+}
+
+static void
+t_export(void **state)
+{
+    (void) state;
+    char *dir = e2e_tempdir("journal"), db[1024], rj[1024], out[1024];
+    snprintf(db, sizeof db, "%s/gateway-order.db", dir);
+    snprintf(rj, sizeof rj, "%s/risk.sqlite", dir);
+    snprintf(out, sizeof out, "%s/journal.csv", dir);
+    s_stores_gc_nq(db, rj);
 
     char bin[1024];
     char *argv[] = { (char *) e2e_bin("ofts-journal", bin, sizeof bin), "export", "--db", db, "--risk-journal", rj,
@@ -121,11 +131,81 @@ t_export(void **state)
     free(dir);
 }
 
+//  Several accounts (issue 19): each account's store and journal (named
+//  "-<id>" as gateway-order and risk name them) to its own CSV, a line per
+//  account and the total. TC-50K: the fixture above (GC +$1,993.52, NQ
+//  open with $1.40 fees: net $1,992.12). XFA-150K: GC long 1 @ 2370.0
+//  stopped at 2365.0: 50 ticks x $10 = -$500.00, fees 2 x $1.62 ->
+//  -$503.24. Total $1,488.88.
+static void
+t_export_accounts(void **state)
+{
+    (void) state;
+    char *dir = e2e_tempdir("journal2"), path[1024], path2[1024], err[256], cmd[4096];
+    snprintf(path, sizeof path, "%s/var", dir);
+    assert_int_equal(ofts_mkdir_p(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/var/gateway-order-TC-50K.db", dir);
+    snprintf(path2, sizeof path2, "%s/var/risk-TC-50K.sqlite", dir);
+    s_stores_gc_nq(path, path2);
+    snprintf(path, sizeof path, "%s/var/gateway-order-XFA-150K.db", dir);
+    order_store_t *store = order_store_open(path, err, sizeof err);
+    assert_non_null(store);
+    s_order(store, "o3", "", "GC-3-1", "GC", "GCZ6", 0, 1, 1, 2365 * NS, 2380 * NS);
+    s_order(store, "o3-SL", "o3", "GC-3-1", "GC", "GCZ6", 1, 2, 1, 0, 0);
+    s_fill(store, "G1", "o3", "GC", "GCZ6", 0, 1, 2370 * NS, 1, 162, T0);
+    s_fill(store, "G2", "o3-SL", "GC", "GCZ6", 1, 2, 2365 * NS, 1, 162, T0 + 30 * NS);
+    order_store_destroy(&store);
+    snprintf(path, sizeof path, "%s/var/risk-XFA-150K.sqlite", dir);
+    risk_journal_t *journal = risk_journal_open(path, err, sizeof err);      //  no approvals: no reasons
+    assert_non_null(journal);
+    risk_journal_destroy(&journal);
+    char *cfg = e2e_write_config(dir, "{\"risk\":{\"accounts\":[{\"id\":\"TC-50K\"},{\"id\":\"XFA-150K\"}]}}");
+    char bin[1024];
+    e2e_bin("ofts-journal", bin, sizeof bin);
+    //  Without -o: refused (two CSVs cannot share stdout).
+    snprintf(cmd, sizeof cmd, "%s export --config %s --no-risk >/dev/null 2>&1", bin, cfg);
+    assert_int_equal(WEXITSTATUS(system(cmd)), 2);
+    snprintf(cmd, sizeof cmd, "%s export --config %s -o %s/j.csv > %s/summary.txt", bin, cfg, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/summary.txt", dir);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[1024], want[1024];
+    assert_non_null(fgets(line, sizeof line, f));
+    snprintf(want, sizeof want, "%-24s %4d round trips (1 open), net %+11.2f  %s/j-TC-50K.csv\n", "TC-50K", 2,
+             1992.12, dir);
+    assert_string_equal(line, want);
+    assert_non_null(fgets(line, sizeof line, f));
+    snprintf(want, sizeof want, "%-24s %4d round trips (0 open), net %+11.2f  %s/j-XFA-150K.csv\n", "XFA-150K", 1,
+             -503.24, dir);
+    assert_string_equal(line, want);
+    assert_non_null(fgets(line, sizeof line, f));
+    snprintf(want, sizeof want, "%-24s %4d round trips (1 open), net %+11.2f\n", "total", 3, 1488.88);
+    assert_string_equal(line, want);
+    fclose(f);
+    //  --account: that account's rows, to stdout.
+    snprintf(cmd, sizeof cmd, "%s export --config %s --account XFA-150K > %s/x.csv", bin, cfg, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/x.csv", dir);
+    f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));             //  header
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, "GC-3-1,GCZ6,GC,long,1,"));
+    assert_non_null(strstr(line, ",STOP,3.24,-500.00,-503.24,"));
+    assert_null(fgets(line, sizeof line, f));
+    fclose(f);
+    free(cfg);
+    e2e_rmtree(dir);
+    free(dir);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_export),
+        cmocka_unit_test(t_export_accounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

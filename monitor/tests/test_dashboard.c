@@ -88,6 +88,67 @@ s_feed(dashboard_t *d, Ofts__Envelope *env, const char *topic)
     dashboard_on_message(d, topic, env, 0);
 }
 
+static void
+s_account(dashboard_t *d, const char *id, int64_t balance, int64_t day, int64_t dll, int64_t floor, int state)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__AccountState a = OFTS__ACCOUNT_STATE__INIT;
+    a.account_id = (char *) id;
+    a.balance_cents = balance;
+    a.realized_pnl_cents = day;
+    a.daily_loss_limit_cents = dll;
+    a.mll_floor_cents = floor;
+    a.state = state;
+    env.body_case = OFTS__ENVELOPE__BODY_ACCOUNT;
+    env.account = &a;
+    s_feed(d, &env, "risk.account.");
+}
+
+static void
+s_position(dashboard_t *d, const char *account, int32_t qty, int64_t upnl, bool protected_)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__Position p = OFTS__POSITION__INIT;
+    p.symbol = "GC";
+    p.account = (char *) account;
+    p.quantity = qty;
+    p.avg_price = 2350200000000LL;
+    p.unrealized_pnl_cents = upnl;
+    p.protected_ = protected_;
+    env.body_case = OFTS__ENVELOPE__BODY_POSITION;
+    env.position = &p;
+    s_feed(d, &env, "exec.position.GC.");
+}
+
+//  Several accounts (issue 19): a line per account with its distances to
+//  its own limits, the total, the worst state in the header; a symbol's
+//  position is the sum of the accounts' (each position names its account),
+//  protected only when every part is.
+static void
+t_accounts(void **state)
+{
+    (void) state;
+    dashboard_t *d = dashboard_new(3 * SEC);
+    //  TC-50K: day +$587.34, DLL $1,000 -> $1,587.34 to go; floor $48,000 -> $2,587.34.
+    s_account(d, "TC-50K", 5058734, 58734, 100000, 4800000, OFTS__TRADING_STATE__STATE_ACTIVE);
+    //  XFA-150K: halted after -$3,000.00 (DLL $3,000: $0.00 left; floor $145,500: $1,500.00).
+    s_account(d, "XFA-150K", 14700000, -300000, 300000, 14550000, OFTS__TRADING_STATE__STATE_HALTED);
+    s_position(d, "TC-50K", 1, -1000, true);
+    s_position(d, "XFA-150K", 2, -2000, true);
+    char *text = s_render(d, 1 * SEC);
+    assert_non_null(strstr(text, "  HALTED\n"));
+    assert_non_null(strstr(text, "TC-50K       ACTIVE     $50,587.34    +$587.34     $0.00  $1,587.34  $2,587.34\n"));
+    assert_non_null(strstr(text, "XFA-150K     HALTED    $147,000.00  -$3,000.00     $0.00      $0.00  $1,500.00\n"));
+    assert_non_null(strstr(text, "total                  $197,587.34  -$2,412.66     $0.00\n"));
+    assert_non_null(strstr(text, "+3    2350.2     -$30.00\n"));
+    free(text);
+    s_position(d, "XFA-150K", 2, -2000, false);                 //  one part unprotected: the row says so
+    text = s_render(d, 2 * SEC);
+    assert_non_null(strstr(text, "-$30.00 !\n"));
+    free(text);
+    dashboard_destroy(&d);
+}
+
 //  A full day's screen at 80x24: 5 symbols with positions, both legs of
 //  three brackets, 5 services, long reasons. It must fit: at most 23 lines
 //  (the 24th stays empty so nothing scrolls), none longer than 80, and the
@@ -200,6 +261,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = { cmocka_unit_test(t_rows_account_and_health), cmocka_unit_test(t_fits_80x24),
-                                        cmocka_unit_test(t_hint_when_nothing_runs) };
+                                        cmocka_unit_test(t_hint_when_nothing_runs),
+                                        cmocka_unit_test(t_accounts) };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
