@@ -95,10 +95,20 @@ typedef struct {
 
 typedef struct {
     char symbol[16], contract[24], entry_order[64];
+    char account[48];                   //  several accounts: one row per account
     int32_t qty;
     int64_t avg, realized, unrealized;
     bool protected_;
 } wa_position_t;
+
+//  One of risk's accounts (risk.account., account_id), several accounts.
+#define WA_ACCOUNTS 8
+typedef struct {
+    char id[48];
+    int64_t balance, realized, unrealized, floor, daily_limit;
+    int state;
+    char reason[128];
+} wa_account_t;
 
 struct _web_agg_t {
     web_agg_config_t cfg;
@@ -117,6 +127,8 @@ struct _web_agg_t {
     int state;
     char state_reason[256], account_id[64];
     uint32_t open_positions, open_contracts;
+    wa_account_t accounts[WA_ACCOUNTS];
+    int naccounts;
     struct { char root[8]; web_thresholds_t t; } thresholds[WA_ROOTS];
     int nthresholds;
     struct { char source[48]; uint64_t missing, events; } gaps[WA_GAPS];
@@ -446,14 +458,16 @@ static void
 s_on_position(web_agg_t *self, const Ofts__Position *p)
 {
     wa_position_t *x = NULL;
+    const char *account = p->account ? p->account : "";
     for (int i = 0; i < self->npositions && !x; i++)
-        if (strcmp(self->positions[i].symbol, p->symbol) == 0)
+        if (strcmp(self->positions[i].symbol, p->symbol) == 0 && strcmp(self->positions[i].account, account) == 0)
             x = &self->positions[i];
     if (!x && self->npositions < WA_CONTRACTS)
         x = &self->positions[self->npositions++];
     if (!x)
         return;
     snprintf(x->symbol, sizeof x->symbol, "%s", p->symbol);
+    snprintf(x->account, sizeof x->account, "%s", account);
     snprintf(x->contract, sizeof x->contract, "%s", s_key(p->contract, p->symbol));
     snprintf(x->entry_order, sizeof x->entry_order, "%s", p->client_order_id);
     x->qty = p->quantity;
@@ -461,6 +475,29 @@ s_on_position(web_agg_t *self, const Ofts__Position *p)
     x->realized = p->realized_pnl_cents;
     x->unrealized = p->unrealized_pnl_cents;
     x->protected_ = p->protected_;
+}
+
+//  risk's accounts, each by its account_id (several accounts: the page
+//  shows each and the total).
+static void
+s_on_risk_account(web_agg_t *self, const Ofts__AccountState *a)
+{
+    int i = 0;
+    while (i < self->naccounts && strcmp(self->accounts[i].id, a->account_id) != 0)
+        i++;
+    if (i == WA_ACCOUNTS)
+        return;
+    if (i == self->naccounts)
+        self->naccounts++;
+    wa_account_t *x = &self->accounts[i];
+    snprintf(x->id, sizeof x->id, "%s", a->account_id);
+    x->balance = a->balance_cents;
+    x->realized = a->realized_pnl_cents;
+    x->unrealized = a->unrealized_pnl_cents;
+    x->floor = a->mll_floor_cents;
+    x->daily_limit = a->daily_loss_limit_cents;
+    x->state = a->state;
+    snprintf(x->reason, sizeof x->reason, "%s", a->state_reason);
 }
 
 static void
@@ -482,7 +519,6 @@ s_on_account(web_agg_t *self, const Ofts__AccountState *a)
 void
 web_agg_on_message(web_agg_t *self, const char *topic, const Ofts__Envelope *env, int64_t now_ns)
 {
-    (void) topic;
     int64_t t = env->header && env->header->ts_event ? env->header->ts_event : now_ns;
     //  The chart's clock is the market's (a replay runs in the past).
     bool md = env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_DEPTH
@@ -515,7 +551,11 @@ web_agg_on_message(web_agg_t *self, const char *topic, const Ofts__Envelope *env
     case OFTS__ENVELOPE__BODY_ORDER_UPDATE: s_on_order_update(self, env->order_update, t); break;
     case OFTS__ENVELOPE__BODY_FILL: s_on_fill(self, env->fill, t); break;
     case OFTS__ENVELOPE__BODY_POSITION: s_on_position(self, env->position); break;
-    case OFTS__ENVELOPE__BODY_ACCOUNT: s_on_account(self, env->account); break;
+    case OFTS__ENVELOPE__BODY_ACCOUNT:
+        if (topic && strncmp(topic, "risk.", 5) == 0)
+            s_on_risk_account(self, env->account);
+        s_on_account(self, env->account);
+        break;
     case OFTS__ENVELOPE__BODY_HEARTBEAT: break;
     default: return;
     }
@@ -740,7 +780,8 @@ s_positions_json(web_agg_t *self)
         if (p->qty == 0)
             stop = target = 0;
         json_array_append_new(
-            a, json_pack("{s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:I, s:I, s:b}", "symbol", p->symbol, "contract",
+            a, json_pack("{s:s, s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:I, s:I, s:b}", "symbol", p->symbol,
+                         "account", p->account, "contract",
                          p->contract, "decimals", s_decimals(p->contract), "qty", p->qty, "entry", s_px_json(p->qty ? p->avg : 0), "stop",
                          s_px_json(stop), "target", s_px_json(target), "realized", (json_int_t) p->realized,
                          "unrealized", (json_int_t) p->unrealized, "protected", p->protected_));
@@ -764,6 +805,25 @@ s_account_json(web_agg_t *self)
     if (self->cfg.daily_loss_cents > 0)
         json_object_set_new(o, "to_daily_limit", json_integer(self->cfg.daily_loss_cents + day));
     return o;
+}
+
+//  Each of risk's accounts with its distances to its own limits (the
+//  page lists them, and the total, when there are several).
+static json_t *
+s_accounts_json(web_agg_t *self)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < self->naccounts; i++) {
+        const wa_account_t *x = &self->accounts[i];
+        json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s}", "id", x->id, "balance", (json_int_t) x->balance,
+                              "realized", (json_int_t) x->realized, "unrealized", (json_int_t) x->unrealized,
+                              "to_floor", (json_int_t) (x->balance + x->unrealized - x->floor), "state",
+                              s_enum(&ofts__trading_state__descriptor, x->state), "reason", x->reason);
+        if (x->daily_limit > 0)
+            json_object_set_new(o, "to_daily_limit", json_integer(x->daily_limit + x->realized + x->unrealized));
+        json_array_append_new(a, o);
+    }
+    return a;
 }
 
 static json_t *
@@ -801,11 +861,12 @@ s_message(web_agg_t *self, const char *type, bool all, int64_t now_ns)
         if (all || c->dirty)
             json_object_set_new(contracts, c->contract, s_contract_json(self, c, all));
     }
-    return json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "type", type, "seq",
+    return json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "type", type, "seq",
                      (json_int_t) self->seq, "event_t", (json_int_t) (self->last_event_ns / 1000000),
                      "contracts", contracts, "signals", s_signals_json(self), "orders", s_orders_json(self),
                      "fills", s_fills_json(self), "positions", s_positions_json(self), "account",
-                     s_account_json(self), "health", s_health_json(self, now_ns), "gaps", s_gaps_json(self));
+                     s_account_json(self), "health", s_health_json(self, now_ns), "gaps", s_gaps_json(self),
+                     "accounts", s_accounts_json(self));
 }
 
 json_t *

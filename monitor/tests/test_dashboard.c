@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "account_fixture.h"
 #include "dashboard.h"
 
 #define SEC 1000000000LL
@@ -92,13 +93,8 @@ static void
 s_account(dashboard_t *d, const char *id, int64_t balance, int64_t day, int64_t dll, int64_t floor, int state)
 {
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
-    Ofts__AccountState a = OFTS__ACCOUNT_STATE__INIT;
-    a.account_id = (char *) id;
-    a.balance_cents = balance;
-    a.realized_pnl_cents = day;
-    a.daily_loss_limit_cents = dll;
-    a.mll_floor_cents = floor;
-    a.state = state;
+    Ofts__AccountState a;
+    account_fixture(&a, id, balance, day, dll, floor, state);
     env.body_case = OFTS__ENVELOPE__BODY_ACCOUNT;
     env.account = &a;
     s_feed(d, &env, "risk.account.");

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include "account_fixture.h"
 #include "web_agg.h"
 
 #define PX(points) ((int64_t) ((points) * 1e9 + 0.5))
@@ -223,6 +224,61 @@ test_signals_orders_position(void **state)
 }
 
 static void
+s_risk_account(web_agg_t *agg, const char *id, int64_t balance, int64_t day, int64_t dll, int64_t floor, int state)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__AccountState a;
+    account_fixture(&a, id, balance, day, dll, floor, state);
+    env.body_case = OFTS__ENVELOPE__BODY_ACCOUNT;
+    env.account = &a;
+    web_agg_on_message(agg, "risk.account.", &env, T0);
+}
+
+//  Several accounts (issue 19): each of risk's accounts with its distances
+//  to its own limits (gateway-order's AccountState of the same name does
+//  not overwrite it); a position row per account.
+static void
+test_accounts(void **state)
+{
+    (void) state;
+    web_agg_config_t cfg = { 0 };
+    web_agg_t *agg = web_agg_new(&cfg);
+    s_risk_account(agg, "TC-50K", 5058734, 58734, 100000, 4800000, OFTS__TRADING_STATE__STATE_ACTIVE);
+    s_risk_account(agg, "XFA-150K", 14700000, -300000, 300000, 14550000, OFTS__TRADING_STATE__STATE_HALTED);
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    Ofts__AccountState g = OFTS__ACCOUNT_STATE__INIT;
+    g.account_id = "TC-50K";                    //  gateway-order's: no balance
+    env.body_case = OFTS__ENVELOPE__BODY_ACCOUNT;
+    env.account = &g;
+    web_agg_on_message(agg, "exec.account.", &env, T0);
+    const char *accounts[2] = { "TC-50K", "XFA-150K" };
+    for (int i = 0; i < 2; i++) {
+        Ofts__Position p = OFTS__POSITION__INIT;
+        p.symbol = "GC"; p.contract = "GCZ6"; p.account = (char *) accounts[i]; p.quantity = i + 1;
+        env.body_case = OFTS__ENVELOPE__BODY_POSITION;
+        env.position = &p;
+        web_agg_on_message(agg, "exec.position.GC.", &env, T0);
+    }
+    json_t *snap = web_agg_snapshot(agg, T0);
+    json_t *list = json_object_get(snap, "accounts");
+    assert_int_equal(json_array_size(list), 2);
+    json_t *a = json_array_get(list, 0), *b = json_array_get(list, 1);
+    assert_string_equal(json_string_value(json_object_get(a, "id")), "TC-50K");
+    assert_int_equal(json_integer_value(json_object_get(a, "balance")), 5058734);
+    assert_int_equal(json_integer_value(json_object_get(a, "to_daily_limit")), 158734);
+    assert_int_equal(json_integer_value(json_object_get(a, "to_floor")), 258734);
+    assert_string_equal(json_string_value(json_object_get(b, "state")), "HALTED");
+    assert_int_equal(json_integer_value(json_object_get(b, "to_daily_limit")), 0);
+    assert_int_equal(json_integer_value(json_object_get(b, "to_floor")), 150000);
+    json_t *pos = json_object_get(snap, "positions");
+    assert_int_equal(json_array_size(pos), 2);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(pos, 1), "account")), "XFA-150K");
+    assert_int_equal(json_integer_value(json_object_get(json_array_get(pos, 1), "qty")), 2);
+    json_decref(snap);
+    web_agg_destroy(&agg);
+}
+
+static void
 test_gaps(void **state)
 {
     (void) state;
@@ -247,6 +303,7 @@ main(void)
         cmocka_unit_test(test_heatmap_columns),
         cmocka_unit_test(test_signals_orders_position),
         cmocka_unit_test(test_gaps),
+        cmocka_unit_test(test_accounts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -70,7 +70,19 @@ function renderHeader() {
   for (const b of el.children) b.className = b.dataset.c === S.cur ? 'on' : '';
   const a = S.p.account;
   const st = $('risk-state');
-  if (a) {
+  const accts = S.p.accounts || [];
+  if (accts.length > 1) {
+    // Several accounts (docs/accounts.md): each with its own limits, then the total.
+    const worst = ['HALTED', 'REDUCING', 'ACTIVE'].find((s) => accts.some((x) => x.state === s));
+    st.textContent = worst; st.className = 'state ' + worst;
+    $('risk-reason').textContent = accts.filter((x) => x.reason).map((x) => `${x.id}: ${x.reason}`).join(' · ');
+    const sum = (k) => accts.reduce((t, x) => t + x[k], 0);
+    $('account').innerHTML = accts.map((x) => `${esc(x.id)} <b class="state ${x.state}">${x.state}</b> ` +
+      `${usd(x.balance)} day ${usd(x.realized + x.unrealized)}` +
+      (x.to_daily_limit != null ? ` to daily limit ${usd(x.to_daily_limit)}` : '') +
+      ` to floor ${usd(x.to_floor)}`).join(' · ') +
+      ` · total ${usd(sum('balance'))} day ${usd(sum('realized') + sum('unrealized'))}`;
+  } else if (a) {
     st.textContent = a.state; st.className = 'state ' + a.state;
     $('risk-reason').textContent = a.reason || '';
     $('account').innerHTML = `balance ${usd(a.balance)} · day P&amp;L ${usd(a.realized + a.unrealized)}` +
@@ -82,7 +94,8 @@ function renderHeader() {
 function renderPosition() {
   const rows = S.p.positions.filter((p) => p.qty !== 0);
   $('position').innerHTML = rows.length ? rows.map((p) =>
-    `<div class="${p.qty > 0 ? 'BUY' : 'SELL'}">${esc(p.contract)} ${p.qty > 0 ? 'LONG' : 'SHORT'} ${Math.abs(p.qty)}` +
+    `<div class="${p.qty > 0 ? 'BUY' : 'SELL'}">${p.account ? esc(p.account) + ' ' : ''}${esc(p.contract)} ` +
+    `${p.qty > 0 ? 'LONG' : 'SHORT'} ${Math.abs(p.qty)}` +
     ` @ ${fmt(p.entry, p.decimals)} · stop ${fmt(p.stop, p.decimals)} · target ${fmt(p.target, p.decimals)}` +
     ` · ${p.protected ? 'protected' : '<b class="dead">UNPROTECTED</b>'} · unrealized ${usd(p.unrealized)}</div>`).join('')
     : 'flat' + S.p.positions.map((p) => ` · ${esc(p.symbol)} realized ${usd(p.realized)}`).join('');
