@@ -204,12 +204,28 @@ s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
 //  A change of trading state (risk's, or gateway-order's own: its store
 //  failed, a kill holds it) is news for the operator: one line when it
 //  changes, not one per message.
+//  Per publisher and account (risk.accounts: each account's state is its
+//  own; one slot for both alternated, a line per message).
+static int *
+s_last_state(bool gateway, const char *account)
+{
+    static struct { bool gateway; char account[48]; int state; } s_last[16];
+    static int s_n;
+    for (int i = 0; i < s_n; i++)
+        if (s_last[i].gateway == gateway && strcmp(s_last[i].account, account) == 0)
+            return &s_last[i].state;
+    int i = s_n < 16 ? s_n++ : 15;
+    s_last[i].gateway = gateway;
+    snprintf(s_last[i].account, sizeof s_last[i].account, "%s", account);
+    s_last[i].state = -1;
+    return &s_last[i].state;
+}
+
 static void
 s_log_account(const char *topic, const Ofts__AccountState *a)
 {
-    static int s_last[2] = { -1, -1 };
     bool gateway = strncmp(topic, "exec.", 5) == 0;
-    int *last = &s_last[gateway];
+    int *last = s_last_state(gateway, a->account_id ? a->account_id : "");
     if ((int) a->state == *last)
         return;
     bool first = *last == -1;
