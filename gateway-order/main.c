@@ -396,7 +396,7 @@ s_on_broker_news(zloop_t *loop, zsock_t *sock, void *arg)
         zstr_free(&news);
     }
     s_begin(app);
-    order_manager_tick(app->om, ofts_clock_now_ns());
+    order_accounts_tick(app->oa, ofts_clock_now_ns());
     s_commit(app);
     s_state(app);
     return 0;
