@@ -254,9 +254,9 @@ s_lockstep_catch_up(ofts_service_t *svc)
 static void
 s_on_sync(ofts_service_t *svc, uint64_t mark, void *arg)
 {
-    uint64_t *relayed = arg;
-    ofts_service_lockstep_await(svc, "risk", *relayed);
-    *relayed = mark;
+    (void) mark;
+    (void) arg;
+    s_lockstep_catch_up(svc);
 }
 
 static int
@@ -270,8 +270,7 @@ s_lockstep(ofts_service_t *svc, const settings_t *set)
         return -1;
     }
     static const char *const upstream[] = { "gateway-md" };
-    static uint64_t relayed;
-    ofts_service_on_sync(svc, s_on_sync, &relayed);
+    ofts_service_on_sync(svc, s_on_sync, NULL);
     return ofts_service_lockstep(svc, upstream, 1, true) || ofts_service_lockstep_watch(svc, "risk");
 }
 

@@ -65,6 +65,7 @@ struct _ofts_service_t {
     char **argv;
     bool lockstep_on;               //  bus.lockstep
     ofts_lockstep_t *lockstep;      //  set by ofts_service_lockstep()
+    uint64_t relayed;               //  the last mark done here (relayed, or the origin's)
     bool relay;
     ofts_service_sync_fn *sync_fn;
     void *sync_arg;
@@ -375,8 +376,11 @@ s_on_mark(ofts_service_t *self, const char *publisher, uint64_t mark)
     uint64_t done = ofts_lockstep_on_mark(self->lockstep, publisher, mark);
     if (!done)
         return;
+    //  on_sync still sees the mark before this one as ours: what it
+    //  waits for belongs to that one.
     if (self->sync_fn)
         self->sync_fn(self, done, self->sync_arg);
+    self->relayed = done;
     if (self->relay)
         ofts_service_publish_mark(self, done);
 }
@@ -416,8 +420,8 @@ ofts_service_lockstep_await(ofts_service_t *self, const char *publisher, uint64_
         //  lost: say it again now and then (a repeat is harmless).
         if (now - resent >= 200 * OFTS_NS_PER_MS) {
             resent = now;
-            if (self->relay && ofts_lockstep_complete(self->lockstep))
-                ofts_service_publish_mark(self, ofts_lockstep_complete(self->lockstep));
+            if (self->relay && self->relayed)
+                ofts_service_publish_mark(self, self->relayed);
         }
         s_take(self, publisher, 200);
     }
@@ -427,7 +431,7 @@ ofts_service_lockstep_await(ofts_service_t *self, const char *publisher, uint64_
 uint64_t
 ofts_service_lockstep_mark(ofts_service_t *self)
 {
-    return self->lockstep ? ofts_lockstep_complete(self->lockstep) : 0;
+    return self->relayed;
 }
 
 //  Hand up to max queued messages of one publisher's socket to msg_fn.

@@ -101,7 +101,8 @@ int ofts_service_lockstep_watch(ofts_service_t *self, const char *publisher);
 //  for that market time comes before what we do next. True at once
 //  without lockstep.
 bool ofts_service_lockstep_await(ofts_service_t *self, const char *publisher, uint64_t mark);
-//  The last mark this service relayed (0: none, or no lockstep).
+//  The last mark this service relayed (0: none, or no lockstep); inside
+//  on_sync still the one before the mark it is called with.
 uint64_t ofts_service_lockstep_mark(ofts_service_t *self);
 
 //  Run until SIGINT/SIGTERM or ofts_service_stop(). 0 on a clean stop.
