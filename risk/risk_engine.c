@@ -131,6 +131,25 @@ s_slot(risk_engine_t *self, const char *symbol)
     return NULL;
 }
 
+//  The month with the least recent volume that is neither the lead nor the
+//  position's: the one a new month may replace. Evicting by place instead
+//  (the first such month) throws away the next contract's volume whenever
+//  a thin month prints, and a parent-symbol feed (GC.FUT) has a dozen thin
+//  months: the roll would then wait for the volume to be learnt again.
+static risk_month_t *
+s_quietest_month(risk_slot_t *sl)
+{
+    risk_month_t *q = NULL;
+    for (size_t i = 0; i < sl->nmonths; i++) {
+        risk_month_t *c = &sl->months[i];
+        if ((sl->has_lead && strcmp(c->contract, sl->lead) == 0) || strcmp(c->contract, sl->contract) == 0)
+            continue;
+        if (!q || c->volume < q->volume)
+            q = c;
+    }
+    return q;
+}
+
 //  The month entry of contract (NULL = ""), or NULL. With create, a new
 //  month takes a free place or the quietest one that is neither the lead
 //  nor the position's.
@@ -144,14 +163,7 @@ s_month(risk_slot_t *sl, const char *contract, bool create)
             return &sl->months[i];
     if (!create || strlen(contract) >= sizeof sl->months[0].contract)
         return NULL;
-    risk_month_t *m = sl->nmonths < MAX_MONTHS ? &sl->months[sl->nmonths++] : NULL;
-    for (size_t i = 0; !m && i < sl->nmonths; i++) {
-        risk_month_t *c = &sl->months[i];
-        if ((sl->has_lead && strcmp(c->contract, sl->lead) == 0) || strcmp(c->contract, sl->contract) == 0)
-            continue;
-        if (!m || c->volume < m->volume)
-            m = c;
-    }
+    risk_month_t *m = sl->nmonths < MAX_MONTHS ? &sl->months[sl->nmonths++] : s_quietest_month(sl);
     if (!m)
         return NULL;
     memset(m, 0, sizeof *m);

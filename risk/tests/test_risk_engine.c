@@ -907,7 +907,8 @@ s_memo_print(risk_engine_t *eng, risk_market_memo_t *memo, const char *symbol, c
         risk_engine_on_trade(eng, &t, now);
 }
 
-//  Seven months of GC through six places: the seventh takes GCG7's place.
+//  Seven months of GC through six places: the seventh takes GCG7's place
+//  (each thin month printed one lot; GCG7's weight is the oldest).
 //  GCG7's memo still names that place; its next trades must make a new
 //  GCG7 month, never add to GCX7 - so when GCG7
 //  takes the volume lead, the traded contract is GCG7 (by name the same).
@@ -941,10 +942,10 @@ t_memo_follows_a_month_that_moved(void **state)
             s_memo_print(eng, m ? &m[1] : NULL, "GC", "GCG7", p, 20, t + (100 + i) * MS);
         assert_string_equal(risk_engine_traded_contract(eng, "GC"), "GCG7");
     }
-    //  GCX7 took GCG7's place (the first month that is not the lead), then
-    //  the new GCG7 took it back from GCX7: same place, another gen.
+    //  GCX7 took GCG7's place (the quietest: one lot, printed first), then
+    //  the new GCG7 took the next quietest's, GCJ7's: another place and gen.
     assert_int_equal(memo[6].month, 1);
-    assert_int_equal(memo[1].month, 1);
+    assert_int_equal(memo[1].month, 2);
     assert_int_not_equal(memo[1].gen, first_gen);
     //  A symbol risk does not know is remembered as such; a bad price
     //  looks nothing up (by name it would make no month either).
@@ -953,6 +954,34 @@ t_memo_follows_a_month_that_moved(void **state)
     s_memo_print(f->eng, &bad, "GC", "GCF7", "0", 1, t + SEC);
     assert_int_equal(bad.slot, 0);
     risk_engine_destroy(&by_name);
+}
+
+//  A parent-symbol feed brings thin months that print a lot or two. A new
+//  month must replace the quietest one, never the next contract: GCG7 has
+//  learnt most of GCZ6's volume when GCX7 prints once; by hand (roll_trades
+//  50: each trade keeps 49/50 of every weight; margin 1.25) GCZ6 ~137 and
+//  GCG7 ~150 lots then, and four more GCG7 prints of 10 make GCG7 ~177
+//  against 1.25 x 126 = 158: it leads. Had GCX7 taken GCG7's place, GCG7
+//  would restart from 0 and hold ~39 after those four - no roll.
+static void
+t_thin_month_never_evicts_the_next(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.roll_trades = 50;
+    s_reconfigure(f);
+    static const char *thin[] = { "GCJ7", "GCM7", "GCQ7", "GCV7", "GCX7" };
+    int64_t t = f->t0;
+    const char *p = "2350.0";
+    for (int i = 0; i < 30; i++)
+        s_memo_print(f->eng, NULL, "GC", "GCZ6", p, 10, t += MS);
+    for (int i = 0; i < 20; i++)
+        s_memo_print(f->eng, NULL, "GC", "GCG7", p, 10, t += MS);
+    for (int c = 0; c < 5; c++)
+        s_memo_print(f->eng, NULL, "GC", thin[c], p, 1, t += MS);
+    assert_string_equal(risk_engine_traded_contract(f->eng, "GC"), "GCZ6");
+    for (int i = 0; i < 4; i++)
+        s_memo_print(f->eng, NULL, "GC", "GCG7", p, 10, t += MS);
+    assert_string_equal(risk_engine_traded_contract(f->eng, "GC"), "GCG7");
 }
 
 int
@@ -964,7 +993,7 @@ main(void)
         T(t_order_gateway_reducing),
         T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_quotes_refresh_staleness), T(t_bad_events),
         T(t_other_month_never_prices), T(t_roll), T(t_pinned_contract),
-        T(t_lead_survives_restart), T(t_memo_follows_a_month_that_moved),
+        T(t_lead_survives_restart), T(t_memo_follows_a_month_that_moved), T(t_thin_month_never_evicts_the_next),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
