@@ -76,17 +76,24 @@ struct _broker_projectx_t {
     pthread_mutex_t mx;
     snapshot_t *ready;                  //  newest poll, not yet applied
     int64_t since_ns;                   //  search window start (0: first poll)
-    bool poll_soon;                     //  the caller changed something: look
+    bool poll_soon;                     //  the caller changed something, or the hub rang: look
     bool hub_up, stop;
     broker_projectx_stats_t stats;
-    //  The I/O thread only: the user hub and the poll clock.
+    //  The I/O thread only: the poll clock.
     pthread_t io;
     bool io_started;
-    projectx_hubws_t *ws;               //  user hub transport (NULL: REST only)
-    projectx_userhub_t *hub;
-    bool doorbell;                      //  the hub rang since the last poll
+    bool retry;                         //  the last poll failed: ask again at the next slot
     int64_t last_poll_ms;
+    //  The hub thread only: the user hub (none without hub_url).
+    pthread_t hub_thread;
+    bool hub_started;
+    projectx_hubws_t *ws;
+    projectx_userhub_t *hub;
     char token[4096];
+    //  Several accounts of one login: the adapters of the other accounts,
+    //  whose events this one's hub also brings (broker_projectx_new_shared).
+    broker_projectx_t *peers[PROJECTX_USERHUB_MAX_ACCOUNTS];
+    size_t npeers;
 };
 
 //  ---------------------------------------------------------------------------
@@ -941,20 +948,65 @@ static const broker_ops_t s_ops = {
 };
 
 //  ---------------------------------------------------------------------------
-//  The I/O thread: the user hub and every REST read. The caller's thread
-//  never waits on either (issue #11 §4: with the hub serviced from poll(),
-//  every md message waited >= 1 ms).
+//  The I/O thread makes every REST read; the hub thread services the user
+//  hub. The caller's thread never waits on either (issue #11 §4: with the
+//  hub serviced from poll(), every md message waited >= 1 ms). They are two
+//  threads because a read may wait seconds for the login's request budget
+//  (shared by every account's poller, and places come first): the hub's
+//  handshake, pings and events must not wait with it.
 
 //  User hub: a doorbell for REST polls (see the header).
+//  The hub is the login's: its up/down is news for every account's adapter.
+//  up < 0: no change.
+static void
+s_ring_peers(broker_projectx_t *self, int up)
+{
+    for (size_t i = 0; i < self->npeers; i++) {
+        broker_projectx_t *peer = self->peers[i];
+        pthread_mutex_lock(&peer->mx);
+        peer->poll_soon = true;
+        if (up >= 0)
+            peer->hub_up = up;
+        pthread_mutex_unlock(&peer->mx);
+    }
+}
+
+//  The account an event is about; 0 when it names none (log-out: everyone's).
+static int64_t
+s_event_account(const projectx_event_t *event)
+{
+    switch (event->kind) {
+    case PROJECTX_EVENT_ACCOUNT: return event->u.account.id;
+    case PROJECTX_EVENT_ORDER: return event->u.order.account_id;
+    case PROJECTX_EVENT_POSITION: return event->u.position.account_id;
+    case PROJECTX_EVENT_TRADE: return event->u.trade.account_id;
+    default: return 0;
+    }
+}
+
+//  An event rings only the adapter of the account it names: each polls its
+//  own account, and every poll (3 reads) comes out of the login's one
+//  request budget - ringing all N for one account's fill would spend N x.
 static void
 s_hub_event(void *arg, const projectx_event_t *event)
 {
-    (void) event;
     broker_projectx_t *self = arg;
-    self->doorbell = true;
-    pthread_mutex_lock(&self->mx);
-    self->stats.hub_events++;
-    pthread_mutex_unlock(&self->mx);
+    int64_t account = s_event_account(event);
+    if (!account || account == projectx_account_id(self->client)) {
+        pthread_mutex_lock(&self->mx);
+        self->poll_soon = true;
+        self->stats.hub_events++;
+        pthread_mutex_unlock(&self->mx);
+    }
+    for (size_t i = 0; i < self->npeers; i++) {
+        broker_projectx_t *peer = self->peers[i];
+        if (account && account != projectx_account_id(peer->client))
+            continue;
+        pthread_mutex_lock(&peer->mx);
+        peer->poll_soon = true;
+        peer->stats.hub_events++;
+        pthread_mutex_unlock(&peer->mx);
+    }
 }
 
 static void
@@ -966,6 +1018,7 @@ s_hub_state(void *arg, bool up, const char *reason)
     self->hub_up = up;
     if (up && !was)
         self->stats.hub_ups++;
+    self->poll_soon = true;             //  no replay after a reconnect: look now
     pthread_mutex_unlock(&self->mx);
     if (up != was) {
         if (up)
@@ -974,7 +1027,7 @@ s_hub_state(void *arg, bool up, const char *reason)
             log_warn("projectx: user hub down (%s): REST poll every %d ms", reason ? reason : "?",
                      self->poll_ms);
     }
-    self->doorbell = true;              //  no replay after a reconnect: look now
+    s_ring_peers(self, up);
 }
 
 static const char *
@@ -1045,33 +1098,70 @@ s_poll_once(broker_projectx_t *self, int64_t since_ns)
     return complete;
 }
 
+//  Wait at most ~1 s of projectx time per turn (less at accelerated time).
+static int
+s_turn_ms(void)
+{
+    int turn_ms = (int) (1000.0 / projectx_time_scale());
+    return turn_ms < 1 ? 1 : turn_ms > 20 ? 20 : turn_ms;
+}
+
+static bool
+s_stopping(broker_projectx_t *self)
+{
+    pthread_mutex_lock(&self->mx);
+    bool stop = self->stop;
+    pthread_mutex_unlock(&self->mx);
+    return stop;
+}
+
+static void *
+s_hub_main(void *arg)
+{
+    broker_projectx_t *self = arg;
+    int turn_ms = s_turn_ms();
+    while (!s_stopping(self))
+        projectx_hubws_service(self->ws, turn_ms);
+    projectx_userhub_destroy(&self->hub);       //  sends the SignalR Close
+    projectx_hubws_attach(self->ws, NULL);
+    for (int i = 0; i < 3; i++)
+        projectx_hubws_service(self->ws, 5);    //  let the Close leave
+    projectx_hubws_destroy(&self->ws);
+    return NULL;
+}
+
+//  The user hub (hub_url set): its own thread. The login's one hub also
+//  subscribes the peers' accounts.
+static void
+s_hub_start(broker_projectx_t *self)
+{
+    self->ws = projectx_hubws_new();
+    projectx_hub_transport_t transport;
+    projectx_hubws_transport(self->ws, &transport);
+    projectx_hub_handler_t handler = { s_hub_event, s_hub_state, s_hub_token, self };
+    self->hub = projectx_userhub_new(self->hub_url, projectx_account_id(self->client), NULL, &transport,
+                                     &handler);
+    for (size_t i = 0; self->hub && i < self->npeers; i++)
+        projectx_userhub_add_account(self->hub, projectx_account_id(self->peers[i]->client));
+    if (self->hub) {
+        projectx_hubws_attach(self->ws, self->hub);
+        self->hub_started = pthread_create(&self->hub_thread, NULL, s_hub_main, self) == 0;
+    }
+    if (!self->hub_started) {
+        log_warn("projectx: user hub not started: REST polling only");
+        projectx_userhub_destroy(&self->hub);
+        projectx_hubws_destroy(&self->ws);
+    }
+}
+
 static void *
 s_io_main(void *arg)
 {
     broker_projectx_t *self = arg;
     projectx_set_background_thread(self->client);
-    if (self->hub_url) {
-        self->ws = projectx_hubws_new();
-        projectx_hub_transport_t transport;
-        projectx_hubws_transport(self->ws, &transport);
-        projectx_hub_handler_t handler = { s_hub_event, s_hub_state, s_hub_token, self };
-        self->hub = projectx_userhub_new(self->hub_url, projectx_account_id(self->client), NULL,
-                                         &transport, &handler);
-        if (self->hub)
-            projectx_hubws_attach(self->ws, self->hub);
-        else {
-            log_warn("projectx: user hub not started: REST polling only");
-            projectx_hubws_destroy(&self->ws);
-        }
-    }
-    //  Wait at most ~1 s of projectx time per turn (less at accelerated time).
-    int turn_ms = (int) (1000.0 / projectx_time_scale());
-    turn_ms = turn_ms < 1 ? 1 : turn_ms > 20 ? 20 : turn_ms;
+    int turn_ms = s_turn_ms();
     for (;;) {
-        if (self->ws)
-            projectx_hubws_service(self->ws, turn_ms);
-        else
-            zclock_sleep(turn_ms);
+        zclock_sleep(turn_ms);
         pthread_mutex_lock(&self->mx);
         bool stop = self->stop, soon = self->poll_soon, up = self->hub_up;
         int64_t since = self->since_ns;
@@ -1084,13 +1174,12 @@ s_io_main(void *arg)
         //  A burst of events (or of our own orders) is one poll: at most
         //  one per poll_ms, however often the doorbell rings (default
         //  2 s: 3 reads / 2 s = 90 of the 200 a minute, at worst).
-        bool rung = self->doorbell || soon;
+        bool rung = self->retry || soon;
         if (self->last_poll_ms && since_last < (rung ? self->poll_ms : interval))
             continue;
         pthread_mutex_lock(&self->mx);
         self->poll_soon = false;
         pthread_mutex_unlock(&self->mx);
-        self->doorbell = false;
         self->last_poll_ms = now;
         //  A read that failed (a 429, a time-out) is asked again at the next
         //  doorbell slot, not at the timed poll: the events that rang were
@@ -1099,23 +1188,24 @@ s_io_main(void *arg)
         //  unprotected positions: an entry filled, Order/search got 429s,
         //  the legs stayed unseen until the timed poll, and the manager
         //  flattened a position whose stop and target were working.)
-        if (!s_poll_once(self, since))
-            self->doorbell = true;
+        self->retry = !s_poll_once(self, since);
     }
-    projectx_userhub_destroy(&self->hub);       //  sends the SignalR Close
-    if (self->ws) {
-        projectx_hubws_attach(self->ws, NULL);
-        for (int i = 0; i < 3; i++)
-            projectx_hubws_service(self->ws, 5);  //  let the Close leave
-    }
-    projectx_hubws_destroy(&self->ws);
     return NULL;
 }
 
 broker_projectx_t *
 broker_projectx_new(projectx_t *client, int poll_ms, const char *hub_url)
 {
+    return broker_projectx_new_shared(client, poll_ms, hub_url, NULL, 0);
+}
+
+broker_projectx_t *
+broker_projectx_new_shared(projectx_t *client, int poll_ms, const char *hub_url, broker_projectx_t **peers,
+                           size_t npeers)
+{
     broker_projectx_t *self = calloc(1, sizeof(*self));
+    for (size_t i = 0; i < npeers && i < PROJECTX_USERHUB_MAX_ACCOUNTS - 1; i++)
+        self->peers[self->npeers++] = peers[i];
     self->client = client;
     self->poll_ms = poll_ms > 0 ? poll_ms : BROKER_PROJECTX_DEFAULT_POLL_MS;
     self->hub_url = hub_url && hub_url[0] ? strdup(hub_url) : NULL;
@@ -1124,6 +1214,8 @@ broker_projectx_new(projectx_t *client, int poll_ms, const char *hub_url)
     self->by_px = zhashx_new();
     pthread_mutex_init(&self->mx, NULL);
     broker_init(&self->broker, &s_ops, self);
+    if (self->hub_url)
+        s_hub_start(self);
     self->io_started = pthread_create(&self->io, NULL, s_io_main, self) == 0;
     if (!self->io_started)
         log_error("projectx: cannot start the I/O thread: no polling");
@@ -1160,12 +1252,13 @@ broker_projectx_destroy(broker_projectx_t **self_p)
     broker_projectx_t *self = *self_p;
     if (!self)
         return;
-    if (self->io_started) {
-        pthread_mutex_lock(&self->mx);
-        self->stop = true;
-        pthread_mutex_unlock(&self->mx);
+    pthread_mutex_lock(&self->mx);
+    self->stop = true;
+    pthread_mutex_unlock(&self->mx);
+    if (self->io_started)
         pthread_join(self->io, NULL);
-    }
+    if (self->hub_started)
+        pthread_join(self->hub_thread, NULL);
     s_snapshot_free(&self->ready);
     pthread_mutex_destroy(&self->mx);
     projectx_destroy(&self->client);

@@ -22,8 +22,11 @@
               gateway-order finds the legs an earlier instance never saved.
               poll() itself never touches the network: a lock and a pointer
               test when there is nothing new.
-    I/O thread (one per adapter): owns the SignalR user hub
-              (projectx_userhub) and makes every REST poll. REST is the only
+    I/O thread (one per adapter): makes every REST poll; a hub thread
+              (with hub_url) services the SignalR user hub
+              (projectx_userhub) - apart, so that a read waiting for the
+              login's request budget never delays the hub's handshake,
+              pings and events. REST is the only
               source of state; the hub is a doorbell: any event, and every
               (re)connect, triggers a poll, and so does a place/cancel/close
               of ours - at most one poll per poll_ms (default 2 s), however
@@ -45,6 +48,7 @@
 #define BROKER_PROJECTX_H
 #include "broker.h"
 #include "projectx_client.h"
+#include "projectx_userhub.h"
 
 typedef struct _broker_projectx_t broker_projectx_t;
 
@@ -53,6 +57,15 @@ typedef struct _broker_projectx_t broker_projectx_t;
 //  Takes ownership of client, which must be logged in (projectx_login).
 //  hub_url ("https://rtc.topstepx.com/hubs/user") may be NULL: REST only.
 broker_projectx_t *broker_projectx_new(projectx_t *client, int poll_ms, const char *hub_url);
+//  Several accounts of one login (docs/accounts.md): one adapter per account,
+//  each over its projectx_view of the one session (its own orders,
+//  positions, polls). The user hub is one for the login: make the other
+//  accounts' adapters first with hub_url NULL, then this one with them as
+//  peers - its hub subscribes their accounts too, and every event and every
+//  hub up/down rings them (each then polls its own account). Destroy this
+//  one before its peers.
+broker_projectx_t *broker_projectx_new_shared(projectx_t *client, int poll_ms, const char *hub_url,
+                                              broker_projectx_t **peers, size_t npeers);
 //  Limit entries not filled within entry_tif_ms (of the clock place and
 //  poll are given) are cancelled and reported EXPIRED; 0 = good till
 //  cancelled (the default). gateway-order passes gateway_order.entry_tif_ms.

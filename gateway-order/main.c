@@ -39,6 +39,10 @@ typedef struct {
     char db_path[1024];             //  db_path, "-<name>" before the extension
     order_store_t *store;
     paper_broker_t *paper;
+#ifdef OFTS_WITH_PROJECTX
+    broker_projectx_t *projectx;    //  its view of the one ProjectX session
+    broker_async_t *async;          //  projectx's calls, on this account's worker
+#endif
 } app_account_t;
 
 typedef struct {
@@ -46,8 +50,6 @@ typedef struct {
     app_account_t acct[ORDER_ACCOUNTS_MAX];
     size_t nacct;
 #ifdef OFTS_WITH_PROJECTX
-    broker_projectx_t *projectx;
-    broker_async_t *async;          //  projectx's calls, off the service thread
     bool hub_expected;              //  a user hub URL was given: its loss is news
 #endif
     broker_t *broker;               //  the first account's (its name for the logs)
@@ -124,9 +126,6 @@ s_read_config(ofts_service_t *svc, settings_t *set)
     if (!set->db_path[0])
         ofts_cfgsec_fail(sec, "db_path", "must not be empty");
     s_read_accounts(svc, sec, set);
-    if (set->naccounts && strcmp(set->broker, "projectx") == 0)
-        ofts_cfgsec_fail(sec, "broker", "several accounts (risk.accounts) are served on paper only for now "
-                         "(docs/accounts.md)");
     return ofts_service_config_done(svc, &sec);
 }
 
@@ -197,7 +196,8 @@ static const char *
 s_broker_link(app_t *app)
 {
 #ifdef OFTS_WITH_PROJECTX
-    if (app->projectx && app->hub_expected && !broker_projectx_hub_up(app->projectx))
+    //  One hub for the login: the first account's adapter holds it.
+    if (app->acct[0].projectx && app->hub_expected && !broker_projectx_hub_up(app->acct[0].projectx))
         return " BROKER DISCONNECTED";
 #else
     (void) app;
@@ -400,6 +400,53 @@ s_on_broker_news(zloop_t *loop, zsock_t *sock, void *arg)
     s_state(app);
     return 0;
 }
+
+//  Several accounts (risk.accounts): each one's ProjectX id under the login,
+//  by its exact name (ProjectX accounts are ids under one user, spec §4).
+static int
+s_projectx_ids(app_t *app, projectx_t *client, int64_t *ids)
+{
+    projectx_account_t list[32];
+    size_t count = 0;
+    if (projectx_accounts(client, list, 32, &count) != PROJECTX_OK) {
+        log_error("projectx: Account/search failed: %s", projectx_last_error(client));
+        return -1;
+    }
+    for (size_t i = 0; i < app->nacct; i++) {
+        for (size_t j = 0; j < count && j < 32 && !ids[i]; j++)
+            if (strcmp(list[j].name, app->acct[i].name) == 0)
+                ids[i] = list[j].id;
+        if (!ids[i]) {
+            log_error("projectx: account '%s' (risk.accounts) is not an active account of this login",
+                      app->acct[i].name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+//  One adapter per account over its view of the one session (client).
+//  The first account's holds the login's one user hub and rings the
+//  others, which are made first (broker_projectx_new_shared).
+static void
+s_projectx_brokers(app_t *app, projectx_t *client, const int64_t *ids, const settings_t *set)
+{
+    broker_projectx_t *peers[ORDER_ACCOUNTS_MAX];
+    for (size_t i = 1; i < app->nacct; i++)
+        peers[i - 1] = app->acct[i].projectx = broker_projectx_new(projectx_view(client, ids[i]), set->poll_ms, NULL);
+    projectx_t *first = client;
+    if (app->acct[0].name[0]) {
+        first = projectx_view(client, ids[0]);
+        projectx_destroy(&client);      //  the session lives on in the views
+    }
+    app->acct[0].projectx = broker_projectx_new_shared(first, set->poll_ms, set->projectx.user_hub_url, peers,
+                                                       app->nacct - 1);
+    for (size_t i = 0; i < app->nacct; i++) {
+        broker_projectx_set_entry_tif(app->acct[i].projectx, set->paper.entry_tif_ms);
+        log_warn("LIVE: trading TopstepX account %s%s%lld through ProjectX", app->acct[i].name,
+                 app->acct[i].name[0] ? " " : "", (long long) (app->acct[i].name[0] ? ids[i] : projectx_account_id(first)));
+    }
+}
 #endif
 
 //  The real account: only with everything an operator has to do on purpose.
@@ -421,11 +468,24 @@ s_open_projectx(app_t *app, settings_t *set, bool live)
         cfg.username = user;
         cfg.api_key = key;
         projectx_t *client = projectx_new(&cfg);      //  copies the strings
-        if (client && projectx_login(client) != PROJECTX_OK) {
+        bool several = app->acct[0].name[0] != 0;
+        int64_t ids[ORDER_ACCOUNTS_MAX] = { 0 };
+        //  One login for every account: several accounts take the session
+        //  alone (no account picked) and find each name among its accounts.
+        if (client && (several ? projectx_login_session(client) : projectx_login(client)) != PROJECTX_OK) {
             log_error("projectx: login failed: %s", projectx_last_error(client));
             projectx_destroy(&client);
         }
+        if (client && several && s_projectx_ids(app, client, ids) != 0)
+            projectx_destroy(&client);
         ok = client != NULL;
+        if (ok && app->nacct > 1) {
+            //  Every account polls (3 reads) within the login's one budget
+            //  (200 a minute, spec §6): stretch the interval so all of them
+            //  together read as often as one did.
+            set->poll_ms *= (int) app->nacct;
+            log_info("projectx: %zu accounts on one login: each polls every %d ms", app->nacct, set->poll_ms);
+        }
         if (ok) {
             //  The legs are only seen by polling: give them a few polls.
             if (set->om.protect_grace_ms < 3 * (int64_t) set->poll_ms) {
@@ -433,15 +493,15 @@ s_open_projectx(app_t *app, settings_t *set, bool live)
                          (long long) 3 * set->poll_ms);
                 set->om.protect_grace_ms = 3 * (int64_t) set->poll_ms;
             }
-            app->projectx = broker_projectx_new(client, set->poll_ms, set->projectx.user_hub_url);
+            s_projectx_brokers(app, client, ids, set);
             app->hub_expected = set->projectx.user_hub_url && *set->projectx.user_hub_url;
-            broker_projectx_set_entry_tif(app->projectx, set->paper.entry_tif_ms);
-            //  Its REST calls may take seconds: a worker makes them, the
-            //  service thread keeps reading the bus (docs/gateway-order.md).
-            app->async = broker_async_new(broker_projectx_broker(app->projectx));
-            app->broker = broker_async_broker(app->async);
-            log_warn("LIVE: trading TopstepX account %lld through ProjectX",
-                     (long long) projectx_account_id(client));
+            //  Their REST calls may take seconds: each account's own worker
+            //  makes them, the service thread keeps reading the bus, and a
+            //  place hanging on one account never holds up another's
+            //  (docs/gateway-order.md).
+            for (size_t i = 0; i < app->nacct; i++)
+                app->acct[i].async = broker_async_new(broker_projectx_broker(app->acct[i].projectx));
+            app->broker = broker_async_broker(app->acct[0].async);
         }
     }
 #else
@@ -467,8 +527,12 @@ s_app_destroy(app_t *app)
     for (size_t i = 0; i < app->nacct; i++)
         paper_broker_destroy(&app->acct[i].paper);
 #ifdef OFTS_WITH_PROJECTX
-    broker_async_destroy(&app->async);
-    broker_projectx_destroy(&app->projectx);
+    //  The workers first (they call the adapters); the hub's holder (the
+    //  first adapter) before the peers it rings.
+    for (size_t i = 0; i < app->nacct; i++)
+        broker_async_destroy(&app->acct[i].async);
+    for (size_t i = 0; i < app->nacct; i++)
+        broker_projectx_destroy(&app->acct[i].projectx);
 #endif
     for (size_t i = 0; i < app->nacct; i++)
         order_store_destroy(&app->acct[i].store);
@@ -557,7 +621,11 @@ main(int argc, char **argv)
             rc = OFTS_EXIT_CONFIG;
             goto done;
         }
-        order_accounts_add(app.oa, "", app.broker, app.acct[0].store, &set.om);
+#ifdef OFTS_WITH_PROJECTX
+        for (size_t i = 0; i < app.nacct; i++)
+            order_accounts_add(app.oa, app.acct[i].name, broker_async_broker(app.acct[i].async),
+                               app.acct[i].store, &set.om);
+#endif
     }
     else
         for (size_t i = 0; i < app.nacct; i++) {
@@ -586,8 +654,9 @@ main(int argc, char **argv)
     }
     ofts_service_on_message(svc, s_on_message, &app);
 #ifdef OFTS_WITH_PROJECTX
-    if (app.async)
-        zloop_reader(ofts_service_loop(svc), broker_async_signal(app.async), s_on_broker_news, &app);
+    for (size_t i = 0; i < app.nacct; i++)
+        if (app.acct[i].async)
+            zloop_reader(ofts_service_loop(svc), broker_async_signal(app.acct[i].async), s_on_broker_news, &app);
 #endif
     ofts_service_on_tick(svc, set.tick_ms, s_on_tick, &app);
     log_info("broker %s, store %s, slippage %d ticks, fees %s (GC $%.2f a side), entry time in force %lld ms, "

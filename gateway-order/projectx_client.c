@@ -29,7 +29,22 @@ typedef struct {
 
 //  Requests per rolling window, for the "max per 60 s" figure.
 #define RING 1024
-#define STAT_INC(self, field) __atomic_fetch_add(&(self)->stats.field, 1, __ATOMIC_RELAXED)
+#define STAT_INC(self, field) __atomic_fetch_add(&(self)->sh->stats.field, 1, __ATOMIC_RELAXED)
+
+//  The login session: one token, one request budget, one set of counters,
+//  shared by the login's projectx_t and its account views (projectx_view).
+typedef struct {
+    pthread_mutex_t lock;   //  token, buckets, stats window, last_error
+    pthread_mutex_t auth;   //  one login / refresh at a time (recursive)
+    uint64_t token_gen;     //  bumped at every new token
+    int64_t ring[RING];     //  send times of the last RING requests
+    size_t ring_head, ring_len;
+    char *token;
+    int64_t token_exp_ms;
+    bucket_t general, bars;
+    projectx_stats_t stats;
+    int refs;               //  projectx_t over it (under lock)
+} session_t;
 
 struct _projectx_t {
     projectx_config_t cfg;
@@ -38,17 +53,9 @@ struct _projectx_t {
     CURL *curl_io;          //  the background thread's handle
     pthread_t io_thread;
     bool io_set;
-    pthread_mutex_t lock;   //  token, buckets, stats window, last_error
-    pthread_mutex_t auth;   //  one login / refresh at a time (recursive)
-    uint64_t token_gen;     //  bumped at every new token
-    int64_t ring[RING];     //  send times of the last RING requests
-    size_t ring_head, ring_len;
-    char *token;
-    int64_t token_exp_ms;
+    session_t *sh;
     int64_t account_id;
-    bucket_t general, bars;
     char last_error[512];
-    projectx_stats_t stats;
 };
 
 typedef enum { CALL_READ, CALL_LOGIN, CALL_VALIDATE, CALL_MUTATION } call_kind_t;
@@ -214,7 +221,7 @@ bucket_take(projectx_t *self, bucket_t *b, int64_t max_wait_ms)
     int64_t deadline = mono_ms() + max_wait_ms;
     bool counted = false, waiting = false;
     bool ok = false;
-    pthread_mutex_lock(&self->lock);
+    pthread_mutex_lock(&self->sh->lock);
     for (;;) {
         int64_t now = mono_ms();
         bucket_refill(b, now);
@@ -236,13 +243,13 @@ bucket_take(projectx_t *self, bucket_t *b, int64_t max_wait_ms)
             b->high_waiting++;
             waiting = true;
         }
-        pthread_mutex_unlock(&self->lock);
+        pthread_mutex_unlock(&self->sh->lock);
         sleep_ms(wait < 50 ? wait : 50);
-        pthread_mutex_lock(&self->lock);
+        pthread_mutex_lock(&self->sh->lock);
     }
     if (waiting)
         b->high_waiting--;
-    pthread_mutex_unlock(&self->lock);
+    pthread_mutex_unlock(&self->sh->lock);
     return ok;
 }
 
@@ -251,34 +258,34 @@ bucket_take(projectx_t *self, bucket_t *b, int64_t max_wait_ms)
 static void
 bucket_refused(projectx_t *self, bucket_t *b, int64_t cooldown_ms)
 {
-    pthread_mutex_lock(&self->lock);
+    pthread_mutex_lock(&self->sh->lock);
     if (b->tokens > 0)
         b->tokens = 0;
     b->cooldown_until = mono_ms() + cooldown_ms;
-    pthread_mutex_unlock(&self->lock);
+    pthread_mutex_unlock(&self->sh->lock);
 }
 
 //  Count one request in the rolling window and keep the worst 60 s.
 static void
 window_note(projectx_t *self)
 {
-    pthread_mutex_lock(&self->lock);
+    pthread_mutex_lock(&self->sh->lock);
     int64_t now = mono_ms();
-    self->ring[self->ring_head] = now;
-    self->ring_head = (self->ring_head + 1) % RING;
-    if (self->ring_len < RING)
-        self->ring_len++;
+    self->sh->ring[self->sh->ring_head] = now;
+    self->sh->ring_head = (self->sh->ring_head + 1) % RING;
+    if (self->sh->ring_len < RING)
+        self->sh->ring_len++;
     uint64_t in_window = 0;
-    for (size_t i = 0; i < self->ring_len; i++) {
-        int64_t t = self->ring[(self->ring_head + RING - 1 - i) % RING];
+    for (size_t i = 0; i < self->sh->ring_len; i++) {
+        int64_t t = self->sh->ring[(self->sh->ring_head + RING - 1 - i) % RING];
         if (now - t >= self->cfg.rate_general_window_ms)
             break;
         in_window++;
     }
-    if (in_window > self->stats.max_per_window)
-        self->stats.max_per_window = in_window;
-    self->stats.requests++;
-    pthread_mutex_unlock(&self->lock);
+    if (in_window > self->sh->stats.max_per_window)
+        self->sh->stats.max_per_window = in_window;
+    self->sh->stats.requests++;
+    pthread_mutex_unlock(&self->sh->lock);
 }
 
 //  --------------------------------------------------------------------------
@@ -346,16 +353,16 @@ http_exchange(projectx_t *self, const char *path, const json_t *request, bool au
     struct curl_slist *headers = NULL;
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Accept: application/json");
-    pthread_mutex_lock(&self->lock);
-    if (auth && self->token) {
-        size_t len = strlen(self->token) + 32;
+    pthread_mutex_lock(&self->sh->lock);
+    if (auth && self->sh->token) {
+        size_t len = strlen(self->sh->token) + 32;
         char *line = malloc(len);
-        snprintf(line, len, "Authorization: Bearer %s", self->token);
+        snprintf(line, len, "Authorization: Bearer %s", self->sh->token);
         headers = curl_slist_append(headers, line);
         memset(line, 0, len);
         free(line);
     }
-    pthread_mutex_unlock(&self->lock);
+    pthread_mutex_unlock(&self->sh->lock);
     //  libcurl easy handles are one thread's each.
     CURL *c = is_background(self) ? self->curl_io : self->curl;
     curl_easy_reset(c);
@@ -416,9 +423,9 @@ set_error(projectx_t *self, const char *fmt, ...)
     va_start(args, fmt);
     vsnprintf(text, sizeof text, fmt, args);
     va_end(args);
-    pthread_mutex_lock(&self->lock);
+    pthread_mutex_lock(&self->sh->lock);
     memcpy(self->last_error, text, sizeof text);
-    pthread_mutex_unlock(&self->lock);
+    pthread_mutex_unlock(&self->sh->lock);
 }
 
 static int64_t
@@ -501,7 +508,7 @@ call(projectx_t *self, const char *path, json_t *request, call_kind_t kind,
     int attempts = kind == CALL_MUTATION ? 1 : 1 + self->cfg.read_retries;
     bool relogged = false;
     int result = PROJECTX_ERROR;
-    bucket_t *bucket = strncmp(path, "History/", 8) == 0 ? &self->bars : &self->general;
+    bucket_t *bucket = strncmp(path, "History/", 8) == 0 ? &self->sh->bars : &self->sh->general;
     for (int attempt = 0; attempt < attempts; attempt++) {
         if (attempt > 0)
             STAT_INC(self, retries);
@@ -511,9 +518,9 @@ call(projectx_t *self, const char *path, json_t *request, call_kind_t kind,
             break;
         }
         http_reply_t http;
-        pthread_mutex_lock(&self->lock);
-        uint64_t gen = self->token_gen;
-        pthread_mutex_unlock(&self->lock);
+        pthread_mutex_lock(&self->sh->lock);
+        uint64_t gen = self->sh->token_gen;
+        pthread_mutex_unlock(&self->sh->lock);
         int rc = http_exchange(self, path, request, kind != CALL_LOGIN, kind == CALL_MUTATION,
                                &http);
         out->http_status = (int) http.status;
@@ -638,14 +645,40 @@ projectx_new(const projectx_config_t *cfg)
     self->account_id = cfg->account_id;
     self->curl = curl_easy_init();
     self->curl_io = curl_easy_init();
-    pthread_mutex_init(&self->lock, NULL);
+    self->sh = calloc(1, sizeof *self->sh);
+    self->sh->refs = 1;
+    pthread_mutex_init(&self->sh->lock, NULL);
     pthread_mutexattr_t attr;
     pthread_mutexattr_init(&attr);
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&self->auth, &attr);
+    pthread_mutex_init(&self->sh->auth, &attr);
     pthread_mutexattr_destroy(&attr);
-    bucket_init(&self->general, cfg->rate_general, cfg->rate_general_window_ms);
-    bucket_init(&self->bars, cfg->rate_bars, cfg->rate_bars_window_ms);
+    bucket_init(&self->sh->general, cfg->rate_general, cfg->rate_general_window_ms);
+    bucket_init(&self->sh->bars, cfg->rate_bars, cfg->rate_bars_window_ms);
+    return self;
+}
+
+projectx_t *
+projectx_view(projectx_t *login, int64_t account_id)
+{
+    projectx_t *self = calloc(1, sizeof *self);
+    self->cfg = login->cfg;
+    self->base_url = strdup(login->base_url);
+    self->user_hub_url = dup_or_null(login->user_hub_url);
+    self->account_name = NULL;
+    self->username = strdup(login->username);
+    self->api_key = strdup(login->api_key);
+    self->cfg.base_url = self->base_url;
+    self->cfg.user_hub_url = self->user_hub_url;
+    self->cfg.account_name = NULL;
+    //  A re-login through this view picks this account again.
+    self->cfg.account_id = self->account_id = account_id;
+    self->curl = curl_easy_init();
+    self->curl_io = curl_easy_init();
+    pthread_mutex_lock(&login->sh->lock);
+    self->sh = login->sh;
+    self->sh->refs++;
+    pthread_mutex_unlock(&login->sh->lock);
     return self;
 }
 
@@ -667,9 +700,15 @@ projectx_destroy(projectx_t **self_p)
     projectx_t *self = *self_p;
     curl_easy_cleanup(self->curl);
     curl_easy_cleanup(self->curl_io);
-    pthread_mutex_destroy(&self->lock);
-    pthread_mutex_destroy(&self->auth);
-    free_secret(&self->token);
+    pthread_mutex_lock(&self->sh->lock);
+    bool last = --self->sh->refs == 0;
+    pthread_mutex_unlock(&self->sh->lock);
+    if (last) {
+        pthread_mutex_destroy(&self->sh->lock);
+        pthread_mutex_destroy(&self->sh->auth);
+        free_secret(&self->sh->token);
+        free(self->sh);
+    }
     free_secret(&self->api_key);
     free(self->username);
     free(self->base_url);
@@ -684,13 +723,13 @@ token_set(projectx_t *self, const char *token)
 {
     int64_t exp = projectx_jwt_exp(token);
     int64_t now = wall_ms(self);
-    pthread_mutex_lock(&self->lock);
-    free_secret(&self->token);
-    self->token = strdup(token);
-    self->token_gen++;
+    pthread_mutex_lock(&self->sh->lock);
+    free_secret(&self->sh->token);
+    self->sh->token = strdup(token);
+    self->sh->token_gen++;
     //  No exp claim: the documented lifetime is 24 h (spec §2.4).
-    self->token_exp_ms = exp > 0 ? exp * 1000 : now + 24LL * 3600 * 1000;
-    pthread_mutex_unlock(&self->lock);
+    self->sh->token_exp_ms = exp > 0 ? exp * 1000 : now + 24LL * 3600 * 1000;
+    pthread_mutex_unlock(&self->sh->lock);
 }
 
 //  After a 401: log in again, unless another thread already did since the
@@ -698,12 +737,12 @@ token_set(projectx_t *self, const char *token)
 static int
 relogin(projectx_t *self, uint64_t gen)
 {
-    pthread_mutex_lock(&self->auth);
-    pthread_mutex_lock(&self->lock);
-    bool stale = self->token_gen != gen;
-    pthread_mutex_unlock(&self->lock);
+    pthread_mutex_lock(&self->sh->auth);
+    pthread_mutex_lock(&self->sh->lock);
+    bool stale = self->sh->token_gen != gen;
+    pthread_mutex_unlock(&self->sh->lock);
     int rc = stale ? PROJECTX_OK : login_raw(self);
-    pthread_mutex_unlock(&self->auth);
+    pthread_mutex_unlock(&self->sh->auth);
     return rc;
 }
 
@@ -723,7 +762,7 @@ login_raw(projectx_t *self)
             token_set(self, token);
             STAT_INC(self, logins);
             log_info("projectx: logged in; token valid for %lld s",
-                     (long long) ((self->token_exp_ms - wall_ms(self)) / 1000));
+                     (long long) ((self->sh->token_exp_ms - wall_ms(self)) / 1000));
         }
     } else if (rc == PROJECTX_REJECTED)
         log_error("projectx: login refused: %s", out.text);
@@ -779,12 +818,19 @@ choose_account(projectx_t *self)
 int
 projectx_login(projectx_t *self)
 {
-    pthread_mutex_lock(&self->auth);
-    int rc = login_raw(self);
-    pthread_mutex_unlock(&self->auth);
+    int rc = projectx_login_session(self);
     if (rc != PROJECTX_OK)
         return rc;
     return choose_account(self);
+}
+
+int
+projectx_login_session(projectx_t *self)
+{
+    pthread_mutex_lock(&self->sh->auth);
+    int rc = login_raw(self);
+    pthread_mutex_unlock(&self->sh->auth);
+    return rc;
 }
 
 static int keepalive_locked(projectx_t *self);
@@ -792,9 +838,9 @@ static int keepalive_locked(projectx_t *self);
 int
 projectx_keepalive(projectx_t *self)
 {
-    pthread_mutex_lock(&self->auth);
+    pthread_mutex_lock(&self->sh->auth);
     int rc = keepalive_locked(self);
-    pthread_mutex_unlock(&self->auth);
+    pthread_mutex_unlock(&self->sh->auth);
     return rc;
 }
 
@@ -802,10 +848,10 @@ static int
 keepalive_locked(projectx_t *self)
 {
     int64_t now = wall_ms(self);
-    pthread_mutex_lock(&self->lock);
-    bool none = !self->token;
-    int64_t exp = self->token_exp_ms;
-    pthread_mutex_unlock(&self->lock);
+    pthread_mutex_lock(&self->sh->lock);
+    bool none = !self->sh->token;
+    int64_t exp = self->sh->token_exp_ms;
+    pthread_mutex_unlock(&self->sh->lock);
     if (none || now >= exp)
         return login_raw(self);
     if (now < exp - (int64_t) self->cfg.token_refresh_margin_s * 1000)
@@ -831,34 +877,34 @@ keepalive_locked(projectx_t *self)
     return rc;
 }
 
-const char *projectx_token(projectx_t *self) { return self->token; }
+const char *projectx_token(projectx_t *self) { return self->sh->token; }
 
 bool
 projectx_token_copy(projectx_t *self, char *buf, size_t size)
 {
-    pthread_mutex_lock(&self->lock);
-    bool ok = self->token && strlen(self->token) < size;
-    snprintf(buf, size, "%s", ok ? self->token : "");
-    pthread_mutex_unlock(&self->lock);
+    pthread_mutex_lock(&self->sh->lock);
+    bool ok = self->sh->token && strlen(self->sh->token) < size;
+    snprintf(buf, size, "%s", ok ? self->sh->token : "");
+    pthread_mutex_unlock(&self->sh->lock);
     return ok;
 }
 
 void
 projectx_set_background_thread(projectx_t *self)
 {
-    pthread_mutex_lock(&self->lock);
+    pthread_mutex_lock(&self->sh->lock);
     self->io_thread = pthread_self();
     self->io_set = true;
-    pthread_mutex_unlock(&self->lock);
+    pthread_mutex_unlock(&self->sh->lock);
 }
 int64_t projectx_account_id(projectx_t *self) { return self->account_id; }
 const char *projectx_last_error(projectx_t *self) { return self->last_error; }
 void
 projectx_stats(projectx_t *self, projectx_stats_t *out)
 {
-    pthread_mutex_lock(&self->lock);
-    *out = self->stats;
-    pthread_mutex_unlock(&self->lock);
+    pthread_mutex_lock(&self->sh->lock);
+    *out = self->sh->stats;
+    pthread_mutex_unlock(&self->sh->lock);
 }
 
 //  --------------------------------------------------------------------------

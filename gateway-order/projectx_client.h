@@ -5,7 +5,8 @@
 
     Shape: every call is synchronous and bounded (timeout_ms per HTTP
     request; reads retry at most read_retries times with backoff). One
-    projectx_t per account, shared by at most two threads: the owner (the
+    projectx_t per account (several accounts of one login: projectx_view, one
+    session for all), each shared by at most two threads: the owner (the
     service thread: place, cancel, close, tag lookups) and one background
     thread that marks itself with projectx_set_background_thread() (the
     broker's poller). Each has its own HTTP handle; the token, the login and
@@ -117,6 +118,17 @@ void projectx_destroy(projectx_t **self_p);
 //  Auth/loginKey, then Account/search to pick the account. Retried like a
 //  read. REJECTED with the LoginErrorCode on bad credentials.
 int projectx_login(projectx_t *self);
+//  Auth/loginKey only: a session for several accounts (no account picked;
+//  projectx_accounts lists them, projectx_view serves each).
+int projectx_login_session(projectx_t *self);
+//  Several accounts under one login (ProjectX accounts are ids under the
+//  user: spec §4): a projectx_t for account_id that shares login's session -
+//  its token (one login, refreshed once for all), its request budget (the
+//  200 a minute are the user's) and its counters - with its own HTTP
+//  handles, so each view may have its own background thread. Every call
+//  through the view names account_id. Destroy views and login in any
+//  order: the session goes with the last one.
+projectx_t *projectx_view(projectx_t *login, int64_t account_id);
 //  Refresh the token if it is within token_refresh_margin_s of its JWT exp
 //  (Auth/validate; on failure a fresh login). Every call does this itself;
 //  exposed for the service's timer.

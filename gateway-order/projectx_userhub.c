@@ -142,11 +142,13 @@ projectx_userhub_url(const char *hub_url, const char *token)
 
 typedef enum { HUB_IDLE = 0, HUB_CONNECTING, HUB_SESSION } hub_phase_t;
 
-#define SUBSCRIPTIONS 4
+//  SubscribeAccounts, then Orders / Positions / Trades for each account.
+#define SUBSCRIPTIONS (1 + 3 * PROJECTX_USERHUB_MAX_ACCOUNTS)
 
 struct _projectx_userhub_t {
     char *hub_url;
-    int64_t account_id;
+    int64_t account_ids[PROJECTX_USERHUB_MAX_ACCOUNTS];
+    int naccounts;
     signalr_options_t options;
     projectx_hub_transport_t transport;
     projectx_hub_handler_t handler;
@@ -215,16 +217,25 @@ on_send(void *arg, const char *text, size_t len)
         self->transport.send(self->transport.arg, text, len);
 }
 
+static int
+s_subscriptions(const projectx_userhub_t *self)
+{
+    return 1 + 3 * self->naccounts;
+}
+
 static void
 on_open(void *arg)
 {
     projectx_userhub_t *self = arg;
-    static const char *targets[SUBSCRIPTIONS] = { "SubscribeAccounts", "SubscribeOrders",
+    static const char *targets[4] = { "SubscribeAccounts", "SubscribeOrders",
                                                   "SubscribePositions", "SubscribeTrades" };
     self->subs_done = 0;
-    for (int i = 0; i < SUBSCRIPTIONS; i++) {
-        json_t *args = i == 0 ? json_array() : json_pack("[I]", (json_int_t) self->account_id);
-        const char *id = signalr_session_invoke(self->session, targets[i], args, self->now_ms);
+    memset(self->sub_ids, 0, sizeof self->sub_ids);
+    for (int i = 0; i < s_subscriptions(self); i++) {
+        int kind = i == 0 ? 0 : 1 + (i - 1) % 3;
+        int64_t account = i == 0 ? 0 : self->account_ids[(i - 1) / 3];
+        json_t *args = i == 0 ? json_array() : json_pack("[I]", (json_int_t) account);
+        const char *id = signalr_session_invoke(self->session, targets[kind], args, self->now_ms);
         snprintf(self->sub_ids[i], sizeof self->sub_ids[i], "%s", id ? id : "");
     }
 }
@@ -243,7 +254,7 @@ on_completion(void *arg, const char *invocation_id, const char *error)
             go_down(self, reason);
             return;
         }
-        if (++self->subs_done == SUBSCRIPTIONS) {
+        if (++self->subs_done == s_subscriptions(self)) {
             self->up_since_ms = self->now_ms;
             report(self, true, "subscribed");
         }
@@ -304,7 +315,7 @@ projectx_userhub_new(const char *hub_url, int64_t account_id, const signalr_opti
 {
     projectx_userhub_t *self = calloc(1, sizeof *self);
     self->hub_url = strdup(hub_url);
-    self->account_id = account_id;
+    self->account_ids[self->naccounts++] = account_id;
     if (options)
         self->options = *options;
     else
@@ -317,6 +328,18 @@ projectx_userhub_new(const char *hub_url, int64_t account_id, const signalr_opti
     signalr_handler_t h = { on_send, on_open, on_invocation, on_completion, on_closed, self };
     self->session = signalr_session_new(&self->options, &h);
     return self;
+}
+
+int
+projectx_userhub_add_account(projectx_userhub_t *self, int64_t account_id)
+{
+    for (int i = 0; i < self->naccounts; i++)
+        if (self->account_ids[i] == account_id)
+            return 0;
+    if (self->naccounts == PROJECTX_USERHUB_MAX_ACCOUNTS)
+        return -1;
+    self->account_ids[self->naccounts++] = account_id;
+    return 0;
 }
 
 void

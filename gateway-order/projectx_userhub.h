@@ -90,6 +90,11 @@ projectx_userhub_t *projectx_userhub_new(const char *hub_url, int64_t account_id
                                          const projectx_hub_transport_t *transport,
                                          const projectx_hub_handler_t *handler);
 void projectx_userhub_destroy(projectx_userhub_t **self_p);
+//  One hub for every account of the login (several accounts: docs/accounts.md):
+//  more accounts to subscribe (Orders, Positions, Trades each), from the next
+//  (re)connect; call before the first tick. -1 when full.
+#define PROJECTX_USERHUB_MAX_ACCOUNTS 8
+int projectx_userhub_add_account(projectx_userhub_t *self, int64_t account_id);
 
 //  Call often (each loop turn, at least every second): connects when due,
 //  reconnects with backoff, pings, detects silence.

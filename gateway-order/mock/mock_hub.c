@@ -25,8 +25,12 @@ typedef struct conn_t {
     struct lws *wsi;
     signalr_reader_t *reader;
     bool handshaken, kill, close7, stalled;
-    int subs;
-    int64_t account;
+    int subs;               //  every kind subscribed (any account)
+    struct {                //  per account: one connection may follow several
+        int64_t id;
+        int subs;
+    } accounts[8];
+    int naccounts;
     size_t next_event;
     char *out;              //  replies waiting to be written
     size_t out_len;
@@ -83,6 +87,30 @@ sub_for(const char *target)
     if (!strcmp(target, "SubscribeTrades"))
         return SUB_TRADES;
     return 0;
+}
+
+//  Subscriptions per account (SubscribeOrders(accountId) etc.).
+static void
+conn_follow(conn_t *c, int64_t account, int sub)
+{
+    for (int i = 0; i < c->naccounts; i++)
+        if (c->accounts[i].id == account) {
+            c->accounts[i].subs |= sub;
+            return;
+        }
+    if (c->naccounts < 8) {
+        c->accounts[c->naccounts].id = account;
+        c->accounts[c->naccounts++].subs = sub;
+    }
+}
+
+static bool
+conn_follows(const conn_t *c, int64_t account, int sub)
+{
+    for (int i = 0; i < c->naccounts; i++)
+        if (c->accounts[i].id == account)
+            return (c->accounts[i].subs & sub) != 0;
+    return false;
 }
 
 //  What ASP.NET answers when the arguments do not bind to the hub method:
@@ -147,7 +175,7 @@ on_record(mock_hub_t *self, conn_t *c, json_t *json)
         pthread_mutex_lock(&self->lock);
         c->subs |= sub;
         if (sub != SUB_ACCOUNTS)
-            c->account = json_integer_value(json_array_get(msg.arguments, 0));
+            conn_follow(c, json_integer_value(json_array_get(msg.arguments, 0)), sub);
         pthread_mutex_unlock(&self->lock);
     }
     if (msg.invocation_id) {
@@ -173,7 +201,7 @@ flush(mock_hub_t *self, conn_t *c)
     }
     for (; c->handshaken && c->next_event < self->nevents; c->next_event++) {
         const event_t *e = &self->events[c->next_event];
-        if ((c->subs & e->sub) && (e->sub == SUB_ACCOUNTS || e->account == c->account))
+        if ((c->subs & e->sub) && (e->sub == SUB_ACCOUNTS || conn_follows(c, e->account, e->sub)))
             out_append(c, e->text);
     }
     bool close7 = c->close7;

@@ -27,6 +27,7 @@
       POST /mock/config  {"position_brackets":bool,"market_open":bool,
                           "token_lifetime_s":n,"rate_limit":n,"rate_window_ms":n,
                           "can_trade":bool,"retry_after":bool}
+                         ("account_id":n with can_trade: that account only)
       POST /mock/expire_tokens   every token becomes invalid (-> 401)
       POST /mock/hub     {"action":"drop|close7|stall","wrap":bool}  user-hub faults
       GET  /mock/state   {"counters":{...},"orders":[all, incl. Suspended],
@@ -1281,9 +1282,12 @@ admin(mock_t *self, const char *url, json_t *body)
             self->market_open = json_is_true(v);
         if ((v = json_object_get(body, "retry_after")))
             self->retry_after = json_is_true(v);
+        //  With "account_id": that account only (several accounts of one login).
+        json_int_t only = json_integer_value(json_object_get(body, "account_id"));
         if ((v = json_object_get(body, "can_trade")))
             for (int i = 0; i < 2; i++)
-                self->accounts[i].can_trade = json_is_true(v);
+                if (!only || self->accounts[i].id == only)
+                    self->accounts[i].can_trade = json_is_true(v);
         if ((v = json_object_get(body, "token_lifetime_s")))
             self->token_lifetime_s = (int) json_integer_value(v);
         if ((v = json_object_get(body, "rate_limit")))

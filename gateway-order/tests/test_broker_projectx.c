@@ -18,6 +18,7 @@
 #include "ofts_clock.h"
 #include "ofts_instrument.h"
 #include "ofts_log.h"
+#include "order_accounts.h"
 #include "order_manager.h"
 #include "projectx_harness.h"
 #include "ofts_bus.h"
@@ -206,15 +207,18 @@ s_request(const char *id)
     return req;
 }
 
-//  Tick the manager (which polls the broker) until cond holds.
-#define WAIT_FOR(f, cond) do { \
-        int64_t deadline_ = ofts_clock_mono_ns() + 10LL * 1000000000LL; \
+//  Run tick (which polls the broker) until cond holds, for at most secs.
+#define WAIT_TICKING(tick, cond, secs) do { \
+        int64_t deadline_ = ofts_clock_mono_ns() + (secs) * 1000000000LL; \
         while (!(cond)) { \
             assert_true(ofts_clock_mono_ns() < deadline_); \
-            order_manager_tick((f)->om, ofts_clock_now_ns()); \
+            tick; \
             zclock_sleep(20); \
         } \
     } while (0)
+
+//  Tick the manager until cond holds.
+#define WAIT_FOR(f, cond) WAIT_TICKING(order_manager_tick((f)->om, ofts_clock_now_ns()), cond, 10LL)
 
 static void
 t_bracket_fill_oco_and_no_resend(void **state)
@@ -834,9 +838,10 @@ s_wait_exit(pid_t pid)
 }
 
 //  A gateway-order config for the mock's account in a new temp dir (poll
-//  200 ms, tick 50 ms, no md); we stand in for risk at risk_ep.
+//  200 ms, tick 50 ms, no md); we stand in for risk at risk_ep. extra: more
+//  top-level keys (", \"risk\": {...}"), "" for none.
 static void
-s_service_config(fx_t *f, char *dir, char *config, size_t csize, char *risk_ep, size_t rsize)
+s_service_config(fx_t *f, char *dir, const char *extra, char *config, size_t csize, char *risk_ep, size_t rsize)
 {
     assert_non_null(mkdtemp(dir));
     snprintf(config, csize, "%s/config.json", dir);
@@ -850,8 +855,8 @@ s_service_config(fx_t *f, char *dir, char *config, size_t csize, char *risk_ep, 
                 "  \"gateway_order\": { \"broker\": \"projectx\", \"db_path\": \"%s/orders.db\",\n"
                 "    \"poll_ms\": 200, \"tick_ms\": 50, \"listen_md\": false,\n"
                 "    \"projectx\": { \"base_url\": \"%s\", \"user_hub_url\": \"%s\",\n"
-                "                   \"account_name\": \"%s\" } } }\n",
-            dir, risk_ep, dir, dir, dir, dir, f->mock.base_url, f->mock.hub_url, ACCOUNT);
+                "                   \"account_name\": \"%s\" } }%s }\n",
+            dir, risk_ep, dir, dir, dir, dir, f->mock.base_url, f->mock.hub_url, ACCOUNT, extra);
     fclose(cf);
 }
 
@@ -872,6 +877,30 @@ s_service_start(fx_t *f, const char *dir, const char *config, const char *risk_e
     unsetenv("TOPSTEPX_USERNAME");
     unsetenv("TOPSTEPX_API_KEY");
     return f->service;
+}
+
+//  A service for extra (s_service_config) in a new temp dir, started; its
+//  ctl endpoint into ctl_ep.
+static pid_t
+s_service_up(fx_t *f, char *dir, const char *extra, char *ctl_ep, size_t size, ofts_bus_t **risk)
+{
+    char config[128], risk_ep[160];
+    s_service_config(f, dir, extra, config, sizeof(config), risk_ep, sizeof(risk_ep));
+    snprintf(ctl_ep, size, "ipc://%s/ctl.ipc", dir);
+    return s_service_start(f, dir, config, risk_ep, risk);
+}
+
+//  Publish req as risk n times: resends.
+static void
+s_resend(ofts_bus_t *risk, Ofts__OrderRequest *req, int n)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_ORDER_REQUEST;
+    env.order_request = req;
+    for (int i = 0; i < n; i++) {
+        ofts_bus_publish(risk, "risk.order.GC.", &env);
+        zclock_sleep(20);
+    }
 }
 
 //  Publish req as risk until the mock has its tag.
@@ -909,7 +938,7 @@ t_service_live_against_mock(void **state)
     fx_t *f = *state;
     char dir[] = "/tmp/ofts-go-px-XXXXXX";
     char config[128], risk_ep[160];
-    s_service_config(f, dir, config, sizeof(config), risk_ep, sizeof(risk_ep));
+    s_service_config(f, dir, "", config, sizeof(config), risk_ep, sizeof(risk_ep));
     long logins = mock_counter(&f->mock, "login");
     //  Credentials but no --live: refused before any network call.
     setenv("TOPSTEPX_USERNAME", USER, 1);
@@ -925,13 +954,7 @@ t_service_live_against_mock(void **state)
     pid_t pid = s_service_start(f, dir, config, risk_ep, &risk);
     Ofts__OrderRequest req = s_request("svc-1");
     s_service_order(f, pid, risk, &req);
-    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
-    env.body_case = OFTS__ENVELOPE__BODY_ORDER_REQUEST;
-    env.order_request = &req;
-    for (int i = 0; i < 10; i++) {                              //  resends
-        ofts_bus_publish(risk, "risk.order.GC.", &env);
-        zclock_sleep(20);
-    }
+    s_resend(risk, &req, 10);
     assert_int_equal(mock_tag_count(&f->mock, "svc-1"), 1);
     assert_int_equal(mock_counter(&f->mock, "place"), 1);
     s_service_stop(f, &risk, dir);
@@ -948,11 +971,9 @@ t_service_kill_during_slow_place(void **state)
 {
     fx_t *f = *state;
     char dir[] = "/tmp/ofts-go-px-XXXXXX";
-    char config[128], risk_ep[160], ctl_ep[160];
-    s_service_config(f, dir, config, sizeof(config), risk_ep, sizeof(risk_ep));
-    snprintf(ctl_ep, sizeof(ctl_ep), "ipc://%s/ctl.ipc", dir);
+    char ctl_ep[160];
     ofts_bus_t *risk = NULL;
-    pid_t pid = s_service_start(f, dir, config, risk_ep, &risk);
+    pid_t pid = s_service_up(f, dir, "", ctl_ep, sizeof(ctl_ep), &risk);
     json_decref(mock_admin(&f->mock, "/mock/fault",
                            "{\"mode\":\"delay\",\"path\":\"/api/Order/place\",\"count\":1,\"delay_ms\":3000}"));
     Ofts__OrderRequest req = s_request("svc-slow");
@@ -1014,6 +1035,363 @@ t_order_month_or_refused(void **state)
     assert_int_equal(mock_counter(&f->mock, "place"), 1);
 }
 
+//  ---------------------------------------------------------------------------
+//  Several accounts of one login (issue 19)
+
+//  The mock's second account (mock_projectx.c); ACCOUNT is the first.
+#define ACCOUNT_B "50KTC-V2-DLL-645601-97590973"
+#define ACCOUNT_A_ID 26282486
+#define ACCOUNT_B_ID 25775680
+#define TWO_ACCOUNTS ", \"risk\": { \"accounts\": [ { \"id\": \"" ACCOUNT "\" }, { \"id\": \"" ACCOUNT_B "\" } ] }"
+
+//  The mock's orders of tag: how many; the account and size of the last.
+static int
+s_tag_at(fx_t *f, const char *tag, json_int_t *account, json_int_t *size)
+{
+    json_t *st = mock_admin(&f->mock, "/mock/state", NULL);
+    assert_non_null(st);
+    size_t i;
+    json_t *o;
+    int n = 0;
+    json_array_foreach(json_object_get(st, "orders"), i, o) {
+        const char *t = json_string_value(json_object_get(o, "customTag"));
+        if (t && strcmp(t, tag) == 0) {
+            n++;
+            *account = json_integer_value(json_object_get(o, "accountId"));
+            *size = json_integer_value(json_object_get(o, "size"));
+        }
+    }
+    json_decref(st);
+    return n;
+}
+
+//  Assert tag is at the mock once, on account with size.
+static void
+s_assert_tag(fx_t *f, const char *tag, json_int_t account, json_int_t size)
+{
+    json_int_t at = 0, n = 0;
+    assert_int_equal(s_tag_at(f, tag, &at, &n), 1);
+    assert_int_equal(at, account);
+    assert_int_equal(n, size);
+}
+
+//  The signed size the mock holds in account (type 1 long, 2 short).
+static int
+s_mock_position_of(fx_t *f, json_int_t account)
+{
+    json_t *st = mock_admin(&f->mock, "/mock/state", NULL);
+    assert_non_null(st);
+    int n = 0;
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(st, "positions"), i, p)
+        if (json_integer_value(json_object_get(p, "accountId")) == account)
+            n += (int) json_integer_value(json_object_get(p, "size"))
+                 * (json_integer_value(json_object_get(p, "type")) == 2 ? -1 : 1);
+    json_decref(st);
+    return n;
+}
+
+//  The mock's user-hub counter name ("open", "subscribed").
+static long
+s_hub_counter(fx_t *f, const char *name)
+{
+    json_t *st = mock_admin(&f->mock, "/mock/state", NULL);
+    assert_non_null(st);
+    long n = (long) json_integer_value(json_object_get(json_object_get(st, "hub"), name));
+    json_decref(st);
+    return n;
+}
+
+//  Wait (checking the service is alive) until cond holds, at most 20 s.
+#define WAIT_SERVICE(f, cond) WAIT_TICKING(assert_int_equal(waitpid((f)->service, NULL, WNOHANG), 0), cond, 20LL)
+
+//  Our ear on what gateway-order reports (exec.order.).
+static ofts_bus_t *
+s_ear(const char *dir)
+{
+    char ep[160];
+    snprintf(ep, sizeof(ep), "ipc://%s/go.ipc", dir);
+    ofts_bus_t *ear = ofts_bus_new("test");
+    ofts_bus_set_secret(ear, ofts_trust_process_secret());
+    assert_int_equal(ofts_bus_connect(ear, ep), 0);
+    ofts_bus_subscribe(ear, "exec.order.");
+    return ear;
+}
+
+//  Publish req as risk until gateway-order reports id (req's, or another)
+//  with status; the account it names into account. A refusal is answered
+//  each time, so a resend covers the ear's late subscription.
+static void
+s_heard(fx_t *f, ofts_bus_t *risk, ofts_bus_t *ear, Ofts__OrderRequest *req, Ofts__OrderStatus status,
+        char *account, size_t size)
+{
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_ORDER_REQUEST;
+    env.order_request = req;
+    int64_t deadline = ofts_clock_mono_ns() + 20LL * 1000000000LL;
+    for (;;) {
+        assert_true(ofts_clock_mono_ns() < deadline);
+        assert_int_equal(waitpid(f->service, NULL, WNOHANG), 0);
+        ofts_bus_publish(risk, "risk.order.GC.", &env);
+        char topic[128];
+        Ofts__Envelope *got;
+        while ((got = ofts_bus_recv(ear, topic, sizeof(topic), 100))) {
+            Ofts__OrderUpdate *u = got->body_case == OFTS__ENVELOPE__BODY_ORDER_UPDATE ? got->order_update : NULL;
+            bool found = u && strcmp(u->client_order_id, req->client_order_id) == 0 && u->status == status;
+            if (found) {
+                snprintf(account, size, "%s", u->account ? u->account : "");
+                printf("heard %s: status %d, account %s, \"%s\"\n", u->client_order_id, (int) u->status, account,
+                       u->text ? u->text : "");
+            }
+            ofts__envelope__free_unpacked(got, NULL);
+            if (found)
+                return;
+        }
+    }
+}
+
+//  The gateway-order adapters of two accounts of one login, as the service
+//  builds them: views of one session, the first holding the one user hub,
+//  each wrapped in its own broker_async.
+typedef struct {
+    broker_projectx_t *bp[2];
+    broker_async_t *async[2];
+    order_accounts_t *oa;
+    order_manager_t *om[2];
+} two_t;
+
+static void
+s_two_new(fx_t *f, two_t *t, int poll_ms)
+{
+    order_manager_destroy(&f->om);
+    broker_projectx_destroy(&f->bp);
+    projectx_config_t cfg;
+    mock_client_config(&f->mock, &cfg, USER, KEY, NULL);
+    projectx_t *login = projectx_new(&cfg);
+    assert_int_equal(projectx_login_session(login), PROJECTX_OK);
+    projectx_t *view_b = projectx_view(login, ACCOUNT_B_ID);
+    projectx_t *view_a = projectx_view(login, ACCOUNT_A_ID);
+    projectx_destroy(&login);                   //  the views keep the session
+    t->bp[1] = broker_projectx_new(view_b, poll_ms, NULL);
+    t->bp[0] = broker_projectx_new_shared(view_a, poll_ms, f->mock.hub_url, &t->bp[1], 1);
+    order_manager_config_t ocfg;
+    order_manager_config_defaults(&ocfg);
+    ocfg.reconcile_ms = 0;
+    ocfg.protect_grace_ms = 5000;
+    t->oa = order_accounts_new(s_publish, f);
+    const char *names[2] = { ACCOUNT, ACCOUNT_B };
+    for (int i = 0; i < 2; i++) {
+        t->async[i] = broker_async_new(broker_projectx_broker(t->bp[i]));
+        t->om[i] = order_accounts_add(t->oa, names[i], broker_async_broker(t->async[i]), NULL, &ocfg);
+    }
+    order_accounts_start(t->oa, ofts_clock_now_ns());
+}
+
+static void
+s_two_destroy(two_t *t)
+{
+    order_accounts_destroy(&t->oa);
+    for (int i = 0; i < 2; i++)
+        broker_async_destroy(&t->async[i]);
+    broker_projectx_destroy(&t->bp[0]);         //  the hub's holder first
+    broker_projectx_destroy(&t->bp[1]);
+}
+
+//  Tick every account (each polls its broker) until cond holds.
+#define WAIT_ALL(t, cond) WAIT_TICKING(order_accounts_tick((t)->oa, ofts_clock_now_ns()), cond, 20LL)
+
+//  The user hub is not held up by REST reads waiting for the request
+//  budget (several accounts' pollers share one): with a budget of 30 a
+//  minute every poll waits seconds for its reads, and the hub still comes
+//  up at once. Before, one thread did both: the hub's handshake waited
+//  between reads (13 s with two accounts in the service test).
+static void
+t_hub_not_starved_by_budget(void **state)
+{
+    fx_t *f = *state;
+    order_manager_destroy(&f->om);
+    broker_projectx_destroy(&f->bp);
+    projectx_config_t cfg;
+    mock_client_config(&f->mock, &cfg, USER, KEY, ACCOUNT);
+    //  A burst of 2, then one every 2.1 s: each background read waits that
+    //  long for its token (within the 5 s request time-out).
+    cfg.rate_general = 30;
+    projectx_t *client = projectx_new(&cfg);
+    assert_int_equal(projectx_login(client), PROJECTX_OK);
+    f->bp = broker_projectx_new(client, 100, f->mock.hub_url);
+    int64_t t0 = ofts_clock_mono_ns();
+    while (!broker_projectx_hub_up(f->bp)) {
+        assert_true(ofts_clock_mono_ns() - t0 < 5LL * 1000000000LL);
+        zclock_sleep(10);
+    }
+    printf("hub up in %lld ms while the poller waits for its budget\n",
+           (long long) ((ofts_clock_mono_ns() - t0) / 1000000));
+    assert_true(ofts_clock_mono_ns() - t0 < 3LL * 1000000000LL);
+}
+
+//  One login for two accounts: one Auth/loginKey, one user hub connection
+//  subscribed to both, one adapter (and one worker) per account over its
+//  view of the session. One signal for both: each order lands on its own
+//  account with its own size; the second account hears the hub through the
+//  first; a flatten of one account leaves the other's position.
+static void
+t_two_accounts_one_session(void **state)
+{
+    fx_t *f = *state;
+    long logins = mock_counter(&f->mock, "login");
+    two_t t;
+    //  Both accounts' polls share the login's budget (180 a minute): 3 s
+    //  apiece leaves it room (the service stretches poll_ms the same way).
+    s_two_new(f, &t, 3000);
+    Ofts__OrderRequest a = s_request("acc-a1"), b = s_request("acc-b1");
+    a.account = (char *) ACCOUNT;
+    b.account = (char *) ACCOUNT_B;
+    b.quantity = 3;
+    order_accounts_on_request(t.oa, &a, ofts_clock_now_ns());
+    order_accounts_on_request(t.oa, &b, ofts_clock_now_ns());
+    WAIT_ALL(&t, order_manager_position(t.om[0], "GC") == 1 && order_manager_position(t.om[1], "GC") == 3
+                 && order_manager_protected(t.om[0], "GC") && order_manager_protected(t.om[1], "GC")
+                 && broker_projectx_hub_up(t.bp[0]) && broker_projectx_hub_up(t.bp[1]));
+    s_assert_tag(f, "acc-a1", ACCOUNT_A_ID, 1);
+    s_assert_tag(f, "acc-b1", ACCOUNT_B_ID, 3);
+    s_assert_tag(f, "acc-b1-SL", ACCOUNT_B_ID, 3);
+    assert_int_equal(mock_counter(&f->mock, "login"), logins + 1);
+    assert_int_equal(s_hub_counter(f, "open"), 1);
+    assert_int_equal(s_hub_counter(f, "subscribed"), 1);
+    //  A flatten of B closes B only.
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
+    cmd.account = (char *) ACCOUNT_B;
+    assert_int_equal(order_accounts_on_command(t.oa, &cmd, ofts_clock_now_ns()), 0);
+    WAIT_ALL(&t, order_manager_position(t.om[1], "GC") == 0 && s_mock_position_of(f, ACCOUNT_B_ID) == 0);
+    assert_int_equal(order_manager_position(t.om[0], "GC"), 1);
+    assert_int_equal(s_mock_position_of(f, ACCOUNT_A_ID), 1);
+    s_two_destroy(&t);
+}
+
+//  The service with risk.accounts on ProjectX: the real ofts-gateway-order
+//  --live against the mock, both accounts of one login (the config's
+//  account_name is not used then). One Auth/loginKey, one hub connection;
+//  each named request placed on its account with its size; an account the
+//  login does not have refused (reported with it), placed nowhere; a
+//  flatten of B leaves A; a kill of A leaves B trading.
+static void
+t_service_two_accounts(void **state)
+{
+    fx_t *f = *state;
+    char dir[] = "/tmp/ofts-go-px2-XXXXXX";
+    char ctl_ep[160], account[64];
+    long logins = mock_counter(&f->mock, "login");
+    ofts_bus_t *risk = NULL;
+    pid_t pid = s_service_up(f, dir, TWO_ACCOUNTS, ctl_ep, sizeof(ctl_ep), &risk);
+    ofts_bus_t *ear = s_ear(dir);
+    Ofts__OrderRequest a = s_request("svc-a"), b = s_request("svc-b"), c = s_request("svc-c");
+    a.account = (char *) ACCOUNT;
+    b.account = (char *) ACCOUNT_B;
+    b.quantity = 3;
+    c.account = (char *) "XFA-NOT-OURS";
+    s_service_order(f, pid, risk, &a);
+    s_service_order(f, pid, risk, &b);
+    s_heard(f, risk, ear, &c, OFTS__ORDER_STATUS__STATUS_REJECTED, account, sizeof(account));
+    assert_string_equal(account, "XFA-NOT-OURS");
+    s_assert_tag(f, "svc-a", ACCOUNT_A_ID, 1);
+    s_assert_tag(f, "svc-b", ACCOUNT_B_ID, 3);
+    assert_int_equal(mock_tag_count(&f->mock, "svc-c"), 0);
+    assert_int_equal(mock_counter(&f->mock, "login"), logins + 1);
+    WAIT_SERVICE(f, s_hub_counter(f, "subscribed") == 1 && s_mock_position_of(f, ACCOUNT_A_ID) == 1
+                    && s_mock_position_of(f, ACCOUNT_B_ID) == 3);
+    assert_int_equal(s_hub_counter(f, "open"), 1);
+    //  Flatten B: A keeps its lot.
+    Ofts__Command cmd = OFTS__COMMAND__INIT;
+    cmd.type = OFTS__COMMAND_TYPE__CMD_FLATTEN;
+    cmd.account = (char *) ACCOUNT_B;
+    cmd.issued_by = "test";
+    assert_int_equal(ofts_ctl_command(ctl_ep, &cmd, 5000), 0);
+    WAIT_SERVICE(f, s_mock_position_of(f, ACCOUNT_B_ID) == 0);
+    assert_int_equal(s_mock_position_of(f, ACCOUNT_A_ID), 1);
+    //  Kill A: A closed and halted, B trades on.
+    cmd.type = OFTS__COMMAND_TYPE__CMD_KILL;
+    cmd.account = (char *) ACCOUNT;
+    assert_int_equal(ofts_ctl_command(ctl_ep, &cmd, 5000), 0);
+    WAIT_SERVICE(f, s_mock_position_of(f, ACCOUNT_A_ID) == 0);
+    Ofts__OrderRequest a2 = s_request("svc-a2"), b2 = s_request("svc-b2");
+    a2.account = (char *) ACCOUNT;
+    b2.account = (char *) ACCOUNT_B;
+    s_heard(f, risk, ear, &a2, OFTS__ORDER_STATUS__STATUS_REJECTED, account, sizeof(account));
+    assert_string_equal(account, ACCOUNT);
+    s_service_order(f, pid, risk, &b2);
+    s_assert_tag(f, "svc-b2", ACCOUNT_B_ID, 1);
+    assert_int_equal(mock_tag_count(&f->mock, "svc-a2"), 0);
+    WAIT_SERVICE(f, s_mock_position_of(f, ACCOUNT_B_ID) == 1);
+    assert_int_equal(mock_counter(&f->mock, "login"), logins + 1);
+    ofts_bus_destroy(&ear);
+    s_service_stop(f, &risk, dir);
+}
+
+//  A place that hangs on account A (the broker holds its reply 4 s) does
+//  not hold up account B's: each account has its own worker. With one
+//  worker for the login, B's place would wait behind A's for the 4 s.
+static void
+t_service_slow_place_one_account(void **state)
+{
+    fx_t *f = *state;
+    char dir[] = "/tmp/ofts-go-px3-XXXXXX";
+    char ctl_ep[160];
+    ofts_bus_t *risk = NULL;
+    pid_t pid = s_service_up(f, dir, TWO_ACCOUNTS, ctl_ep, sizeof(ctl_ep), &risk);
+    Ofts__OrderRequest a = s_request("slow-a"), b = s_request("fast-b");
+    a.account = (char *) ACCOUNT;
+    b.account = (char *) ACCOUNT_B;
+    b.quantity = 2;
+    //  Warm up: the service trades (logged in, both workers running).
+    Ofts__OrderRequest w = s_request("warm-b");
+    w.account = (char *) ACCOUNT_B;
+    s_service_order(f, pid, risk, &w);
+    json_decref(mock_admin(&f->mock, "/mock/fault",
+                           "{\"mode\":\"delay\",\"path\":\"/api/Order/place\",\"count\":1,\"delay_ms\":4000}"));
+    s_service_order(f, pid, risk, &a);                          //  at the mock: its reply is held
+    int64_t t0 = ofts_clock_mono_ns();
+    s_service_order(f, pid, risk, &b);
+    int64_t b_ms = (ofts_clock_mono_ns() - t0) / 1000000;
+    printf("B's place reached the broker %lld ms after A's, whose reply was held 4000 ms\n", (long long) b_ms);
+    assert_true(b_ms < 2000);
+    s_assert_tag(f, "slow-a", ACCOUNT_A_ID, 1);
+    s_assert_tag(f, "fast-b", ACCOUNT_B_ID, 2);
+    WAIT_SERVICE(f, s_mock_position_of(f, ACCOUNT_A_ID) == 1 && s_mock_position_of(f, ACCOUNT_B_ID) == 3);
+    assert_int_equal(mock_counter(&f->mock, "place"), 3);
+    s_service_stop(f, &risk, dir);
+}
+
+//  The broker refuses A's order (the account may not trade): the refusal is
+//  reported on A, and the order is never placed on B (nor anywhere, nor
+//  again); B's own order of the same signal is placed on B.
+static void
+t_service_reject_one_account(void **state)
+{
+    fx_t *f = *state;
+    char dir[] = "/tmp/ofts-go-px4-XXXXXX";
+    char ctl_ep[160], account[64];
+    ofts_bus_t *risk = NULL;
+    pid_t pid = s_service_up(f, dir, TWO_ACCOUNTS, ctl_ep, sizeof(ctl_ep), &risk);
+    ofts_bus_t *ear = s_ear(dir);
+    Ofts__OrderRequest b = s_request("sig7-b"), a = s_request("sig7-a");
+    b.account = (char *) ACCOUNT_B;
+    a.account = (char *) ACCOUNT;
+    s_service_order(f, pid, risk, &b);                          //  running, B works
+    json_decref(mock_admin(&f->mock, "/mock/config", "{\"can_trade\":false,\"account_id\":26282486}"));
+    s_heard(f, risk, ear, &a, OFTS__ORDER_STATUS__STATUS_REJECTED, account, sizeof(account));
+    assert_string_equal(account, ACCOUNT);
+    s_resend(risk, &a, 10);     //  however often risk resends it: placed once (refused), never on B
+    WAIT_SERVICE(f, s_mock_position_of(f, ACCOUNT_B_ID) == 1);
+    assert_int_equal(mock_counter(&f->mock, "place"), 2);       //  B's, and A's refused one
+    assert_int_equal(mock_tag_count(&f->mock, "sig7-a"), 0);
+    s_assert_tag(f, "sig7-b", ACCOUNT_B_ID, 1);
+    assert_int_equal(s_mock_position_of(f, ACCOUNT_A_ID), 0);
+    ofts_bus_destroy(&ear);
+    s_service_stop(f, &risk, dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1040,6 +1418,11 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(t_limit_entry_time_in_force, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_slow_place_never_blocks, s_setup_async, s_teardown),
         cmocka_unit_test_setup_teardown(t_place_unanswered_found_by_tag, s_setup_async_short, s_teardown),
+        cmocka_unit_test_setup_teardown(t_two_accounts_one_session, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_hub_not_starved_by_budget, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_service_two_accounts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_service_slow_place_one_account, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_service_reject_one_account, s_setup, s_teardown),
     };
     //  OFTS_TEST_FILTER=t_name runs one test (cmocka's pattern).
     if (getenv("OFTS_TEST_FILTER"))
