@@ -1329,6 +1329,31 @@ t_service_two_accounts(void **state)
     s_service_stop(f, &risk, dir);
 }
 
+//  A risk.accounts name the login does not have stops the start (exit 2)
+//  after one login and Account/search: nothing is placed anywhere.
+static void
+t_service_unknown_account_stops(void **state)
+{
+    fx_t *f = *state;
+    char dir[] = "/tmp/ofts-go-px5-XXXXXX";
+    char config[128], risk_ep[160];
+    s_service_config(f, dir, ", \"risk\": { \"accounts\": [ { \"id\": \"" ACCOUNT "\" }, { \"id\": \"XFA-NOT-OURS\" } ] }",
+                     config, sizeof(config), risk_ep, sizeof(risk_ep));
+    long logins = mock_counter(&f->mock, "login");
+    setenv("TOPSTEPX_USERNAME", USER, 1);
+    setenv("TOPSTEPX_API_KEY", KEY, 1);
+    assert_int_equal(s_wait_exit(s_spawn(dir, config, true)), 2);
+    unsetenv("TOPSTEPX_USERNAME");
+    unsetenv("TOPSTEPX_API_KEY");
+    assert_int_equal(mock_counter(&f->mock, "login"), logins + 1);
+    assert_int_equal(mock_counter(&f->mock, "place"), 0);
+    char cmd[160];
+    snprintf(cmd, sizeof(cmd), "grep -q \"account 'XFA-NOT-OURS' (risk.accounts) is not an active account\" %s/gateway-order.stderr", dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 //  A place that hangs on account A (the broker holds its reply 4 s) does
 //  not hold up account B's: each account has its own worker. With one
 //  worker for the login, B's place would wait behind A's for the 4 s.
@@ -1421,6 +1446,7 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(t_two_accounts_one_session, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_hub_not_starved_by_budget, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_service_two_accounts, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_service_unknown_account_stops, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_service_slow_place_one_account, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_service_reject_one_account, s_setup, s_teardown),
     };
