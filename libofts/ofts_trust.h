@@ -41,7 +41,21 @@ const char *ofts_trust_check(const char *publisher, const char *topic, const Oft
 //  0, or -1 with a one-line reason in err.
 int ofts_trust_secret_load(const char *path, uint8_t key[OFTS_TRUST_KEY_SIZE], char *err, size_t errlen);
 
-//  MAC over (domain, part1, part2) with key. Either part may be empty.
+//  A MAC key made ready for many messages: keyed BLAKE2b's first block (the
+//  padded key) compressed once, so a MAC costs only its own bytes. Holds
+//  secret-equivalent state: keep it where the key is kept.
+typedef struct {
+    uint64_t h[8];
+} ofts_trust_mackey_t;
+void ofts_trust_mackey_init(ofts_trust_mackey_t *self, const uint8_t key[OFTS_TRUST_KEY_SIZE]);
+//  The MAC below with a prepared key (byte for byte the same).
+void ofts_trust_mac_with(const ofts_trust_mackey_t *key, const char *domain, const void *part1, size_t size1,
+                         const void *part2, size_t size2, uint8_t mac[OFTS_TRUST_MAC_SIZE]);
+bool ofts_trust_mac_with_ok(const ofts_trust_mackey_t *key, const char *domain, const void *part1, size_t size1,
+                            const void *part2, size_t size2, const void *mac, size_t mac_size);
+
+//  MAC over (domain, part1, part2) with key. Either part may be empty: keyed
+//  BLAKE2b-256 of domain\0 || le64(size1) || le64(size2) || part1 || part2.
 void ofts_trust_mac(const uint8_t key[OFTS_TRUST_KEY_SIZE], const char *domain, const void *part1, size_t size1,
                     const void *part2, size_t size2, uint8_t mac[OFTS_TRUST_MAC_SIZE]);
 //  Constant-time check of a received MAC.

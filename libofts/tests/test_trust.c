@@ -6,6 +6,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 #include "ofts_bus.h"
 #include "ofts_clock.h"
@@ -277,6 +280,86 @@ t_ctl_replay_refused(void **state)
     ofts_trust_set_process_secret(NULL);
 }
 
+//  The MAC as it was computed before the prepared key (libsodium's keyed
+//  crypto_generichash, host-order sizes): what every signed message on a
+//  running installation carries, so the new code must give the same bytes.
+static void
+s_old_mac(const uint8_t key[OFTS_TRUST_KEY_SIZE], const char *domain, const void *part1, size_t size1,
+          const void *part2, size_t size2, uint8_t mac[OFTS_TRUST_MAC_SIZE])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, key, OFTS_TRUST_KEY_SIZE, OFTS_TRUST_MAC_SIZE);
+    uint64_t sizes[2] = { size1, size2 };
+    crypto_generichash_update(&st, (const unsigned char *) domain, strlen(domain) + 1);
+    crypto_generichash_update(&st, (const unsigned char *) sizes, sizeof sizes);
+    if (size1)
+        crypto_generichash_update(&st, part1, size1);
+    if (size2)
+        crypto_generichash_update(&st, part2, size2);
+    crypto_generichash_final(&st, mac, OFTS_TRUST_MAC_SIZE);
+}
+
+static void
+s_hex(const uint8_t *b, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        sprintf(out + 2 * i, "%02x", b[i]);
+}
+
+//  Fixed inputs with the MACs the old code gave (computed with libsodium
+//  1.0.18's crypto_generichash), then every length around the block
+//  boundaries against the old function itself, with the prepared key, the
+//  one-shot function and both checks.
+static void
+t_mac_same_bytes(void **state)
+{
+    (void) state;
+    uint8_t key[OFTS_TRUST_KEY_SIZE], body[700], mac[OFTS_TRUST_MAC_SIZE], old[OFTS_TRUST_MAC_SIZE];
+    for (int i = 0; i < OFTS_TRUST_KEY_SIZE; i++)
+        key[i] = (uint8_t) i;
+    for (int i = 0; i < (int) sizeof body; i++)
+        body[i] = (uint8_t) (i * 7 + 1);
+    static const struct {
+        size_t size;
+        const char *hex;
+    } fixed[] = {
+        { 0, "164d6772914b45c909fa14dfd11350ad4ce698ea6e03732802f8d1313574eb13" },
+        { 1, "cdbb09271b2a31a1768a18b516b974545e3660c4d629348f0c3a43fe34550760" },
+        { 100, "173649c6a80dfd06bb0a0f1dda65c2c6ad8799427a8202f12278796b7dac1c47" },
+        { 231, "18b8bab6c994edef27f71ecf44a998acf0ded24c42986e7486c7151ae500029c" },
+        { 300, "9198935cbcab82120450c40912e716baf2a49d6aecfc36e5a9856814dbe58e73" },
+    };
+    ofts_trust_mackey_t prepared;
+    ofts_trust_mackey_init(&prepared, key);
+    char hex[2 * OFTS_TRUST_MAC_SIZE + 1];
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        ofts_trust_mac_with(&prepared, "ofts-bus", "md.trade.GC.", 12, body, fixed[i].size, mac);
+        s_hex(mac, sizeof mac, hex);
+        assert_string_equal(hex, fixed[i].hex);
+    }
+    ofts_trust_mac(key, "ofts-ctl-command", "", 0, "", 0, mac);
+    s_hex(mac, sizeof mac, hex);
+    assert_string_equal(hex, "876efaf47bdbaa15686cdfc0643db2e368c64b525c96bdc76920afcc827ef83b");
+    //  Every length of the second part up to 660 bytes, with first parts of
+    //  0..39 (block edges at 103, 231, 359 ... bytes of parts after the
+    //  9-byte domain and 16 of sizes).
+    randombytes_buf(key, sizeof key);
+    ofts_trust_mackey_init(&prepared, key);
+    for (size_t size1 = 0; size1 < 40; size1 += 3)
+        for (size_t size2 = 0; size2 + 40 <= sizeof body; size2++) {
+            s_old_mac(key, "ofts-bus", body, size1, body + 40, size2, old);
+            ofts_trust_mac_with(&prepared, "ofts-bus", body, size1, body + 40, size2, mac);
+            assert_memory_equal(mac, old, sizeof mac);
+            ofts_trust_mac(key, "ofts-bus", body, size1, body + 40, size2, mac);
+            assert_memory_equal(mac, old, sizeof mac);
+            assert_true(ofts_trust_mac_with_ok(&prepared, "ofts-bus", body, size1, body + 40, size2, old, sizeof old));
+            assert_true(ofts_trust_mac_ok(key, "ofts-bus", body, size1, body + 40, size2, old, sizeof old));
+            old[size2 % sizeof old] ^= 1;
+            assert_false(ofts_trust_mac_with_ok(&prepared, "ofts-bus", body, size1, body + 40, size2, old,
+                                                sizeof old));
+        }
+}
+
 int
 main(void)
 {
@@ -286,6 +369,7 @@ main(void)
         cmocka_unit_test(t_check),
         cmocka_unit_test(t_bus_drops_foreign_bodies),
         cmocka_unit_test(t_bus_mac),
+        cmocka_unit_test(t_mac_same_bytes),
         cmocka_unit_test(t_secret_file),
         cmocka_unit_test(t_ctl_replay_refused),
     };
