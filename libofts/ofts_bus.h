@@ -69,6 +69,15 @@ Ofts__Envelope *ofts_bus_recv(ofts_bus_t *self, char *topic, size_t topic_size, 
 Ofts__Envelope *ofts_bus_recv_from(ofts_bus_t *self, const char *publisher, char *topic, size_t topic_size,
                                    int timeout_ms);
 
+//  Same as ofts_bus_recv_from, for a caller that uses the envelope and
+//  forgets it (ofts_service's handlers): it is unpacked into the bus's arena
+//  (no malloc per message part) and stays valid until ofts_bus_release(self,
+//  &env) - the only way to free it. Receives may nest (a handler that
+//  drains), released last-in first-out.
+Ofts__Envelope *ofts_bus_recv_arena(ofts_bus_t *self, const char *publisher, char *topic, size_t topic_size,
+                                    int timeout_ms);
+void ofts_bus_release(ofts_bus_t *self, Ofts__Envelope **env_p);
+
 //  Decode a raw (topic, payload) pair the same way recv does: used for frames
 //  that did not come from the SUB socket (ctl replies, tests, fuzzing).
 Ofts__Envelope *ofts_bus_decode(ofts_bus_t *self, const char *topic, const void *data, size_t size);

@@ -391,14 +391,15 @@ static bool
 s_take(ofts_service_t *self, const char *publisher, int timeout_ms)
 {
     char topic[256];
-    Ofts__Envelope *env = ofts_bus_recv_from(self->bus, publisher, topic, sizeof topic, timeout_ms);
+    //  The handler only borrows the envelope: unpacked into the bus's arena.
+    Ofts__Envelope *env = ofts_bus_recv_arena(self->bus, publisher, topic, sizeof topic, timeout_ms);
     if (!env)                       //  none, or garbage, rejected or below floor: go on if more
         return zsock_events(ofts_bus_sub_sock_for(self->bus, publisher)) & ZMQ_POLLIN;
     if (self->lockstep && env->body_case == OFTS__ENVELOPE__BODY_SYNC)
         s_on_mark(self, publisher, env->sync->mark);
     else if (self->msg_fn)
         self->msg_fn(self, topic, env, self->msg_arg);
-    ofts__envelope__free_unpacked(env, NULL);
+    ofts_bus_release(self->bus, &env);
     return true;
 }
 

@@ -411,12 +411,127 @@ t_ctl_times_out_without_server(void **state)
     assert_true(took >= 190 && took < 3000);
 }
 
+//  A book of n levels (prices from base) on md.book.<sym>.
+static void
+s_publish_book(ofts_bus_t *bus, const char *sym, size_t n, int64_t base)
+{
+    Ofts__Level *lv = calloc(n, sizeof *lv), **lp = calloc(n, sizeof *lp);
+    for (size_t k = 0; k < n; k++) {
+        ofts__level__init(&lv[k]);
+        lv[k].bid_px = base - (int64_t) k;
+        lv[k].ask_px = base + 1 + (int64_t) k;
+        lv[k].bid_sz = (uint32_t) k + 1;
+        lp[k] = &lv[k];
+    }
+    Ofts__Depth depth = OFTS__DEPTH__INIT;
+    depth.symbol = (char *) sym;
+    depth.n_levels = n;
+    depth.levels = lp;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    env.body_case = OFTS__ENVELOPE__BODY_DEPTH;
+    env.depth = &depth;
+    char topic[64];
+    assert_int_equal(ofts_bus_publish(bus, ofts_topic(topic, sizeof topic, "md.book", sym), &env), 0);
+    free(lp);
+    free(lv);
+}
+
+static void
+s_assert_book(const Ofts__Envelope *env, size_t n, int64_t base)
+{
+    assert_int_equal(env->body_case, OFTS__ENVELOPE__BODY_DEPTH);
+    assert_int_equal(env->depth->n_levels, n);
+    for (size_t k = 0; k < n; k++) {
+        assert_true(env->depth->levels[k]->bid_px == base - (int64_t) k);
+        assert_true(env->depth->levels[k]->ask_px == base + 1 + (int64_t) k);
+        assert_int_equal(env->depth->levels[k]->bid_sz, k + 1);
+    }
+}
+
+//  The receive arena (ofts_bus_recv_arena): envelopes are right, nested
+//  receives keep the outer one intact, a release makes the memory reusable
+//  (the next envelope lands where the last one was), a book too big for the
+//  arena block still arrives whole, rejected messages leave nothing behind
+//  and LeakSanitizer sees nothing left at the end (issue 18).
+static void
+t_arena_receive(void **state)
+{
+    (void) state;
+    uint8_t key[OFTS_TRUST_KEY_SIZE] = { 7, 7, 7 };
+    ofts_bus_t *pub = ofts_bus_new("gateway-md");
+    ofts_bus_t *sub = ofts_bus_new("analyzer");
+    ofts_bus_set_secret(pub, key);
+    ofts_bus_set_secret(sub, key);
+    assert_int_equal(ofts_bus_bind(pub, "inproc://bus-arena"), 0);
+    assert_int_equal(ofts_bus_connect_to(sub, "gateway-md", "inproc://bus-arena"), 0);
+    ofts_bus_subscribe_to(sub, "gateway-md", "");
+    char topic[128];
+    Ofts__Envelope *env = NULL;
+    int64_t deadline = zclock_mono() + 5000;
+    while (!env && zclock_mono() < deadline) {
+        ofts_bus_heartbeat(pub, "sync");
+        env = ofts_bus_recv_arena(sub, "gateway-md", topic, sizeof topic, 20);
+    }
+    assert_non_null(env);
+    ofts_bus_release(sub, &env);
+    assert_null(env);
+    while ((env = ofts_bus_recv_arena(sub, "gateway-md", topic, sizeof topic, 50)))
+        ofts_bus_release(sub, &env);
+
+    s_publish_trade(pub, "GC", 2350100000000LL);
+    s_publish_book(pub, "GC", 10, 1000);
+    s_publish_book(pub, "GC", 30000, 5000000);      //  ~1 MB unpacked: beyond the block
+    s_publish_trade(pub, "NQ", 20000250000000LL);
+    Ofts__Envelope *trade = ofts_bus_recv_arena(sub, "gateway-md", topic, sizeof topic, 2000);
+    assert_non_null(trade);
+    assert_string_equal(topic, "md.trade.GC.");
+    Ofts__Envelope *book = ofts_bus_recv_arena(sub, "gateway-md", topic, sizeof topic, 2000);
+    assert_non_null(book);
+    s_assert_book(book, 10, 1000);
+    Ofts__Envelope *big = ofts_bus_recv_arena(sub, "gateway-md", topic, sizeof topic, 2000);
+    assert_non_null(big);
+    s_assert_book(big, 30000, 5000000);
+    //  The outer ones untouched by what came after them.
+    assert_true(trade->trade->price == 2350100000000LL);
+    assert_string_equal(trade->header->source, "gateway-md");
+    s_assert_book(book, 10, 1000);
+    ofts_bus_release(sub, &big);
+    ofts_bus_release(sub, &book);
+    void *where = trade;
+    ofts_bus_release(sub, &trade);
+    env = ofts_bus_recv_arena(sub, "gateway-md", topic, sizeof topic, 2000);
+    assert_non_null(env);
+    assert_string_equal(topic, "md.trade.NQ.");
+    assert_true(env->trade->price == 20000250000000LL);
+    assert_ptr_equal(env, where);
+    ofts_bus_release(sub, &env);
+
+    //  Forged: rejected, nothing to release, the arena still usable.
+    uint8_t other[OFTS_TRUST_KEY_SIZE] = { 1 };
+    ofts_bus_set_secret(pub, other);
+    s_publish_trade(pub, "GC", 1);
+    assert_null(ofts_bus_recv_arena(sub, "gateway-md", topic, sizeof topic, 2000));
+    assert_int_equal(ofts_bus_rejected(sub), 1);
+    ofts_bus_set_secret(pub, key);
+    s_publish_trade(pub, "GC", 2);
+    env = ofts_bus_recv_arena(sub, "gateway-md", topic, sizeof topic, 2000);
+    assert_non_null(env);
+    assert_ptr_equal(env, where);
+    assert_true(env->trade->price == 2);
+    ofts_bus_release(sub, &env);
+    //  The forged one took a topic_seq the subscriber never accepted.
+    assert_int_equal(ofts_bus_gaps(sub), 1);
+    ofts_bus_destroy(&sub);
+    ofts_bus_destroy(&pub);
+}
+
 int
 main(void)
 {
     ofts_log_init("test-bus", OFTS_LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_publish_and_receive),
+        cmocka_unit_test(t_arena_receive),
         cmocka_unit_test(t_garbage_is_counted_and_survived),
         cmocka_unit_test(t_gap_reports_exact_missing_count),
         cmocka_unit_test(t_floor_drops_snapshotted_updates),
