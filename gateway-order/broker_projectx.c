@@ -72,12 +72,14 @@ struct _broker_projectx_t {
     size_t npositions;
     zhashx_t *trades_seen;              //  trade id -> its time (ns)
     bool hub_up_seen;
+    unsigned applied;                   //  kinds of read applied so far (orders 1, trades 2, positions 4)
     //  Shared with the I/O thread, under mx:
     pthread_mutex_t mx;
     snapshot_t *ready;                  //  newest poll, not yet applied
     int64_t since_ns;                   //  search window start (0: first poll)
     bool poll_soon;                     //  the caller changed something, or the hub rang: look
     bool hub_up, stop;
+    bool synced;                        //  every kind of read applied once (broker_projectx_synced)
     broker_projectx_stats_t stats;
     //  The I/O thread only: the poll clock.
     pthread_t io;
@@ -869,6 +871,13 @@ s_poll(void *impl, int64_t now_ns)
     s_compact(self);
     if (snap->orders_ok)
         s_move_window(self, snap->as_of_ns);
+    //  After the events it caused: whoever sees synced sees them queued.
+    self->applied |= (snap->orders_ok ? 1u : 0) | (snap->trades_ok ? 2u : 0) | (snap->positions_ok ? 4u : 0);
+    if (self->applied == 7u) {
+        pthread_mutex_lock(&self->mx);
+        self->synced = true;
+        pthread_mutex_unlock(&self->mx);
+    }
     s_snapshot_free(&snap);
 }
 
@@ -1106,13 +1115,14 @@ s_turn_ms(void)
     return turn_ms < 1 ? 1 : turn_ms > 20 ? 20 : turn_ms;
 }
 
+//  A flag shared under mx, read from any thread.
 static bool
-s_stopping(broker_projectx_t *self)
+s_read_flag(broker_projectx_t *self, const bool *flag)
 {
     pthread_mutex_lock(&self->mx);
-    bool stop = self->stop;
+    bool value = *flag;
     pthread_mutex_unlock(&self->mx);
-    return stop;
+    return value;
 }
 
 static void *
@@ -1120,7 +1130,7 @@ s_hub_main(void *arg)
 {
     broker_projectx_t *self = arg;
     int turn_ms = s_turn_ms();
-    while (!s_stopping(self))
+    while (!s_read_flag(self, &self->stop))
         projectx_hubws_service(self->ws, turn_ms);
     projectx_userhub_destroy(&self->hub);       //  sends the SignalR Close
     projectx_hubws_attach(self->ws, NULL);
@@ -1231,10 +1241,13 @@ broker_projectx_set_entry_tif(broker_projectx_t *self, int64_t entry_tif_ms)
 bool
 broker_projectx_hub_up(broker_projectx_t *self)
 {
-    pthread_mutex_lock(&self->mx);
-    bool up = self->hub_up;
-    pthread_mutex_unlock(&self->mx);
-    return up;
+    return s_read_flag(self, &self->hub_up);
+}
+
+bool
+broker_projectx_synced(broker_projectx_t *self)
+{
+    return s_read_flag(self, &self->synced);
 }
 
 void

@@ -72,6 +72,11 @@ broker_projectx_t *broker_projectx_new_shared(projectx_t *client, int poll_ms, c
 void broker_projectx_set_entry_tif(broker_projectx_t *self, int64_t entry_tif_ms);
 //  True while the user hub is connected and subscribed.
 bool broker_projectx_hub_up(broker_projectx_t *self);
+//  True once a poll's orders, trades and positions have each been applied
+//  (by poll(), on its caller's thread; their events emitted before): until
+//  then positions() and open_orders() are not the broker's but empty. Any
+//  thread.
+bool broker_projectx_synced(broker_projectx_t *self);
 
 typedef struct {
     uint64_t polls;                 //  REST polls made (3 reads each)

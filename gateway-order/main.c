@@ -313,6 +313,36 @@ s_ctl_item(void *arg, const char *topic, Ofts__Envelope *env)
     ofts_ctl_reply(arg, topic, env);
 }
 
+//  Every account's broker read once since the start. Until then what the
+//  managers hold is not the broker's (ProjectX: positions come only from
+//  its polls): a snapshot would tell risk "flat" while positions are open -
+//  risk reconciled to flat after a restart of gateway-order and approved a
+//  second entry on top of an open one.
+static bool
+s_broker_read(app_t *app)
+{
+#ifdef OFTS_WITH_PROJECTX
+    for (size_t i = 0; i < app->nacct; i++)
+        if (app->acct[i].projectx && !broker_projectx_synced(app->acct[i].projectx))
+            return false;
+#else
+    (void) app;
+#endif
+    return true;
+}
+
+#ifdef OFTS_WITH_PROJECTX
+//  Hand the managers what the brokers' workers have ready (one transaction).
+static void
+s_tick_accounts(app_t *app, int64_t now)
+{
+    s_begin(app);
+    order_accounts_tick(app->oa, now);
+    s_commit(app);
+    s_state(app);
+}
+#endif
+
 //  The local kill switch: on the trader's own machine gateway-order takes
 //  kill, flatten [SYM] and resume straight from `ofts cmd --to gateway-order`
 //  (risk may run elsewhere). Checked like risk checks them; pause is risk's.
@@ -353,6 +383,17 @@ s_on_ctl(ofts_service_t *svc, Ofts__Envelope *req, ofts_ctl_t *ctl, void *arg)
     int64_t now = ofts_clock_now_ns();
     if (req->body_case == OFTS__ENVELOPE__BODY_SNAPSHOT_REQUEST && req->snapshot_request) {
         const char *prefix = req->snapshot_request->prefix ? req->snapshot_request->prefix : "";
+        if (!s_broker_read(app)) {
+            //  The asker (risk) keeps its own view and asks again.
+            log_info("snapshot '%s' refused: the broker has not been read since the start", prefix);
+            ofts_ctl_reply_refuse(ctl, ofts_bus_seq(ofts_service_bus(svc)),
+                                  "the broker has not been read since gateway-order started: ask again");
+            return;
+        }
+#ifdef OFTS_WITH_PROJECTX
+        if (app->acct[0].async)
+            s_tick_accounts(app, now);  //  with what the workers have ready
+#endif
         int n = order_accounts_snapshot(app->oa, prefix, s_ctl_item, ctl);
         log_info("snapshot '%s': %d messages", prefix, n);
     }
@@ -394,10 +435,7 @@ s_on_broker_news(zloop_t *loop, zsock_t *sock, void *arg)
         char *news = zstr_recv(sock);
         zstr_free(&news);
     }
-    s_begin(app);
-    order_accounts_tick(app->oa, ofts_clock_now_ns());
-    s_commit(app);
-    s_state(app);
+    s_tick_accounts(app, ofts_clock_now_ns());
     return 0;
 }
 

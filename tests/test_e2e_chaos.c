@@ -361,7 +361,8 @@ typedef void (chaos_step_fn)(void *arg);
 static e2e_proc_t s_up;
 
 static void
-s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, chaos_step_fn *step, void *step_arg)
+s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, const char *grace_ms, chaos_step_fn *step,
+            void *step_arg)
 {
     prctl(PR_SET_CHILD_SUBREAPER, 1);
     char *cfg = e2e_write_config(dir, extra);
@@ -373,8 +374,8 @@ s_chaos_run(const char *dir, const char *extra, int64_t chaos_ms, chaos_step_fn 
     //  A ProjectX config is a real account: this one confirms it with
     //  gateway-order's own --live in up.args (`ofts up --live` would take
     //  gateway-md live too, away from the replay).
-    char *up_argv[] = { ofts, "up", "--config", cfg, "--until-exit", "gateway-md", "--grace-ms", "5000", "--quiet",
-                        NULL };
+    char *up_argv[] = { ofts, "up", "--config", cfg, "--until-exit", "gateway-md", "--grace-ms", (char *) grace_ms,
+                        "--quiet", NULL };
     assert_int_equal(e2e_spawn(&s_up, up_argv, false, errlog), 0);
     pid_t pids[NSERVICES] = { 0 };
     for (int i = 0; i < NSERVICES; i++) {
@@ -572,7 +573,7 @@ s_paper_chaos(const char *name, const char *risk_extra, int64_t chaos_ms, const 
     char extra[4096];
     s_chaos_config(extra, sizeof extra, sim, "", risk_extra, "{\"broker\":\"paper\",\"reconcile_ms\":1000}");
     free(sim);
-    s_chaos_run(dir, extra, chaos_ms, NULL, NULL);
+    s_chaos_run(dir, extra, chaos_ms, "5000", NULL, NULL);
     s_failures = 0;
     for (int i = 0; i < (naccounts ? naccounts : 1); i++)
         s_chaos_checks(dir, naccounts ? accounts[i] : NULL, s_paper_view, NULL, NULL);
@@ -703,6 +704,18 @@ typedef struct {
 
 static px_t s_px;
 
+//  What a check looks at: the mock, and one of its accounts (0: all).
+typedef struct {
+    px_t *px;
+    int64_t account;
+} px_scope_t;
+
+static bool
+s_in_scope(const px_scope_t *scope, const json_t *row)
+{
+    return !scope->account || json_integer_value(json_object_get(row, "accountId")) == scope->account;
+}
+
 static void
 s_px_cleanup(void)
 {
@@ -742,45 +755,48 @@ s_leg_tag(const char *tag)
     return len > 3 && (strcmp(tag + len - 3, "-SL") == 0 || strcmp(tag + len - 3, "-TP") == 0);
 }
 
-//  The mock account: position and working legs of a root.
+//  The mock account(s) in scope: position and working legs of a root.
 static void
 s_px_view(void *arg, sqlite3 *go, const char *sym, int64_t *position, int64_t *legs)
 {
     (void) go;
-    px_t *px = arg;
+    px_scope_t *scope = arg;
     const char *contract = s_px_contract(sym);
     *position = *legs = 0;
     size_t i;
     json_t *row;
-    json_array_foreach(json_object_get(px->state, "positions"), i, row) {
+    json_array_foreach(json_object_get(scope->px->state, "positions"), i, row) {
         const char *c = json_string_value(json_object_get(row, "contractId"));
         int64_t size = json_integer_value(json_object_get(row, "size"));
-        if (c && strcmp(c, contract) == 0)
+        if (c && strcmp(c, contract) == 0 && s_in_scope(scope, row))
             *position += json_integer_value(json_object_get(row, "type")) == 1 ? size : -size;
     }
-    json_array_foreach(json_object_get(px->state, "orders"), i, row) {
+    json_array_foreach(json_object_get(scope->px->state, "orders"), i, row) {
         const char *c = json_string_value(json_object_get(row, "contractId"));
         if (c && strcmp(c, contract) == 0 && json_integer_value(json_object_get(row, "status")) == 1
-            && s_leg_tag(json_string_value(json_object_get(row, "customTag"))))
+            && s_leg_tag(json_string_value(json_object_get(row, "customTag"))) && s_in_scope(scope, row))
             (*legs)++;
     }
 }
 
-//  At the broker: no tag placed twice, every entry approved by risk, every
-//  execution in gateway-order's store.
+//  At the broker: no tag placed twice (in any account), every entry of the
+//  account(s) in scope approved by their risk, each of their executions in
+//  their gateway-order's store.
 static void
 s_px_check_broker(void *arg, sqlite3 *rj, sqlite3 *go)
 {
-    px_t *px = arg;
-    CHECK(json_array_size(json_object_get(px->state, "trades")) > 0,
-          "no execution at the broker: the run traded too little to test anything");
-    json_t *orders = json_object_get(px->state, "orders"), *trades = json_object_get(px->state, "trades");
-    fprintf(stderr, "mock: %zu orders, %zu trades\n", json_array_size(orders), json_array_size(trades));
-    size_t i, j;
+    px_scope_t *scope = arg;
+    json_t *orders = json_object_get(scope->px->state, "orders"), *trades = json_object_get(scope->px->state, "trades");
+    size_t i, j, mine = 0;
     json_t *a, *b;
+    json_array_foreach(trades, i, a)
+        mine += s_in_scope(scope, a);
+    fprintf(stderr, "mock: %zu orders, %zu trades (%zu in scope)\n", json_array_size(orders),
+            json_array_size(trades), mine);
+    CHECK(mine > 0, "no execution at the broker: the run traded too little to test anything");
     json_array_foreach(orders, i, a) {
         const char *tag = json_string_value(json_object_get(a, "customTag"));
-        if (!tag)
+        if (!tag || !s_in_scope(scope, a))
             continue;
         int same = 0;
         json_array_foreach(orders, j, b) {
@@ -793,6 +809,8 @@ s_px_check_broker(void *arg, sqlite3 *rj, sqlite3 *go)
                   "order %s at the broker was never approved by risk", tag);
     }
     json_array_foreach(trades, i, a) {
+        if (!s_in_scope(scope, a))
+            continue;
         char id[32];
         snprintf(id, sizeof id, "%lld", (long long) json_integer_value(json_object_get(a, "id")));
         CHECK(s_int(go, "SELECT count(*) FROM fills WHERE fill_id = ?1", id) == 1,
@@ -800,18 +818,13 @@ s_px_check_broker(void *arg, sqlite3 *rj, sqlite3 *go)
     }
 }
 
-//  issue 11: the chaos test with the ProjectX broker (the mock on loopback,
-//  its prices walking by seed), not only paper. gateway-order does not
-//  listen to md here: the mock does not trade on it, and with ProjectX
-//  each md message still runs the broker poll on the md loop (issue 11 §4,
-//  first bullet, not this test's subject), which starves its ctl socket. Every service is killed at
-//  least once; the mock is not. Then: no duplicate order at the broker, no
-//  execution missing from gateway-order's store or risk's journal, every
-//  open position at the broker with its stop and target working.
+//  The chaos with the ProjectX broker: risk_extra (more risk keys), the
+//  accounts' names and mock ids (naccounts 0: the only one, PX_ACCOUNT),
+//  gateway-order's poll_ms.
 static void
-t_chaos_projectx(void **state)
+s_px_chaos(const char *name, const char *risk_extra, const char **accounts, const int64_t *ids, int naccounts,
+           int poll_ms)
 {
-    (void) state;
     unsigned seed = s_seed();
     px_t *pxp = &s_px;
     memset(pxp, 0, sizeof *pxp);
@@ -828,7 +841,7 @@ t_chaos_projectx(void **state)
         json_decref(reply);
         assert_true(rolled);
     }
-    char *dir = e2e_tempdir("chaos-px");
+    char *dir = e2e_tempdir(name);
     assert_non_null(dir);
     //  8 simulated minutes at 30x: 16 s per pass, so the replay still runs
     //  when the schedule's five kills are done (a gateway-md kill starts a
@@ -837,27 +850,71 @@ t_chaos_projectx(void **state)
     assert_non_null(sim);
     //  The mock's prices are not the replay's: entry distances and loss
     //  limits are not judged here.
-    char broker[1024], extra[4096];
+    char broker[1024], extra[4096], risk[2048];
     snprintf(broker, sizeof broker,
-             "{\"broker\":\"projectx\",\"reconcile_ms\":1000,\"poll_ms\":200,\"listen_md\":false,"
+             "{\"broker\":\"projectx\",\"reconcile_ms\":1000,\"poll_ms\":%d,\"listen_md\":false,"
              " \"projectx\":{\"base_url\":\"%s\",\"user_hub_url\":\"%s\",\"account_name\":\"%s\"}}",
-             pxp->mock.base_url, pxp->mock.hub_url, PX_ACCOUNT);
-    s_chaos_config(extra, sizeof extra, sim, ",\"gateway-order\":[\"--live\"]",
-                   ",\"max_entry_ticks\":100000,\"daily_loss_limit_dollars\":0,\"max_loss_limit_dollars\":1000000",
-                   broker);
+             poll_ms, pxp->mock.base_url, pxp->mock.hub_url, PX_ACCOUNT);
+    snprintf(risk, sizeof risk, ",\"max_entry_ticks\":100000,\"daily_loss_limit_dollars\":0,"
+             "\"max_loss_limit_dollars\":1000000%s", risk_extra);
+    s_chaos_config(extra, sizeof extra, sim, ",\"gateway-order\":[\"--live\"]", risk, broker);
     free(sim);
     setenv("TOPSTEPX_USERNAME", PX_USER, 1);
     setenv("TOPSTEPX_API_KEY", PX_KEY, 1);
-    s_chaos_run(dir, extra, 12000, s_px_walk, pxp);
+    s_chaos_run(dir, extra, 12000, naccounts ? "12000" : "5000", s_px_walk, pxp);
     unsetenv("TOPSTEPX_USERNAME");
     unsetenv("TOPSTEPX_API_KEY");
     pxp->state = mock_admin(&pxp->mock, "/mock/state", NULL);
     assert_non_null(pxp->state);
     mock_stop(&pxp->mock);
     s_failures = 0;
-    s_chaos_checks(dir, NULL, s_px_view, pxp, s_px_check_broker);
+    for (int i = 0; i < (naccounts ? naccounts : 1); i++) {
+        px_scope_t scope = { pxp, naccounts ? ids[i] : 0 };
+        s_chaos_checks(dir, naccounts ? accounts[i] : NULL, s_px_view, &scope, s_px_check_broker);
+    }
     s_px_cleanup();
     s_chaos_verdict(dir, seed);
+}
+
+//  issue 11: the chaos test with the ProjectX broker (the mock on loopback,
+//  its prices walking by seed), not only paper. gateway-order does not
+//  listen to md here: the mock does not trade on it, and with ProjectX
+//  each md message still runs the broker poll on the md loop (issue 11 §4,
+//  first bullet, not this test's subject), which starves its ctl socket. Every service is killed at
+//  least once; the mock is not. Then: no duplicate order at the broker, no
+//  execution missing from gateway-order's store or risk's journal, every
+//  open position at the broker with its stop and target working.
+static void
+t_chaos_projectx(void **state)
+{
+    (void) state;
+    s_px_chaos("chaos-px", "", NULL, NULL, 0, 200);
+}
+
+//  The same with two accounts of one ProjectX login (issue 19): risk
+//  approves each signal for both (1 and 2 contracts), one gateway-order
+//  with one login places each on its account. Per account: nothing lost or
+//  placed twice, every execution of that account in its own store and
+//  journal, positions agree and are protected; no tag in both accounts.
+//  The end's grace is 12 s, not 5: a gateway-order killed last reads its
+//  two accounts through the one budget, after the start's tag lookups
+//  (seed 5: not yet read 4 s after its restart; two fills unseen).
+//  poll_ms 1200 (each account every 2.4 s): the two pollers' 2.5 reads a
+//  second fit the login's one budget (2.85 a second, docs/topstepx.md);
+//  at 200 (15 a second) the reads starved, an entry's legs went unseen
+//  past the protection grace and the position was flattened (correctly;
+//  then risk counted the close twice: docs/gateway-order.md, "Known, not
+//  fixed here").
+static void
+t_chaos_projectx_two_accounts(void **state)
+{
+    (void) state;
+    static const char *accounts[] = { PX_ACCOUNT, "50KTC-V2-DLL-645601-97590973" };
+    static const int64_t ids[] = { 26282486, 25775680 };
+    s_px_chaos("chaos-px2",
+               ",\"accounts\":[{\"id\":\"" PX_ACCOUNT "\",\"sizing\":\"fixed\",\"fixed_contracts\":1},"
+               "{\"id\":\"50KTC-V2-DLL-645601-97590973\",\"sizing\":\"fixed\",\"fixed_contracts\":2}]",
+               accounts, ids, 2, 1200);
 }
 #endif
 
@@ -869,12 +926,12 @@ main(int argc, char **argv)
 #ifndef OFTS_CHAOS_PROJECTX
     cmocka_set_test_filter(argc > 1 ? argv[1] : "t_chaos");
 #else
-    (void) argc;
-    (void) argv;
+    cmocka_set_test_filter(argc > 1 ? argv[1] : "t_chaos_projectx");
 #endif
     const struct CMUnitTest tests[] = {
 #ifdef OFTS_CHAOS_PROJECTX
         cmocka_unit_test_teardown(t_chaos_projectx, s_teardown),
+        cmocka_unit_test_teardown(t_chaos_projectx_two_accounts, s_teardown),
 #else
         cmocka_unit_test_teardown(t_fast_replay_keeps_every_fill, s_teardown),
         cmocka_unit_test_teardown(t_chaos, s_teardown),

@@ -1354,6 +1354,62 @@ t_service_unknown_account_stops(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+//  A snapshot item: the GC position it says, if any.
+static void
+s_snap_position(void *arg, const char *topic, Ofts__Envelope *env)
+{
+    (void) topic;
+    if (env->body_case == OFTS__ENVELOPE__BODY_POSITION && strcmp(env->position->symbol, "GC") == 0)
+        *(int *) arg = env->position->quantity;
+}
+
+//  Restarted with a position open at the broker, gateway-order answers a
+//  snapshot only once it has read the broker: before, it answered at once
+//  from what it held (no position: ProjectX positions come from the polls)
+//  and risk reconciled to flat and approved a second entry on top of the
+//  open one (the two-account ProjectX chaos test, seed 7). The first poll's
+//  Position/searchOpen is held 3 s: snapshots are refused meanwhile, the
+//  first answered one says the position.
+static void
+t_service_snapshot_after_broker_read(void **state)
+{
+    fx_t *f = *state;
+    order_manager_destroy(&f->om);                 //  the fixture's poller: not ours to delay
+    broker_projectx_destroy(&f->bp);
+    char dir[] = "/tmp/ofts-go-px6-XXXXXX";
+    char ctl_ep[160];
+    ofts_bus_t *risk = NULL;
+    pid_t pid = s_service_up(f, dir, "", ctl_ep, sizeof(ctl_ep), &risk);
+    Ofts__OrderRequest req = s_request("snap-1");
+    s_service_order(f, pid, risk, &req);
+    WAIT_SERVICE(f, s_mock_position_of(f, ACCOUNT_A_ID) == 1);
+    kill(pid, SIGTERM);
+    assert_int_equal(s_wait_exit(pid), 0);
+    json_decref(mock_admin(&f->mock, "/mock/fault",
+                           "{\"mode\":\"delay\",\"path\":\"/api/Position/searchOpen\",\"count\":1,"
+                           "\"delay_ms\":3000}"));
+    char config[128];
+    snprintf(config, sizeof(config), "%s/config.json", dir);
+    setenv("TOPSTEPX_USERNAME", USER, 1);
+    setenv("TOPSTEPX_API_KEY", KEY, 1);
+    f->service = s_spawn(dir, config, true);
+    unsetenv("TOPSTEPX_USERNAME");
+    unsetenv("TOPSTEPX_API_KEY");
+    int position = 0, refused = 0, rc;
+    int64_t deadline = ofts_clock_mono_ns() + 20LL * 1000000000LL;
+    while ((rc = ofts_ctl_snapshot_ex(ctl_ep, "exec.position.", 1000, s_snap_position, &position, NULL, NULL)) != 0) {
+        assert_true(ofts_clock_mono_ns() < deadline);
+        assert_int_equal(waitpid(f->service, NULL, WNOHANG), 0);
+        refused += rc == OFTS_CTL_REFUSED;
+        position = 0;
+        zclock_sleep(100);
+    }
+    printf("snapshot refused %d times while the broker was unread, then GC %d\n", refused, position);
+    assert_int_equal(position, 1);
+    assert_true(refused > 0);
+    s_service_stop(f, &risk, dir);
+}
+
 //  A place that hangs on account A (the broker holds its reply 4 s) does
 //  not hold up account B's: each account has its own worker. With one
 //  worker for the login, B's place would wait behind A's for the 4 s.
@@ -1448,6 +1504,7 @@ main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(t_service_two_accounts, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_service_unknown_account_stops, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_service_slow_place_one_account, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(t_service_snapshot_after_broker_read, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(t_service_reject_one_account, s_setup, s_teardown),
     };
     //  OFTS_TEST_FILTER=t_name runs one test (cmocka's pattern).
