@@ -592,6 +592,33 @@ poller_main(void *arg)
     return NULL;
 }
 
+//  The mock refuses more than 20 requests per 2 s; our budget is 18.
+static void
+s_budget_18_of_20(fixture_t *f)
+{
+    admin(f, "/mock/config", "{\"rate_limit\":20,\"rate_window_ms\":2000}");
+    f->cfg.rate_general = 18;
+    f->cfg.rate_general_window_ms = 2000;
+    f->cfg.clock_ms = NULL;
+}
+
+//  Four market buys on px, one every 700 ms (tags prefix-0..3): each must
+//  go first, ahead of any poller (< 500 ms), and be accepted.
+static void
+s_place_while_polling(projectx_t *px, const char *prefix)
+{
+    for (int i = 0; i < 4; i++) {
+        usleep(700 * 1000);
+        char tag[32];
+        snprintf(tag, sizeof tag, "%s-%d", prefix, i);
+        projectx_order_t o = market("CON.F.US.GCE.Z26", PROJECTX_SIDE_BUY, tag, 0, 0);
+        projectx_place_result_t r;
+        long start = mono_ms();
+        assert_int_equal(projectx_place(px, &o, &r), PROJECTX_OK);
+        assert_true(mono_ms() - start < 500);
+    }
+}
+
 //  Issue #13 fault 2: reads released the whole budget at once (then a
 //  steady rate), so a busy poller overran the broker's limit (HTTP 429s)
 //  and a place queued behind the reads got 429 -> UNKNOWN. Now one smooth
@@ -602,24 +629,12 @@ static void
 test_scheduler_places_before_polls(void **state)
 {
     fixture_t *f = *state;
-    admin(f, "/mock/config", "{\"rate_limit\":20,\"rate_window_ms\":2000}");
-    f->cfg.rate_general = 18;
-    f->cfg.rate_general_window_ms = 2000;
-    f->cfg.clock_ms = NULL;
+    s_budget_18_of_20(f);
     projectx_t *px = logged_in(f);
     poller_t p = { px, false, 0, 0 };
     pthread_t thread;
     assert_int_equal(pthread_create(&thread, NULL, poller_main, &p), 0);
-    for (int i = 0; i < 4; i++) {
-        usleep(700 * 1000);
-        char tag[32];
-        snprintf(tag, sizeof tag, "ofts-sched-%d", i);
-        projectx_order_t o = market("CON.F.US.GCE.Z26", PROJECTX_SIDE_BUY, tag, 0, 0);
-        projectx_place_result_t r;
-        long start = mono_ms();
-        assert_int_equal(projectx_place(px, &o, &r), PROJECTX_OK);
-        assert_true(mono_ms() - start < 500);
-    }
+    s_place_while_polling(px, "ofts-sched");
     p.stop = true;
     pthread_join(thread, NULL);
     projectx_stats_t stats;
@@ -631,6 +646,54 @@ test_scheduler_places_before_polls(void **state)
     assert_int_equal(p.failed, 0);
     assert_int_equal(mock_counter(&f->mock, "place"), 4);
     projectx_destroy(&px);
+}
+
+//  Several accounts of one login (issue 19): two account views of one
+//  session share its token and its one request budget - the broker counts
+//  the login's requests, not each account's. Two pollers (one per account)
+//  read flat out for 3 s while account B places every 700 ms (mock limit
+//  20 per 2 s, ours 18): one login, no 429, no window above 18 for the two
+//  accounts together, every place first (< 500 ms) and on its account.
+//  (Two logins with a budget each would send up to 36 per 2 s.)
+static void
+test_views_share_one_budget(void **state)
+{
+    fixture_t *f = *state;
+    s_budget_18_of_20(f);
+    long logins = mock_counter(&f->mock, "login");
+    projectx_t *login = projectx_new(&f->cfg);
+    assert_int_equal(projectx_login_session(login), PROJECTX_OK);
+    projectx_t *a = projectx_view(login, ACCOUNT_ID), *b = projectx_view(login, 25775680);
+    projectx_destroy(&login);
+    poller_t pa = { a, false, 0, 0 }, pb = { b, false, 0, 0 };
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, poller_main, &pa), 0);
+    assert_int_equal(pthread_create(&tb, NULL, poller_main, &pb), 0);
+    s_place_while_polling(b, "ofts-view");
+    pa.stop = pb.stop = true;
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    projectx_stats_t sa, sb;
+    projectx_stats(a, &sa);
+    projectx_stats(b, &sb);
+    printf("two views: %d + %d reads, %llu requests, at most %llu in a window\n", pa.reads, pb.reads,
+           (unsigned long long) sa.requests, (unsigned long long) sa.max_per_window);
+    assert_int_equal(sa.requests, sb.requests);         //  one set of counters: the session's
+    assert_int_equal(mock_counter(&f->mock, "login"), logins + 1);
+    assert_int_equal(mock_counter(&f->mock, "rate_limited"), 0);
+    assert_int_equal(sa.http_429, 0);
+    assert_true(sa.max_per_window <= 18);
+    assert_true(pa.reads >= 5 && pb.reads >= 5);        //  both pollers got a share
+    assert_int_equal(pa.failed + pb.failed, 0);
+    size_t count;
+    projectx_position_t pos[4];
+    assert_int_equal(projectx_open_positions(b, pos, 4, &count), PROJECTX_OK);
+    assert_int_equal(count, 1);
+    assert_int_equal(pos[0].size, 4);                   //  B's four buys, on B
+    assert_int_equal(projectx_open_positions(a, pos, 4, &count), PROJECTX_OK);
+    assert_int_equal(count, 0);
+    projectx_destroy(&a);
+    projectx_destroy(&b);
 }
 
 //  A dead token on a mutation: ambiguous; we log in again and the order is
@@ -759,6 +822,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_rate_limit_429, setup, teardown),
         cmocka_unit_test_setup_teardown(test_local_rate_limiter, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scheduler_places_before_polls, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_views_share_one_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(test_401_on_cancel, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_sent_is_error, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_secrets_in_stderr, setup, teardown),
