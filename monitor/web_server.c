@@ -18,6 +18,11 @@
 #include "ofts_log.h"
 
 #define WS_RING 64                  //  updates kept for browsers behind
+//  ... and at most this many bytes of them (the newest always kept): a
+//  replay at thousands of times real time makes updates of a few hundred
+//  kB, and 64 of those were the web view's only memory that grew with
+//  hours of data. A browser further behind gets a snapshot, as past 64.
+#define WS_RING_BYTES (2 * 1024 * 1024)
 
 typedef struct {
     uint64_t seq;
@@ -42,6 +47,7 @@ struct _web_server_t {
     volatile bool stop;
     pthread_mutex_t mutex;
     ws_msg_t ring[WS_RING];
+    size_t ring_bytes;              //  text held in ring
     uint64_t latest;                //  seq of the newest update (0 = none)
     ws_msg_t snapshot;
     uint64_t snap_gen;
@@ -480,7 +486,21 @@ void
 web_server_push_update(web_server_t *self, uint64_t seq, const char *text)
 {
     pthread_mutex_lock(&self->mutex);
-    s_set(&self->ring[seq % WS_RING], seq, text);
+    ws_msg_t *m = &self->ring[seq % WS_RING];
+    self->ring_bytes -= m->text ? m->len : 0;
+    s_set(m, seq, text);
+    self->ring_bytes += m->len;
+    //  Over the byte budget: drop the oldest (their readers will want a
+    //  snapshot, see s_next).
+    for (uint64_t old = seq >= WS_RING ? seq - WS_RING + 1 : 0; old < seq && self->ring_bytes > WS_RING_BYTES;
+         old++) {
+        ws_msg_t *o = &self->ring[old % WS_RING];
+        if (o->seq == old && o->text) {
+            self->ring_bytes -= o->len;
+            free(o->text);
+            o->text = NULL;
+        }
+    }
     self->latest = seq;
     pthread_mutex_unlock(&self->mutex);
     lws_cancel_service(self->context);
@@ -491,6 +511,15 @@ web_server_clients(web_server_t *self)
 {
     pthread_mutex_lock(&self->mutex);
     size_t n = self->clients;
+    pthread_mutex_unlock(&self->mutex);
+    return n;
+}
+
+size_t
+web_server_ring_bytes(web_server_t *self)
+{
+    pthread_mutex_lock(&self->mutex);
+    size_t n = self->ring_bytes;
     pthread_mutex_unlock(&self->mutex);
     return n;
 }

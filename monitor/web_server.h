@@ -39,5 +39,7 @@ bool web_server_wants_snapshot(web_server_t *self);
 void web_server_push_snapshot(web_server_t *self, uint64_t seq, const char *text);
 void web_server_push_update(web_server_t *self, uint64_t seq, const char *text);
 size_t web_server_clients(web_server_t *self);
+//  Bytes of update text kept for browsers behind (bounded, see web_server.c).
+size_t web_server_ring_bytes(web_server_t *self);
 
 #endif

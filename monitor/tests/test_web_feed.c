@@ -14,6 +14,7 @@
 #include <time.h>
 #include "ofts_clock.h"
 #include "web.h"
+#include "web_server.h"
 #include "ws_client.h"
 
 #define PX(points) ((int64_t) ((points) * 1e9 + 0.5))
@@ -191,6 +192,79 @@ test_rate_bound(void **state)
     web_destroy(&web);
 }
 
+//  An update of about size bytes numbered seq.
+static char *
+s_big_update(uint64_t seq, size_t size)
+{
+    char *text = malloc(size + 64);
+    int n = snprintf(text, 64, "{\"type\":\"update\",\"seq\":%llu,\"pad\":\"", (unsigned long long) seq);
+    memset(text + n, 'x', size);
+    strcpy(text + n + size, "\"}");
+    return text;
+}
+
+//  A replay far faster than real time makes updates of hundreds of kB: the
+//  updates kept for browsers behind stay within their byte budget (64 such
+//  were 19 MB, the web view's only memory that grew with simulated hours,
+//  bench-web), the newest is always kept, and a browser reading slowly
+//  still sees updates in order, or a snapshot where it fell behind.
+static void
+test_ring_bytes_bounded(void **state)
+{
+    (void) state;
+    web_server_config_t sc = { .host = "127.0.0.1", .port = 0, .static_dir = OFTS_WEB_DIR };
+    web_server_t *srv = web_server_new(&sc);
+    assert_non_null(srv);
+    const size_t big = 300 * 1024;
+    ws_client_t *c = ws_client_connect(web_server_port(srv), "/", 5000, NULL);
+    assert_non_null(c);
+    char *first = NULL;
+    for (int i = 0; i < 100 && !first; i++) {
+        if (web_server_wants_snapshot(srv))     //  what the monitor's tick does
+            web_server_push_snapshot(srv, 0, "{\"type\":\"snapshot\",\"seq\":0}");
+        first = ws_client_recv(c, 50);
+    }
+    assert_non_null(first);
+    assert_non_null(strstr(first, "\"snapshot\""));
+    free(first);
+    for (uint64_t seq = 1; seq <= 64; seq++) {
+        char *text = s_big_update(seq, big);
+        web_server_push_update(srv, seq, text);
+        free(text);
+        assert_true(web_server_ring_bytes(srv) <= 2 * 1024 * 1024 + big);
+        assert_true(web_server_ring_bytes(srv) >= big);
+    }
+    //  The slow browser: everything in order, restarting only at a snapshot.
+    uint64_t last = 0;
+    int snapshots = 0, updates = 0;
+    int64_t deadline = ofts_clock_mono_ns() + 20 * OFTS_NS_PER_SEC;
+    while (last < 64 && ofts_clock_mono_ns() < deadline) {
+        if (web_server_wants_snapshot(srv))
+            web_server_push_snapshot(srv, 64, "{\"type\":\"snapshot\",\"seq\":64}");
+        char *text = ws_client_recv(c, 100);
+        if (!text)
+            continue;
+        const char *at = strstr(text, "\"seq\":");
+        assert_non_null(at);
+        uint64_t seq = strtoull(at + 6, NULL, 10);
+        if (strstr(text, "\"snapshot\"")) {
+            snapshots++;
+            assert_true(seq >= last);
+        }
+        else {
+            updates++;
+            assert_int_equal(seq, last + 1);
+        }
+        last = seq;
+        free(text);
+    }
+    print_message("slow browser: %d updates, %d snapshots, ring %zu bytes\n", updates, snapshots,
+                  web_server_ring_bytes(srv));
+    assert_int_equal(last, 64);
+    ws_client_destroy(&c);
+    web_server_destroy(&srv);
+}
+
 static void
 test_static_files(void **state)
 {
@@ -295,6 +369,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_snapshot_then_updates),
         cmocka_unit_test(test_rate_bound),
+        cmocka_unit_test(test_ring_bytes_bounded),
         cmocka_unit_test(test_static_files),
         cmocka_unit_test(test_read_only),
         cmocka_unit_test(test_token),
