@@ -226,6 +226,11 @@ web_tick(web_t *self, int64_t now_ns)
         s_send(self, web_agg_snapshot(self->agg, now_ns), true);
     if (self->msgs == self->msgs_at_tick && self->msgs - self->msgs_at_trim >= TRIM_AFTER) {
         malloc_trim(0);
+        //  What is really in use (RSS adds what fragmentation keeps): the
+        //  figure to watch for growth over hours (bench-web reads it).
+        struct mallinfo2 mi = mallinfo2();
+        log_info("web: burst of %llu md messages over, malloc trimmed: heap in use %zu kB",
+                 (unsigned long long) (self->msgs - self->msgs_at_trim), (mi.uordblks + mi.hblkhd) / 1024);
         self->msgs_at_trim = self->msgs;
     }
     self->msgs_at_tick = self->msgs;
