@@ -313,7 +313,10 @@ ofts_trust_mac_with_ok(const ofts_trust_mackey_t *key, const char *domain, const
         return false;
     uint8_t want[OFTS_TRUST_MAC_SIZE];
     ofts_trust_mac_with(key, domain, part1, size1, part2, size2, want);
-    return sodium_memcmp(want, mac, OFTS_TRUST_MAC_SIZE) == 0;
+    //  Constant time like sodium_memcmp, a few times faster (it was a
+    //  sixth of the MAC check's time on every received message).
+    _Static_assert(OFTS_TRUST_MAC_SIZE == crypto_verify_32_BYTES, "MAC size is crypto_verify_32's");
+    return crypto_verify_32(want, mac) == 0;
 }
 
 void
