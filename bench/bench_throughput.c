@@ -162,17 +162,18 @@ s_analyzer(void *arg)
     while (!atomic_load(&sub->stop)) {
         char topic[64];
         //  As ofts_service does: wait for the socket, then drain it without
-        //  waiting (a poll per message would be a system call per message).
-        Ofts__Envelope *env = ofts_bus_recv(sub->bus, topic, sizeof topic, 20);
+        //  waiting (a poll per message would be a system call per message),
+        //  each envelope unpacked into the bus's arena and released.
+        Ofts__Envelope *env = ofts_bus_recv_arena(sub->bus, NULL, topic, sizeof topic, 20);
         for (int i = 0; env; i++) {
             of_engine_envelope(engine, env);
-            ofts__envelope__free_unpacked(env, NULL);
+            ofts_bus_release(sub->bus, &env);
             atomic_store(&sub->gaps, ofts_bus_gaps(sub->bus));
             atomic_fetch_add(&sub->received, 1);
             atomic_store(&sub->last_ns, bench_now_ns());
             if (i == 4095)
                 break;
-            env = ofts_bus_recv(sub->bus, topic, sizeof topic, 0);
+            env = ofts_bus_recv_arena(sub->bus, NULL, topic, sizeof topic, 0);
         }
     }
     of_engine_destroy(&engine);
