@@ -15,7 +15,12 @@
        without --web (it shows only md.bbo.Z*; the time until it printed a
        marker published after the same 3 hours) - RESULT's ratio - and the
        raw ZeroMQ hop (a SUB socket in this process receiving and decoding
-       the same messages).
+       the same messages). Both monitors run about as fast as this one
+       publisher on 2 cores, so that figure is partly the publisher's.
+       1b. Capacity: each monitor is stopped (SIGSTOP) while 3 more hours
+       are published into the bus queue (HWM 4 M), then let go; the time
+       until it has shown the last one is its own rate, the publisher idle.
+       RESULT: the web monitor's drain rate, ratio to the plain monitor's.
     2. Memory: 10 more simulated hours, one at a time: an hour is sent, the
        feed is waited for, then (600 ms later: the monitor trims malloc
        after a burst, web.c) the monitor's RSS (/proc/PID/status) is read -
@@ -219,6 +224,24 @@ s_wait_feed(int64_t ms, int64_t deadline_ns)
     return ofts_clock_mono_ns();
 }
 
+//  The heap in use the monitor logged when it last trimmed after a burst
+//  (web.c), in kB; -1 when none yet.
+static long
+s_logged_heap_kb(const char *log)
+{
+    FILE *f = fopen(log, "r");
+    char line[512];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f)) {
+        const char *at = strstr(line, "heap in use ");
+        if (at)
+            kb = atol(at + 12);
+    }
+    if (f)
+        fclose(f);
+    return kb;
+}
+
 //  --- the baseline: the raw ZeroMQ hop ------------------------------------
 
 typedef struct {
@@ -327,9 +350,10 @@ s_read_until(int fd, const char *text, int timeout_ms)
 //  dropped, as the plain monitor does with topics it does not show. After
 //  FAST_HOURS published as fast as we can, a md.bbo.ZZ. marker: the time
 //  until it printed that is the time it took for all of them.
-static double
-s_plain_monitor(const char *bin, const char *dir, const char *secret)
+static void
+s_plain_monitor(const char *bin, const char *dir, const char *secret, double *live, double *drained)
 {
+    *live = *drained = 0;
     char config[600], ep[600], log[600], exe[1100];
     snprintf(config, sizeof config, "%s/plain.json", dir);
     snprintf(ep, sizeof ep, "ipc://%s/plain.pub", dir);
@@ -343,7 +367,7 @@ s_plain_monitor(const char *bin, const char *dir, const char *secret)
     ofts_bus_set_secret(bus, ofts_trust_process_secret());
     int fds[2];
     if (ofts_bus_bind(bus, ep) != 0 || pipe(fds) != 0)
-        return 0;
+        return;
     pid_t pid = fork();
     if (pid == 0) {
         dup2(fds[1], STDOUT_FILENO);
@@ -372,13 +396,26 @@ s_plain_monitor(const char *bin, const char *dir, const char *secret)
     s_marker(bus, "ZZ");
     bool done = ready && s_read_until(fds[0], "md.bbo.ZZ.", 300000);
     int64_t end = ofts_clock_mono_ns();
+    if (done)
+        *live = (double) FAST_HOURS * MSGS_PER_HOUR / ((double) (end - start) / 1e9);
+    //  Its own capacity: stopped while the next hours queue up, then let go.
+    kill(pid, SIGSTOP);
+    for (uint64_t i = (uint64_t) FAST_HOURS * STEPS_PER_HOUR; i < (uint64_t) 2 * FAST_HOURS * STEPS_PER_HOUR; i++)
+        s_market_step(&m, bus, i);
+    s_marker(bus, "ZX");
+    start = ofts_clock_mono_ns();
+    kill(pid, SIGCONT);
+    bool drained_ok = done && s_read_until(fds[0], "md.bbo.ZX.", 300000);
+    end = ofts_clock_mono_ns();
+    if (drained_ok)
+        *drained = (double) FAST_HOURS * MSGS_PER_HOUR / ((double) (end - start) / 1e9);
+    done = drained_ok;
     kill(pid, SIGINT);
     waitpid(pid, NULL, 0);
     close(fds[0]);
     ofts_bus_destroy(&bus);
     if (!done)
         fprintf(stderr, "bench-web: the monitor without --web did not finish (see %s)\n", log);
-    return done ? (double) FAST_HOURS * MSGS_PER_HOUR / ((double) (end - start) / 1e9) : 0;
 }
 
 int
@@ -406,7 +443,8 @@ main(void)
     fclose(f);
 
     double raw = s_raw_hop(dir, ofts_trust_process_secret());
-    double plain = s_plain_monitor(bin, dir, secret);
+    double plain, plain_drained;
+    s_plain_monitor(bin, dir, secret, &plain, &plain_drained);
     const char *rate_env = getenv("OFTS_BENCH_RATE");
     double keep_up_rate = rate_env && atof(rate_env) > 0 ? atof(rate_env) : KEEP_UP_RATE;
 
@@ -441,7 +479,7 @@ main(void)
         s_market_step(&m, bus, step++);
         zclock_sleep(10);
     }
-    long rss_start = bench_rss_kb(monitor), rss_at_hour[HOURS + 1] = { 0 };
+    long rss_start = bench_rss_kb(monitor), rss_at_hour[HOURS + 1] = { 0 }, heap_at_hour[HOURS + 1] = { 0 };
 
     //  1. Simulated hours as fast as we can publish.
     uint64_t first = step, last = step + (uint64_t) FAST_HOURS * STEPS_PER_HOUR;
@@ -453,6 +491,23 @@ main(void)
     bool finished = atomic_load(&s_feed_event_ms) >= s_step_ms(last - 1);
     double web = (double) (last - first) * 2 / ((double) (done - start) / 1e9);
 
+    //  1b. Its own capacity, the publisher out of the way: stopped while the
+    //  next hours queue up (the bus HWM holds them), then let go.
+    double web_drained = 0, pub_alone = 0;
+    if (finished) {
+        kill(monitor, SIGSTOP);
+        int64_t t_stop = ofts_clock_mono_ns();
+        for (last = step + (uint64_t) FAST_HOURS * STEPS_PER_HOUR; step < last; step++)
+            s_market_step(&m, bus, step);
+        int64_t let_go = ofts_clock_mono_ns();
+        //  What the publisher does with no subscriber working beside it.
+        pub_alone = (double) FAST_HOURS * MSGS_PER_HOUR / ((double) (let_go - t_stop) / 1e9);
+        kill(monitor, SIGCONT);
+        int64_t drained = s_wait_feed(s_step_ms(last - 1), let_go + 300 * OFTS_NS_PER_SEC);
+        finished = atomic_load(&s_feed_event_ms) >= s_step_ms(last - 1);
+        web_drained = (double) FAST_HOURS * MSGS_PER_HOUR / ((double) (drained - let_go) / 1e9);
+    }
+
     //  2. Hour by hour, the monitor caught up at each sample.
     rss_at_hour[0] = bench_rss_kb(monitor);
     for (int h = 1; h <= HOURS && finished; h++) {
@@ -462,6 +517,7 @@ main(void)
         finished = atomic_load(&s_feed_event_ms) >= s_step_ms(last - 1);
         zclock_sleep(600);          //  an idle tick or two: the monitor hands the burst's memory back
         rss_at_hour[h] = bench_rss_kb(monitor);
+        heap_at_hour[h] = s_logged_heap_kb(log);
     }
     long long gaps_fast = atomic_load(&s_feed_gaps);
 
@@ -506,7 +562,11 @@ main(void)
     bool reached = paced_rate >= 0.98 * keep_up_rate;
     bool kept = reached && gaps_paced == 0 && lag_ms <= bound_ms;
     printf("raw ZeroMQ hop (same publisher, SUB + decode in this process): %.0f msgs/s\n", raw);
-    printf("monitor without --web (same binary, same publisher, md.bbo.Z* shown): %.0f msgs/s\n", plain);
+    printf("monitor without --web (same binary, same publisher, md.bbo.Z* shown): %.0f msgs/s as published; "
+           "%.0f msgs/s draining %d queued hours\n", plain, plain_drained, FAST_HOURS);
+    printf("monitor --web draining %d queued hours (stopped while they were published): %.0f msgs/s\n", FAST_HOURS,
+           web_drained);
+    printf("the bench's signed publisher alone (the monitor stopped): %.0f msgs/s\n", pub_alone);
     printf("monitor --web, %d simulated hours as fast as published: %.0f msgs/s (published in %.2f s, the feed "
            "showed the last event %.2f s after the first publish)%s\n", FAST_HOURS, web,
            (double) (published - start) / 1e9, (double) (done - start) / 1e9, finished ? "" : ", NOT FINISHED");
@@ -514,16 +574,21 @@ main(void)
            "%d more hours:", rss_start, rss_at_hour[0], HOURS);
     for (int h = 1; h <= HOURS; h++)
         printf(" %ld", rss_at_hour[h]);
-    printf("\n  growth over the last %d hours (hour 1 -> hour %d): %+ld kB; bus gaps %lld\n", HOURS - 1, HOURS,
-           rss_at_hour[HOURS] - rss_at_hour[1], gaps_fast);
+    printf("\nmonitor heap in use (kB, malloc's own count as it trimmed after each hour):");
+    for (int h = 1; h <= HOURS; h++)
+        printf(" %ld", heap_at_hour[h]);
+    printf("\n  growth over the last %d hours (hour 1 -> hour %d): RSS %+ld kB, heap in use %+ld kB; bus gaps %lld\n",
+           HOURS - 1, HOURS, rss_at_hour[HOURS] - rss_at_hour[1], heap_at_hour[HOURS] - heap_at_hour[1], gaps_fast);
     printf("keeps up at %.0f msgs/s (paced %.0f msgs/s for %d s): bus gaps %lld, the feed showed the last event "
            "%.0f ms after the last publish (criterion: 0 gaps, <= %.0f ms = 1/max_hz + %d ms) -> %s\n",
            keep_up_rate, paced_rate, KEEP_UP_SEC, gaps_paced, lag_ms, bound_ms, KEEP_UP_SLACK_MS,
            kept ? "KEPT UP" : !reached ? "NOT SHOWN: the publisher did not reach the rate" : "DID NOT KEEP UP");
     printf("pushes per client: %ld..%ld, at most %.2f/s over the run (bound: %d/s)\n", min_u, max_u, max_rate,
            MAX_HZ);
-    printf("RESULT web_bus_md_msgs_per_sec %.0f msgs/s ratio=%.2f vs monitor_without_web (raw_zmq_hop %.0f: "
-           "ratio %.2f)\n", web, plain > 0 ? web / plain : 0, raw, web / raw);
+    printf("as published: monitor --web %.0f vs without --web %.0f msgs/s (ratio %.2f), raw hop %.0f (ratio %.2f)\n",
+           web, plain, plain > 0 ? web / plain : 0, raw, web / raw);
+    printf("RESULT web_bus_md_msgs_per_sec %.0f msgs/s ratio=%.2f vs monitor_without_web\n", web_drained,
+           plain_drained > 0 ? web_drained / plain_drained : 0);
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
         return 1;
