@@ -10,17 +10,19 @@
        per message on disk (frame, receive time and topic included).
     2. Its cost on tick-to-order: bench-pipeline's ofts chain (md publish ->
        analyzer -> risk -> order receipt, the real cores behind real buses;
-       this file includes bench_pipeline.c for it), sampled in alternating
-       blocks with the recorder process subscribed to all three publishers
-       and without it (the process stopped and gone), so both see the same
-       machine load. A third kind of block runs the recorder with other
-       settings (argv[1], JSON members of the recorder section; default
-       "nice":0, as before recorder.nice existed): what they change.
-       RESULT: p99 with the recorder as configured by default (nice 10),
-       and the ratio to p99 without it.                                   */
+       this file includes bench_pipeline.c for it): three such chains
+       sampled in turn, one of them recorded; the two others are "without"
+       twice over, the method's noise floor. Every third block the
+       recorder is stopped: what the publishers' second pipe costs.
+       RESULT: pooled p99 with the recorder and its ratio to without.
+
+    Usage: bench-recorder [SETTINGS [BLOCKS]]: SETTINGS = JSON members added
+    to the recorder section (e.g. '"idle":false'), BLOCKS of 200 turns (120). */
+#define MAX_ORDERS 20000          //  per chain (new ones every CHAIN_BLOCKS blocks)
 #define main bench_pipeline_main
 #include "bench_pipeline.c"
 #undef main
+#include <dirent.h>
 #include <libgen.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -29,30 +31,23 @@
 #include "rec_scan.h"
 #include "rec_writer.h"
 
-//  bench_pipeline.c keeps at most MAX_ORDERS (4200) orders per chain: 3 x 4
-//  blocks of 50 + 350 samples, plus the syncs, stay below it.
-#define BLOCKS 4
-#define BLOCK_SAMPLES 250
-
 static char s_bin[1024];
 
-static const char *s_kind2 = "\"nice\":0";
+static const char *s_settings = "";   //  JSON members for the recorder section
 
 static pid_t
-s_recorder_start(const char *dir, const char *eps[3], int nice)
+s_recorder_start(const char *dir, const char *eps[3])
 {
     char cfg[600], rec[600], own[600];
     snprintf(cfg, sizeof cfg, "%s/recorder.json", dir);
     snprintf(rec, sizeof rec, "%s/rec", dir);
     snprintf(own, sizeof own, "ipc://%s/recorder.pub", dir);
     FILE *f = fopen(cfg, "w");
-    fprintf(f, "{\"log\":{\"level\":\"warn\"},\"bus\":{\"endpoints\":{\"gateway-md\":{\"pub\":\"%s\"},", eps[0]);
+    fprintf(f, "{\"log\":{\"level\":\"error\"},\"bus\":{\"endpoints\":{\"gateway-md\":{\"pub\":\"%s\"},", eps[0]);
     if (eps[1])
         fprintf(f, "\"analyzer\":{\"pub\":\"%s\"},\"risk\":{\"pub\":\"%s\"},", eps[1], eps[2]);
-    char prio[64];
-    snprintf(prio, sizeof prio, "\"nice\":%d", nice);
-    fprintf(f, "\"recorder\":{\"pub\":\"%s\"}}},\"recorder\":{\"dir\":\"%s\",\"fsync\":\"interval\",%s}}\n",
-            own, rec, nice < 0 ? s_kind2 : prio);
+    fprintf(f, "\"recorder\":{\"pub\":\"%s\"}}},\"recorder\":{\"dir\":\"%s\",\"fsync\":\"interval\"%s%s}}\n",
+            own, rec, s_settings[0] ? "," : "", s_settings);
     fclose(f);
     char exe[1100];
     snprintf(exe, sizeof exe, "%s/ofts-recorder", s_bin);
@@ -68,6 +63,7 @@ static void
 s_recorder_stop(pid_t pid)
 {
     kill(pid, SIGTERM);
+    kill(pid, SIGCONT);             //  in case a frozen block was cut short
     waitpid(pid, NULL, 0);
 }
 
@@ -170,7 +166,7 @@ s_keep_up(const char *dir, double rate, double *bytes_per_msg, double *lag_ms, u
     if (system(cmd) != 0)
         return false;
     const char *eps[3] = { ep, NULL, NULL };
-    pid_t rec = s_recorder_start(dir, eps, 10);
+    pid_t rec = s_recorder_start(dir, eps);
     //  Until it records: a few messages on a warm-up topic.
     s_md_t m;
     s_md_init(&m);
@@ -229,81 +225,363 @@ s_keep_up(const char *dir, double rate, double *bytes_per_msg, double *lag_ms, u
 }
 
 //  --- 2. tick-to-order with and without ------------------------------------------------
+//
+//  The noise on a shared 2-core machine comes in bursts (another build, a
+//  test suite) that last from milliseconds to minutes, so the kinds are
+//  interleaved sample by sample, not block by block: three identical
+//  chains run at once and take their samples in turn (the order rotated
+//  at each turn), 0.5 ms apart. The recorder (one process, all along)
+//  is connected to one of them only: each of that chain's publishers binds
+//  a second endpoint that only the recorder connects to, so its publishers
+//  fan every message out to it as in production. Kinds:
+//    0 with       the recorded chain, the recorder running
+//    1 without    a chain the recorder never connects to
+//    2 without'   the third chain, also without: the method's noise floor
+//                 (2 against 1 differs by nothing but chance)
+//    3 frozen     the recorded chain while the recorder is stopped
+//                 (SIGSTOP, every third block): what the publishers'
+//                 second pipe costs without the recorder's CPU
+//  Which chain is recorded rotates with each generation of chains (new
+//  chains every CHAIN_BLOCKS blocks: their market time must stay inside
+//  the trading hours, 2 s a sample from 08:30 CT, entries until 15:00).
+
+enum { K_WITH, K_WITHOUT, K_NULL, K_FROZEN, KINDS };
+static const char *s_kind_name[KINDS] = { "with recorder", "without", "without (null)", "frozen (fan-out)" };
+
+#define BLOCK_TURNS 200                 //  turns (one sample of each chain) per block
+#define CHAIN_BLOCKS 40                 //  8000 samples per chain: 4.4 h of market time
+#define SAMPLE_GAP_US 500
+static int s_blocks = 120;
+
+//  Times scheduled in and CPU ns of each thread of pid (schedstat), by
+//  thread name (comm: the recorder's loop, ZMQbg/IO/0, ...).
+#define NAMES 8
+typedef struct {
+    char name[NAMES][20];
+    uint64_t ticks[NAMES], cpu_ns[NAMES];
+} s_sched_t;
 
 static void
-s_percentiles_n(int64_t *samples, size_t n, int64_t out[3])
+s_proc_sched(pid_t pid, s_sched_t *out)
 {
-    out[0] = bench_percentile(samples, n, 0.50);
-    out[1] = bench_percentile(samples, n, 0.99);
-    out[2] = bench_percentile(samples, n, 0.999);
+    memset(out, 0, sizeof *out);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[400], name[20] = "";
+        snprintf(p, sizeof p, "/proc/%d/task/%s/comm", (int) pid, e->d_name);
+        FILE *f = fopen(p, "r");
+        if (f && fgets(name, sizeof name, f))
+            name[strcspn(name, "\n")] = '\0';
+        if (f)
+            fclose(f);
+        snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", (int) pid, e->d_name);
+        f = fopen(p, "r");
+        unsigned long long run = 0, wait = 0, slices = 0;
+        int i = 0;
+        while (i < NAMES - 1 && out->name[i][0] && strcmp(out->name[i], name) != 0)
+            i++;
+        snprintf(out->name[i], sizeof out->name[i], "%s", name);
+        if (f && fscanf(f, "%llu %llu %llu", &run, &wait, &slices) == 3) {
+            out->cpu_ns[i] += run;
+            out->ticks[i] += slices;
+        }
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+}
+
+//  acc += b - a, by name.
+static void
+s_sched_add(s_sched_t *acc, const s_sched_t *a, const s_sched_t *b)
+{
+    for (int j = 0; j < NAMES && b->name[j][0]; j++) {
+        int i = 0, k = 0;
+        while (k < NAMES && a->name[k][0] && strcmp(a->name[k], b->name[j]) != 0)
+            k++;
+        while (i < NAMES - 1 && acc->name[i][0] && strcmp(acc->name[i], b->name[j]) != 0)
+            i++;
+        snprintf(acc->name[i], sizeof acc->name[i], "%s", b->name[j]);
+        bool had = k < NAMES && strcmp(a->name[k], b->name[j]) == 0;
+        acc->ticks[i] += b->ticks[j] - (had ? a->ticks[k] : 0);
+        acc->cpu_ns[i] += b->cpu_ns[j] - (had ? a->cpu_ns[k] : 0);
+    }
+}
+
+typedef struct {
+    char dir[600], rec_eps[3][300];
+    chain_t *o[3];
+    int recorded;                       //  which chain
+    pid_t rec;
+    int64_t *samples[KINDS];            //  [block * BLOCK_TURNS + i]
+    int *count[KINDS];                  //  [block]
+    s_sched_t rec_sched;                //  the recorder's scheduling in running blocks
+    int lost;                           //  samples without an order within 2 s (taken again)
+} s_ab_t;
+
+//  Until the recording has not grown for 30 ms (at most 3 s).
+static void
+s_settle(const char *dir)
+{
+    uint64_t last = s_rec_bytes(dir);
+    int64_t since = ofts_clock_mono_ns(), start = since;
+    while (ofts_clock_mono_ns() - since < 30 * OFTS_NS_PER_MS && ofts_clock_mono_ns() - start < 3 * OFTS_NS_PER_SEC) {
+        zclock_sleep(5);
+        uint64_t now = s_rec_bytes(dir);
+        if (now != last) {
+            last = now;
+            since = ofts_clock_mono_ns();
+        }
+    }
+}
+
+static void
+s_chains_down(s_ab_t *ab)
+{
+    for (int c = 0; c < 3; c++)
+        if (ab->o[c]) {
+            s_chain_stop(ab->o[c]);     //  closes the recorder's endpoints with the sockets
+            free(ab->o[c]);
+            ab->o[c] = NULL;
+        }
+    s_settle(ab->dir);
+}
+
+//  Three new chains; the recorder connected to chain `recorded`. 0 or -1.
+static int
+s_chains_up(s_ab_t *ab, int recorded)
+{
+    static int generation;
+    int rc = 0;
+    for (int c = 0; rc == 0 && c < 3; c++) {
+        char base[600];
+        snprintf(base, sizeof base, "ipc://%s/g%dc%d", ab->dir, generation, c);
+        ab->o[c] = calloc(1, sizeof *ab->o[c]);
+        rc = s_ofts_start(ab->o[c], base);
+        if (rc == 0)
+            rc = s_sync(ab->o[c]);
+    }
+    generation++;
+    ab->recorded = recorded;
+    for (int i = 0; rc == 0 && i < 3; i++)
+        if (zsock_bind(ofts_bus_pub_sock(ab->o[recorded]->bus[i]), "%s", ab->rec_eps[i]) < 0) {
+            fprintf(stderr, "bench-recorder: bind %s: %s\n", ab->rec_eps[i], zmq_strerror(zmq_errno()));
+            rc = -1;
+        }
+    //  Until it records (it retries its connects every 100 ms).
+    uint64_t before = s_rec_bytes(ab->dir);
+    for (int i = 0; rc == 0 && i < 500 && s_rec_bytes(ab->dir) == before; i++)
+        s_sample(ab->o[recorded], 2000, true);
+    if (rc == 0 && s_rec_bytes(ab->dir) == before) {
+        fprintf(stderr, "bench-recorder: the recorder did not connect\n");
+        rc = -1;
+    }
+    for (int i = 0; rc == 0 && i < 20; i++)     //  settle every chain after the switch
+        for (int c = 0; c < 3; c++)
+            s_sample(ab->o[c], 2000, true);
+    return rc;
+}
+
+//  One block: BLOCK_TURNS turns of one sample per chain. 0 or -1.
+static int
+s_block(s_ab_t *ab, int block)
+{
+    bool frozen = block % 3 == 2;
+    if (frozen) {
+        s_settle(ab->dir);
+        kill(ab->rec, SIGSTOP);
+    }
+    s_sched_t sched0, sched1;
+    s_proc_sched(ab->rec, &sched0);
+    int rc = 0;
+    for (int t = 0; rc == 0 && t < BLOCK_TURNS; t++)
+        for (int j = 0; rc == 0 && j < 3; j++) {
+            int c = (t + j) % 3;
+            int kind = c == ab->recorded ? (frozen ? K_FROZEN : K_WITH)
+                     : c == (ab->recorded + 1) % 3 ? K_WITHOUT : K_NULL;
+            int64_t s = s_sample(ab->o[c], 2000, true);
+            if (s < 0 && ++ab->lost > 20)
+                rc = -1;
+            else if (s >= 0)
+                ab->samples[kind][(size_t) block * BLOCK_TURNS + (size_t) ab->count[kind][block]++] = s;
+            s_pause_us(SAMPLE_GAP_US);
+        }
+    if (frozen)
+        kill(ab->rec, SIGCONT);
+    s_proc_sched(ab->rec, &sched1);
+    if (!frozen)
+        s_sched_add(&ab->rec_sched, &sched0, &sched1);
+    if (frozen)
+        s_settle(ab->dir);          //  it drains its queue now, before the next block
+    return rc;
+}
+
+//  p-quantile of one kind's samples in the given blocks, pooled.
+static int64_t
+s_pooled(const s_ab_t *ab, int kind, const int *blocks, int nb, double q, int64_t *scratch)
+{
+    size_t n = 0;
+    for (int b = 0; b < nb; b++) {
+        size_t m = (size_t) ab->count[kind][blocks[b]];
+        memcpy(scratch + n, ab->samples[kind] + (size_t) blocks[b] * BLOCK_TURNS, m * sizeof *scratch);
+        n += m;
+    }
+    return bench_percentile(scratch, n, q);
 }
 
 static int
-s_cost(const char *dir, int64_t with[3], int64_t without[3], int64_t nice0[3])
+s_cmp_double(const void *a, const void *b)
 {
-    char base[600];
-    snprintf(base, sizeof base, "ipc://%s/p", dir);
-    chain_t *o = calloc(1, sizeof *o);
-    int rc = s_ofts_start(o, base);
-    if (rc == 0)
-        rc = s_sync(o);
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+typedef struct {
+    size_t n[KINDS];
+    int64_t q[KINDS][3];                //  pooled p50, p99, p99.9
+    double boot[KINDS][2];              //  95% interval of the pooled p99 ratio to without (blocks resampled)
+    double blk_med[KINDS], blk_min[KINDS], blk_max[KINDS];      //  per-block p99 ratios
+} s_stats_t;
+
+static void
+s_statistics(const s_ab_t *ab, s_stats_t *st)
+{
+    int nb = s_blocks;
+    int *all = calloc((size_t) nb, sizeof *all), *pick = calloc((size_t) nb, sizeof *pick);
+    int64_t *scratch = calloc((size_t) nb * BLOCK_TURNS, sizeof *scratch);
+    for (int b = 0; b < nb; b++)
+        all[b] = b;
+    static const double qs[3] = { 0.50, 0.99, 0.999 };
+    for (int k = 0; k < KINDS; k++) {
+        for (int b = 0; b < nb; b++)
+            st->n[k] += (size_t) ab->count[k][b];
+        for (int i = 0; i < 3; i++)
+            st->q[k][i] = s_pooled(ab, k, all, nb, qs[i], scratch);
+    }
+    //  Per block: each kind's p99 against the without chain's in the same block.
+    double *ratio = calloc((size_t) nb, sizeof *ratio);
+    for (int k = 0; k < KINDS; k++) {
+        int m = 0;
+        for (int b = 0; b < nb; b++)
+            if (ab->count[k][b] && ab->count[K_WITHOUT][b])
+                ratio[m++] = (double) s_pooled(ab, k, &all[b], 1, 0.99, scratch)
+                           / (double) s_pooled(ab, K_WITHOUT, &all[b], 1, 0.99, scratch);
+        qsort(ratio, (size_t) m, sizeof *ratio, s_cmp_double);
+        st->blk_med[k] = m ? ratio[m / 2] : 0;
+        st->blk_min[k] = m ? ratio[0] : 0;
+        st->blk_max[k] = m ? ratio[m - 1] : 0;
+    }
+    //  Bootstrap over blocks: the same resampled blocks for every kind, so
+    //  what a block's moment of the machine did stays paired.
+    enum { BOOT = 200 };
+    double *bs[KINDS];
+    for (int k = 0; k < KINDS; k++)
+        bs[k] = calloc(BOOT, sizeof *bs[k]);
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int t = 0; t < BOOT; t++) {
+        for (int b = 0; b < nb; b++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            pick[b] = (int) (x % (uint64_t) nb);
+        }
+        double base = (double) s_pooled(ab, K_WITHOUT, pick, nb, 0.99, scratch);
+        for (int k = 0; k < KINDS; k++)
+            bs[k][t] = (double) s_pooled(ab, k, pick, nb, 0.99, scratch) / base;
+    }
+    for (int k = 0; k < KINDS; k++) {
+        qsort(bs[k], BOOT, sizeof *bs[k], s_cmp_double);
+        st->boot[k][0] = bs[k][BOOT * 25 / 1000];
+        st->boot[k][1] = bs[k][BOOT * 975 / 1000 - 1];
+        free(bs[k]);
+    }
+    free(ratio);
+    free(scratch);
+    free(pick);
+    free(all);
+}
+
+static int
+s_cost(const char *dir, s_stats_t *st, s_ab_t *ab)
+{
+    snprintf(ab->dir, sizeof ab->dir, "%s", dir);
     const char *eps[3];
-    char epbuf[3][300];
+    static const char *names[3] = { "md", "an", "risk" };
     for (int i = 0; i < 3; i++) {
-        snprintf(epbuf[i], sizeof epbuf[i], "%s", zsock_endpoint(ofts_bus_pub_sock(o->bus[i])));
-        eps[i] = epbuf[i];
+        snprintf(ab->rec_eps[i], sizeof ab->rec_eps[i], "ipc://%s/rec-%s", dir, names[i]);
+        eps[i] = ab->rec_eps[i];
     }
-    //  Three kinds of block in turn: the recorder as configured (nice 10),
-    //  no recorder, the recorder at nice 0.
-    int64_t *samples[3];
-    size_t ns[3] = { 0 };
-    for (int k = 0; k < 3; k++)
-        samples[k] = calloc(BLOCKS * BLOCK_SAMPLES, sizeof *samples[k]);
-    int lost = 0;
+    for (int k = 0; k < KINDS; k++) {
+        ab->samples[k] = calloc((size_t) s_blocks * BLOCK_TURNS, sizeof *ab->samples[k]);
+        ab->count[k] = calloc((size_t) s_blocks, sizeof *ab->count[k]);
+    }
     char cmd[700];
-    snprintf(cmd, sizeof cmd, "rm -rf %s/rec", dir);     //  a fresh recording: nothing to recover at each start
-    if (system(cmd) != 0)
-        rc = -1;
-    for (int b = 0; rc == 0 && b < 3 * BLOCKS; b++) {
-        int kind = b % 3;
-        bool recording = kind != 1;
-        pid_t rec = 0;
-        if (recording) {
-            rec = s_recorder_start(dir, eps, kind == 0 ? 10 : -1);
-            for (int i = 0; i < 300 && s_rec_bytes(dir) < 2048; i++)
-                s_sample(o, 2000, true);        //  until it records (these samples are not kept)
+    snprintf(cmd, sizeof cmd, "rm -rf %s/rec", dir);     //  a fresh recording
+    int rc = system(cmd) == 0 ? 0 : -1;
+    if (rc == 0)
+        ab->rec = s_recorder_start(dir, eps);
+    int64_t t0 = ofts_clock_mono_ns();
+    for (int b = 0; rc == 0 && b < s_blocks; b++) {
+        if (b % CHAIN_BLOCKS == 0) {
+            s_chains_down(ab);
+            rc = s_chains_up(ab, (b / CHAIN_BLOCKS) % 3);
         }
-        for (int s = 0; rc == 0 && s < 50 + BLOCK_SAMPLES; s++) {
-            int64_t t = s_sample(o, 2000, true);
-            if (t < 0 && ++lost > 20)
-                rc = -1;
-            else if (t >= 0 && s >= 50)
-                samples[kind][ns[kind]++] = t;
-        }
-        if (rec)
-            s_recorder_stop(rec);
+        if (rc == 0)
+            rc = s_block(ab, b);
     }
-    if (lost)
-        fprintf(stderr, "bench-recorder: %d samples without an order within 2 s (left out)\n", lost);
+    double secs = (double) (ofts_clock_mono_ns() - t0) / 1e9;
+    s_chains_down(ab);
+    if (ab->rec)
+        s_recorder_stop(ab->rec);
+    if (ab->lost)
+        fprintf(stderr, "bench-recorder: %d samples without an order within 2 s (left out)\n", ab->lost);
     if (rc != 0)
-        fprintf(stderr, "bench-recorder: chain %s\n", ns[0] + ns[1] ? "lost too many samples" : "never answered");
-    if (rc == 0) {
-        s_percentiles_n(samples[0], ns[0], with);
-        s_percentiles_n(samples[1], ns[1], without);
-        s_percentiles_n(samples[2], ns[2], nice0);
+        fprintf(stderr, "bench-recorder: a chain lost too many samples or the recorder did not connect\n");
+    else {
+        s_statistics(ab, st);
+        printf("  %d blocks of %d turns (3 chains, one sample each, %d us apart) in %.1f s\n", s_blocks, BLOCK_TURNS,
+               SAMPLE_GAP_US, secs);
     }
-    for (int k = 0; k < 3; k++)
-        free(samples[k]);
-    s_chain_stop(o);
-    free(o);
+    for (int k = 0; k < KINDS; k++) {
+        free(ab->samples[k]);
+        free(ab->count[k]);
+    }
     return rc;
+}
+
+static void
+s_print_cost(const s_stats_t *st, const s_ab_t *ab)
+{
+    printf("tick-to-order (bench-pipeline's ofts chain, ipc; 3 chains sampled in turn; ns; ratios to 'without';"
+           " [95%% interval, blocks resampled]; per block: median (min-max) of the block p99 ratios):\n");
+    for (int k = 0; k < KINDS; k++) {
+        printf("  %-17s n %5zu  p50 %7lld  p99 %8lld  p99.9 %8lld", s_kind_name[k], st->n[k], (long long) st->q[k][0],
+               (long long) st->q[k][1], (long long) st->q[k][2]);
+        if (k != K_WITHOUT)
+            printf("  | p99 x%.3f [%.3f-%.3f]  p50 x%.3f  per block x%.2f (%.2f-%.2f)",
+                   (double) st->q[k][1] / (double) st->q[K_WITHOUT][1], st->boot[k][0], st->boot[k][1],
+                   (double) st->q[k][0] / (double) st->q[K_WITHOUT][0], st->blk_med[k], st->blk_min[k],
+                   st->blk_max[k]);
+        printf("\n");
+    }
+    printf("  recorder while running, per recorded sample (7 messages): times scheduled in / us CPU:");
+    for (int i = 0; i < NAMES && ab->rec_sched.name[i][0]; i++)
+        printf(" %s %.2f / %.1f", ab->rec_sched.name[i], (double) ab->rec_sched.ticks[i] / (double) st->n[K_WITH],
+               (double) ab->rec_sched.cpu_ns[i] / 1e3 / (double) st->n[K_WITH]);
+    printf("\n");
 }
 
 int
 main(int argc, char **argv)
 {
     if (argc > 1)
-        s_kind2 = argv[1];          //  the third kind's recorder settings (JSON members)
+        s_settings = argv[1];
+    if (argc > 2 && atoi(argv[2]) >= 3)
+        s_blocks = atoi(argv[2]);
     ofts_log_init("bench-recorder", OFTS_LOG_ERROR);
     if (bench_bin_dir(s_bin, sizeof s_bin) != 0)
         return 1;
@@ -311,7 +589,8 @@ main(int argc, char **argv)
     if (!mkdtemp(dir))
         return 1;
     signal(SIGPIPE, SIG_IGN);
-    printf("recorder keeps up (real ofts-recorder process, fsync interval, ipc://):\n");
+    printf("recorder {fsync interval%s%s} keeps up (real ofts-recorder process, ipc://):\n", s_settings[0] ? ", " : "",
+           s_settings);
     bool ok = true;
     double bpm = 0, lag = 0;
     uint64_t sent = 0, gaps = 0;
@@ -329,8 +608,9 @@ main(int argc, char **argv)
             gaps = g;
         }
     }
-    int64_t with[3] = { 0 }, without[3] = { 0 }, nice0[3] = { 0 };
-    int rc = s_cost(dir, with, without, nice0);
+    s_stats_t st = { 0 };
+    s_ab_t ab = { 0 };
+    int rc = s_cost(dir, &st, &ab);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     if (system(cmd) != 0)
@@ -340,20 +620,12 @@ main(int argc, char **argv)
         fprintf(stderr, "bench-recorder: the pipeline did not answer\n");
         return 1;
     }
-    printf("tick-to-order (bench-pipeline's ofts chain, ipc), %d blocks of %d samples of each kind, in turn (ns):\n",
-           BLOCKS, BLOCK_SAMPLES);
-    printf("  without recorder    p50 %7lld  p99 %7lld  p99.9 %7lld\n", (long long) without[0],
-           (long long) without[1], (long long) without[2]);
-    printf("  with recorder (10)  p50 %7lld  p99 %7lld  p99.9 %7lld\n", (long long) with[0], (long long) with[1],
-           (long long) with[2]);
-    printf("  ratio               p50 %7.2f  p99 %7.2f  p99.9 %7.2f\n", (double) with[0] / (double) without[0],
-           (double) with[1] / (double) without[1], (double) with[2] / (double) without[2]);
-    printf("  recorder {%s}: p50 %lld  p99 %lld  p99.9 %lld  (ratio p50 %.2f, p99 %.2f)\n", s_kind2,
-           (long long) nice0[0], (long long) nice0[1], (long long) nice0[2], (double) nice0[0] / (double) without[0],
-           (double) nice0[1] / (double) without[1]);
+    s_print_cost(&st, &ab);
     printf("recorder at %.0f msgs/s: %s (%llu sent, %llu gap records, settled %.1f ms after), %.1f bytes/msg on disk\n",
            rates[0], ok ? "kept up" : "FELL BEHIND", (unsigned long long) sent, (unsigned long long) gaps, lag, bpm);
-    printf("RESULT recorder_tick_to_order_p99 %lld ns ratio=%.2f vs no_recorder\n", (long long) with[1],
-           (double) with[1] / (double) without[1]);
+    printf("RESULT recorder_tick_to_order_p99 %lld ns ratio=%.2f vs no_recorder (null %.2f; 95%% %.2f-%.2f, null %.2f-%.2f)\n",
+           (long long) st.q[K_WITH][1], (double) st.q[K_WITH][1] / (double) st.q[K_WITHOUT][1],
+           (double) st.q[K_NULL][1] / (double) st.q[K_WITHOUT][1], st.boot[K_WITH][0], st.boot[K_WITH][1],
+           st.boot[K_NULL][0], st.boot[K_NULL][1]);
     return ok ? 0 : 1;
 }

@@ -25,3 +25,19 @@ rec_e2e_config(const char *dir, const char *extra_json, const char *recorder_jso
     json_decref(root);
     return path;
 }
+
+void
+rec_e2e_publish_trades(ofts_bus_t *bus, int first, int count)
+{
+    for (int i = first; i < first + count; i++) {
+        Ofts__Trade t = OFTS__TRADE__INIT;
+        t.symbol = "GC";
+        t.contract = "GCZ6";
+        t.price = 2350100000000 + i;
+        t.size = 1;
+        Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+        env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+        env.trade = &t;
+        ofts_bus_publish(bus, "md.trade.GC.", &env);
+    }
+}

@@ -3,9 +3,13 @@
 #ifndef REC_E2E_H
 #define REC_E2E_H
 #include "e2e_util.h"
+#include "ofts_bus.h"
 
 //  Config path (malloc'd); the recording goes to <dir>/rec. extra_json as
 //  for e2e_write_config; recorder_json (may be NULL) merges over "recorder".
 char *rec_e2e_config(const char *dir, const char *extra_json, const char *recorder_json);
+
+//  count 1-lot GC trades on md.trade.GC., prices 2350.01 + i * 1e-9 from i = first.
+void rec_e2e_publish_trades(ofts_bus_t *bus, int first, int count);
 
 #endif

@@ -63,17 +63,7 @@ s_read(const char *rec_dir, uint64_t *damaged)
 static void
 s_publish(ofts_bus_t *bus, int count)
 {
-    for (int i = 0; i < count; i++) {
-        Ofts__Trade t = OFTS__TRADE__INIT;
-        t.symbol = "GC";
-        t.contract = "GCZ6";
-        t.price = 2350100000000 + i;
-        t.size = 1;
-        Ofts__Envelope env = OFTS__ENVELOPE__INIT;
-        env.body_case = OFTS__ENVELOPE__BODY_TRADE;
-        env.trade = &t;
-        ofts_bus_publish(bus, "md.trade.GC.", &env);
-    }
+    rec_e2e_publish_trades(bus, 0, count);
 }
 
 //  Publish until the recorder has written something: it is connected.

@@ -1,0 +1,134 @@
+/*  The recorder drains by the clock (recorder.drain_ms, 5): however many
+    messages arrive, its loop wakes about every drain_ms, not once per
+    message - on a 2-core machine each of those wakeups was a context
+    switch taken from the trading services (docs/benchmarks.md,
+    bench-recorder). A publisher sends 1000 trades 1 ms apart; every one
+    is recorded, in order, and the recorder's main thread was scheduled in
+    far fewer times than there were messages (the old reader on the socket:
+    about once per message).                                              */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "ofts_bus.h"
+#include "ofts_log.h"
+#include "rec_e2e.h"
+#include "rec_scan.h"
+#include "rec_seqs.h"
+#include "rec_writer.h"
+
+#define MESSAGES 1000
+
+typedef struct {
+    uint64_t messages, holes, last_seq, warmups;
+} s_seen_t;
+
+static int
+s_collect(void *arg, const char *path, const rec_record_t *rec)
+{
+    (void) path;
+    s_seen_t *s = arg;
+    if (rec->type == REC_MESSAGE && rec->topic_len == 11 && memcmp(rec->topic, "sys.warmup.", 11) == 0)
+        s->warmups++;
+    if (rec->type != REC_MESSAGE || rec->topic_len != 12 || memcmp(rec->topic, "md.trade.GC.", 12) != 0)
+        return 0;
+    rec_header_t h;
+    assert_true(rec_parse_header(rec->payload, rec->payload_len, &h));
+    if (s->messages && h.topic_seq != s->last_seq + 1)
+        s->holes++;
+    s->last_seq = h.topic_seq;
+    s->messages++;
+    return 0;
+}
+
+static s_seen_t
+s_read(const char *rec_dir)
+{
+    char *dirs[1] = { (char *) rec_dir };
+    char **paths;
+    size_t n = rec_expand(1, dirs, &paths);
+    s_seen_t seen = { 0 };
+    rec_scan(paths, n, NULL, s_collect, &seen, NULL);
+    rec_free_list(&paths, n);
+    return seen;
+}
+
+//  Times the main thread (tid = pid) was scheduled in: schedstat's 3rd field.
+static unsigned long long
+s_slices(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task/%d/schedstat", (int) pid, (int) pid);
+    FILE *f = fopen(path, "r");
+    unsigned long long run = 0, wait = 0, slices = 0;
+    assert_non_null(f);
+    assert_int_equal(fscanf(f, "%llu %llu %llu", &run, &wait, &slices), 3);
+    fclose(f);
+    return slices;
+}
+
+static void
+t_wakes_by_the_clock(void **state)
+{
+    (void) state;
+    char *dir = e2e_tempdir("rec-drain");
+    char *config = rec_e2e_config(dir, NULL, NULL);
+    char rec_dir[512], ep[512], bin[512], log[512];
+    snprintf(rec_dir, sizeof rec_dir, "%s/rec", dir);
+    snprintf(ep, sizeof ep, "ipc://%s/gateway-md.pub", dir);
+    snprintf(log, sizeof log, "%s/recorder.log", dir);
+    ofts_bus_t *bus = ofts_bus_new("gateway-md");
+    assert_int_equal(ofts_bus_bind(bus, ep), 0);
+    e2e_proc_t rec;
+    e2e_bin("ofts-recorder", bin, sizeof bin);
+    char *argv[] = { bin, "--config", config, NULL };
+    assert_int_equal(e2e_spawn(&rec, argv, false, log), 0);
+    //  Until it records: a warm-up topic, so the counted stream starts at seq 1.
+    int64_t deadline = e2e_now_ms() + 30000;
+    while ((rec_dir_bytes(rec_dir) == 0 || s_read(rec_dir).warmups == 0) && e2e_now_ms() < deadline) {
+        Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+        ofts_bus_publish(bus, "sys.warmup.", &env);
+        zclock_sleep(10);
+    }
+    assert_true(s_read(rec_dir).warmups > 0);
+    unsigned long long before = s_slices(rec.pid);
+    for (int i = 0; i < MESSAGES; i++) {
+        rec_e2e_publish_trades(bus, i, 1);
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
+    }
+    s_seen_t seen = { 0 };
+    deadline = e2e_now_ms() + 30000;
+    while ((seen = s_read(rec_dir)).messages < MESSAGES && e2e_now_ms() < deadline)
+        zclock_sleep(20);
+    unsigned long long woken = s_slices(rec.pid) - before;
+    assert_int_equal(e2e_stop(&rec, SIGTERM, 10000), 0);
+    assert_int_equal(seen.messages, MESSAGES);
+    assert_int_equal(seen.holes, 0);
+    assert_int_equal(seen.last_seq, MESSAGES);
+    //  About (1 s of publishing + the wait) / 5 ms = a few hundred; per message it was ~1000.
+    print_message("recorder main thread scheduled in %llu times for %d messages\n", woken, MESSAGES);
+    assert_true(woken < MESSAGES / 2);
+    ofts_bus_destroy(&bus);
+    e2e_rmtree(dir);
+    free(config);
+    free(dir);
+}
+
+int
+main(void)
+{
+    ofts_log_init("test", OFTS_LOG_WARN);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(t_wakes_by_the_clock),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    zsys_shutdown();
+    return rc;
+}
