@@ -13,13 +13,17 @@
     under fsync "interval" the fdatasync runs in its own thread, so a
     long sync never stops the draining of the socket.
 
-    Draining: every drain_ms (5) a timer empties the socket's queue, so
-    the recorder wakes ~200 times a second however busy the bus is,
-    instead of once per message (0: the old way, a reader on the socket).
+    Reading by the clock: every drain_ms (5) a timer takes everything
+    queued, so the recorder wakes ~200 times a second however busy the bus
+    is, instead of once per message. With reader "own" (the default) it
+    reads each publisher's socket itself (rec_zmtp.h: ZMTP 3.0, nothing
+    sleeps on the sockets, so a publisher's message wakes nobody); reader
+    "zmq", CURVE, or drain_ms 0 (woken per message): a ZeroMQ SUB socket,
+    whose I/O thread the kernel wakes for every message.
 
     config "recorder": dir, segment_mb, fsync (none|interval|every),
     fsync_interval_ms, retention_days, retention_mb, index_every, hwm,
-    nice, idle, drain_ms.                                                                 */
+    nice, idle, drain_ms, reader (own|zmq).                                                                 */
 #include <czmq.h>
 #include <dirent.h>
 #include <errno.h>
@@ -35,6 +39,7 @@
 #include "ofts_service.h"
 #include "rec_seqs.h"
 #include "rec_writer.h"
+#include "rec_zmtp.h"
 
 #define BATCH 4096
 #define DRAIN_MAX 1000000               //  at most per timed drain (the HWM), so the loop still turns
@@ -142,9 +147,45 @@ typedef struct {
     bool threaded_sync;
     rec_writer_t *writer;
     rec_seqs_t *seqs;
-    zsock_t *sub;
+    zsock_t *sub;                   //  reader "zmq" (and always under CURVE)
+    rec_zmtp_t *own[32];            //  reader "own": one per publisher
+    size_t nown;
+    int64_t drain_now;              //  receive time of the current timed drain
     uint64_t garbage;               //  messages without a readable header (recorded all the same)
 } s_recorder_t;
+
+//  One message as received: appended byte for byte, its sequence checked.
+static void
+s_record(s_recorder_t *self, int64_t now, const char *topic, size_t tlen, const uint8_t *body, size_t blen, bool two)
+{
+    rec_writer_append(self->writer, REC_MESSAGE, now, topic, tlen, body, blen);
+    rec_header_t hdr;
+    char topic_z[256];
+    snprintf(topic_z, sizeof topic_z, "%.*s", (int) (tlen < 255 ? tlen : 255), topic);
+    if (two && rec_parse_header(body, blen, &hdr)) {
+        uint64_t first = 0;
+        uint64_t missing = rec_seqs_check(self->seqs, topic_z, &hdr, &first);
+        if (missing) {
+            log_warn("gap from %s on %s: %llu missing (topic_seq %llu..%llu), recorded", hdr.source, topic_z,
+                     (unsigned long long) missing, (unsigned long long) first,
+                     (unsigned long long) (first + missing - 1));
+            rec_writer_gap(self->writer, now, hdr.source, topic_z, missing, first, hdr.epoch);
+        }
+    }
+    else
+        self->garbage++;
+}
+
+//  rec_zmtp's callback: frames 0 and 1 are topic and envelope (a MAC frame
+//  after them is not recorded, as with the ZeroMQ socket).
+static void
+s_on_frames(void *arg, const uint8_t *const frames[], const size_t sizes[], int nframes)
+{
+    s_recorder_t *self = arg;
+    if (nframes >= 1)
+        s_record(self, self->drain_now, (const char *) frames[0], sizes[0], nframes >= 2 ? frames[1] : NULL,
+                 nframes >= 2 ? sizes[1] : 0, nframes >= 2);
+}
 
 //  One message: topic frame, envelope frame, and whatever follows (a MAC
 //  on a signed bus: not recorded, the envelope is). false when nothing queued.
@@ -169,38 +210,25 @@ s_record_one(s_recorder_t *self, void *handle)
         if (!more)
             break;
     }
-    const char *topic = zmq_msg_data(&t);
-    size_t tlen = zmq_msg_size(&t);
-    const uint8_t *body = two ? zmq_msg_data(&p) : NULL;
-    size_t blen = two ? zmq_msg_size(&p) : 0;
-    rec_writer_append(self->writer, REC_MESSAGE, now, topic, tlen, body, blen);
-    rec_header_t hdr;
-    char topic_z[256];
-    snprintf(topic_z, sizeof topic_z, "%.*s", (int) (tlen < 255 ? tlen : 255), topic);
-    if (two && rec_parse_header(body, blen, &hdr)) {
-        uint64_t first = 0;
-        uint64_t missing = rec_seqs_check(self->seqs, topic_z, &hdr, &first);
-        if (missing) {
-            log_warn("gap from %s on %s: %llu missing (topic_seq %llu..%llu), recorded", hdr.source, topic_z,
-                     (unsigned long long) missing, (unsigned long long) first,
-                     (unsigned long long) (first + missing - 1));
-            rec_writer_gap(self->writer, now, hdr.source, topic_z, missing, first, hdr.epoch);
-        }
-    }
-    else
-        self->garbage++;
+    s_record(self, now, zmq_msg_data(&t), zmq_msg_size(&t), two ? zmq_msg_data(&p) : NULL, two ? zmq_msg_size(&p) : 0,
+             two);
     zmq_msg_close(&t);
     zmq_msg_close(&p);
     return true;
 }
 
-//  Up to `max` queued messages, then one write().
+//  Up to `max` queued messages (per publisher with our own reader), then one write().
 static void
 s_drain(s_recorder_t *self, int max)
 {
-    void *handle = zsock_resolve(self->sub);
-    for (int i = 0; i < max && s_record_one(self, handle); i++)
-        ;
+    if (self->sub) {
+        void *handle = zsock_resolve(self->sub);
+        for (int i = 0; i < max && s_record_one(self, handle); i++)
+            ;
+    }
+    self->drain_now = ofts_clock_now_ns();
+    for (size_t i = 0; i < self->nown; i++)
+        rec_zmtp_drain(self->own[i], max, s_on_frames, self);
     rec_writer_flush(self->writer);
 }
 
@@ -243,19 +271,31 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
                            (unsigned long long) rec_writer_errors(self->writer));
 }
 
-//  One SUB socket on every publisher but ourselves.
+//  One SUB socket on every publisher but ourselves - or, with own readers,
+//  one rec_zmtp_t each (connecting by themselves at the first drain).
 static int
-s_connect_all(s_recorder_t *self, int hwm)
+s_connect_all(s_recorder_t *self, int hwm, bool own)
 {
-    self->sub = zsock_new(ZMQ_SUB);
-    zsock_set_rcvhwm(self->sub, hwm);
     const char *peers[32];
     size_t n = ofts_service_peers(self->svc, peers, 32);
     int connected = 0;
+    if (!own) {
+        self->sub = zsock_new(ZMQ_SUB);
+        zsock_set_rcvhwm(self->sub, hwm);
+    }
     for (size_t i = 0; i < n; i++) {
         const char *ep = ofts_service_endpoint(self->svc, peers[i], "pub");
         if (!ep || strcmp(peers[i], ofts_service_name(self->svc)) == 0)
             continue;
+        if (own) {
+            if (!(self->own[self->nown] = rec_zmtp_new(ep))) {
+                log_error("cannot read %s (%s) with the own reader: ipc:// or tcp:// only", ep, peers[i]);
+                return -1;
+            }
+            self->nown++;
+            connected++;
+            continue;
+        }
         if (ofts_curve_process() && ofts_curve_apply_client(ofts_curve_process(), self->sub, ep) != 0)
             return -1;
         if (zsock_connect(self->sub, "%s", ep) < 0) {
@@ -264,8 +304,9 @@ s_connect_all(s_recorder_t *self, int hwm)
         }
         connected++;
     }
-    zsock_set_subscribe(self->sub, "");
-    log_info("recording %d publishers", connected);
+    if (self->sub)
+        zsock_set_subscribe(self->sub, "");
+    log_info("recording %d publishers (%s)", connected, own ? "own ZMTP reader, read by the clock" : "ZeroMQ SUB");
     return 0;
 }
 
@@ -315,6 +356,12 @@ main(int argc, char **argv)
     int nice = (int) ofts_cfgsec_int_range(sec, "nice", 10, 0, 19);
     bool idle = ofts_cfgsec_bool(sec, "idle", false);
     int drain_ms = (int) ofts_cfgsec_int_range(sec, "drain_ms", 5, 0, 1000);
+    const char *reader = ofts_cfgsec_string(sec, "reader", "own");
+    if (strcmp(reader, "own") && strcmp(reader, "zmq"))
+        ofts_cfgsec_fail(sec, "reader", "expected \"own\" or \"zmq\"");
+    //  Our own reader speaks ZMTP without security: under CURVE, and when
+    //  woken per message (drain_ms 0), ZeroMQ's SUB socket does the reading.
+    bool own = strcmp(reader, "own") == 0 && drain_ms > 0 && !ofts_curve_process();
     if (ofts_service_config_done(svc, &sec)) {
         ofts_service_destroy(&svc);
         return OFTS_EXIT_CONFIG;
@@ -340,7 +387,7 @@ main(int argc, char **argv)
     free(config_text);
     self.seqs = rec_seqs_new();
     int rc = 1;
-    if (s_connect_all(&self, hwm) == 0) {
+    if (s_connect_all(&self, hwm, own) == 0) {
         if (drain_ms > 0)
             zloop_timer(ofts_service_loop(svc), (size_t) drain_ms, 0, s_on_drain, &self);
         else
@@ -353,8 +400,7 @@ main(int argc, char **argv)
         rc = ofts_service_run(svc);
     }
     //  Whatever is still queued is recorded before we go.
-    if (self.sub)
-        s_drain(&self, DRAIN_MAX);
+    s_drain(&self, DRAIN_MAX);
     log_info("recorded %llu records, %llu bytes, %llu missing on the bus, %llu without a header",
              (unsigned long long) rec_writer_records(self.writer), (unsigned long long) rec_writer_bytes(self.writer),
              (unsigned long long) rec_seqs_missing(self.seqs), (unsigned long long) self.garbage);
@@ -363,6 +409,8 @@ main(int argc, char **argv)
     rec_writer_destroy(&self.writer);
     rec_seqs_destroy(&self.seqs);
     zsock_destroy(&self.sub);
+    for (size_t i = 0; i < self.nown; i++)
+        rec_zmtp_destroy(&self.own[i]);
     ofts_service_destroy(&svc);
     return rc;
 }

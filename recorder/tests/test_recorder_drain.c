@@ -73,22 +73,35 @@ s_slices(pid_t pid)
     return slices;
 }
 
+//  The default config in dir; the paths of the recording, gateway-md's endpoint, the log (512 each).
+static void
+s_setup(const char *dir, char **config, char *rec_dir, char *ep, char *log)
+{
+    *config = rec_e2e_config(dir, NULL, NULL);
+    snprintf(rec_dir, 512, "%s/rec", dir);
+    snprintf(ep, 512, "ipc://%s/gateway-md.pub", dir);
+    snprintf(log, 512, "%s/recorder.log", dir);
+}
+
+static void
+s_start(e2e_proc_t *rec, char *config, const char *log)
+{
+    char bin[512];
+    e2e_bin("ofts-recorder", bin, sizeof bin);
+    char *argv[] = { bin, "--config", config, NULL };
+    assert_int_equal(e2e_spawn(rec, argv, false, log), 0);
+}
+
 static void
 t_wakes_by_the_clock(void **state)
 {
     (void) state;
-    char *dir = e2e_tempdir("rec-drain");
-    char *config = rec_e2e_config(dir, NULL, NULL);
-    char rec_dir[512], ep[512], bin[512], log[512];
-    snprintf(rec_dir, sizeof rec_dir, "%s/rec", dir);
-    snprintf(ep, sizeof ep, "ipc://%s/gateway-md.pub", dir);
-    snprintf(log, sizeof log, "%s/recorder.log", dir);
+    char *dir = e2e_tempdir("rec-drain"), *config, rec_dir[512], ep[512], log[512];
+    e2e_proc_t rec;
+    s_setup(dir, &config, rec_dir, ep, log);
     ofts_bus_t *bus = ofts_bus_new("gateway-md");
     assert_int_equal(ofts_bus_bind(bus, ep), 0);
-    e2e_proc_t rec;
-    e2e_bin("ofts-recorder", bin, sizeof bin);
-    char *argv[] = { bin, "--config", config, NULL };
-    assert_int_equal(e2e_spawn(&rec, argv, false, log), 0);
+    s_start(&rec, config, log);
     //  Until it records: a warm-up topic, so the counted stream starts at seq 1.
     int64_t deadline = e2e_now_ms() + 30000;
     while ((rec_dir_bytes(rec_dir) == 0 || s_read(rec_dir).warmups == 0) && e2e_now_ms() < deadline) {
@@ -121,12 +134,45 @@ t_wakes_by_the_clock(void **state)
     free(dir);
 }
 
+//  The publisher goes away and comes back (a restart: new epoch): the
+//  recorder's own reader reconnects and records on, no gap record for the
+//  new epoch's first messages.
+static void
+t_reconnects_to_a_restarted_publisher(void **state)
+{
+    (void) state;
+    char *dir = e2e_tempdir("rec-drain2"), *config, rec_dir[512], ep[512], log[512];
+    e2e_proc_t rec;
+    s_setup(dir, &config, rec_dir, ep, log);
+    s_start(&rec, config, log);
+    for (int life = 1; life <= 2; life++) {
+        ofts_bus_t *bus = ofts_bus_new("gateway-md");
+        assert_int_equal(ofts_bus_bind(bus, ep), 0);
+        //  Publish until this life's messages are in the recording.
+        int64_t deadline = e2e_now_ms() + 30000;
+        uint64_t target = life == 1 ? 1 : s_read(rec_dir).messages + 1;
+        int sent = 0;
+        while (s_read(rec_dir).messages < target && e2e_now_ms() < deadline) {
+            rec_e2e_publish_trades(bus, sent++, 1);
+            zclock_sleep(20);
+        }
+        assert_true(s_read(rec_dir).messages >= target);
+        ofts_bus_destroy(&bus);
+    }
+    assert_int_equal(e2e_stop(&rec, SIGTERM, 10000), 0);
+    assert_int_equal(e2e_count_lines(log, "connected again"), 1);
+    e2e_rmtree(dir);
+    free(config);
+    free(dir);
+}
+
 int
 main(void)
 {
     ofts_log_init("test", OFTS_LOG_WARN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_wakes_by_the_clock),
+        cmocka_unit_test(t_reconnects_to_a_restarted_publisher),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     zsys_shutdown();

@@ -1,0 +1,300 @@
+/*  rec_zmtp - see rec_zmtp.h. ZMTP 3.0 (rfc.zeromq.org/spec/23): a 64-byte
+    greeting each way, a READY command each way (ours says Socket-Type SUB),
+    then frames: a flags byte (1 MORE, 2 LONG, 4 COMMAND), a size (1 byte,
+    or 8 bytes big-endian when LONG), the body. A 3.0 subscriber subscribes
+    with a message whose body is 1 followed by the prefix.               */
+#include "rec_zmtp.h"
+#include <czmq.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "ofts_clock.h"
+#include "ofts_log.h"
+
+#define READ_CHUNK (256 * 1024)
+#define BUF_MAX (64 * 1024 * 1024)      //  what one drain buffers before handing messages over
+#define RETRY_MS 200
+#define MAX_FRAMES 4
+
+struct _rec_zmtp_t {
+    char endpoint[512];
+    int fd;                             //  -1: not connected
+    int64_t next_try_ms;
+    bool was_connected, eof;
+    uint8_t *buf;                       //  received, not yet handed over
+    size_t len, cap;
+};
+
+static int64_t
+s_now_ms(void)
+{
+    return ofts_clock_mono_ns() / OFTS_NS_PER_MS;
+}
+
+//  A connected blocking socket to ipc://path or tcp://host:port, or -1.
+static int
+s_dial(const char *ep)
+{
+    if (strncmp(ep, "ipc://", 6) == 0) {
+        struct sockaddr_un sa = { .sun_family = AF_UNIX };
+        if (strlen(ep + 6) >= sizeof sa.sun_path)
+            return -1;
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", ep + 6);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect(fd, (struct sockaddr *) &sa, sizeof sa) != 0) {
+            close(fd);
+            fd = -1;
+        }
+        return fd;
+    }
+    char host[256];
+    const char *colon = strrchr(ep + 6, ':');
+    if (strncmp(ep, "tcp://", 6) != 0 || !colon || (size_t) (colon - (ep + 6)) >= sizeof host)
+        return -1;
+    snprintf(host, sizeof host, "%.*s", (int) (colon - (ep + 6)), ep + 6);
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
+    if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
+        return -1;
+    int fd = -1;
+    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    return fd;
+}
+
+//  All of size bytes written (out) or read; false on error, end or time-out.
+static bool
+s_all(int fd, void *data, size_t size, bool out)
+{
+    uint8_t *p = data;
+    while (size) {
+        ssize_t n = out ? write(fd, p, size) : read(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        size -= (size_t) n;
+    }
+    return true;
+}
+
+static bool s_write_all(int fd, const void *data, size_t size) { return s_all(fd, (void *) data, size, true); }
+static bool s_read_all(int fd, void *data, size_t size) { return s_all(fd, data, size, false); }
+
+//  Greeting, READY both ways, subscribe to everything; blocking, 1 s at most per step.
+static bool
+s_handshake(int fd)
+{
+    struct timeval tv = { 1, 0 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    uint8_t greeting[64] = { 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 0, 'N', 'U', 'L', 'L' };
+    uint8_t peer[64];
+    if (!s_write_all(fd, greeting, sizeof greeting) || !s_read_all(fd, peer, sizeof peer))
+        return false;
+    if (peer[0] != 0xFF || peer[9] != 0x7F || peer[10] < 3 || memcmp(peer + 12, "NULL", 5) != 0)
+        return false;
+    static const uint8_t ready[] = { 0x04, 25, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e', 't', '-',
+                                     'T', 'y', 'p', 'e', 0, 0, 0, 3, 'S', 'U', 'B' };
+    if (!s_write_all(fd, ready, sizeof ready))
+        return false;
+    //  The publisher's READY: a command frame whose body starts with "\5READY".
+    uint8_t head[9], body[256];
+    if (!s_read_all(fd, head, 2) || !(head[0] & 0x04))
+        return false;
+    uint64_t size = head[1];
+    if (head[0] & 0x02) {
+        if (!s_read_all(fd, head + 2, 7))
+            return false;
+        size = 0;
+        for (int i = 1; i < 9; i++)
+            size = size << 8 | head[i];
+    }
+    if (size < 6 || size > sizeof body || !s_read_all(fd, body, (size_t) size) || memcmp(body, "\5READY", 6) != 0)
+        return false;
+    static const uint8_t subscribe[] = { 0x00, 1, 1 };
+    if (!s_write_all(fd, subscribe, sizeof subscribe))
+        return false;
+    return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0;
+}
+
+rec_zmtp_t *
+rec_zmtp_new(const char *endpoint)
+{
+    if (strncmp(endpoint, "ipc://", 6) != 0 && strncmp(endpoint, "tcp://", 6) != 0)
+        return NULL;
+    rec_zmtp_t *self = calloc(1, sizeof *self);
+    snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
+    self->fd = -1;
+    return self;
+}
+
+static void
+s_close(rec_zmtp_t *self, const char *why)
+{
+    if (self->fd < 0)
+        return;
+    close(self->fd);
+    self->fd = -1;
+    self->len = 0;                      //  a message cut short is lost, as on any reconnect
+    self->next_try_ms = s_now_ms() + RETRY_MS;
+    log_warn("publisher %s: %s, reconnecting", self->endpoint, why);
+}
+
+void
+rec_zmtp_destroy(rec_zmtp_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    rec_zmtp_t *self = *self_p;
+    if (self->fd >= 0)
+        close(self->fd);
+    free(self->buf);
+    free(self);
+    *self_p = NULL;
+}
+
+static void
+s_connect(rec_zmtp_t *self)
+{
+    if (s_now_ms() < self->next_try_ms)
+        return;
+    int fd = s_dial(self->endpoint);
+    if (fd >= 0 && !s_handshake(fd)) {
+        log_warn("publisher %s: ZMTP handshake failed", self->endpoint);
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
+        self->next_try_ms = s_now_ms() + RETRY_MS;
+        return;
+    }
+    self->fd = fd;
+    if (self->was_connected)
+        log_info("publisher %s: connected again", self->endpoint);
+    self->was_connected = true;
+}
+
+//  Reads what the socket holds (never waits); false when the buffer is full.
+static bool
+s_fill(rec_zmtp_t *self)
+{
+    while (self->fd >= 0) {
+        if (self->cap - self->len < READ_CHUNK) {
+            if (self->cap >= BUF_MAX)
+                return false;
+            self->cap = self->cap ? self->cap * 2 : 4 * READ_CHUNK;
+            self->buf = realloc(self->buf, self->cap);
+        }
+        ssize_t n = read(self->fd, self->buf + self->len, self->cap - self->len);
+        if (n > 0)
+            self->len += (size_t) n;
+        else if (n < 0 && errno == EINTR)
+            continue;
+        else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return true;
+        else {
+            self->eof = true;           //  the publisher went away: what is complete is handed over first
+            return true;
+        }
+    }
+    return true;
+}
+
+//  One frame at *pos: false when incomplete.
+static bool
+s_frame(const uint8_t *buf, size_t len, size_t *pos, uint8_t *flags, const uint8_t **body, size_t *size)
+{
+    size_t p = *pos;
+    if (len - p < 2)
+        return false;
+    *flags = buf[p];
+    uint64_t n = buf[p + 1];
+    size_t head = 2;
+    if (*flags & 0x02) {
+        if (len - p < 9)
+            return false;
+        n = 0;
+        for (int i = 1; i < 9; i++)
+            n = n << 8 | buf[p + i];
+        head = 9;
+    }
+    if (n > len - p - head)
+        return false;
+    *body = buf + p + head;
+    *size = (size_t) n;
+    *pos = p + head + (size_t) n;
+    return true;
+}
+
+//  Complete messages in the buffer to fn, up to max; the rest kept.
+static int
+s_parse(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
+{
+    size_t pos = 0;
+    int count = 0;
+    while (count < max) {
+        const uint8_t *frames[MAX_FRAMES];
+        size_t sizes[MAX_FRAMES], p = pos;
+        int nframes = 0;
+        uint8_t flags = 0x01;
+        bool whole = true, command = false;
+        while (flags & 0x01) {
+            const uint8_t *body;
+            size_t size;
+            if (!s_frame(self->buf, self->len, &p, &flags, &body, &size)) {
+                whole = false;
+                break;
+            }
+            if (flags & 0x04) {             //  a command (PING, ...): not a message
+                command = true;
+                break;
+            }
+            if (nframes < MAX_FRAMES) {
+                frames[nframes] = body;
+                sizes[nframes++] = size;
+            }
+        }
+        if (!whole)
+            break;
+        pos = p;
+        if (!command) {
+            fn(arg, frames, sizes, nframes);
+            count++;
+        }
+    }
+    memmove(self->buf, self->buf + pos, self->len - pos);
+    self->len -= pos;
+    return count;
+}
+
+int
+rec_zmtp_drain(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
+{
+    if (self->fd < 0)
+        s_connect(self);
+    int count = 0;
+    while (self->fd >= 0 && count < max) {
+        bool room = s_fill(self);
+        count += s_parse(self, max - count, fn, arg);
+        if (self->eof) {
+            self->eof = false;
+            s_close(self, "gone");
+        }
+        if (room)
+            break;                          //  everything the socket held is handed over
+    }
+    return count;
+}
+
+bool rec_zmtp_connected(rec_zmtp_t *self) { return self->fd >= 0; }
+const char *rec_zmtp_endpoint(rec_zmtp_t *self) { return self->endpoint; }

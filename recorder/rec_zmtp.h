@@ -1,0 +1,36 @@
+/*  rec_zmtp - a subscriber to one ZeroMQ PUB endpoint (ipc:// or tcp://)
+    that speaks ZMTP 3.0 (NULL security) itself and reads only when asked.
+
+    Why: a ZeroMQ SUB socket has an I/O thread that the kernel wakes for
+    every message reaching the socket; on a small machine those wakeups
+    are what the recorder costs the trading services (docs/benchmarks.md,
+    bench-recorder: a recorder connected but never woken costs nothing
+    measurable). This reader never sleeps on its socket: the recorder's
+    clock (drain_ms) calls rec_zmtp_drain, which reads what is there and
+    returns. The publisher's ZeroMQ queues for it meanwhile (its SNDHWM,
+    200000 messages on the ofts bus), as it would for a slow subscriber.
+
+    Subscribes to everything. Reconnects by itself (at most every 200 ms)
+    when the publisher is not there or goes away. No CURVE: the recorder
+    uses a ZeroMQ SUB socket when the bus is encrypted.                   */
+#ifndef REC_ZMTP_H
+#define REC_ZMTP_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct _rec_zmtp_t rec_zmtp_t;
+
+//  One message: its frames (topic, envelope, and a MAC frame on a signed bus).
+typedef void (rec_zmtp_fn)(void *arg, const uint8_t *const frames[], const size_t sizes[], int nframes);
+
+//  NULL when the endpoint is neither ipc:// nor tcp://host:port.
+rec_zmtp_t *rec_zmtp_new(const char *endpoint);
+void rec_zmtp_destroy(rec_zmtp_t **self_p);
+//  Connects if needed, then hands every complete message already received
+//  to fn, up to max messages. Never waits for data. Returns the count.
+int rec_zmtp_drain(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg);
+bool rec_zmtp_connected(rec_zmtp_t *self);
+const char *rec_zmtp_endpoint(rec_zmtp_t *self);
+
+#endif
