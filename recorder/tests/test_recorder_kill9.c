@@ -118,12 +118,16 @@ t_kill9_torn_tail(void **state)
     char **paths;
     size_t n = rec_expand(1, dirs, &paths);
     assert_int_equal(n, 1);
-    struct stat st;
-    assert_int_equal(stat(paths[0], &st), 0);
-    assert_int_equal(truncate(paths[0], st.st_size - 7), 0);
-    damaged = 0;
-    s_seen_t torn = s_read(rec_dir, &damaged);
-    assert_int_equal(torn.messages, before.messages - 1);       //  only the torn record is gone
+    //  Unless the kill did it already: SIGKILL can cut a write() of a
+    //  large batch short (at a page boundary), leaving a torn tail itself.
+    s_seen_t torn = before;
+    if (damaged == 0) {
+        struct stat st;
+        assert_int_equal(stat(paths[0], &st), 0);
+        assert_int_equal(truncate(paths[0], st.st_size - 7), 0);
+        torn = s_read(rec_dir, &damaged);
+        assert_int_equal(torn.messages, before.messages - 1);   //  only the torn record is gone
+    }
     assert_true(damaged > 0);
     //  Second life: the tail is cut on open, nothing before it lost.
     s_start(&rec, config, dir, 2);
