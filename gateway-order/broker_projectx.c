@@ -27,6 +27,11 @@
 #define UNKNOWN_SETTLE_NS (60LL * 1000000000LL)
 //  Trade ids older than the window by this much are forgotten.
 #define TRADES_KEEP_NS (3600LL * 1000000000LL)
+//  A position read that the fills told so far do not explain is held back
+//  until they do, for at most this many later trade reads or this long
+//  (then told anyway: a real discrepancy, e.g. a trade in the broker's UI).
+#define HOLD_READS 2
+#define HOLD_MAX_NS (30LL * 1000000000LL)
 
 //  One poll's answers, made on the I/O thread, applied on the caller's.
 typedef struct {
@@ -55,6 +60,15 @@ typedef struct {
     projectx_contract_t contract;
 } contract_entry_t;
 
+//  A symbol's fills told since its position was last told: told + filled
+//  is what a listener that adds fills to positions (risk) holds now.
+typedef struct {
+    char symbol[BROKER_SYM_LEN];
+    int32_t filled;                     //  signed contracts
+    int64_t held_ns;                    //  a read was first held then (0: none held)
+    int reads;                          //  trade reads applied since
+} book_t;
+
 struct _broker_projectx_t {
     broker_t broker;
     projectx_t *client;
@@ -68,8 +82,10 @@ struct _broker_projectx_t {
     zhashx_t *by_px;                    //  ProjectX order id -> index + 1
     contract_entry_t contracts[MAX_SYMBOLS];
     size_t ncontracts;
-    broker_position_t positions[MAX_SYMBOLS];
+    broker_position_t positions[MAX_SYMBOLS];   //  as told to the listener
     size_t npositions;
+    book_t books[MAX_SYMBOLS];
+    size_t nbooks;
     zhashx_t *trades_seen;              //  trade id -> its time (ns)
     bool hub_up_seen;
     unsigned applied;                   //  kinds of read applied so far (orders 1, trades 2, positions 4)
@@ -478,6 +494,21 @@ s_position(broker_projectx_t *self, const char *symbol)
     return NULL;
 }
 
+//  symbol's book, made on first use (NULL when the table is full).
+static book_t *
+s_book(broker_projectx_t *self, const char *symbol)
+{
+    for (size_t i = 0; i < self->nbooks; i++)
+        if (strcmp(self->books[i].symbol, symbol) == 0)
+            return &self->books[i];
+    if (self->nbooks == MAX_SYMBOLS)
+        return NULL;
+    book_t *book = &self->books[self->nbooks++];
+    memset(book, 0, sizeof *book);
+    broker_strlcpy(book->symbol, symbol, sizeof book->symbol);
+    return book;
+}
+
 //  Was ProjectX order px_id among the first n search results?
 static bool
 s_listed(const projectx_order_info_t *list, size_t n, int64_t px_id)
@@ -728,9 +759,94 @@ s_apply_trades(broker_projectx_t *self, const snapshot_t *snap)
         f.fees_cents = tr->fees_cents;
         f.ts_ns = tr->created_ns;
         broker_emit_fill(&self->broker, &f);
+        book_t *book = s_book(self, f.symbol);
+        if (book)
+            book->filled += f.side == OFTS__SIDE__SIDE_BUY ? (int32_t) f.quantity : -(int32_t) f.quantity;
         if (f.role == OFTS__ORDER_ROLE__ROLE_FLATTEN)
             s_flatten_filled(self, f.client_order_id, f.quantity, f.ts_ns);
     }
+    for (size_t i = 0; i < self->nbooks; i++)
+        if (self->books[i].held_ns)
+            self->books[i].reads++;
+}
+
+//  The position a read says for symbol (flat when not listed).
+static broker_position_t
+s_read_position(const broker_position_t *read, size_t n, const char *symbol)
+{
+    for (size_t j = 0; j < n; j++)
+        if (strcmp(read[j].symbol, symbol) == 0)
+            return read[j];
+    broker_position_t flat;
+    memset(&flat, 0, sizeof flat);
+    broker_strlcpy(flat.symbol, symbol, sizeof flat.symbol);
+    return flat;
+}
+
+//  Tell the listener symbol's position as read (when it changed), keep it
+//  as told, and start its book again.
+static void
+s_tell_position(broker_projectx_t *self, const broker_position_t *read, book_t *book)
+{
+    broker_position_t *old = s_position(self, read->symbol);
+    if (read->quantity == 0 && old) {
+        broker_position_t flat = *old;  //  flat on the month it was in
+        flat.quantity = 0;
+        flat.avg_price = 0;
+        *old = self->positions[--self->npositions];
+        broker_emit_position(&self->broker, &flat);
+    }
+    else if (read->quantity != 0 && (!old || old->quantity != read->quantity || old->avg_price != read->avg_price)) {
+        if (!old && self->npositions < MAX_SYMBOLS)
+            old = &self->positions[self->npositions++];
+        if (old)
+            *old = *read;
+        broker_emit_position(&self->broker, read);
+    }
+    if (book) {
+        book->filled = 0;
+        book->held_ns = 0;
+        book->reads = 0;
+    }
+}
+
+//  A read the fills told since the last position do not explain (a poll
+//  read Trade/search before a close or an entry executed and
+//  Position/searchOpen after it: the trade comes a poll later) is held:
+//  told now, the position and then the late fill would both move risk's
+//  (flat, then the close's fill on top: a phantom position and the close's
+//  P&L lost). Told once the fills catch up - fill first, then position -
+//  or anyway after HOLD_READS trade reads / HOLD_MAX_NS.
+static void
+s_settle_position(broker_projectx_t *self, const broker_position_t *read, int64_t now_ns)
+{
+    book_t *book = s_book(self, read->symbol);
+    broker_position_t *told = s_position(self, read->symbol);
+    int32_t expected = (told ? told->quantity : 0) + (book ? book->filled : 0);
+    if (!book || read->quantity == expected) {
+        s_tell_position(self, read, book);
+        return;
+    }
+    if (!book->held_ns) {
+        book->held_ns = now_ns > 0 ? now_ns : 1;
+        pthread_mutex_lock(&self->mx);
+        self->stats.positions_held++;
+        pthread_mutex_unlock(&self->mx);
+        log_info("projectx: position %s %d read, fills told say %d: held until the trade is read", read->symbol,
+                 read->quantity, expected);
+        s_poll_soon(self);
+        return;
+    }
+    if (book->reads < HOLD_READS && now_ns - book->held_ns < HOLD_MAX_NS) {
+        s_poll_soon(self);
+        return;
+    }
+    log_warn("projectx: position %s %d at the broker, fills told say %d after %d trade reads: told as read "
+             "(a trade not seen - placed by hand?)", read->symbol, read->quantity, expected, book->reads);
+    pthread_mutex_lock(&self->mx);
+    self->stats.positions_forced++;
+    pthread_mutex_unlock(&self->mx);
+    s_tell_position(self, read, book);
 }
 
 static void
@@ -751,25 +867,25 @@ s_apply_positions(broker_projectx_t *self, const snapshot_t *snap, int64_t now_n
         now[n].avg_price = px[i].avg_price;
         n++;
     }
-    //  Gone since last time: flat now (and a pending flatten is done).
-    for (size_t i = 0; i < self->npositions; i++) {
-        bool still = false;
-        for (size_t j = 0; j < n; j++)
-            still = still || strcmp(now[j].symbol, self->positions[i].symbol) == 0;
-        if (!still && self->positions[i].quantity != 0) {
-            broker_position_t flat = self->positions[i];
-            flat.quantity = 0;
-            flat.avg_price = 0;
-            broker_emit_position(&self->broker, &flat);
-        }
+    //  The first read is told as it is: the fills before it (the look-back
+    //  window's) are history, not news.
+    bool first = !(self->applied & 4u);
+    //  Gone since last told: flat now (or held).
+    for (size_t i = self->npositions; i-- > 0;) {
+        broker_position_t flat = s_read_position(now, n, self->positions[i].symbol);
+        if (flat.quantity == 0)
+            s_settle_position(self, &flat, now_ns);
     }
     for (size_t j = 0; j < n; j++) {
-        broker_position_t *old = s_position(self, now[j].symbol);
-        if (!old || old->quantity != now[j].quantity || old->avg_price != now[j].avg_price)
-            broker_emit_position(&self->broker, &now[j]);
+        if (first)
+            s_tell_position(self, &now[j], s_book(self, now[j].symbol));
+        else
+            s_settle_position(self, &now[j], now_ns);
     }
-    memcpy(self->positions, now, n * sizeof(now[0]));
-    self->npositions = n;
+    if (first)
+        for (size_t i = 0; i < self->nbooks; i++)
+            self->books[i].filled = 0;
+    //  A flatten is done when its position is told flat (its fill told).
     for (size_t i = 0; i < self->norders; i++) {
         tracked_t *t = &self->orders[i];
         if (t->flatten && !broker_status_terminal(t->order.status) && !s_position(self, t->order.symbol)) {

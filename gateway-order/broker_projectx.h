@@ -85,6 +85,8 @@ typedef struct {
     uint64_t hub_events, hub_ups;   //  doorbells, (re)connections that subscribed
     uint64_t max_rows;              //  most Order/search rows in one poll
     size_t tracked;                 //  orders followed now
+    uint64_t positions_held;        //  position reads held: the fills told did not explain them yet
+    uint64_t positions_forced;      //  held ones told anyway after the grace (a real discrepancy)
 } broker_projectx_stats_t;
 void broker_projectx_stats(broker_projectx_t *self, broker_projectx_stats_t *out);
 void broker_projectx_destroy(broker_projectx_t **self_p);
