@@ -18,6 +18,9 @@
 //  An approval younger than this may not have reached gateway-order yet:
 //  its absence from a snapshot proves nothing.
 #define WORKING_GRACE_NS (10LL * OFTS_NS_PER_SEC)
+//  A fill this soon after an exec.position that moved the position by as
+//  much, in its direction, is the trade that move already showed.
+#define MOVED_GRACE_NS (60LL * OFTS_NS_PER_SEC)
 //  An approval gateway-order never saw (published while it was down or still
 //  subscribing: pub/sub drops it) is published again, at most this often.
 //  The client order id is the same, so gateway-order places it at most once.
@@ -70,6 +73,14 @@ typedef struct {
     int32_t rec_qty;
     int64_t rec_avg, rec_upnl;
     char rec_contract[32], rec_coid[RISK_CLIENT_ID_SIZE];
+    //  Contracts exec.position moved the position by that no fill has
+    //  explained yet (the broker's position read before its trade), and the
+    //  position as the fills knew it then: the late fill's P&L counts from
+    //  its average, and the fill does not move the position again.
+    int32_t moved_qty;
+    int32_t moved_from_qty;
+    int64_t moved_from_avg;
+    int64_t moved_ns;
 } risk_slot_t;
 
 struct _risk_engine_t {
@@ -959,24 +970,67 @@ risk_engine_on_heartbeat(risk_engine_t *self, const Ofts__Heartbeat *hb, int64_t
 
 //  --- executions ----------------------------------------------------------------
 
-//  Apply a fill to the position; returns realized cents (before fees).
+//  Apply a fill to a position (qty, avg); returns realized cents (before fees).
 static int64_t
-s_apply_fill(risk_slot_t *sl, int32_t signed_qty, int64_t price)
+s_apply_fill(const ofts_instrument_t *ins, int32_t *qty, int64_t *avg, int32_t signed_qty, int64_t price)
 {
     int64_t realized = 0;
-    if (sl->qty == 0 || (sl->qty > 0) == (signed_qty > 0)) {
-        int64_t old = abs(sl->qty), add = abs(signed_qty);
-        sl->avg = (sl->avg * old + price * add) / (old + add);
-        sl->qty += signed_qty;
+    if (*qty == 0 || (*qty > 0) == (signed_qty > 0)) {
+        int64_t old = abs(*qty), add = abs(signed_qty);
+        *avg = (*avg * old + price * add) / (old + add);
+        *qty += signed_qty;
         return 0;
     }
-    int32_t closed = abs(signed_qty) < abs(sl->qty) ? abs(signed_qty) : abs(sl->qty);
-    realized = ofts_instrument_pnl_cents(sl->ins, sl->avg, price, sl->qty > 0 ? closed : -closed);
-    sl->qty += signed_qty;
-    if (sl->qty == 0)
-        sl->avg = 0;
-    else if ((sl->qty > 0) == (signed_qty > 0))
-        sl->avg = price;                //  flipped through flat
+    int32_t closed = abs(signed_qty) < abs(*qty) ? abs(signed_qty) : abs(*qty);
+    realized = ofts_instrument_pnl_cents(ins, *avg, price, *qty > 0 ? closed : -closed);
+    *qty += signed_qty;
+    if (*qty == 0)
+        *avg = 0;
+    else if ((*qty > 0) == (signed_qty > 0))
+        *avg = price;                   //  flipped through flat
+    return realized;
+}
+
+//  exec.position moved the position to qty without a fill (yet).
+static void
+s_note_move(risk_slot_t *sl, int32_t qty, int64_t now)
+{
+    if (qty == sl->qty)
+        return;
+    if (sl->moved_qty == 0 || now - sl->moved_ns >= MOVED_GRACE_NS) {
+        sl->moved_qty = 0;
+        sl->moved_from_qty = sl->qty;
+        sl->moved_from_avg = sl->avg;
+    }
+    sl->moved_qty += qty - sl->qty;
+    sl->moved_ns = now;
+}
+
+//  The part of a fill (signed) that a recent exec.position already showed.
+static int32_t
+s_explained(risk_slot_t *sl, int32_t signed_qty, int64_t now)
+{
+    if (sl->moved_qty == 0 || now - sl->moved_ns >= MOVED_GRACE_NS || (sl->moved_qty > 0) != (signed_qty > 0))
+        return 0;
+    int32_t part = abs(signed_qty) < abs(sl->moved_qty) ? signed_qty : sl->moved_qty;
+    sl->moved_qty -= part;
+    return part;
+}
+
+//  Apply a fill: the part a position already showed moves only the fills'
+//  view (for its P&L), the rest the position.
+static int64_t
+s_fill_position(risk_slot_t *sl, int32_t signed_qty, int64_t price, int64_t now)
+{
+    int32_t shown = s_explained(sl, signed_qty, now);
+    int64_t realized = 0;
+    if (shown) {
+        realized = s_apply_fill(sl->ins, &sl->moved_from_qty, &sl->moved_from_avg, shown, price);
+        log_info("%s fill of %d: already in the broker's position (exec.position came first): P&L counted, "
+                 "position kept at %d", sl->ins->root, shown, sl->qty);
+    }
+    if (signed_qty != shown)
+        realized += s_apply_fill(sl->ins, &sl->qty, &sl->avg, signed_qty - shown, price);
     return realized;
 }
 
@@ -1007,7 +1061,7 @@ risk_engine_on_fill(risk_engine_t *self, const Ofts__Fill *f, int64_t now)
     }
     zhashx_insert(self->seen_fills, f->fill_id, (void *) 1);
     int32_t q = (int32_t) f->quantity;
-    int64_t realized = s_apply_fill(sl, f->side == OFTS__SIDE__SIDE_BUY ? q : -q, f->price) - f->fees_cents;
+    int64_t realized = s_fill_position(sl, f->side == OFTS__SIDE__SIDE_BUY ? q : -q, f->price, now) - f->fees_cents;
     self->realized_today += realized;
     self->realized_total += realized;
     if (f->contract && *f->contract)
@@ -1072,6 +1126,7 @@ risk_engine_on_position(risk_engine_t *self, const Ofts__Position *p, int64_t no
         return;
     }
     s_roll_day(self, now);
+    s_note_move(sl, p->quantity, now);
     s_set_position(self, sl, p, now, "exec.position");
     s_evaluate(self, now);
 }

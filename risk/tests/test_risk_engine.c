@@ -894,6 +894,73 @@ t_lead_survives_restart(void **state)
     risk_journal_destroy(&j);
 }
 
+//  gateway-order's position of GC, as the broker reads it.
+static void
+s_position(fx_t *f, int32_t qty, const char *avg, int64_t now)
+{
+    Ofts__Position p;
+    ofts__position__init(&p);
+    p.symbol = (char *) "GC";
+    p.contract = (char *) "GCZ6";
+    p.quantity = qty;
+    p.avg_price = avg ? risk_fx_px(avg) : 0;
+    risk_engine_on_position(f->eng, &p, now);
+}
+
+static int64_t
+s_realized(fx_t *f)
+{
+    Ofts__AccountState a;
+    risk_engine_account(f->eng, &a);
+    return a.realized_pnl_cents;
+}
+
+//  Issue 13 / gateway-order "known, not fixed": a poll read a flatten's
+//  position flat before the close's trade. Long 2 GC @ 2350.0, exec.position
+//  0, then the flatten's fill (sell 2 @ 2353.5, $4.20 fees): before, risk
+//  took the 0 and added the fill - short 2 (a phantom), +$0 realized. Now:
+//  flat, 35 ticks x $10 x 2 - $4.20 = $695.80.
+static void
+t_position_before_close_fill(void **state)
+{
+    fx_t *f = *state;
+    s_fill(f, "T1", "e", "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 2, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+    s_position(f, 2, "2350.0", f->t0 + SEC);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 2);
+    s_position(f, 0, NULL, f->t0 + MIN);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+    Ofts__Fill close = risk_fx_fill("T2", "FL-GC-1", "GC", OFTS__SIDE__SIDE_SELL, "2353.5", 2,
+                                    OFTS__ORDER_ROLE__ROLE_FLATTEN);
+    close.fees_cents = 420;
+    risk_engine_on_fill(f->eng, &close, f->t0 + MIN + 2 * SEC);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+    assert_int_equal(s_realized(f), 69580);
+    //  The move is explained: the next entry moves the position again.
+    s_fill(f, "T3", "e2", "GC", OFTS__SIDE__SIDE_SELL, "2353.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + 2 * MIN);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), -1);
+    assert_int_equal(s_realized(f), 69580);
+}
+
+//  The other way round: the entry's position read before its trade. +2 @
+//  2350.0 from exec.position, then the entry fill: still 2 (before: 4);
+//  the target sells 2 @ 2351.0: +$200. A move whose fill never comes (a
+//  position changed by hand, its trade voided) stops explaining fills
+//  after 60 s: a later buy moves the position.
+static void
+t_position_before_entry_fill(void **state)
+{
+    fx_t *f = *state;
+    s_position(f, 2, "2350.0", f->t0);
+    s_fill(f, "T1", "e", "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 2, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + SEC);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 2);
+    s_fill(f, "T2", "e-TP", "GC", OFTS__SIDE__SIDE_SELL, "2351.0", 2, OFTS__ORDER_ROLE__ROLE_TARGET, f->t0 + MIN);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+    assert_int_equal(s_realized(f), 20000);
+    s_position(f, 1, "2352.0", f->t0 + 2 * MIN);
+    s_fill(f, "T3", "x", "GC", OFTS__SIDE__SIDE_BUY, "2352.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + 3 * MIN + SEC);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 //  A trade of GC contract by memo (ofts sweep's path) or, memo NULL, by name.
 static void
@@ -992,6 +1059,7 @@ main(void)
         T(t_trailing_mll), T(t_mll_locks_at_start), T(t_commands), T(t_flatten_time), T(t_rate_limit),
         T(t_order_gateway_reducing),
         T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_quotes_refresh_staleness), T(t_bad_events),
+        T(t_position_before_close_fill), T(t_position_before_entry_fill),
         T(t_other_month_never_prices), T(t_roll), T(t_pinned_contract),
         T(t_lead_survives_restart), T(t_memo_follows_a_month_that_moved), T(t_thin_month_never_evicts_the_next),
     };
