@@ -18,12 +18,18 @@
 #define BUF_MAX (64 * 1024 * 1024)      //  what one drain buffers before handing messages over
 #define RETRY_MS 200
 #define MAX_FRAMES 4
+//  Largest message taken: half the buffer, so a full buffer always holds a
+//  whole message. A bigger one - or a frame claiming 2^40 bytes - is a
+//  broken or hostile peer: the connection is dropped (as libzmq drops a
+//  peer that breaks ZMTP), never waited on with a full buffer.
+#define MSG_MAX (BUF_MAX / 2)
 
 struct _rec_zmtp_t {
     char endpoint[512];
     int fd;                             //  -1: not connected
     int64_t next_try_ms;
     bool was_connected, eof;
+    const char *broken;                 //  why the stream cannot go on, or NULL
     uint8_t *buf;                       //  received, not yet handed over
     size_t len, cap;
 };
@@ -71,12 +77,14 @@ s_dial(const char *ep)
 }
 
 //  All of size bytes written (out) or read; false on error, end or time-out.
+//  MSG_NOSIGNAL: a publisher gone in the middle of the handshake is an
+//  error to retry, not a SIGPIPE that kills the recorder.
 static bool
 s_all(int fd, void *data, size_t size, bool out)
 {
     uint8_t *p = data;
     while (size) {
-        ssize_t n = out ? write(fd, p, size) : read(fd, p, size);
+        ssize_t n = out ? send(fd, p, size, MSG_NOSIGNAL) : read(fd, p, size);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -210,30 +218,32 @@ s_fill(rec_zmtp_t *self)
     return true;
 }
 
-//  One frame at *pos: false when incomplete.
-static bool
+//  One frame at *pos: 1, 0 when incomplete, -1 when bigger than a message may be.
+static int
 s_frame(const uint8_t *buf, size_t len, size_t *pos, uint8_t *flags, const uint8_t **body, size_t *size)
 {
     size_t p = *pos;
     if (len - p < 2)
-        return false;
+        return 0;
     *flags = buf[p];
     uint64_t n = buf[p + 1];
     size_t head = 2;
     if (*flags & 0x02) {
         if (len - p < 9)
-            return false;
+            return 0;
         n = 0;
         for (int i = 1; i < 9; i++)
             n = n << 8 | buf[p + i];
         head = 9;
     }
+    if (n > MSG_MAX)
+        return -1;
     if (n > len - p - head)
-        return false;
+        return 0;
     *body = buf + p + head;
     *size = (size_t) n;
     *pos = p + head + (size_t) n;
-    return true;
+    return 1;
 }
 
 //  Complete messages in the buffer to fn, up to max; the rest kept.
@@ -251,7 +261,12 @@ s_parse(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
         while (flags & 0x01) {
             const uint8_t *body;
             size_t size;
-            if (!s_frame(self->buf, self->len, &p, &flags, &body, &size)) {
+            int got = s_frame(self->buf, self->len, &p, &flags, &body, &size);
+            if (got <= 0 || p - pos > MSG_MAX || (nframes == MAX_FRAMES && !(flags & 0x04))) {
+                if (got < 0 || p - pos > MSG_MAX)
+                    self->broken = "a message larger than the recorder takes (broken peer)";
+                else if (got > 0)
+                    self->broken = "a message of more frames than a bus message has (broken peer)";
                 whole = false;
                 break;
             }
@@ -259,10 +274,8 @@ s_parse(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
                 command = true;
                 break;
             }
-            if (nframes < MAX_FRAMES) {
-                frames[nframes] = body;
-                sizes[nframes++] = size;
-            }
+            frames[nframes] = body;
+            sizes[nframes++] = size;
         }
         if (!whole)
             break;
@@ -286,6 +299,11 @@ rec_zmtp_drain(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
     while (self->fd >= 0 && count < max) {
         bool room = s_fill(self);
         count += s_parse(self, max - count, fn, arg);
+        if (self->broken) {
+            s_close(self, self->broken);
+            self->broken = NULL;
+            break;
+        }
         if (self->eof) {
             self->eof = false;
             s_close(self, "gone");
