@@ -37,6 +37,7 @@
 #include "bench_util.h"
 #include "of_engine.h"
 #include "ofts_bus.h"
+#include "ofts_trust.h"
 #include "ofts_clock.h"
 #include "ofts_config.h"
 #include "ofts_log.h"
@@ -406,8 +407,10 @@ s_ofts_start(chain_t *c, const char *base)
     c->sh = s_shared_new();
     char ep[3][300];
     const char *names[4] = { "gateway-md", "analyzer", "risk", "gateway-order" };
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 4; i++) {
         c->bus[i] = ofts_bus_new(names[i]);
+        ofts_bus_set_secret(c->bus[i], ofts_trust_process_secret());   //  bench-recorder's; NULL: unsigned
+    }
     for (int i = 0; i < 3; i++) {
         s_endpoint(ep[i], sizeof ep[i], base, names[i]);
         if (ofts_bus_bind(c->bus[i], ep[i]) != 0)

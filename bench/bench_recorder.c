@@ -21,6 +21,7 @@
 #define MAX_ORDERS 20000          //  per chain (new ones every CHAIN_BLOCKS blocks)
 #define main bench_pipeline_main
 #include "bench_pipeline.c"
+#include "ofts_trust.h"
 #undef main
 #include <dirent.h>
 #include <libgen.h>
@@ -34,6 +35,7 @@
 static char s_bin[1024];
 
 static const char *s_settings = "";   //  JSON members for the recorder section
+static char s_secret[600];              //  the bus secret file, shared with the recorder
 
 static pid_t
 s_recorder_start(const char *dir, const char *eps[3])
@@ -43,7 +45,8 @@ s_recorder_start(const char *dir, const char *eps[3])
     snprintf(rec, sizeof rec, "%s/rec", dir);
     snprintf(own, sizeof own, "ipc://%s/recorder.pub", dir);
     FILE *f = fopen(cfg, "w");
-    fprintf(f, "{\"log\":{\"level\":\"error\"},\"bus\":{\"endpoints\":{\"gateway-md\":{\"pub\":\"%s\"},", eps[0]);
+    fprintf(f, "{\"log\":{\"level\":\"error\"},\"bus\":{\"secret_file\":\"%s\",\"endpoints\":{\"gateway-md\":{\"pub\":\"%s\"},",
+            s_secret, eps[0]);
     if (eps[1])
         fprintf(f, "\"analyzer\":{\"pub\":\"%s\"},\"risk\":{\"pub\":\"%s\"},", eps[1], eps[2]);
     fprintf(f, "\"recorder\":{\"pub\":\"%s\"}}},\"recorder\":{\"dir\":\"%s\",\"fsync\":\"interval\"%s%s}}\n",
@@ -156,6 +159,7 @@ s_keep_up(const char *dir, double rate, double *bytes_per_msg, double *lag_ms, u
     char ep[600];
     snprintf(ep, sizeof ep, "ipc://%s/md.pub", dir);
     ofts_bus_t *bus = ofts_bus_new("gateway-md");
+    ofts_bus_set_secret(bus, ofts_trust_process_secret());
     ofts_bus_set_hwm(bus, 1000000);
     *bytes_per_msg = *lag_ms = 0;
     *sent_out = *gaps_out = 0;
@@ -589,6 +593,11 @@ main(int argc, char **argv)
     if (!mkdtemp(dir))
         return 1;
     signal(SIGPIPE, SIG_IGN);
+    //  A signed bus, as in every installation: the recorder records only
+    //  what carries the bus MAC, and the publishers pay for signing.
+    snprintf(s_secret, sizeof s_secret, "%s/bus.secret", dir);
+    if (ofts_trust_use_secret_file(s_secret) != 0)
+        return 1;
     printf("recorder {fsync interval%s%s} keeps up (real ofts-recorder process, ipc://):\n", s_settings[0] ? ", " : "",
            s_settings);
     bool ok = true;

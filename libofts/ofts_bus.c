@@ -497,6 +497,13 @@ s_reject(ofts_bus_t *self, const s_sub_t *sub, const char *topic, const char *so
     ofts_trust_log_drop(why, detail, self->rejected);
 }
 
+bool
+ofts_bus_mac_ok(const ofts_trust_mackey_t *key, const void *topic, size_t topic_len, const void *body, size_t size,
+                const void *mac, size_t mac_size)
+{
+    return ofts_trust_mac_with_ok(key, BUS_MAC_DOMAIN, topic, topic_len, body, size, mac, mac_size);
+}
+
 //  The trust check of an owned socket (see ofts_trust.h): the MAC first
 //  (a forged message is not even parsed), then owner, source and body.
 static Ofts__Envelope *
@@ -509,8 +516,8 @@ s_accept(ofts_bus_t *self, const s_sub_t *sub, const char *topic, zmq_msg_t *bod
         return env ? s_admit(self, topic, env, alloc) : NULL;
     }
     if (self->signed_bus
-        && (!mac || !ofts_trust_mac_with_ok(&self->mackey, BUS_MAC_DOMAIN, topic, strlen(topic), zmq_msg_data(body),
-                                            zmq_msg_size(body), zmq_msg_data(mac), zmq_msg_size(mac)))) {
+        && (!mac || !ofts_bus_mac_ok(&self->mackey, topic, strlen(topic), zmq_msg_data(body), zmq_msg_size(body),
+                                     zmq_msg_data(mac), zmq_msg_size(mac)))) {
         s_reject(self, sub, topic, NULL, mac ? "bad MAC (not signed with the bus secret)" : "unsigned message");
         return NULL;
     }

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "ofts.pb-c.h"
+#include "ofts_trust.h"
 
 typedef struct _ofts_bus_t ofts_bus_t;
 
@@ -46,6 +47,11 @@ zsock_t *ofts_bus_sub_sock_for(ofts_bus_t *self, const char *publisher);
 //  Sign every publish with key (a MAC frame after the body) and accept on
 //  per-publisher sockets only messages whose MAC checks. NULL: neither.
 void ofts_bus_set_secret(ofts_bus_t *self, const uint8_t *key);
+//  Whether a message taken off the wire by other means (the recorder's
+//  own reader) - topic, body, MAC frame - is signed with key as the bus
+//  signs: the check a per-publisher socket makes.
+bool ofts_bus_mac_ok(const ofts_trust_mackey_t *key, const void *topic, size_t topic_len, const void *body,
+                     size_t size, const void *mac, size_t mac_size);
 
 //  Publish env under topic. If env->header is set, its ts_event/ts_recv are
 //  kept and the rest is stamped; otherwise an internal header is used.

@@ -25,6 +25,7 @@
     fsync_interval_ms, retention_days, retention_mb, index_every, hwm,
     nice, idle, drain_ms, reader (own|zmq).                                                                 */
 #include <czmq.h>
+#include <sodium.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -33,10 +34,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ofts_bus.h"
 #include "ofts_clock.h"
 #include "ofts_curve.h"
 #include "ofts_log.h"
 #include "ofts_service.h"
+#include "ofts_trust.h"
 #include "rec_seqs.h"
 #include "rec_writer.h"
 #include "rec_zmtp.h"
@@ -152,16 +155,40 @@ typedef struct {
     size_t nown;
     int64_t drain_now;              //  receive time of the current timed drain
     uint64_t garbage;               //  messages without a readable header (recorded all the same)
+    bool check_mac;                 //  a signed bus: only what carries the bus MAC is recorded
+    ofts_trust_mackey_t mackey;
+    uint64_t refused;               //  not signed with the bus secret: never recorded
 } s_recorder_t;
+
+//  What the services would refuse is never recorded: replay-bus signs what
+//  it sends, so an unsigned message in a recording (a rogue process on a
+//  publisher's endpoint) would come back signed. Under CURVE the pinned
+//  keys already authenticate the publisher and there is no MAC frame.
+static bool
+s_signed(s_recorder_t *self, const char *topic_z, const uint8_t *topic, size_t tlen, const uint8_t *body, size_t blen,
+         const uint8_t *mac, size_t mlen)
+{
+    if (!self->check_mac || (body && mac && ofts_bus_mac_ok(&self->mackey, topic, tlen, body, blen, mac, mlen)))
+        return true;
+    const char *why = mac ? "bad MAC (not signed with the bus secret)" : "unsigned message";
+    char detail[400];
+    snprintf(detail, sizeof detail, "'%.64s' not recorded: %s", topic_z, why);
+    ofts_trust_log_drop(why, detail, ++self->refused);
+    return false;
+}
 
 //  One message as received: appended byte for byte, its sequence checked.
 static void
-s_record(s_recorder_t *self, int64_t now, const char *topic, size_t tlen, const uint8_t *body, size_t blen, bool two)
+s_record(s_recorder_t *self, int64_t now, const char *topic, size_t tlen, const uint8_t *body, size_t blen,
+         const uint8_t *mac, size_t mlen)
 {
-    rec_writer_append(self->writer, REC_MESSAGE, now, topic, tlen, body, blen);
-    rec_header_t hdr;
+    bool two = body != NULL;
     char topic_z[256];
     snprintf(topic_z, sizeof topic_z, "%.*s", (int) (tlen < 255 ? tlen : 255), topic);
+    if (!s_signed(self, topic_z, (const uint8_t *) topic, tlen, body, blen, mac, mlen))
+        return;
+    rec_writer_append(self->writer, REC_MESSAGE, now, topic, tlen, body, blen);
+    rec_header_t hdr;
     if (two && rec_parse_header(body, blen, &hdr)) {
         uint64_t first = 0;
         uint64_t missing = rec_seqs_check(self->seqs, topic_z, &hdr, &first);
@@ -184,7 +211,7 @@ s_on_frames(void *arg, const uint8_t *const frames[], const size_t sizes[], int 
     s_recorder_t *self = arg;
     if (nframes >= 1)
         s_record(self, self->drain_now, (const char *) frames[0], sizes[0], nframes >= 2 ? frames[1] : NULL,
-                 nframes >= 2 ? sizes[1] : 0, nframes >= 2);
+                 nframes >= 2 ? sizes[1] : 0, nframes >= 3 ? frames[2] : NULL, nframes >= 3 ? sizes[2] : 0);
 }
 
 //  One message: topic frame, envelope frame, and whatever follows (a MAC
@@ -192,28 +219,29 @@ s_on_frames(void *arg, const uint8_t *const frames[], const size_t sizes[], int 
 static bool
 s_record_one(s_recorder_t *self, void *handle)
 {
-    zmq_msg_t t, p;
+    zmq_msg_t t;
     zmq_msg_init(&t);
     if (zmq_msg_recv(&t, handle, ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&t);
         return false;
     }
     int64_t now = ofts_clock_now_ns();
+    zmq_msg_t p, mac;
     zmq_msg_init(&p);
+    zmq_msg_init(&mac);
     bool two = zmq_msg_more(&t) && zmq_msg_recv(&p, handle, 0) >= 0;
-    while (two && zmq_msg_more(&p)) {
+    bool three = two && zmq_msg_more(&p) && zmq_msg_recv(&mac, handle, 0) >= 0;
+    for (bool more = three && zmq_msg_more(&mac); more;) {
         zmq_msg_t extra;
         zmq_msg_init(&extra);
-        zmq_msg_recv(&extra, handle, 0);
-        bool more = zmq_msg_more(&extra);
+        more = zmq_msg_recv(&extra, handle, 0) >= 0 && zmq_msg_more(&extra);
         zmq_msg_close(&extra);
-        if (!more)
-            break;
     }
     s_record(self, now, zmq_msg_data(&t), zmq_msg_size(&t), two ? zmq_msg_data(&p) : NULL, two ? zmq_msg_size(&p) : 0,
-             two);
+             three ? zmq_msg_data(&mac) : NULL, three ? zmq_msg_size(&mac) : 0);
     zmq_msg_close(&t);
     zmq_msg_close(&p);
+    zmq_msg_close(&mac);
     return true;
 }
 
@@ -386,6 +414,9 @@ main(int argc, char **argv)
     rec_writer_set_config_text(self.writer, config_text);
     free(config_text);
     self.seqs = rec_seqs_new();
+    const uint8_t *secret = ofts_trust_process_secret();
+    if ((self.check_mac = secret != NULL))
+        ofts_trust_mackey_init(&self.mackey, secret);
     int rc = 1;
     if (s_connect_all(&self, hwm, own) == 0) {
         if (drain_ms > 0)
@@ -401,9 +432,12 @@ main(int argc, char **argv)
     }
     //  Whatever is still queued is recorded before we go.
     s_drain(&self, DRAIN_MAX);
-    log_info("recorded %llu records, %llu bytes, %llu missing on the bus, %llu without a header",
+    log_info("recorded %llu records, %llu bytes, %llu missing on the bus, %llu without a header, %llu refused"
+             " (not signed with the bus secret)",
              (unsigned long long) rec_writer_records(self.writer), (unsigned long long) rec_writer_bytes(self.writer),
-             (unsigned long long) rec_seqs_missing(self.seqs), (unsigned long long) self.garbage);
+             (unsigned long long) rec_seqs_missing(self.seqs), (unsigned long long) self.garbage,
+             (unsigned long long) self.refused);
+    sodium_memzero(&self.mackey, sizeof self.mackey);
     if (self.threaded_sync)
         s_syncer_stop(&self.syncer);
     rec_writer_destroy(&self.writer);

@@ -1,8 +1,11 @@
 /*  rec_e2e - see rec_e2e.h.                                              */
 #include "rec_e2e.h"
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include "ofts_trust.h"
 
 char *
 rec_e2e_config(const char *dir, const char *extra_json, const char *recorder_json)
@@ -40,4 +43,21 @@ rec_e2e_publish_trades(ofts_bus_t *bus, int first, int count)
         env.trade = &t;
         ofts_bus_publish(bus, "md.trade.GC.", &env);
     }
+}
+
+int
+rec_e2e_sign(ofts_bus_t *bus, const char *dir)
+{
+    char path[600], err[512];
+    uint8_t key[OFTS_TRUST_KEY_SIZE];
+    snprintf(path, sizeof path, "%s/var", dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/var/bus.secret", dir);
+    if (ofts_trust_secret_load(path, key, err, sizeof err) != 0) {
+        fprintf(stderr, "rec_e2e_sign: %s\n", err);
+        return -1;
+    }
+    ofts_bus_set_secret(bus, key);
+    sodium_memzero(key, sizeof key);
+    return 0;
 }

@@ -12,4 +12,9 @@ char *rec_e2e_config(const char *dir, const char *extra_json, const char *record
 //  count 1-lot GC trades on md.trade.GC., prices 2350.01 + i * 1e-9 from i = first.
 void rec_e2e_publish_trades(ofts_bus_t *bus, int first, int count);
 
+//  Sign bus with the secret the recorder of dir's config uses (created if
+//  missing, as the services do): the recorder records only signed messages.
+//  0 or -1.
+int rec_e2e_sign(ofts_bus_t *bus, const char *dir);
+
 #endif

@@ -100,6 +100,7 @@ t_wakes_by_the_clock(void **state)
     e2e_proc_t rec;
     s_setup(dir, &config, rec_dir, ep, log);
     ofts_bus_t *bus = ofts_bus_new("gateway-md");
+    assert_int_equal(rec_e2e_sign(bus, dir), 0);
     assert_int_equal(ofts_bus_bind(bus, ep), 0);
     s_start(&rec, config, log);
     //  Until it records: a warm-up topic, so the counted stream starts at seq 1.
@@ -143,6 +144,7 @@ t_reconnects_to_a_restarted_publisher(void **state)
     (void) state;
     char *dir = e2e_tempdir("rec-drain2"), *config, rec_dir[512], ep[512], log[512], extra[700];
     ofts_bus_t *bus = ofts_bus_new("gateway-md");
+    assert_int_equal(rec_e2e_sign(bus, dir), 0);
     assert_int_equal(ofts_bus_bind(bus, "tcp://127.0.0.1:*"), 0);
     snprintf(ep, sizeof ep, "%s", zsock_endpoint(ofts_bus_pub_sock(bus)));
     snprintf(extra, sizeof extra, "{\"bus\": {\"endpoints\": {\"gateway-md\": {\"pub\": \"%s\"}}}}", ep);
@@ -154,6 +156,7 @@ t_reconnects_to_a_restarted_publisher(void **state)
     for (int life = 1; life <= 2; life++) {
         if (life == 2) {
             bus = ofts_bus_new("gateway-md");
+            assert_int_equal(rec_e2e_sign(bus, dir), 0);
             assert_int_equal(ofts_bus_bind(bus, ep), 0);
         }
         //  Publish until this life's messages are in the recording.
@@ -175,6 +178,53 @@ t_reconnects_to_a_restarted_publisher(void **state)
     free(dir);
 }
 
+//  A process on a publisher's endpoint that does not hold the bus secret
+//  (a rogue, or a tool run without it) is not recorded: replay-bus signs
+//  what it replays, so a recording must hold only what the services would
+//  have accepted. 200 unsigned trades, then 200 signed: only the signed
+//  are in the recording, and the refusal is logged - with either reader.
+static void
+s_only_signed(const char *reader)
+{
+    char *dir = e2e_tempdir("rec-signed"), rec_dir[512], ep[512], log[512], settings[64];
+    snprintf(settings, sizeof settings, "{\"reader\": \"%s\"}", reader);
+    char *config = rec_e2e_config(dir, NULL, settings);
+    snprintf(rec_dir, sizeof rec_dir, "%s/rec", dir);
+    snprintf(ep, sizeof ep, "ipc://%s/gateway-md.pub", dir);
+    snprintf(log, sizeof log, "%s/recorder.log", dir);
+    ofts_bus_t *bus = ofts_bus_new("gateway-md");
+    assert_int_equal(ofts_bus_bind(bus, ep), 0);
+    e2e_proc_t rec;
+    s_start(&rec, config, log);
+    //  Unsigned until the recorder has refused some (it is connected).
+    int64_t deadline = e2e_now_ms() + 30000;
+    int sent = 0;
+    while (e2e_count_lines(log, "not recorded") <= 0 && e2e_now_ms() < deadline) {
+        rec_e2e_publish_trades(bus, sent++, 1);
+        zclock_sleep(10);
+    }
+    assert_true(e2e_count_lines(log, "not recorded") > 0);
+    rec_e2e_publish_trades(bus, sent, 200);
+    assert_int_equal(rec_e2e_sign(bus, dir), 0);
+    rec_e2e_publish_trades(bus, sent + 200, 200);
+    s_seen_t seen = { 0 };
+    deadline = e2e_now_ms() + 30000;
+    while ((seen = s_read(rec_dir)).messages < 200 && e2e_now_ms() < deadline)
+        zclock_sleep(20);
+    assert_int_equal(e2e_stop(&rec, SIGTERM, 10000), 0);
+    //  Exactly the signed 200, whose prices follow the unsigned ones'.
+    assert_int_equal(seen.messages, 200);
+    assert_int_equal(seen.holes, 0);
+    assert_int_equal(seen.last_seq, (uint64_t) sent + 400);
+    ofts_bus_destroy(&bus);
+    e2e_rmtree(dir);
+    free(config);
+    free(dir);
+}
+
+static void t_only_signed_own_reader(void **state) { (void) state; s_only_signed("own"); }
+static void t_only_signed_zmq_reader(void **state) { (void) state; s_only_signed("zmq"); }
+
 int
 main(void)
 {
@@ -182,6 +232,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_wakes_by_the_clock),
         cmocka_unit_test(t_reconnects_to_a_restarted_publisher),
+        cmocka_unit_test(t_only_signed_own_reader),
+        cmocka_unit_test(t_only_signed_zmq_reader),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     zsys_shutdown();

@@ -101,6 +101,7 @@ t_kill9_torn_tail(void **state)
     snprintf(rec_dir, sizeof rec_dir, "%s/rec", dir);
     snprintf(ep, sizeof ep, "ipc://%s/gateway-md.pub", dir);
     ofts_bus_t *bus = ofts_bus_new("gateway-md");
+    assert_int_equal(rec_e2e_sign(bus, dir), 0);
     assert_int_equal(ofts_bus_bind(bus, ep), 0);
     e2e_proc_t rec;
     s_start(&rec, config, dir, 1);
