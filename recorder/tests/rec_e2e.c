@@ -1,11 +1,19 @@
 /*  rec_e2e - see rec_e2e.h.                                              */
 #include "rec_e2e.h"
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include "ofts_trust.h"
+#include "rec_scan.h"
+#include "rec_seqs.h"
+#include "rec_writer.h"
 
 char *
 rec_e2e_config(const char *dir, const char *extra_json, const char *recorder_json)
@@ -60,4 +68,38 @@ rec_e2e_sign(ofts_bus_t *bus, const char *dir)
     ofts_bus_set_secret(bus, key);
     sodium_memzero(key, sizeof key);
     return 0;
+}
+
+static int
+s_collect(void *arg, const char *path, const rec_record_t *rec)
+{
+    (void) path;
+    rec_e2e_trades_t *s = arg;
+    if (rec->type == REC_START)
+        s->starts++;
+    if (rec->type == REC_MESSAGE && rec->topic_len == 11 && memcmp(rec->topic, "sys.warmup.", 11) == 0)
+        s->warmups++;
+    if (rec->type != REC_MESSAGE || rec->topic_len != 12 || memcmp(rec->topic, "md.trade.GC.", 12) != 0)
+        return 0;
+    rec_header_t h;
+    assert_true(rec_parse_header(rec->payload, rec->payload_len, &h));
+    if (s->messages && h.topic_seq != s->last_seq + 1)
+        s->holes++;
+    if (!s->messages)
+        s->first_seq = h.topic_seq;
+    s->last_seq = h.topic_seq;
+    s->messages++;
+    return 0;
+}
+
+rec_e2e_trades_t
+rec_e2e_read_trades(const char *rec_dir, uint64_t *damaged)
+{
+    char *dirs[1] = { (char *) rec_dir };
+    char **paths;
+    size_t n = rec_expand(1, dirs, &paths);
+    rec_e2e_trades_t seen = { 0 };
+    rec_scan(paths, n, NULL, s_collect, &seen, damaged);
+    rec_free_list(&paths, n);
+    return seen;
 }

@@ -25,38 +25,10 @@
 
 #define MESSAGES 1000
 
-typedef struct {
-    uint64_t messages, holes, last_seq, warmups;
-} s_seen_t;
-
-static int
-s_collect(void *arg, const char *path, const rec_record_t *rec)
-{
-    (void) path;
-    s_seen_t *s = arg;
-    if (rec->type == REC_MESSAGE && rec->topic_len == 11 && memcmp(rec->topic, "sys.warmup.", 11) == 0)
-        s->warmups++;
-    if (rec->type != REC_MESSAGE || rec->topic_len != 12 || memcmp(rec->topic, "md.trade.GC.", 12) != 0)
-        return 0;
-    rec_header_t h;
-    assert_true(rec_parse_header(rec->payload, rec->payload_len, &h));
-    if (s->messages && h.topic_seq != s->last_seq + 1)
-        s->holes++;
-    s->last_seq = h.topic_seq;
-    s->messages++;
-    return 0;
-}
-
-static s_seen_t
+static rec_e2e_trades_t
 s_read(const char *rec_dir)
 {
-    char *dirs[1] = { (char *) rec_dir };
-    char **paths;
-    size_t n = rec_expand(1, dirs, &paths);
-    s_seen_t seen = { 0 };
-    rec_scan(paths, n, NULL, s_collect, &seen, NULL);
-    rec_free_list(&paths, n);
-    return seen;
+    return rec_e2e_read_trades(rec_dir, NULL);
 }
 
 //  Times the main thread (tid = pid) was scheduled in: schedstat's 3rd field.
@@ -117,7 +89,7 @@ t_wakes_by_the_clock(void **state)
         struct timespec ms = { 0, 1000000 };
         nanosleep(&ms, NULL);
     }
-    s_seen_t seen = { 0 };
+    rec_e2e_trades_t seen = { 0 };
     deadline = e2e_now_ms() + 30000;
     while ((seen = s_read(rec_dir)).messages < MESSAGES && e2e_now_ms() < deadline)
         zclock_sleep(20);
@@ -207,7 +179,7 @@ s_only_signed(const char *reader)
     rec_e2e_publish_trades(bus, sent, 200);
     assert_int_equal(rec_e2e_sign(bus, dir), 0);
     rec_e2e_publish_trades(bus, sent + 200, 200);
-    s_seen_t seen = { 0 };
+    rec_e2e_trades_t seen = { 0 };
     deadline = e2e_now_ms() + 30000;
     while ((seen = s_read(rec_dir)).messages < 200 && e2e_now_ms() < deadline)
         zclock_sleep(20);

@@ -22,42 +22,10 @@
 #include "rec_seqs.h"
 #include "rec_writer.h"
 
-typedef struct {
-    uint64_t first_seq, last_seq, messages, holes, starts, heartbeats;
-    uint64_t epochs[4];
-    int nepochs;
-} s_seen_t;
-
-static int
-s_collect(void *arg, const char *path, const rec_record_t *rec)
-{
-    (void) path;
-    s_seen_t *s = arg;
-    if (rec->type == REC_START)
-        s->starts++;
-    if (rec->type != REC_MESSAGE || rec->topic_len != 12 || memcmp(rec->topic, "md.trade.GC.", 12) != 0)
-        return 0;
-    rec_header_t h;
-    assert_true(rec_parse_header(rec->payload, rec->payload_len, &h));
-    if (s->messages && h.topic_seq != s->last_seq + 1)
-        s->holes++;
-    if (!s->messages)
-        s->first_seq = h.topic_seq;
-    s->last_seq = h.topic_seq;
-    s->messages++;
-    return 0;
-}
-
-static s_seen_t
+static rec_e2e_trades_t
 s_read(const char *rec_dir, uint64_t *damaged)
 {
-    char *dirs[1] = { (char *) rec_dir };
-    char **paths;
-    size_t n = rec_expand(1, dirs, &paths);
-    s_seen_t seen = { 0 };
-    rec_scan(paths, n, NULL, s_collect, &seen, damaged);
-    rec_free_list(&paths, n);
-    return seen;
+    return rec_e2e_read_trades(rec_dir, damaged);
 }
 
 static void
@@ -111,7 +79,7 @@ t_kill9_torn_tail(void **state)
     kill(rec.pid, SIGKILL);
     e2e_stop(&rec, SIGKILL, 1000);
     uint64_t damaged = 0;
-    s_seen_t before = s_read(rec_dir, &damaged);
+    rec_e2e_trades_t before = s_read(rec_dir, &damaged);
     assert_true(before.messages > 0);
     assert_int_equal(before.holes, 0);
     //  Tear the last record as a crash inside write() would.
@@ -121,7 +89,7 @@ t_kill9_torn_tail(void **state)
     assert_int_equal(n, 1);
     //  Unless the kill did it already: SIGKILL can cut a write() of a
     //  large batch short (at a page boundary), leaving a torn tail itself.
-    s_seen_t torn = before;
+    rec_e2e_trades_t torn = before;
     if (damaged == 0) {
         struct stat st;
         assert_int_equal(stat(paths[0], &st), 0);
@@ -140,7 +108,7 @@ t_kill9_torn_tail(void **state)
     snprintf(log, sizeof log, "%s/recorder-2.log", dir);
     assert_int_equal(e2e_count_lines(log, "torn tail of"), 1);
     damaged = 0;
-    s_seen_t after = s_read(rec_dir, &damaged);
+    rec_e2e_trades_t after = s_read(rec_dir, &damaged);
     assert_int_equal(damaged, 0);                               //  cut: nothing damaged is left
     assert_int_equal(after.starts, 2);
     assert_int_equal(after.first_seq, before.first_seq);
