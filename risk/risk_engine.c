@@ -6,6 +6,7 @@
 #include "risk_rules.h"
 #include "risk_sizing.h"
 #include <czmq.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -378,6 +379,24 @@ s_replay_lead(risk_engine_t *self, const char *root, const char *contract)
              contract, self->cfg.roll_trades);
 }
 
+//  A move exec.position showed before its fill, kept across a restart: the
+//  fill may come after risk is back (text: "from_qty from_avg moved_ns").
+static void
+s_replay_moved(risk_engine_t *self, const char *root, int32_t moved, const char *text)
+{
+    risk_slot_t *sl = s_slot(self, root);
+    int32_t from_qty;
+    int64_t from_avg, ns;
+    if (!sl || !text || sscanf(text, "%" SCNd32 " %" SCNd64 " %" SCNd64, &from_qty, &from_avg, &ns) != 3) {
+        log_warn("journal: move of '%s' unreadable ('%s'): ignored", root, text ? text : "");
+        return;
+    }
+    sl->moved_qty = moved;
+    sl->moved_from_qty = from_qty;
+    sl->moved_from_avg = from_avg;
+    sl->moved_ns = ns;
+}
+
 static void
 s_replay_state(void *arg, const char *key, int64_t value, const char *text)
 {
@@ -400,6 +419,8 @@ s_replay_state(void *arg, const char *key, int64_t value, const char *text)
     }
     else if (strncmp(key, "lead.", 5) == 0)
         s_replay_lead(self, key + 5, text);
+    else if (strncmp(key, "moved.", 6) == 0)
+        s_replay_moved(self, key + 6, (int32_t) value, text);
 }
 
 static void
@@ -1017,6 +1038,18 @@ s_explained(risk_slot_t *sl, int32_t signed_qty, int64_t now)
     return part;
 }
 
+static void
+s_save_moved(risk_engine_t *self, risk_slot_t *sl, int64_t now)
+{
+    if (!self->journal || sl->moved_ns == 0)
+        return;
+    char key[48], text[80];
+    snprintf(key, sizeof key, "moved.%s", sl->ins->root);
+    snprintf(text, sizeof text, "%" PRId32 " %" PRId64 " %" PRId64, sl->moved_from_qty, sl->moved_from_avg,
+             sl->moved_ns);
+    s_save_state(self, key, sl->moved_qty, text, now);
+}
+
 //  Apply a fill: the part a position already showed moves only the fills'
 //  view (for its P&L), the rest the position.
 static int64_t
@@ -1077,6 +1110,7 @@ risk_engine_on_fill(risk_engine_t *self, const Ofts__Fill *f, int64_t now)
         risk_journal_t *j = self->journal;
         s_journal_check(self, risk_journal_begin(j), "begin");
         s_journal_check(self, risk_journal_fill(j, f, realized, now, self->day), "fill");
+        s_save_moved(self, sl, now);
         s_journal_check(self, risk_journal_position(j, sl->ins->root, sl->contract, sl->qty, sl->avg,
                                                     sl->pos_coid, now), "position");
         s_save_state(self, "realized_total_cents", self->realized_total, NULL, now);
@@ -1113,6 +1147,22 @@ s_set_position(risk_engine_t *self, risk_slot_t *sl, const Ofts__Position *p, in
                                                     sl->avg, sl->pos_coid, now), "position");
 }
 
+//  A position the fills we know do not explain (yet): the move is noted, so
+//  the fill that comes later is not counted on top of it, and journaled
+//  with the position in one transaction - a restart in between must not
+//  forget it.
+static void
+s_move_position(risk_engine_t *self, risk_slot_t *sl, const Ofts__Position *p, int64_t now, const char *why)
+{
+    if (self->journal)
+        s_journal_check(self, risk_journal_begin(self->journal), "begin");
+    s_note_move(sl, p->quantity, now);
+    s_save_moved(self, sl, now);
+    s_set_position(self, sl, p, now, why);
+    if (self->journal)
+        s_journal_check(self, risk_journal_commit(self->journal), "commit");
+}
+
 void
 risk_engine_on_position(risk_engine_t *self, const Ofts__Position *p, int64_t now)
 {
@@ -1126,8 +1176,7 @@ risk_engine_on_position(risk_engine_t *self, const Ofts__Position *p, int64_t no
         return;
     }
     s_roll_day(self, now);
-    s_note_move(sl, p->quantity, now);
-    s_set_position(self, sl, p, now, "exec.position");
+    s_move_position(self, sl, p, now, "exec.position");
     s_evaluate(self, now);
 }
 
@@ -1236,10 +1285,10 @@ risk_engine_reconcile_end(risk_engine_t *self, int64_t now)
             p.avg_price = sl->rec_avg;
             p.unrealized_pnl_cents = sl->rec_upnl;
             p.client_order_id = sl->rec_coid;
-            s_set_position(self, sl, &p, now, "reconcile");
+            s_move_position(self, sl, &p, now, "reconcile");
         }
         else if (sl->qty != 0)
-            s_set_position(self, sl, &p, now, "reconcile (broker reports none)");
+            s_move_position(self, sl, &p, now, "reconcile (broker reports none)");
         //  An entry gateway-order does not list as working and that did not
         //  become a position was cancelled, rejected or lost on the way:
         //  publish the same approval again (idempotent by client order id)

@@ -915,6 +915,20 @@ s_realized(fx_t *f)
     return a.realized_pnl_cents;
 }
 
+//  The flatten's close of long 2 GC @ 2350.0, its fill after a position
+//  report already showed it flat: sell 2 @ 2353.5, $4.20 fees -> flat,
+//  +$695.80.
+static void
+s_late_close_of_long_2(fx_t *f)
+{
+    Ofts__Fill close = risk_fx_fill("T2", "FL-GC-1", "GC", OFTS__SIDE__SIDE_SELL, "2353.5", 2,
+                                    OFTS__ORDER_ROLE__ROLE_FLATTEN);
+    close.fees_cents = 420;
+    risk_engine_on_fill(f->eng, &close, f->t0 + MIN + 2 * SEC);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+    assert_int_equal(s_realized(f), 69580);
+}
+
 //  Issue 13 / gateway-order "known, not fixed": a poll read a flatten's
 //  position flat before the close's trade. Long 2 GC @ 2350.0, exec.position
 //  0, then the flatten's fill (sell 2 @ 2353.5, $4.20 fees): before, risk
@@ -929,12 +943,7 @@ t_position_before_close_fill(void **state)
     assert_int_equal(risk_engine_position(f->eng, "GC"), 2);
     s_position(f, 0, NULL, f->t0 + MIN);
     assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
-    Ofts__Fill close = risk_fx_fill("T2", "FL-GC-1", "GC", OFTS__SIDE__SIDE_SELL, "2353.5", 2,
-                                    OFTS__ORDER_ROLE__ROLE_FLATTEN);
-    close.fees_cents = 420;
-    risk_engine_on_fill(f->eng, &close, f->t0 + MIN + 2 * SEC);
-    assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
-    assert_int_equal(s_realized(f), 69580);
+    s_late_close_of_long_2(f);
     //  The move is explained: the next entry moves the position again.
     s_fill(f, "T3", "e2", "GC", OFTS__SIDE__SIDE_SELL, "2353.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + 2 * MIN);
     assert_int_equal(risk_engine_position(f->eng, "GC"), -1);
@@ -959,6 +968,64 @@ t_position_before_entry_fill(void **state)
     s_position(f, 1, "2352.0", f->t0 + 2 * MIN);
     s_fill(f, "T3", "x", "GC", OFTS__SIDE__SIDE_BUY, "2352.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + 3 * MIN + SEC);
     assert_int_equal(risk_engine_position(f->eng, "GC"), 2);
+}
+
+//  The close's position read before its trade, seen by a risk that
+//  restarts in between (kind 0: the snapshot after the restart shows the
+//  broker flat, the fill comes later) or that reads it first in a
+//  reconcile (kind 1: no restart, a reconcile after a bus gap). Either way
+//  the late close fill is the same trade: flat, +$695.80 (sell 2 @ 2353.5
+//  against 2350.0, $4.20 fees); before, risk went short 2 - a phantom
+//  position it could "flatten" with a real order.
+static void
+t_restart_before_close_fill(void **state)
+{
+    fx_t *f = *state;
+    char err[256];
+    for (int kind = 0; kind < 2; kind++) {
+        char path[sizeof f->path + 16];
+        snprintf(path, sizeof path, "%s.%d", f->path, kind);
+        risk_journal_t *j = risk_journal_open(path, err, sizeof err);
+        assert_non_null(j);
+        assert_int_equal(risk_engine_attach_journal(f->eng, j, f->t0), 0);
+        s_fill(f, "T1", "e", "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 2, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0);
+        Ofts__Position flat;
+        ofts__position__init(&flat);
+        flat.symbol = (char *) "GC";
+        if (kind == 0) {
+            s_position(f, 0, NULL, f->t0 + MIN);
+            risk_engine_destroy(&f->eng);
+            s_new_engine(f);
+            assert_int_equal(risk_engine_attach_journal(f->eng, j, f->t0 + MIN + SEC), 0);
+            assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+        }
+        risk_engine_reconcile_begin(f->eng);
+        risk_engine_reconcile_position(f->eng, &flat, f->t0 + MIN + SEC);
+        risk_engine_reconcile_end(f->eng, f->t0 + MIN + SEC);
+        assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+        s_late_close_of_long_2(f);
+        risk_engine_destroy(&f->eng);
+        risk_journal_destroy(&j);
+        s_new_engine(f);
+    }
+}
+
+//  A position changed by hand (exec.position +1 with no fill of ours) while
+//  our entry works: the entry's fill is taken as the hand trade for a
+//  moment (position kept at 1), and the broker's next position report, which
+//  always follows a fill that moved it, sets the truth (+2).
+static void
+t_hand_trade_then_entry_fill(void **state)
+{
+    fx_t *f = *state;
+    s_position(f, 1, "2350.0", f->t0);
+    s_fill(f, "T1", "e", "GC", OFTS__SIDE__SIDE_BUY, "2351.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, f->t0 + SEC);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 1);
+    s_position(f, 2, "2350.5", f->t0 + 2 * SEC);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 2);
+    s_fill(f, "T2", "e-TP", "GC", OFTS__SIDE__SIDE_SELL, "2352.5", 2, OFTS__ORDER_ROLE__ROLE_TARGET, f->t0 + MIN);
+    assert_int_equal(risk_engine_position(f->eng, "GC"), 0);
+    assert_int_equal(s_realized(f), 40000);        //  2 x 20 ticks x $10 from the broker's 2350.5
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
@@ -1060,6 +1127,7 @@ main(void)
         T(t_order_gateway_reducing),
         T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_quotes_refresh_staleness), T(t_bad_events),
         T(t_position_before_close_fill), T(t_position_before_entry_fill),
+        T(t_restart_before_close_fill), T(t_hand_trade_then_entry_fill),
         T(t_other_month_never_prices), T(t_roll), T(t_pinned_contract),
         T(t_lead_survives_restart), T(t_memo_follows_a_month_that_moved), T(t_thin_month_never_evicts_the_next),
     };
