@@ -10,62 +10,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "pub_record.h"
 #include "order_accounts.h"
 #include "paper_broker.h"
 
 #define PX(whole, tenths) ((int64_t) (whole) * 1000000000LL + (int64_t) (tenths) * 100000000LL)
-
-typedef struct {
-    char topic[64];
-    int body;
-    char account[64];
-    char id[BROKER_COID_LEN];           //  order: client order id; fill: fill id
-    int status;
-    int32_t quantity;
-} pub_t;
-
-static pub_t s_pubs[256];
-static int s_npubs;
-
-static void
-s_publish(void *arg, const char *topic, Ofts__Envelope *env)
-{
-    (void) arg;
-    assert_true(s_npubs < 256);
-    pub_t *p = &s_pubs[s_npubs++];
-    memset(p, 0, sizeof(*p));
-    snprintf(p->topic, sizeof(p->topic), "%s", topic);
-    p->body = env->body_case;
-    const char *account = "";
-    if (env->body_case == OFTS__ENVELOPE__BODY_ORDER_UPDATE) {
-        snprintf(p->id, sizeof(p->id), "%s", env->order_update->client_order_id);
-        p->status = env->order_update->status;
-        p->quantity = (int32_t) env->order_update->quantity;
-        account = env->order_update->account;
-    }
-    else if (env->body_case == OFTS__ENVELOPE__BODY_FILL) {
-        snprintf(p->id, sizeof(p->id), "%s", env->fill->fill_id);
-        p->quantity = (int32_t) env->fill->quantity;
-        account = env->fill->account;
-    }
-    else if (env->body_case == OFTS__ENVELOPE__BODY_POSITION) {
-        p->quantity = env->position->quantity;
-        account = env->position->account;
-    }
-    else if (env->body_case == OFTS__ENVELOPE__BODY_ACCOUNT) {
-        p->status = env->account->state;
-        account = env->account->account_id;
-    }
-    snprintf(p->account, sizeof(p->account), "%s", account);
-}
 
 //  How many messages of body (and account, NULL = any) were published.
 static int
 s_count(int body, const char *account)
 {
     int n = 0;
-    for (int i = 0; i < s_npubs; i++)
-        if (s_pubs[i].body == body && (!account || strcmp(s_pubs[i].account, account) == 0))
+    for (int i = 0; i < pub_n; i++)
+        if (pub_log[i].body == body && (!account || strcmp(pub_log[i].account, account) == 0))
             n++;
     return n;
 }
@@ -73,9 +30,9 @@ s_count(int body, const char *account)
 static const pub_t *
 s_last(int body, const char *account)
 {
-    for (int i = s_npubs - 1; i >= 0; i--)
-        if (s_pubs[i].body == body && strcmp(s_pubs[i].account, account) == 0)
-            return &s_pubs[i];
+    for (int i = pub_n - 1; i >= 0; i--)
+        if (pub_log[i].body == body && strcmp(pub_log[i].account, account) == 0)
+            return &pub_log[i];
     return NULL;
 }
 
@@ -90,12 +47,12 @@ static const char *s_names[2] = { "TC-50K", "XFA-150K" };
 static void
 s_two(two_t *t)
 {
-    s_npubs = 0;
+    pub_n = 0;
     paper_config_t pcfg = { .slippage_ticks = 0, .fees_cents = 0 };
     order_manager_config_t cfg;
     order_manager_config_defaults(&cfg);
     cfg.reconcile_ms = 0;
-    t->oa = order_accounts_new(s_publish, NULL);
+    t->oa = order_accounts_new(pub_record, NULL);
     for (int i = 0; i < 2; i++) {
         t->pb[i] = paper_broker_new(&pcfg, NULL);
         paper_broker_set_account(t->pb[i], s_names[i]);
@@ -281,10 +238,10 @@ t_snapshot_per_account(void **state)
     s_two(&t);
     Ofts__OrderRequest b = s_request("ofts-b1", "XFA-150K", 3);
     order_accounts_on_request(t.oa, &b, 2);
-    s_npubs = 0;
+    pub_n = 0;
     //  TC-50K: its state only. XFA-150K: state, (no store: no fills), two
     //  legs, the position.
-    assert_int_equal(order_accounts_snapshot(t.oa, "exec.", s_publish, NULL), 1 + 4);
+    assert_int_equal(order_accounts_snapshot(t.oa, "exec.", pub_record, NULL), 1 + 4);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ACCOUNT, "TC-50K"), 1);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ACCOUNT, "XFA-150K"), 1);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "XFA-150K"), 2);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
+#include "pub_record.h"
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -24,57 +25,12 @@
 //  ---------------------------------------------------------------------------
 //  What the manager published
 
-typedef struct {
-    char topic[64];
-    int body;
-    char id[BROKER_COID_LEN];
-    int status, role;
-    int32_t quantity;
-    bool protected_;
-    int64_t upnl;
-    char text[BROKER_TEXT_LEN];
-} pub_t;
-
-static pub_t s_pubs[256];
-static int s_npubs;
-
-static void
-s_publish(void *arg, const char *topic, Ofts__Envelope *env)
-{
-    (void) arg;
-    assert_true(s_npubs < 256);
-    pub_t *p = &s_pubs[s_npubs++];
-    memset(p, 0, sizeof(*p));
-    snprintf(p->topic, sizeof(p->topic), "%s", topic);
-    p->body = env->body_case;
-    if (env->body_case == OFTS__ENVELOPE__BODY_ORDER_UPDATE) {
-        snprintf(p->id, sizeof(p->id), "%s", env->order_update->client_order_id);
-        p->status = env->order_update->status;
-        p->role = env->order_update->role;
-        snprintf(p->text, sizeof(p->text), "%s", env->order_update->text);
-    }
-    else if (env->body_case == OFTS__ENVELOPE__BODY_FILL) {
-        snprintf(p->id, sizeof(p->id), "%s", env->fill->fill_id);
-        p->quantity = (int32_t) env->fill->quantity;
-    }
-    else if (env->body_case == OFTS__ENVELOPE__BODY_ACCOUNT) {
-        p->status = env->account->state;
-        snprintf(p->text, sizeof(p->text), "%s", env->account->state_reason);
-    }
-    else if (env->body_case == OFTS__ENVELOPE__BODY_POSITION) {
-        p->quantity = env->position->quantity;
-        p->protected_ = env->position->protected_;
-        p->upnl = env->position->unrealized_pnl_cents;
-        snprintf(p->id, sizeof(p->id), "%s", env->position->client_order_id);
-    }
-}
-
 static int
 s_count(int body, const char *topic_prefix)
 {
     int n = 0;
-    for (int i = 0; i < s_npubs; i++)
-        if (s_pubs[i].body == body && strncmp(s_pubs[i].topic, topic_prefix, strlen(topic_prefix)) == 0)
+    for (int i = 0; i < pub_n; i++)
+        if (pub_log[i].body == body && strncmp(pub_log[i].topic, topic_prefix, strlen(topic_prefix)) == 0)
             n++;
     return n;
 }
@@ -82,18 +38,18 @@ s_count(int body, const char *topic_prefix)
 static const pub_t *
 s_last(int body)
 {
-    for (int i = s_npubs - 1; i >= 0; i--)
-        if (s_pubs[i].body == body)
-            return &s_pubs[i];
+    for (int i = pub_n - 1; i >= 0; i--)
+        if (pub_log[i].body == body)
+            return &pub_log[i];
     return NULL;
 }
 
 static const pub_t *
 s_find_text(const char *needle)
 {
-    for (int i = 0; i < s_npubs; i++)
-        if (s_pubs[i].body == OFTS__ENVELOPE__BODY_ORDER_UPDATE && strstr(s_pubs[i].text, needle))
-            return &s_pubs[i];
+    for (int i = 0; i < pub_n; i++)
+        if (pub_log[i].body == OFTS__ENVELOPE__BODY_ORDER_UPDATE && strstr(pub_log[i].text, needle))
+            return &pub_log[i];
     return NULL;
 }
 
@@ -291,7 +247,7 @@ static int
 s_reset(void **state)
 {
     (void) state;
-    s_npubs = 0;
+    pub_n = 0;
     return 0;
 }
 
@@ -305,13 +261,13 @@ s_cfg(void)
 }
 
 //  A manager over broker (and store, may be NULL) with cfg (NULL: s_cfg()),
-//  publishing into s_pubs.
+//  publishing into pub_log.
 static order_manager_t *
 s_om(broker_t *broker, order_store_t *store, const order_manager_config_t *cfg)
 {
     order_manager_config_t defaults = s_cfg();
     order_manager_t *om = order_manager_new(broker, store, cfg ? cfg : &defaults);
-    order_manager_set_publisher(om, s_publish, NULL);
+    order_manager_set_publisher(om, pub_record, NULL);
     return om;
 }
 
@@ -403,7 +359,7 @@ t_restart_no_replacement(void **state)
     order_manager_destroy(&om);
     paper_broker_destroy(&pb);
 
-    s_npubs = 0;
+    pub_n = 0;
     pb = paper_broker_new(&pcfg, store);
     om = s_om_start(paper_broker_broker(pb), store, NULL, 10);
     //  Start says where we stand.
@@ -413,15 +369,15 @@ t_restart_no_replacement(void **state)
     assert_true(pos->protected_);
     //  The snapshot risk asks for after its own restart: the trading
     //  state, the day's fill, the two working legs, the position.
-    s_npubs = 0;
-    assert_int_equal(order_manager_snapshot(om, "exec.", s_publish, NULL), 5);
+    pub_n = 0;
+    assert_int_equal(order_manager_snapshot(om, "exec.", pub_record, NULL), 5);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ACCOUNT, "exec.account."), 1);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_FILL, "exec.fill.GC."), 1);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "exec.order.GC."), 2);
     assert_int_equal(s_last(OFTS__ENVELOPE__BODY_POSITION)->quantity, 1);
-    assert_int_equal(order_manager_snapshot(om, "exec.fill.", s_publish, NULL), 1);
-    assert_int_equal(order_manager_snapshot(om, "exec.fill.SI.", s_publish, NULL), 0);
-    assert_int_equal(order_manager_snapshot(om, "exec.position.", s_publish, NULL), 1);
+    assert_int_equal(order_manager_snapshot(om, "exec.fill.", pub_record, NULL), 1);
+    assert_int_equal(order_manager_snapshot(om, "exec.fill.SI.", pub_record, NULL), 0);
+    assert_int_equal(order_manager_snapshot(om, "exec.position.", pub_record, NULL), 1);
     order_manager_on_request(om, &req, 11);
     assert_int_equal(order_manager_placed(om), 0);
     assert_int_equal(order_manager_duplicates(om), 1);
@@ -719,13 +675,13 @@ t_snapshot(void **state)
     paper_broker_on_bbo(pb, "GC", NULL, PX(2350, 0), PX(2350, 1), 1);
     Ofts__OrderRequest req = s_request("snap-1", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
-    s_npubs = 0;
-    assert_int_equal(order_manager_snapshot(om, "exec.", s_publish, NULL), 4);  //  state, position, 2 legs
+    pub_n = 0;
+    assert_int_equal(order_manager_snapshot(om, "exec.", pub_record, NULL), 4);  //  state, position, 2 legs
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_POSITION, "exec.position.GC."), 1);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_ORDER_UPDATE, "exec.order.GC."), 2);
-    s_npubs = 0;
-    assert_int_equal(order_manager_snapshot(om, "exec.position.", s_publish, NULL), 1);
-    assert_int_equal(order_manager_snapshot(om, "exec.position.SI.", s_publish, NULL), 0);
+    pub_n = 0;
+    assert_int_equal(order_manager_snapshot(om, "exec.position.", pub_record, NULL), 1);
+    assert_int_equal(order_manager_snapshot(om, "exec.position.SI.", pub_record, NULL), 0);
     order_manager_destroy(&om);
     paper_broker_destroy(&pb);
 }
@@ -754,8 +710,8 @@ static int
 s_count_text(const char *text)
 {
     int n = 0;
-    for (int i = 0; i < s_npubs; i++)
-        n += strstr(s_pubs[i].text, text) != NULL;
+    for (int i = 0; i < pub_n; i++)
+        n += strstr(pub_log[i].text, text) != NULL;
     return n;
 }
 
@@ -782,10 +738,10 @@ t_snapshot_fills_two_days(void **state)
     }
     paper_broker_t *pb = s_paper(NULL);
     order_manager_t *om = s_om(paper_broker_broker(pb), store, NULL);
-    s_npubs = 0;
-    assert_int_equal(order_manager_snapshot(om, "exec.fill.", s_publish, NULL), 2);
-    assert_string_equal(s_pubs[0].id, "F1");
-    assert_string_equal(s_pubs[1].id, "F2");
+    pub_n = 0;
+    assert_int_equal(order_manager_snapshot(om, "exec.fill.", pub_record, NULL), 2);
+    assert_string_equal(pub_log[0].id, "F1");
+    assert_string_equal(pub_log[1].id, "F2");
     order_manager_destroy(&om);
     paper_broker_destroy(&pb);
     order_store_destroy(&store);
@@ -870,7 +826,7 @@ t_disk_full_fails_closed(void **state)
     assert_true(s_count_text("order store failed") >= 2);
 
     //  Restart on the same file; risk re-sends the approval.
-    s_npubs = 0;
+    pub_n = 0;
     s_disk_fx_restart(&fx, 10);
     assert_false(order_manager_reducing(fx.om));
     order_manager_on_request(fx.om, &req, 11);
@@ -922,11 +878,11 @@ t_seen_ids_bounded(void **state)
         snprintf(id, sizeof id, "bad-%d", i);
         Ofts__OrderRequest req = s_request(id, OFTS__SIDE__SIDE_BUY);
         req.stop = 0;
-        s_npubs = 0;
+        pub_n = 0;
         order_manager_on_request(om, &req, 3 + i);
     }
     assert_true(order_manager_ids_in_memory(om) <= 4096);
-    s_npubs = 0;
+    pub_n = 0;
     order_manager_on_request(om, &keep, 10000);
     assert_int_equal(fake.places, 1);
     assert_int_equal(order_manager_duplicates(om), 1);
@@ -946,7 +902,7 @@ t_marks_per_contract(void **state)
     Ofts__OrderRequest req = s_request("sig-M", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
     assert_int_equal(order_manager_position(om, "GC"), 1);
-    s_npubs = 0;
+    pub_n = 0;
     order_manager_mark(om, "GC", "GCG7", PX(2370, 0));
     order_manager_publish_marks(om);
     assert_int_equal(s_count(OFTS__ENVELOPE__BODY_POSITION, "exec.position.GC."), 0);
@@ -977,7 +933,7 @@ t_marks_by_memo(void **state)
     Ofts__OrderRequest req = s_request("sig-M", OFTS__SIDE__SIDE_BUY);
     order_manager_on_request(om, &req, 2);
     assert_int_equal(order_manager_position(om, "GC"), 1);
-    s_npubs = 0;
+    pub_n = 0;
     order_manager_mark_memo(om, &g7, "GC", "GCG7", PX(2370, 0));
     order_manager_mark_memo(om, &nq, "NQ", "NQZ6", PX(21000, 0));
     order_manager_publish_marks(om);
