@@ -464,6 +464,21 @@ s_listen(app_t *app)
     return pub ? ofts_bus_bind(ofts_service_bus(svc), pub) : -1;
 }
 
+//  CME's holiday early closes come from the config (risk.early_closes): a
+//  calendar without this year's dates would let a position meet an early
+//  close unflattened, so say so at every start (the market clock of a
+//  replay is not known yet: the wall clock's year is the one that matters).
+static void
+s_warn_calendar(const risk_config_t *cfg, int64_t now)
+{
+    ofts_ct_t ct;
+    ofts_ct_from_utc(now, &ct);
+    if (!risk_config_calendar_covers(cfg, ct.year))
+        log_warn("risk.early_closes names no date in %d: CME holiday early closes of %d are not known, "
+                 "positions are flattened only at %02d:%02d CT on those days - add them (docs/risk.md)",
+                 ct.year, ct.year, cfg->flatten_at_min / 60, cfg->flatten_at_min % 60);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -505,6 +520,7 @@ main(int argc, char **argv)
     if (app.shift_ns)
         log_warn("--time-shift %lld s: the risk clock is NOT the wall clock (tests and demos only)",
                  (long long) (app.shift_ns / OFTS_NS_PER_SEC));
+    s_warn_calendar(&app.cfg, ofts_clock_now_ns() + app.shift_ns);
     if (s_open_journals(&app) != 0) {
         s_close_journals(&app);
         ofts_service_destroy(&app.svc);

@@ -1,4 +1,5 @@
 #include "risk_config.h"
+#include "ofts_clock.h"
 #include "ofts_instrument.h"
 #include <ctype.h>
 #include <math.h>
@@ -117,6 +118,97 @@ s_hhmm(ofts_cfgsec_t *sec, const char *key, int def)
         return def;
     }
     return v;
+}
+
+//  "2026-11-27 12:00" (early close, CT) or "2026-04-03 closed" -> date
+//  yyyymmdd and close minute (0 = closed); false on junk or a date that
+//  does not exist.
+static bool
+s_parse_early_close(const char *text, int32_t *date, int *close_min)
+{
+    int y, m, d, n = 0;
+    if (!text || sscanf(text, "%4d-%2d-%2d %n", &y, &m, &d, &n) != 3 || n != 11 || text[10] != ' ')
+        return false;
+    int cy, cm, cd;
+    ofts_civil_from_days(ofts_days_from_civil(y, m, d), &cy, &cm, &cd);
+    if (y < 2000 || y > 2100 || cy != y || cm != m || cd != d)
+        return false;
+    const char *rest = text + 11;
+    *close_min = strcmp(rest, "closed") == 0 ? 0 : risk_config_parse_hhmm(rest);
+    if (*close_min < 0 || *close_min >= 17 * 60)
+        return false;
+    *date = y * 10000 + m * 100 + d;
+    return true;
+}
+
+static void
+s_early_closes(risk_config_t *cfg, ofts_cfgsec_t *sec)
+{
+    json_t *arr = ofts_cfgsec_json(sec, "early_closes");
+    if (!arr)
+        return;
+    if (!json_is_array(arr) || json_array_size(arr) > RISK_MAX_EARLY_CLOSES) {
+        ofts_cfgsec_fail(sec, "early_closes", "expected an array of at most %d \"YYYY-MM-DD HH:MM\" strings",
+                         RISK_MAX_EARLY_CLOSES);
+        return;
+    }
+    cfg->early_close_count = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(arr, i, v) {
+        int32_t date;
+        int close_min;
+        if (!s_parse_early_close(json_string_value(v), &date, &close_min)) {
+            ofts_cfgsec_fail(sec, "early_closes", "entry %zu: expected \"YYYY-MM-DD HH:MM\" (CT, before 17:00) "
+                             "or \"YYYY-MM-DD closed\"", i + 1);
+            return;
+        }
+        if (cfg->early_close_count > 0 && date <= cfg->early_closes[cfg->early_close_count - 1].date) {
+            ofts_cfgsec_fail(sec, "early_closes", "entry %zu: dates must be in order, each once", i + 1);
+            return;
+        }
+        cfg->early_closes[cfg->early_close_count].date = date;
+        cfg->early_closes[cfg->early_close_count].close_min = close_min;
+        cfg->early_close_count++;
+    }
+}
+
+static int
+s_min(int a, int b)
+{
+    return a < b ? a : b;
+}
+
+risk_day_hours_t
+risk_config_day_hours(const risk_config_t *cfg, int32_t date)
+{
+    risk_day_hours_t h = { cfg->no_entry_after_min, cfg->flatten_at_min, -1 };
+    for (int i = 0; i < cfg->early_close_count; i++) {
+        if (cfg->early_closes[i].date != date)
+            continue;
+        //  As far before the early close as the regular times are before
+        //  Topstep's 15:10 deadline, and never less than 5 and 10 minutes
+        //  (a flatten_at after 15:10 must not mean flattening at the close).
+        const int deadline = 15 * 60 + 10;
+        int flatten_lead = deadline - cfg->flatten_at_min > 5 ? deadline - cfg->flatten_at_min : 5;
+        int entry_lead = deadline - cfg->no_entry_after_min > 10 ? deadline - cfg->no_entry_after_min : 10;
+        if (entry_lead < flatten_lead)
+            entry_lead = flatten_lead;
+        h.close_min = cfg->early_closes[i].close_min;
+        h.flatten_min = s_min(h.flatten_min, h.close_min - flatten_lead > 0 ? h.close_min - flatten_lead : 0);
+        h.no_entry_min = s_min(h.no_entry_min, h.close_min - entry_lead > 0 ? h.close_min - entry_lead : 0);
+        break;
+    }
+    return h;
+}
+
+bool
+risk_config_calendar_covers(const risk_config_t *cfg, int year)
+{
+    for (int i = 0; i < cfg->early_close_count; i++)
+        if (cfg->early_closes[i].date / 10000 == year)
+            return true;
+    return false;
 }
 
 static void
@@ -248,6 +340,8 @@ risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec)
     cfg->flatten_at_min = s_hhmm(sec, "flatten_at", cfg->flatten_at_min);
     if (cfg->flatten_at_min < cfg->no_entry_after_min || cfg->flatten_at_min >= 17 * 60)
         ofts_cfgsec_fail(sec, "flatten_at", "must be at or after no_entry_after and before 17:00");
+    ofts_cfgsec_string(sec, "early_closes_source", NULL);     //  documentation only
+    s_early_closes(cfg, sec);
     cfg->flatten_repeat_ns = ofts_cfgsec_int_range(sec, "flatten_repeat_ms", cfg->flatten_repeat_ns / 1000000, 100,
                                    3600000) * 1000000LL;
     cfg->account_publish_ns = ofts_cfgsec_int_range(sec, "account_publish_ms", cfg->account_publish_ns / 1000000, 100,

@@ -15,6 +15,7 @@
 #include "ofts_config.h"
 
 #define RISK_MAX_FULL_ROOTS 16
+#define RISK_MAX_EARLY_CLOSES 64
 
 typedef enum { RISK_SIZING_FIXED = 0, RISK_SIZING_RISK = 1 } risk_sizing_mode_t;
 
@@ -68,6 +69,15 @@ typedef struct {
     //  Trading hours, minutes after CT midnight
     int no_entry_after_min;             //  15:00
     int flatten_at_min;                 //  15:05
+    //  CME holiday early closes (CT calendar date yyyymmdd, Globex close in
+    //  CT minutes, 0 = closed all day), sorted by date. On such a date
+    //  entries stop and the flatten starts as far before that close as the
+    //  regular ones are before Topstep's 15:10 (docs/risk.md).
+    struct {
+        int32_t date;
+        int close_min;
+    } early_closes[RISK_MAX_EARLY_CLOSES];
+    int early_close_count;
 
     //  Service behaviour
     int64_t flatten_repeat_ns;
@@ -91,5 +101,16 @@ void risk_config_read(risk_config_t *cfg, ofts_cfgsec_t *sec);
 const char *risk_config_traded_contract(const risk_config_t *cfg, const char *root);
 //  "15:05" -> 905; -1 on junk.
 int risk_config_parse_hhmm(const char *text);
+
+//  The trading hours of one CT calendar date (yyyymmdd), CT minutes: the
+//  configured entry cut-off and flatten time, moved earlier on an early-
+//  close date; close_min is that date's early close or -1 (a regular day).
+typedef struct {
+    int no_entry_min, flatten_min, close_min;
+} risk_day_hours_t;
+risk_day_hours_t risk_config_day_hours(const risk_config_t *cfg, int32_t date);
+//  Does the early-close calendar name any date of this year? (A calendar
+//  that has run out says nothing about this year's holidays.)
+bool risk_config_calendar_covers(const risk_config_t *cfg, int year);
 
 #endif

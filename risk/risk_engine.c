@@ -124,6 +124,7 @@ struct _risk_engine_t {
     uint64_t approved, rejected;
     int64_t window_minute;              //  UTC minute the flatten window was worked out for (-1 none)
     bool window_flatten;
+    risk_day_hours_t window_hours;      //  ... and that CT date's hours
 };
 
 static void s_evaluate(risk_engine_t *self, int64_t now);
@@ -582,8 +583,8 @@ s_flatten_window(risk_engine_t *self, int64_t now)
     int64_t minute = now >= 0 ? now / (60 * OFTS_NS_PER_SEC) : -1;
     if (minute >= 0 && minute == self->window_minute)
         return self->window_flatten;
-    bool flatten = false;
-    risk_rules_entry_window_closed(&self->cfg, now, &flatten);
+    bool closed, flatten;
+    self->window_hours = risk_rules_hours_at(&self->cfg, now, &closed, &flatten);
     self->window_minute = minute;
     self->window_flatten = flatten;
     return flatten;
@@ -598,8 +599,13 @@ s_effective(risk_engine_t *self, int64_t now, char *why, size_t size, bool *must
     bool flatten_window = s_flatten_window(self, now);
     if (flatten_window) {
         st = OFTS__TRADING_STATE__STATE_REDUCING;
-        snprintf(why, size, "flatten window %02d:%02d-17:00 CT / weekend (Topstep: flat before 15:10 CT)",
-                 self->cfg.flatten_at_min / 60, self->cfg.flatten_at_min % 60);
+        const risk_day_hours_t *h = &self->window_hours;
+        if (h->close_min >= 0)
+            snprintf(why, size, "flatten window %02d:%02d-17:00 CT (CME early close %02d:%02d CT today)",
+                     h->flatten_min / 60, h->flatten_min % 60, h->close_min / 60, h->close_min % 60);
+        else
+            snprintf(why, size, "flatten window %02d:%02d-17:00 CT / weekend (Topstep: flat before 15:10 CT)",
+                     h->flatten_min / 60, h->flatten_min % 60);
     }
     if (self->cmd_state > st) {
         st = self->cmd_state;

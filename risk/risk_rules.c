@@ -135,17 +135,27 @@ s_session(const risk_view_t *v, const Ofts__Signal *sig, risk_plan_t *plan, char
     return PASS;
 }
 
-bool
-risk_rules_entry_window_closed(const risk_config_t *cfg, int64_t now, bool *out_flatten)
+risk_day_hours_t
+risk_rules_hours_at(const risk_config_t *cfg, int64_t now, bool *entry_closed, bool *flatten)
 {
     ofts_ct_t ct;
     ofts_ct_from_utc(now, &ct);
+    risk_day_hours_t h = risk_config_day_hours(cfg, ct.year * 10000 + ct.month * 100 + ct.day);
     int mod = ct.hour * 60 + ct.minute;
     bool weekend = ct.wday == 6 || (ct.wday == 0 && mod < 17 * 60) || (ct.wday == 5 && mod >= 17 * 60);
-    bool flatten = weekend || (mod >= cfg->flatten_at_min && mod < 17 * 60);
+    *flatten = weekend || (mod >= h.flatten_min && mod < 17 * 60);
+    *entry_closed = *flatten || (mod >= h.no_entry_min && mod < 17 * 60);
+    return h;
+}
+
+bool
+risk_rules_entry_window_closed(const risk_config_t *cfg, int64_t now, bool *out_flatten)
+{
+    bool closed, flatten;
+    risk_rules_hours_at(cfg, now, &closed, &flatten);
     if (out_flatten)
         *out_flatten = flatten;
-    return flatten || (mod >= cfg->no_entry_after_min && mod < 17 * 60);
+    return closed;
 }
 
 static Ofts__RejectCode
@@ -153,10 +163,16 @@ s_entry_window(const risk_view_t *v, const Ofts__Signal *sig, risk_plan_t *plan,
 {
     (void) sig;
     (void) plan;
-    if (risk_rules_entry_window_closed(v->cfg, v->now, NULL))
+    bool closed, flatten;
+    risk_day_hours_t h = risk_rules_hours_at(v->cfg, v->now, &closed, &flatten);
+    if (closed && h.close_min >= 0)
+        return s_fail(OFTS__REJECT_CODE__REJECT_FLATTEN_TIME, t, n,
+                      "no new entries from %02d:%02d CT until the 17:00 CT open (CME early close %02d:%02d CT today)",
+                      h.no_entry_min / 60, h.no_entry_min % 60, h.close_min / 60, h.close_min % 60);
+    if (closed)
         return s_fail(OFTS__REJECT_CODE__REJECT_FLATTEN_TIME, t, n,
                       "no new entries from %02d:%02d CT until the 17:00 CT open (Topstep: flat by 15:10)",
-                      v->cfg->no_entry_after_min / 60, v->cfg->no_entry_after_min % 60);
+                      h.no_entry_min / 60, h.no_entry_min % 60);
     return PASS;
 }
 

@@ -77,5 +77,7 @@ const char *risk_reject_name(Ofts__RejectCode code);
 //  Is `now` inside the no-new-entries / flatten window (CT, any weekday),
 //  or a weekend (no positions may be held)? out_flatten: must be flat.
 bool risk_rules_entry_window_closed(const risk_config_t *cfg, int64_t now, bool *out_flatten);
+//  The same, with that CT date's hours (early closes: risk_config_day_hours).
+risk_day_hours_t risk_rules_hours_at(const risk_config_t *cfg, int64_t now, bool *entry_closed, bool *flatten);
 
 #endif

@@ -108,6 +108,58 @@ t_errors(void **state)
     assert_int_equal(risk_config_parse_hhmm("09:07"), 547);
 }
 
+//  risk.early_closes: "YYYY-MM-DD HH:MM" or "YYYY-MM-DD closed", in date
+//  order; hours of a date moved earlier by as much as the regular ones are
+//  before 15:10 (defaults: entries 10, flatten 5 minutes before the close).
+static void
+t_early_closes(void **state)
+{
+    (void) state;
+    risk_config_t cfg;
+    char err[256];
+    assert_int_equal(s_read("{\"risk\":{\"early_closes\":[\"2026-11-26 12:00\",\"2026-11-27 12:15\","
+                            "\"2026-12-25 closed\"]}}", &cfg, err, sizeof err), 0);
+    assert_int_equal(cfg.early_close_count, 3);
+    risk_day_hours_t h = risk_config_day_hours(&cfg, 20261127);
+    assert_int_equal(h.close_min, 735);
+    assert_int_equal(h.no_entry_min, 725);                  //  12:05
+    assert_int_equal(h.flatten_min, 730);                   //  12:10
+    h = risk_config_day_hours(&cfg, 20261225);
+    assert_int_equal(h.close_min, 0);
+    assert_int_equal(h.no_entry_min, 0);
+    assert_int_equal(h.flatten_min, 0);
+    h = risk_config_day_hours(&cfg, 20261130);              //  a regular day
+    assert_int_equal(h.close_min, -1);
+    assert_int_equal(h.no_entry_min, 900);
+    assert_int_equal(h.flatten_min, 905);
+    assert_true(risk_config_calendar_covers(&cfg, 2026));
+    assert_false(risk_config_calendar_covers(&cfg, 2027));
+    //  Earlier regular times keep their larger leads: 14:30 / 14:50 -> 40 / 20 minutes before.
+    assert_int_equal(s_read("{\"risk\":{\"no_entry_after\":\"14:30\",\"flatten_at\":\"14:50\","
+                            "\"early_closes\":[\"2026-11-27 12:00\"]}}", &cfg, err, sizeof err), 0);
+    h = risk_config_day_hours(&cfg, 20261127);
+    assert_int_equal(h.no_entry_min, 680);                  //  11:20
+    assert_int_equal(h.flatten_min, 700);                   //  11:40
+    //  A flatten_at after 15:10 still flattens 5 minutes before an early close.
+    assert_int_equal(s_read("{\"risk\":{\"no_entry_after\":\"15:20\",\"flatten_at\":\"15:30\","
+                            "\"early_closes\":[\"2026-11-27 12:00\"]}}", &cfg, err, sizeof err), 0);
+    h = risk_config_day_hours(&cfg, 20261127);
+    assert_int_equal(h.no_entry_min, 710);
+    assert_int_equal(h.flatten_min, 715);
+    //  Mistakes are named, never half-read.
+    static const char *bad[] = {
+        "[\"2026-11-27 12:00pm\"]", "[\"2026-11-27\"]", "[\"2026-02-30 12:00\"]", "[\"27/11/2026 12:00\"]",
+        "[\"2026-11-27 17:00\"]", "[\"2026-11-27 12:00\",\"2026-11-26 12:00\"]",
+        "[\"2026-11-27 12:00\",\"2026-11-27 12:00\"]", "\"2026-11-27 12:00\"", "[20261127]",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char json[256];
+        snprintf(json, sizeof json, "{\"risk\":{\"early_closes\":%s}}", bad[i]);
+        assert_int_equal(s_read(json, &cfg, err, sizeof err), -1);
+        assert_non_null(strstr(err, "risk.early_closes"));
+    }
+}
+
 //  risk.traded_contracts pins a month of that root; roll_trades/roll_margin bounded.
 static void
 t_traded_contracts(void **state)
@@ -136,7 +188,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_topstep_table), cmocka_unit_test(t_defaults),
-        cmocka_unit_test(t_values), cmocka_unit_test(t_errors), cmocka_unit_test(t_traded_contracts),
+        cmocka_unit_test(t_values), cmocka_unit_test(t_errors),
+        cmocka_unit_test(t_early_closes), cmocka_unit_test(t_traded_contracts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1028,6 +1028,51 @@ t_hand_trade_then_entry_fill(void **state)
     assert_int_equal(s_realized(f), 40000);        //  2 x 20 ticks x $10 from the broker's 2350.5
 }
 
+//  The shipped calendar (config/default.json risk.early_closes) on the day
+//  after Thanksgiving 2026 and Christmas Eve 2026 (CME closes early; 12:00
+//  CT taken): long 1 GC at 11:00 CT, still ACTIVE at 11:54:59, REDUCING
+//  with a flatten-all at 11:55 naming the early close. Before, nothing
+//  happened until 15:05 - three hours after the market closed.
+static void
+t_early_close_flattens(void **state)
+{
+    fx_t *f = *state;
+    const char *src = getenv("OFTS_SRC");
+    if (!src)
+        skip();
+    char path[1024], err[256];
+    snprintf(path, sizeof path, "%s/config/default.json", src);
+    ofts_config_t *c = ofts_config_load(path, err, sizeof err);
+    assert_non_null(c);
+    risk_config_defaults(&f->cfg);
+    ofts_cfgsec_t *sec = ofts_config_section(c, "risk");
+    risk_config_read(&f->cfg, sec);
+    //  Keys read by the service, not risk_config: the rest must read cleanly.
+    ofts_cfgsec_string(sec, "clock", NULL);
+    ofts_cfgsec_string(sec, "journal", NULL);
+    assert_int_equal(ofts_cfgsec_finish(&sec, err, sizeof err), 0);
+    ofts_config_destroy(&c);
+    f->cfg.require_reconcile = false;
+    f->cfg.require_md_heartbeat = false;
+    static const int days[][3] = { { 2026, 11, 27 }, { 2026, 12, 24 } };
+    for (int k = 0; k < 2; k++) {
+        s_reconfigure(f);
+        f->commands = 0;
+        int64_t at11 = ofts_ct_to_utc(days[k][0], days[k][1], days[k][2], 11, 0, 0);
+        char fill_id[16];
+        snprintf(fill_id, sizeof fill_id, "T%d", k);
+        s_fill(f, fill_id, "e", "GC", OFTS__SIDE__SIDE_BUY, "2350.0", 1, OFTS__ORDER_ROLE__ROLE_ENTRY, at11);
+        s_market(f, "GC", "2351.0", at11 + 54 * MIN + 59 * SEC);
+        assert_int_equal(risk_engine_state(f->eng), ST(ACTIVE));
+        assert_int_equal(f->commands, 0);
+        s_market(f, "GC", "2351.0", at11 + 55 * MIN);
+        assert_int_equal(risk_engine_state(f->eng), ST(REDUCING));
+        assert_non_null(strstr(risk_engine_state_reason(f->eng), "early close 12:00 CT"));
+        assert_int_equal(f->commands, 1);
+        assert_int_equal(f->last_cmd_type, OFTS__COMMAND_TYPE__CMD_FLATTEN);
+    }
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, s_setup, s_teardown)
 //  A trade of GC contract by memo (ofts sweep's path) or, memo NULL, by name.
 static void
@@ -1127,7 +1172,7 @@ main(void)
         T(t_order_gateway_reducing),
         T(t_order_update_clears_working), T(t_journal_replay), T(t_reconcile), T(t_reconcile_fill_and_position), T(t_reconcile_working), T(t_snapshot), T(t_quotes_refresh_staleness), T(t_bad_events),
         T(t_position_before_close_fill), T(t_position_before_entry_fill),
-        T(t_restart_before_close_fill), T(t_hand_trade_then_entry_fill),
+        T(t_restart_before_close_fill), T(t_hand_trade_then_entry_fill), T(t_early_close_flattens),
         T(t_other_month_never_prices), T(t_roll), T(t_pinned_contract),
         T(t_lead_survives_restart), T(t_memo_follows_a_month_that_moved), T(t_thin_month_never_evicts_the_next),
     };

@@ -488,6 +488,45 @@ t_entry_cutoff_and_flatten_dst(void **state)
     assert_true(flat);                                           //  Friday evening: weekend
 }
 
+//  CME early closes (risk.early_closes): on Friday 2026-11-27 (close 12:00
+//  CT) entries stop at 11:50 and the flatten starts at 11:55; on Memorial
+//  Day Monday 2026-05-25 (CDT) the same, and the 17:00 open of the next
+//  trading day takes entries again. The day before is a regular day.
+static void
+t_early_close(void **state)
+{
+    fx_t *f = *state;
+    f->cfg.early_closes[0].date = 20260525;
+    f->cfg.early_closes[0].close_min = 12 * 60;
+    f->cfg.early_closes[1].date = 20261127;
+    f->cfg.early_closes[1].close_min = 12 * 60;
+    f->cfg.early_close_count = 2;
+    bool flat = false;
+    s_at(f, ofts_ct_to_utc(2026, 11, 27, 11, 49, 59));
+    assert_int_equal(s_check(f), CODE(NONE));
+    s_at(f, ofts_ct_to_utc(2026, 11, 27, 11, 50, 0));
+    assert_int_equal(s_check(f), CODE(FLATTEN_TIME));
+    assert_non_null(strstr(f->text, "no new entries from 11:50 CT"));
+    assert_non_null(strstr(f->text, "early close 12:00 CT"));
+    assert_true(risk_rules_entry_window_closed(&f->cfg, ofts_ct_to_utc(2026, 11, 27, 11, 54, 59), &flat));
+    assert_false(flat);
+    risk_rules_entry_window_closed(&f->cfg, ofts_ct_to_utc(2026, 11, 27, 11, 55, 0), &flat);
+    assert_true(flat);
+    risk_rules_entry_window_closed(&f->cfg, ofts_ct_to_utc(2026, 11, 26, 11, 55, 0), &flat);
+    assert_false(flat);                                          //  not in this calendar: regular
+    s_at(f, ofts_ct_to_utc(2026, 11, 26, 14, 59, 0));
+    assert_int_equal(s_check(f), CODE(NONE));
+
+    risk_rules_entry_window_closed(&f->cfg, ofts_ct_to_utc(2026, 5, 25, 11, 54, 59), &flat);
+    assert_false(flat);
+    risk_rules_entry_window_closed(&f->cfg, ofts_ct_to_utc(2026, 5, 25, 11, 55, 0), &flat);
+    assert_true(flat);
+    risk_rules_entry_window_closed(&f->cfg, ofts_ct_to_utc(2026, 5, 25, 16, 59, 59), &flat);
+    assert_true(flat);
+    assert_false(risk_rules_entry_window_closed(&f->cfg, ofts_ct_to_utc(2026, 5, 25, 17, 0, 0), &flat));
+    assert_false(flat);
+}
+
 //  The state gate is last: a HALTED engine still reports the more specific
 //  reason when one applies, and HALTED when everything else passes.
 static void
@@ -520,7 +559,7 @@ main(void)
         T(t_fat_finger_boundary), T(t_traded_contract), T(t_stale_boundary), T(t_rate_limit_boundary),
         T(t_daily_loss_one_tick), T(t_trailing_mll_one_tick), T(t_max_contracts), T(t_size_zero),
         T(t_positions), T(t_bad_signals), T(t_tick_rounding), T(t_session_dst), T(t_equity_halt), T(t_daily_break),
-        T(t_entry_cutoff_and_flatten_dst), T(t_state_gate_last), T(t_hedge),
+        T(t_entry_cutoff_and_flatten_dst), T(t_early_close), T(t_state_gate_last), T(t_hedge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
