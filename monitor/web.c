@@ -27,6 +27,7 @@ struct _web_t {
     int64_t next_push_ns;
     int64_t next_touch_ns;
     uint64_t msgs, msgs_at_tick, msgs_at_trim;
+    size_t last_size;               //  of the last message: the next one's first buffer
 };
 
 //  The directory of this executable (for the page's files and `ofts`).
@@ -193,18 +194,26 @@ web_on_gap(web_t *self, const char *source, uint64_t missing)
     web_agg_on_gap(self->agg, source, missing);
 }
 
-static void
-s_send(web_t *self, json_t *msg, bool snapshot)
+//  Written straight into the buffer every client is sent from. False when
+//  there was nothing to send (an update with no change).
+static bool
+s_send(web_t *self, bool snapshot, int64_t now_ns)
 {
-    char *text = json_dumps(msg, JSON_COMPACT | JSON_REAL_PRECISION(12));
-    json_decref(msg);
+    web_text_t *text = web_text_new(self->last_size);
     if (!text)
-        return;
+        return false;
+    int rc = snapshot ? web_agg_snapshot_write(self->agg, now_ns, web_text_append, text)
+                      : web_agg_update_write(self->agg, now_ns, web_text_append, text);
+    if (rc != 0) {
+        web_text_destroy(&text);
+        return rc > 0 ? false : !snapshot;     //  a failed update still counts: its seq is gone
+    }
+    self->last_size = web_text_len(text) + web_text_len(text) / 8;
     if (snapshot)
-        web_server_push_snapshot(self->server, web_agg_seq(self->agg), text);
+        web_server_push_snapshot_text(self->server, web_agg_seq(self->agg), &text);
     else
-        web_server_push_update(self->server, web_agg_seq(self->agg), text);
-    free(text);
+        web_server_push_update_text(self->server, web_agg_seq(self->agg), &text);
+    return true;
 }
 
 void
@@ -214,16 +223,11 @@ web_tick(web_t *self, int64_t now_ns)
         web_agg_touch(self->agg);   //  health ages with time
         self->next_touch_ns = now_ns + 1000 * OFTS_NS_PER_MS;
     }
-    if (now_ns >= self->next_push_ns) {
-        json_t *update = web_agg_update(self->agg, now_ns);
-        if (update) {
-            s_send(self, update, false);
-            self->next_push_ns = now_ns + self->period_ns;
-        }
-    }
+    if (now_ns >= self->next_push_ns && s_send(self, false, now_ns))
+        self->next_push_ns = now_ns + self->period_ns;
     //  After the update: the snapshot then holds everything up to its seq.
     if (web_server_wants_snapshot(self->server))
-        s_send(self, web_agg_snapshot(self->agg, now_ns), true);
+        s_send(self, true, now_ns);
     if (self->msgs == self->msgs_at_tick && self->msgs - self->msgs_at_trim >= TRIM_AFTER) {
         malloc_trim(0);
         //  What is really in use (RSS adds what fragmentation keeps): the

@@ -15,6 +15,7 @@
 #define WA_LEVELS 20                //  10 bid + 10 ask
 #define WA_TRADES 600               //  trade groups kept per contract
 #define WA_GROUPS 128               //  distinct (price, side) groups per push
+#define WA_GROUP_SLOTS 256          //  their hash (open addressing, at most half full)
 #define WA_SIGNALS 30
 #define WA_ORDERS 24
 #define WA_FILLS 30
@@ -63,6 +64,11 @@ typedef struct {
     bool has_depth;
     wa_trade_t trades[WA_TRADES];
     uint64_t ntrades, trades_pushed;
+    //  The groups of this push by (price, side): 0 empty, else 1 + the
+    //  group's number after trades_pushed. A trade finds its group in one
+    //  or two probes (it scanned up to 128 groups: an accelerated replay
+    //  fills them all between two pushes).
+    uint8_t group_of[WA_GROUP_SLOTS];
     int64_t cum_delta;
     double pv, vol;                 //  session VWAP sums (price in points)
     bool dirty;
@@ -284,8 +290,9 @@ s_on_trade(web_agg_t *self, const Ofts__Trade *tr, int64_t t)
     }
     //  Trades since the last push are grouped by price and side: a bounded
     //  message at any feed rate, and the size still shows the volume.
-    for (uint64_t s = c->trades_pushed; s < c->ntrades; s++) {
-        wa_trade_t *g = &c->trades[s % WA_TRADES];
+    unsigned h = (unsigned) ((((uint64_t) tr->price + (uint64_t) side) * 0x9E3779B97F4A7C15ULL) >> 56);
+    for (; c->group_of[h]; h = (h + 1) % WA_GROUP_SLOTS) {
+        wa_trade_t *g = &c->trades[(c->trades_pushed + c->group_of[h] - 1) % WA_TRADES];
         if (g->px == tr->price && g->side == side) {
             g->size += tr->size;
             g->t = t;
@@ -295,6 +302,7 @@ s_on_trade(web_agg_t *self, const Ofts__Trade *tr, int64_t t)
     }
     if (c->ntrades - c->trades_pushed >= WA_GROUPS)
         return;                     //  volume is in the footprint already
+    c->group_of[h] = (uint8_t) (c->ntrades - c->trades_pushed + 1);
     wa_trade_t *g = &c->trades[c->ntrades % WA_TRADES];
     *g = (wa_trade_t) { .seq = c->ntrades++, .t = t, .px = tr->price, .size = tr->size, .side = side };
     c->dirty = true;
@@ -612,35 +620,198 @@ s_decimals(const char *contract)
     return ins ? ins->decimals : 2;
 }
 
-static json_t *
-s_bar_json(const wa_bar_t *b)
+//  --------------------------------------------------------------------------
+//  The message as text. The series (bars, heatmap columns, trades: nearly
+//  all of an update's bytes, hundreds of kB in an accelerated replay) are
+//  written straight to the sink with our own number formatting; jansson
+//  (a tree of objects, printf per price) made them a tenth of the monitor's
+//  time at a few hundred thousand md messages a second. The small panels
+//  are still built with jansson and dumped in place.
+
+typedef struct {
+    web_agg_sink_fn *sink;
+    void *arg;
+    int rc;
+    size_t len;
+    char buf[16384];
+} wa_out_t;
+
+static void
+s_flush(wa_out_t *o)
 {
-    json_t *cells = json_array();
+    if (o->len && o->rc == 0)
+        o->rc = o->sink(o->buf, o->len, o->arg);
+    o->len = 0;
+}
+
+static void
+s_put(wa_out_t *o, const char *data, size_t size)
+{
+    if (o->len + size > sizeof o->buf) {
+        s_flush(o);
+        if (size > sizeof o->buf) {
+            if (o->rc == 0)
+                o->rc = o->sink(data, size, o->arg);
+            return;
+        }
+    }
+    memcpy(o->buf + o->len, data, size);
+    o->len += size;
+}
+
+//  A string literal (only: its size is the literal's).
+#define S_PUTS(o, lit) s_put((o), "" lit, sizeof(lit) - 1)
+
+static int
+s_put_cb(const char *data, size_t size, void *arg)
+{
+    s_put(arg, data, size);
+    return 0;
+}
+
+//  Digits of v, written backwards from end; returns the first.
+static char *
+s_digits(char *end, uint64_t v)
+{
+    do {
+        *--end = (char) ('0' + v % 10);
+        v /= 10;
+    } while (v);
+    return end;
+}
+
+static void
+s_int(wa_out_t *o, int64_t v)
+{
+    char tmp[24], *end = tmp + sizeof tmp;
+    char *p = s_digits(end, v < 0 ? 0 - (uint64_t) v : (uint64_t) v);
+    if (v < 0)
+        *--p = '-';
+    s_put(o, p, (size_t) (end - p));
+}
+
+//  A price (1e-9 fixed point) in points, exactly: 2000.1, 2000.0 (a number
+//  with a point, a real to a JSON parser, as jansson wrote it).
+static void
+s_price(wa_out_t *o, int64_t price)
+{
+    uint64_t u = price < 0 ? 0 - (uint64_t) price : (uint64_t) price;
+    char tmp[40], *end = tmp + 20;
+    char *p = s_digits(end, u / 1000000000ULL);
+    if (price < 0)
+        *--p = '-';
+    *end = '.';
+    uint64_t frac = u % 1000000000ULL;
+    for (int i = 9; i >= 1; i--, frac /= 10)
+        end[i] = (char) ('0' + frac % 10);
+    int n = 9;
+    while (n > 1 && end[n] == '0')
+        n--;
+    s_put(o, p, (size_t) (end + 1 + n - p));
+}
+
+//  A price, or null for none (0 or INT64_MAX), as s_px_json.
+static void
+s_price_or_null(wa_out_t *o, int64_t price)
+{
+    if (price && price != INT64_MAX)
+        s_price(o, price);
+    else
+        S_PUTS(o, "null");
+}
+
+//  A jansson value, taken (null if it could not be made).
+static void
+s_json(wa_out_t *o, json_t *j)
+{
+    if (!j || json_dump_callback(j, s_put_cb, o, JSON_COMPACT | JSON_REAL_PRECISION(12) | JSON_ENCODE_ANY) != 0)
+        S_PUTS(o, "null");
+    json_decref(j);
+}
+
+//  [price,a,b]: a footprint cell (bid, ask volume) or a heatmap level
+//  (size, 1 for a bid), after a comma unless first.
+static void
+s_px_pair(wa_out_t *o, bool first, int64_t px, int64_t a, int64_t b)
+{
+    if (!first)
+        S_PUTS(o, ",");
+    S_PUTS(o, "[");
+    s_price(o, px);
+    S_PUTS(o, ",");
+    s_int(o, a);
+    S_PUTS(o, ",");
+    s_int(o, b);
+    S_PUTS(o, "]");
+}
+
+//  {"seq":N,"t":MS - how a bar and a heatmap column begin.
+static void
+s_item_head(wa_out_t *o, uint64_t seq, int64_t t0)
+{
+    S_PUTS(o, "{\"seq\":");
+    s_int(o, (int64_t) seq);
+    S_PUTS(o, ",\"t\":");
+    s_int(o, t0 / 1000000);
+}
+
+//  ,"key":value for each; a price null when there is none.
+typedef struct {
+    const char *key;
+    int64_t value;
+    bool price;
+} wa_field_t;
+
+static void
+s_fields(wa_out_t *o, const wa_field_t *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        s_put(o, f[i].key, strlen(f[i].key));
+        if (f[i].price)
+            s_price_or_null(o, f[i].value);
+        else
+            s_int(o, f[i].value);
+    }
+}
+
+static void
+s_bar_write(wa_out_t *o, const wa_bar_t *b)
+{
+    const wa_field_t f[] = {
+        { ",\"o\":", b->open, true }, { ",\"h\":", b->high, true }, { ",\"l\":", b->low, true },
+        { ",\"c\":", b->close, true }, { ",\"delta\":", b->delta, false }, { ",\"cd\":", b->cum_delta, false },
+        { ",\"vwap\":", b->vwap, true }, { ",\"vol\":", (int64_t) b->volume, false },
+    };
+    s_item_head(o, b->seq, b->t0);
+    s_fields(o, f, sizeof f / sizeof f[0]);
+    S_PUTS(o, ",\"cells\":[");
     for (int i = 0; i < b->ncells; i++)
-        json_array_append_new(cells, json_pack("[f,i,i]", s_px(b->cells[i].px), (json_int_t) b->cells[i].bid,
-                                               (json_int_t) b->cells[i].ask));
-    return json_pack("{s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:o, s:I, s:o}", "seq", (json_int_t) b->seq, "t",
-                     (json_int_t) (b->t0 / 1000000), "o", s_px_json(b->open), "h", s_px_json(b->high), "l",
-                     s_px_json(b->low), "c", s_px_json(b->close), "delta", (json_int_t) b->delta, "cd",
-                     (json_int_t) b->cum_delta, "vwap", s_px_json(b->vwap), "vol", (json_int_t) b->volume,
-                     "cells", cells);
+        s_px_pair(o, i == 0, b->cells[i].px, b->cells[i].bid, b->cells[i].ask);
+    S_PUTS(o, "]}");
 }
 
-static json_t *
-s_col_json(const wa_col_t *col)
+static void
+s_col_write(wa_out_t *o, const wa_col_t *col)
 {
-    json_t *lv = json_array();
+    s_item_head(o, col->seq, col->t0);
+    S_PUTS(o, ",\"lv\":[");
     for (int i = 0; i < col->n; i++)
-        json_array_append_new(lv, json_pack("[f,i,i]", s_px(col->px[i]), (json_int_t) col->sz[i],
-                                            (json_int_t) col->bid[i]));
-    return json_pack("{s:I, s:I, s:o}", "seq", (json_int_t) col->seq, "t", (json_int_t) (col->t0 / 1000000),
-                     "lv", lv);
+        s_px_pair(o, i == 0, col->px[i], col->sz[i], col->bid[i]);
+    S_PUTS(o, "]}");
 }
 
-static json_t *
-s_trade_json(const wa_trade_t *g)
+static void
+s_trade_write(wa_out_t *o, const wa_trade_t *g)
 {
-    return json_pack("[I,f,i,i]", (json_int_t) (g->t / 1000000), s_px(g->px), (json_int_t) g->size, g->side);
+    S_PUTS(o, "[");
+    s_int(o, g->t / 1000000);
+    S_PUTS(o, ",");
+    s_price(o, g->px);
+    S_PUTS(o, ",");
+    s_int(o, g->size);
+    S_PUTS(o, ",");
+    s_int(o, g->side);
+    S_PUTS(o, "]");
 }
 
 static uint64_t
@@ -682,20 +853,40 @@ s_metrics_json(web_agg_t *self, wa_contract_t *c)
     return o;
 }
 
-//  A contract's series from the given sequence numbers on (0 = all kept).
-static json_t *
-s_contract_json(web_agg_t *self, wa_contract_t *c, bool all)
+//  A contract's series from the given sequence numbers on (all kept: all).
+static void
+s_contract_write(wa_out_t *o, web_agg_t *self, wa_contract_t *c, bool all)
 {
-    json_t *bars = json_array(), *cols = json_array(), *trades = json_array();
-    for (uint64_t s = s_first(all ? 0 : c->bars_pushed, c->nbars, WA_BARS); s < c->nbars; s++)
-        json_array_append_new(bars, s_bar_json(&c->bars[s % WA_BARS]));
-    for (uint64_t s = s_first(all ? 0 : c->cols_pushed, c->ncols, WA_COLS); s < c->ncols; s++)
-        json_array_append_new(cols, s_col_json(&c->cols[s % WA_COLS]));
-    for (uint64_t s = s_first(all ? 0 : c->trades_pushed, c->ntrades, WA_TRADES); s < c->ntrades; s++)
-        json_array_append_new(trades, s_trade_json(&c->trades[s % WA_TRADES]));
-    return json_pack("{s:s, s:s, s:i, s:o, s:o, s:o, s:o}", "contract", c->contract, "root", c->root, "decimals",
-                     s_decimals(c->contract), "bars", bars, "cols", cols, "trades", trades, "metrics",
-                     s_metrics_json(self, c));
+    S_PUTS(o, "{\"contract\":");
+    s_json(o, json_string(c->contract));
+    S_PUTS(o, ",\"root\":");
+    s_json(o, json_string(c->root));
+    S_PUTS(o, ",\"decimals\":");
+    s_int(o, s_decimals(c->contract));
+    S_PUTS(o, ",\"bars\":[");
+    uint64_t first = s_first(all ? 0 : c->bars_pushed, c->nbars, WA_BARS);
+    for (uint64_t s = first; s < c->nbars; s++) {
+        if (s > first)
+            S_PUTS(o, ",");
+        s_bar_write(o, &c->bars[s % WA_BARS]);
+    }
+    S_PUTS(o, "],\"cols\":[");
+    first = s_first(all ? 0 : c->cols_pushed, c->ncols, WA_COLS);
+    for (uint64_t s = first; s < c->ncols; s++) {
+        if (s > first)
+            S_PUTS(o, ",");
+        s_col_write(o, &c->cols[s % WA_COLS]);
+    }
+    S_PUTS(o, "],\"trades\":[");
+    first = s_first(all ? 0 : c->trades_pushed, c->ntrades, WA_TRADES);
+    for (uint64_t s = first; s < c->ntrades; s++) {
+        if (s > first)
+            S_PUTS(o, ",");
+        s_trade_write(o, &c->trades[s % WA_TRADES]);
+    }
+    S_PUTS(o, "],\"metrics\":");
+    s_json(o, s_metrics_json(self, c));
+    S_PUTS(o, "}");
 }
 
 static json_t *
@@ -852,47 +1043,128 @@ s_gaps_json(web_agg_t *self)
     return a;
 }
 
-static json_t *
-s_message(web_agg_t *self, const char *type, bool all, int64_t now_ns)
+static int
+s_message(web_agg_t *self, const char *type, bool all, int64_t now_ns, web_agg_sink_fn *sink, void *arg)
 {
-    json_t *contracts = json_object();
+    wa_out_t *o = malloc(sizeof *o);
+    if (!o)
+        return -1;
+    o->sink = sink;
+    o->arg = arg;
+    o->rc = 0;
+    o->len = 0;
+    S_PUTS(o, "{\"type\":\"");
+    s_put(o, type, strlen(type));
+    S_PUTS(o, "\",\"seq\":");
+    s_int(o, (int64_t) self->seq);
+    S_PUTS(o, ",\"event_t\":");
+    s_int(o, self->last_event_ns / 1000000);
+    S_PUTS(o, ",\"contracts\":{");
+    bool any = false;
     for (int i = 0; i < self->ncontracts; i++) {
         wa_contract_t *c = self->contracts[i];
-        if (all || c->dirty)
-            json_object_set_new(contracts, c->contract, s_contract_json(self, c, all));
+        json_t *key = all || c->dirty ? json_string(c->contract) : NULL;
+        if (!key)
+            continue;               //  unchanged, or not text (jansson refused it as a key too)
+        if (any)
+            S_PUTS(o, ",");
+        any = true;
+        s_json(o, key);
+        S_PUTS(o, ":");
+        s_contract_write(o, self, c, all);
     }
-    return json_pack("{s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "type", type, "seq",
-                     (json_int_t) self->seq, "event_t", (json_int_t) (self->last_event_ns / 1000000),
-                     "contracts", contracts, "signals", s_signals_json(self), "orders", s_orders_json(self),
-                     "fills", s_fills_json(self), "positions", s_positions_json(self), "account",
-                     s_account_json(self), "health", s_health_json(self, now_ns), "gaps", s_gaps_json(self),
-                     "accounts", s_accounts_json(self));
+    S_PUTS(o, "},\"signals\":");
+    s_json(o, s_signals_json(self));
+    S_PUTS(o, ",\"orders\":");
+    s_json(o, s_orders_json(self));
+    S_PUTS(o, ",\"fills\":");
+    s_json(o, s_fills_json(self));
+    S_PUTS(o, ",\"positions\":");
+    s_json(o, s_positions_json(self));
+    S_PUTS(o, ",\"account\":");
+    s_json(o, s_account_json(self));
+    S_PUTS(o, ",\"health\":");
+    s_json(o, s_health_json(self, now_ns));
+    S_PUTS(o, ",\"gaps\":");
+    s_json(o, s_gaps_json(self));
+    S_PUTS(o, ",\"accounts\":");
+    s_json(o, s_accounts_json(self));
+    S_PUTS(o, "}");
+    s_flush(o);
+    int rc = o->rc;
+    free(o);
+    return rc;
 }
 
-json_t *
-web_agg_snapshot(web_agg_t *self, int64_t now_ns)
+int
+web_agg_snapshot_write(web_agg_t *self, int64_t now_ns, web_agg_sink_fn *sink, void *arg)
 {
-    return s_message(self, "snapshot", true, now_ns);
+    return s_message(self, "snapshot", true, now_ns, sink, arg);
 }
 
-json_t *
-web_agg_update(web_agg_t *self, int64_t now_ns)
+int
+web_agg_update_write(web_agg_t *self, int64_t now_ns, web_agg_sink_fn *sink, void *arg)
 {
     bool any = self->dirty;
     for (int i = 0; i < self->ncontracts; i++)
         any = any || self->contracts[i]->dirty;
     if (!any)
-        return NULL;
+        return 1;
     self->seq++;
-    json_t *msg = s_message(self, "update", false, now_ns);
+    int rc = s_message(self, "update", false, now_ns, sink, arg);
     for (int i = 0; i < self->ncontracts; i++) {
         wa_contract_t *c = self->contracts[i];
         //  The open bar and column may still grow: the next update resends them.
         c->bars_pushed = c->nbars ? c->nbars - 1 : 0;
         c->cols_pushed = c->ncols ? c->ncols - 1 : 0;
         c->trades_pushed = c->ntrades;
+        memset(c->group_of, 0, sizeof c->group_of);
         c->dirty = false;
     }
     self->dirty = false;
-    return msg;
+    return rc;
+}
+
+//  The text parsed back: for tests and tools that read values.
+typedef struct {
+    char *text;
+    size_t len, cap;
+} wa_text_t;
+
+static int
+s_text_cb(const char *data, size_t size, void *arg)
+{
+    wa_text_t *t = arg;
+    if (t->len + size + 1 > t->cap) {
+        t->cap = (t->len + size + 1) * 2;
+        char *text = realloc(t->text, t->cap);
+        if (!text)
+            return -1;
+        t->text = text;
+    }
+    memcpy(t->text + t->len, data, size);
+    t->len += size;
+    return 0;
+}
+
+static json_t *
+s_parsed(wa_text_t *t, int rc)
+{
+    json_t *j = rc == 0 && t->text ? json_loadb(t->text, t->len, 0, NULL) : NULL;
+    free(t->text);
+    return j;
+}
+
+json_t *
+web_agg_snapshot(web_agg_t *self, int64_t now_ns)
+{
+    wa_text_t t = { 0 };
+    return s_parsed(&t, web_agg_snapshot_write(self, now_ns, s_text_cb, &t));
+}
+
+json_t *
+web_agg_update(web_agg_t *self, int64_t now_ns)
+{
+    wa_text_t t = { 0 };
+    return s_parsed(&t, web_agg_update_write(self, now_ns, s_text_cb, &t));
 }

@@ -47,6 +47,14 @@ void web_agg_set_health(web_agg_t *self, health_t *health);
 void web_agg_touch(web_agg_t *self);
 //  The number of the last update produced.
 uint64_t web_agg_seq(web_agg_t *self);
+//  Where a message's text goes (json_dump_callback's signature): 0, or -1
+//  to stop.
+typedef int web_agg_sink_fn(const char *data, size_t size, void *arg);
+//  The snapshot / the next update as JSON text, written to sink: 0, -1 when
+//  the sink failed; the update 1 (nothing written) when nothing changed.
+int web_agg_snapshot_write(web_agg_t *self, int64_t now_ns, web_agg_sink_fn *sink, void *arg);
+int web_agg_update_write(web_agg_t *self, int64_t now_ns, web_agg_sink_fn *sink, void *arg);
+//  The same parsed (NULL: nothing changed): for tests and tools.
 json_t *web_agg_snapshot(web_agg_t *self, int64_t now_ns);
 json_t *web_agg_update(web_agg_t *self, int64_t now_ns);
 

@@ -19,6 +19,10 @@
 #include <stdint.h>
 
 typedef struct _web_server_t web_server_t;
+//  A message's text built in place for the clients (room for the WebSocket
+//  frame header before it): handed to the server, it is sent to every
+//  client as it is, never copied.
+typedef struct _web_text_t web_text_t;
 
 typedef struct {
     const char *host;               //  address to bind, e.g. "127.0.0.1"
@@ -35,11 +39,23 @@ void web_server_destroy(web_server_t **self_p);
 int web_server_port(web_server_t *self);
 //  True when a browser waits for a snapshot: the monitor then makes one.
 bool web_server_wants_snapshot(web_server_t *self);
-//  Hand over a message (copied). A snapshot is consistent with update seq.
+//  Hand over a message (copied once). A snapshot is consistent with update seq.
 void web_server_push_snapshot(web_server_t *self, uint64_t seq, const char *text);
 void web_server_push_update(web_server_t *self, uint64_t seq, const char *text);
+//  The same, taking the text over (*text_p is NULL after).
+void web_server_push_snapshot_text(web_server_t *self, uint64_t seq, web_text_t **text_p);
+void web_server_push_update_text(web_server_t *self, uint64_t seq, web_text_t **text_p);
+
+web_text_t *web_text_new(size_t hint);
+//  Append size bytes (0, or -1 out of memory): json_dump_callback's signature.
+int web_text_append(const char *data, size_t size, void *self);
+const char *web_text_data(const web_text_t *self);
+size_t web_text_len(const web_text_t *self);
+void web_text_destroy(web_text_t **self_p);
 size_t web_server_clients(web_server_t *self);
 //  Bytes of update text kept for browsers behind (bounded, see web_server.c).
 size_t web_server_ring_bytes(web_server_t *self);
+//  Bytes of message text the server copied (at a push and for each client).
+uint64_t web_server_copied_bytes(web_server_t *self);
 
 #endif

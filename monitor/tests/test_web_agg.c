@@ -80,6 +80,103 @@ test_footprint_bars(void **state)
     web_agg_destroy(&agg);
 }
 
+//  A replay far faster than real time fills the 128 (price, side) groups
+//  of a push: later trades at those prices still add to their group, new
+//  ones only to the footprint, and the next push starts with no groups.
+static void
+test_trade_groups_in_a_flood(void **state)
+{
+    (void) state;
+    web_agg_config_t cfg = { .bar_ns = 3600 * SEC, .column_ns = SEC };
+    web_agg_t *agg = web_agg_new(&cfg);
+    //  100 prices x 2 sides: the first 128 (price, side) pairs make groups.
+    for (int round = 0; round < 3; round++)
+        for (int i = 0; i < 100; i++) {
+            s_trade(agg, T0 + SEC, 2000.0 + i * 0.1, 1 + round, OFTS__SIDE__SIDE_BUY);
+            s_trade(agg, T0 + SEC, 2000.0 + i * 0.1, 1, OFTS__SIDE__SIDE_SELL);
+        }
+    json_t *u = web_agg_update(agg, T0);
+    json_t *trades = json_object_get(s_contract(u), "trades");
+    assert_int_equal(json_array_size(trades), 128);
+    //  In the order they opened: buy 2000.0, sell 2000.0, buy 2000.1, ...
+    //  each with the three rounds' sizes (1 + 2 + 3 bought, 3 x 1 sold).
+    for (size_t k = 0; k < 128; k++) {
+        json_t *g = json_array_get(trades, k);
+        assert_true(fabs(json_real_value(json_array_get(g, 1)) - (2000.0 + (double) (k / 2) * 0.1)) < 1e-9);
+        assert_int_equal(json_integer_value(json_array_get(g, 2)), k % 2 ? 3 : 6);
+        assert_int_equal(json_integer_value(json_array_get(g, 3)), k % 2 ? 2 : 1);
+    }
+    //  Every trade is in the footprint, grouped or not: 100 x (6 + 3).
+    json_t *bar = json_array_get(json_object_get(s_contract(u), "bars"), 0);
+    assert_int_equal(json_integer_value(json_object_get(bar, "vol")), 900);
+    json_decref(u);
+    //  The next push: a price that had a group opens a new one.
+    s_trade(agg, T0 + 2 * SEC, 2000.0, 5, OFTS__SIDE__SIDE_BUY);
+    s_trade(agg, T0 + 2 * SEC, 2009.9, 4, OFTS__SIDE__SIDE_SELL);
+    s_trade(agg, T0 + 2 * SEC, 2000.0, 2, OFTS__SIDE__SIDE_BUY);
+    u = web_agg_update(agg, T0);
+    trades = json_object_get(s_contract(u), "trades");
+    assert_int_equal(json_array_size(trades), 2);
+    assert_int_equal(json_integer_value(json_array_get(json_array_get(trades, 0), 2)), 7);
+    assert_int_equal(json_integer_value(json_array_get(json_array_get(trades, 1), 2)), 4);
+    json_decref(u);
+    web_agg_destroy(&agg);
+}
+
+static int
+s_append(const char *data, size_t size, void *arg)
+{
+    char *buf = arg;
+    size_t len = strlen(buf);
+    if (len + size >= 65536)
+        return -1;
+    memcpy(buf + len, data, size);
+    buf[len + size] = 0;
+    return 0;
+}
+
+//  The series are written without jansson: prices go out in points, exactly
+//  (from the 1e-9 fixed point), always with a point so a JSON parser reads
+//  a real as it did from jansson; a missing price is null.
+static void
+test_text_prices(void **state)
+{
+    (void) state;
+    web_agg_config_t cfg = { .bar_ns = 60 * SEC, .column_ns = SEC };
+    web_agg_t *agg = web_agg_new(&cfg);
+    s_trade(agg, T0 + SEC, 2000.0, 4, OFTS__SIDE__SIDE_BUY);
+    s_trade(agg, T0 + SEC, 1999.9, 7, OFTS__SIDE__SIDE_SELL);
+    Ofts__Trade tr = OFTS__TRADE__INIT;
+    Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+    tr.symbol = "HG";
+    tr.contract = "HGH7";
+    tr.price = 4000500000LL;            //  4.0005
+    tr.size = 3;
+    tr.aggressor = OFTS__SIDE__SIDE_SELL;
+    env.body_case = OFTS__ENVELOPE__BODY_TRADE;
+    env.trade = &tr;
+    s_send(agg, &env, T0 + SEC);
+    tr.contract = "XX";
+    tr.price = -1500000000LL;           //  a spread can trade below zero
+    s_send(agg, &env, T0 + SEC);
+    char *text = calloc(1, 65536);
+    assert_int_equal(web_agg_snapshot_write(agg, T0, s_append, text), 0);
+    assert_non_null(strstr(text, "\"cells\":[[2000.0,0,4],[1999.9,7,0]]"));
+    assert_non_null(strstr(text, "\"o\":2000.0,\"h\":2000.0,\"l\":1999.9,\"c\":1999.9,"));
+    assert_non_null(strstr(text, "\"cells\":[[4.0005,3,0]]"));
+    assert_non_null(strstr(text, "\"trades\":[[1764950401000,-1.5,3,2]]"));
+    assert_non_null(strstr(text, "\"metrics\":null"));
+    json_t *j = json_loads(text, 0, NULL);
+    assert_non_null(j);
+    json_t *bar = json_array_get(json_object_get(s_contract(j), "bars"), 0);
+    //  (2000 * 4 + 1999.9 * 7) / 11 = 1999.936363636
+    assert_true(json_is_real(json_object_get(bar, "vwap")));
+    assert_true(fabs(json_real_value(json_object_get(bar, "vwap")) - 1999.936363636) < 1e-9);
+    json_decref(j);
+    free(text);
+    web_agg_destroy(&agg);
+}
+
 static void
 test_update_only_what_changed(void **state)
 {
@@ -300,6 +397,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_footprint_bars),
         cmocka_unit_test(test_update_only_what_changed),
+        cmocka_unit_test(test_trade_groups_in_a_flood),
+        cmocka_unit_test(test_text_prices),
         cmocka_unit_test(test_heatmap_columns),
         cmocka_unit_test(test_signals_orders_position),
         cmocka_unit_test(test_gaps),
