@@ -690,3 +690,10 @@ ofts_topic(char *buf, size_t size, const char *kind, const char *symbol)
         snprintf(buf, size, "%s.", kind);
     return buf;
 }
+
+void
+ofts_bus_mac(const ofts_trust_mackey_t *key, const void *topic, size_t topic_len, const void *body, size_t size,
+             uint8_t mac[OFTS_TRUST_MAC_SIZE])
+{
+    ofts_trust_mac_with(key, BUS_MAC_DOMAIN, topic, topic_len, body, size, mac);
+}

@@ -52,6 +52,10 @@ void ofts_bus_set_secret(ofts_bus_t *self, const uint8_t *key);
 //  signs: the check a per-publisher socket makes.
 bool ofts_bus_mac_ok(const ofts_trust_mackey_t *key, const void *topic, size_t topic_len, const void *body,
                      size_t size, const void *mac, size_t mac_size);
+//  The MAC frame the bus sends after body (for messages signed ahead of
+//  sending: bench-web's pre-signed publisher).
+void ofts_bus_mac(const ofts_trust_mackey_t *key, const void *topic, size_t topic_len, const void *body, size_t size,
+                  uint8_t mac[OFTS_TRUST_MAC_SIZE]);
 
 //  Publish env under topic. If env->header is set, its ts_event/ts_recv are
 //  kept and the rest is stamped; otherwise an internal header is used.
