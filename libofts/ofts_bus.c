@@ -2,6 +2,7 @@
     reused across publishes, raw zmq_send/zmq_msg_recv (no zmsg allocation),
     and one hash lookup per message for the per-topic sequence.            */
 #include "ofts_bus.h"
+#include "ofts_fastpb.h"
 #include "ofts_clock.h"
 #include "ofts_curve.h"
 #include "ofts_log.h"
@@ -442,7 +443,11 @@ s_arena_pop(ofts_bus_t *self, Ofts__Envelope *env)
 static Ofts__Envelope *
 s_unpack(ofts_bus_t *self, const char *topic, const void *data, size_t size, ProtobufCAllocator *alloc)
 {
-    Ofts__Envelope *env = ofts__envelope__unpack(alloc, size, data);
+    //  md bodies by our own decoder (ofts_fastpb.h); the rest, and anything
+    //  it gives up on, by protobuf-c.
+    Ofts__Envelope *env = ofts_fastpb_envelope(alloc, size, data);
+    if (!env)
+        env = ofts__envelope__unpack(alloc, size, data);
     if (!env || !env->header || !env->header->source) {
         self->garbage++;
         log_warn("bus: garbage message on '%.64s' (%zu bytes) dropped; %llu so far", topic, size,
