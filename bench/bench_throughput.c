@@ -15,8 +15,10 @@
     bytes (the envelopes packed with a full header, same topics, same HWM),
     the subscriber only counting. Over ipc:// (RESULT) and tcp://127.0.0.1.
     The ofts bus is signed and checked as in every installation (the MAC
-    is part of what a message costs); the raw baseline sends the envelope
-    bytes unsigned. */
+    is part of what a message costs): the subscriber listens on
+    gateway-md's own socket, as services do, and a forged message sent at
+    the end must be refused; the raw baseline sends the envelope bytes
+    unsigned. */
 #include <czmq.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -168,7 +170,7 @@ s_analyzer(void *arg)
         //  As ofts_service does: wait for the socket, then drain it without
         //  waiting (a poll per message would be a system call per message),
         //  each envelope unpacked into the bus's arena and released.
-        Ofts__Envelope *env = ofts_bus_recv_arena(sub->bus, NULL, topic, sizeof topic, 20);
+        Ofts__Envelope *env = ofts_bus_recv_arena(sub->bus, "gateway-md", topic, sizeof topic, 20);
         for (int i = 0; env; i++) {
             of_engine_envelope(engine, env);
             ofts_bus_release(sub->bus, &env);
@@ -177,7 +179,7 @@ s_analyzer(void *arg)
             atomic_store(&sub->last_ns, bench_now_ns());
             if (i == 4095)
                 break;
-            env = ofts_bus_recv_arena(sub->bus, NULL, topic, sizeof topic, 0);
+            env = ofts_bus_recv_arena(sub->bus, "gateway-md", topic, sizeof topic, 0);
         }
     }
     of_engine_destroy(&engine);
@@ -346,6 +348,24 @@ s_sync(pub_t *p, sub_t *sub)
     return false;
 }
 
+//  A message signed with another key, then a real one: once the real one
+//  is in, the subscriber has judged the forged one (same socket, in order).
+static void
+s_forge(pub_t *p, sub_t *sub)
+{
+    uint8_t mac[32] = { 0 }, body[8] = { 0x0a, 0x00 };
+    void *h = zsock_resolve(ofts_bus_pub_sock(p->bus));
+    zmq_send(h, "md.trade.GC.", 12, ZMQ_SNDMORE);
+    zmq_send(h, body, 2, ZMQ_SNDMORE);
+    zmq_send(h, mac, sizeof mac, 0);
+    uint64_t r0 = atomic_load(&sub->received);
+    for (int i = 0; i < 100 && atomic_load(&sub->received) == r0; i++) {
+        s_publish_next(p);
+        struct timespec ts = { 0, 10000000 };
+        nanosleep(&ts, NULL);
+    }
+}
+
 static void
 s_endpoint(char *buf, size_t size, const char *base, const char *name)
 {
@@ -393,8 +413,12 @@ s_run(stream_t *s, const char *base, bool raw)
         sub.bus = ofts_bus_new("analyzer");
         ofts_bus_set_hwm(sub.bus, HWM);
         ofts_bus_set_secret(sub.bus, ofts_trust_process_secret());
-        ofts_bus_connect(sub.bus, zsock_endpoint(ofts_bus_pub_sock(p.bus)));
-        ofts_bus_subscribe(sub.bus, "md.");
+        //  As every service listens: on gateway-md's own socket, where each
+        //  message's MAC and topic owner are checked (the anonymous socket
+        //  this used until 2026-12-05 checks neither: a signed publisher,
+        //  an unchecking subscriber).
+        ofts_bus_connect_to(sub.bus, "gateway-md", zsock_endpoint(ofts_bus_pub_sock(p.bus)));
+        ofts_bus_subscribe_to(sub.bus, "gateway-md", "md.");
         p.norm = md_normalizer_new();
         md_normalizer_set_trade_rtype(p.norm, DBN_RTYPE_MBP0);
         pthread_create(&th, NULL, s_analyzer, &sub);
@@ -404,8 +428,17 @@ s_run(stream_t *s, const char *base, bool raw)
         best = s_ramp(&p, &sub, raw ? "raw" : "ofts");
     else
         fprintf(stderr, "bench-throughput: subscriber never received anything\n");
+    if (!raw && best > 0)
+        s_forge(&p, &sub);
     atomic_store(&sub.stop, true);
     pthread_join(th, NULL);
+    if (!raw && ofts_bus_rejected(sub.bus) != 1) {
+        printf("ofts: the subscriber did not refuse a forged message (rejected %llu): its rate is not an "
+               "installation's\n", (unsigned long long) ofts_bus_rejected(sub.bus));
+        best = 0;
+    }
+    else if (!raw)
+        printf("ofts: the subscriber checks every message's MAC like a service (a forged one was refused)\n");
     zsock_destroy(&rsub);
     zsock_destroy(&rpub);
     ofts_bus_destroy(&sub.bus);
