@@ -6,7 +6,6 @@
 #include "rec_zmtp.h"
 #include <czmq.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -17,6 +16,11 @@
 #define READ_CHUNK (256 * 1024)
 #define BUF_MAX (64 * 1024 * 1024)      //  what one drain buffers before handing messages over
 #define RETRY_MS 200
+#define HANDSHAKE_MS 1000               //  a peer that has not greeted and READY'd by then is dropped
+//  A drain that read this much found the socket full, or near it: the
+//  publisher has more queued (rec_zmtp_backlogged). An idle-bus drain of
+//  5 ms reads a few KB.
+#define BACKLOG_BYTES (32 * 1024)
 #define MAX_FRAMES 4
 //  Largest message taken: half the buffer, so a full buffer always holds a
 //  whole message. A bigger one - or a frame claiming 2^40 bytes - is a
@@ -28,7 +32,13 @@ struct _rec_zmtp_t {
     char endpoint[512];
     int fd;                             //  -1: not connected
     int64_t next_try_ms;
+    bool shaking;                       //  fd dialled, ZMTP handshake not finished
+    int64_t shake_until_ms;
+    size_t hello_sent;                  //  of s_hello
+    bool greeted;                       //  the peer's greeting was read and is good
     bool was_connected, eof;
+    size_t got;                         //  bytes read by the current drain
+    bool backlogged;
     const char *broken;                 //  why the stream cannot go on, or NULL
     uint8_t *buf;                       //  received, not yet handed over
     size_t len, cap;
@@ -40,7 +50,8 @@ s_now_ms(void)
     return ofts_clock_mono_ns() / OFTS_NS_PER_MS;
 }
 
-//  A connected blocking socket to ipc://path or tcp://host:port, or -1.
+//  A socket dialling ipc://path or tcp://host:port without waiting (a TCP
+//  connect may still be in progress: the handshake's first send tells), or -1.
 static int
 s_dial(const char *ep)
 {
@@ -49,7 +60,7 @@ s_dial(const char *ep)
         if (strlen(ep + 6) >= sizeof sa.sun_path)
             return -1;
         snprintf(sa.sun_path, sizeof sa.sun_path, "%s", ep + 6);
-        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd >= 0 && connect(fd, (struct sockaddr *) &sa, sizeof sa) != 0) {
             close(fd);
             fd = -1;
@@ -66,8 +77,8 @@ s_dial(const char *ep)
         return -1;
     int fd = -1;
     for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
-        fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+        fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
             close(fd);
             fd = -1;
         }
@@ -76,64 +87,17 @@ s_dial(const char *ep)
     return fd;
 }
 
-//  All of size bytes written (out) or read; false on error, end or time-out.
-//  MSG_NOSIGNAL: a publisher gone in the middle of the handshake is an
-//  error to retry, not a SIGPIPE that kills the recorder.
-static bool
-s_all(int fd, void *data, size_t size, bool out)
-{
-    uint8_t *p = data;
-    while (size) {
-        ssize_t n = out ? send(fd, p, size, MSG_NOSIGNAL) : read(fd, p, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        size -= (size_t) n;
-    }
-    return true;
-}
-
-static bool s_write_all(int fd, const void *data, size_t size) { return s_all(fd, (void *) data, size, true); }
-static bool s_read_all(int fd, void *data, size_t size) { return s_all(fd, data, size, false); }
-
-//  Greeting, READY both ways, subscribe to everything; blocking, 1 s at most per step.
-static bool
-s_handshake(int fd)
-{
-    struct timeval tv = { 1, 0 };
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    uint8_t greeting[64] = { 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 0, 'N', 'U', 'L', 'L' };
-    uint8_t peer[64];
-    if (!s_write_all(fd, greeting, sizeof greeting) || !s_read_all(fd, peer, sizeof peer))
-        return false;
-    if (peer[0] != 0xFF || peer[9] != 0x7F || peer[10] < 3 || memcmp(peer + 12, "NULL", 5) != 0)
-        return false;
-    static const uint8_t ready[] = { 0x04, 25, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e', 't', '-',
-                                     'T', 'y', 'p', 'e', 0, 0, 0, 3, 'S', 'U', 'B' };
-    if (!s_write_all(fd, ready, sizeof ready))
-        return false;
-    //  The publisher's READY: a command frame whose body starts with "\5READY".
-    uint8_t head[9], body[256];
-    if (!s_read_all(fd, head, 2) || !(head[0] & 0x04))
-        return false;
-    uint64_t size = head[1];
-    if (head[0] & 0x02) {
-        if (!s_read_all(fd, head + 2, 7))
-            return false;
-        size = 0;
-        for (int i = 1; i < 9; i++)
-            size = size << 8 | head[i];
-    }
-    if (size < 6 || size > sizeof body || !s_read_all(fd, body, (size_t) size) || memcmp(body, "\5READY", 6) != 0)
-        return false;
-    static const uint8_t subscribe[] = { 0x00, 1, 1 };
-    if (!s_write_all(fd, subscribe, sizeof subscribe))
-        return false;
-    return fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == 0;
-}
+//  Ours, at once: greeting (ZMTP 3.0, NULL) and READY as a SUB. The
+//  subscription (s_subscribe) only after the peer's READY: libzmq takes
+//  every message before its own READY went out for a handshake command,
+//  and drops a peer whose "second READY" is a subscription.
+static const uint8_t s_hello[] = {
+    0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 0, 'N', 'U', 'L', 'L', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0x04, 25, 5, 'R', 'E', 'A', 'D', 'Y', 11, 'S', 'o', 'c', 'k', 'e', 't', '-', 'T', 'y', 'p', 'e', 0, 0, 0, 3,
+    'S', 'U', 'B',
+};
+static const uint8_t s_subscribe[] = { 0x00, 1, 1 };       //  everything
 
 rec_zmtp_t *
 rec_zmtp_new(const char *endpoint)
@@ -146,6 +110,7 @@ rec_zmtp_new(const char *endpoint)
     return self;
 }
 
+//  why NULL: quietly (a publisher that is not there yet is not news).
 static void
 s_close(rec_zmtp_t *self, const char *why)
 {
@@ -155,7 +120,11 @@ s_close(rec_zmtp_t *self, const char *why)
     self->fd = -1;
     self->len = 0;                      //  a message cut short is lost, as on any reconnect
     self->next_try_ms = s_now_ms() + RETRY_MS;
-    log_warn("publisher %s: %s, reconnecting", self->endpoint, why);
+    if (why && self->shaking)
+        log_warn("publisher %s: ZMTP handshake failed: %s", self->endpoint, why);
+    else if (why)
+        log_warn("publisher %s: %s, reconnecting", self->endpoint, why);
+    self->shaking = false;
 }
 
 void
@@ -176,20 +145,108 @@ s_connect(rec_zmtp_t *self)
 {
     if (s_now_ms() < self->next_try_ms)
         return;
-    int fd = s_dial(self->endpoint);
-    if (fd >= 0 && !s_handshake(fd)) {
-        log_warn("publisher %s: ZMTP handshake failed", self->endpoint);
-        close(fd);
-        fd = -1;
-    }
-    if (fd < 0) {
+    self->fd = s_dial(self->endpoint);
+    if (self->fd < 0) {
         self->next_try_ms = s_now_ms() + RETRY_MS;
         return;
     }
-    self->fd = fd;
+    self->shaking = true;
+    self->shake_until_ms = s_now_ms() + HANDSHAKE_MS;
+    self->hello_sent = 0;
+    self->greeted = false;
+    self->eof = false;
+    self->len = 0;
+}
+
+static bool s_fill(rec_zmtp_t *self);
+
+//  The peer's READY at the head of the buffer: 1 when read (and consumed),
+//  0 when incomplete, -1 when it is something else.
+static int
+s_ready(rec_zmtp_t *self)
+{
+    if (self->len < 2)
+        return 0;
+    uint8_t flags = self->buf[0];
+    uint64_t size = self->buf[1];
+    size_t head = 2;
+    if (!(flags & 0x04))
+        return -1;
+    if (flags & 0x02) {
+        if (self->len < 9)
+            return 0;
+        size = 0;
+        for (int i = 1; i < 9; i++)
+            size = size << 8 | self->buf[i];
+        head = 9;
+    }
+    if (size < 6 || size > 256)
+        return -1;
+    if (self->len < head + size)
+        return 0;
+    if (memcmp(self->buf + head, "\5READY", 6) != 0)
+        return -1;
+    memmove(self->buf, self->buf + head + size, self->len - head - size);
+    self->len -= head + (size_t) size;
+    return 1;
+}
+
+//  One step of the handshake with what the socket allows now, never
+//  waiting: a listener that accepts and never speaks costs a drain
+//  nothing but a read() until HANDSHAKE_MS, then it is dropped (and
+//  dialled again RETRY_MS later). false while not done (or dropped).
+static bool
+s_shake(rec_zmtp_t *self)
+{
+    while (self->hello_sent < sizeof s_hello) {
+        ssize_t n = send(self->fd, s_hello + self->hello_sent, sizeof s_hello - self->hello_sent,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOTCONN))
+            break;                      //  a TCP connect still in progress, or a full socket
+        if (n <= 0) {
+            //  Refused (a TCP connect to nobody): quietly, as a failed dial.
+            s_close(self, self->hello_sent || errno != ECONNREFUSED ? strerror(errno) : NULL);
+            return false;
+        }
+        self->hello_sent += (size_t) n;
+    }
+    s_fill(self);
+    if (!self->greeted && self->len >= 64) {
+        const uint8_t *peer = self->buf;
+        if (peer[0] != 0xFF || peer[9] != 0x7F || peer[10] < 3 || memcmp(peer + 12, "NULL", 5) != 0) {
+            s_close(self, "not a ZMTP 3 NULL greeting");
+            return false;
+        }
+        memmove(self->buf, self->buf + 64, self->len - 64);
+        self->len -= 64;
+        self->greeted = true;
+    }
+    int ready = self->greeted && self->hello_sent == sizeof s_hello ? s_ready(self) : 0;
+    if (ready < 0) {
+        s_close(self, "no READY from the publisher");
+        return false;
+    }
+    if (ready == 0 && self->eof) {
+        self->eof = false;              //  quietly when nothing was exchanged: a refused TCP connect
+        s_close(self, self->hello_sent || self->len || self->greeted ? "closed by the publisher" : NULL);
+        return false;
+    }
+    if (ready == 0) {
+        if (s_now_ms() >= self->shake_until_ms)
+            s_close(self, "timed out");
+        return false;
+    }
+    if (send(self->fd, s_subscribe, sizeof s_subscribe, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t) sizeof s_subscribe) {
+        s_close(self, "cannot subscribe");  //  3 bytes on a fresh socket: it is gone
+        return false;
+    }
+    self->shaking = false;
     if (self->was_connected)
         log_info("publisher %s: connected again", self->endpoint);
     self->was_connected = true;
+    return true;
 }
 
 //  Reads what the socket holds (never waits); false when the buffer is full.
@@ -204,8 +261,10 @@ s_fill(rec_zmtp_t *self)
             self->buf = realloc(self->buf, self->cap);
         }
         ssize_t n = read(self->fd, self->buf + self->len, self->cap - self->len);
-        if (n > 0)
+        if (n > 0) {
             self->len += (size_t) n;
+            self->got += (size_t) n;
+        }
         else if (n < 0 && errno == EINTR)
             continue;
         else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -293,8 +352,12 @@ s_parse(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
 int
 rec_zmtp_drain(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
 {
+    self->got = 0;
+    self->backlogged = false;
     if (self->fd < 0)
         s_connect(self);
+    if (self->fd >= 0 && self->shaking && !s_shake(self))
+        return 0;
     int count = 0;
     while (self->fd >= 0 && count < max) {
         bool room = s_fill(self);
@@ -311,8 +374,12 @@ rec_zmtp_drain(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
         if (room)
             break;                          //  everything the socket held is handed over
     }
+    self->backlogged = self->fd >= 0 && self->got >= BACKLOG_BYTES;
     return count;
 }
 
-bool rec_zmtp_connected(rec_zmtp_t *self) { return self->fd >= 0; }
+bool rec_zmtp_connected(rec_zmtp_t *self) { return self->fd >= 0 && !self->shaking; }
+bool rec_zmtp_handshaking(rec_zmtp_t *self) { return self->fd >= 0 && self->shaking; }
+bool rec_zmtp_backlogged(rec_zmtp_t *self) { return self->backlogged; }
+int rec_zmtp_fd(rec_zmtp_t *self) { return self->fd; }
 const char *rec_zmtp_endpoint(rec_zmtp_t *self) { return self->endpoint; }

@@ -11,8 +11,18 @@
     200000 messages on the ofts bus), as it would for a slow subscriber.
 
     Subscribes to everything. Reconnects by itself (at most every 200 ms)
-    when the publisher is not there or goes away. No CURVE: the recorder
-    uses a ZeroMQ SUB socket when the bus is encrypted.                   */
+    when the publisher is not there or goes away. Never blocks: the dial
+    and the ZMTP handshake advance one step per drain with what the socket
+    allows, so a listener that accepts and never speaks delays nobody (it
+    is dropped after 1 s and dialled again). No CURVE: the recorder uses a
+    ZeroMQ SUB socket when the bus is encrypted.
+
+    Backlog: a socket holds little (an ipc:// one about 57 KB of messages,
+    ~220 bus messages), so a reader read only every few ms is capped at
+    what the socket holds per drain (measured: ~44 k msgs/s at 5 ms).
+    rec_zmtp_backlogged says the last drain found the socket (nearly)
+    full: the publisher has more queued, read again as soon as it comes
+    (the recorder polls rec_zmtp_fd then).                                 */
 #ifndef REC_ZMTP_H
 #define REC_ZMTP_H
 #include <stdbool.h>
@@ -30,7 +40,14 @@ void rec_zmtp_destroy(rec_zmtp_t **self_p);
 //  Connects if needed, then hands every complete message already received
 //  to fn, up to max messages. Never waits for data. Returns the count.
 int rec_zmtp_drain(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg);
+//  Handshake done, reading messages.
 bool rec_zmtp_connected(rec_zmtp_t *self);
+//  Dialled, ZMTP handshake under way.
+bool rec_zmtp_handshaking(rec_zmtp_t *self);
+//  The last drain read 32 KB or more: the publisher likely has more queued.
+bool rec_zmtp_backlogged(rec_zmtp_t *self);
+//  The socket (to poll for input while backlogged), -1 when not connected.
+int rec_zmtp_fd(rec_zmtp_t *self);
 const char *rec_zmtp_endpoint(rec_zmtp_t *self);
 
 #endif

@@ -27,6 +27,7 @@
 typedef struct {
     int listen_fd;
     bool good_greeting, deaf;
+    bool silent;                        //  accepts, then never says a word
     const uint8_t *bytes;               //  written after the handshake
     size_t size;
     size_t flood;                       //  then this many bytes of filler
@@ -70,6 +71,10 @@ s_peer(void *arg)
     if (fd < 0)
         return NULL;
     pe->accepted = true;
+    while (pe->silent && !pe->stop)
+        usleep(1000);
+    if (pe->silent)
+        goto done;
     uint8_t greeting[64] = { 0xFF, 0, 0, 0, 0, 0, 0, 0, 0, 0x7F, 3, 0, 'N', 'U', 'L', 'L' };
     if (!pe->good_greeting)
         memset(greeting, 'x', sizeof greeting);
@@ -142,15 +147,16 @@ s_start(fx_t *f, const uint8_t *bytes, size_t size)
     assert_non_null(f->zmtp);
 }
 
-//  Drains until the reader, once dialled in, has closed the connection;
-//  5 s at most (a failing case then shows what it saw).
+//  Drains until the reader, once dialled in, has closed the connection
+//  (neither connected nor in the handshake); 5 s at most (a failing case
+//  then shows what it saw).
 static void
 s_drain(fx_t *f, seen_t *seen)
 {
     int64_t end = ofts_clock_mono_ns() + 5 * OFTS_NS_PER_SEC;
     while (ofts_clock_mono_ns() < end) {
         rec_zmtp_drain(f->zmtp, 1000, s_on_message, seen);
-        if (f->peer.accepted && !rec_zmtp_connected(f->zmtp))
+        if (f->peer.accepted && !rec_zmtp_connected(f->zmtp) && !rec_zmtp_handshaking(f->zmtp))
             return;
         usleep(2000);
     }
@@ -275,6 +281,49 @@ t_peer_gone_mid_handshake(void **state)
     s_stop(&f);
 }
 
+//  One publisher's endpoint accepts and never speaks (a hung process, or
+//  something else listening on the port); another publishes. The recorder
+//  drains both in turn, every 2 ms here: the silent one must cost each
+//  drain nothing, and the other's messages must be handed over at once.
+//  Before: the handshake blocked up to 1 s per step (SO_RCVTIMEO), so
+//  every dial of the silent peer (every 200 ms) stalled the whole drain.
+static void
+t_silent_peer_delays_nobody(void **state)
+{
+    (void) state;
+    fx_t silent = { 0 }, good = { 0 };
+    silent.peer.silent = true;
+    s_start(&silent, NULL, 0);
+    good.peer.good_greeting = true;
+    good.peer.hold = true;
+    s_start(&good, s_two_and_a_cut, 17);     //  the two whole messages
+    seen_t quiet = { 0 }, seen = { 0 };
+    int64_t t0 = ofts_clock_mono_ns(), longest = 0, got_both = -1;
+    bool dropped = false;
+    //  2.5 s: the silent peer's handshake times out (1 s), it is dialled again.
+    while (ofts_clock_mono_ns() - t0 < 2500 * OFTS_NS_PER_MS) {
+        int64_t a = ofts_clock_mono_ns();
+        rec_zmtp_drain(silent.zmtp, 1000, s_on_message, &quiet);
+        int64_t took = ofts_clock_mono_ns() - a;
+        longest = took > longest ? took : longest;
+        dropped = dropped || (silent.peer.accepted && !rec_zmtp_handshaking(silent.zmtp));
+        rec_zmtp_drain(good.zmtp, 1000, s_on_message, &seen);
+        if (seen.messages == 2 && got_both < 0)
+            got_both = ofts_clock_mono_ns() - t0;
+        usleep(2000);
+    }
+    print_message("longest drain of the silent peer %.1f ms; the other's messages after %.1f ms\n",
+                  (double) longest / 1e6, (double) got_both / 1e6);
+    assert_true(longest < 100 * OFTS_NS_PER_MS);
+    assert_true(got_both >= 0 && got_both < 500 * OFTS_NS_PER_MS);
+    assert_int_equal(seen.messages, 2);
+    assert_int_equal(quiet.messages, 0);
+    assert_true(dropped);                       //  the handshake timed out and was given up
+    assert_true(rec_zmtp_connected(good.zmtp));
+    s_stop(&silent);
+    s_stop(&good);
+}
+
 int
 main(void)
 {
@@ -285,6 +334,7 @@ main(void)
         cmocka_unit_test(t_huge_frame_drops_the_peer),
         cmocka_unit_test(t_too_many_frames_drops_the_peer),
         cmocka_unit_test(t_peer_gone_mid_handshake),
+        cmocka_unit_test(t_silent_peer_delays_nobody),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
