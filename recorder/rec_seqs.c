@@ -127,8 +127,12 @@ rec_seqs_destroy(rec_seqs_t **self_p)
 uint64_t
 rec_seqs_check(rec_seqs_t *self, const char *topic, const rec_header_t *hdr, uint64_t *first_missing)
 {
-    char key[384];
-    snprintf(key, sizeof key, "%s\x1f%s", hdr->source, topic);
+    char key[384];                      //  source US topic; by hand: this runs for every message
+    size_t slen = strnlen(hdr->source, sizeof hdr->source), tlen = strnlen(topic, sizeof key - slen - 2);
+    memcpy(key, hdr->source, slen);
+    key[slen] = '\x1f';
+    memcpy(key + slen + 1, topic, tlen);
+    key[slen + 1 + tlen] = '\0';
     s_stream_t *s = zhashx_lookup(self->streams, key);
     if (!s) {
         s = calloc(1, sizeof *s);

@@ -43,6 +43,8 @@ struct _rec_writer_t {
     uint8_t idx[REC_IDX_ENTRY * 64];
     size_t idx_len;
     bool dirty;                     //  written since the last fdatasync
+    int64_t day_from, day_until;    //  receive times of trading day `day_cached` (ofts_session_day is slow)
+    uint32_t day_cached;
     uint64_t records, bytes, errors, recovered_tail;
 };
 
@@ -310,12 +312,28 @@ s_retention(rec_writer_t *self)
     rec_free_list(&paths, n);
 }
 
+//  The trading day of a receive time: computed once per day, not per
+//  record (ofts_session_day does calendar and DST arithmetic; per record it
+//  was ~0.3 us of the recorder's ~1.7 us per message). A session runs
+//  17:00 CT to 17:00 CT, 23 to 25 hours: 26 h after one opening is inside
+//  the next session.
+static uint32_t
+s_day(rec_writer_t *self, int64_t recv_ns)
+{
+    if (recv_ns < self->day_from || recv_ns >= self->day_until || !self->day_cached) {
+        self->day_from = ofts_session_open_ns(recv_ns);
+        self->day_until = ofts_session_open_ns(self->day_from + 26 * 3600 * OFTS_NS_PER_SEC);
+        self->day_cached = (uint32_t) ofts_session_day(recv_ns);
+    }
+    return self->day_cached;
+}
+
 static int
 s_open_segment(rec_writer_t *self, int64_t recv_ns)
 {
     s_segment_t *seg = &self->seg;
     s_segment_init(seg);
-    seg->day = (uint32_t) ofts_session_day(recv_ns);
+    seg->day = s_day(self, recv_ns);
     seg->number = self->next_number++;
     snprintf(seg->path, sizeof seg->path, "%s/%08u-%06u.rec", self->dir, seg->day, seg->number);
     seg->fd = open(seg->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
@@ -446,7 +464,7 @@ rec_writer_append(rec_writer_t *self, rec_type_t type, int64_t recv_ns, const ch
         log_warn("recorder: record on '%.64s' too large (%zu bytes) not recorded", topic, need);
         return -1;
     }
-    bool new_day = self->open && (uint32_t) ofts_session_day(recv_ns) != self->seg.day
+    bool new_day = self->open && s_day(self, recv_ns) != self->seg.day
                    && recv_ns > self->seg.last_ns;
     bool full = self->open && self->seg.size + need > self->cfg.segment_bytes && self->seg.records > 2;
     if (new_day || full)

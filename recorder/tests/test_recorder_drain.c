@@ -64,6 +64,19 @@ s_start(e2e_proc_t *rec, char *config, const char *log)
     assert_int_equal(e2e_spawn(rec, argv, false, log), 0);
 }
 
+//  Until it records: a warm-up topic, so the counted stream starts at seq 1.
+static void
+s_warm_up(ofts_bus_t *bus, const char *rec_dir)
+{
+    int64_t deadline = e2e_now_ms() + 30000;
+    while ((rec_dir_bytes(rec_dir) == 0 || s_read(rec_dir).warmups == 0) && e2e_now_ms() < deadline) {
+        Ofts__Envelope env = OFTS__ENVELOPE__INIT;
+        ofts_bus_publish(bus, "sys.warmup.", &env);
+        zclock_sleep(10);
+    }
+    assert_true(s_read(rec_dir).warmups > 0);
+}
+
 static void
 t_wakes_by_the_clock(void **state)
 {
@@ -75,14 +88,7 @@ t_wakes_by_the_clock(void **state)
     assert_int_equal(rec_e2e_sign(bus, dir), 0);
     assert_int_equal(ofts_bus_bind(bus, ep), 0);
     s_start(&rec, config, log);
-    //  Until it records: a warm-up topic, so the counted stream starts at seq 1.
-    int64_t deadline = e2e_now_ms() + 30000;
-    while ((rec_dir_bytes(rec_dir) == 0 || s_read(rec_dir).warmups == 0) && e2e_now_ms() < deadline) {
-        Ofts__Envelope env = OFTS__ENVELOPE__INIT;
-        ofts_bus_publish(bus, "sys.warmup.", &env);
-        zclock_sleep(10);
-    }
-    assert_true(s_read(rec_dir).warmups > 0);
+    s_warm_up(bus, rec_dir);
     unsigned long long before = s_slices(rec.pid);
     for (int i = 0; i < MESSAGES; i++) {
         rec_e2e_publish_trades(bus, i, 1);
@@ -90,7 +96,7 @@ t_wakes_by_the_clock(void **state)
         nanosleep(&ms, NULL);
     }
     rec_e2e_trades_t seen = { 0 };
-    deadline = e2e_now_ms() + 30000;
+    int64_t deadline = e2e_now_ms() + 30000;
     while ((seen = s_read(rec_dir)).messages < MESSAGES && e2e_now_ms() < deadline)
         zclock_sleep(20);
     unsigned long long woken = s_slices(rec.pid) - before;
@@ -197,6 +203,58 @@ s_only_signed(const char *reader)
 static void t_only_signed_own_reader(void **state) { (void) state; s_only_signed("own"); }
 static void t_only_signed_zmq_reader(void **state) { (void) state; s_only_signed("zmq"); }
 
+//  A burst larger than a socket holds: the publisher queues the rest. The
+//  recorder must read on while the publisher's socket keeps refilling, not
+//  take one socket's worth per timer tick. Before: a drain took what an
+//  ipc:// socket held (~57 KB: ~440 of these trades; now and then ~10000
+//  when the publisher's I/O thread refilled it while it was being read) and
+//  slept until the next tick - at drain_ms 5 the recorder drained ~44-160 k
+//  msgs/s. With drain_ms 1000 here, 60000 trades queued while the recorder
+//  was stopped took dozens of ticks (at most 6 fit in the 6 s allowed,
+//  ~440 each, ~12000 at the very best); now the first tick reads on until the
+//  backlog is gone.
+#define BURST 60000
+static void
+t_reads_a_backlog_at_once(void **state)
+{
+    (void) state;
+    char *dir = e2e_tempdir("rec-backlog"), rec_dir[512], ep[512], log[512];
+    char *config = rec_e2e_config(dir, NULL, "{\"drain_ms\": 1000}");
+    snprintf(rec_dir, sizeof rec_dir, "%s/rec", dir);
+    snprintf(ep, sizeof ep, "ipc://%s/gateway-md.pub", dir);
+    snprintf(log, sizeof log, "%s/recorder.log", dir);
+    ofts_bus_t *bus = ofts_bus_new("gateway-md");
+    assert_int_equal(rec_e2e_sign(bus, dir), 0);
+    assert_int_equal(ofts_bus_bind(bus, ep), 0);
+    //  A small socket (for the connection the recorder makes): the refills
+    //  a read can race with are many and short, so a reader that stops at
+    //  the first empty read stops every few KB, never by luck reads it all.
+    zsock_set_sndbuf(ofts_bus_pub_sock(bus), 16384);
+    e2e_proc_t rec;
+    s_start(&rec, config, log);
+    s_warm_up(bus, rec_dir);
+    //  The whole burst queued while the recorder is stopped, then let go.
+    kill(rec.pid, SIGSTOP);
+    rec_e2e_publish_trades(bus, 0, BURST);
+    zclock_sleep(100);                  //  the publisher's I/O thread fills the socket
+    int64_t t0 = e2e_now_ms();
+    kill(rec.pid, SIGCONT);
+    rec_e2e_trades_t seen = { 0 };
+    while ((seen = s_read(rec_dir)).messages < BURST && e2e_now_ms() < t0 + 6000)
+        zclock_sleep(200);              //  a read of the recording costs CPU the recorder needs
+    int64_t done = e2e_now_ms();
+    assert_int_equal(e2e_stop(&rec, SIGTERM, 10000), 0);
+    print_message("%d trades queued, %llu recorded %lld ms after the recorder was let go\n", BURST,
+                  (unsigned long long) seen.messages, (long long) (done - t0));
+    assert_int_equal(seen.messages, BURST);
+    assert_int_equal(seen.holes, 0);
+    assert_int_equal(seen.last_seq, BURST);
+    ofts_bus_destroy(&bus);
+    e2e_rmtree(dir);
+    free(config);
+    free(dir);
+}
+
 int
 main(void)
 {
@@ -206,6 +264,7 @@ main(void)
         cmocka_unit_test(t_reconnects_to_a_restarted_publisher),
         cmocka_unit_test(t_only_signed_own_reader),
         cmocka_unit_test(t_only_signed_zmq_reader),
+        cmocka_unit_test(t_reads_a_backlog_at_once),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     zsys_shutdown();
