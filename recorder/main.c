@@ -41,6 +41,7 @@
 #include "ofts_log.h"
 #include "ofts_service.h"
 #include "ofts_trust.h"
+#include "rec_check.h"
 #include "rec_seqs.h"
 #include "rec_writer.h"
 #include "rec_zmtp.h"
@@ -158,6 +159,7 @@ typedef struct {
     uint64_t garbage;               //  messages without a readable header (recorded all the same)
     bool check_mac;                 //  a signed bus: only what carries the bus MAC is recorded
     ofts_trust_mackey_t mackey;
+    rec_check_t *check;             //  own readers on a signed bus: MACs checked per drained batch
     uint64_t refused;               //  not signed with the bus secret: never recorded
     uint64_t backlog_passes;        //  drain passes woken by a backlogged publisher's socket
     int quiet_ms;                   //  a backlog is over after this long without data
@@ -169,33 +171,32 @@ typedef struct {
 //  publisher's endpoint) would come back signed. Under CURVE the pinned
 //  keys already authenticate the publisher and there is no MAC frame.
 static bool
-s_signed(s_recorder_t *self, const char *topic_z, const uint8_t *topic, size_t tlen, const uint8_t *body, size_t blen,
+s_mac_ok(const s_recorder_t *self, const uint8_t *topic, size_t tlen, const uint8_t *body, size_t blen,
          const uint8_t *mac, size_t mlen)
 {
-    if (!self->check_mac || (body && mac && ofts_bus_mac_ok(&self->mackey, topic, tlen, body, blen, mac, mlen)))
-        return true;
-    const char *why = mac ? "bad MAC (not signed with the bus secret)" : "unsigned message";
-    char detail[400];
-    snprintf(detail, sizeof detail, "'%.64s' not recorded: %s", topic_z, why);
-    ofts_trust_log_drop(why, detail, ++self->refused);
-    return false;
+    return !self->check_mac || (body && mac && ofts_bus_mac_ok(&self->mackey, topic, tlen, body, blen, mac, mlen));
 }
 
-//  One message as received: appended byte for byte, its sequence checked.
+//  One message as received and checked (ok): appended byte for byte, its
+//  sequence checked; or, not signed with the bus secret, refused and logged.
 static void
-s_record(s_recorder_t *self, int64_t now, const char *topic, size_t tlen, const uint8_t *body, size_t blen,
-         const uint8_t *mac, size_t mlen)
+s_record_checked(s_recorder_t *self, int64_t now, const char *topic, size_t tlen, const uint8_t *body, size_t blen,
+                 bool has_mac, bool ok)
 {
-    bool two = body != NULL;
     char topic_z[256];                  //  memcpy, not snprintf: this runs for every message
     size_t zlen = tlen < sizeof topic_z - 1 ? tlen : sizeof topic_z - 1;
     memcpy(topic_z, topic, zlen);
     topic_z[zlen] = '\0';
-    if (!s_signed(self, topic_z, (const uint8_t *) topic, tlen, body, blen, mac, mlen))
+    if (!ok) {
+        const char *why = has_mac ? "bad MAC (not signed with the bus secret)" : "unsigned message";
+        char detail[400];
+        snprintf(detail, sizeof detail, "'%.64s' not recorded: %s", topic_z, why);
+        ofts_trust_log_drop(why, detail, ++self->refused);
         return;
+    }
     rec_writer_append(self->writer, REC_MESSAGE, now, topic, tlen, body, blen);
     rec_header_t hdr;
-    if (two && rec_parse_header(body, blen, &hdr)) {
+    if (body && rec_parse_header(body, blen, &hdr)) {
         uint64_t first = 0;
         uint64_t missing = rec_seqs_check(self->seqs, topic_z, &hdr, &first);
         if (missing) {
@@ -209,15 +210,48 @@ s_record(s_recorder_t *self, int64_t now, const char *topic, size_t tlen, const 
         self->garbage++;
 }
 
+static void
+s_record(s_recorder_t *self, int64_t now, const char *topic, size_t tlen, const uint8_t *body, size_t blen,
+         const uint8_t *mac, size_t mlen)
+{
+    s_record_checked(self, now, topic, tlen, body, blen, mac != NULL,
+                     s_mac_ok(self, (const uint8_t *) topic, tlen, body, blen, mac, mlen));
+}
+
+static void
+s_on_checked(void *arg, const uint8_t *topic, size_t tlen, const uint8_t *body, size_t blen, bool has_mac, bool ok)
+{
+    s_recorder_t *self = arg;
+    s_record_checked(self, self->drain_now, (const char *) topic, tlen, body, blen, has_mac, ok);
+}
+
+//  The drained batch, checked (on two threads when large), recorded in order.
+static void
+s_commit(s_recorder_t *self)
+{
+    if (self->check)
+        rec_check_run(self->check, s_on_checked, self);
+}
+
 //  rec_zmtp's callback: frames 0 and 1 are topic and envelope (a MAC frame
-//  after them is not recorded, as with the ZeroMQ socket).
+//  after them is not recorded, as with the ZeroMQ socket). On a signed bus
+//  the message joins the batch whose MACs are checked together (s_commit).
+#define COMMIT_AT (4u << 20)
 static void
 s_on_frames(void *arg, const uint8_t *const frames[], const size_t sizes[], int nframes)
 {
     s_recorder_t *self = arg;
-    if (nframes >= 1)
-        s_record(self, self->drain_now, (const char *) frames[0], sizes[0], nframes >= 2 ? frames[1] : NULL,
-                 nframes >= 2 ? sizes[1] : 0, nframes >= 3 ? frames[2] : NULL, nframes >= 3 ? sizes[2] : 0);
+    if (nframes < 1)
+        return;
+    const uint8_t *body = nframes >= 2 ? frames[1] : NULL, *mac = nframes >= 3 ? frames[2] : NULL;
+    size_t blen = nframes >= 2 ? sizes[1] : 0, mlen = nframes >= 3 ? sizes[2] : 0;
+    if (!self->check) {
+        s_record(self, self->drain_now, (const char *) frames[0], sizes[0], body, blen, mac, mlen);
+        return;
+    }
+    rec_check_add(self->check, frames[0], sizes[0], body, blen, mac, mlen);
+    if (rec_check_bytes(self->check) >= COMMIT_AT)
+        s_commit(self);
 }
 
 //  One message: topic frame, envelope frame, and whatever follows (a MAC
@@ -285,6 +319,7 @@ s_drain(s_recorder_t *self, int max)
             if (hot[i] && rec_zmtp_fd(self->own[i]) >= 0)
                 fds[nfds++] = (struct pollfd) { .fd = rec_zmtp_fd(self->own[i]), .events = POLLIN };
         }
+        s_commit(self);
         rec_writer_flush(self->writer);
         if (!nfds)
             return false;
@@ -469,6 +504,8 @@ main(int argc, char **argv)
     const uint8_t *secret = ofts_trust_process_secret();
     if ((self.check_mac = secret != NULL))
         ofts_trust_mackey_init(&self.mackey, secret);
+    if (self.check_mac && own)
+        self.check = rec_check_new(&self.mackey);
     int rc = 1;
     if (s_connect_all(&self, hwm, own) == 0) {
         if (drain_ms > 0)
@@ -490,6 +527,7 @@ main(int argc, char **argv)
              (unsigned long long) rec_seqs_missing(self.seqs), (unsigned long long) self.garbage,
              (unsigned long long) self.refused, (unsigned long long) self.backlog_passes);
     sodium_memzero(&self.mackey, sizeof self.mackey);
+    rec_check_destroy(&self.check);
     if (self.threaded_sync)
         s_syncer_stop(&self.syncer);
     rec_writer_destroy(&self.writer);
