@@ -294,7 +294,7 @@ s_record_one(s_recorder_t *self, void *handle)
 //  machine the publisher's I/O thread can take a few ms to be scheduled and
 //  refill the socket, and giving up then costs a whole drain_ms; measured
 //  with 1 ms: 60000 queued trades took 0.9-3.6 s under ASan, with 10 ms
-//  ...) or BACKLOG_BUDGET_MS have passed
+//  0.8-1.2 s) or BACKLOG_BUDGET_MS have passed
 //  (then the loop's other work - the fsync hand-over, a signal - runs, and
 //  a drain 1 ms later goes on). true when cut short while still backlogged.
 #define BACKLOG_QUIET_MS 10
