@@ -257,7 +257,19 @@ s_log_activity(const char *topic, Ofts__Envelope *env)
                || env->body_case == OFTS__ENVELOPE__BODY_TRADE || env->body_case == OFTS__ENVELOPE__BODY_BBO;
     if (market && env->header && env->header->ts_event > s_market_ns)
         s_market_ns = env->header->ts_event;
-    ofts_ct_time_fmt(s_market_ns, t, sizeof t);
+    //  Market data, metrics and heartbeats - nearly every message - log
+    //  nothing: the time is formatted only for what does.
+    switch (env->body_case) {
+    case OFTS__ENVELOPE__BODY_SIGNAL:
+    case OFTS__ENVELOPE__BODY_ORDER_REQUEST:
+    case OFTS__ENVELOPE__BODY_RISK_REJECT:
+    case OFTS__ENVELOPE__BODY_FILL:
+    case OFTS__ENVELOPE__BODY_POSITION:
+        ofts_ct_time_fmt(s_market_ns, t, sizeof t);
+        break;
+    default:
+        break;
+    }
     switch (env->body_case) {
     case OFTS__ENVELOPE__BODY_SIGNAL: {
         Ofts__Signal *s = env->signal;
