@@ -378,11 +378,12 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
                                     : rec_writer_sync(self->writer) != 0 ? errno : 0;
     if (error)
         log_warn("fdatasync of %s failed: %s", rec_writer_segment_path(self->writer), strerror(error));
-    ofts_service_set_state(svc, "recording: %llu records, %llu bytes, %llu missing on the bus, %llu errors",
-                           (unsigned long long) rec_writer_records(self->writer),
+    ofts_service_set_state(svc, "recording: %llu records, %llu bytes, %llu missing on the bus, %llu errors, "
+                           "%llu lost to failed writes", (unsigned long long) rec_writer_records(self->writer),
                            (unsigned long long) rec_writer_bytes(self->writer),
                            (unsigned long long) rec_seqs_missing(self->seqs),
-                           (unsigned long long) rec_writer_errors(self->writer));
+                           (unsigned long long) rec_writer_errors(self->writer),
+                           (unsigned long long) rec_writer_lost(self->writer));
 }
 
 //  One SUB socket on every publisher but ourselves - or, with own readers,

@@ -46,7 +46,15 @@ struct _rec_writer_t {
     int64_t day_from, day_until;    //  receive times of trading day `day_cached` (ofts_session_day is slow)
     uint32_t day_cached;
     uint64_t records, bytes, errors, recovered_tail;
+    //  Writes that fail (a full disk): what was lost is counted, written as
+    //  a gap once writing works again, and logged once per LOG_EVERY_NS.
+    uint64_t lost, lost_pending;
+    bool failing;
+    int64_t failing_logged_ns, open_retry_ns;
 };
+
+#define LOG_EVERY_NS (10 * OFTS_NS_PER_SEC)
+#define OPEN_RETRY_NS OFTS_NS_PER_SEC
 
 static void
 s_free(void **item)
@@ -328,6 +336,22 @@ s_day(rec_writer_t *self, int64_t recv_ns)
     return self->day_cached;
 }
 
+//  A write or create that failed: logged when it starts failing and then
+//  at most once per LOG_EVERY_NS - on a full disk every flush fails, and the
+//  log is on that disk too.
+static void
+s_failed(rec_writer_t *self, const char *what, const char *path, int err)
+{
+    self->errors++;
+    int64_t now = ofts_clock_mono_ns();
+    if (self->failing && now - self->failing_logged_ns < LOG_EVERY_NS)
+        return;
+    log_error("recorder: %s %s failed: %s - %llu records lost so far (written as a gap once it can write "
+              "again)", what, path, strerror(err), (unsigned long long) self->lost);
+    self->failing = true;
+    self->failing_logged_ns = now;
+}
+
 static int
 s_open_segment(rec_writer_t *self, int64_t recv_ns)
 {
@@ -338,9 +362,11 @@ s_open_segment(rec_writer_t *self, int64_t recv_ns)
     snprintf(seg->path, sizeof seg->path, "%s/%08u-%06u.rec", self->dir, seg->day, seg->number);
     seg->fd = open(seg->path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
     if (seg->fd < 0 || s_open_idx(seg) != 0) {
-        log_error("recorder: cannot create %s: %s", seg->path, strerror(errno));
-        if (seg->fd >= 0)
+        s_failed(self, "creating", seg->path, errno);
+        if (seg->fd >= 0) {
             close(seg->fd);
+            unlink(seg->path);
+        }
         zhashx_destroy(&seg->topics);
         return -1;
     }
@@ -354,9 +380,14 @@ s_open_segment(rec_writer_t *self, int64_t recv_ns)
     rec_put32(h + 32, rec_crc32c(0, h, 32));
     //  The header goes straight to the file: a segment is never without one.
     if (write(seg->fd, h, sizeof h) != (ssize_t) sizeof h) {
-        log_error("recorder: cannot write %s: %s", seg->path, strerror(errno));
+        s_failed(self, "writing the header of", seg->path, errno ? errno : ENOSPC);
         close(seg->fd);
         close(seg->idx_fd);
+        //  Never leave a segment without its header (nor one file per try).
+        unlink(seg->path);
+        char idx[1100];
+        rec_side_path(seg->path, "idx", idx, sizeof idx);
+        unlink(idx);
         zhashx_destroy(&seg->topics);
         return -1;
     }
@@ -469,9 +500,17 @@ rec_writer_append(rec_writer_t *self, rec_type_t type, int64_t recv_ns, const ch
     bool full = self->open && self->seg.size + need > self->cfg.segment_bytes && self->seg.records > 2;
     if (new_day || full)
         s_close_segment(self);
-    if (!self->open && s_open_segment(self, recv_ns) != 0) {
-        self->errors++;
-        return -1;
+    if (!self->open) {
+        //  A segment that cannot be made (a full disk) is tried again once
+        //  a second, not for every message; what comes meanwhile is lost.
+        int64_t now = ofts_clock_mono_ns();
+        if (now < self->open_retry_ns || s_open_segment(self, recv_ns) != 0) {
+            if (now >= self->open_retry_ns)
+                self->open_retry_ns = now + OPEN_RETRY_NS;
+            self->lost++;
+            self->lost_pending++;
+            return -1;
+        }
     }
     s_raw_append(self, type, recv_ns, topic, topic_len, payload, payload_len);
     if (self->len >= FLUSH_AT || self->cfg.fsync == REC_FSYNC_EVERY)
@@ -492,6 +531,57 @@ rec_writer_gap(rec_writer_t *self, int64_t recv_ns, const char *source, const ch
     return rec_writer_append(self, REC_GAP, recv_ns, topic, strlen(topic), payload, REC_GAP_FIXED + slen);
 }
 
+//  The record at buf (a frame) no longer counts in its topic's summary.
+static void
+s_forget(s_segment_t *seg, const uint8_t *frame)
+{
+    const uint8_t *b = frame + REC_FRAME_SIZE;
+    char key[256];
+    size_t n = (size_t) (b[2] | b[3] << 8);
+    n = n < sizeof key - 1 ? n : sizeof key - 1;
+    memcpy(key, b + REC_BODY_FIXED, n);
+    key[n] = '\0';
+    s_topic_t *t = zhashx_lookup(seg->topics, key);
+    if (t && t->count && --t->count == 0)
+        zhashx_delete(seg->topics, key);
+}
+
+//  A flush that wrote only `written` of its bytes (a full disk): the file is
+//  cut back to the last whole record, and the records after it leave the
+//  segment's bookkeeping - its size, record count, pending index entries and
+//  topic counts - so every offset written later stays exact (before, each
+//  later index entry pointed past its record by the bytes lost, and a
+//  search by time could skip records). They are counted as lost.
+static void
+s_write_failed(rec_writer_t *self, size_t written, int err)
+{
+    s_segment_t *seg = &self->seg;
+    uint64_t start = seg->size - self->len;
+    size_t whole = 0, lost = 0;
+    for (size_t at = 0; at + REC_FRAME_SIZE <= self->len;) {
+        size_t size = REC_FRAME_SIZE + rec_get32(self->buf + at + 4);
+        if (at + size <= written)
+            whole = at + size;
+        else {
+            lost++;
+            s_forget(seg, self->buf + at);
+        }
+        at += size;
+    }
+    uint64_t cut = start + whole;
+    if (ftruncate(seg->fd, (off_t) cut) != 0)
+        log_error("recorder: cannot cut %s back to %llu: %s", seg->path, (unsigned long long) cut, strerror(errno));
+    while (self->idx_len >= REC_IDX_ENTRY && rec_get64(self->idx + self->idx_len - REC_IDX_ENTRY + 8) >= cut)
+        self->idx_len -= REC_IDX_ENTRY;
+    seg->size = cut;
+    seg->records -= lost;
+    self->records -= lost;
+    self->lost += lost;
+    self->lost_pending += lost;
+    self->bytes += whole;
+    s_failed(self, "writing", seg->path, err);
+}
+
 int
 rec_writer_flush(rec_writer_t *self)
 {
@@ -499,21 +589,36 @@ rec_writer_flush(rec_writer_t *self)
         return 0;
     const uint8_t *p = self->buf;
     size_t left = self->len;
+    int err = 0;
     while (left) {
         ssize_t n = write(self->seg.fd, p, left);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            self->errors++;
-            log_error("recorder: write to %s failed: %s (%zu bytes lost)", self->seg.path, strerror(errno), left);
+            err = n < 0 ? errno : ENOSPC;
             break;
         }
         p += n;
         left -= (size_t) n;
     }
-    self->bytes += self->len - left;
+    if (left)
+        s_write_failed(self, self->len - left, err);
+    else
+        self->bytes += self->len;
     self->len = 0;
     self->dirty = true;
+    if (!left && self->lost_pending) {
+        //  Writing again: the hole goes into the recording as a gap of the
+        //  recorder's own (source "recorder"), so a reader sees it.
+        uint64_t n = self->lost_pending;
+        self->lost_pending = 0;
+        self->failing = false;
+        self->open_retry_ns = 0;
+        log_warn("recorder: writing %s again: %llu records were lost while it could not write (recorded as a gap)",
+                 self->seg.path, (unsigned long long) n);
+        rec_writer_gap(self, self->seg.last_ns, "recorder", "rec.lost.", n, 0, 0);
+        return rec_writer_flush(self);
+    }
     if (self->cfg.fsync == REC_FSYNC_EVERY)
         return rec_writer_sync(self);
     return left ? -1 : 0;
@@ -540,5 +645,6 @@ rec_writer_sync_fd(rec_writer_t *self)
 uint64_t rec_writer_records(rec_writer_t *self) { return self->records; }
 uint64_t rec_writer_bytes(rec_writer_t *self) { return self->bytes; }
 uint64_t rec_writer_errors(rec_writer_t *self) { return self->errors; }
+uint64_t rec_writer_lost(rec_writer_t *self) { return self->lost; }
 const char *rec_writer_segment_path(rec_writer_t *self) { return self->open ? self->seg.path : ""; }
 uint64_t rec_writer_recovered_tail(rec_writer_t *self) { return self->recovered_tail; }

@@ -62,6 +62,10 @@ int rec_writer_sync_fd(rec_writer_t *self);
 uint64_t rec_writer_records(rec_writer_t *self);
 uint64_t rec_writer_bytes(rec_writer_t *self);       //  written by this writer
 uint64_t rec_writer_errors(rec_writer_t *self);
+//  Records lost to writes that failed (a full disk); each run of them is
+//  recorded as a REC_GAP of source "recorder" on topic "rec.lost." once
+//  writing works again.
+uint64_t rec_writer_lost(rec_writer_t *self);
 const char *rec_writer_segment_path(rec_writer_t *self);
 //  Bytes cut from a torn tail when the folder was opened.
 uint64_t rec_writer_recovered_tail(rec_writer_t *self);
