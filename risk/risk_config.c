@@ -179,6 +179,12 @@ s_min(int a, int b)
     return a < b ? a : b;
 }
 
+static int
+s_max(int a, int b)
+{
+    return a > b ? a : b;
+}
+
 risk_day_hours_t
 risk_config_day_hours(const risk_config_t *cfg, int32_t date)
 {
@@ -190,13 +196,11 @@ risk_config_day_hours(const risk_config_t *cfg, int32_t date)
         //  Topstep's 15:10 deadline, and never less than 5 and 10 minutes
         //  (a flatten_at after 15:10 must not mean flattening at the close).
         const int deadline = 15 * 60 + 10;
-        int flatten_lead = deadline - cfg->flatten_at_min > 5 ? deadline - cfg->flatten_at_min : 5;
-        int entry_lead = deadline - cfg->no_entry_after_min > 10 ? deadline - cfg->no_entry_after_min : 10;
-        if (entry_lead < flatten_lead)
-            entry_lead = flatten_lead;
+        int flatten_lead = s_max(deadline - cfg->flatten_at_min, 5);
+        int entry_lead = s_max(s_max(deadline - cfg->no_entry_after_min, 10), flatten_lead);
         h.close_min = cfg->early_closes[i].close_min;
-        h.flatten_min = s_min(h.flatten_min, h.close_min - flatten_lead > 0 ? h.close_min - flatten_lead : 0);
-        h.no_entry_min = s_min(h.no_entry_min, h.close_min - entry_lead > 0 ? h.close_min - entry_lead : 0);
+        h.flatten_min = s_min(h.flatten_min, s_max(h.close_min - flatten_lead, 0));
+        h.no_entry_min = s_min(h.no_entry_min, s_max(h.close_min - entry_lead, 0));
         break;
     }
     return h;
