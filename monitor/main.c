@@ -258,22 +258,12 @@ s_log_activity(const char *topic, Ofts__Envelope *env)
     if (market && env->header && env->header->ts_event > s_market_ns)
         s_market_ns = env->header->ts_event;
     //  Market data, metrics and heartbeats - nearly every message - log
-    //  nothing: the time is formatted only for what does.
-    switch (env->body_case) {
-    case OFTS__ENVELOPE__BODY_SIGNAL:
-    case OFTS__ENVELOPE__BODY_ORDER_REQUEST:
-    case OFTS__ENVELOPE__BODY_RISK_REJECT:
-    case OFTS__ENVELOPE__BODY_FILL:
-    case OFTS__ENVELOPE__BODY_POSITION:
-        ofts_ct_time_fmt(s_market_ns, t, sizeof t);
-        break;
-    default:
-        break;
-    }
+    //  nothing: the time is formatted (CT) only in the lines that show it.
     switch (env->body_case) {
     case OFTS__ENVELOPE__BODY_SIGNAL: {
         Ofts__Signal *s = env->signal;
-        log_info("%s SIGNAL %s %s entry %s stop %s target %s confidence %.2f: %s", t, s->symbol,
+        log_info("%s SIGNAL %s %s entry %s stop %s target %s confidence %.2f: %s",
+                 ofts_ct_time_fmt(s_market_ns, t, sizeof t), s->symbol,
                  s->direction == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", ofts_price_str(s->entry, a, sizeof a),
                  ofts_price_str(s->stop, b, sizeof b), ofts_price_str(s->take_profit, c, sizeof c),
                  s->confidence, s->reasons);
@@ -281,20 +271,23 @@ s_log_activity(const char *topic, Ofts__Envelope *env)
     }
     case OFTS__ENVELOPE__BODY_ORDER_REQUEST: {
         Ofts__OrderRequest *o = env->order_request;
-        log_info("%s ORDER %s %s %u %s entry %s stop %s target %s%s", t, o->client_order_id,
+        log_info("%s ORDER %s %s %u %s entry %s stop %s target %s%s",
+                 ofts_ct_time_fmt(s_market_ns, t, sizeof t), o->client_order_id,
                  o->side == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", o->quantity, o->symbol,
                  ofts_price_str(o->entry, a, sizeof a), ofts_price_str(o->stop, b, sizeof b),
                  ofts_price_str(o->take_profit, c, sizeof c), o->reduce_only ? " reduce-only" : "");
         break;
     }
     case OFTS__ENVELOPE__BODY_RISK_REJECT:
-        log_info("%s REJECT %s signal %s: %s", t, env->risk_reject->symbol, env->risk_reject->signal_id,
+        log_info("%s REJECT %s signal %s: %s",
+                 ofts_ct_time_fmt(s_market_ns, t, sizeof t), env->risk_reject->symbol, env->risk_reject->signal_id,
                  env->risk_reject->text);
         break;
     case OFTS__ENVELOPE__BODY_FILL: {
         Ofts__Fill *f = env->fill;
         static const char *roles[] = { "entry", "stop", "target", "flatten" };
-        log_info("%s FILL %s %s %u %s @ %s (%s) fees %s", t, f->client_order_id,
+        log_info("%s FILL %s %s %u %s @ %s (%s) fees %s",
+                 ofts_ct_time_fmt(s_market_ns, t, sizeof t), f->client_order_id,
                  f->side == OFTS__SIDE__SIDE_BUY ? "BUY" : "SELL", f->quantity, f->symbol,
                  ofts_price_str(f->price, a, sizeof a),
                  (unsigned) f->role < 4 ? roles[f->role] : "?",
@@ -303,7 +296,8 @@ s_log_activity(const char *topic, Ofts__Envelope *env)
     }
     case OFTS__ENVELOPE__BODY_POSITION: {
         Ofts__Position *p = env->position;
-        log_info("%s POSITION %s %+d @ %s realized %s unrealized %s%s", t, p->symbol, p->quantity,
+        log_info("%s POSITION %s %+d @ %s realized %s unrealized %s%s",
+                 ofts_ct_time_fmt(s_market_ns, t, sizeof t), p->symbol, p->quantity,
                  ofts_price_str(p->avg_price, a, sizeof a), ofts_money_fmt(p->realized_pnl_cents, false, b, sizeof b),
                  ofts_money_fmt(p->unrealized_pnl_cents, false, c, sizeof c),
                  p->quantity && !p->protected_ ? " UNPROTECTED" : "");
