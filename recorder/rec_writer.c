@@ -65,13 +65,20 @@ s_free(void **item)
 
 //  --- segment bookkeeping, shared by live writing and recovery ---------------
 
+//  A topic (not NUL-terminated) as the key of seg->topics.
+static void
+s_topic_key(char key[256], const char *topic, size_t topic_len)
+{
+    size_t n = topic_len < 255 ? topic_len : 255;
+    memcpy(key, topic, n);
+    key[n] = '\0';
+}
+
 static void
 s_note(rec_writer_t *self, s_segment_t *seg, int64_t recv_ns, const char *topic, size_t topic_len, uint64_t off)
 {
     char key[256];
-    size_t n = topic_len < sizeof key - 1 ? topic_len : sizeof key - 1;
-    memcpy(key, topic, n);
-    key[n] = '\0';
+    s_topic_key(key, topic, topic_len);
     s_topic_t *t = zhashx_lookup(seg->topics, key);
     if (!t) {
         t = calloc(1, sizeof *t);
@@ -537,10 +544,7 @@ s_forget(s_segment_t *seg, const uint8_t *frame)
 {
     const uint8_t *b = frame + REC_FRAME_SIZE;
     char key[256];
-    size_t n = (size_t) (b[2] | b[3] << 8);
-    n = n < sizeof key - 1 ? n : sizeof key - 1;
-    memcpy(key, b + REC_BODY_FIXED, n);
-    key[n] = '\0';
+    s_topic_key(key, (const char *) b + REC_BODY_FIXED, (size_t) (b[2] | b[3] << 8));
     s_topic_t *t = zhashx_lookup(seg->topics, key);
     if (t && t->count && --t->count == 0)
         zhashx_delete(seg->topics, key);
