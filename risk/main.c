@@ -351,7 +351,12 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     }
     if (app->order_ctl && (app->reconcile_due || ofts_clock_mono_ns() >= app->next_reconcile_ns))
         s_reconcile(app);
-    risk_accounts_tick(app->ra, app->market_clock && app->market_ns ? app->market_ns : now_ns + app->shift_ns);
+    //  On market time there is no "now" before the first market data: the
+    //  wall clock would put the replay's Tuesday into today's weekend or
+    //  flatten window (REDUCING and a flatten-all for nothing).
+    if (app->market_clock && !app->market_ns)
+        return;
+    risk_accounts_tick(app->ra, app->market_clock ? app->market_ns : now_ns + app->shift_ns);
     //  The market clock survives a restart of risk: a restarted risk that
     //  met rewound replay data first would otherwise take it for "now".
     if (app->market_clock && app->market_ns > app->market_saved_ns + 250 * OFTS_NS_PER_MS
@@ -404,7 +409,8 @@ static int
 s_attach_journals(app_t *app)
 {
     for (int i = 0; i < app->naccounts; i++) {
-        if (risk_engine_attach_journal(risk_accounts_engine(app->ra, i), app->journals[i], s_now(app)) != 0)
+        int64_t now = app->market_clock && !app->market_ns ? 0 : s_now(app);
+        if (risk_engine_attach_journal(risk_accounts_engine(app->ra, i), app->journals[i], now) != 0)
             return -1;
         if (app->naccounts > 1)
             log_info("account %s (%s $%lld%s): journal %s, max %d contracts, sizing %s", app->accounts[i].cfg.account_id,
@@ -516,7 +522,8 @@ main(int argc, char **argv)
         return 0;
     }
     if (app.market_clock)
-        log_warn("risk.clock = market: the risk clock follows the market data (replays and demos only)");
+        log_warn("risk.clock = market: the risk clock follows the market data (replays and demos only; "
+                 "the clock rules wait for the first of it)");
     if (app.shift_ns)
         log_warn("--time-shift %lld s: the risk clock is NOT the wall clock (tests and demos only)",
                  (long long) (app.shift_ns / OFTS_NS_PER_SEC));

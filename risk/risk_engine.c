@@ -493,6 +493,10 @@ risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int64_t
              zhashx_size(self->seen_signals), zhashx_size(self->seen_fills), positions,
              (double) s_balance(self) / 100, (double) self->realized_today / 100,
              (double) self->peak_eod / 100, self->day);
+    if (now == 0) {
+        log_info("trading state: worked out at the first market data (market clock)");
+        return 0;
+    }
     s_roll_day(self, now);
     s_evaluate(self, now);
     log_info("trading state %s: %s", s_state_name(self->state), self->state_reason);

@@ -38,8 +38,11 @@ typedef struct {
     pid_t pid;
     pid_t order_pid;                    //  a real ofts-gateway-order, when used
     int exec_fills;                     //  exec.fill seen from it
+    int64_t fill_px[4];                 //  the first ones' prices
     long long shift_s;
     int64_t next_md;
+    bool md_off;                        //  no market data from the stand-in
+    int64_t md_ts;                      //  its event time (advancing), or 0: the wall clock's
     //  seen on risk's bus
     int orders, accounts, commands;
     char coid[64];
@@ -201,6 +204,19 @@ s_publish(ofts_bus_t *bus, const char *kind, const char *symbol, Ofts__Envelope 
     assert_int_equal(ofts_bus_publish(bus, ofts_topic(topic, sizeof topic, kind, symbol), env), 0);
 }
 
+//  Market data at f->md_ts when set (a replay's event time), else now.
+static void
+s_publish_md(fx_t *f, const char *kind, Ofts__Envelope *env)
+{
+    if (!f->md_ts) {
+        s_publish(f->md, kind, "GC", env);
+        return;
+    }
+    char topic[96];
+    ofts_topic(topic, sizeof topic, kind, "GC");
+    assert_int_equal(ofts_bus_publish_ts(f->md, topic, env, f->md_ts, f->md_ts), 0);
+}
+
 static void
 s_market(fx_t *f)
 {
@@ -212,7 +228,7 @@ s_market(fx_t *f)
     Ofts__Envelope env = OFTS__ENVELOPE__INIT;
     env.body_case = OFTS__ENVELOPE__BODY_TRADE;
     env.trade = &t;
-    s_publish(f->md, "md.trade", "GC", &env);
+    s_publish_md(f, "md.trade", &env);
     Ofts__TopOfBook q = OFTS__TOP_OF_BOOK__INIT;
     q.symbol = (char *) "GC";
     q.contract = (char *) "GCJ6";
@@ -221,8 +237,10 @@ s_market(fx_t *f)
     q.bid_sz = q.ask_sz = 5;
     env.body_case = OFTS__ENVELOPE__BODY_BBO;
     env.bbo = &q;
-    s_publish(f->md, "md.bbo", "GC", &env);
+    s_publish_md(f, "md.bbo", &env);
     ofts_bus_heartbeat(f->md, "running");
+    if (f->md_ts)
+        f->md_ts += 100 * OFTS_NS_PER_MS;
 }
 
 static Ofts__Position
@@ -289,6 +307,8 @@ s_on_risk_message(fx_t *f, Ofts__Envelope *env)
         break;
     }
     case OFTS__ENVELOPE__BODY_FILL:
+        if (f->exec_fills < 4)
+            f->fill_px[f->exec_fills] = env->fill->price;
         f->exec_fills++;
         break;
     case OFTS__ENVELOPE__BODY_COMMAND:
@@ -314,7 +334,7 @@ s_pump(fx_t *f, int ms)
         zpoller_add(poller, ofts_ctl_sock(f->go_ctl));
     int64_t end = zclock_mono() + ms;
     while (zclock_mono() < end) {
-        if (zclock_mono() >= f->next_md) {
+        if (zclock_mono() >= f->next_md && !f->md_off) {
             s_market(f);
             f->next_md = zclock_mono() + 100;
         }
@@ -470,10 +490,12 @@ t_restart_keeps_state(void **state)
     assert_string_equal(after.coid, expect);
     assert_int_equal(after.approval_ns, approval_ns);    //  the cooldown starts where it did
 
-    //  The same signal again: no second order, ever.
+    //  The same signal again: no second order, ever. (Until the restarted
+    //  risk has market data again it may refuse it as stale first.)
     f->rejects = 0;
     deadline = zclock_mono() + 20000;
-    while (strcmp(f->last_reject_signal, "e2e-1") != 0 && zclock_mono() < deadline) {
+    while ((strcmp(f->last_reject_signal, "e2e-1") != 0 || f->last_code == OFTS__REJECT_CODE__REJECT_STALE_DATA)
+           && zclock_mono() < deadline) {
         s_signal(f, "e2e-1");
         s_pump(f, 300);
     }
@@ -518,6 +540,39 @@ t_flatten_at_1505(void **state)
     WAIT_FOR(f, f->commands > 0 && f->last_state == OFTS__TRADING_STATE__STATE_REDUCING, 10000,
              "REDUCING and a flatten at 15:05 CT");
     assert_int_equal(f->last_cmd, OFTS__COMMAND_TYPE__CMD_FLATTEN);
+    int status = -1;
+    s_stop(f, SIGTERM, &status);
+    assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+//  risk.clock = market (replays, the demo): until the first market data
+//  there is no market time, so the clock rules wait. Found on the demo run
+//  on a Saturday: risk took the wall clock for the market's, went REDUCING
+//  ("weekend") and sent a flatten-all before the replay's first trade, then
+//  went ACTIVE again on the replay's Tuesday - a WARN and a command for
+//  nothing, and on a weekday afternoon the same at 15:05-17:00 CT.
+static void
+t_market_clock_waits_for_md(void **state)
+{
+    fx_t *f = *state;
+    s_write_config(f, ",\"clock\":\"market\"");
+    f->shift_s = (ofts_ct_to_utc(2026, 3, 14, 10, 0, 0) - ofts_clock_now_ns()) / OFTS_NS_PER_SEC;   //  Saturday
+    f->md_off = true;
+    s_start(f);
+    (void) s_snapshot(f);               //  up: its ctl answers
+    s_pump(f, 600);                     //  six ticks without market data
+    assert_int_equal(f->commands, 0);
+    assert_int_equal(s_snapshot(f).state, OFTS__TRADING_STATE__STATE_ACTIVE);
+    f->md_off = false;
+    f->md_ts = ofts_ct_to_utc(2026, 3, 10, 10, 0, 0);                //  the replay's Tuesday
+    WAIT_FOR(f, f->accounts > 0, 20000, "an account state on market time");
+    s_pump(f, 300);
+    assert_int_equal(f->last_state, OFTS__TRADING_STATE__STATE_ACTIVE);
+    assert_int_equal(f->commands, 0);
+    f->md_off = true;                   //  the weekend on market time: the rules run
+    f->md_ts = ofts_ct_to_utc(2026, 3, 14, 10, 0, 0);
+    s_market(f);
+    WAIT_FOR(f, f->last_state == OFTS__TRADING_STATE__STATE_REDUCING, 10000, "REDUCING on the market's Saturday");
     int status = -1;
     s_stop(f, SIGTERM, &status);
     assert_int_equal(WEXITSTATUS(status), 0);
@@ -752,9 +807,16 @@ t_other_month_with_paper(void **state)
     s_publish(f->md, "md.trade", "GC", &env);
     f->commands = 0;
     s_pump(f, 1000);                            //  account published every 200 ms
+    //  The paper fill: the bid less a tick; on a loaded machine gateway-order
+    //  may have met the stand-in's trade before its first quote, then it is
+    //  the last trade less a tick (2349.9). Risk's mark is GCJ6's 2350.0
+    //  either way: -$20 or -$10, never GCM6's -$2,020 or -$2,010.
+    WAIT_FOR(f, f->exec_fills >= 1, 10000, "the entry's exec.fill");
+    int64_t tick = 100000000LL, entry = f->fill_px[0];
+    assert_true(entry == GC_PRICE - 2 * tick || entry == GC_PRICE - tick);
     snap_view_t v = s_snapshot(f);
     assert_int_equal(v.state, OFTS__TRADING_STATE__STATE_ACTIVE);
-    assert_int_equal(v.unrealized_cents, -2000);
+    assert_int_equal(v.unrealized_cents, (entry - GC_PRICE) / tick * 1000);
     assert_int_equal(f->commands, 0);
     f->rejects = 0;
     int64_t deadline = zclock_mono() + 10000;
@@ -765,7 +827,9 @@ t_other_month_with_paper(void **state)
     assert_int_equal(f->last_code, OFTS__REJECT_CODE__REJECT_POSITION_OPEN);
     assert_int_equal(f->orders, 1);
     v = s_kill_until_flat(f);
-    assert_int_equal(v.realized_cents, -3000);
+    WAIT_FOR(f, f->exec_fills >= 2, 10000, "the flatten's exec.fill");
+    assert_int_equal(f->fill_px[1], GC_PRICE + tick);          //  the ask (2350.0) plus a tick
+    assert_int_equal(v.realized_cents, (entry - f->fill_px[1]) / tick * 1000);
     s_stop_both(f);
 }
 
@@ -843,7 +907,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(t_restart_keeps_state), T(t_flatten_at_1505), T(t_commands_checked_by_risk), T(t_two_accounts),
+        T(t_restart_keeps_state), T(t_flatten_at_1505), T(t_commands_checked_by_risk), T(t_market_clock_waits_for_md), T(t_two_accounts),
         cmocka_unit_test_setup_teardown(t_with_paper_gateway_order, s_setup_real_order, s_teardown),
         cmocka_unit_test_setup_teardown(t_other_month_with_paper, s_setup_real_order, s_teardown),
         T(t_corrupt_journal_refused), T(t_zero_length_journal_refused), T(t_bad_config_refused),
