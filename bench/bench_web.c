@@ -63,6 +63,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "bench_presigned.h"
 #include "bench_util.h"
 #include "ofts_bus.h"
 #include "ofts_clock.h"
@@ -191,73 +192,21 @@ s_market_step(s_market_t *m, ofts_bus_t *bus, uint64_t i)
 //  epoch, running seq and per-topic seq, MAC frame), then only sent: the
 //  bus publisher's protobuf packing and MAC (about half of its ~2.7 us a
 //  message) happen before the clock starts, so this one process can offer
-//  a rate the monitor beside it must keep up with.
-
-typedef struct {
-    uint8_t *bytes;
-    size_t nbytes, cap;
-    size_t *off;                    //  message k: bytes[off[k] .. off[k + 1])
-    uint8_t (*mac)[OFTS_TRUST_MAC_SIZE];
-    size_t n;
-} s_encoded_t;
-
-static void
-s_encode_one(s_encoded_t *e, s_market_t *m, const ofts_trust_mackey_t *key, const char *topic, uint64_t seq,
-             uint64_t topic_seq, uint64_t epoch)
-{
-    m->hdr.source = "gateway-md";
-    m->hdr.seq = seq;
-    m->hdr.topic_seq = topic_seq;
-    m->hdr.epoch = epoch;
-    m->hdr.ts_publish = ofts_clock_now_ns();
-    size_t size = ofts__envelope__get_packed_size(&m->env);
-    if (e->nbytes + size > e->cap) {
-        e->cap = (e->nbytes + size) * 2;
-        e->bytes = realloc(e->bytes, e->cap);
-    }
-    e->off[e->n] = e->nbytes;
-    ofts__envelope__pack(&m->env, e->bytes + e->nbytes);
-    ofts_bus_mac(key, topic, strlen(topic), e->bytes + e->nbytes, size, e->mac[e->n]);
-    e->nbytes += size;
-    e->off[++e->n] = e->nbytes;
-    m->hdr.source = NULL;
-}
+//  a rate the monitor beside it must keep up with (bench_presigned.h).
 
 //  Steps [from, from + steps) as the bus that published steps [0, from) would
 //  send them next: its seq is 2 * from, each topic's seq from.
-static void
-s_encode(s_encoded_t *e, s_market_t *m, const uint8_t *secret, uint64_t epoch, uint64_t from, uint64_t steps)
+static bench_presigned_t *
+s_encode(s_market_t *m, const uint8_t *secret, uint64_t epoch, uint64_t from, uint64_t steps)
 {
-    ofts_trust_mackey_t key;
-    ofts_trust_mackey_init(&key, secret);
-    memset(e, 0, sizeof *e);
-    e->off = malloc((2 * steps + 1) * sizeof *e->off);
-    e->mac = malloc(2 * steps * sizeof *e->mac);
-    e->off[0] = 0;
+    bench_presigned_t *e = bench_presigned_new("gateway-md", epoch, secret);
     for (uint64_t i = from; i < from + steps; i++) {
         s_market_trade(m, i);
-        s_encode_one(e, m, &key, TOPIC_TRADE, 2 * i + 1, i + 1, epoch);
+        bench_presigned_add(e, TOPIC_TRADE, &m->env, 2 * i + 1, i + 1, 0, 0);
         s_market_book(m);
-        s_encode_one(e, m, &key, TOPIC_BOOK, 2 * i + 2, i + 1, epoch);
+        bench_presigned_add(e, TOPIC_BOOK, &m->env, 2 * i + 2, i + 1, 0, 0);
     }
-}
-
-static void
-s_encoded_free(s_encoded_t *e)
-{
-    free(e->bytes);
-    free(e->off);
-    free(e->mac);
-}
-
-//  Message k, straight from the buffers (they outlive the socket's queue).
-static void
-s_send_encoded(void *pub, const s_encoded_t *e, size_t k)
-{
-    const char *topic = k % 2 ? TOPIC_BOOK : TOPIC_TRADE;
-    zmq_send_const(pub, topic, strlen(topic), ZMQ_SNDMORE);
-    zmq_send_const(pub, e->bytes + e->off[k], e->off[k + 1] - e->off[k], ZMQ_SNDMORE);
-    zmq_send_const(pub, e->mac[k], OFTS_TRUST_MAC_SIZE, 0);
+    return e;
 }
 
 static int64_t
@@ -676,23 +625,14 @@ s_trial(ofts_bus_t *bus, s_market_t *m, uint64_t *step, double rate, int secs, b
     uint64_t n = (uint64_t) (rate * secs / 2);
     if (wall_paced)
         s_time_wall(*step, rate);
-    s_encoded_t enc;
-    s_encode(&enc, m, ofts_trust_process_secret(), ofts_bus_epoch(bus), *step, n);
+    bench_presigned_t *enc = s_encode(m, ofts_trust_process_secret(), ofts_bus_epoch(bus), *step, n);
     void *pub = zsock_resolve(ofts_bus_pub_sock(bus));
     long long gaps0 = atomic_load(&s_feed_gaps);
     int64_t t0 = ofts_clock_mono_ns();
-    for (size_t k = 0; k < enc.n; k++) {
-        s_send_encoded(pub, &enc, k);
-        if ((k & 127) == 127) {
-            int64_t due = t0 + (int64_t) ((double) (k + 1) * 1e9 / rate), now = ofts_clock_mono_ns();
-            if (due > now + 20000)
-                nanosleep(&(struct timespec) { 0, due - now }, NULL);
-        }
-    }
+    r.offered = bench_presigned_send_all(enc, pub, rate);
     *step += n;
     int64_t end = ofts_clock_mono_ns();
     int64_t caught = s_wait_feed(s_step_ms(*step - 1), end + 60 * OFTS_NS_PER_SEC);
-    r.offered = (double) enc.n / ((double) (end - t0) / 1e9);
     r.lag_ms = (double) (caught - end) / 1e6;
     r.gaps = atomic_load(&s_feed_gaps) - gaps0;
     r.from_ns = t0;
@@ -702,7 +642,7 @@ s_trial(ofts_bus_t *bus, s_market_t *m, uint64_t *step, double rate, int secs, b
     snprintf(r.line, sizeof r.line, "offered %.0f msgs/s, bus gaps %lld, last event shown %.0f ms after the last "
              "publish -> %s", r.offered, r.gaps, r.lag_ms,
              r.pass ? "kept up" : !reached ? "NOT OFFERED (the publisher fell short)" : "fell behind");
-    s_encoded_free(&enc);
+    bench_presigned_destroy(&enc);
     zclock_sleep(300);              //  the next trial starts on an empty queue
     return r;
 }

@@ -269,6 +269,21 @@ s_next_topic_seq(ofts_bus_t *self, const char *topic)
     return ++*seq;
 }
 
+void
+ofts_bus_stamp(Ofts__Header *hdr, const char *source, uint64_t seq, uint64_t epoch, uint64_t topic_seq,
+               int64_t ts_event, int64_t ts_recv)
+{
+    hdr->source = (char *) source;
+    hdr->seq = seq;
+    hdr->epoch = epoch;
+    hdr->topic_seq = topic_seq;
+    if (ts_event)
+        hdr->ts_event = ts_event;
+    if (ts_recv)
+        hdr->ts_recv = ts_recv;
+    hdr->ts_publish = ofts_clock_now_ns();
+}
+
 int
 ofts_bus_publish_ts(ofts_bus_t *self, const char *topic, Ofts__Envelope *env,
                     int64_t ts_event, int64_t ts_recv)
@@ -280,15 +295,7 @@ ofts_bus_publish_ts(ofts_bus_t *self, const char *topic, Ofts__Envelope *env,
     Ofts__Header local = OFTS__HEADER__INIT;
     Ofts__Header *saved = env->header;
     Ofts__Header *hdr = saved ? saved : &local;
-    hdr->source = self->service;
-    hdr->seq = ++self->seq;
-    hdr->epoch = self->epoch;
-    hdr->topic_seq = s_next_topic_seq(self, topic);
-    if (ts_event)
-        hdr->ts_event = ts_event;
-    if (ts_recv)
-        hdr->ts_recv = ts_recv;
-    hdr->ts_publish = ofts_clock_now_ns();
+    ofts_bus_stamp(hdr, self->service, ++self->seq, self->epoch, s_next_topic_seq(self, topic), ts_event, ts_recv);
     env->header = hdr;
 
     size_t size = ofts__envelope__get_packed_size(env);

@@ -53,9 +53,14 @@ void ofts_bus_set_secret(ofts_bus_t *self, const uint8_t *key);
 bool ofts_bus_mac_ok(const ofts_trust_mackey_t *key, const void *topic, size_t topic_len, const void *body,
                      size_t size, const void *mac, size_t mac_size);
 //  The MAC frame the bus sends after body (for messages signed ahead of
-//  sending: bench-web's pre-signed publisher).
+//  sending: the benches' pre-signed publisher, bench/bench_presigned.h).
 void ofts_bus_mac(const ofts_trust_mackey_t *key, const void *topic, size_t topic_len, const void *body, size_t size,
                   uint8_t mac[OFTS_TRUST_MAC_SIZE]);
+
+//  The header as a publish stamps it (also for messages packed ahead):
+//  source, seq, epoch, topic_seq, ts_event/ts_recv when not 0, ts_publish now.
+void ofts_bus_stamp(Ofts__Header *hdr, const char *source, uint64_t seq, uint64_t epoch, uint64_t topic_seq,
+                    int64_t ts_event, int64_t ts_recv);
 
 //  Publish env under topic. If env->header is set, its ts_event/ts_recv are
 //  kept and the rest is stamped; otherwise an internal header is used.
