@@ -42,6 +42,7 @@
 #include "ofts_service.h"
 #include "ofts_trust.h"
 #include "rec_check.h"
+#include "rec_limit.h"
 #include "rec_seqs.h"
 #include "rec_writer.h"
 #include "rec_zmtp.h"
@@ -58,6 +59,7 @@ typedef struct {
     int fd;                         //  handed over, to sync and close; -1: none
     bool busy, stop;
     int error;                      //  errno of the last failed sync, 0 when reported
+    bool synced;                    //  a sync succeeded since the last report
 } s_syncer_t;
 
 static void *
@@ -81,6 +83,8 @@ s_syncer_run(void *arg)
         self->busy = false;
         if (rc != 0)
             self->error = err;
+        else
+            self->synced = true;
     }
     pthread_mutex_unlock(&self->lock);
     return NULL;
@@ -96,9 +100,9 @@ s_syncer_start(s_syncer_t *self)
 }
 
 //  Hand the writer's pending sync over unless one is still running. The
-//  errno of a failed sync, once (0: none).
+//  errno of a failed sync, once (0: none); *synced: one succeeded since.
 static int
-s_syncer_give(s_syncer_t *self, rec_writer_t *writer)
+s_syncer_give(s_syncer_t *self, rec_writer_t *writer, bool *synced)
 {
     pthread_mutex_lock(&self->lock);
     if (!self->busy && self->fd < 0) {
@@ -108,6 +112,8 @@ s_syncer_give(s_syncer_t *self, rec_writer_t *writer)
     }
     int error = self->error;
     self->error = 0;
+    *synced = self->synced;
+    self->synced = false;
     pthread_mutex_unlock(&self->lock);
     return error;
 }
@@ -164,6 +170,7 @@ typedef struct {
     uint64_t backlog_passes;        //  drain passes woken by a backlogged publisher's socket
     int quiet_ms;                   //  a backlog is over after this long without data
     bool soon;                      //  a drain 1 ms ahead is armed (a backlog outlasted one drain)
+    rec_limit_t sync_failing;       //  fdatasync failures: logged when they start, then every 10 s
 } s_recorder_t;
 
 //  What the services would refuse is never recorded: replay-bus signs what
@@ -368,16 +375,31 @@ s_on_drain_soon(zloop_t *loop, int timer_id, void *arg)
     return s_on_drain(loop, timer_id, arg);
 }
 
+//  A failing fdatasync (each tick's sync fails on a broken disk): logged
+//  when it starts failing, then at most every 10 s, and once when a sync
+//  works again.
+static void
+s_sync_report(s_recorder_t *self, int error, bool synced)
+{
+    uint64_t n = 0;
+    if (error && rec_limit_failed(&self->sync_failing, ofts_clock_mono_ns(), &n))
+        log_warn("fdatasync of %s failed: %s (%llu failed since the last such line; logged at most every 10 s)",
+                 rec_writer_segment_path(self->writer), strerror(error), (unsigned long long) n);
+    else if (!error && synced && (n = rec_limit_ok(&self->sync_failing)))
+        log_info("fdatasync of %s works again after %llu failures", rec_writer_segment_path(self->writer),
+                 (unsigned long long) n);
+}
+
 static void
 s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
 {
     (void) now_ns;
     s_recorder_t *self = arg;
     rec_writer_flush(self->writer);
-    int error = self->threaded_sync ? s_syncer_give(&self->syncer, self->writer)
+    bool synced = true;
+    int error = self->threaded_sync ? s_syncer_give(&self->syncer, self->writer, &synced)
                                     : rec_writer_sync(self->writer) != 0 ? errno : 0;
-    if (error)
-        log_warn("fdatasync of %s failed: %s", rec_writer_segment_path(self->writer), strerror(error));
+    s_sync_report(self, error, synced);
     ofts_service_set_state(svc, "recording: %llu records, %llu bytes, %llu missing on the bus, %llu errors, "
                            "%llu lost to failed writes", (unsigned long long) rec_writer_records(self->writer),
                            (unsigned long long) rec_writer_bytes(self->writer),

@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include "ofts_clock.h"
 #include "ofts_log.h"
+#include "rec_limit.h"
 
 #define READ_CHUNK (256 * 1024)
 #define BUF_MAX (64 * 1024 * 1024)      //  what one drain buffers before handing messages over
@@ -42,6 +43,7 @@ struct _rec_zmtp_t {
     const char *broken;                 //  why the stream cannot go on, or NULL
     uint8_t *buf;                       //  received, not yet handed over
     size_t len, cap;
+    rec_limit_t failing;                //  a listener that never speaks fails every ~1.2 s: logged every 10 s
 };
 
 static int64_t
@@ -120,10 +122,11 @@ s_close(rec_zmtp_t *self, const char *why)
     self->fd = -1;
     self->len = 0;                      //  a message cut short is lost, as on any reconnect
     self->next_try_ms = s_now_ms() + RETRY_MS;
-    if (why && self->shaking)
-        log_warn("publisher %s: ZMTP handshake failed: %s", self->endpoint, why);
-    else if (why)
-        log_warn("publisher %s: %s, reconnecting", self->endpoint, why);
+    uint64_t n = 0;
+    if (why && rec_limit_failed(&self->failing, ofts_clock_mono_ns(), &n))
+        log_warn("publisher %s: %s%s%s (%llu failures since the last such line; logged at most every 10 s)",
+                 self->endpoint, self->shaking ? "ZMTP handshake failed: " : "", why,
+                 self->shaking ? "" : ", reconnecting", (unsigned long long) n);
     self->shaking = false;
 }
 
@@ -243,8 +246,10 @@ s_shake(rec_zmtp_t *self)
         return false;
     }
     self->shaking = false;
-    if (self->was_connected)
-        log_info("publisher %s: connected again", self->endpoint);
+    uint64_t failed = rec_limit_ok(&self->failing);
+    if (self->was_connected || failed)
+        log_info("publisher %s: connected%s (%llu failures before)", self->endpoint,
+                 self->was_connected ? " again" : "", (unsigned long long) failed);
     self->was_connected = true;
     return true;
 }

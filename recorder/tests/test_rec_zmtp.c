@@ -324,6 +324,56 @@ t_silent_peer_delays_nobody(void **state)
     s_stop(&good);
 }
 
+//  Lines in the log (a tee) holding `what`.
+static int
+s_log_lines(FILE *log, const char *what)
+{
+    char line[1024];
+    int n = 0;
+    rewind(log);
+    while (fgets(line, sizeof line, log))
+        n += strstr(line, what) != NULL;
+    return n;
+}
+
+//  The same silent listener for 3 s: its handshake times out at ~1 s and,
+//  dialled again 200 ms later, at ~2.2 s - one WARN when it starts failing,
+//  then at most one every 10 s (with the count), as the recorder's other
+//  repeating failures. Before: a "timed out" line every ~1.2 s for as long
+//  as the listener stays, in every recorder log.
+static void
+t_silent_peer_warned_once(void **state)
+{
+    (void) state;
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    ofts_log_set_level(OFTS_LOG_WARN);
+    ofts_log_set_tee(log);
+    fx_t silent = { 0 };
+    silent.peer.silent = true;
+    s_start(&silent, NULL, 0);
+    seen_t quiet = { 0 };
+    int64_t t0 = ofts_clock_mono_ns();
+    int drops = 0;
+    bool shaking = false;
+    while (ofts_clock_mono_ns() - t0 < 3000 * OFTS_NS_PER_MS) {
+        rec_zmtp_drain(silent.zmtp, 1000, s_on_message, &quiet);
+        bool now = rec_zmtp_handshaking(silent.zmtp);
+        drops += shaking && !now;
+        shaking = now;
+        usleep(2000);
+    }
+    s_stop(&silent);
+    ofts_log_set_tee(NULL);
+    ofts_log_set_level(OFTS_LOG_ERROR);
+    int lines = s_log_lines(log, "timed out");
+    print_message("%d handshakes given up in 3 s, %d logged\n", drops, lines);
+    fclose(log);
+    assert_true(drops >= 2);
+    assert_int_equal(lines, 1);
+    assert_int_equal(quiet.messages, 0);
+}
+
 int
 main(void)
 {
@@ -335,6 +385,7 @@ main(void)
         cmocka_unit_test(t_too_many_frames_drops_the_peer),
         cmocka_unit_test(t_peer_gone_mid_handshake),
         cmocka_unit_test(t_silent_peer_delays_nobody),
+        cmocka_unit_test(t_silent_peer_warned_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
