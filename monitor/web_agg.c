@@ -774,9 +774,13 @@ s_fields(wa_out_t *o, const wa_field_t *f, size_t n)
     }
 }
 
+//  One item of a ring (wa_bar_t, wa_col_t, wa_trade_t) as JSON.
+typedef void s_item_fn(wa_out_t *o, const void *item);
+
 static void
-s_bar_write(wa_out_t *o, const wa_bar_t *b)
+s_bar_write(wa_out_t *o, const void *item)
 {
+    const wa_bar_t *b = item;
     const wa_field_t f[] = {
         { ",\"o\":", b->open, true }, { ",\"h\":", b->high, true }, { ",\"l\":", b->low, true },
         { ",\"c\":", b->close, true }, { ",\"delta\":", b->delta, false }, { ",\"cd\":", b->cum_delta, false },
@@ -791,8 +795,9 @@ s_bar_write(wa_out_t *o, const wa_bar_t *b)
 }
 
 static void
-s_col_write(wa_out_t *o, const wa_col_t *col)
+s_col_write(wa_out_t *o, const void *item)
 {
+    const wa_col_t *col = item;
     s_item_head(o, col->seq, col->t0);
     S_PUTS(o, ",\"lv\":[");
     for (int i = 0; i < col->n; i++)
@@ -801,8 +806,9 @@ s_col_write(wa_out_t *o, const wa_col_t *col)
 }
 
 static void
-s_trade_write(wa_out_t *o, const wa_trade_t *g)
+s_trade_write(wa_out_t *o, const void *item)
 {
+    const wa_trade_t *g = item;
     S_PUTS(o, "[");
     s_int(o, g->t / 1000000);
     S_PUTS(o, ",");
@@ -819,6 +825,19 @@ s_first(uint64_t from, uint64_t n, uint64_t ring)
 {
     uint64_t oldest = n > ring ? n - ring : 0;
     return from > oldest ? from : oldest;
+}
+
+//  Items from..n-1 of a ring of cap items of size bytes (those still kept),
+//  comma-separated.
+static void
+s_ring_write(wa_out_t *o, const void *ring, size_t size, uint64_t cap, uint64_t from, uint64_t n, s_item_fn *write)
+{
+    uint64_t first = s_first(from, n, cap);
+    for (uint64_t s = first; s < n; s++) {
+        if (s > first)
+            S_PUTS(o, ",");
+        write(o, (const char *) ring + (s % cap) * size);
+    }
 }
 
 static const web_thresholds_t *
@@ -864,26 +883,12 @@ s_contract_write(wa_out_t *o, web_agg_t *self, wa_contract_t *c, bool all)
     S_PUTS(o, ",\"decimals\":");
     s_int(o, s_decimals(c->contract));
     S_PUTS(o, ",\"bars\":[");
-    uint64_t first = s_first(all ? 0 : c->bars_pushed, c->nbars, WA_BARS);
-    for (uint64_t s = first; s < c->nbars; s++) {
-        if (s > first)
-            S_PUTS(o, ",");
-        s_bar_write(o, &c->bars[s % WA_BARS]);
-    }
+    s_ring_write(o, c->bars, sizeof c->bars[0], WA_BARS, all ? 0 : c->bars_pushed, c->nbars, s_bar_write);
     S_PUTS(o, "],\"cols\":[");
-    first = s_first(all ? 0 : c->cols_pushed, c->ncols, WA_COLS);
-    for (uint64_t s = first; s < c->ncols; s++) {
-        if (s > first)
-            S_PUTS(o, ",");
-        s_col_write(o, &c->cols[s % WA_COLS]);
-    }
+    s_ring_write(o, c->cols, sizeof c->cols[0], WA_COLS, all ? 0 : c->cols_pushed, c->ncols, s_col_write);
     S_PUTS(o, "],\"trades\":[");
-    first = s_first(all ? 0 : c->trades_pushed, c->ntrades, WA_TRADES);
-    for (uint64_t s = first; s < c->ntrades; s++) {
-        if (s > first)
-            S_PUTS(o, ",");
-        s_trade_write(o, &c->trades[s % WA_TRADES]);
-    }
+    s_ring_write(o, c->trades, sizeof c->trades[0], WA_TRADES, all ? 0 : c->trades_pushed, c->ntrades,
+                 s_trade_write);
     S_PUTS(o, "],\"metrics\":");
     s_json(o, s_metrics_json(self, c));
     S_PUTS(o, "}");
