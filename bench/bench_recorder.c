@@ -119,6 +119,70 @@ s_count(void *arg, const char *path, const rec_record_t *rec)
     return 0;
 }
 
+//  Times scheduled in, CPU ns and ns waited on a run queue of each thread
+//  of pid (schedstat), by thread name (comm: the recorder's threads,
+//  ZMQbg/IO/0, ...).
+#define NAMES 8
+typedef struct {
+    char name[NAMES][20];
+    uint64_t ticks[NAMES], cpu_ns[NAMES], wait_ns[NAMES];
+} s_sched_t;
+
+static void
+s_proc_sched(pid_t pid, s_sched_t *out)
+{
+    memset(out, 0, sizeof *out);
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char p[400], name[20] = "";
+        snprintf(p, sizeof p, "/proc/%d/task/%s/comm", (int) pid, e->d_name);
+        FILE *f = fopen(p, "r");
+        if (f && fgets(name, sizeof name, f))
+            name[strcspn(name, "\n")] = '\0';
+        if (f)
+            fclose(f);
+        snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", (int) pid, e->d_name);
+        f = fopen(p, "r");
+        unsigned long long run = 0, wait = 0, slices = 0;
+        int i = 0;
+        while (i < NAMES - 1 && out->name[i][0] && strcmp(out->name[i], name) != 0)
+            i++;
+        snprintf(out->name[i], sizeof out->name[i], "%s", name);
+        if (f && fscanf(f, "%llu %llu %llu", &run, &wait, &slices) == 3) {
+            out->cpu_ns[i] += run;
+            out->wait_ns[i] += wait;
+            out->ticks[i] += slices;
+        }
+        if (f)
+            fclose(f);
+    }
+    if (d)
+        closedir(d);
+}
+
+//  acc += b - a, by name.
+static void
+s_sched_add(s_sched_t *acc, const s_sched_t *a, const s_sched_t *b)
+{
+    for (int j = 0; j < NAMES && b->name[j][0]; j++) {
+        int i = 0, k = 0;
+        while (k < NAMES && a->name[k][0] && strcmp(a->name[k], b->name[j]) != 0)
+            k++;
+        while (i < NAMES - 1 && acc->name[i][0] && strcmp(acc->name[i], b->name[j]) != 0)
+            i++;
+        snprintf(acc->name[i], sizeof acc->name[i], "%s", b->name[j]);
+        bool had = k < NAMES && strcmp(a->name[k], b->name[j]) == 0;
+        acc->ticks[i] += b->ticks[j] - (had ? a->ticks[k] : 0);
+        acc->cpu_ns[i] += b->cpu_ns[j] - (had ? a->cpu_ns[k] : 0);
+        acc->wait_ns[i] += b->wait_ns[j] - (had ? a->wait_ns[k] : 0);
+    }
+}
+
 //  --- 1. keeps up -------------------------------------------------------------------
 
 typedef struct {
@@ -191,6 +255,7 @@ typedef struct {
     bool offered_ok;                    //  >= 98 % of the rate (a capacity run: always)
     bool recorded_all;                  //  every message recorded, no gap record
     bool pass;                          //  offered, recorded all, settled within 100 ms (capacity: recorded all)
+    s_sched_t rec, pub;                 //  the recorder's and the publisher's threads, first publish to settled
 } s_result_t;
 
 static const char *s_topics[3] = { "md.trade.GC.", "md.bbo.GC.", "md.book.GC." };
@@ -264,15 +329,38 @@ s_settled(const char *dir, int64_t from, int quiet_ms, bool must_grow)
     }
 }
 
+//  Each thread's CPU per message and its wait for a CPU (runnable, not
+//  running): where the 2 cores went during the run.
+static void
+s_print_sched(const char *who, const s_sched_t *s, uint64_t messages)
+{
+    printf(" %s:", who);
+    for (int i = 0; i < NAMES && s->name[i][0]; i++)
+        if (s->cpu_ns[i] > 1000000)
+            printf(" %s %.2f us/msg, waited %.0f ms;", s->name[i],
+                   messages ? (double) s->cpu_ns[i] / 1e3 / (double) messages : 0, (double) s->wait_ns[i] / 1e6);
+}
+
+static void
+s_print_cpu(const s_result_t *r)
+{
+    printf("    CPU (first publish to settled; threads with more than 1 ms):");
+    s_print_sched("recorder", &r->rec, r->recorded);
+    s_print_sched("publisher", &r->pub, r->sent);
+    printf("\n");
+}
+
 static void
 s_print_result(const s_run_t *run, const s_result_t *r)
 {
+
     if (run->stopped) {
         printf("  capacity: %llu messages queued while the recorder was stopped (pre-signed publisher, HWM %d),"
                " recorded %llu, gap records %llu, all on disk %.1f ms after SIGCONT: drains %.0f msgs/s\n"
                "    -> %s\n", (unsigned long long) r->sent, run->hwm, (unsigned long long) r->recorded,
                (unsigned long long) r->gaps, r->lag_ms, r->drain_rate,
                r->pass ? "recorded all, zero gaps" : "LOST MESSAGES");
+        s_print_cpu(r);
         return;
     }
     printf("  %7.0f msgs/s for %.0f s, %s publisher (HWM %d), offered %.0f msgs/s (%.1f %%): sent %llu, recorded"
@@ -286,6 +374,7 @@ s_print_result(const s_run_t *run, const s_result_t *r)
                         : r->lag_ms > 100 ? "FELL BEHIND (settled late)"
                         : "NOT OFFERED: the publisher fell short of 98 % of the rate (the recorder kept up with"
                           " what it was offered)");
+    s_print_cpu(r);
 }
 
 //  One run (see s_run_t and s_result_t).
@@ -318,6 +407,9 @@ s_keep_up(const char *dir, const s_run_t *run)
     void *pub = zsock_resolve(ofts_bus_pub_sock(bus));
     if (run->stopped)
         kill(rec, SIGSTOP);
+    s_sched_t rec0, pub0, rec1, pub1;
+    s_proc_sched(rec, &rec0);
+    s_proc_sched(getpid(), &pub0);
     int64_t t0 = ofts_clock_mono_ns();
     double rate = run->stopped ? 0 : run->rate;
     r.offered = pre ? bench_presigned_send_all(pre, pub, rate) : s_publish_live(bus, &m, r.sent, rate);
@@ -328,6 +420,10 @@ s_keep_up(const char *dir, const s_run_t *run)
     }
     int64_t end = run->stopped ? t0 : ofts_clock_mono_ns();
     int64_t last_growth = s_settled(dir, end, run->stopped ? 1000 : 300, run->stopped);
+    s_proc_sched(rec, &rec1);
+    s_proc_sched(getpid(), &pub1);
+    s_sched_add(&r.rec, &rec0, &rec1);
+    s_sched_add(&r.pub, &pub0, &pub1);
     s_recorder_stop(rec);
     ofts_bus_destroy(&bus);
     bench_presigned_destroy(&pre);
@@ -406,67 +502,6 @@ static const char *s_kind_name[KINDS] = { "with recorder", "without", "without (
 #define CHAIN_BLOCKS 40                 //  8000 samples per chain: 4.4 h of market time
 #define SAMPLE_GAP_US 500
 static int s_blocks = 120;
-
-//  Times scheduled in and CPU ns of each thread of pid (schedstat), by
-//  thread name (comm: the recorder's loop, ZMQbg/IO/0, ...).
-#define NAMES 8
-typedef struct {
-    char name[NAMES][20];
-    uint64_t ticks[NAMES], cpu_ns[NAMES];
-} s_sched_t;
-
-static void
-s_proc_sched(pid_t pid, s_sched_t *out)
-{
-    memset(out, 0, sizeof *out);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p[400], name[20] = "";
-        snprintf(p, sizeof p, "/proc/%d/task/%s/comm", (int) pid, e->d_name);
-        FILE *f = fopen(p, "r");
-        if (f && fgets(name, sizeof name, f))
-            name[strcspn(name, "\n")] = '\0';
-        if (f)
-            fclose(f);
-        snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", (int) pid, e->d_name);
-        f = fopen(p, "r");
-        unsigned long long run = 0, wait = 0, slices = 0;
-        int i = 0;
-        while (i < NAMES - 1 && out->name[i][0] && strcmp(out->name[i], name) != 0)
-            i++;
-        snprintf(out->name[i], sizeof out->name[i], "%s", name);
-        if (f && fscanf(f, "%llu %llu %llu", &run, &wait, &slices) == 3) {
-            out->cpu_ns[i] += run;
-            out->ticks[i] += slices;
-        }
-        if (f)
-            fclose(f);
-    }
-    if (d)
-        closedir(d);
-}
-
-//  acc += b - a, by name.
-static void
-s_sched_add(s_sched_t *acc, const s_sched_t *a, const s_sched_t *b)
-{
-    for (int j = 0; j < NAMES && b->name[j][0]; j++) {
-        int i = 0, k = 0;
-        while (k < NAMES && a->name[k][0] && strcmp(a->name[k], b->name[j]) != 0)
-            k++;
-        while (i < NAMES - 1 && acc->name[i][0] && strcmp(acc->name[i], b->name[j]) != 0)
-            i++;
-        snprintf(acc->name[i], sizeof acc->name[i], "%s", b->name[j]);
-        bool had = k < NAMES && strcmp(a->name[k], b->name[j]) == 0;
-        acc->ticks[i] += b->ticks[j] - (had ? a->ticks[k] : 0);
-        acc->cpu_ns[i] += b->cpu_ns[j] - (had ? a->cpu_ns[k] : 0);
-    }
-}
 
 typedef struct {
     char dir[600], rec_eps[3][300];
