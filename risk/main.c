@@ -61,8 +61,8 @@ typedef struct {
 static int64_t
 s_now(app_t *app)
 {
-    if (app->market_clock && app->market_ns)
-        return app->market_ns;
+    if (app->market_clock)
+        return app->market_ns;          //  0 before the first market data: no time yet
     return ofts_clock_now_ns() + app->shift_ns;
 }
 
@@ -409,8 +409,7 @@ static int
 s_attach_journals(app_t *app)
 {
     for (int i = 0; i < app->naccounts; i++) {
-        int64_t now = app->market_clock && !app->market_ns ? 0 : s_now(app);
-        if (risk_engine_attach_journal(risk_accounts_engine(app->ra, i), app->journals[i], now) != 0)
+        if (risk_engine_attach_journal(risk_accounts_engine(app->ra, i), app->journals[i], s_now(app)) != 0)
             return -1;
         if (app->naccounts > 1)
             log_info("account %s (%s $%lld%s): journal %s, max %d contracts, sizing %s", app->accounts[i].cfg.account_id,

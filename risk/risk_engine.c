@@ -33,6 +33,12 @@
 //  arithmetic in the service and in a backtest.
 #define VOLUME_ONE 1024
 
+//  now 0: no time yet - a market clock before its first market data. The
+//  day and the state wait for it rather than take the wall clock's (a
+//  replay's Tuesday run on a Saturday went REDUCING "weekend" and sent a
+//  flatten-all at its reconcile, before its first trade).
+#define NO_TIME_YET(now) ((now) == 0)
+
 //  What risk knows about one contract month of a root (DESIGN.md principle
 //  10): prices, data age and recent volume are never shared between months.
 typedef struct {
@@ -493,7 +499,7 @@ risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int64_t
              zhashx_size(self->seen_signals), zhashx_size(self->seen_fills), positions,
              (double) s_balance(self) / 100, (double) self->realized_today / 100,
              (double) self->peak_eod / 100, self->day);
-    if (now == 0) {
+    if (NO_TIME_YET(now)) {
         log_info("trading state: worked out at the first market data (market clock)");
         return 0;
     }
@@ -508,6 +514,8 @@ risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int64_t
 static void
 s_roll_day(risk_engine_t *self, int64_t now)
 {
+    if (NO_TIME_YET(now))
+        return;
     //  Called for every event; the day changes only at a 17:00 CT open and
     //  opens are 23 h or more apart, so inside the session last worked out
     //  the answer is known without the CT calendar (a profile hot spot in
@@ -705,6 +713,8 @@ s_publish_account(risk_engine_t *self, int64_t now, bool force)
 static void
 s_evaluate(risk_engine_t *self, int64_t now)
 {
+    if (NO_TIME_YET(now))
+        return;
     s_check_limits(self, now);
     char why[192];
     bool must_flatten = false;

@@ -46,8 +46,9 @@ void risk_engine_destroy(risk_engine_t **self_p);
 //  Attach the journal (borrowed; outlives the engine) and replay it:
 //  account figures, latches, cooldowns, seen signal ids, rate window,
 //  working entries, positions, fill ids. 0, or -1 with the reason logged.
-//  now 0: no time yet (a market clock before its first market data): the
-//  trading state is worked out at the first tick instead.
+//  now 0, here and in every call below: no time yet (a market clock before
+//  its first market data): the trading day and state are worked out at the
+//  first call with a time instead.
 int risk_engine_attach_journal(risk_engine_t *self, risk_journal_t *journal, int64_t now);
 
 //  Explain tools (ofts explain): before each decision, every rule's verdict

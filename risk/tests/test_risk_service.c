@@ -559,8 +559,11 @@ t_market_clock_waits_for_md(void **state)
     f->shift_s = (ofts_ct_to_utc(2026, 3, 14, 10, 0, 0) - ofts_clock_now_ns()) / OFTS_NS_PER_SEC;   //  Saturday
     f->md_off = true;
     s_start(f);
-    (void) s_snapshot(f);               //  up: its ctl answers
-    s_pump(f, 600);                     //  six ticks without market data
+    //  Up and reconciled with (our stand-in for) gateway-order - the demo's
+    //  flatten came at the reconcile's end - then six ticks, no market data.
+    WAIT_FOR(f, f->go_snapshots > 0, 20000, "risk's reconcile with gateway-order");
+    (void) s_snapshot(f);
+    s_pump(f, 600);
     assert_int_equal(f->commands, 0);
     assert_int_equal(s_snapshot(f).state, OFTS__TRADING_STATE__STATE_ACTIVE);
     f->md_off = false;
