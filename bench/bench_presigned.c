@@ -1,9 +1,9 @@
 /*  bench_presigned - see bench_presigned.h.                               */
 #include "bench_presigned.h"
+#include "bench_util.h"
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 #include "ofts_bus.h"
 #include "ofts_clock.h"
@@ -135,11 +135,8 @@ bench_presigned_send_all(const bench_presigned_t *self, void *pub, double rate)
     int64_t t0 = ofts_clock_mono_ns();
     for (size_t k = 0; k < self->n; k++) {
         bench_presigned_send(self, pub, k);
-        if (rate > 0 && (k & 127) == 127) {
-            int64_t due = t0 + (int64_t) ((double) (k + 1) * 1e9 / rate), now = ofts_clock_mono_ns();
-            if (due > now + 20000)
-                nanosleep(&(struct timespec) { 0, due - now }, NULL);
-        }
+        if (rate > 0 && (k & 127) == 127)
+            bench_pace(t0, k + 1, rate);
     }
     int64_t end = ofts_clock_mono_ns();
     return end > t0 ? (double) self->n / ((double) (end - t0) / 1e9) : 0;

@@ -278,13 +278,8 @@ s_publish_live(ofts_bus_t *bus, s_md_t *m, uint64_t n, double rate)
         int k;
         s_md_message(m, i, &k);
         ofts_bus_publish_ts(bus, s_topics[k], &m->env[k], (int64_t) i, (int64_t) i);
-        if (rate > 0 && (i & 255) == 255) {         //  pace: sleep to the schedule, never spin
-            int64_t due = t0 + (int64_t) ((double) i * 1e9 / rate), now = ofts_clock_mono_ns();
-            if (due > now + 20000) {
-                struct timespec ts = { 0, due - now };
-                nanosleep(&ts, NULL);
-            }
-        }
+        if (rate > 0 && (i & 255) == 255)
+            bench_pace(t0, i, rate);
     }
     return (double) n / ((double) (ofts_clock_mono_ns() - t0) / 1e9);
 }

@@ -260,20 +260,13 @@ s_trial(pub_t *p, sub_t *sub, double rate, double *recv_rate, double *sent_rate,
         n = 20000;
     uint64_t r0 = atomic_load(&sub->received), g0 = atomic_load(&sub->gaps), s0 = p->sent;
     int64_t t0 = bench_now_ns();
-    double ns_per = 1e9 / rate;
     for (uint64_t iter = 1; p->sent - s0 < n; iter++) {
         s_publish_next(p);
-        if ((iter & 15) == 0) {
-            int64_t due = t0 + (int64_t) ((double) (p->sent - s0) * ns_per);
-            //  Sleep, never spin: on 2 shared cores a spinning publisher
-            //  takes the subscriber's CPU. Bursts of up to a sleep's
-            //  granularity (~60 us) are what the queues are for.
-            int64_t ahead = due - bench_now_ns();
-            if (ahead > 20000) {
-                struct timespec ts = { 0, ahead };
-                nanosleep(&ts, NULL);
-            }
-        }
+        //  Sleep, never spin: on 2 shared cores a spinning publisher takes
+        //  the subscriber's CPU. Bursts of up to a sleep's granularity
+        //  (~60 us) are what the queues are for.
+        if ((iter & 15) == 0)
+            bench_pace(t0, p->sent - s0, rate);
     }
     uint64_t sent = p->sent - s0;
     int64_t t_end = bench_now_ns();
