@@ -351,11 +351,8 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
     }
     if (app->order_ctl && (app->reconcile_due || ofts_clock_mono_ns() >= app->next_reconcile_ns))
         s_reconcile(app);
-    //  On market time there is no "now" before the first market data: the
-    //  wall clock would put the replay's Tuesday into today's weekend or
-    //  flatten window (REDUCING and a flatten-all for nothing).
-    if (app->market_clock && !app->market_ns)
-        return;
+    //  On market time, 0 before the first market data: the engine waits
+    //  for a time (risk_engine.h) rather than take the wall clock's.
     risk_accounts_tick(app->ra, app->market_clock ? app->market_ns : now_ns + app->shift_ns);
     //  The market clock survives a restart of risk: a restarted risk that
     //  met rewound replay data first would otherwise take it for "now".
