@@ -45,7 +45,6 @@
 #include "ofts_trust.h"
 #include "bench_presigned.h"
 #undef main
-#include <dirent.h>
 #include <libgen.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -128,41 +127,39 @@ typedef struct {
     uint64_t ticks[NAMES], cpu_ns[NAMES], wait_ns[NAMES];
 } s_sched_t;
 
+typedef struct {
+    pid_t pid;
+    s_sched_t *out;
+} s_sched_walk_t;
+
+static void
+s_sched_thread(void *arg, pid_t tid, const char *comm)
+{
+    s_sched_walk_t *w = arg;
+    s_sched_t *out = w->out;
+    char p[128];
+    snprintf(p, sizeof p, "/proc/%d/task/%d/schedstat", (int) w->pid, (int) tid);
+    FILE *f = fopen(p, "r");
+    unsigned long long run = 0, wait = 0, slices = 0;
+    int i = 0;
+    while (i < NAMES - 1 && out->name[i][0] && strcmp(out->name[i], comm) != 0)
+        i++;
+    snprintf(out->name[i], sizeof out->name[i], "%s", comm);
+    if (f && fscanf(f, "%llu %llu %llu", &run, &wait, &slices) == 3) {
+        out->cpu_ns[i] += run;
+        out->wait_ns[i] += wait;
+        out->ticks[i] += slices;
+    }
+    if (f)
+        fclose(f);
+}
+
 static void
 s_proc_sched(pid_t pid, s_sched_t *out)
 {
     memset(out, 0, sizeof *out);
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        if (e->d_name[0] == '.')
-            continue;
-        char p[400], name[20] = "";
-        snprintf(p, sizeof p, "/proc/%d/task/%s/comm", (int) pid, e->d_name);
-        FILE *f = fopen(p, "r");
-        if (f && fgets(name, sizeof name, f))
-            name[strcspn(name, "\n")] = '\0';
-        if (f)
-            fclose(f);
-        snprintf(p, sizeof p, "/proc/%d/task/%s/schedstat", (int) pid, e->d_name);
-        f = fopen(p, "r");
-        unsigned long long run = 0, wait = 0, slices = 0;
-        int i = 0;
-        while (i < NAMES - 1 && out->name[i][0] && strcmp(out->name[i], name) != 0)
-            i++;
-        snprintf(out->name[i], sizeof out->name[i], "%s", name);
-        if (f && fscanf(f, "%llu %llu %llu", &run, &wait, &slices) == 3) {
-            out->cpu_ns[i] += run;
-            out->wait_ns[i] += wait;
-            out->ticks[i] += slices;
-        }
-        if (f)
-            fclose(f);
-    }
-    if (d)
-        closedir(d);
+    s_sched_walk_t w = { pid, out };
+    bench_each_thread(pid, s_sched_thread, &w);
 }
 
 //  acc += b - a, by name.

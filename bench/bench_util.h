@@ -3,6 +3,7 @@
     the folder of this executable (where the services it starts are).     */
 #ifndef OFTS_BENCH_UTIL_H
 #define OFTS_BENCH_UTIL_H
+#include <dirent.h>
 #include <libgen.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -68,6 +69,32 @@ bench_pace(int64_t t0, uint64_t sent, double rate)
         struct timespec ts = { (time_t) ((due - now) / 1000000000LL), (long) ((due - now) % 1000000000LL) };
         nanosleep(&ts, NULL);
     }
+}
+
+//  fn(arg, tid, comm) for each thread of pid (/proc/PID/task; comm: the
+//  thread's name, e.g. "ZMQbg/IO/0", without its newline).
+static inline void
+bench_each_thread(pid_t pid, void (*fn)(void *arg, pid_t tid, const char *comm), void *arg)
+{
+    char path[96], comm[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
+    DIR *d = opendir(path);
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        pid_t tid = (pid_t) atoi(e->d_name);
+        if (tid <= 0)
+            continue;
+        snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int) pid, (int) tid);
+        FILE *f = fopen(path, "r");
+        comm[0] = '\0';
+        if (f && fgets(comm, sizeof comm, f))
+            comm[strcspn(comm, "\n")] = '\0';
+        if (f)
+            fclose(f);
+        fn(arg, tid, comm);
+    }
+    if (d)
+        closedir(d);
 }
 
 //  The folder this benchmark runs from (build/bin): 0, or -1.

@@ -61,7 +61,6 @@
     of the accelerated replay's large updates took a third of the 2 cores
     from the monitor being measured.                                      */
 #include <czmq.h>
-#include <dirent.h>
 #include <pthread.h>
 #include <jansson.h>
 #include <poll.h>
@@ -387,27 +386,25 @@ s_cpu_stop(s_cpu_t *c, pid_t pid, double msgs)
 //  bench's 10 clients).
 enum { PART_MAIN, PART_ZMQ_IO, PART_REST, PARTS };
 
+typedef struct {
+    pid_t pid;
+    double *part;
+} s_parts_walk_t;
+
+static void
+s_cpu_part_thread(void *arg, pid_t tid, const char *comm)
+{
+    s_parts_walk_t *w = arg;
+    bool io = strncmp(comm, "ZMQbg/IO", 8) == 0;
+    w->part[tid == w->pid ? PART_MAIN : io ? PART_ZMQ_IO : PART_REST] += s_cpu_s(w->pid, tid);
+}
+
 static void
 s_cpu_parts(pid_t pid, double part[PARTS])
 {
-    char path[64], comm[64];
-    snprintf(path, sizeof path, "/proc/%d/task", (int) pid);
     memset(part, 0, PARTS * sizeof *part);
-    DIR *d = opendir(path);
-    struct dirent *e;
-    while (d && (e = readdir(d))) {
-        pid_t tid = (pid_t) atoi(e->d_name);
-        if (tid <= 0)
-            continue;
-        snprintf(path, sizeof path, "/proc/%d/task/%d/comm", (int) pid, (int) tid);
-        FILE *f = fopen(path, "r");
-        bool io = f && fgets(comm, sizeof comm, f) && strncmp(comm, "ZMQbg/IO", 8) == 0;
-        if (f)
-            fclose(f);
-        part[tid == pid ? PART_MAIN : io ? PART_ZMQ_IO : PART_REST] += s_cpu_s(pid, tid);
-    }
-    if (d)
-        closedir(d);
+    s_parts_walk_t w = { pid, part };
+    bench_each_thread(pid, s_cpu_part_thread, &w);
 }
 
 //  Busy and all CPU seconds of the machine so far (/proc/stat): busy - what
