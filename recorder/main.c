@@ -16,7 +16,7 @@
     Reading by the clock: every drain_ms (5) a timer takes everything
     queued, so the recorder wakes ~200 times a second however busy the bus
     is, instead of once per message. With reader "own" (the default) it
-    reads each publisher's socket itself (rec_zmtp.h: ZMTP 3.0, nothing
+    reads each publisher's socket itself (ofts_zmtp.h: ZMTP 3.0, nothing
     sleeps on the sockets, so a publisher's message wakes nobody); reader
     "zmq", CURVE, or drain_ms 0 (woken per message): a ZeroMQ SUB socket,
     whose I/O thread the kernel wakes for every message.
@@ -42,10 +42,10 @@
 #include "ofts_service.h"
 #include "ofts_trust.h"
 #include "rec_check.h"
-#include "rec_limit.h"
+#include "ofts_limit.h"
 #include "rec_seqs.h"
 #include "rec_writer.h"
-#include "rec_zmtp.h"
+#include "ofts_zmtp.h"
 
 #define BATCH 4096
 #define DRAIN_MAX 1000000               //  at most per timed drain (the HWM), so the loop still turns
@@ -159,7 +159,7 @@ typedef struct {
     rec_writer_t *writer;
     rec_seqs_t *seqs;
     zsock_t *sub;                   //  reader "zmq" (and always under CURVE)
-    rec_zmtp_t *own[32];            //  reader "own": one per publisher
+    ofts_zmtp_t *own[32];            //  reader "own": one per publisher
     size_t nown;
     int64_t drain_now;              //  receive time of the current timed drain
     uint64_t garbage;               //  messages without a readable header (recorded all the same)
@@ -170,7 +170,7 @@ typedef struct {
     uint64_t backlog_passes;        //  drain passes woken by a backlogged publisher's socket
     int quiet_ms;                   //  a backlog is over after this long without data
     bool soon;                      //  a drain 1 ms ahead is armed (a backlog outlasted one drain)
-    rec_limit_t sync_failing;       //  fdatasync failures: logged when they start, then every 10 s
+    ofts_limit_t sync_failing;       //  fdatasync failures: logged when they start, then every 10 s
 } s_recorder_t;
 
 //  What the services would refuse is never recorded: replay-bus signs what
@@ -240,7 +240,7 @@ s_commit(s_recorder_t *self)
         rec_check_run(self->check, s_on_checked, self);
 }
 
-//  rec_zmtp's callback: frames 0 and 1 are topic and envelope (a MAC frame
+//  ofts_zmtp's callback: frames 0 and 1 are topic and envelope (a MAC frame
 //  after them is not recorded, as with the ZeroMQ socket). On a signed bus
 //  the message joins the batch whose MACs are checked together (s_commit).
 #define COMMIT_AT (4u << 20)
@@ -321,10 +321,10 @@ s_drain(s_recorder_t *self, int max)
         struct pollfd fds[32];
         nfds_t nfds = 0;
         for (size_t i = 0; i < self->nown; i++) {
-            rec_zmtp_drain(self->own[i], max, s_on_frames, self);
-            hot[i] = hot[i] || rec_zmtp_backlogged(self->own[i]);
-            if (hot[i] && rec_zmtp_fd(self->own[i]) >= 0)
-                fds[nfds++] = (struct pollfd) { .fd = rec_zmtp_fd(self->own[i]), .events = POLLIN };
+            ofts_zmtp_drain(self->own[i], max, s_on_frames, self);
+            hot[i] = hot[i] || ofts_zmtp_backlogged(self->own[i]);
+            if (hot[i] && ofts_zmtp_fd(self->own[i]) >= 0)
+                fds[nfds++] = (struct pollfd) { .fd = ofts_zmtp_fd(self->own[i]), .events = POLLIN };
         }
         s_commit(self);
         rec_writer_flush(self->writer);
@@ -382,10 +382,10 @@ static void
 s_sync_report(s_recorder_t *self, int error, bool synced)
 {
     uint64_t n = 0;
-    if (error && rec_limit_failed(&self->sync_failing, ofts_clock_mono_ns(), &n))
+    if (error && ofts_limit_failed(&self->sync_failing, ofts_clock_mono_ns(), &n))
         log_warn("fdatasync of %s failed: %s (%llu failed since the last such line; logged at most every 10 s)",
                  rec_writer_segment_path(self->writer), strerror(error), (unsigned long long) n);
-    else if (!error && synced && (n = rec_limit_ok(&self->sync_failing)))
+    else if (!error && synced && (n = ofts_limit_ok(&self->sync_failing)))
         log_info("fdatasync of %s works again after %llu failures", rec_writer_segment_path(self->writer),
                  (unsigned long long) n);
 }
@@ -409,7 +409,7 @@ s_on_tick(ofts_service_t *svc, int64_t now_ns, void *arg)
 }
 
 //  One SUB socket on every publisher but ourselves - or, with own readers,
-//  one rec_zmtp_t each (connecting by themselves at the first drain).
+//  one ofts_zmtp_t each (connecting by themselves at the first drain).
 static int
 s_connect_all(s_recorder_t *self, int hwm, bool own)
 {
@@ -425,7 +425,7 @@ s_connect_all(s_recorder_t *self, int hwm, bool own)
         if (!ep || strcmp(peers[i], ofts_service_name(self->svc)) == 0)
             continue;
         if (own) {
-            if (!(self->own[self->nown] = rec_zmtp_new(ep))) {
+            if (!(self->own[self->nown] = ofts_zmtp_new(ep))) {
                 log_error("cannot read %s (%s) with the own reader: ipc:// or tcp:// only", ep, peers[i]);
                 return -1;
             }
@@ -557,7 +557,7 @@ main(int argc, char **argv)
     rec_seqs_destroy(&self.seqs);
     zsock_destroy(&self.sub);
     for (size_t i = 0; i < self.nown; i++)
-        rec_zmtp_destroy(&self.own[i]);
+        ofts_zmtp_destroy(&self.own[i]);
     ofts_service_destroy(&svc);
     return rc;
 }

@@ -1,6 +1,6 @@
 /*  rec_writer - see rec_writer.h.                                        */
 #include "rec_writer.h"
-#include "rec_limit.h"
+#include "ofts_limit.h"
 #include "rec_reader.h"
 #include "ofts_clock.h"
 #include "ofts_fs.h"
@@ -50,7 +50,7 @@ struct _rec_writer_t {
     //  Writes that fail (a full disk): what was lost is counted, written as
     //  a gap once writing works again, and logged at most every 10 s.
     uint64_t lost, lost_pending;
-    rec_limit_t failing;
+    ofts_limit_t failing;
     int64_t open_retry_ns;
 };
 
@@ -344,13 +344,13 @@ s_day(rec_writer_t *self, int64_t recv_ns)
 }
 
 //  A write or create that failed: logged when it starts failing and then
-//  at most every 10 s (rec_limit.h) - on a full disk every flush fails, and
+//  at most every 10 s (ofts_limit.h) - on a full disk every flush fails, and
 //  the log is on that disk too.
 static void
 s_failed(rec_writer_t *self, const char *what, const char *path, int err)
 {
     self->errors++;
-    if (!rec_limit_failed(&self->failing, ofts_clock_mono_ns(), NULL))
+    if (!ofts_limit_failed(&self->failing, ofts_clock_mono_ns(), NULL))
         return;
     log_error("recorder: %s %s failed: %s - %llu records lost so far (written as a gap once it can write "
               "again)", what, path, strerror(err), (unsigned long long) self->lost);
@@ -613,7 +613,7 @@ rec_writer_flush(rec_writer_t *self)
         //  recorder's own (source "recorder"), so a reader sees it.
         uint64_t n = self->lost_pending;
         self->lost_pending = 0;
-        rec_limit_ok(&self->failing);
+        ofts_limit_ok(&self->failing);
         self->open_retry_ns = 0;
         log_warn("recorder: writing %s again: %llu records were lost while it could not write (recorded as a gap)",
                  self->seg.path, (unsigned long long) n);

@@ -1,4 +1,4 @@
-/*  rec_zmtp against a peer that breaks ZMTP. The recorder's own reader
+/*  ofts_zmtp against a peer that breaks ZMTP. The recorder's own reader
     parses bytes from a socket, so it gets what any parser of input gets:
     a garbage greeting, a frame claiming 2^40 bytes followed by more data
     than the buffer holds, a message of more frames than a bus message
@@ -22,7 +22,7 @@
 #include <unistd.h>
 #include "ofts_clock.h"
 #include "ofts_log.h"
-#include "rec_zmtp.h"
+#include "ofts_zmtp.h"
 
 typedef struct {
     int listen_fd;
@@ -126,7 +126,7 @@ typedef struct {
     char dir[64], ep[128];
     peer_t peer;
     pthread_t th;
-    rec_zmtp_t *zmtp;
+    ofts_zmtp_t *zmtp;
 } fx_t;
 
 static void
@@ -143,7 +143,7 @@ s_start(fx_t *f, const uint8_t *bytes, size_t size)
     f->peer.bytes = bytes;
     f->peer.size = size;
     assert_int_equal(pthread_create(&f->th, NULL, s_peer, &f->peer), 0);
-    f->zmtp = rec_zmtp_new(f->ep);
+    f->zmtp = ofts_zmtp_new(f->ep);
     assert_non_null(f->zmtp);
 }
 
@@ -155,8 +155,8 @@ s_drain(fx_t *f, seen_t *seen)
 {
     int64_t end = ofts_clock_mono_ns() + 5 * OFTS_NS_PER_SEC;
     while (ofts_clock_mono_ns() < end) {
-        rec_zmtp_drain(f->zmtp, 1000, s_on_message, seen);
-        if (f->peer.accepted && !rec_zmtp_connected(f->zmtp) && !rec_zmtp_handshaking(f->zmtp))
+        ofts_zmtp_drain(f->zmtp, 1000, s_on_message, seen);
+        if (f->peer.accepted && !ofts_zmtp_connected(f->zmtp) && !ofts_zmtp_handshaking(f->zmtp))
             return;
         usleep(2000);
     }
@@ -167,7 +167,7 @@ s_stop(fx_t *f)
 {
     f->peer.stop = true;
     shutdown(f->peer.listen_fd, SHUT_RDWR);
-    rec_zmtp_destroy(&f->zmtp);
+    ofts_zmtp_destroy(&f->zmtp);
     pthread_join(f->th, NULL);
     close(f->peer.listen_fd);
     char path[128];
@@ -192,7 +192,7 @@ t_cut_stream_keeps_whole_messages(void **state)
     s_start(&f, s_two_and_a_cut, sizeof s_two_and_a_cut);
     seen_t seen = { 0 };
     s_drain(&f, &seen);
-    assert_false(rec_zmtp_connected(f.zmtp));
+    assert_false(ofts_zmtp_connected(f.zmtp));
     assert_int_equal(seen.messages, 2);
     assert_string_equal(seen.first[0], "t.1");
     assert_string_equal(seen.first[1], "t.2");
@@ -209,8 +209,8 @@ t_garbage_greeting_refused(void **state)
     s_start(&f, NULL, 0);
     seen_t seen = { 0 };
     for (int i = 0; i < 5; i++) {
-        assert_int_equal(rec_zmtp_drain(f.zmtp, 1000, s_on_message, &seen), 0);
-        assert_false(rec_zmtp_connected(f.zmtp));
+        assert_int_equal(ofts_zmtp_drain(f.zmtp, 1000, s_on_message, &seen), 0);
+        assert_false(ofts_zmtp_connected(f.zmtp));
     }
     assert_int_equal(seen.messages, 0);
     s_stop(&f);
@@ -237,7 +237,7 @@ t_huge_frame_drops_the_peer(void **state)
     seen_t seen = { 0 };
     s_drain(&f, &seen);
     alarm(0);
-    assert_false(rec_zmtp_connected(f.zmtp));
+    assert_false(ofts_zmtp_connected(f.zmtp));
     assert_int_equal(seen.messages, 1);
     assert_string_equal(seen.first[0], "t.1");
     s_stop(&f);
@@ -259,7 +259,7 @@ t_too_many_frames_drops_the_peer(void **state)
     s_start(&f, s_five, sizeof s_five);
     seen_t seen = { 0 };
     s_drain(&f, &seen);
-    assert_false(rec_zmtp_connected(f.zmtp));
+    assert_false(ofts_zmtp_connected(f.zmtp));
     assert_int_equal(seen.messages, 0);
     s_stop(&f);
 }
@@ -276,8 +276,8 @@ t_peer_gone_mid_handshake(void **state)
     f.peer.deaf = true;
     s_start(&f, NULL, 0);
     seen_t seen = { 0 };
-    assert_int_equal(rec_zmtp_drain(f.zmtp, 1000, s_on_message, &seen), 0);
-    assert_false(rec_zmtp_connected(f.zmtp));
+    assert_int_equal(ofts_zmtp_drain(f.zmtp, 1000, s_on_message, &seen), 0);
+    assert_false(ofts_zmtp_connected(f.zmtp));
     s_stop(&f);
 }
 
@@ -303,11 +303,11 @@ t_silent_peer_delays_nobody(void **state)
     //  2.5 s: the silent peer's handshake times out (1 s), it is dialled again.
     while (ofts_clock_mono_ns() - t0 < 2500 * OFTS_NS_PER_MS) {
         int64_t a = ofts_clock_mono_ns();
-        rec_zmtp_drain(silent.zmtp, 1000, s_on_message, &quiet);
+        ofts_zmtp_drain(silent.zmtp, 1000, s_on_message, &quiet);
         int64_t took = ofts_clock_mono_ns() - a;
         longest = took > longest ? took : longest;
-        dropped = dropped || (silent.peer.accepted && !rec_zmtp_handshaking(silent.zmtp));
-        rec_zmtp_drain(good.zmtp, 1000, s_on_message, &seen);
+        dropped = dropped || (silent.peer.accepted && !ofts_zmtp_handshaking(silent.zmtp));
+        ofts_zmtp_drain(good.zmtp, 1000, s_on_message, &seen);
         if (seen.messages == 2 && got_both < 0)
             got_both = ofts_clock_mono_ns() - t0;
         usleep(2000);
@@ -319,7 +319,7 @@ t_silent_peer_delays_nobody(void **state)
     assert_int_equal(seen.messages, 2);
     assert_int_equal(quiet.messages, 0);
     assert_true(dropped);                       //  the handshake timed out and was given up
-    assert_true(rec_zmtp_connected(good.zmtp));
+    assert_true(ofts_zmtp_connected(good.zmtp));
     s_stop(&silent);
     s_stop(&good);
 }
@@ -357,8 +357,8 @@ t_silent_peer_warned_once(void **state)
     int drops = 0;
     bool shaking = false;
     while (ofts_clock_mono_ns() - t0 < 3000 * OFTS_NS_PER_MS) {
-        rec_zmtp_drain(silent.zmtp, 1000, s_on_message, &quiet);
-        bool now = rec_zmtp_handshaking(silent.zmtp);
+        ofts_zmtp_drain(silent.zmtp, 1000, s_on_message, &quiet);
+        bool now = ofts_zmtp_handshaking(silent.zmtp);
         drops += shaking && !now;
         shaking = now;
         usleep(2000);
@@ -377,7 +377,7 @@ t_silent_peer_warned_once(void **state)
 int
 main(void)
 {
-    ofts_log_init("test-rec_zmtp", OFTS_LOG_ERROR);
+    ofts_log_init("test-ofts_zmtp", OFTS_LOG_ERROR);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_cut_stream_keeps_whole_messages),
         cmocka_unit_test(t_garbage_greeting_refused),

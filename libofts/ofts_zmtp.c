@@ -1,9 +1,9 @@
-/*  rec_zmtp - see rec_zmtp.h. ZMTP 3.0 (rfc.zeromq.org/spec/23): a 64-byte
+/*  ofts_zmtp - see ofts_zmtp.h. ZMTP 3.0 (rfc.zeromq.org/spec/23): a 64-byte
     greeting each way, a READY command each way (ours says Socket-Type SUB),
     then frames: a flags byte (1 MORE, 2 LONG, 4 COMMAND), a size (1 byte,
     or 8 bytes big-endian when LONG), the body. A 3.0 subscriber subscribes
     with a message whose body is 1 followed by the prefix.               */
-#include "rec_zmtp.h"
+#include "ofts_zmtp.h"
 #include <czmq.h>
 #include <errno.h>
 #include <netdb.h>
@@ -12,14 +12,14 @@
 #include <unistd.h>
 #include "ofts_clock.h"
 #include "ofts_log.h"
-#include "rec_limit.h"
+#include "ofts_limit.h"
 
 #define READ_CHUNK (256 * 1024)
 #define BUF_MAX (64 * 1024 * 1024)      //  what one drain buffers before handing messages over
 #define RETRY_MS 200
 #define HANDSHAKE_MS 1000               //  a peer that has not greeted and READY'd by then is dropped
 //  A drain that read this much found the socket full, or near it: the
-//  publisher has more queued (rec_zmtp_backlogged). An idle-bus drain of
+//  publisher has more queued (ofts_zmtp_backlogged). An idle-bus drain of
 //  5 ms reads a few KB.
 #define BACKLOG_BYTES (32 * 1024)
 #define MAX_FRAMES 4
@@ -29,7 +29,7 @@
 //  peer that breaks ZMTP), never waited on with a full buffer.
 #define MSG_MAX (BUF_MAX / 2)
 
-struct _rec_zmtp_t {
+struct _ofts_zmtp_t {
     char endpoint[512];
     int fd;                             //  -1: not connected
     int64_t next_try_ms;
@@ -43,7 +43,7 @@ struct _rec_zmtp_t {
     const char *broken;                 //  why the stream cannot go on, or NULL
     uint8_t *buf;                       //  received, not yet handed over
     size_t len, cap;
-    rec_limit_t failing;                //  a listener that never speaks fails every ~1.2 s: logged every 10 s
+    ofts_limit_t failing;                //  a listener that never speaks fails every ~1.2 s: logged every 10 s
 };
 
 static int64_t
@@ -101,12 +101,12 @@ static const uint8_t s_hello[] = {
 };
 static const uint8_t s_subscribe[] = { 0x00, 1, 1 };       //  everything
 
-rec_zmtp_t *
-rec_zmtp_new(const char *endpoint)
+ofts_zmtp_t *
+ofts_zmtp_new(const char *endpoint)
 {
     if (strncmp(endpoint, "ipc://", 6) != 0 && strncmp(endpoint, "tcp://", 6) != 0)
         return NULL;
-    rec_zmtp_t *self = calloc(1, sizeof *self);
+    ofts_zmtp_t *self = calloc(1, sizeof *self);
     snprintf(self->endpoint, sizeof self->endpoint, "%s", endpoint);
     self->fd = -1;
     return self;
@@ -114,7 +114,7 @@ rec_zmtp_new(const char *endpoint)
 
 //  why NULL: quietly (a publisher that is not there yet is not news).
 static void
-s_close(rec_zmtp_t *self, const char *why)
+s_close(ofts_zmtp_t *self, const char *why)
 {
     if (self->fd < 0)
         return;
@@ -123,7 +123,7 @@ s_close(rec_zmtp_t *self, const char *why)
     self->len = 0;                      //  a message cut short is lost, as on any reconnect
     self->next_try_ms = s_now_ms() + RETRY_MS;
     uint64_t n = 0;
-    if (why && rec_limit_failed(&self->failing, ofts_clock_mono_ns(), &n))
+    if (why && ofts_limit_failed(&self->failing, ofts_clock_mono_ns(), &n))
         log_warn("publisher %s: %s%s%s (%llu failures since the last such line; logged at most every 10 s)",
                  self->endpoint, self->shaking ? "ZMTP handshake failed: " : "", why,
                  self->shaking ? "" : ", reconnecting", (unsigned long long) n);
@@ -131,11 +131,11 @@ s_close(rec_zmtp_t *self, const char *why)
 }
 
 void
-rec_zmtp_destroy(rec_zmtp_t **self_p)
+ofts_zmtp_destroy(ofts_zmtp_t **self_p)
 {
     if (!self_p || !*self_p)
         return;
-    rec_zmtp_t *self = *self_p;
+    ofts_zmtp_t *self = *self_p;
     if (self->fd >= 0)
         close(self->fd);
     free(self->buf);
@@ -144,7 +144,7 @@ rec_zmtp_destroy(rec_zmtp_t **self_p)
 }
 
 static void
-s_connect(rec_zmtp_t *self)
+s_connect(ofts_zmtp_t *self)
 {
     if (s_now_ms() < self->next_try_ms)
         return;
@@ -161,12 +161,12 @@ s_connect(rec_zmtp_t *self)
     self->len = 0;
 }
 
-static bool s_fill(rec_zmtp_t *self);
+static bool s_fill(ofts_zmtp_t *self);
 
 //  The peer's READY at the head of the buffer: 1 when read (and consumed),
 //  0 when incomplete, -1 when it is something else.
 static int
-s_ready(rec_zmtp_t *self)
+s_ready(ofts_zmtp_t *self)
 {
     if (self->len < 2)
         return 0;
@@ -199,7 +199,7 @@ s_ready(rec_zmtp_t *self)
 //  nothing but a read() until HANDSHAKE_MS, then it is dropped (and
 //  dialled again RETRY_MS later). false while not done (or dropped).
 static bool
-s_shake(rec_zmtp_t *self)
+s_shake(ofts_zmtp_t *self)
 {
     while (self->hello_sent < sizeof s_hello) {
         ssize_t n = send(self->fd, s_hello + self->hello_sent, sizeof s_hello - self->hello_sent,
@@ -246,7 +246,7 @@ s_shake(rec_zmtp_t *self)
         return false;
     }
     self->shaking = false;
-    uint64_t failed = rec_limit_ok(&self->failing);
+    uint64_t failed = ofts_limit_ok(&self->failing);
     if (self->was_connected || failed)
         log_info("publisher %s: connected%s (%llu failures before)", self->endpoint,
                  self->was_connected ? " again" : "", (unsigned long long) failed);
@@ -256,7 +256,7 @@ s_shake(rec_zmtp_t *self)
 
 //  Reads what the socket holds (never waits); false when the buffer is full.
 static bool
-s_fill(rec_zmtp_t *self)
+s_fill(ofts_zmtp_t *self)
 {
     while (self->fd >= 0) {
         if (self->cap - self->len < READ_CHUNK) {
@@ -312,7 +312,7 @@ s_frame(const uint8_t *buf, size_t len, size_t *pos, uint8_t *flags, const uint8
 
 //  Complete messages in the buffer to fn, up to max; the rest kept.
 static int
-s_parse(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
+s_parse(ofts_zmtp_t *self, int max, ofts_zmtp_fn *fn, void *arg)
 {
     size_t pos = 0;
     int count = 0;
@@ -355,7 +355,7 @@ s_parse(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
 }
 
 int
-rec_zmtp_drain(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
+ofts_zmtp_drain(ofts_zmtp_t *self, int max, ofts_zmtp_fn *fn, void *arg)
 {
     self->got = 0;
     self->backlogged = false;
@@ -383,8 +383,8 @@ rec_zmtp_drain(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg)
     return count;
 }
 
-bool rec_zmtp_connected(rec_zmtp_t *self) { return self->fd >= 0 && !self->shaking; }
-bool rec_zmtp_handshaking(rec_zmtp_t *self) { return self->fd >= 0 && self->shaking; }
-bool rec_zmtp_backlogged(rec_zmtp_t *self) { return self->backlogged; }
-int rec_zmtp_fd(rec_zmtp_t *self) { return self->fd; }
-const char *rec_zmtp_endpoint(rec_zmtp_t *self) { return self->endpoint; }
+bool ofts_zmtp_connected(ofts_zmtp_t *self) { return self->fd >= 0 && !self->shaking; }
+bool ofts_zmtp_handshaking(ofts_zmtp_t *self) { return self->fd >= 0 && self->shaking; }
+bool ofts_zmtp_backlogged(ofts_zmtp_t *self) { return self->backlogged; }
+int ofts_zmtp_fd(ofts_zmtp_t *self) { return self->fd; }
+const char *ofts_zmtp_endpoint(ofts_zmtp_t *self) { return self->endpoint; }

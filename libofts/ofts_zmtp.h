@@ -1,4 +1,4 @@
-/*  rec_zmtp - a subscriber to one ZeroMQ PUB endpoint (ipc:// or tcp://)
+/*  ofts_zmtp - a subscriber to one ZeroMQ PUB endpoint (ipc:// or tcp://)
     that speaks ZMTP 3.0 (NULL security) itself and reads only when asked.
 
     Why: a ZeroMQ SUB socket has an I/O thread that the kernel wakes for
@@ -6,7 +6,7 @@
     are what the recorder costs the trading services (docs/benchmarks.md,
     bench-recorder: a recorder connected but never woken costs nothing
     measurable). This reader never sleeps on its socket: the recorder's
-    clock (drain_ms) calls rec_zmtp_drain, which reads what is there and
+    clock (drain_ms) calls ofts_zmtp_drain, which reads what is there and
     returns. The publisher's ZeroMQ queues for it meanwhile (its SNDHWM,
     200000 messages on the ofts bus), as it would for a slow subscriber.
 
@@ -20,34 +20,34 @@
     Backlog: a socket holds little (an ipc:// one about 57 KB of messages,
     ~220 bus messages), so a reader read only every few ms is capped at
     what the socket holds per drain (measured: ~44 k msgs/s at 5 ms).
-    rec_zmtp_backlogged says the last drain found the socket (nearly)
+    ofts_zmtp_backlogged says the last drain found the socket (nearly)
     full: the publisher has more queued, read again as soon as it comes
-    (the recorder polls rec_zmtp_fd then).                                 */
-#ifndef REC_ZMTP_H
-#define REC_ZMTP_H
+    (the recorder polls ofts_zmtp_fd then).                                 */
+#ifndef OFTS_ZMTP_H
+#define OFTS_ZMTP_H
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct _rec_zmtp_t rec_zmtp_t;
+typedef struct _ofts_zmtp_t ofts_zmtp_t;
 
 //  One message: its frames (topic, envelope, and a MAC frame on a signed bus).
-typedef void (rec_zmtp_fn)(void *arg, const uint8_t *const frames[], const size_t sizes[], int nframes);
+typedef void (ofts_zmtp_fn)(void *arg, const uint8_t *const frames[], const size_t sizes[], int nframes);
 
 //  NULL when the endpoint is neither ipc:// nor tcp://host:port.
-rec_zmtp_t *rec_zmtp_new(const char *endpoint);
-void rec_zmtp_destroy(rec_zmtp_t **self_p);
+ofts_zmtp_t *ofts_zmtp_new(const char *endpoint);
+void ofts_zmtp_destroy(ofts_zmtp_t **self_p);
 //  Connects if needed, then hands every complete message already received
 //  to fn, up to max messages. Never waits for data. Returns the count.
-int rec_zmtp_drain(rec_zmtp_t *self, int max, rec_zmtp_fn *fn, void *arg);
+int ofts_zmtp_drain(ofts_zmtp_t *self, int max, ofts_zmtp_fn *fn, void *arg);
 //  Handshake done, reading messages.
-bool rec_zmtp_connected(rec_zmtp_t *self);
+bool ofts_zmtp_connected(ofts_zmtp_t *self);
 //  Dialled, ZMTP handshake under way.
-bool rec_zmtp_handshaking(rec_zmtp_t *self);
+bool ofts_zmtp_handshaking(ofts_zmtp_t *self);
 //  The last drain read 32 KB or more: the publisher likely has more queued.
-bool rec_zmtp_backlogged(rec_zmtp_t *self);
+bool ofts_zmtp_backlogged(ofts_zmtp_t *self);
 //  The socket (to poll for input while backlogged), -1 when not connected.
-int rec_zmtp_fd(rec_zmtp_t *self);
-const char *rec_zmtp_endpoint(rec_zmtp_t *self);
+int ofts_zmtp_fd(ofts_zmtp_t *self);
+const char *ofts_zmtp_endpoint(ofts_zmtp_t *self);
 
 #endif
