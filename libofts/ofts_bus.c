@@ -7,7 +7,9 @@
 #include "ofts_curve.h"
 #include "ofts_log.h"
 #include "ofts_trust.h"
+#include "ofts_zmtp.h"
 #include <assert.h>
+#include <poll.h>
 #include <stddef.h>
 #include <unistd.h>
 
@@ -25,15 +27,22 @@
 
 #define TOPIC_MAX 256
 #define MAX_SUBS 16
+#define MAX_PREFIXES 16
 #define BUS_MAC_DOMAIN "ofts-bus"
 
 //  One SUB socket per publisher: which socket a message arrived on is the
 //  only thing a publisher cannot forge, so ownership is checked against it.
 //  publisher "" is the anonymous socket tools use (no ownership check).
+//  A direct one (ofts_bus_set_direct) has no SUB socket: its own ZMTP
+//  reader gets everything the publisher sends, and the prefixes asked for
+//  are matched here.
 typedef struct {
     char publisher[48];
-    zsock_t *sock;
+    zsock_t *sock;                  //  made on first use (never for a direct one)
     int rcvtimeo;                   //  ZMQ_RCVTIMEO currently set (-2: unset)
+    ofts_zmtp_t *zmtp;              //  direct: the publisher's socket, read here
+    char *prefixes[MAX_PREFIXES];
+    size_t nprefixes;
 } s_sub_t;
 
 typedef struct {
@@ -78,6 +87,7 @@ struct _ofts_bus_t {
     s_sub_t subs[MAX_SUBS];
     size_t nsubs;
     int hwm;
+    bool direct;                    //  ofts_bus_set_direct
     ofts_trust_mackey_t mackey;     //  the bus secret, ready to MAC (ofts_trust.h)
     bool signed_bus;                //  sign what we publish, demand MACs from owners
     uint64_t seq;
@@ -127,8 +137,12 @@ ofts_bus_destroy(ofts_bus_t **self_p)
         return;
     ofts_bus_t *self = *self_p;
     zsock_destroy(&self->pub);
-    for (size_t i = 0; i < self->nsubs; i++)
+    for (size_t i = 0; i < self->nsubs; i++) {
         zsock_destroy(&self->subs[i].sock);
+        ofts_zmtp_destroy(&self->subs[i].zmtp);
+        for (size_t j = 0; j < self->subs[i].nprefixes; j++)
+            free(self->subs[i].prefixes[j]);
+    }
     zhashx_destroy(&self->topic_seqs);
     zhashx_destroy(&self->streams);
     zhashx_destroy(&self->floors);
@@ -189,10 +203,34 @@ s_sub(ofts_bus_t *self, const char *publisher)
     }
     s_sub_t *sub = &self->subs[self->nsubs++];
     snprintf(sub->publisher, sizeof sub->publisher, "%s", publisher);
-    sub->sock = zsock_new(ZMQ_SUB);
-    zsock_set_rcvhwm(sub->sock, self->hwm);
     sub->rcvtimeo = -2;
     return sub;
+}
+
+//  Its SUB socket, made now if it has none yet; NULL for a direct one.
+static zsock_t *
+s_sock(ofts_bus_t *self, s_sub_t *sub)
+{
+    if (!sub->sock && !sub->zmtp) {
+        sub->sock = zsock_new(ZMQ_SUB);
+        zsock_set_rcvhwm(sub->sock, self->hwm);
+    }
+    return sub->sock;
+}
+
+void ofts_bus_set_direct(ofts_bus_t *self, bool direct) { self->direct = direct; }
+
+//  A named publisher's first endpoint, read by our own ZMTP reader when
+//  the bus is set direct and not encrypted (the reader has no CURVE).
+static bool
+s_connect_direct(ofts_bus_t *self, s_sub_t *sub, const char *endpoint)
+{
+    if (!self->direct || !*sub->publisher || sub->sock || sub->zmtp || ofts_curve_process())
+        return false;
+    if (!(sub->zmtp = ofts_zmtp_new(endpoint)))
+        return false;               //  inproc:// and the like: a SUB socket
+    log_info("bus: reading publisher %s at %s directly (own ZMTP reader)", sub->publisher, endpoint);
+    return true;
 }
 
 int
@@ -201,6 +239,14 @@ ofts_bus_connect_to(ofts_bus_t *self, const char *publisher, const char *endpoin
     s_sub_t *sub = s_sub(self, publisher);
     if (!sub)
         return -1;
+    if (s_connect_direct(self, sub, endpoint))
+        return 0;
+    if (sub->zmtp) {
+        log_error("bus: publisher %s is read directly at %s: cannot add %s", sub->publisher,
+                  ofts_zmtp_endpoint(sub->zmtp), endpoint);
+        return -1;
+    }
+    s_sock(self, sub);
     //  The server key is a per-connect option: set it just before connecting.
     if (ofts_curve_process() && ofts_curve_apply_client(ofts_curve_process(), sub->sock, endpoint) != 0)
         return -1;
@@ -222,8 +268,14 @@ void
 ofts_bus_subscribe_to(ofts_bus_t *self, const char *publisher, const char *prefix)
 {
     s_sub_t *sub = s_sub(self, publisher);
-    if (sub)
-        zsock_set_subscribe(sub->sock, prefix);
+    if (!sub)
+        return;
+    if (!sub->zmtp)
+        zsock_set_subscribe(s_sock(self, sub), prefix);
+    else if (sub->nprefixes < MAX_PREFIXES)
+        sub->prefixes[sub->nprefixes++] = strdup(prefix);
+    else
+        log_error("bus: more than %d prefixes on publisher %s: '%s' not taken", MAX_PREFIXES, sub->publisher, prefix);
 }
 
 void
@@ -235,8 +287,16 @@ ofts_bus_subscribe(ofts_bus_t *self, const char *prefix)
 void
 ofts_bus_unsubscribe(ofts_bus_t *self, const char *prefix)
 {
-    for (size_t i = 0; i < self->nsubs; i++)
-        zsock_set_unsubscribe(self->subs[i].sock, prefix);
+    for (size_t i = 0; i < self->nsubs; i++) {
+        s_sub_t *sub = &self->subs[i];
+        if (sub->sock)
+            zsock_set_unsubscribe(sub->sock, prefix);
+        for (size_t j = 0; j < sub->nprefixes; j++)
+            if (strcmp(sub->prefixes[j], prefix) == 0) {
+                free(sub->prefixes[j]);
+                sub->prefixes[j--] = sub->prefixes[--sub->nprefixes];
+            }
+    }
 }
 
 zsock_t *ofts_bus_pub_sock(ofts_bus_t *self) { return self->pub; }
@@ -245,7 +305,32 @@ zsock_t *
 ofts_bus_sub_sock_for(ofts_bus_t *self, const char *publisher)
 {
     s_sub_t *sub = s_sub(self, publisher);
-    return sub ? sub->sock : NULL;
+    return sub ? s_sock(self, sub) : NULL;
+}
+
+int
+ofts_bus_direct_fd(ofts_bus_t *self, const char *publisher)
+{
+    s_sub_t *sub = s_sub(self, publisher);
+    return sub && sub->zmtp ? ofts_zmtp_fd(sub->zmtp) : -2;
+}
+
+bool
+ofts_bus_direct_connected(ofts_bus_t *self, const char *publisher)
+{
+    s_sub_t *sub = s_sub(self, publisher);
+    return sub && sub->zmtp && ofts_zmtp_connected(sub->zmtp);
+}
+
+bool
+ofts_bus_pending(ofts_bus_t *self, const char *publisher)
+{
+    s_sub_t *sub = s_sub(self, publisher);
+    if (!sub)
+        return false;
+    if (sub->zmtp)
+        return ofts_zmtp_pending(sub->zmtp);
+    return zsock_events(s_sock(self, sub)) & ZMQ_POLLIN;
 }
 
 zsock_t *ofts_bus_sub_sock(ofts_bus_t *self) { return ofts_bus_sub_sock_for(self, NULL); }
@@ -518,22 +603,22 @@ ofts_bus_mac_ok(const ofts_trust_mackey_t *key, const void *topic, size_t topic_
 
 //  The trust check of an owned socket (see ofts_trust.h): the MAC first
 //  (a forged message is not even parsed), then owner, source and body.
+//  mac NULL: the message had no MAC frame.
 static Ofts__Envelope *
-s_accept(ofts_bus_t *self, const s_sub_t *sub, const char *topic, zmq_msg_t *body, zmq_msg_t *mac,
-         ProtobufCAllocator *alloc)
+s_accept(ofts_bus_t *self, const s_sub_t *sub, const char *topic, const void *body, size_t size, const void *mac,
+         size_t mac_size, ProtobufCAllocator *alloc)
 {
     Ofts__Envelope *env;
     if (!*sub->publisher) {
-        env = s_unpack(self, topic, zmq_msg_data(body), zmq_msg_size(body), alloc);
+        env = s_unpack(self, topic, body, size, alloc);
         return env ? s_admit(self, topic, env, alloc) : NULL;
     }
     if (self->signed_bus
-        && (!mac || !ofts_bus_mac_ok(&self->mackey, topic, strlen(topic), zmq_msg_data(body), zmq_msg_size(body),
-                                     zmq_msg_data(mac), zmq_msg_size(mac)))) {
+        && (!mac || !ofts_bus_mac_ok(&self->mackey, topic, strlen(topic), body, size, mac, mac_size))) {
         s_reject(self, sub, topic, NULL, mac ? "bad MAC (not signed with the bus secret)" : "unsigned message");
         return NULL;
     }
-    env = s_unpack(self, topic, zmq_msg_data(body), zmq_msg_size(body), alloc);
+    env = s_unpack(self, topic, body, size, alloc);
     if (!env)
         return NULL;
     const char *why = ofts_trust_check(sub->publisher, topic, env);
@@ -559,6 +644,64 @@ s_drain(void *handle)
     }
 }
 
+static bool
+s_prefix_wanted(const s_sub_t *sub, const uint8_t *topic, size_t len)
+{
+    for (size_t i = 0; i < sub->nprefixes; i++) {
+        size_t n = strlen(sub->prefixes[i]);
+        if (n <= len && memcmp(topic, sub->prefixes[i], n) == 0)
+            return true;
+    }
+    return false;
+}
+
+//  One message the direct reader has whole: garbage (counted) and topics
+//  nobody asked for (a SUB socket would not have had them) give NULL.
+static Ofts__Envelope *
+s_take_direct(ofts_bus_t *self, s_sub_t *sub, const uint8_t *const frames[], const size_t sizes[], int n,
+              char *topic, size_t topic_size, ProtobufCAllocator *alloc)
+{
+    if (!s_prefix_wanted(sub, frames[0], sizes[0]))
+        return NULL;
+    size_t tlen = sizes[0] < topic_size ? sizes[0] : topic_size - 1;
+    memcpy(topic, frames[0], tlen);
+    topic[tlen] = '\0';
+    if (n < 2 || n > 3) {
+        self->garbage++;
+        log_warn("bus: message of %d frames on '%.64s' dropped; %llu garbage so far", n, topic,
+                 (unsigned long long) self->garbage);
+        return NULL;
+    }
+    return s_accept(self, sub, topic, frames[1], sizes[1], n == 3 ? frames[2] : NULL, n == 3 ? sizes[2] : 0, alloc);
+}
+
+//  s_recv on a direct publisher: the same checks on what our own reader
+//  took off the socket; waits (up to timeout_ms) only when nothing is
+//  there, polling the socket - or, while it is not connected, retrying the
+//  dial now and then.
+static Ofts__Envelope *
+s_recv_direct(ofts_bus_t *self, s_sub_t *sub, char *topic, size_t topic_size, int timeout_ms,
+              ProtobufCAllocator *alloc)
+{
+    int64_t deadline = ofts_clock_mono_ns() + (int64_t) timeout_ms * OFTS_NS_PER_MS;
+    for (;;) {
+        const uint8_t *frames[OFTS_ZMTP_MAX_FRAMES];
+        size_t sizes[OFTS_ZMTP_MAX_FRAMES];
+        int n;
+        if (ofts_zmtp_next(sub->zmtp, frames, sizes, &n))
+            return s_take_direct(self, sub, frames, sizes, n, topic, topic_size, alloc);
+        int64_t left = timeout_ms < 0 ? 200 : (deadline - ofts_clock_mono_ns()) / OFTS_NS_PER_MS;
+        if (left <= 0 || zsys_interrupted)
+            return NULL;
+        int fd = ofts_zmtp_fd(sub->zmtp);
+        struct pollfd p = { .fd = fd, .events = POLLIN };
+        if (fd >= 0 && ofts_zmtp_connected(sub->zmtp))
+            poll(&p, 1, (int) left);
+        else
+            zclock_sleep(left < 20 ? (int) left : 20);
+    }
+}
+
 static Ofts__Envelope *
 s_recv(ofts_bus_t *self, const char *publisher, char *topic, size_t topic_size, int timeout_ms,
        ProtobufCAllocator *alloc)
@@ -566,7 +709,9 @@ s_recv(ofts_bus_t *self, const char *publisher, char *topic, size_t topic_size, 
     s_sub_t *sub = s_sub(self, publisher);
     if (!sub)
         return NULL;
-    void *handle = zsock_resolve(sub->sock);
+    if (sub->zmtp)
+        return s_recv_direct(self, sub, topic, topic_size, timeout_ms, alloc);
+    void *handle = zsock_resolve(s_sock(self, sub));
     //  A blocking receive with a receive time-out, not poll-then-receive:
     //  one system call less on the latency path.
     if (timeout_ms != 0 && timeout_ms != sub->rcvtimeo) {
@@ -605,7 +750,8 @@ s_recv(ofts_bus_t *self, const char *publisher, char *topic, size_t topic_size, 
         log_warn("bus: message with extra frames on '%.64s' dropped", topic);
     }
     else
-        env = s_accept(self, sub, topic, &p, has_mac ? &mac : NULL, alloc);
+        env = s_accept(self, sub, topic, zmq_msg_data(&p), zmq_msg_size(&p), has_mac ? zmq_msg_data(&mac) : NULL,
+                       has_mac ? zmq_msg_size(&mac) : 0, alloc);
     zmq_msg_close(&mac);
     zmq_msg_close(&p);
     return env;

@@ -43,7 +43,25 @@ zsock_t *ofts_bus_sub_sock(ofts_bus_t *self);
 //  Per-publisher SUB socket: publisher is a service name (bus.endpoints key).
 int ofts_bus_connect_to(ofts_bus_t *self, const char *publisher, const char *endpoint);
 void ofts_bus_subscribe_to(ofts_bus_t *self, const char *publisher, const char *prefix);
+//  NULL for a publisher read directly (ofts_bus_set_direct).
 zsock_t *ofts_bus_sub_sock_for(ofts_bus_t *self, const char *publisher);
+//  Read each named publisher connected from now on with our own ZMTP
+//  reader (ofts_zmtp.h), in the receiving thread, instead of a ZeroMQ SUB
+//  socket: no I/O thread, no hand-over between threads, and each read takes
+//  all the socket holds - what a watcher of the full md rate (the monitor)
+//  costs the box is halved (docs/monitor.md). The same checks as a SUB
+//  socket (ownership, MAC, sequence), the prefixes matched here (the
+//  publisher sends it everything). Not for CURVE, inproc:// or the
+//  anonymous socket: those keep a SUB socket.
+void ofts_bus_set_direct(ofts_bus_t *self, bool direct);
+//  A direct publisher's socket (-1: not connected now; it changes on every
+//  reconnect), or -2 when publisher is not read directly.
+int ofts_bus_direct_fd(ofts_bus_t *self, const char *publisher);
+//  A direct publisher's reader is past the ZMTP handshake.
+bool ofts_bus_direct_connected(ofts_bus_t *self, const char *publisher);
+//  A message of publisher's is there to receive without waiting (its SUB
+//  socket's queue, or a direct reader's buffer).
+bool ofts_bus_pending(ofts_bus_t *self, const char *publisher);
 //  Sign every publish with key (a MAC frame after the body) and accept on
 //  per-publisher sockets only messages whose MAC checks. NULL: neither.
 void ofts_bus_set_secret(ofts_bus_t *self, const uint8_t *key);

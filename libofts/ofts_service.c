@@ -15,6 +15,7 @@
 
 #define MAX_EPS 16
 #define MAX_TICKS 8
+#define DIRECT_CLOCK_MS 10
 
 typedef struct {
     char name[48];
@@ -31,10 +32,15 @@ typedef struct {
 
 //  One zloop reader per SUB socket: a publisher's own socket, or "" for
 //  the anonymous one (explicit endpoints of tools).
+//  A publisher read directly (ofts_bus_set_direct) has no SUB socket to
+//  hang a zloop reader on: its socket is polled as a file descriptor,
+//  which changes on every reconnect (fd: the one the loop polls now).
 typedef struct {
     ofts_service_t *svc;
     char publisher[48];
     uint64_t mark;                  //  its last lockstep mark (sys.sync.<publisher>.)
+    bool direct;
+    int fd;
 } s_reader_t;
 
 struct _ofts_service_t {
@@ -67,6 +73,7 @@ struct _ofts_service_t {
     ofts_lockstep_t *lockstep;      //  set by ofts_service_lockstep()
     uint64_t relayed;               //  the last mark done here (relayed, or the origin's)
     bool relay;
+    bool direct_timer;              //  the clock of the direct readers is set
     ofts_service_sync_fn *sync_fn;
     void *sync_arg;
 };
@@ -281,6 +288,10 @@ ofts_service_new(const char *name, int argc, char **argv)
         s_exit_code = OFTS_EXIT_CONFIG;
         return NULL;
     }
+    //  czmq catches SIGINT/SIGTERM (a clean stop) once it is set up, which
+    //  its first socket does - and a tool that reads its publishers directly
+    //  and publishes nothing (the monitor) may never make one.
+    zsys_init();
     self->loop = zloop_new();
     return self;
 }
@@ -394,7 +405,7 @@ s_take(ofts_service_t *self, const char *publisher, int timeout_ms)
     //  The handler only borrows the envelope: unpacked into the bus's arena.
     Ofts__Envelope *env = ofts_bus_recv_arena(self->bus, publisher, topic, sizeof topic, timeout_ms);
     if (!env)                       //  none, or garbage, rejected or below floor: go on if more
-        return zsock_events(ofts_bus_sub_sock_for(self->bus, publisher)) & ZMQ_POLLIN;
+        return ofts_bus_pending(self->bus, publisher);
     if (self->lockstep && env->body_case == OFTS__ENVELOPE__BODY_SYNC)
         s_on_mark(self, publisher, env->sync->mark);
     else if (self->msg_fn)
@@ -458,11 +469,69 @@ s_on_sub(zloop_t *loop, zsock_t *sock, void *arg)
     return reader->svc->stopping ? -1 : 0;
 }
 
+static int s_on_direct(zloop_t *loop, zmq_pollitem_t *item, void *arg);
+
+//  The loop polls a direct reader's socket as it is now (after a read
+//  that reconnected, or closed it).
+static void
+s_watch_direct(s_reader_t *reader)
+{
+    int fd = ofts_bus_direct_fd(reader->svc->bus, reader->publisher);
+    if (fd == reader->fd)
+        return;
+    zloop_t *loop = reader->svc->loop;
+    if (reader->fd >= 0)
+        zloop_poller_end(loop, &(zmq_pollitem_t) { .fd = reader->fd });
+    reader->fd = fd;
+    if (fd < 0)
+        return;
+    zmq_pollitem_t item = { .fd = fd, .events = ZMQ_POLLIN };
+    zloop_poller(loop, &item, s_on_direct, reader);
+    //  A hang-up is read (and the reader reconnects), not a reason for
+    //  zloop to drop the poller.
+    zloop_poller_set_tolerant(loop, &item);
+}
+
+static int
+s_on_direct(zloop_t *loop, zmq_pollitem_t *item, void *arg)
+{
+    (void) loop;
+    (void) item;
+    s_reader_t *reader = arg;
+    s_drain(reader->svc, reader->publisher, 4096);
+    s_watch_direct(reader);
+    return reader->svc->stopping ? -1 : 0;
+}
+
+//  The direct readers' clock: dials and handshakes advance on it (their
+//  socket says nothing before), and what a bounded drain left buffered is
+//  read (the socket may have nothing new to wake the loop with).
+static int
+s_on_direct_clock(zloop_t *loop, int timer_id, void *arg)
+{
+    (void) loop;
+    (void) timer_id;
+    ofts_service_t *self = arg;
+    for (size_t i = 0; i < self->nreaders; i++) {
+        s_reader_t *reader = &self->readers[i];
+        if (!reader->direct)
+            continue;
+        if (reader->fd < 0 || ofts_bus_pending(self->bus, reader->publisher)
+            || !ofts_bus_direct_connected(self->bus, reader->publisher))
+            s_drain(self, reader->publisher, 4096);
+        s_watch_direct(reader);
+    }
+    return self->stopping ? -1 : 0;
+}
+
 void
 ofts_service_drain(ofts_service_t *self)
 {
-    for (size_t i = 0; i < self->nreaders; i++)
+    for (size_t i = 0; i < self->nreaders; i++) {
         s_drain(self, self->readers[i].publisher, 100000);
+        if (self->readers[i].direct)
+            s_watch_direct(&self->readers[i]);
+    }
 }
 
 static void
@@ -475,8 +544,17 @@ s_ensure_reader(ofts_service_t *self, const char *publisher)
         return;
     s_reader_t *reader = &self->readers[self->nreaders++];
     reader->svc = self;
+    reader->fd = -1;
     snprintf(reader->publisher, sizeof reader->publisher, "%s", publisher);
-    zloop_reader(self->loop, ofts_bus_sub_sock_for(self->bus, publisher), s_on_sub, reader);
+    if (ofts_bus_direct_fd(self->bus, publisher) == -2) {
+        zloop_reader(self->loop, ofts_bus_sub_sock_for(self->bus, publisher), s_on_sub, reader);
+        return;
+    }
+    reader->direct = true;
+    if (!self->direct_timer) {
+        zloop_timer(self->loop, DIRECT_CLOCK_MS, 0, s_on_direct_clock, self);
+        self->direct_timer = true;
+    }
 }
 
 int

@@ -22,7 +22,6 @@
 //  publisher has more queued (ofts_zmtp_backlogged). An idle-bus drain of
 //  5 ms reads a few KB.
 #define BACKLOG_BYTES (32 * 1024)
-#define MAX_FRAMES 4
 //  Largest message taken: half the buffer, so a full buffer always holds a
 //  whole message. A bigger one - or a frame claiming 2^40 bytes - is a
 //  broken or hostile peer: the connection is dropped (as libzmq drops a
@@ -42,7 +41,7 @@ struct _ofts_zmtp_t {
     bool backlogged;
     const char *broken;                 //  why the stream cannot go on, or NULL
     uint8_t *buf;                       //  received, not yet handed over
-    size_t len, cap;
+    size_t pos, len, cap;               //  buf[pos..len): not handed over yet
     ofts_limit_t failing;                //  a listener that never speaks fails every ~1.2 s: logged every 10 s
 };
 
@@ -120,7 +119,7 @@ s_close(ofts_zmtp_t *self, const char *why)
         return;
     close(self->fd);
     self->fd = -1;
-    self->len = 0;                      //  a message cut short is lost, as on any reconnect
+    self->len = self->pos = 0;          //  a message cut short is lost, as on any reconnect
     self->next_try_ms = s_now_ms() + RETRY_MS;
     uint64_t n = 0;
     if (why && ofts_limit_failed(&self->failing, ofts_clock_mono_ns(), &n))
@@ -158,7 +157,7 @@ s_connect(ofts_zmtp_t *self)
     self->hello_sent = 0;
     self->greeted = false;
     self->eof = false;
-    self->len = 0;
+    self->len = self->pos = 0;
 }
 
 static bool s_fill(ofts_zmtp_t *self);
@@ -310,48 +309,110 @@ s_frame(const uint8_t *buf, size_t len, size_t *pos, uint8_t *flags, const uint8
     return 1;
 }
 
-//  Complete messages in the buffer to fn, up to max; the rest kept.
-static int
-s_parse(ofts_zmtp_t *self, int max, ofts_zmtp_fn *fn, void *arg)
+//  What was handed over leaves the buffer (the frames of the last message
+//  stay valid until the next read or parse).
+static void
+s_compact(ofts_zmtp_t *self)
 {
-    size_t pos = 0;
-    int count = 0;
-    while (count < max) {
-        const uint8_t *frames[MAX_FRAMES];
-        size_t sizes[MAX_FRAMES], p = pos;
-        int nframes = 0;
+    if (self->pos == 0)
+        return;
+    memmove(self->buf, self->buf + self->pos, self->len - self->pos);
+    self->len -= self->pos;
+    self->pos = 0;
+}
+
+//  The message at pos: true with its frames (pos moves past it); false
+//  when it is not all there yet, or never will be (self->broken set).
+//  Commands (PING, ...) are skipped: they are not messages.
+static bool
+s_parse_one(ofts_zmtp_t *self, const uint8_t *frames[], size_t sizes[], int *nframes)
+{
+    for (;;) {
+        size_t p = self->pos;
+        int n = 0;
         uint8_t flags = 0x01;
-        bool whole = true, command = false;
+        bool command = false;
         while (flags & 0x01) {
             const uint8_t *body;
             size_t size;
             int got = s_frame(self->buf, self->len, &p, &flags, &body, &size);
-            if (got <= 0 || p - pos > MSG_MAX || (nframes == MAX_FRAMES && !(flags & 0x04))) {
-                if (got < 0 || p - pos > MSG_MAX)
-                    self->broken = "a message larger than the recorder takes (broken peer)";
+            if (got <= 0 || p - self->pos > MSG_MAX || (n == OFTS_ZMTP_MAX_FRAMES && !(flags & 0x04))) {
+                if (got < 0 || p - self->pos > MSG_MAX)
+                    self->broken = "a message larger than a bus message may be (broken peer)";
                 else if (got > 0)
                     self->broken = "a message of more frames than a bus message has (broken peer)";
-                whole = false;
-                break;
+                return false;
             }
-            if (flags & 0x04) {             //  a command (PING, ...): not a message
+            if (flags & 0x04) {
                 command = true;
                 break;
             }
-            frames[nframes] = body;
-            sizes[nframes++] = size;
+            frames[n] = body;
+            sizes[n++] = size;
         }
-        if (!whole)
-            break;
-        pos = p;
+        self->pos = p;
         if (!command) {
-            fn(arg, frames, sizes, nframes);
-            count++;
+            *nframes = n;
+            return true;
         }
     }
-    memmove(self->buf, self->buf + pos, self->len - pos);
-    self->len -= pos;
-    return count;
+}
+
+//  Connected and past the handshake (one step of it taken now if not).
+static bool
+s_ready_to_read(ofts_zmtp_t *self)
+{
+    if (self->fd < 0)
+        s_connect(self);
+    if (self->fd >= 0 && self->shaking && !s_shake(self))
+        return false;
+    return self->fd >= 0;
+}
+
+//  The next whole message of the buffer, reading the socket once (all it
+//  holds) when the buffer has none. A broken or closed stream is closed
+//  here, after every whole message before its end was handed over.
+static bool
+s_next(ofts_zmtp_t *self, const uint8_t *frames[], size_t sizes[], int *nframes)
+{
+    for (int read = 0; self->fd >= 0; read++) {
+        if (s_parse_one(self, frames, sizes, nframes))
+            return true;
+        if (self->broken) {
+            s_close(self, self->broken);
+            self->broken = NULL;
+        }
+        else if (self->eof) {
+            self->eof = false;
+            s_close(self, "gone");
+        }
+        else if (read == 0) {
+            s_compact(self);
+            s_fill(self);
+            continue;
+        }
+        break;
+    }
+    return false;
+}
+
+int
+ofts_zmtp_next(ofts_zmtp_t *self, const uint8_t *frames[], size_t sizes[], int *nframes)
+{
+    return s_ready_to_read(self) && s_next(self, frames, sizes, nframes) ? 1 : 0;
+}
+
+bool
+ofts_zmtp_pending(ofts_zmtp_t *self)
+{
+    const uint8_t *frames[OFTS_ZMTP_MAX_FRAMES];
+    size_t sizes[OFTS_ZMTP_MAX_FRAMES];
+    int n;
+    size_t pos = self->pos;
+    bool whole = self->fd >= 0 && s_parse_one(self, frames, sizes, &n);
+    self->pos = pos;                    //  only looked at
+    self->broken = NULL;                //  found again (and acted on) by the next read
+    return whole;
 }
 
 int
@@ -359,25 +420,18 @@ ofts_zmtp_drain(ofts_zmtp_t *self, int max, ofts_zmtp_fn *fn, void *arg)
 {
     self->got = 0;
     self->backlogged = false;
-    if (self->fd < 0)
-        s_connect(self);
-    if (self->fd >= 0 && self->shaking && !s_shake(self))
+    if (!s_ready_to_read(self))
         return 0;
-    int count = 0;
-    while (self->fd >= 0 && count < max) {
-        bool room = s_fill(self);
-        count += s_parse(self, max - count, fn, arg);
-        if (self->broken) {
-            s_close(self, self->broken);
-            self->broken = NULL;
-            break;
-        }
-        if (self->eof) {
-            self->eof = false;
-            s_close(self, "gone");
-        }
-        if (room)
-            break;                          //  everything the socket held is handed over
+    //  The socket first, all it holds: how much came says whether the
+    //  publisher has more queued (ofts_zmtp_backlogged).
+    s_compact(self);
+    s_fill(self);
+    int count = 0, n;
+    const uint8_t *frames[OFTS_ZMTP_MAX_FRAMES];
+    size_t sizes[OFTS_ZMTP_MAX_FRAMES];
+    while (count < max && s_next(self, frames, sizes, &n)) {
+        fn(arg, frames, sizes, n);
+        count++;
     }
     self->backlogged = self->fd >= 0 && self->got >= BACKLOG_BYTES;
     return count;

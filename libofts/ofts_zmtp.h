@@ -2,13 +2,16 @@
     that speaks ZMTP 3.0 (NULL security) itself and reads only when asked.
 
     Why: a ZeroMQ SUB socket has an I/O thread that the kernel wakes for
-    every message reaching the socket; on a small machine those wakeups
-    are what the recorder costs the trading services (docs/benchmarks.md,
-    bench-recorder: a recorder connected but never woken costs nothing
-    measurable). This reader never sleeps on its socket: the recorder's
-    clock (drain_ms) calls ofts_zmtp_drain, which reads what is there and
-    returns. The publisher's ZeroMQ queues for it meanwhile (its SNDHWM,
-    200000 messages on the ofts bus), as it would for a slow subscriber.
+    every message reaching the socket, and that hands each message to the
+    reading thread through a queue; on a small machine those wakeups and
+    hand-overs are what a watcher costs the trading services
+    (docs/benchmarks.md: bench-recorder, bench-web). This reader never
+    sleeps on its socket: its owner reads when it wants - the recorder on
+    its clock (drain_ms, ofts_zmtp_drain), the monitor when the socket is
+    readable (ofts_bus_set_direct, one message at a time, ofts_zmtp_next) -
+    and each read takes all the socket holds at once. The publisher's
+    ZeroMQ queues for it meanwhile (its SNDHWM, 200000 messages on the
+    ofts bus), as it would for a slow subscriber.
 
     Subscribes to everything. Reconnects by itself (at most every 200 ms)
     when the publisher is not there or goes away. Never blocks: the dial
@@ -31,6 +34,9 @@
 
 typedef struct _ofts_zmtp_t ofts_zmtp_t;
 
+//  A bus message has 2 frames (topic, envelope), 3 on a signed bus (MAC).
+#define OFTS_ZMTP_MAX_FRAMES 4
+
 //  One message: its frames (topic, envelope, and a MAC frame on a signed bus).
 typedef void (ofts_zmtp_fn)(void *arg, const uint8_t *const frames[], const size_t sizes[], int nframes);
 
@@ -40,6 +46,15 @@ void ofts_zmtp_destroy(ofts_zmtp_t **self_p);
 //  Connects if needed, then hands every complete message already received
 //  to fn, up to max messages. Never waits for data. Returns the count.
 int ofts_zmtp_drain(ofts_zmtp_t *self, int max, ofts_zmtp_fn *fn, void *arg);
+//  Connects if needed, then the next complete message: 1 with its frames
+//  (valid until the next call on self), 0 when none is there (the socket
+//  was read once, without waiting). A peer that breaks ZMTP or goes away
+//  is closed (and dialled again later) after its last whole message.
+int ofts_zmtp_next(ofts_zmtp_t *self, const uint8_t *frames[], size_t sizes[], int *nframes);
+//  A complete message is already buffered (ofts_zmtp_next returns it
+//  without reading): a reader woken by its socket must not wait for the
+//  socket again while this is true.
+bool ofts_zmtp_pending(ofts_zmtp_t *self);
 //  Handshake done, reading messages.
 bool ofts_zmtp_connected(ofts_zmtp_t *self);
 //  Dialled, ZMTP handshake under way.

@@ -446,6 +446,13 @@ main(int argc, char **argv)
     monitor_t self = { .svc = svc, .started_ns = ofts_clock_now_ns() };
     ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(svc), "monitor");
     int tick_ms = (int) ofts_cfgsec_int_range(sec, "check_ms", 250, 1, 60000);
+    //  "own": each publisher's socket read here (ofts_bus_set_direct) - a
+    //  watcher of the full md rate then costs half the CPU it did through a
+    //  ZeroMQ SUB socket (docs/monitor.md); "zmq": the SUB socket.
+    const char *reader = ofts_cfgsec_string(sec, "reader", "own");
+    if (strcmp(reader, "own") && strcmp(reader, "zmq"))
+        ofts_cfgsec_fail(sec, "reader", "expected \"own\" or \"zmq\"");
+    ofts_bus_set_direct(ofts_service_bus(svc), strcmp(reader, "own") == 0);
     ofts_cfgsec_t *web_sec = ofts_cfgsec_section(sec, "web");
     web_config_read(&self.web_cfg, web_sec);
     bool web_enabled = ofts_cfgsec_bool(web_sec, "enabled", false);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <pthread.h>
+#include <unistd.h>
 #include "ofts_bus.h"
 #include "ofts_clock.h"
 #include "ofts_ctl.h"
@@ -28,23 +29,30 @@ s_on_gap(void *arg, const char *source, const char *topic, uint64_t missing)
 
 //  Publish a heartbeat until the subscriber sees one: ZeroMQ's slow joiner
 //  makes the first messages after connect unreliable, so wait on a condition.
+//  On publisher's socket (NULL: the anonymous one).
 static void
-s_wait_connected(ofts_bus_t *pub, ofts_bus_t *sub)
+s_wait_connected_to(ofts_bus_t *pub, ofts_bus_t *sub, const char *publisher)
 {
     int64_t deadline = zclock_mono() + 5000;
     while (zclock_mono() < deadline) {
         ofts_bus_heartbeat(pub, "sync");
         char topic[128];
-        Ofts__Envelope *env = ofts_bus_recv(sub, topic, sizeof topic, 20);
+        Ofts__Envelope *env = ofts_bus_recv_from(sub, publisher, topic, sizeof topic, 20);
         if (env) {
             ofts__envelope__free_unpacked(env, NULL);
             //  drain the rest
-            while ((env = ofts_bus_recv(sub, topic, sizeof topic, 20)))
+            while ((env = ofts_bus_recv_from(sub, publisher, topic, sizeof topic, 20)))
                 ofts__envelope__free_unpacked(env, NULL);
             return;
         }
     }
     fail_msg("subscriber never connected");
+}
+
+static void
+s_wait_connected(ofts_bus_t *pub, ofts_bus_t *sub)
+{
+    s_wait_connected_to(pub, sub, NULL);
 }
 
 static void
@@ -453,18 +461,22 @@ s_assert_book(const Ofts__Envelope *env, size_t n, int64_t base)
 //  (the next envelope lands where the last one was), a book too big for the
 //  arena block still arrives whole, rejected messages leave nothing behind
 //  and LeakSanitizer sees nothing left at the end (issue 18).
+//  Run on a SUB socket, and on a direct reader (ofts_bus_set_direct: our
+//  own ZMTP reader, same checks) - where the big book also makes the
+//  reader's buffer grow past its first size.
 static void
-t_arena_receive(void **state)
+s_arena_receive(const char *endpoint, bool direct)
 {
-    (void) state;
     uint8_t key[OFTS_TRUST_KEY_SIZE] = { 7, 7, 7 };
     ofts_bus_t *pub = ofts_bus_new("gateway-md");
     ofts_bus_t *sub = ofts_bus_new("analyzer");
     ofts_bus_set_secret(pub, key);
     ofts_bus_set_secret(sub, key);
-    assert_int_equal(ofts_bus_bind(pub, "inproc://bus-arena"), 0);
-    assert_int_equal(ofts_bus_connect_to(sub, "gateway-md", "inproc://bus-arena"), 0);
+    ofts_bus_set_direct(sub, direct);
+    assert_int_equal(ofts_bus_bind(pub, endpoint), 0);
+    assert_int_equal(ofts_bus_connect_to(sub, "gateway-md", endpoint), 0);
     ofts_bus_subscribe_to(sub, "gateway-md", "");
+    assert_int_equal(ofts_bus_direct_fd(sub, "gateway-md") != -2, direct);
     char topic[128];
     Ofts__Envelope *env = NULL;
     int64_t deadline = zclock_mono() + 5000;
@@ -521,8 +533,148 @@ t_arena_receive(void **state)
     ofts_bus_release(sub, &env);
     //  The forged one took a topic_seq the subscriber never accepted.
     assert_int_equal(ofts_bus_gaps(sub), 1);
+    if (direct)
+        assert_true(ofts_bus_direct_fd(sub, "gateway-md") >= 0);
     ofts_bus_destroy(&sub);
     ofts_bus_destroy(&pub);
+}
+
+static void
+t_arena_receive(void **state)
+{
+    (void) state;
+    s_arena_receive("inproc://bus-arena", false);
+}
+
+//  An ipc:// endpoint in a fresh temp dir (removed by s_tmp_done).
+static void
+s_tmp_endpoint(char dir[32], char *ep, size_t size)
+{
+    snprintf(dir, 32, "/tmp/ofts-bus-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(ep, size, "ipc://%s/pub", dir);
+}
+
+static void
+s_tmp_done(const char *dir)
+{
+    char path[64];
+    snprintf(path, sizeof path, "%s/pub", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+static void
+t_arena_receive_direct(void **state)
+{
+    (void) state;
+    char dir[32], ep[64];
+    s_tmp_endpoint(dir, ep, sizeof ep);
+    s_arena_receive(ep, true);
+    s_tmp_done(dir);
+}
+
+//  The next message of publisher's that passes the checks, within 3 s.
+static Ofts__Envelope *
+s_recv_within(ofts_bus_t *sub, const char *publisher, char *topic, size_t size)
+{
+    Ofts__Envelope *env = NULL;
+    int64_t deadline = zclock_mono() + 3000;
+    while (!env && zclock_mono() < deadline)
+        env = ofts_bus_recv_from(sub, publisher, topic, size, 100);
+    return env;
+}
+
+//  A direct reader gets everything the publisher sends: only the prefixes
+//  asked for come out, as from a SUB socket. A publisher that restarts
+//  (same endpoint, new epoch) is dialled again and read on, no gap.
+static void
+t_direct_prefixes_and_restart(void **state)
+{
+    (void) state;
+    char dir[32], ep[64], topic[128];
+    s_tmp_endpoint(dir, ep, sizeof ep);
+    ofts_bus_t *pub = ofts_bus_new("gateway-md");
+    ofts_bus_t *sub = ofts_bus_new("monitor");
+    ofts_bus_set_direct(sub, true);
+    assert_int_equal(ofts_bus_bind(pub, ep), 0);
+    assert_int_equal(ofts_bus_connect_to(sub, "gateway-md", ep), 0);
+    ofts_bus_subscribe_to(sub, "gateway-md", "md.trade.");
+    ofts_bus_subscribe_to(sub, "gateway-md", "sys.heartbeat.");
+    ofts_bus_subscribe_to(sub, "gateway-md", "md.bbo.");
+    ofts_bus_unsubscribe(sub, "md.bbo.");
+    s_wait_connected_to(pub, sub, "gateway-md");
+    s_publish_book(pub, "GC", 10, 1000);            //  md.book.: not asked for
+    Ofts__TopOfBook bbo = OFTS__TOP_OF_BOOK__INIT;
+    bbo.symbol = "GC";
+    Ofts__Envelope benv = OFTS__ENVELOPE__INIT;
+    benv.body_case = OFTS__ENVELOPE__BODY_BBO;
+    benv.bbo = &bbo;
+    assert_int_equal(ofts_bus_publish(pub, "md.bbo.GC.", &benv), 0);      //  unsubscribed
+    s_publish_trade(pub, "GC", 42);
+    Ofts__Envelope *env = s_recv_within(sub, "gateway-md", topic, sizeof topic);
+    assert_non_null(env);
+    assert_string_equal(topic, "md.trade.GC.");
+    assert_true(env->trade->price == 42);
+    ofts__envelope__free_unpacked(env, NULL);
+    assert_false(ofts_bus_pending(sub, "gateway-md"));
+    //  The publisher restarts on the same endpoint.
+    uint64_t received = ofts_bus_received(sub);
+    ofts_bus_destroy(&pub);
+    pub = ofts_bus_new("gateway-md");
+    assert_int_equal(ofts_bus_bind(pub, ep), 0);
+    env = NULL;
+    int64_t deadline = zclock_mono() + 5000;
+    while (!env && zclock_mono() < deadline) {
+        s_publish_trade(pub, "NQ", 7);
+        env = ofts_bus_recv_from(sub, "gateway-md", topic, sizeof topic, 50);
+    }
+    assert_non_null(env);
+    assert_string_equal(topic, "md.trade.NQ.");
+    assert_int_equal(env->header->epoch, ofts_bus_epoch(pub));
+    ofts__envelope__free_unpacked(env, NULL);
+    assert_true(ofts_bus_received(sub) > received);
+    assert_true(ofts_bus_direct_connected(sub, "gateway-md"));
+    assert_int_equal(ofts_bus_gaps(sub), 0);
+    assert_int_equal(ofts_bus_garbage(sub), 0);
+    ofts_bus_destroy(&sub);
+    ofts_bus_destroy(&pub);
+    s_tmp_done(dir);
+}
+
+//  Garbage on a direct reader - a frame alone, four frames, a body that is
+//  no envelope - is counted and dropped as on a SUB socket; the reader
+//  reads on. The peer is a plain ZeroMQ PUB socket posing as gateway-md.
+static void
+t_direct_garbage_counted(void **state)
+{
+    (void) state;
+    char dir[32], ep[64], topic[128];
+    s_tmp_endpoint(dir, ep, sizeof ep);
+    zsock_t *raw = zsock_new_pub(ep);
+    assert_non_null(raw);
+    ofts_bus_t *sub = ofts_bus_new("monitor");
+    ofts_bus_set_direct(sub, true);
+    assert_int_equal(ofts_bus_connect_to(sub, "gateway-md", ep), 0);
+    ofts_bus_subscribe_to(sub, "gateway-md", "");
+    int64_t deadline = zclock_mono() + 5000;
+    while (ofts_bus_garbage(sub) == 0 && zclock_mono() < deadline) {
+        zstr_sendx(raw, "md.trade.GC.", "\xff\xff\xff garbage", NULL);
+        assert_null(ofts_bus_recv_from(sub, "gateway-md", topic, sizeof topic, 20));
+    }
+    while (ofts_bus_recv_from(sub, "gateway-md", topic, sizeof topic, 50))
+        fail_msg("garbage came through");
+    uint64_t before = ofts_bus_garbage(sub);
+    assert_true(before >= 1);
+    zstr_send(raw, "one-frame-only");
+    zstr_sendx(raw, "a", "b", "c", "d", NULL);
+    for (int i = 0; i < 2; i++)
+        assert_null(ofts_bus_recv_from(sub, "gateway-md", topic, sizeof topic, 2000));
+    assert_int_equal(ofts_bus_garbage(sub), before + 2);
+    assert_true(ofts_bus_direct_connected(sub, "gateway-md"));
+    ofts_bus_destroy(&sub);
+    zsock_destroy(&raw);
+    s_tmp_done(dir);
 }
 
 int
@@ -532,6 +684,9 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_publish_and_receive),
         cmocka_unit_test(t_arena_receive),
+        cmocka_unit_test(t_arena_receive_direct),
+        cmocka_unit_test(t_direct_prefixes_and_restart),
+        cmocka_unit_test(t_direct_garbage_counted),
         cmocka_unit_test(t_garbage_is_counted_and_survived),
         cmocka_unit_test(t_gap_reports_exact_missing_count),
         cmocka_unit_test(t_floor_drops_snapshotted_updates),
