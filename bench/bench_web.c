@@ -56,6 +56,10 @@
        messages are sent - a real market at that rate, the issue's case -
        and the ramp to the highest rate kept up with, wall-paced too.
     4. The push rate each client saw, against the bound (max_hz 4).
+    Both monitors read the bus as ofts up runs them: monitor.reader "own",
+    each publisher's socket read by the monitor's thread itself (ofts_bus_
+    set_direct); OFTS_BENCH_WEB_READER=zmq runs the whole bench with the
+    ZeroMQ SUB socket instead, for a before/after comparison.
     The clients read every frame; client 0 parses each as JSON (event_t,
     gaps), the others only find event_t in the text - 10 full JSON parsers
     of the accelerated replay's large updates took a third of the 2 cores
@@ -626,6 +630,15 @@ s_read_until(int fd, const char *text, int timeout_ms)
     return false;
 }
 
+//  How both monitors read the bus (monitor.reader): "own" (the default)
+//  unless OFTS_BENCH_WEB_READER says "zmq" - for a comparison run.
+static const char *
+s_reader(void)
+{
+    const char *r = getenv("OFTS_BENCH_WEB_READER");
+    return r && strcmp(r, "zmq") == 0 ? "zmq" : "own";
+}
+
 //  ofts-monitor without --web, showing only md.bbo.Z* (so it prints only
 //  the markers): everything else is received, checked, decoded and
 //  dropped, as the plain monitor does with topics it does not show. After
@@ -641,7 +654,8 @@ s_plain_monitor(const char *bin, const char *dir, const char *secret, double *li
     snprintf(log, sizeof log, "%s/plain.log", dir);
     snprintf(exe, sizeof exe, "%s/ofts-monitor", bin);
     FILE *f = fopen(config, "w");
-    fprintf(f, "{\"bus\":{\"secret_file\":\"%s\",\"endpoints\":{\"gateway-md\":{\"pub\":\"%s\"}}}}\n", secret, ep);
+    fprintf(f, "{\"bus\":{\"secret_file\":\"%s\",\"endpoints\":{\"gateway-md\":{\"pub\":\"%s\"}}},"
+               "\"monitor\":{\"reader\":\"%s\"}}\n", secret, ep, s_reader());
     fclose(f);
     ofts_bus_t *bus = ofts_bus_new("gateway-md");
     ofts_bus_set_hwm(bus, 4000000);
@@ -818,7 +832,8 @@ main(void)
     FILE *f = fopen(config, "w");
     fprintf(f, "{\"bus\":{\"secret_file\":\"%s\",\"endpoints\":{\"gateway-md\":{\"pub\":\"%s\"},"
                "\"monitor\":{\"pub\":\"ipc://%s/monitor.pub\"}}},"
-               "\"monitor\":{\"web\":{\"max_hz\":%d}}}\n", secret, md_ep, dir, MAX_HZ);
+               "\"monitor\":{\"reader\":\"%s\",\"web\":{\"max_hz\":%d}}}\n", secret, md_ep, dir, s_reader(),
+            MAX_HZ);
     fclose(f);
 
     //  The rate to keep up with: bench-throughput's, measured first in this
@@ -951,8 +966,10 @@ main(void)
     ofts_bus_destroy(&bus);
 
     printf("market: GC, trade + 10-level book every 50 ms of event time (%d msgs per simulated hour); "
-           "the real ofts-monitor --web fed over ipc:// by a signed ofts bus publisher, %d WebSocket clients\n",
-           MSGS_PER_HOUR, CLIENTS);
+           "the real ofts-monitor --web fed over ipc:// by a signed ofts bus publisher, %d WebSocket clients; "
+           "monitor.reader %s (%s)\n", MSGS_PER_HOUR, CLIENTS, s_reader(),
+           strcmp(s_reader(), "own") == 0 ? "it reads the socket itself: no ZeroMQ I/O thread in its path"
+                                          : "a ZeroMQ SUB socket, OFTS_BENCH_WEB_READER=zmq");
     printf("raw ZeroMQ hop (same publisher, SUB + decode in this process): %.0f msgs/s\n", raw);
     printf("monitor without --web (same binary, same publisher, md.bbo.Z* shown): %.0f msgs/s as published; "
            "%.0f msgs/s draining %d queued hours\n", plain, plain_drained, DRAIN_HOURS);
