@@ -18,6 +18,11 @@
 #define BUF_MAX (64 * 1024 * 1024)      //  what one drain buffers before handing messages over
 #define RETRY_MS 200
 #define HANDSHAKE_MS 1000               //  a peer that has not greeted and READY'd by then is dropped
+//  A tcp:// host name is looked up at most this often, and only to dial (a
+//  lookup may wait seconds for a DNS server, and the reader's thread is the
+//  monitor's loop: not at every dial of a publisher that is down).
+#define RESOLVE_MS 30000
+#define RESOLVE_RETRY_MS 5000           //  after a lookup that failed
 //  A drain that read this much found the socket full, or near it: the
 //  publisher has more queued (ofts_zmtp_backlogged). An idle-bus drain of
 //  5 ms reads a few KB.
@@ -40,6 +45,9 @@ struct _ofts_zmtp_t {
     size_t got;                         //  bytes read by the current drain
     bool backlogged;
     const char *broken;                 //  why the stream cannot go on, or NULL
+    struct addrinfo *addrs;             //  tcp://: the host's addresses, looked up at most every RESOLVE_MS
+    struct addrinfo *start;             //  the one dialled first: the last that worked, or the next to try
+    int64_t resolve_after_ms;
     uint8_t *buf;                       //  received, not yet handed over
     size_t pos, len, cap;               //  buf[pos..len): not handed over yet
     ofts_limit_t failing;                //  a listener that never speaks fails every ~1.2 s: logged every 10 s
@@ -51,11 +59,39 @@ s_now_ms(void)
     return ofts_clock_mono_ns() / OFTS_NS_PER_MS;
 }
 
+//  tcp://host:port's address into self->addr when it is due: at the first
+//  dial, then at a dial RESOLVE_MS later (the host may have moved), or
+//  RESOLVE_RETRY_MS after a lookup that failed.
+static void
+s_resolve(ofts_zmtp_t *self, const char *host, const char *port)
+{
+    int64_t now = s_now_ms();
+    if (now < self->resolve_after_ms)
+        return;
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
+    int rc = getaddrinfo(host, port, &hints, &res);
+    if (rc == 0) {
+        if (self->addrs)
+            freeaddrinfo(self->addrs);
+        self->addrs = res;
+        self->start = res;
+        self->resolve_after_ms = now + RESOLVE_MS;
+        return;
+    }
+    //  The addresses it had (if any) are dialled on.
+    uint64_t n = 0;
+    if (ofts_limit_failed(&self->failing, ofts_clock_mono_ns(), &n))
+        log_warn("publisher %s: cannot look up %s: %s (%llu failures since the last such line; logged at most every "
+                 "10 s)", self->endpoint, host, gai_strerror(rc), (unsigned long long) n);
+    self->resolve_after_ms = now + RESOLVE_RETRY_MS;
+}
+
 //  A socket dialling ipc://path or tcp://host:port without waiting (a TCP
 //  connect may still be in progress: the handshake's first send tells), or -1.
 static int
-s_dial(const char *ep)
+s_dial(ofts_zmtp_t *self)
 {
+    const char *ep = self->endpoint;
     if (strncmp(ep, "ipc://", 6) == 0) {
         struct sockaddr_un sa = { .sun_family = AF_UNIX };
         if (strlen(ep + 6) >= sizeof sa.sun_path)
@@ -73,18 +109,25 @@ s_dial(const char *ep)
     if (strncmp(ep, "tcp://", 6) != 0 || !colon || (size_t) (colon - (ep + 6)) >= sizeof host)
         return -1;
     snprintf(host, sizeof host, "%.*s", (int) (colon - (ep + 6)), ep + 6);
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *res = NULL;
-    if (getaddrinfo(host, colon + 1, &hints, &res) != 0)
-        return -1;
+    s_resolve(self, host, colon + 1);
+    //  A host may have several addresses (::1 and 127.0.0.1 for localhost)
+    //  and the publisher listen on one: from the last that worked, a dial
+    //  refused at once goes on to the next now; one that fails later, in
+    //  the handshake, moves the start on for the next dial (s_close).
+    int n = 0;
+    for (struct addrinfo *x = self->addrs; x; x = x->ai_next)
+        n++;
+    struct addrinfo *a = self->start;
     int fd = -1;
-    for (struct addrinfo *a = res; a && fd < 0; a = a->ai_next) {
+    for (int i = 0; a && fd < 0 && i < n; i++) {
+        self->start = a;
         fd = socket(a->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0 && errno != EINPROGRESS) {
             close(fd);
             fd = -1;
         }
+        a = a->ai_next ? a->ai_next : self->addrs;
     }
-    freeaddrinfo(res);
     return fd;
 }
 
@@ -119,6 +162,8 @@ s_close(ofts_zmtp_t *self, const char *why)
         return;
     close(self->fd);
     self->fd = -1;
+    if (self->shaking && self->start)       //  never got through on this address: the next one next time
+        self->start = self->start->ai_next ? self->start->ai_next : self->addrs;
     self->len = self->pos = 0;          //  a message cut short is lost, as on any reconnect
     self->next_try_ms = s_now_ms() + RETRY_MS;
     uint64_t n = 0;
@@ -137,6 +182,8 @@ ofts_zmtp_destroy(ofts_zmtp_t **self_p)
     ofts_zmtp_t *self = *self_p;
     if (self->fd >= 0)
         close(self->fd);
+    if (self->addrs)
+        freeaddrinfo(self->addrs);
     free(self->buf);
     free(self);
     *self_p = NULL;
@@ -147,7 +194,7 @@ s_connect(ofts_zmtp_t *self)
 {
     if (s_now_ms() < self->next_try_ms)
         return;
-    self->fd = s_dial(self->endpoint);
+    self->fd = s_dial(self);
     if (self->fd < 0) {
         self->next_try_ms = s_now_ms() + RETRY_MS;
         return;
