@@ -244,9 +244,28 @@ s_ready(ofts_zmtp_t *self)
 //  waiting: a listener that accepts and never speaks costs a drain
 //  nothing but a read() until HANDSHAKE_MS, then it is dropped (and
 //  dialled again RETRY_MS later). false while not done (or dropped).
+//  A TCP dial to a port of this host that nobody listens on can connect
+//  to itself (the kernel may pick the same port as the source: the
+//  "simultaneous open"); the ofts ports (4710x) are inside Linux's
+//  ephemeral range. Such a socket would greet itself, hold the port and
+//  keep the publisher, restarting, from binding it.
+static bool
+s_self_connected(int fd)
+{
+    struct sockaddr_storage mine, peer;
+    socklen_t ml = sizeof mine, pl = sizeof peer;
+    if (getsockname(fd, (struct sockaddr *) &mine, &ml) != 0 || getpeername(fd, (struct sockaddr *) &peer, &pl) != 0)
+        return false;               //  not connected yet (or not TCP at all)
+    return mine.ss_family != AF_UNIX && ml == pl && memcmp(&mine, &peer, ml) == 0;
+}
+
 static bool
 s_shake(ofts_zmtp_t *self)
 {
+    if (self->hello_sent == 0 && s_self_connected(self->fd)) {
+        s_close(self, NULL);        //  as a refused dial: quietly, again RETRY_MS later
+        return false;
+    }
     while (self->hello_sent < sizeof s_hello) {
         ssize_t n = send(self->fd, s_hello + self->hello_sent, sizeof s_hello - self->hello_sent,
                          MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -417,9 +417,13 @@ t_tcp_host_name(void **state)
     assert_string_equal(topic, "md.trade.GC.");
     assert_true(ofts_zmtp_connected(zmtp));
     zsock_destroy(&pub);
+    //  libzmq closes the listening socket in its I/O thread, after
+    //  zsock_destroy returns: bind again until the port is free.
     char again[64];
     snprintf(again, sizeof again, "tcp://127.0.0.1:%d", port);
-    pub = zsock_new_pub(again);
+    int64_t t0 = ofts_clock_mono_ns();
+    while (!(pub = zsock_new_pub(again)) && ofts_clock_mono_ns() - t0 < 5000 * OFTS_NS_PER_MS)
+        usleep(10000);
     assert_non_null(pub);
     //  Only the new publisher's messages can come now: the reader found the
     //  old connection gone and dialled the address it kept.
