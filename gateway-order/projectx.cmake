@@ -3,7 +3,7 @@
 # See docs/topstepx.md.
 
 add_library(ofts_projectx STATIC
-  projectx_model.c projectx_client.c signalr.c projectx_userhub.c projectx_hubws.c)
+  projectx_model.c projectx_budget.c projectx_client.c signalr.c projectx_userhub.c projectx_hubws.c)
 target_include_directories(ofts_projectx PUBLIC ${CMAKE_CURRENT_SOURCE_DIR})
 target_link_libraries(ofts_projectx PUBLIC ofts PkgConfig::CURL PkgConfig::JANSSON PkgConfig::LWS m)
 

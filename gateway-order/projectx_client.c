@@ -4,6 +4,7 @@
                       (read / login / validate / mutation)
       projectx_*      the endpoints.                                          */
 #include "projectx_client.h"
+#include "projectx_budget.h"
 #include "ofts_config.h"
 #include "ofts_instrument.h"
 #include "ofts_log.h"
@@ -19,14 +20,6 @@
 
 #define MAX_REPLY (16 * 1024 * 1024)
 
-typedef struct {
-    double tokens, capacity, per_ms;
-    double reserve;         //  tokens background reads leave for mutations
-    int64_t last_ms;
-    int64_t cooldown_until; //  after a 429: background reads wait till then
-    int high_waiting;       //  foreground requests waiting: reads step aside
-} bucket_t;
-
 //  Requests per rolling window, for the "max per 60 s" figure.
 #define RING 1024
 #define STAT_INC(self, field) __atomic_fetch_add(&(self)->sh->stats.field, 1, __ATOMIC_RELAXED)
@@ -34,14 +27,14 @@ typedef struct {
 //  The login session: one token, one request budget, one set of counters,
 //  shared by the login's projectx_t and its account views (projectx_view).
 typedef struct {
-    pthread_mutex_t lock;   //  token, buckets, stats window, last_error
+    pthread_mutex_t lock;   //  token, stats window, last_error
     pthread_mutex_t auth;   //  one login / refresh at a time (recursive)
     uint64_t token_gen;     //  bumped at every new token
     int64_t ring[RING];     //  send times of the last RING requests
     size_t ring_head, ring_len;
     char *token;
     int64_t token_exp_ms;
-    bucket_t general, bars;
+    projectx_budget_t *general, *bars;  //  the request budget (REST, bars)
     projectx_stats_t stats;
     int refs;               //  projectx_t over it (under lock)
 } session_t;
@@ -154,7 +147,7 @@ url_allowed(const char *url, bool allow_insecure)
 }
 
 //  --------------------------------------------------------------------------
-//  Clocks and the local rate limiter
+//  Clocks and the request budget
 
 static int64_t
 wall_ms(projectx_t *self)
@@ -170,99 +163,23 @@ static int64_t real_ms(void) { return projectx_time_now_ms(); }
 static int64_t mono_ms(void) { return projectx_time_mono_ms(); }
 static void sleep_ms(int64_t ms) { projectx_time_sleep_ms(ms); }
 
-//  The one request scheduler of the service: a smooth token bucket. A full
-//  bucket released its whole budget at once (then 3/s): 337-372 requests
-//  a minute were measured against 200. Now it holds a small burst only and
-//  refills evenly, so no rolling window ever sees more than count:
-//  burst + rate x window = count. Background reads (the poller) leave a
-//  reserve for the foreground (place, cancel, close, the tag lookup after
-//  an UNKNOWN) and step aside while a foreground request waits.
-static void
-bucket_init(bucket_t *b, int count, int window_ms)
-{
-    memset(b, 0, sizeof *b);
-    if (count <= 0 || window_ms <= 0)
-        return;
-    double burst = count / 20 > 2 ? count / 20 : 2;
-    if (burst >= count)
-        burst = count > 1 ? count - 1 : 1;
-    b->capacity = burst;
-    b->tokens = burst;
-    b->per_ms = (count - burst) / (double) window_ms;
-    if (b->per_ms <= 0)
-        b->per_ms = 1.0 / window_ms;
-    b->reserve = burst / 2 >= 1 ? burst / 2 : 1;
-    b->last_ms = mono_ms();
-}
-
-static void
-bucket_refill(bucket_t *b, int64_t now)
-{
-    b->tokens += (double) (now - b->last_ms) * b->per_ms;
-    if (b->tokens > b->capacity)
-        b->tokens = b->capacity;
-    b->last_ms = now;
-}
-
 static bool
 is_background(projectx_t *self)
 {
     return self->io_set && pthread_equal(pthread_self(), self->io_thread);
 }
 
-//  Take one token, waiting up to max_wait_ms for it. A budget of 0 disables
-//  the limiter. False when none came in time: the request is not sent.
+//  Take one token of the session's budget (projectx_budget.h: the one
+//  request scheduler), waiting up to max_wait_ms. False when none came in
+//  time: the request is not sent.
 static bool
-bucket_take(projectx_t *self, bucket_t *b, int64_t max_wait_ms)
+budget_take(projectx_t *self, projectx_budget_t *budget, int64_t max_wait_ms)
 {
-    if (b->capacity <= 0)
-        return true;
-    bool background = is_background(self);
-    int64_t deadline = mono_ms() + max_wait_ms;
-    bool counted = false, waiting = false;
-    bool ok = false;
-    pthread_mutex_lock(&self->sh->lock);
-    for (;;) {
-        int64_t now = mono_ms();
-        bucket_refill(b, now);
-        double need = background ? 1.0 + b->reserve : 1.0;
-        bool yield = background && (b->high_waiting > 0 || now < b->cooldown_until);
-        if (!yield && b->tokens >= need) {
-            b->tokens -= 1.0;
-            ok = true;
-            break;
-        }
-        int64_t wait = yield ? 5 : (int64_t) ((need - b->tokens) / b->per_ms) + 1;
-        if (now + wait > deadline)
-            break;
-        if (!counted) {
-            STAT_INC(self, local_throttle_waits);
-            counted = true;
-        }
-        if (!background && !waiting) {
-            b->high_waiting++;
-            waiting = true;
-        }
-        pthread_mutex_unlock(&self->sh->lock);
-        sleep_ms(wait < 50 ? wait : 50);
-        pthread_mutex_lock(&self->sh->lock);
-    }
-    if (waiting)
-        b->high_waiting--;
-    pthread_mutex_unlock(&self->sh->lock);
+    bool waited = false;
+    bool ok = projectx_budget_take(budget, is_background(self), max_wait_ms, &waited);
+    if (waited)
+        STAT_INC(self, local_throttle_waits);
     return ok;
-}
-
-//  The broker said 429: our budget and its count disagree. Empty the
-//  bucket, and keep background reads off for a while.
-static void
-bucket_refused(projectx_t *self, bucket_t *b, int64_t cooldown_ms)
-{
-    pthread_mutex_lock(&self->sh->lock);
-    if (b->tokens > 0)
-        b->tokens = 0;
-    b->cooldown_until = mono_ms() + cooldown_ms;
-    pthread_mutex_unlock(&self->sh->lock);
 }
 
 //  Count one request in the rolling window and keep the worst 60 s.
@@ -508,11 +425,12 @@ call(projectx_t *self, const char *path, json_t *request, call_kind_t kind,
     int attempts = kind == CALL_MUTATION ? 1 : 1 + self->cfg.read_retries;
     bool relogged = false;
     int result = PROJECTX_ERROR;
-    bucket_t *bucket = strncmp(path, "History/", 8) == 0 ? &self->sh->bars : &self->sh->general;
+    projectx_budget_t *budget = strncmp(path, "History/", 8) == 0 ? self->sh->bars
+                                                                  : self->sh->general;
     for (int attempt = 0; attempt < attempts; attempt++) {
         if (attempt > 0)
             STAT_INC(self, retries);
-        if (kind != CALL_LOGIN && !bucket_take(self, bucket, self->cfg.timeout_ms)) {
+        if (kind != CALL_LOGIN && !budget_take(self, budget, self->cfg.timeout_ms)) {
             snprintf(out->text, sizeof out->text, "%s: local rate limit reached: not sent", path);
             result = PROJECTX_ERROR;
             break;
@@ -556,7 +474,7 @@ call(projectx_t *self, const char *path, json_t *request, call_kind_t kind,
         } else if (http.status == 429 || http.status >= 500) {
             if (http.status == 429) {
                 STAT_INC(self, http_429);
-                bucket_refused(self, bucket, backoff_ms(self, attempt, retry_after));
+                projectx_budget_refused(budget, backoff_ms(self, attempt, retry_after));
             } else
                 STAT_INC(self, http_5xx);
             snprintf(out->text, sizeof out->text, "%s: HTTP %ld", path, http.status);
@@ -653,8 +571,8 @@ projectx_new(const projectx_config_t *cfg)
     pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
     pthread_mutex_init(&self->sh->auth, &attr);
     pthread_mutexattr_destroy(&attr);
-    bucket_init(&self->sh->general, cfg->rate_general, cfg->rate_general_window_ms);
-    bucket_init(&self->sh->bars, cfg->rate_bars, cfg->rate_bars_window_ms);
+    self->sh->general = projectx_budget_new(cfg->rate_general, cfg->rate_general_window_ms, NULL);
+    self->sh->bars = projectx_budget_new(cfg->rate_bars, cfg->rate_bars_window_ms, NULL);
     return self;
 }
 
@@ -706,6 +624,8 @@ projectx_destroy(projectx_t **self_p)
     if (last) {
         pthread_mutex_destroy(&self->sh->lock);
         pthread_mutex_destroy(&self->sh->auth);
+        projectx_budget_destroy(&self->sh->general);
+        projectx_budget_destroy(&self->sh->bars);
         free_secret(&self->sh->token);
         free(self->sh);
     }
