@@ -36,6 +36,7 @@ if(TARGET PkgConfig::MHD)
 endif()
 
 ofts_add_test(NAME projectx_model SOURCES tests/test_projectx_model.c LIBS ofts_projectx)
+ofts_add_test(NAME projectx_budget SOURCES tests/test_projectx_budget.c LIBS ofts_projectx TIMEOUT 60)
 ofts_add_test(NAME projectx_userhub SOURCES tests/test_projectx_userhub.c LIBS ofts_projectx)
 ofts_add_test(NAME signalr SOURCES tests/test_signalr.c LIBS ofts_projectx)
 

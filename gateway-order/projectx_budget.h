@@ -8,6 +8,10 @@
         UNKNOWN) go first: background reads (the pollers) leave a reserve
         of half the burst, step aside while a foreground request waits, and
         stay off for a while after an HTTP 429 (projectx_budget_refused);
+      - within a class (foreground, background) tokens go in arrival
+        order: a take queues, only the first of its queue may take a token,
+        a newcomer never overtakes a waiter, and a waiter that gives up at
+        its deadline leaves the queue (the others are woken);
       - a take waits at most max_wait_ms, else it fails (not sent).
     Thread-safe; the budget has its own lock.                              */
 #ifndef PROJECTX_BUDGET_H
@@ -20,7 +24,8 @@ typedef struct _projectx_budget_t projectx_budget_t;
 
 //  The budget's clock. wait_ms is called with lock held: it releases lock,
 //  returns when cond is signalled or ms have passed (or earlier: the
-//  budget re-checks), and holds lock again. NULL in projectx_budget_new:
+//  budget re-checks), and holds lock again (cond runs on CLOCK_MONOTONIC
+//  for a timed wait). NULL in projectx_budget_new:
 //  projectx_time_mono_ms and a timed wait on cond (real time, or the soak's
 //  accelerated time). Tests drive a fake clock.
 typedef struct {

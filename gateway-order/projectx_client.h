@@ -14,9 +14,10 @@
 
     Request budget: one scheduler for everything this account sends (a
     smooth token bucket, rate_general per rate_general_window_ms; burst
-    1/20 of it). Background reads keep a reserve for the owner thread's
-    requests and step aside while one waits, and stay off for a while after
-    an HTTP 429, so a place never queues behind polling.
+    1/20 of it; projectx_budget.h). Background reads keep a reserve for the
+    owner thread's requests and step aside while one waits, and stay off for
+    a while after an HTTP 429, so a place never queues behind polling.
+    Within a class, waiters get tokens in arrival order (no poller starves).
 
     Results (projectx_result_t):
       PROJECTX_OK        done; outputs filled.
