@@ -207,7 +207,7 @@ s_connect(ofts_zmtp_t *self)
     self->len = self->pos = 0;
 }
 
-static bool s_fill(ofts_zmtp_t *self);
+static bool s_fill(ofts_zmtp_t *self, bool once);
 
 //  The peer's READY at the head of the buffer: 1 when read (and consumed),
 //  0 when incomplete, -1 when it is something else.
@@ -280,7 +280,7 @@ s_shake(ofts_zmtp_t *self)
         }
         self->hello_sent += (size_t) n;
     }
-    s_fill(self);
+    s_fill(self, false);
     if (!self->greeted && self->len >= 64) {
         const uint8_t *peer = self->buf;
         if (peer[0] != 0xFF || peer[9] != 0x7F || peer[10] < 3 || memcmp(peer + 12, "NULL", 5) != 0) {
@@ -320,8 +320,12 @@ s_shake(ofts_zmtp_t *self)
 }
 
 //  Reads what the socket holds (never waits); false when the buffer is full.
+//  once: one read of at most READ_CHUNK - a reader handing messages over
+//  one at a time (ofts_zmtp_next) reads again when they run out; reading
+//  on while a fast publisher keeps the socket full would buffer up to
+//  BUF_MAX before the first was handed over.
 static bool
-s_fill(ofts_zmtp_t *self)
+s_fill(ofts_zmtp_t *self, bool once)
 {
     while (self->fd >= 0) {
         if (self->cap - self->len < READ_CHUNK) {
@@ -330,10 +334,13 @@ s_fill(ofts_zmtp_t *self)
             self->cap = self->cap ? self->cap * 2 : 4 * READ_CHUNK;
             self->buf = realloc(self->buf, self->cap);
         }
-        ssize_t n = read(self->fd, self->buf + self->len, self->cap - self->len);
+        size_t room = self->cap - self->len;
+        ssize_t n = read(self->fd, self->buf + self->len, once && room > READ_CHUNK ? READ_CHUNK : room);
         if (n > 0) {
             self->len += (size_t) n;
             self->got += (size_t) n;
+            if (once)
+                return true;
         }
         else if (n < 0 && errno == EINTR)
             continue;
@@ -435,11 +442,11 @@ s_ready_to_read(ofts_zmtp_t *self)
     return self->fd >= 0;
 }
 
-//  The next whole message of the buffer, reading the socket once (all it
-//  holds) when the buffer has none. A broken or closed stream is closed
-//  here, after every whole message before its end was handed over.
+//  The next whole message of the buffer - when it has none and refill,
+//  after one read of the socket. A broken or closed stream is closed here,
+//  after every whole message before its end was handed over.
 static bool
-s_next(ofts_zmtp_t *self, const uint8_t *frames[], size_t sizes[], int *nframes)
+s_next(ofts_zmtp_t *self, bool refill, const uint8_t *frames[], size_t sizes[], int *nframes)
 {
     for (int read = 0; self->fd >= 0; read++) {
         if (s_parse_one(self, frames, sizes, nframes))
@@ -452,9 +459,9 @@ s_next(ofts_zmtp_t *self, const uint8_t *frames[], size_t sizes[], int *nframes)
             self->eof = false;
             s_close(self, "gone");
         }
-        else if (read == 0) {
+        else if (read == 0 && refill) {
             s_compact(self);
-            s_fill(self);
+            s_fill(self, true);
             continue;
         }
         break;
@@ -465,7 +472,7 @@ s_next(ofts_zmtp_t *self, const uint8_t *frames[], size_t sizes[], int *nframes)
 int
 ofts_zmtp_next(ofts_zmtp_t *self, const uint8_t *frames[], size_t sizes[], int *nframes)
 {
-    return s_ready_to_read(self) && s_next(self, frames, sizes, nframes) ? 1 : 0;
+    return s_ready_to_read(self) && s_next(self, true, frames, sizes, nframes) ? 1 : 0;
 }
 
 bool
@@ -488,14 +495,15 @@ ofts_zmtp_drain(ofts_zmtp_t *self, int max, ofts_zmtp_fn *fn, void *arg)
     self->backlogged = false;
     if (!s_ready_to_read(self))
         return 0;
-    //  The socket first, all it holds: how much came says whether the
-    //  publisher has more queued (ofts_zmtp_backlogged).
+    //  The socket first, all it holds (once: the drain's owner comes back
+    //  while it is backlogged): how much came says whether the publisher
+    //  has more queued (ofts_zmtp_backlogged).
     s_compact(self);
-    s_fill(self);
+    s_fill(self, false);
     int count = 0, n;
     const uint8_t *frames[OFTS_ZMTP_MAX_FRAMES];
     size_t sizes[OFTS_ZMTP_MAX_FRAMES];
-    while (count < max && s_next(self, frames, sizes, &n)) {
+    while (count < max && s_next(self, false, frames, sizes, &n)) {
         fn(arg, frames, sizes, n);
         count++;
     }
