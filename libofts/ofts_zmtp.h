@@ -9,9 +9,10 @@
     sleeps on its socket: its owner reads when it wants - the recorder on
     its clock (drain_ms, ofts_zmtp_drain), the monitor when the socket is
     readable (ofts_bus_set_direct, one message at a time, ofts_zmtp_next) -
-    and each read takes all the socket holds at once. The publisher's
-    ZeroMQ queues for it meanwhile (its SNDHWM, 200000 messages on the
-    ofts bus), as it would for a slow subscriber.
+    and each read takes what the socket holds, up to 256 KB (hundreds of
+    messages) in one system call. The publisher's ZeroMQ queues for it
+    meanwhile (its SNDHWM, 200000 messages on the ofts bus), as it would
+    for a slow subscriber.
 
     Subscribes to everything. Reconnects by itself (at most every 200 ms)
     when the publisher is not there or goes away. Never blocks: the dial
