@@ -475,6 +475,8 @@ ofts_zmtp_next(ofts_zmtp_t *self, const uint8_t *frames[], size_t sizes[], int *
     return s_ready_to_read(self) && s_next(self, true, frames, sizes, nframes) ? 1 : 0;
 }
 
+bool ofts_zmtp_connected(ofts_zmtp_t *self) { return self->fd >= 0 && !self->shaking; }
+
 bool
 ofts_zmtp_pending(ofts_zmtp_t *self)
 {
@@ -482,7 +484,8 @@ ofts_zmtp_pending(ofts_zmtp_t *self)
     size_t sizes[OFTS_ZMTP_MAX_FRAMES];
     int n;
     size_t pos = self->pos;
-    bool whole = self->fd >= 0 && s_parse_one(self, frames, sizes, &n);
+    //  Not while shaking hands: the buffer holds the peer's greeting then.
+    bool whole = ofts_zmtp_connected(self) && s_parse_one(self, frames, sizes, &n);
     self->pos = pos;                    //  only looked at
     self->broken = NULL;                //  found again (and acted on) by the next read
     return whole;
@@ -495,9 +498,8 @@ ofts_zmtp_drain(ofts_zmtp_t *self, int max, ofts_zmtp_fn *fn, void *arg)
     self->backlogged = false;
     if (!s_ready_to_read(self))
         return 0;
-    //  The socket first, all it holds (once: the drain's owner comes back
-    //  while it is backlogged): how much came says whether the publisher
-    //  has more queued (ofts_zmtp_backlogged).
+    //  The socket first, all it holds: how much came says whether the
+    //  publisher has more queued (ofts_zmtp_backlogged).
     s_compact(self);
     s_fill(self, false);
     int count = 0, n;
@@ -511,7 +513,6 @@ ofts_zmtp_drain(ofts_zmtp_t *self, int max, ofts_zmtp_fn *fn, void *arg)
     return count;
 }
 
-bool ofts_zmtp_connected(ofts_zmtp_t *self) { return self->fd >= 0 && !self->shaking; }
 bool ofts_zmtp_handshaking(ofts_zmtp_t *self) { return self->fd >= 0 && self->shaking; }
 bool ofts_zmtp_backlogged(ofts_zmtp_t *self) { return self->backlogged; }
 int ofts_zmtp_fd(ofts_zmtp_t *self) { return self->fd; }
