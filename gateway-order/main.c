@@ -100,7 +100,8 @@ static int
 s_read_config(ofts_service_t *svc, settings_t *set)
 {
     ofts_cfgsec_t *sec = ofts_config_section(ofts_service_config(svc), "gateway_order");
-    set->broker = ofts_cfgsec_string(sec, "broker", "paper");
+    static const char *const brokers[] = { "paper", "projectx", NULL };
+    set->broker = brokers[ofts_cfgsec_choice(sec, "broker", "paper", brokers)];
     set->db_path = ofts_cfgsec_string(sec, "db_path", "state/gateway-order.db");
     paper_config_defaults(&set->paper);
     //  Every number bounded (issue 11 §5): paper_config_read uses ranges.
@@ -121,8 +122,6 @@ s_read_config(ofts_service_t *svc, settings_t *set)
 #else
     ofts_cfgsec_json(sec, "projectx");
 #endif
-    if (strcmp(set->broker, "paper") != 0 && strcmp(set->broker, "projectx") != 0)
-        ofts_cfgsec_fail(sec, "broker", "expected \"paper\" or \"projectx\"");
     if (!set->db_path[0])
         ofts_cfgsec_fail(sec, "db_path", "must not be empty");
     s_read_accounts(svc, sec, set);

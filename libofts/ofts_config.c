@@ -325,6 +325,28 @@ ofts_cfgsec_string(ofts_cfgsec_t *self, const char *key, const char *def)
     return def;
 }
 
+int
+ofts_cfgsec_choice(ofts_cfgsec_t *self, const char *key, const char *def, const char *const choices[])
+{
+    const char *v = ofts_cfgsec_string(self, key, def);
+    int n = 0, found = -1, fallback = 0;
+    for (; choices[n]; n++) {
+        if (strcmp(v, choices[n]) == 0)
+            found = n;
+        if (strcmp(def, choices[n]) == 0)
+            fallback = n;
+    }
+    if (found >= 0)
+        return found;
+    char expected[256] = "";
+    size_t len = 0;
+    for (int i = 0; i < n && len < sizeof expected; i++)
+        len += (size_t) snprintf(expected + len, sizeof expected - len, "%s\"%s\"",
+                                 i == 0 ? "" : i == n - 1 ? " or " : ", ", choices[i]);
+    ofts_cfgsec_fail(self, key, "expected %s", expected);
+    return fallback;
+}
+
 int64_t
 ofts_cfgsec_int_range(ofts_cfgsec_t *self, const char *key, int64_t def, int64_t lo, int64_t hi)
 {

@@ -66,6 +66,10 @@ const char *ofts_cfgsec_string(ofts_cfgsec_t *self, const char *key, const char 
 //  and hi") and the default is returned.
 int64_t ofts_cfgsec_int_range(ofts_cfgsec_t *self, const char *key, int64_t def, int64_t lo, int64_t hi);
 double ofts_cfgsec_double_range(ofts_cfgsec_t *self, const char *key, double def, double lo, double hi);
+//  One of choices (NULL-terminated): its index. Anything else is a config
+//  error ('expected "a", "b" or "c"') and def's index is returned (def must
+//  be one of them).
+int ofts_cfgsec_choice(ofts_cfgsec_t *self, const char *key, const char *def, const char *const choices[]);
 //  A ZeroMQ endpoint: tcp://host:port, ipc://path or inproc://name.
 const char *ofts_cfgsec_endpoint(ofts_cfgsec_t *self, const char *key, const char *def);
 //  Raw JSON value (borrowed), marks the key as read; NULL when absent.

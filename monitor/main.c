@@ -449,10 +449,8 @@ main(int argc, char **argv)
     //  "own": each publisher's socket read here (ofts_bus_set_direct) - a
     //  watcher of the full md rate then costs half the CPU it did through a
     //  ZeroMQ SUB socket (docs/monitor.md); "zmq": the SUB socket.
-    const char *reader = ofts_cfgsec_string(sec, "reader", "own");
-    if (strcmp(reader, "own") && strcmp(reader, "zmq"))
-        ofts_cfgsec_fail(sec, "reader", "expected \"own\" or \"zmq\"");
-    ofts_bus_set_direct(ofts_service_bus(svc), strcmp(reader, "own") == 0);
+    static const char *const readers[] = { "own", "zmq", NULL };
+    ofts_bus_set_direct(ofts_service_bus(svc), ofts_cfgsec_choice(sec, "reader", "own", readers) == 0);
     ofts_cfgsec_t *web_sec = ofts_cfgsec_section(sec, "web");
     web_config_read(&self.web_cfg, web_sec);
     bool web_enabled = ofts_cfgsec_bool(web_sec, "enabled", false);

@@ -480,11 +480,10 @@ main(int argc, char **argv)
     rec_writer_config_t wc = { 0 };
     wc.dir = ofts_cfgsec_string(sec, "dir", "var/recorder");
     wc.segment_bytes = (uint64_t) ofts_cfgsec_int_range(sec, "segment_mb", 256, 1, 1 << 20) << 20;
-    const char *fsync = ofts_cfgsec_string(sec, "fsync", "interval");
-    wc.fsync = strcmp(fsync, "every") == 0 ? REC_FSYNC_EVERY
-             : strcmp(fsync, "none") == 0 ? REC_FSYNC_NONE : REC_FSYNC_INTERVAL;
-    if (strcmp(fsync, "every") && strcmp(fsync, "none") && strcmp(fsync, "interval"))
-        ofts_cfgsec_fail(sec, "fsync", "expected \"none\", \"interval\" or \"every\"");
+    static const char *const fsyncs[] = { "none", "interval", "every", NULL };
+    static const rec_fsync_t fsync_of[] = { REC_FSYNC_NONE, REC_FSYNC_INTERVAL, REC_FSYNC_EVERY };
+    int fsync_i = ofts_cfgsec_choice(sec, "fsync", "interval", fsyncs);
+    wc.fsync = fsync_of[fsync_i];
     wc.fsync_interval_ms = (int) ofts_cfgsec_int_range(sec, "fsync_interval_ms", 1000, 10, 60000);
     wc.retention_days = (int) ofts_cfgsec_int_range(sec, "retention_days", 0, 0, 100000);
     wc.retention_bytes = (uint64_t) ofts_cfgsec_int_range(sec, "retention_mb", 0, 0, INT64_MAX >> 20) << 20;
@@ -493,12 +492,10 @@ main(int argc, char **argv)
     int nice = (int) ofts_cfgsec_int_range(sec, "nice", 10, 0, 19);
     bool idle = ofts_cfgsec_bool(sec, "idle", false);
     int drain_ms = (int) ofts_cfgsec_int_range(sec, "drain_ms", 5, 0, 1000);
-    const char *reader = ofts_cfgsec_string(sec, "reader", "own");
-    if (strcmp(reader, "own") && strcmp(reader, "zmq"))
-        ofts_cfgsec_fail(sec, "reader", "expected \"own\" or \"zmq\"");
+    static const char *const readers[] = { "own", "zmq", NULL };
     //  Our own reader speaks ZMTP without security: under CURVE, and when
     //  woken per message (drain_ms 0), ZeroMQ's SUB socket does the reading.
-    bool own = strcmp(reader, "own") == 0 && drain_ms > 0 && !ofts_curve_process();
+    bool own = ofts_cfgsec_choice(sec, "reader", "own", readers) == 0 && drain_ms > 0 && !ofts_curve_process();
     if (ofts_service_config_done(svc, &sec)) {
         ofts_service_destroy(&svc);
         return OFTS_EXIT_CONFIG;
@@ -537,8 +534,8 @@ main(int argc, char **argv)
             zloop_reader(ofts_service_loop(svc), self.sub, s_on_sub, &self);
         ofts_service_on_tick(svc, wc.fsync == REC_FSYNC_INTERVAL ? wc.fsync_interval_ms : 1000, s_on_tick, &self);
         log_info("dir %s, segments of %llu MiB, fsync %s%s, retention %d days / %llu MiB (0 = keep), nice %d%s,"
-                 " drain every %d ms (0: per message)", wc.dir, (unsigned long long) (wc.segment_bytes >> 20), fsync,
-                 wc.fsync == REC_FSYNC_INTERVAL ? " (interval, own thread)" : "", wc.retention_days,
+                 " drain every %d ms (0: per message)", wc.dir, (unsigned long long) (wc.segment_bytes >> 20),
+                 fsyncs[fsync_i], wc.fsync == REC_FSYNC_INTERVAL ? " (interval, own thread)" : "", wc.retention_days,
                  (unsigned long long) (wc.retention_bytes >> 20), nice, idle ? " SCHED_IDLE" : "", drain_ms);
         rc = ofts_service_run(svc);
     }

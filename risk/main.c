@@ -498,11 +498,8 @@ main(int argc, char **argv)
     app.naccounts = risk_accounts_read(&app.cfg, accounts, app.accounts, RISK_MAX_ACCOUNTS, err, sizeof err);
     if (app.naccounts < 0)
         ofts_cfgsec_fail(sec, "accounts", "%s", err);
-    const char *clock = ofts_cfgsec_string(sec, "clock", "wall");
-    if (strcmp(clock, "market") == 0)
-        app.market_clock = true;
-    else if (strcmp(clock, "wall") != 0)
-        ofts_cfgsec_fail(sec, "clock", "expected \"wall\" or \"market\"");
+    static const char *const clocks[] = { "wall", "market", NULL };
+    app.market_clock = ofts_cfgsec_choice(sec, "clock", "wall", clocks) == 1;
     app.order_ctl = ofts_service_endpoint(app.svc, "gateway-order", "ctl");
     if (ofts_service_config_done(app.svc, &sec) || s_args(&app)) {
         ofts_service_destroy(&app.svc);

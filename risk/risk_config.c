@@ -265,23 +265,15 @@ s_read_account(risk_config_t *cfg, ofts_cfgsec_t *sec)
 static void
 s_read_sizing(risk_config_t *cfg, ofts_cfgsec_t *sec)
 {
-    const char *mode = ofts_cfgsec_string(sec, "sizing", cfg->sizing == RISK_SIZING_RISK ? "risk" : "fixed");
-    if (strcmp(mode, "fixed") == 0)
-        cfg->sizing = RISK_SIZING_FIXED;
-    else if (strcmp(mode, "risk") == 0)
-        cfg->sizing = RISK_SIZING_RISK;
-    else
-        ofts_cfgsec_fail(sec, "sizing", "expected \"fixed\" or \"risk\"");
+    static const char *const sizings[] = { "fixed", "risk", NULL };
+    cfg->sizing = ofts_cfgsec_choice(sec, "sizing", cfg->sizing == RISK_SIZING_RISK ? "risk" : "fixed", sizings) == 1
+                ? RISK_SIZING_RISK : RISK_SIZING_FIXED;
     cfg->fixed_contracts = (int) ofts_cfgsec_int_range(sec, "fixed_contracts", cfg->fixed_contracts, 1, 1000);
     cfg->risk_per_trade_cents = s_cents(sec, "risk_dollars_per_trade", cfg->risk_per_trade_cents);
-    const char *type = ofts_cfgsec_string(sec, "order_type",
-        cfg->order_type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT ? "limit" : "market");
-    if (strcmp(type, "market") == 0)
-        cfg->order_type = OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
-    else if (strcmp(type, "limit") == 0)
-        cfg->order_type = OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT;
-    else
-        ofts_cfgsec_fail(sec, "order_type", "expected \"market\" or \"limit\"");
+    static const char *const types[] = { "market", "limit", NULL };
+    bool limit = cfg->order_type == OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT;
+    cfg->order_type = ofts_cfgsec_choice(sec, "order_type", limit ? "limit" : "market", types) == 1
+                    ? OFTS__ORDER_TYPE__ORDER_TYPE_LIMIT : OFTS__ORDER_TYPE__ORDER_TYPE_MARKET;
 }
 
 const char *

@@ -89,6 +89,33 @@ t_wrong_type(void **state)
     ofts_config_destroy(&cfg);
 }
 
+//  One of a few words: its index; a wrong word names them all (the
+//  message every service gave by hand before ofts_cfgsec_choice) and
+//  gives the default's index.
+static void
+t_choice(void **state)
+{
+    (void) state;
+    static const char *const fsyncs[] = { "none", "interval", "every", NULL };
+    static const char *const clocks[] = { "wall", "market", NULL };
+    char err[512] = "";
+    ofts_config_t *cfg = s_parse("{\"recorder\":{\"fsync\":\"every\"},\"risk\":{\"clock\":\"markt\"},"
+                                 "\"monitor\":{\"fsync\":\"often\"}}", err);
+    ofts_cfgsec_t *rec = ofts_config_section(cfg, "recorder");
+    assert_int_equal(ofts_cfgsec_choice(rec, "fsync", "interval", fsyncs), 2);
+    assert_int_equal(ofts_cfgsec_choice(rec, "absent", "interval", fsyncs), 1);
+    assert_int_equal(ofts_cfgsec_finish(&rec, err, sizeof err), 0);
+    ofts_cfgsec_t *risk = ofts_config_section(cfg, "risk");
+    assert_int_equal(ofts_cfgsec_choice(risk, "clock", "wall", clocks), 0);
+    assert_int_equal(ofts_cfgsec_finish(&risk, err, sizeof err), -1);
+    assert_string_equal(err, "test.json: risk.clock: expected \"wall\" or \"market\"");
+    ofts_cfgsec_t *x = ofts_config_section(cfg, "monitor");
+    assert_int_equal(ofts_cfgsec_choice(x, "fsync", "interval", fsyncs), 1);
+    assert_int_equal(ofts_cfgsec_finish(&x, err, sizeof err), -1);
+    assert_string_equal(err, "test.json: monitor.fsync: expected \"none\", \"interval\" or \"every\"");
+    ofts_config_destroy(&cfg);
+}
+
 static void
 t_bad_endpoint(void **state)
 {
@@ -216,6 +243,7 @@ main(void)
         cmocka_unit_test(t_unknown_nested_key),
         cmocka_unit_test(t_unknown_section),
         cmocka_unit_test(t_wrong_type),
+        cmocka_unit_test(t_choice),
         cmocka_unit_test(t_bad_endpoint),
         cmocka_unit_test(t_bad_json_and_missing_file),
         cmocka_unit_test(t_default_config_is_valid),
