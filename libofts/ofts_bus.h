@@ -48,8 +48,8 @@ zsock_t *ofts_bus_sub_sock_for(ofts_bus_t *self, const char *publisher);
 //  Read each named publisher connected from now on with our own ZMTP
 //  reader (ofts_zmtp.h), in the receiving thread, instead of a ZeroMQ SUB
 //  socket: no I/O thread, no hand-over between threads, and each read takes
-//  all the socket holds - what a watcher of the full md rate (the monitor)
-//  costs the box is halved (docs/monitor.md). The same checks as a SUB
+//  up to 256 KB of messages at once - what a watcher of the full md rate
+//  (the monitor) costs the box is halved (docs/monitor.md). The same checks as a SUB
 //  socket (ownership, MAC, sequence), the prefixes matched here (the
 //  publisher sends it everything). Not for CURVE, inproc:// or the
 //  anonymous socket: those keep a SUB socket.

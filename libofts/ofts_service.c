@@ -516,8 +516,7 @@ s_on_direct_clock(zloop_t *loop, int timer_id, void *arg)
         s_reader_t *reader = &self->readers[i];
         if (!reader->direct)
             continue;
-        if (reader->fd < 0 || ofts_bus_pending(self->bus, reader->publisher)
-            || !ofts_bus_direct_connected(self->bus, reader->publisher))
+        if (!ofts_bus_direct_connected(self->bus, reader->publisher) || ofts_bus_pending(self->bus, reader->publisher))
             s_drain(self, reader->publisher, 4096);
         s_watch_direct(reader);
     }
